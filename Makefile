@@ -1,0 +1,89 @@
+# wick — build, test and demo. The README's two commands: `make demo`, `make test`.
+#
+#   make            build ./wick (optimised, -Wall -Wextra)
+#   make deps       install missing Debian packages (as root), or print the apt-get line
+#   make demo       deps + build + run sketches/hello (writes sketches/hello/out/*.png)
+#   make test       C unit tests + busted specs run inside wick; ends "N passed, N failed"
+#   make asan       the same tests built with AddressSanitizer and UBSan
+#   make lint       luacheck on every Lua file
+#   make bench      the benchmarks in tests/bench (slow; not part of make test)
+
+CC      ?= cc
+OPT     ?= -O2 -march=native
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
+PKGS     = lua5.4 openblas libpng libjpeg zlib libedit
+CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+BUILD   ?= build
+WICK    ?= wick
+LIB_SRC  = $(wildcard lib/*/*.c)
+BIND_SRC = $(wildcard bindings/*.c)
+HOST_SRC = $(wildcard host/*.c)
+SUGAR    = $(sort $(wildcard bindings/*.lua))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+BIND_OBJ = $(BIND_SRC:%.c=$(BUILD)/%.o) $(BUILD)/sugar.o
+HOST_OBJ = $(HOST_SRC:%.c=$(BUILD)/%.o)
+CTEST_SRC = $(wildcard tests/c/test_*.c)
+CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
+
+# Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
+DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
+           libjpeg62-turbo-dev zlib1g-dev libedit-dev lua-busted lua-check tmux
+
+.PHONY: all deps demo test test-c test-lua asan lint bench clean
+all: $(WICK)
+
+$(WICK): $(HOST_OBJ) $(BIND_OBJ) $(BUILD)/libwick.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(HOST_OBJ) $(BIND_OBJ) $(BUILD)/libwick.a $(LDLIBS)
+
+$(BUILD)/libwick.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/sugar.c: host/embed.lua $(SUGAR)
+	@mkdir -p $(dir $@)
+	lua5.4 host/embed.lua $@ $(SUGAR)
+
+$(BUILD)/sugar.o: $(BUILD)/sugar.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/c/%.c $(BUILD)/libwick.a tests/c/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwick.a $(LDLIBS)
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else echo "deps: missing packages; run as root:"; echo "  sudo apt-get install -y $$missing"; exit 1; fi
+
+demo: deps
+	$(MAKE) $(WICK)
+	./$(WICK) sketches/hello/hello.lua
+
+test: $(WICK) $(CTEST_BIN)
+	@tests/run_tests.sh ./$(WICK) $(CTEST_BIN)
+
+SAN = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+asan:
+	$(MAKE) BUILD=build/asan WICK=build/asan/wick OPT="$(SAN)" LDFLAGS="-fsanitize=address,undefined" \
+	        build/asan/wick $(CTEST_SRC:tests/c/%.c=build/asan/tests/%)
+	@ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp:print_suppressions=0 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 WICK_SANITIZED=1 \
+	 tests/run_tests.sh build/asan/wick $(CTEST_SRC:tests/c/%.c=build/asan/tests/%)
+
+lint:
+	luacheck --codes $$(git ls-files '*.lua' 2>/dev/null || find . -name '*.lua' -not -path './build/*')
+
+bench: $(WICK)
+	tests/bench/run.sh
+
+clean:
+	rm -rf build $(WICK)
+
+-include $(LIB_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(HOST_OBJ:.o=.d)

@@ -1,0 +1,751 @@
+/* tensor.c — the wick.Tensor Lua type: its metatable, lifecycle (gc, close, free),
+ * constructors, conversion to and from Lua tables, views, 1-based indexing and
+ * printing. Arithmetic, reductions and linear algebra are registered from
+ * tensor_math.c, tensor_reduce.c and tensor_linalg.c into the same metatable, so the
+ * type stays one Lua type while each file keeps one concern. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/core/rng.h"
+#include "wk_lua.h"
+
+/* ---- shared helpers (declared in wk_lua.h) --------------------------------------- */
+
+wk_tensor *wk_lua_test_tensor(lua_State *L, int idx)
+{
+    wk_tensor *t = luaL_testudata(L, idx, WK_TENSOR_MT);
+    if (t && !t->storage) luaL_error(L, "attempt to use a freed tensor");
+    return t;
+}
+
+wk_tensor *wk_lua_check_tensor(lua_State *L, int idx)
+{
+    wk_tensor *t = luaL_checkudata(L, idx, WK_TENSOR_MT);
+    if (!t->storage) luaL_error(L, "attempt to use a freed tensor");
+    return t;
+}
+
+wk_tensor *wk_lua_push_empty(lua_State *L)
+{
+    wk_tensor *t = lua_newuserdatauv(L, sizeof *t, 1);
+    memset(t, 0, sizeof *t);
+    luaL_setmetatable(L, WK_TENSOR_MT);
+    return t;
+}
+
+void wk_lua_account(lua_State *L, const wk_tensor *t)
+{
+    /* Lua cannot see malloc'd storage; adding its size to the collector's debt makes
+     * garbage tensors get collected at the pace they are made (Torch7's lesson). */
+    if (!t->storage) return;
+    int64_t kb = t->storage->numel * (int64_t)sizeof(float) / 1024;
+    if (kb > 0) lua_gc(L, LUA_GCSTEP, kb > (1 << 30) ? (1 << 30) : (int)kb);
+}
+
+int wk_lua_fail(lua_State *L, const char *fname)
+{
+    return luaL_error(L, "%s: %s", fname, wk_errmsg());
+}
+
+wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, wk_tensor *tmp, const char *fname)
+{
+    memset(tmp, 0, sizeof *tmp);
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        float v = (float)lua_tonumber(L, idx);
+        if (wk_tensor_new(tmp, 0, NULL)) wk_lua_fail(L, fname);
+        wk_tensor_data(tmp)[0] = v;
+        return tmp;
+    }
+    wk_tensor *t = luaL_testudata(L, idx, WK_TENSOR_MT);
+    if (!t)
+        luaL_error(L, "%s: expected a tensor or a number, got %s", fname, luaL_typename(L, idx));
+    if (!t->storage) luaL_error(L, "attempt to use a freed tensor");
+    return t;
+}
+
+int wk_lua_check_dim(lua_State *L, int idx, int ndim, int extra, const char *fname)
+{
+    lua_Integer d = luaL_checkinteger(L, idx);
+    int range = ndim + extra;
+    if (d < 0) d += range + 1;
+    if (d < 1 || d > range)
+        return luaL_error(L, "%s: dimension %d is out of range for a %d-D tensor", fname,
+                          (int)luaL_checkinteger(L, idx), ndim);
+    return (int)d - 1;
+}
+
+int wk_lua_check_shape(lua_State *L, int idx, int64_t *shape, const char *fname)
+{
+    int n = 0;
+    if (lua_istable(L, idx)) {
+        n = (int)luaL_len(L, idx);
+        if (n > WK_MAX_DIMS) return luaL_error(L, "%s: a tensor has at most %d dimensions, got %d", fname, WK_MAX_DIMS, n);
+        for (int i = 1; i <= n; i++) {
+            lua_geti(L, idx, i);
+            int ok;
+            lua_Number v = lua_tonumberx(L, -1, &ok);
+            if (!ok || v != floor(v) || !isfinite(v))
+                return luaL_error(L, "%s: shape entry %d must be an integer, got %s", fname, i, luaL_typename(L, -1));
+            shape[i - 1] = v > 9e18 ? INT64_MAX : v < -9e18 ? INT64_MIN : (int64_t)v;
+            lua_pop(L, 1);
+        }
+        return n;
+    }
+    int top = lua_gettop(L);
+    for (int i = idx; i <= top; i++) {
+        if (lua_type(L, i) != LUA_TNUMBER) break;
+        if (n >= WK_MAX_DIMS) return luaL_error(L, "%s: a tensor has at most %d dimensions", fname, WK_MAX_DIMS);
+        lua_Number v = lua_tonumber(L, i);
+        if (v != floor(v) || !isfinite(v))
+            return luaL_error(L, "%s: size %d must be an integer, got %s", fname, n + 1, lua_tostring(L, i));
+        shape[n++] = v > 9e18 ? INT64_MAX : v < -9e18 ? INT64_MIN : (int64_t)v;
+    }
+    return n;
+}
+
+/* Push a new tensor of shape; returns it (uninitialised or zeroed). */
+static wk_tensor *push_new(lua_State *L, int ndim, const int64_t *shape, int zero, const char *fname)
+{
+    wk_tensor *t = wk_lua_push_empty(L);
+    if ((zero ? wk_tensor_zeros : wk_tensor_new)(t, ndim, shape)) wk_lua_fail(L, fname);
+    wk_lua_account(L, t);
+    return t;
+}
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+static int tensor_gc(lua_State *L)
+{
+    wk_tensor *t = luaL_checkudata(L, 1, WK_TENSOR_MT);
+    wk_tensor_release(t);
+    return 0;
+}
+
+static int tensor_free(lua_State *L)
+{
+    wk_tensor *t = luaL_checkudata(L, 1, WK_TENSOR_MT);
+    wk_tensor_release(t);
+    return 0;
+}
+
+/* ---- constructors --------------------------------------------------------------- */
+
+static int filled(lua_State *L, float value, const char *fname)
+{
+    int64_t shape[WK_MAX_DIMS];
+    int n = wk_lua_check_shape(L, 1, shape, fname);
+    wk_tensor *t = push_new(L, n, shape, value == 0.0f, fname);
+    if (value != 0.0f) wk_tensor_fill_(t, value);
+    return 1;
+}
+
+static int tensor_zeros(lua_State *L) { return filled(L, 0.0f, "zeros"); }
+static int tensor_ones(lua_State *L) { return filled(L, 1.0f, "ones"); }
+
+static int tensor_full(lua_State *L)
+{
+    int64_t shape[WK_MAX_DIMS];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    float value = (float)luaL_checknumber(L, 2);
+    int n = wk_lua_check_shape(L, 1, shape, "full");
+    wk_tensor *t = push_new(L, n, shape, 0, "full");
+    wk_tensor_fill_(t, value);
+    return 1;
+}
+
+static int tensor_empty(lua_State *L)
+{
+    int64_t shape[WK_MAX_DIMS];
+    int n = wk_lua_check_shape(L, 1, shape, "empty");
+    push_new(L, n, shape, 0, "empty");
+    return 1;
+}
+
+/* arange(stop) = 1..stop; arange(start, stop[, step]) counts like Lua's numeric for:
+ * stop is included when the steps land on it. */
+static int tensor_arange(lua_State *L)
+{
+    double start = 1, stop, step = 1;
+    if (lua_isnoneornil(L, 2)) stop = luaL_checknumber(L, 1);
+    else {
+        start = luaL_checknumber(L, 1);
+        stop = luaL_checknumber(L, 2);
+        step = luaL_optnumber(L, 3, 1);
+    }
+    if (step == 0 || !isfinite(start) || !isfinite(stop) || !isfinite(step))
+        return luaL_error(L, "arange: start, stop and step must be finite and step non-zero");
+    double count = floor((stop - start) / step + 1e-9) + 1;
+    if (count < 0) count = 0;
+    if (count > 1e13) return luaL_error(L, "arange: cannot allocate %.3g elements", count);
+    int64_t n = (int64_t)count;
+    wk_tensor *t = push_new(L, 1, &n, 0, "arange");
+    float *d = wk_tensor_data(t);
+    for (int64_t i = 0; i < n; i++) d[i] = (float)(start + (double)i * step);
+    return 1;
+}
+
+static int tensor_linspace(lua_State *L)
+{
+    double a = luaL_checknumber(L, 1), b = luaL_checknumber(L, 2);
+    lua_Integer n = luaL_checkinteger(L, 3);
+    if (n < 0) return luaL_error(L, "linspace: count must be >= 0, got %d", (int)n);
+    int64_t shape = n;
+    wk_tensor *t = push_new(L, 1, &shape, 0, "linspace");
+    float *d = wk_tensor_data(t);
+    for (int64_t i = 0; i < n; i++) d[i] = (float)(n == 1 ? a : a + (b - a) * (double)i / (double)(n - 1));
+    return 1;
+}
+
+static int tensor_eye(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1), m = luaL_optinteger(L, 2, n);
+    int64_t shape[2] = {n, m};
+    wk_tensor *t = push_new(L, 2, shape, 1, "eye");
+    float *d = wk_tensor_data(t);
+    for (int64_t i = 0; i < n && i < m; i++) d[i * m + i] = 1.0f;
+    return 1;
+}
+
+static int random_fill(lua_State *L, int normal, const char *fname)
+{
+    int64_t shape[WK_MAX_DIMS];
+    int n = wk_lua_check_shape(L, 1, shape, fname);
+    wk_tensor *t = push_new(L, n, shape, 0, fname);
+    float *d = wk_tensor_data(t);
+    int64_t numel = wk_tensor_numel(t);
+    for (int64_t i = 0; i < numel; i++) d[i] = normal ? wk_rng_normal() : wk_rng_uniform();
+    return 1;
+}
+
+static int tensor_rand(lua_State *L) { return random_fill(L, 0, "rand"); }
+static int tensor_randn(lua_State *L) { return random_fill(L, 1, "randn"); }
+
+/* ---- Lua tables in and out ------------------------------------------------------ */
+
+/* Find the shape of a nested table by following first elements. */
+static int table_shape(lua_State *L, int idx, int64_t *shape)
+{
+    int n = 0;
+    lua_pushvalue(L, idx);
+    while (lua_istable(L, -1)) {
+        if (n >= WK_MAX_DIMS) return luaL_error(L, "tensor: nested table is deeper than %d levels", WK_MAX_DIMS);
+        shape[n++] = (int64_t)luaL_len(L, -1);
+        if (shape[n - 1] == 0) break;
+        lua_geti(L, -1, 1);
+        lua_remove(L, -2);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+static void fill_from_table(lua_State *L, int idx, int depth, int ndim, const int64_t *shape, float **out, char *path)
+{
+    int64_t len = (int64_t)luaL_len(L, idx);
+    if (len != shape[depth])
+        luaL_error(L, "tensor: ragged nested table at %s: expected %lld elements, got %lld", path[0] ? path : "top level",
+                   (long long)shape[depth], (long long)len);
+    size_t plen = strlen(path);
+    for (int64_t i = 1; i <= len; i++) {
+        lua_geti(L, idx, i);
+        snprintf(path + plen, 200 - plen, "[%lld]", (long long)i);
+        if (depth == ndim - 1) {
+            int ok;
+            lua_Number v = lua_tonumberx(L, -1, &ok);
+            if (!ok) luaL_error(L, "tensor: element %s is %s, expected a number", path, luaL_typename(L, -1));
+            *(*out)++ = (float)v;
+        } else {
+            if (!lua_istable(L, -1))
+                luaL_error(L, "tensor: ragged nested table at %s: expected a table, got %s", path, luaL_typename(L, -1));
+            fill_from_table(L, lua_gettop(L), depth + 1, ndim, shape, out, path);
+        }
+        lua_pop(L, 1);
+        path[plen] = '\0';
+    }
+}
+
+/* wick.tensor(x): x a number (0-D), a nested table, or a tensor (copied). */
+static int tensor_call(lua_State *L)
+{
+    /* called as module(x): argument 1 is the module table */
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        float v = (float)lua_tonumber(L, 2);
+        wk_tensor *t = push_new(L, 0, NULL, 0, "tensor");
+        wk_tensor_data(t)[0] = v;
+        return 1;
+    }
+    wk_tensor *src = wk_lua_test_tensor(L, 2);
+    if (src) {
+        wk_tensor *t = wk_lua_push_empty(L);
+        if (wk_tensor_clone(t, src)) return wk_lua_fail(L, "tensor");
+        wk_lua_account(L, t);
+        return 1;
+    }
+    if (!lua_istable(L, 2))
+        return luaL_error(L, "tensor: expected a number, a nested table or a tensor, got %s", luaL_typename(L, 2));
+    int64_t shape[WK_MAX_DIMS];
+    int ndim = table_shape(L, 2, shape);
+    wk_tensor *t = push_new(L, ndim, shape, 0, "tensor");
+    if (wk_tensor_numel(t) > 0) {
+        float *out = wk_tensor_data(t);
+        char path[200] = "";
+        fill_from_table(L, 2, 0, ndim, shape, &out, path);
+    }
+    return 1;
+}
+
+static void push_table(lua_State *L, const wk_tensor *t, int dim, int64_t off)
+{
+    const float *base = t->storage->data;
+    lua_createtable(L, (int)t->shape[dim], 0);
+    for (int64_t i = 0; i < t->shape[dim]; i++) {
+        int64_t o = off + i * t->stride[dim];
+        if (dim == t->ndim - 1) lua_pushnumber(L, base[o]);
+        else push_table(L, t, dim + 1, o);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static int tensor_table(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    if (t->ndim == 0) lua_pushnumber(L, wk_tensor_data(t)[0]);
+    else push_table(L, t, 0, t->offset);
+    return 1;
+}
+
+static int tensor_item(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    char buf[160];
+    if (wk_tensor_numel(t) != 1)
+        return luaL_error(L, "item: tensor of shape %s has %lld elements, expected exactly one",
+                          wk_tensor_shape_str(t, buf, sizeof buf), (long long)wk_tensor_numel(t));
+    int64_t zero[WK_MAX_DIMS] = {0};
+    lua_pushnumber(L, *wk_tensor_at(t, zero));
+    return 1;
+}
+
+static int tensor_clone(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_clone(t, src)) return wk_lua_fail(L, "clone");
+    wk_lua_account(L, t);
+    return 1;
+}
+
+static int tensor_contiguous(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    if (wk_tensor_is_contiguous(src)) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    return tensor_clone(L);
+}
+
+static int tensor_copy_(lua_State *L)
+{
+    wk_tensor *dst = wk_lua_check_tensor(L, 1);
+    wk_tensor tmp, *src = wk_lua_tensor_or_number(L, 2, &tmp, "copy_");
+    int rc = wk_tensor_copy_(dst, src);
+    wk_tensor_release(&tmp);
+    if (rc) return wk_lua_fail(L, "copy_");
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int tensor_fill_(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    wk_tensor_fill_(t, (float)luaL_checknumber(L, 2));
+    lua_settop(L, 1);
+    return 1;
+}
+
+static int tensor_zero_(lua_State *L)
+{
+    wk_tensor_fill_(wk_lua_check_tensor(L, 1), 0.0f);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* ---- views ---------------------------------------------------------------------- */
+
+static int view_like(lua_State *L, int copy_allowed, const char *fname)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int64_t shape[WK_MAX_DIMS];
+    int n = wk_lua_check_shape(L, 2, shape, fname);
+    wk_tensor *t = wk_lua_push_empty(L);
+    if ((copy_allowed ? wk_tensor_reshape : wk_tensor_view)(t, src, n, shape)) return wk_lua_fail(L, fname);
+    if (t->storage != src->storage) wk_lua_account(L, t);
+    return 1;
+}
+
+static int tensor_reshape(lua_State *L) { return view_like(L, 1, "reshape"); }
+static int tensor_view(lua_State *L) { return view_like(L, 0, "view"); }
+
+static int tensor_narrow(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int dim = wk_lua_check_dim(L, 2, src->ndim, 0, "narrow");
+    lua_Integer start = luaL_checkinteger(L, 3), length = luaL_checkinteger(L, 4);
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_narrow(t, src, dim, start - 1, length)) return wk_lua_fail(L, "narrow");
+    return 1;
+}
+
+static int tensor_select(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int dim = wk_lua_check_dim(L, 2, src->ndim, 0, "select");
+    lua_Integer index = luaL_checkinteger(L, 3);
+    if (index < 0) index += src->shape[dim] + 1;
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_select(t, src, dim, index - 1)) return wk_lua_fail(L, "select");
+    return 1;
+}
+
+static int tensor_transpose(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int d0, d1;
+    if (lua_isnoneornil(L, 2)) {
+        if (src->ndim != 2) return luaL_error(L, "transpose: give two dimensions for a %d-D tensor", src->ndim);
+        d0 = 0, d1 = 1;
+    } else {
+        d0 = wk_lua_check_dim(L, 2, src->ndim, 0, "transpose");
+        d1 = wk_lua_check_dim(L, 3, src->ndim, 0, "transpose");
+    }
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_transpose(t, src, d0, d1)) return wk_lua_fail(L, "transpose");
+    return 1;
+}
+
+static int tensor_permute(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int64_t order64[WK_MAX_DIMS];
+    int n = wk_lua_check_shape(L, 2, order64, "permute");
+    if (n != src->ndim) return luaL_error(L, "permute: expected %d dimensions, got %d", src->ndim, n);
+    int order[WK_MAX_DIMS];
+    for (int i = 0; i < n; i++) order[i] = (int)(order64[i] < 0 ? order64[i] + n : order64[i] - 1);
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_permute(t, src, order)) return wk_lua_fail(L, "permute");
+    return 1;
+}
+
+static int tensor_squeeze(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int dim = lua_isnoneornil(L, 2) ? -1 : wk_lua_check_dim(L, 2, src->ndim, 0, "squeeze");
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_squeeze(t, src, dim)) return wk_lua_fail(L, "squeeze");
+    return 1;
+}
+
+static int tensor_unsqueeze(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int dim = wk_lua_check_dim(L, 2, src->ndim, 1, "unsqueeze");
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_unsqueeze(t, src, dim)) return wk_lua_fail(L, "unsqueeze");
+    return 1;
+}
+
+static int tensor_expand(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    int64_t shape[WK_MAX_DIMS];
+    int n = wk_lua_check_shape(L, 2, shape, "expand");
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_expand(t, src, n, shape)) return wk_lua_fail(L, "expand");
+    return 1;
+}
+
+/* ---- indexing ------------------------------------------------------------------- */
+
+static int64_t check_index(lua_State *L, const wk_tensor *t, int dim, lua_Integer i, const char *fname)
+{
+    int64_t size = t->shape[dim];
+    if (i < 0) i += size + 1;
+    if (i < 1 || i > size)
+        luaL_error(L, "%s: index %d is out of range for dimension %d of size %lld", fname, (int)i, dim + 1,
+                   (long long)size);
+    return (int64_t)i - 1;
+}
+
+static float *element_at(lua_State *L, const wk_tensor *t, int first, const char *fname)
+{
+    int nidx = lua_gettop(L) - first + 1;
+    if (nidx != t->ndim) luaL_error(L, "%s: a %d-D tensor needs %d indices, got %d", fname, t->ndim, t->ndim, nidx);
+    int64_t index[WK_MAX_DIMS];
+    for (int d = 0; d < t->ndim; d++) index[d] = check_index(L, t, d, luaL_checkinteger(L, first + d), fname);
+    return wk_tensor_at(t, index);
+}
+
+static int tensor_get(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    lua_pushnumber(L, *element_at(L, t, 2, "get"));
+    return 1;
+}
+
+/* t:set(i, j, …, value) */
+static int tensor_set(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    float v = (float)luaL_checknumber(L, lua_gettop(L));
+    lua_pop(L, 1);
+    *element_at(L, t, 2, "set") = v;
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* t[i]: a number for a 1-D tensor, else the sub-tensor along dimension 1.
+ * t.name: a method. */
+static int tensor_index(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        wk_tensor *t = wk_lua_check_tensor(L, 1);
+        if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :item())");
+        int64_t i = check_index(L, t, 0, luaL_checkinteger(L, 2), "index");
+        if (t->ndim == 1) {
+            lua_pushnumber(L, wk_tensor_data(t)[i * t->stride[0]]);
+            return 1;
+        }
+        wk_tensor *sub = wk_lua_push_empty(L);
+        if (wk_tensor_select(sub, t, 0, i)) return wk_lua_fail(L, "index");
+        return 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_gettable(L, lua_upvalueindex(1));
+    return 1;
+}
+
+static int tensor_newindex(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    if (lua_type(L, 2) != LUA_TNUMBER)
+        return luaL_error(L, "cannot set field '%s' of a tensor", lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
+    if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :fill_())");
+    int64_t i = check_index(L, t, 0, luaL_checkinteger(L, 2), "index");
+    wk_tensor sub;
+    wk_tensor_select(&sub, t, 0, i);
+    wk_tensor tmp, *src = wk_lua_tensor_or_number(L, 3, &tmp, "index assignment");
+    int rc = wk_tensor_copy_(&sub, src);
+    wk_tensor_release(&tmp);
+    wk_tensor_release(&sub);
+    if (rc) return wk_lua_fail(L, "index assignment");
+    return 0;
+}
+
+/* ---- size queries --------------------------------------------------------------- */
+
+static void push_shape(lua_State *L, const wk_tensor *t)
+{
+    lua_createtable(L, t->ndim, 0);
+    for (int d = 0; d < t->ndim; d++) {
+        lua_pushinteger(L, (lua_Integer)t->shape[d]);
+        lua_rawseti(L, -2, d + 1);
+    }
+}
+
+static int tensor_shape(lua_State *L)
+{
+    push_shape(L, wk_lua_check_tensor(L, 1));
+    return 1;
+}
+
+static int tensor_size(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    if (lua_isnoneornil(L, 2)) {
+        push_shape(L, t);
+        return 1;
+    }
+    int d = wk_lua_check_dim(L, 2, t->ndim, 0, "size");
+    lua_pushinteger(L, (lua_Integer)t->shape[d]);
+    return 1;
+}
+
+static int tensor_len(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    lua_pushinteger(L, t->ndim ? (lua_Integer)t->shape[0] : 0);
+    return 1;
+}
+
+static int tensor_dim(lua_State *L)
+{
+    lua_pushinteger(L, wk_lua_check_tensor(L, 1)->ndim);
+    return 1;
+}
+
+static int tensor_numel(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)wk_tensor_numel(wk_lua_check_tensor(L, 1)));
+    return 1;
+}
+
+static int tensor_is_contiguous(lua_State *L)
+{
+    lua_pushboolean(L, wk_tensor_is_contiguous(wk_lua_check_tensor(L, 1)));
+    return 1;
+}
+
+static int tensor_is_tensor(lua_State *L)
+{
+    lua_pushboolean(L, luaL_testudata(L, 1, WK_TENSOR_MT) != NULL);
+    return 1;
+}
+
+/* ---- printing ------------------------------------------------------------------- */
+
+#define PRINT_MAX_ELEMENTS 64
+
+static void add_values(luaL_Buffer *b, const wk_tensor *t, int dim, int64_t off, int indent)
+{
+    const float *base = t->storage->data;
+    char num[48];
+    luaL_addchar(b, '{');
+    for (int64_t i = 0; i < t->shape[dim]; i++) {
+        int64_t o = off + i * t->stride[dim];
+        if (i) {
+            luaL_addchar(b, ',');
+            if (dim < t->ndim - 1) {
+                luaL_addchar(b, '\n');
+                for (int k = 0; k <= indent; k++) luaL_addchar(b, ' ');
+            } else {
+                luaL_addchar(b, ' ');
+            }
+        }
+        if (dim == t->ndim - 1) {
+            snprintf(num, sizeof num, "%.6g", (double)base[o]);
+            luaL_addstring(b, num);
+        } else {
+            add_values(b, t, dim + 1, o, indent + 1);
+        }
+    }
+    luaL_addchar(b, '}');
+}
+
+/* Summary statistics for large tensors: min, max, mean, and how many are not finite. */
+static void add_summary(luaL_Buffer *b, const wk_tensor *t)
+{
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    int64_t n = 0, nonfinite = 0;
+    const float *d = wk_tensor_data(t);
+    wk_iter it;
+    wk_iter_init(&it, t->ndim, t->shape, 1, (const int64_t *[]){t->stride});
+    int64_t off[1];
+    while (wk_iter_next(&it, off))
+        for (int64_t i = 0; i < it.run; i++) {
+            float v = d[off[0] + i * it.step[0]];
+            if (!isfinite(v)) {
+                nonfinite++;
+                continue;
+            }
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            sum += v;
+            n++;
+        }
+    char line[200];
+    if (n) snprintf(line, sizeof line, " min %.4g max %.4g mean %.4g", lo, hi, sum / (double)n);
+    else line[0] = '\0';
+    luaL_addstring(b, line);
+    if (nonfinite) {
+        snprintf(line, sizeof line, " (%lld not finite)", (long long)nonfinite);
+        luaL_addstring(b, line);
+    }
+}
+
+static int tensor_tostring(lua_State *L)
+{
+    wk_tensor *t = luaL_checkudata(L, 1, WK_TENSOR_MT);
+    if (!t->storage) {
+        lua_pushstring(L, "wick.Tensor (freed)");
+        return 1;
+    }
+    char shape[160];
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, "tensor");
+    luaL_addstring(&b, wk_tensor_shape_str(t, shape, sizeof shape));
+    int64_t numel = wk_tensor_numel(t);
+    if (t->ndim == 0) {
+        snprintf(shape, sizeof shape, " %.6g", (double)wk_tensor_data(t)[0]);
+        luaL_addstring(&b, shape);
+    } else if (numel <= PRINT_MAX_ELEMENTS && numel > 0) {
+        luaL_addchar(&b, '\n');
+        add_values(&b, t, 0, t->offset, 0);
+    } else if (numel > 0) {
+        add_summary(&b, t);
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* ---- registration --------------------------------------------------------------- */
+
+const luaL_Reg wk_tensor_core_methods[] = {
+    {"free", tensor_free},         {"table", tensor_table},
+    {"item", tensor_item},         {"clone", tensor_clone},
+    {"contiguous", tensor_contiguous}, {"copy_", tensor_copy_},
+    {"fill_", tensor_fill_},       {"zero_", tensor_zero_},
+    {"reshape", tensor_reshape},   {"view", tensor_view},
+    {"narrow", tensor_narrow},     {"select", tensor_select},
+    {"transpose", tensor_transpose}, {"permute", tensor_permute},
+    {"squeeze", tensor_squeeze},   {"unsqueeze", tensor_unsqueeze},
+    {"expand", tensor_expand},     {"get", tensor_get},
+    {"set", tensor_set},           {"shape", tensor_shape},
+    {"size", tensor_size},         {"dim", tensor_dim},
+    {"numel", tensor_numel},       {"is_contiguous", tensor_is_contiguous},
+    {NULL, NULL}};
+
+static const luaL_Reg tensor_constructors[] = {
+    {"zeros", tensor_zeros}, {"ones", tensor_ones},     {"full", tensor_full},
+    {"empty", tensor_empty}, {"arange", tensor_arange}, {"linspace", tensor_linspace},
+    {"eye", tensor_eye},     {"rand", tensor_rand},     {"randn", tensor_randn},
+    {"is_tensor", tensor_is_tensor}, {NULL, NULL}};
+
+/* The module table doubles as the method table: wick.tensor.add(a, b) and a:add(b)
+ * are the same function, and Lua sugar that adds to wick.tensor adds methods. */
+int luaopen_wick_tensor(lua_State *L)
+{
+    lua_newtable(L);
+    int module = lua_gettop(L);
+    luaL_setfuncs(L, wk_tensor_core_methods, 0);
+    luaL_setfuncs(L, wk_tensor_math_methods, 0);
+    luaL_setfuncs(L, wk_tensor_reduce_methods, 0);
+    luaL_setfuncs(L, wk_tensor_linalg_methods, 0);
+    luaL_setfuncs(L, tensor_constructors, 0);
+
+    luaL_newmetatable(L, WK_TENSOR_MT);         /* sets __name */
+    int meta = lua_gettop(L);
+    lua_pushvalue(L, module);
+    lua_pushcclosure(L, tensor_index, 1);
+    lua_setfield(L, meta, "__index");
+    lua_pushcfunction(L, tensor_newindex);
+    lua_setfield(L, meta, "__newindex");
+    lua_pushcfunction(L, tensor_gc);
+    lua_setfield(L, meta, "__gc");
+    lua_pushcfunction(L, tensor_gc);
+    lua_setfield(L, meta, "__close");
+    lua_pushcfunction(L, tensor_tostring);
+    lua_setfield(L, meta, "__tostring");
+    lua_pushcfunction(L, tensor_len);
+    lua_setfield(L, meta, "__len");
+    luaL_setfuncs(L, wk_tensor_math_meta, 0);
+    lua_pop(L, 1);
+
+    /* the module is callable: wick.tensor{{1,2},{3,4}} */
+    lua_newtable(L);
+    lua_pushcfunction(L, tensor_call);
+    lua_setfield(L, -2, "__call");
+    lua_setmetatable(L, module);
+    return 1;
+}

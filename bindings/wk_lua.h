@@ -1,0 +1,50 @@
+/* wk_lua.h — what every binding file shares: the wick.Tensor userdata, how lib errors
+ * become Lua errors, and how tensor memory is reported to Lua's collector.
+ *
+ * A wick.Tensor userdata holds a wk_tensor by value. It is created empty (storage
+ * NULL) and filled only after lib succeeds, so a failure never leaks; __gc, __close and
+ * :free() all release it idempotently, and a released tensor raises
+ * "attempt to use a freed tensor" when touched. */
+#ifndef WK_LUA_H
+#define WK_LUA_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "../lib/tensor/tensor.h"
+
+#define WK_TENSOR_MT "wick.Tensor"
+
+/* The tensor at idx, or a Lua error (wrong type, or freed). */
+wk_tensor *wk_lua_check_tensor(lua_State *L, int idx);
+/* The tensor at idx or NULL if it is not a wick.Tensor (freed still raises). */
+wk_tensor *wk_lua_test_tensor(lua_State *L, int idx);
+/* Push a new, empty wick.Tensor userdata and return its slot to fill. */
+wk_tensor *wk_lua_push_empty(lua_State *L);
+/* Call after filling a pushed tensor that owns new storage: tells the collector how
+ * many bytes it now holds, so loops of temporaries are collected in time. */
+void wk_lua_account(lua_State *L, const wk_tensor *t);
+/* Raise "<fname>: <wk_errmsg()>" at the caller's file:line. Never returns. */
+int wk_lua_fail(lua_State *L, const char *fname);
+/* Read a tensor argument that may also be a number (made into a 0-D tensor in tmp,
+ * which the caller releases). Returns the tensor to use. */
+wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, wk_tensor *tmp, const char *fname);
+/* Dimension argument: 1-based, negative counts from the end (-1 = last). Returns it
+ * 0-based for a tensor of ndim dims (ndim + extra positions allowed), or raises. */
+int wk_lua_check_dim(lua_State *L, int idx, int ndim, int extra, const char *fname);
+/* A shape given either as a table {2,3} or as numbers from idx onward. */
+int wk_lua_check_shape(lua_State *L, int idx, int64_t *shape, const char *fname);
+
+/* Method tables that each tensor binding file contributes; tensor.c registers them
+ * all into the one wick.Tensor metatable and the wick.tensor module. */
+extern const luaL_Reg wk_tensor_core_methods[];
+extern const luaL_Reg wk_tensor_math_methods[];    /* tensor_math.c: elementwise, compare */
+extern const luaL_Reg wk_tensor_math_meta[];       /* __add, __sub, __mul, __div, __pow, __unm */
+extern const luaL_Reg wk_tensor_reduce_methods[];  /* tensor_reduce.c */
+extern const luaL_Reg wk_tensor_linalg_methods[];  /* tensor_linalg.c: matmul, cat, sort… */
+
+int luaopen_wick_tensor(lua_State *L);
+int luaopen_wick_image(lua_State *L);
+int luaopen_wick(lua_State *L);
+
+#endif

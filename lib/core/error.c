@@ -1,0 +1,31 @@
+/* error.c — the per-thread error message behind wk_fail()/wk_errmsg(), and the
+ * shape formatter every message about shapes uses. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char last_error[1024];
+
+int wk_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return WK_ERR;
+}
+
+const char *wk_errmsg(void) { return last_error; }
+
+char *wk_shape_str(char *buf, size_t size, int ndim, const int64_t *shape)
+{
+    size_t used = 0;
+    if (size == 0) return buf;
+    buf[0] = '\0';
+    used += (size_t)snprintf(buf + used, size - used, "[");
+    for (int d = 0; d < ndim && used < size; d++)
+        used += (size_t)snprintf(buf + used, size - used, d ? ",%lld" : "%lld", (long long)shape[d]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+    return buf;
+}
