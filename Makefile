@@ -16,7 +16,7 @@ CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
 BUILD   ?= build
-WICK    ?= wick
+WICK    ?= ./wick
 LIB_SRC  = $(wildcard lib/*/*.c)
 BIND_SRC = $(wildcard bindings/*.c)
 HOST_SRC = $(wildcard host/*.c)
@@ -64,10 +64,10 @@ deps:
 
 demo: deps
 	$(MAKE) $(WICK)
-	./$(WICK) sketches/hello/hello.lua
+	$(WICK) sketches/hello/hello.lua
 
 test: $(WICK) $(CTEST_BIN)
-	@tests/run_tests.sh ./$(WICK) $(CTEST_BIN)
+	@tests/run_tests.sh $(WICK) $(CTEST_BIN)
 
 SAN = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan:
