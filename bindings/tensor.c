@@ -177,7 +177,7 @@ static int tensor_arange(lua_State *L)
         return luaL_error(L, "arange: start, stop and step must be finite and step non-zero");
     double count = floor((stop - start) / step + 1e-9) + 1;
     if (count < 0) count = 0;
-    if (count > 1e13) return luaL_error(L, "arange: cannot allocate %.3g elements", count);
+    if (count > 1e13) return luaL_error(L, "arange: cannot allocate %f elements", (lua_Number)count);
     int64_t n = (int64_t)count;
     wk_tensor *t = push_new(L, 1, &n, 0, "arange");
     float *d = wk_tensor_data(t);
@@ -243,8 +243,8 @@ static void fill_from_table(lua_State *L, int idx, int depth, int ndim, const in
 {
     int64_t len = (int64_t)luaL_len(L, idx);
     if (len != shape[depth])
-        luaL_error(L, "tensor: ragged nested table at %s: expected %lld elements, got %lld", path[0] ? path : "top level",
-                   (long long)shape[depth], (long long)len);
+        luaL_error(L, "tensor: ragged nested table at %s: expected %I elements, got %I", path[0] ? path : "top level",
+                   (lua_Integer)shape[depth], (lua_Integer)len);
     size_t plen = strlen(path);
     for (int64_t i = 1; i <= len; i++) {
         lua_geti(L, idx, i);
@@ -319,8 +319,8 @@ static int tensor_item(lua_State *L)
     wk_tensor *t = wk_lua_check_tensor(L, 1);
     char buf[160];
     if (wk_tensor_numel(t) != 1)
-        return luaL_error(L, "item: tensor of shape %s has %lld elements, expected exactly one",
-                          wk_tensor_shape_str(t, buf, sizeof buf), (long long)wk_tensor_numel(t));
+        return luaL_error(L, "item: tensor of shape %s has %I elements, expected exactly one",
+                          wk_tensor_shape_str(t, buf, sizeof buf), (lua_Integer)wk_tensor_numel(t));
     int64_t zero[WK_MAX_DIMS] = {0};
     lua_pushnumber(L, *wk_tensor_at(t, zero));
     return 1;
@@ -472,8 +472,8 @@ static int64_t check_index(lua_State *L, const wk_tensor *t, int dim, lua_Intege
     int64_t size = t->shape[dim];
     if (i < 0) i += size + 1;
     if (i < 1 || i > size)
-        luaL_error(L, "%s: index %d is out of range for dimension %d of size %lld", fname, (int)i, dim + 1,
-                   (long long)size);
+        luaL_error(L, "%s: index %I is out of range for dimension %d of size %I", fname, (lua_Integer)i, dim + 1,
+                   (lua_Integer)size);
     return (int64_t)i - 1;
 }
 

@@ -21,4 +21,7 @@ const char *wk_errmsg(void);
 #include <stddef.h>
 char *wk_shape_str(char *buf, size_t size, int ndim, const int64_t *shape);
 
+/* A byte count for people: "512 B", "3.2 MiB", "3.6 TiB". */
+char *wk_bytes_str(char *buf, size_t size, double bytes);
+
 #endif

@@ -34,8 +34,9 @@ static int check_shape(int ndim, const int64_t *shape, int64_t *numel)
         for (int d = 0; d < ndim; d++) total *= (double)shape[d];
         for (int d = 0; d < ndim; d++)
             if (shape[d] == 0) total = 0;
+        char bytes[32];
         if (total != 0)
-            return wk_fail("cannot allocate %.3g bytes for a tensor of shape %s", total * 4,
+            return wk_fail("cannot allocate %s for a tensor of shape %s", wk_bytes_str(bytes, sizeof bytes, total * 4),
                            wk_shape_str(buf, sizeof buf, ndim, shape));
         n = 0;
     }
@@ -55,8 +56,9 @@ static int alloc_storage(wk_tensor *dst, int ndim, const int64_t *shape, int zer
     size_t rounded = (bytes + 63) & ~(size_t)63;   /* aligned_alloc wants a multiple */
     s->data = aligned_alloc(64, rounded ? rounded : 64);
     if (!s->data) {
+        char human[32];
         free(s);
-        return wk_fail("cannot allocate %lld bytes for a tensor of shape %s", (long long)bytes,
+        return wk_fail("cannot allocate %s for a tensor of shape %s", wk_bytes_str(human, sizeof human, (double)bytes),
                        wk_shape_str(buf, sizeof buf, ndim, shape));
     }
     if (zero) memset(s->data, 0, bytes);
