@@ -78,7 +78,7 @@ asan:
 	 tests/run_tests.sh build/asan/wick $(CTEST_SRC:tests/c/%.c=build/asan/tests/%)
 
 lint:
-	luacheck --codes $$(git ls-files '*.lua' 2>/dev/null || find . -name '*.lua' -not -path './build/*')
+	luacheck --codes --no-color $$(find host bindings sketches tests -name '*.lua' | sort)
 
 bench: $(WICK)
 	tests/bench/run.sh
