@@ -1,3 +1,234 @@
-/* image.c — placeholder until wick.image lands. */
+/* image.c — the wick.image module: load, save, resize and grid over lib/media.
+ *
+ *   image.load(path)                         -> C×H×W tensor in [0,1] (PNG or JPEG)
+ *   image.save(t, path [, {bits = 8, quality = 90}])   -> path
+ *   image.resize(t, h, w [, {mode = "bilinear"}])      -> tensor ("area", "nearest")
+ *   image.grid(batch_or_list [, {cols, pad = 2, pad_value = 1}]) -> C×H'×W'
+ *
+ * Saved files carry the run's metadata: Software = wick, Sketch = the running
+ * sketch's name (from the registry field "wick.script" the host sets) and Seed = the
+ * seed in force, as PNG tEXt chunks (a JPEG gets one comment). Options tables are
+ * checked for unknown keys so a typo is an error, not a silent default. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/core/rng.h"
+#include "../lib/media/image.h"
 #include "wk_lua.h"
-int luaopen_wick_image(lua_State *L) { lua_newtable(L); return 1; }
+
+/* ---- options -------------------------------------------------------------------- */
+
+/* Raise on anything in the options table at idx that is not in known (NULL-ended). */
+static void check_options(lua_State *L, int idx, const char *fname, const char *const *known)
+{
+    if (lua_isnoneornil(L, idx)) return;
+    if (!lua_istable(L, idx)) luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        int ok = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (const char *const *k = known; *k; k++) ok |= strcmp(lua_tostring(L, -1), *k) == 0;
+        if (!ok) {
+            char list[160] = "";
+            for (const char *const *k = known; *k; k++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k == known ? "" : ", ", *k);
+            if (lua_type(L, -1) == LUA_TSTRING)
+                luaL_error(L, "%s: unknown option '%s' (known: %s)", fname, lua_tostring(L, -1), list);
+            luaL_error(L, "%s: option names must be strings, got a %s key (known: %s)", fname,
+                       luaL_typename(L, -1), list);
+        }
+    }
+}
+
+/* Push option key (nil when the table is absent or lacks it). */
+static int get_option(lua_State *L, int idx, const char *key)
+{
+    if (lua_isnoneornil(L, idx)) {
+        lua_pushnil(L);
+        return LUA_TNIL;
+    }
+    return lua_getfield(L, idx, key);
+}
+
+static lua_Integer opt_integer(lua_State *L, int idx, const char *key, lua_Integer def, const char *fname)
+{
+    get_option(L, idx, key);
+    lua_Integer v = def;
+    if (!lua_isnil(L, -1)) {
+        int ok;
+        v = lua_tointegerx(L, -1, &ok);
+        if (!ok)
+            luaL_error(L, "%s: option '%s' must be an integer, got %s", fname, key,
+                       lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+static lua_Number opt_number(lua_State *L, int idx, const char *key, lua_Number def, const char *fname)
+{
+    get_option(L, idx, key);
+    lua_Number v = def;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TNUMBER)
+            luaL_error(L, "%s: option '%s' must be a number, got %s", fname, key, luaL_typename(L, -1));
+        v = lua_tonumber(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* ---- load and save -------------------------------------------------------------- */
+
+static int image_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_image_load(t, path)) return wk_lua_fail(L, "image.load");
+    wk_lua_account(L, t);
+    return 1;
+}
+
+/* The running sketch's name ("hello" for sketches/hello/hello.lua) into buf, or 0. */
+static int sketch_name(lua_State *L, char *buf, size_t size)
+{
+    int found = 0;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "wick.script") == LUA_TSTRING) {
+        const char *path = lua_tostring(L, -1);
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        size_t n = strlen(base);
+        if (n > 4 && strcmp(base + n - 4, ".lua") == 0) n -= 4;
+        if (n > 0) {
+            if (n >= size) n = size - 1;
+            memcpy(buf, base, n);
+            buf[n] = '\0';
+            found = 1;
+        }
+    }
+    lua_pop(L, 1);
+    return found;
+}
+
+static int image_save(lua_State *L)
+{
+    static const char *const known[] = {"bits", "quality", NULL};
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    check_options(L, 3, "image.save", known);
+    wk_image_save_opts o = {0};
+    o.bits = (int)opt_integer(L, 3, "bits", 8, "image.save");
+    o.quality = (int)opt_integer(L, 3, "quality", 90, "image.save");
+    if (o.bits != 8 && o.bits != 16) return luaL_error(L, "image.save: option 'bits' must be 8 or 16, got %d", o.bits);
+    if (o.quality < 1 || o.quality > 100)
+        return luaL_error(L, "image.save: option 'quality' must be 1 to 100, got %d", o.quality);
+
+    char sketch[256], seed[32];
+    wk_image_text text[3];
+    int n = 0;
+    text[n++] = (wk_image_text){"Software", "wick"};
+    if (sketch_name(L, sketch, sizeof sketch)) text[n++] = (wk_image_text){"Sketch", sketch};
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)wk_rng_get_seed());
+    text[n++] = (wk_image_text){"Seed", seed};
+    o.text = text;
+    o.ntext = n;
+    if (wk_image_save(t, path, &o)) return wk_lua_fail(L, "image.save");
+    lua_settop(L, 2);
+    return 1;
+}
+
+/* ---- resize --------------------------------------------------------------------- */
+
+static int image_resize(lua_State *L)
+{
+    static const char *const known[] = {"mode", NULL};
+    static const char *const modes[] = {"bilinear", "area", "nearest", NULL};
+    static const wk_resize_mode mode_ids[] = {WK_RESIZE_BILINEAR, WK_RESIZE_AREA, WK_RESIZE_NEAREST};
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    lua_Integer h = luaL_checkinteger(L, 2), w = luaL_checkinteger(L, 3);
+    check_options(L, 4, "image.resize", known);
+    int mode = 0;
+    if (get_option(L, 4, "mode") != LUA_TNIL) {
+        const char *m = lua_tostring(L, -1);
+        if (lua_type(L, -1) != LUA_TSTRING) m = NULL;
+        for (mode = 0; m && modes[mode] && strcmp(m, modes[mode]); mode++) {}
+        if (!m || !modes[mode])
+            return luaL_error(L, "image.resize: mode must be \"bilinear\", \"area\" or \"nearest\", got %s",
+                              m ? m : luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_image_resize(t, src, h, w, mode_ids[mode])) return wk_lua_fail(L, "image.resize");
+    wk_lua_account(L, t);
+    return 1;
+}
+
+/* ---- grid ----------------------------------------------------------------------- */
+
+/* Image k of a batch (N×C×H×W or N×H×W) as a view that borrows the batch's storage
+ * without a reference: the batch stays on the Lua stack for the whole call. */
+static void batch_item(wk_tensor *v, const wk_tensor *b, int64_t k)
+{
+    memset(v, 0, sizeof *v);
+    v->storage = b->storage;
+    v->offset = b->offset + k * b->stride[0];
+    v->ndim = b->ndim - 1;
+    for (int d = 1; d < b->ndim; d++) v->shape[d - 1] = b->shape[d], v->stride[d - 1] = b->stride[d];
+}
+
+static int image_grid(lua_State *L)
+{
+    static const char *const known[] = {"cols", "pad", "pad_value", NULL};
+    char buf[160];
+    check_options(L, 2, "image.grid", known);
+    lua_Integer cols = opt_integer(L, 2, "cols", 0, "image.grid");
+    lua_Integer pad = opt_integer(L, 2, "pad", 2, "image.grid");
+    lua_Number pad_value = opt_number(L, 2, "pad_value", 1.0, "image.grid");
+    if (cols < 0 || cols > 1 << 20) return luaL_error(L, "image.grid: option 'cols' must be positive, got %d", (int)cols);
+    if (pad < 0 || pad > 1 << 16) return luaL_error(L, "image.grid: option 'pad' must be >= 0, got %d", (int)pad);
+
+    wk_tensor *batch = wk_lua_test_tensor(L, 1);
+    int64_t n;
+    if (batch) {
+        if (batch->ndim != 3 && batch->ndim != 4)
+            return luaL_error(L, "image.grid: expected a batch N×C×H×W or N×H×W (or a list of images), got shape %s",
+                              wk_tensor_shape_str(batch, buf, sizeof buf));
+        n = batch->shape[0];
+    } else if (lua_istable(L, 1)) {
+        n = (int64_t)luaL_len(L, 1);
+    } else {
+        return luaL_error(L, "image.grid: expected a tensor batch or a list of tensors, got %s", luaL_typename(L, 1));
+    }
+    if (n == 0) return luaL_error(L, "image.grid: no images to lay out");
+    /* scratch owned by Lua, so an error below frees it */
+    wk_tensor *views = lua_newuserdatauv(L, sizeof *views * (size_t)n, 0);
+    const wk_tensor **ptrs = lua_newuserdatauv(L, sizeof *ptrs * (size_t)n, 0);
+    for (int64_t k = 0; k < n; k++) {
+        if (batch) {
+            batch_item(&views[k], batch, k);
+        } else {
+            lua_geti(L, 1, (lua_Integer)k + 1);
+            wk_tensor *t = wk_lua_test_tensor(L, -1);
+            if (!t)
+                return luaL_error(L, "image.grid: item %d of the list is %s, expected a tensor", (int)k + 1,
+                                  luaL_typename(L, -1));
+            views[k] = *t;   /* borrowed: the list keeps it alive */
+            lua_pop(L, 1);
+        }
+        ptrs[k] = &views[k];
+    }
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_image_grid(t, ptrs, n, (int)cols, (int)pad, (float)pad_value)) return wk_lua_fail(L, "image.grid");
+    wk_lua_account(L, t);
+    return 1;
+}
+
+static const luaL_Reg image_funcs[] = {
+    {"load", image_load}, {"save", image_save}, {"resize", image_resize}, {"grid", image_grid}, {NULL, NULL}};
+
+int luaopen_wick_image(lua_State *L)
+{
+    luaL_newlib(L, image_funcs);
+    return 1;
+}

@@ -1,0 +1,433 @@
+-- image_spec.lua — wick.image: load (every PNG form, JPEG), save (round trips, metadata,
+-- folders, errors), resize (against hand-computed values) and grid.
+-- Fixtures are described in tests/fixtures/images/fixtures.lua.
+local wick = require "wick"
+local image, T = wick.image, wick.tensor
+local fx = dofile "tests/fixtures/images/fixtures.lua"
+
+-- ---- helpers -----------------------------------------------------------------------
+local function read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write_file(path, bytes)
+  local f = assert(io.open(path, "wb"))
+  f:write(bytes)
+  f:close()
+end
+
+local function tmpdir()
+  local name = os.tmpname()
+  os.remove(name)
+  assert(os.execute("mkdir -p '" .. name .. "'"))
+  return name
+end
+
+local function listdir(dir)
+  local p = io.popen("ls -A '" .. dir .. "'")
+  local names = {}
+  for line in p:lines() do names[#names + 1] = line end
+  p:close()
+  return names
+end
+
+-- Largest |t[c,y,x] - f(c,y,x)| (0-based c, y, x) over a C×H×W tensor.
+local function max_diff(t, f)
+  local m, tab = 0, t:table()
+  for c, plane in ipairs(tab) do
+    for y, row in ipairs(plane) do
+      for x, v in ipairs(row) do
+        local d = math.abs(v - f(c - 1, y - 1, x - 1))
+        if d ~= d then d = math.huge end
+        if d > m then m = d end
+      end
+    end
+  end
+  return m
+end
+
+local function same_shape(t, shape)
+  assert.are.same(shape, t:shape())
+end
+
+local function error_matching(pattern, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error matching " .. pattern)
+  assert.is_truthy(tostring(err):find(pattern), ("error %q does not match %q"):format(tostring(err), pattern))
+end
+
+-- ---- loading ---------------------------------------------------------------------------
+describe("image.load", function()
+  for _, v in ipairs(fx.png) do
+    it("reads " .. v.name .. ".png exactly (" .. v.channels .. " channels)", function()
+      local t = image.load(v.file)
+      same_shape(t, { v.channels, v.h, v.w })
+      local d = max_diff(t, function(c, y, x) return fx.expected(v, c, y, x) end)
+      assert.is_true(d < 1e-6, v.name .. ": max diff " .. d)
+    end)
+  end
+
+  for _, j in ipairs(fx.jpeg) do
+    it("reads " .. j.name .. ".jpg within 3/255", function()
+      local t = image.load(j.file)
+      same_shape(t, { j.channels, 16, 16 })
+      local d = max_diff(t, function(c, y, x) return fx.jpeg_expected(j, c, y, x) end)
+      assert.is_true(d < 3 / 255, j.name .. ": max diff " .. d)
+    end)
+  end
+
+  it("detects the format by content, not by name", function()
+    local dir = tmpdir()
+    write_file(dir .. "/really_a_png.jpg", read_file(fx.dir .. "rgb8.png"))
+    write_file(dir .. "/really_a_jpeg.png", read_file(fx.dir .. "rgb.jpg"))
+    same_shape(image.load(dir .. "/really_a_png.jpg"), { 3, 3, 5 })
+    same_shape(image.load(dir .. "/really_a_jpeg.png"), { 3, 16, 16 })
+    os.execute("rm -rf '" .. dir .. "'")
+  end)
+
+  -- A real photograph, when the system has one; its size comes from the JPEG's SOF marker.
+  local candidates = {
+    "/usr/share/doc/opencv-doc/examples/data/lena.jpg", "/usr/share/doc/opencv-doc/examples/data/baboon.jpg",
+    "/usr/share/doc/opencv-doc/examples/data/fruits.jpg", "/usr/share/doc/nodejs/full-white-stripe.jpg",
+  }
+  local real
+  for _, p in ipairs(candidates) do
+    local f = io.open(p, "rb")
+    if f then f:close(); real = p; break end
+  end
+  local function sof_size(bytes)
+    local i = 3
+    while i < #bytes do
+      local marker = bytes:byte(i + 1)
+      local len = string.unpack(">I2", bytes, i + 2)
+      if marker >= 0xC0 and marker <= 0xCF and marker ~= 0xC4 and marker ~= 0xC8 and marker ~= 0xCC then
+        local h, w, n = string.unpack(">I2I2B", bytes, i + 5)
+        return h, w, n
+      end
+      i = i + 2 + len
+    end
+  end
+  if real then
+    it("reads a real JPEG (" .. real .. ")", function()
+      local h, w, n = sof_size(read_file(real))
+      local t = image.load(real)
+      same_shape(t, { n == 1 and 1 or 3, h, w })
+      assert.is_true(t:min():item() >= 0 and t:max():item() <= 1)
+      assert.is_true(t:std():item() > 0.01, "a real photo is not flat")
+    end)
+  else
+    pending("reads a real JPEG (none found on this system)")
+  end
+end)
+
+describe("image.load errors", function()
+  local dir
+  before_each(function() dir = tmpdir() end)
+  after_each(function() os.execute("rm -rf '" .. dir .. "'") end)
+
+  it("names a missing file and the OS reason", function()
+    local ok, err = pcall(image.load, "x.png")
+    assert.is_false(ok)
+    assert.is_truthy(err:find("image.load: cannot open 'x.png': No such file or directory", 1, true), err)
+  end)
+
+  it("says a truncated PNG is truncated", function()
+    local bytes = read_file(fx.dir .. "rgb8_interlaced.png")
+    write_file(dir .. "/cut.png", bytes:sub(1, #bytes - 80))
+    error_matching("image.load: '.-/cut.png' is a truncated PNG", image.load, dir .. "/cut.png")
+    write_file(dir .. "/header_only.png", bytes:sub(1, 20))
+    error_matching("header_only.png' is a truncated PNG", image.load, dir .. "/header_only.png")
+  end)
+
+  it("says a truncated JPEG is truncated", function()
+    local bytes = read_file(fx.dir .. "rgb.jpg")
+    write_file(dir .. "/cut.jpg", bytes:sub(1, #bytes // 2))
+    error_matching("image.load: '.-/cut.jpg' is a truncated JPEG", image.load, dir .. "/cut.jpg")
+  end)
+
+  it("reports a corrupt PNG (bad CRC, garbage data) with libpng's reason", function()
+    local bytes = read_file(fx.dir .. "rgb8.png")
+    -- flip one byte inside the IHDR data: its CRC no longer matches
+    write_file(dir .. "/crc.png", bytes:sub(1, 17) .. "\255" .. bytes:sub(19))
+    error_matching("crc.png' is a corrupt PNG: IHDR: CRC error", image.load, dir .. "/crc.png")
+    local v = fx.png[8]
+    local idat = fx.chunk("IDAT", "this is not zlib data")
+    local bad = "\x89PNG\r\n\x1a\n" .. fx.chunk("IHDR", string.pack(">I4I4BBBBB", v.w, v.h, 8, 2, 0, 0, 0)) ..
+      idat .. fx.chunk("IEND", "")
+    write_file(dir .. "/zlib.png", bad)
+    error_matching("zlib.png' is a corrupt PNG: ", image.load, dir .. "/zlib.png")
+  end)
+
+  it("reports a corrupt JPEG with libjpeg's reason", function()
+    -- a start-of-frame marker whose length field (2) is too short to hold a frame header
+    write_file(dir .. "/bad.jpg", "\255\216\255\192\0\2" .. string.rep("\0", 40))
+    error_matching("bad.jpg' is a corrupt JPEG: ", image.load, dir .. "/bad.jpg")
+  end)
+
+  it("refuses absurd dimensions before allocating", function()
+    local png = "\x89PNG\r\n\x1a\n" .. fx.chunk("IHDR", string.pack(">I4I4BBBBB", 100000, 100000, 8, 2, 0, 0, 0)) ..
+      fx.chunk("IDAT", "\120\1") .. fx.chunk("IEND", "")
+    write_file(dir .. "/huge.png", png)
+    local before = wick.live_bytes()
+    error_matching("huge.png' claims to be 100000x100000 pixels", image.load, dir .. "/huge.png")
+    assert.are.equal(before, wick.live_bytes())
+  end)
+
+  it("says what a file is when it is not PNG or JPEG", function()
+    write_file(dir .. "/notes.png", "hello, this is text")
+    error_matching("notes.png' is not a PNG or JPEG file %(it starts with the bytes 68 65 6c 6c%)", image.load,
+      dir .. "/notes.png")
+    write_file(dir .. "/anim.png", "GIF89a\1\0\1\0")
+    error_matching("anim.png' is a GIF image; wick reads PNG and JPEG", image.load, dir .. "/anim.png")
+    write_file(dir .. "/empty.png", "")
+    error_matching("empty.png' is empty, not an image", image.load, dir .. "/empty.png")
+  end)
+
+  it("reports a folder given as a file", function()
+    error_matching("image.load: cannot read '.-': Is a directory", image.load, dir)
+  end)
+end)
+
+-- ---- saving ----------------------------------------------------------------------------
+describe("image.save", function()
+  local dir
+  before_each(function() dir = tmpdir() end)
+  after_each(function() os.execute("rm -rf '" .. dir .. "'") end)
+
+  -- values that survive 8-bit quantisation exactly
+  local function quantised(shape, levels)
+    local t = T.rand(shape)
+    return (t * levels):floor() / levels
+  end
+
+  for c = 1, 4 do
+    it("round-trips " .. c .. " channels at 8 bits exactly", function()
+      local t = quantised({ c, 7, 9 }, 255)
+      local path = dir .. "/c" .. c .. ".png"
+      assert.are.equal(path, image.save(t, path))
+      local u = image.load(path)
+      same_shape(u, { c, 7, 9 })
+      assert.is_true((u - t):abs():max():item() < 1e-6)
+    end)
+  end
+
+  it("round-trips 16 bits within 1/65535", function()
+    local t = T.rand(3, 5, 6)
+    local path = image.save(t, dir .. "/deep.png", { bits = 16 })
+    local u = image.load(path)
+    assert.is_true((u - t):abs():max():item() <= 0.5 / 65535 + 1e-7)
+    assert.are.equal(16, read_file(path):byte(25), "IHDR bit depth is 16") -- depth byte at offset 25 (1-based)
+  end)
+
+  it("writes a 2-D tensor as one grey channel", function()
+    local t = quantised({ 4, 6 }, 255)
+    local u = image.load(image.save(t, dir .. "/g.png"))
+    same_shape(u, { 1, 4, 6 })
+    assert.is_true((u[1] - t):abs():max():item() < 1e-6)
+  end)
+
+  it("writes non-contiguous tensors", function()
+    local t = quantised({ 3, 8, 5 }, 255)
+    local v = t:transpose(2, 3) -- 3×5×8 view, not contiguous
+    assert.is_false(v:is_contiguous())
+    local u = image.load(image.save(v, dir .. "/t.png"))
+    same_shape(u, { 3, 5, 8 })
+    assert.is_true((u - v):abs():max():item() < 1e-6)
+  end)
+
+  it("clamps to [0,1], rounds, and writes NaN as 0", function()
+    local t = T { { { -1, 2, 0 / 0, 0.5, 0.2 } } }
+    local u = image.load(image.save(t, dir .. "/clamp.png"))
+    local got = u:table()[1][1]
+    local want = { 0, 1, 0, 128 / 255, 51 / 255 }
+    for i = 1, 5 do assert.is_true(math.abs(got[i] - want[i]) < 1e-6, "pixel " .. i .. ": " .. got[i]) end
+  end)
+
+  it("writes Software, Sketch and Seed as tEXt chunks", function()
+    wick.seed(4242)
+    local reg = debug.getregistry()
+    local saved = reg["wick.script"]
+    reg["wick.script"] = "sketches/dream/dream.lua"
+    local path = image.save(T.zeros(3, 2, 2), dir .. "/meta.png")
+    reg["wick.script"] = saved
+    local bytes = read_file(path)
+    assert.is_truthy(bytes:find("tEXtSoftware\0wick", 1, true))
+    assert.is_truthy(bytes:find("tEXtSketch\0dream", 1, true))
+    assert.is_truthy(bytes:find("tEXtSeed\0" .. "4242", 1, true))
+  end)
+
+  it("omits Sketch when no sketch is running", function()
+    local reg = debug.getregistry()
+    local saved = reg["wick.script"]
+    reg["wick.script"] = nil
+    local bytes = read_file(image.save(T.zeros(1, 2, 2), dir .. "/nosketch.png"))
+    reg["wick.script"] = saved
+    assert.is_nil(bytes:find("Sketch", 1, true))
+    assert.is_truthy(bytes:find("tEXtSeed\0" .. wick.seed(), 1, true))
+  end)
+
+  it("creates missing parent folders and leaves no temporary file", function()
+    local path = dir .. "/out/a/b/frame-0001.png"
+    assert.are.equal(path, image.save(T.zeros(3, 2, 2), path))
+    assert.are.same({ "frame-0001.png" }, listdir(dir .. "/out/a/b"))
+    same_shape(image.load(path), { 3, 2, 2 })
+  end)
+
+  it("replaces an existing picture whole", function()
+    local path = dir .. "/p.png"
+    image.save(T.zeros(1, 2, 2), path)
+    image.save(T.ones(3, 4, 4), path)
+    same_shape(image.load(path), { 3, 4, 4 })
+    assert.are.same({ "p.png" }, listdir(dir))
+  end)
+
+  it("saves JPEG by extension (grey and RGB)", function()
+    local t = T.full({ 3, 8, 8 }, 0.5)
+    local u = image.load(image.save(t, dir .. "/x.JPG"))
+    same_shape(u, { 3, 8, 8 })
+    assert.is_true((u - t):abs():max():item() < 3 / 255)
+    assert.are.equal("\255\216\255", read_file(dir .. "/x.JPG"):sub(1, 3))
+    error_matching("image.save: JPEG has no alpha channel", image.save, T.zeros(4, 2, 2), dir .. "/a.jpg")
+  end)
+
+  it("names the path and the OS reason when it cannot write", function()
+    error_matching("image.save: cannot write '/proc/x.png': ", image.save, T.zeros(1, 2, 2), "/proc/x.png")
+    write_file(dir .. "/file", "x")
+    error_matching("image.save: cannot write '.-/file/x.png': Not a directory", image.save, T.zeros(1, 2, 2),
+      dir .. "/file/x.png")
+    error_matching("cannot create folder '.-/file/sub': Not a directory", image.save, T.zeros(1, 2, 2),
+      dir .. "/file/sub/x.png")
+  end)
+
+  it("leaves nothing behind when the final rename fails", function()
+    assert(os.execute("mkdir '" .. dir .. "/taken.png'"))
+    error_matching("cannot write '.-/taken.png': Is a directory", image.save, T.zeros(1, 2, 2), dir .. "/taken.png")
+    assert.are.same({ "taken.png" }, listdir(dir))
+  end)
+
+  it("names a wrong shape", function()
+    error_matching("image.save: expected an image C×H×W with 1 to 4 channels %(or H×W%), got shape %[5,4,4%]",
+      image.save, T.zeros(5, 4, 4), dir .. "/x.png")
+    error_matching("got shape %[1,3,4,4%]", image.save, T.zeros(1, 3, 4, 4), dir .. "/x.png")
+    error_matching("got shape %[4%]", image.save, T.zeros(4), dir .. "/x.png")
+    error_matching("cannot save an empty image of shape %[3,0,4%]", image.save, T.zeros(3, 0, 4), dir .. "/x.png")
+    assert.are.same({}, listdir(dir))
+  end)
+
+  it("rejects unknown and bad options", function()
+    error_matching("image.save: unknown option 'bit'", image.save, T.zeros(1, 2, 2), dir .. "/x.png", { bit = 16 })
+    error_matching("image.save: option 'bits' must be 8 or 16, got 12", image.save, T.zeros(1, 2, 2),
+      dir .. "/x.png", { bits = 12 })
+  end)
+end)
+
+-- ---- resize ----------------------------------------------------------------------------
+describe("image.resize", function()
+  local function close(t, want, tol)
+    local got = t:table()
+    local function walk(a, b, path)
+      if type(b) == "table" then
+        assert.are.equal(#b, #a, "length at " .. path)
+        for i = 1, #b do walk(a[i], b[i], path .. "[" .. i .. "]") end
+      else
+        assert.is_true(math.abs(a - b) <= tol, ("%s: got %.7g, want %.7g"):format(path, a, b))
+      end
+    end
+    walk(got, want, "")
+  end
+
+  it("bilinear 2x2 -> 4x4 matches PyTorch (align_corners=false)", function()
+    local t = T { { { 0, 1 }, { 2, 3 } } }
+    close(image.resize(t, 4, 4), { { { 0, 0.25, 0.75, 1 }, { 0.5, 0.75, 1.25, 1.5 }, { 1.5, 1.75, 2.25, 2.5 },
+      { 2, 2.25, 2.75, 3 } } }, 1e-6)
+  end)
+
+  it("bilinear downscale by 2 averages pixel pairs (half-pixel centres)", function()
+    local t = T { { { 0, 1, 2, 3, 4, 5, 6, 7 } } }
+    close(image.resize(t, 1, 4, { mode = "bilinear" }), { { { 0.5, 2.5, 4.5, 6.5 } } }, 1e-6)
+    -- 3 -> 2: src = 0.25, 1.75
+    close(image.resize(T { { { 0, 10, 20 } } }, 1, 2), { { { 2.5, 17.5 } } }, 1e-5)
+  end)
+
+  it("area averages boxes with fractional coverage", function()
+    local t = T { { { 3, 6, 9 } } }
+    close(image.resize(t, 1, 2, { mode = "area" }), { { { (3 + 0.5 * 6) / 1.5, (0.5 * 6 + 9) / 1.5 } } }, 1e-5)
+    local sq = T { { { 1, 2, 3, 4 }, { 5, 6, 7, 8 }, { 9, 10, 11, 12 }, { 13, 14, 15, 16 } } }
+    close(image.resize(sq, 2, 2, { mode = "area" }), { { { 3.5, 5.5 }, { 11.5, 13.5 } } }, 1e-5)
+    close(image.resize(sq, 1, 1, { mode = "area" }), { { { 8.5 } } }, 1e-5)
+  end)
+
+  it("nearest takes the pixel under each output centre", function()
+    local t = T { { { 0, 1, 2, 3 } } }
+    close(image.resize(t, 1, 2, { mode = "nearest" }), { { { 1, 3 } } }, 0)
+    close(image.resize(T { { { 5, 7 } } }, 1, 4, { mode = "nearest" }), { { { 5, 5, 7, 7 } } }, 0)
+  end)
+
+  it("keeps an image the same at its own size, in every mode", function()
+    local t = T.rand(3, 5, 7)
+    for _, mode in ipairs { "bilinear", "area", "nearest" } do
+      assert.is_true((image.resize(t, 5, 7, { mode = mode }) - t):abs():max():item() < 1e-6, mode)
+    end
+  end)
+
+  it("resizes batches N×C×H×W, H×W images and non-contiguous views", function()
+    local b = T.rand(2, 3, 8, 6)
+    local r = image.resize(b, 4, 3, { mode = "area" })
+    same_shape(r, { 2, 3, 4, 3 })
+    assert.is_true((r[2] - image.resize(b[2], 4, 3, { mode = "area" })):abs():max():item() < 1e-6)
+    same_shape(image.resize(T.rand(4, 4), 2, 8), { 2, 8 })
+    local v = T.rand(3, 6, 4):transpose(2, 3)
+    assert.is_true((image.resize(v, 2, 3) - image.resize(v:contiguous(), 2, 3)):abs():max():item() < 1e-6)
+  end)
+
+  it("rejects bad sizes, shapes, modes and unknown options", function()
+    error_matching("image.resize: unknown option 'mdoe'", image.resize, T.zeros(1, 2, 2), 4, 4, { mdoe = "area" })
+    error_matching("image.resize: mode must be \"bilinear\", \"area\" or \"nearest\", got cubic", image.resize,
+      T.zeros(1, 2, 2), 4, 4, { mode = "cubic" })
+    error_matching("image.resize: size must be positive, got 0x4", image.resize, T.zeros(1, 2, 2), 0, 4)
+    error_matching("got shape %[2,2,2,2,2%]", image.resize, T.zeros(2, 2, 2, 2, 2), 4, 4)
+  end)
+end)
+
+-- ---- grid ------------------------------------------------------------------------------
+describe("image.grid", function()
+  it("lays a batch out in ceil(sqrt(N)) columns with padding", function()
+    local b = T.zeros(5, 3, 2, 2)
+    for k = 1, 5 do b[k]:fill_(k / 10) end
+    local g = image.grid(b)
+    same_shape(g, { 3, 2 * (2 + 2) + 2, 3 * (2 + 2) + 2 })
+    local tab = g:table()
+    assert.are.equal(1, tab[1][1][1])                     -- frame
+    assert.is_true(math.abs(tab[1][3][3] - 0.1) < 1e-6)    -- image 1 at (pad, pad)
+    assert.is_true(math.abs(tab[2][3][7] - 0.2) < 1e-6)    -- image 2, next column
+    assert.is_true(math.abs(tab[3][7][7] - 0.5) < 1e-6)    -- image 5, second row
+    assert.are.equal(1, tab[1][7][11])                     -- empty sixth cell
+  end)
+
+  it("centres images of different sizes in a list, with cols, pad and pad_value", function()
+    local a, b = T.ones(1, 4, 4), T.full({ 1, 2, 2 }, 0.5)
+    local g = image.grid({ a, b }, { cols = 1, pad = 0, pad_value = 0 })
+    same_shape(g, { 1, 8, 4 })
+    local t = g:table()[1]
+    assert.are.same({ 0, 0, 0, 0 }, t[5])
+    assert.are.same({ 0, 0.5, 0.5, 0 }, t[6])
+    assert.are.same({ 0, 0.5, 0.5, 0 }, t[7])
+    assert.are.same({ 1, 1, 1, 1 }, t[4])
+  end)
+
+  it("treats N×H×W as N grey images", function()
+    same_shape(image.grid(T.zeros(4, 3, 3), { pad = 1 }), { 1, 2 * 4 + 1, 2 * 4 + 1 })
+  end)
+
+  it("rejects mixed channels, bad input and unknown options", function()
+    error_matching("image.grid: all images need the same number of channels", image.grid,
+      { T.zeros(3, 2, 2), T.zeros(1, 2, 2) })
+    error_matching("image.grid: unknown option 'colums'", image.grid, T.zeros(2, 1, 2, 2), { colums = 2 })
+    error_matching("image.grid: item 2 of the list is string, expected a tensor", image.grid, { T.zeros(1, 2, 2), "x" })
+    error_matching("image.grid: no images to lay out", image.grid, {})
+    error_matching("image.grid: expected a batch", image.grid, T.zeros(2, 2))
+  end)
+end)
