@@ -1,0 +1,340 @@
+-- host_spec.lua — the `wick` program itself: lua5.4-style options, scripts and their
+-- errors, the REPL driven for real through tmux, and --watch re-running a sketch on save.
+-- Runs inside wick (tests/busted_runner.lua); WICK names the binary under test.
+local system_ok, system = pcall(require, "system")
+
+local WICK = os.getenv("WICK") or "./wick"
+if WICK:find("/") and not WICK:find("^/") then   -- tmux panes need no particular cwd
+  WICK = assert(os.getenv("PWD")) .. "/" .. WICK
+end
+local TIMEOUT = 20   -- seconds any one wait may take before the test fails (generous: CI runs it under ASan)
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- Run a shell command; returns its stdout+stderr and its exit status.
+local function run(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1; echo \"__rc=$?\""))
+  local out = p:read("a")
+  p:close()
+  local body, rc = out:match("^(.-)__rc=(%d+)\n?$")
+  return body, tonumber(rc)
+end
+
+local function sleep(s)
+  if system_ok and system.sleep then system.sleep(s) else os.execute("sleep " .. s) end
+end
+
+local function now()
+  if system_ok and system.monotime then return system.monotime() end
+  return os.time()
+end
+
+-- Poll f() until it returns a true value or TIMEOUT passes; returns the last value.
+local function eventually(f)
+  local deadline = now() + TIMEOUT
+  repeat
+    local v = f()
+    if v then return v end
+    sleep(0.05)
+  until now() > deadline
+  return f()
+end
+
+local function mktemp_dir()
+  local p = assert(io.popen("mktemp -d /tmp/wick-host-spec.XXXXXX"))
+  local d = p:read("l")
+  p:close()
+  return d
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+local function read(path)
+  local f = io.open(path)
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- Save as editors do: write a temporary file beside it, then rename it over.
+local function save(path, text)
+  write(path .. ".tmp~", text)
+  assert(os.rename(path .. ".tmp~", path))
+end
+
+local tmp = mktemp_dir()
+teardown(function() os.execute("rm -rf " .. q(tmp)) end)
+
+describe("wick options", function()
+  it("-e runs a statement", function()
+    local out, rc = run(q(WICK) .. " -e 'print(6 * 7)'")
+    assert.are.equal("42\n", out)
+    assert.are.equal(0, rc)
+  end)
+
+  it("-v prints the version with Lua's", function()
+    local out, rc = run(q(WICK) .. " -v")
+    assert.matches("^wick 0%.1%.0 %(Lua 5%.4%.%d+%)\n$", out)
+    assert.are.equal(0, rc)
+  end)
+
+  it("-l mod and -l g=mod require into globals", function()
+    write(tmp .. "/hostmod.lua", "return { answer = 42 }")
+    local env = "LUA_PATH=" .. q(tmp .. "/?.lua;;") .. " "
+    local out = run(env .. q(WICK) .. " -l hostmod -e 'print(hostmod.answer)'")
+    assert.are.equal("42\n", out)
+    out = run(env .. q(WICK) .. " -l hm=hostmod -e 'print(hm.answer, hostmod)'")
+    assert.are.equal("42\tnil\n", out)
+  end)
+
+  it("-l of a missing module fails", function()
+    local out, rc = run(q(WICK) .. " -l no_such_module_here")
+    assert.matches("module 'no_such_module_here' not found", out, 1, true)
+    assert.are_not.equal(0, rc)
+  end)
+
+  it("- runs stdin as the script, with args", function()
+    local out, rc = run("printf 'print(\"in\", ...)' | " .. q(WICK) .. " - a b")
+    assert.are.equal("in\ta\tb\n", out)
+    assert.are.equal(0, rc)
+  end)
+
+  it("runs piped stdin when there is no script", function()
+    local out = run("printf 'print(1 + 1)' | " .. q(WICK))
+    assert.are.equal("2\n", out)
+  end)
+
+  it("rejects an unknown option", function()
+    local out, rc = run(q(WICK) .. " -Z")
+    assert.matches("unrecognized option '-Z'", out, 1, true)
+    assert.are_not.equal(0, rc)
+  end)
+end)
+
+describe("wick scripts", function()
+  it("get the arg table as lua.c builds it, and ... ", function()
+    local script = tmp .. "/args.lua"
+    write(script, "print(arg[0], arg[1], arg[2], #arg, arg[-1] ~= nil, select('#', ...), ...)")
+    local out, rc = run(q(WICK) .. " " .. q(script) .. " x 'y z'")
+    assert.are.equal(script .. "\tx\ty z\t2\ttrue\t2\tx\ty z\n", out)
+    assert.are.equal(0, rc)
+  end)
+
+  it("stop on a runtime error: status non-zero, message, traceback with file:line", function()
+    local script = tmp .. "/boom.lua"
+    write(script, "local x = 1\nlocal function f()\n  error('kaboom')\nend\nf()\n")
+    local out, rc = run(q(WICK) .. " " .. q(script))
+    assert.are_not.equal(0, rc)
+    assert.matches("^wick: " .. script:gsub("%p", "%%%0") .. ":3: kaboom\n", out)
+    assert.matches("stack traceback:", out, 1, true)
+    assert.matches(script .. ":5: in main chunk", out, 1, true)
+  end)
+
+  it("stop on a syntax error with status non-zero", function()
+    local script = tmp .. "/syntax.lua"
+    write(script, "print('fine')\nx = = 1\n")
+    local out, rc = run(q(WICK) .. " " .. q(script))
+    assert.are_not.equal(0, rc)
+    assert.matches("wick: " .. script .. ":2:", out, 1, true)
+    assert.is_nil(out:find("fine", 1, true))   -- nothing ran
+  end)
+end)
+
+-- The REPL and the watcher need a terminal: tmux gives one. Each spec run has its own
+-- server (socket named after our pid), killed at the end whatever happens.
+local pid = (io.popen("echo $PPID"):read("l"))
+local TMUX = "tmux -L wick-test-" .. pid .. " -f /dev/null "
+local function tmux(args) return run(TMUX .. args) end
+local socket_path
+
+-- Start a detached session running cmd (through the shell) in a 160x60 terminal.
+local function start_session(name, cmd)
+  local _, rc = tmux("new-session -d -s " .. name .. " -x 160 -y 60 " .. q(cmd))
+  socket_path = socket_path or (tmux("display-message -p '#{socket_path}'")):match("[^\n]+")
+  return rc
+end
+
+-- Kill the server (and with it every process in its panes) and remove its socket file,
+-- which tmux leaves behind.
+local function stop_tmux()
+  tmux("kill-server")
+  if socket_path then os.remove(socket_path) end
+end
+
+local function pane(target)
+  return (tmux("capture-pane -p -J -S -500 -t " .. target))
+end
+
+-- The pane's last non-blank line, trailing spaces cut: ">" once the prompt is back.
+local function last_line(text)
+  local last
+  for line in text:gmatch("[^\n]+") do
+    if line:match("%S") then last = line:gsub("%s+$", "") end
+  end
+  return last
+end
+
+local function type_line(target, s)
+  tmux("send-keys -t " .. target .. " -l " .. q(s))
+  tmux("send-keys -t " .. target .. " Enter")
+end
+
+-- Wait until the pane shows `plain` (appearing `count` times) and the prompt is back.
+local function wait_prompt_after(target, plain, count)
+  return eventually(function()
+    local text = pane(target)
+    local n, from = 0, 1
+    while true do
+      local s, e = text:find(plain, from, true)
+      if not s then break end
+      n, from = n + 1, e + 1
+    end
+    return n >= (count or 1) and last_line(text) == ">" and text
+  end)
+end
+
+describe("wick REPL (through tmux)", function()
+  local home = tmp .. "/home"
+
+  setup(function()
+    os.execute("mkdir -p " .. q(home))
+    local cmd = "env HOME=" .. q(home) .. " " .. q(WICK) .. "; echo repl-exit=$?; sleep 30"
+    assert.are.equal(0, start_session("repl", cmd))
+    assert.truthy(eventually(function() return last_line(pane("repl")) == ">" end))
+  end)
+
+  teardown(stop_tmux)
+
+  it("prints the value of an expression", function()
+    type_line("repl", "'ab' .. 'cd', 40 + 2")
+    assert.truthy(wait_prompt_after("repl", "abcd"))
+    assert.matches("\nabcd%s+42\n", pane("repl"))
+  end)
+
+  it("reads a multi-line function, then calls it", function()
+    type_line("repl", "function f(x)")
+    assert.truthy(eventually(function() return last_line(pane("repl")) == ">>" end))
+    type_line("repl", "return x*2")
+    type_line("repl", "end")
+    type_line("repl", "f(21)")
+    local text = wait_prompt_after("repl", "\n42\n")
+    assert.truthy(text, pane("repl"))
+  end)
+
+  it("prints a tensor as a summary (wick is a global)", function()
+    type_line("repl", "wick.tensor.zeros(2,2)")
+    local text = wait_prompt_after("repl", "\ntensor[2,2]")
+    assert.truthy(text, pane("repl"))
+  end)
+
+  it("prints an error with a traceback and comes back", function()
+    type_line("repl", "error('bad' .. 'thing')")
+    local text = wait_prompt_after("repl", "stdin:1: badthing")
+    assert.truthy(text, pane("repl"))
+    assert.matches("stack traceback:", text, 1, true)
+    type_line("repl", "'still' .. 'alive'")
+    assert.truthy(wait_prompt_after("repl", "\nstillalive"), pane("repl"))
+  end)
+
+  it("interrupts running code on Ctrl-C and comes back", function()
+    type_line("repl", "while true do end")
+    assert.truthy(eventually(function() return last_line(pane("repl")) == "> while true do end" end))
+    sleep(0.1)
+    tmux("send-keys -t repl C-c")
+    assert.truthy(wait_prompt_after("repl", "interrupted!"), pane("repl"))
+    type_line("repl", "'after' .. 'break'")
+    assert.truthy(wait_prompt_after("repl", "\nafterbreak"), pane("repl"))
+  end)
+
+  it("clears the line on Ctrl-C at the prompt", function()
+    tmux("send-keys -t repl -l " .. q("half_typed_junk"))
+    assert.truthy(eventually(function() return last_line(pane("repl")) == "> half_typed_junk" end))
+    tmux("send-keys -t repl C-c")
+    -- Wait for the fresh prompt: keys that reach the terminal together with the ^C may be
+    -- flushed by it (ISIG without NOFLSH), which would make this test flaky.
+    assert.truthy(eventually(function() return last_line(pane("repl")) == ">" end), pane("repl"))
+    type_line("repl", "'cle' .. 'ared'")
+    local text = wait_prompt_after("repl", "\ncleared")
+    assert.truthy(text, pane("repl"))
+    assert.is_nil(text:find("half_typed_junk'", 1, true))   -- not glued to the next line
+  end)
+
+  it("exits on Ctrl-D and keeps the history", function()
+    tmux("send-keys -t repl C-d")
+    assert.truthy(eventually(function() return pane("repl"):find("repl-exit=0", 1, true) end),
+                  pane("repl"))
+    assert.matches("'after'", read(home .. "/.wick_history"), 1, true)   -- libedit escapes spaces
+  end)
+end)
+
+describe("wick --watch", function()
+  local dir = tmp .. "/watch"
+  local sketch = dir .. "/sketch.lua"
+  local log = tmp .. "/watch.log"
+
+  local function wait_log(plain, count)
+    return eventually(function()
+      local text, n, from = read(log), 0, 1
+      while true do
+        local s, e = text:find(plain, from, true)
+        if not s then break end
+        n, from = n + 1, e + 1
+      end
+      return n >= (count or 1) and text
+    end)
+  end
+
+  setup(function()
+    os.execute("mkdir -p " .. q(dir))
+    write(sketch, "keep.n = (keep.n or 0) + 1\nprint('count ' .. keep.n)\nleak = true\n")
+    -- The wrapper shell ignores SIGINT so that it survives Ctrl-C to report the exit.
+    local cmd = "trap '' INT; " .. q(WICK) .. " --watch " .. q(sketch) .. " > " .. q(log)
+                .. " 2>&1; echo watch-exit=$? >> " .. q(log)
+    assert.are.equal(0, start_session("watch", cmd))
+  end)
+
+  teardown(stop_tmux)
+
+  it("runs the sketch at once", function()
+    assert.truthy(wait_log("count 1"), read(log))
+  end)
+
+  it("re-runs it on a save by rename; keep survives, other globals do not", function()
+    save(sketch, "keep.n = keep.n + 1\nprint('second ' .. keep.n, leak)\n")
+    local text = wait_log("second 2")
+    assert.truthy(text, read(log))
+    assert.matches("wick: reloaded sketch.lua", text, 1, true)
+    assert.matches("second 2\tnil", text, 1, true)
+  end)
+
+  it("reports a broken save and keeps watching", function()
+    save(sketch, "x = = 1\n")
+    assert.truthy(wait_log("sketch.lua:1:"), read(log))
+    save(sketch, "error('runtime' .. 'oops')\n")
+    assert.truthy(wait_log("runtimeoops"), read(log))
+    save(sketch, "keep.n = keep.n + 1\nprint('third ' .. keep.n)\n")
+    assert.truthy(wait_log("third 3"), read(log))
+  end)
+
+  it("restarts a sketch that is saved while it runs", function()
+    save(sketch, "print('spin' .. 'ning')\nio.stdout:flush()\nwhile true do end\n")
+    assert.truthy(wait_log("spinning"), read(log))
+    save(sketch, "print('un' .. 'stuck', keep.n)\n")
+    local text = wait_log("unstuck\t3")
+    assert.truthy(text, read(log))
+    assert.matches("saved while running", text, 1, true)
+  end)
+
+  it("stops cleanly on Ctrl-C", function()
+    tmux("send-keys -t watch C-c")
+    local text = wait_log("watch-exit=")
+    assert.truthy(text, read(log))
+    assert.matches("stopped watching", text, 1, true)
+    assert.matches("watch-exit=0", text, 1, true)
+  end)
+end)
