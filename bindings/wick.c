@@ -29,14 +29,77 @@ static int wick_seed(lua_State *L)
     return 1;
 }
 
+/* wick.clock(): monotonic wall-clock seconds (for rates and benchmarks). */
+static int wick_clock(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
+    return 1;
+}
+
 static int wick_live_bytes(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)wk_tensor_live_bytes());
     return 1;
 }
 
+/* wick._options(fname, opts, defaults [, level]): a copy of opts with defaults filled
+ * in; an unknown key raises "fname: unknown option 'x' (expected a, b, c)" at the
+ * sketch's line (level 2 = the caller of the sugar function that checks). */
+static int wick_options(lua_State *L)
+{
+    const char *fname = luaL_checkstring(L, 1);
+    int level = (int)luaL_optinteger(L, 4, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2))
+        return luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, 2));
+    lua_newtable(L);   /* result */
+    int result = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {   /* defaults */
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_settable(L, result);
+    }
+    if (lua_istable(L, 2)) {
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            lua_pushvalue(L, -2);
+            if (lua_type(L, -1) != LUA_TSTRING || lua_getfield(L, 3, lua_tostring(L, -1)) == LUA_TNIL) {
+                luaL_Buffer b;
+                luaL_where(L, level);
+                luaL_buffinit(L, &b);
+                luaL_addvalue(&b);
+                lua_pushfstring(L, "%s: unknown option '%s' (expected ", fname, luaL_tolstring(L, -3, NULL));
+                lua_remove(L, -2);
+                luaL_addvalue(&b);
+                int first = 1;
+                lua_pushnil(L);
+                while (lua_next(L, 3)) {
+                    lua_pop(L, 1);
+                    if (!first) luaL_addstring(&b, ", ");
+                    first = 0;
+                    lua_pushvalue(L, -1);
+                    luaL_addvalue(&b);
+                }
+                luaL_addstring(&b, ")");
+                luaL_pushresult(&b);
+                return lua_error(L);
+            }
+            lua_pop(L, 2);   /* default value, key copy */
+            lua_pushvalue(L, -2);
+            lua_insert(L, -2);
+            lua_settable(L, result);
+        }
+    }
+    return 1;
+}
+
 static const luaL_Reg wick_funcs[] = {
+    {"_options", wick_options},
     {"seed", wick_seed},
+    {"clock", wick_clock},
     {"live_bytes", wick_live_bytes},
     {NULL, NULL}};
 
@@ -65,6 +128,16 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "tensor");
     luaopen_wick_image(L);
     lua_setfield(L, wick, "image");
+    luaopen_wick_optim(L);
+    lua_setfield(L, wick, "optim");
+    luaopen_wick_autograd(L);
+    lua_setfield(L, wick, "autograd");
+    luaopen_wick_nn(L);
+    lua_setfield(L, wick, "nn");
+    luaopen_wick_store(L);
+    lua_setfield(L, wick, "_store");
+    luaopen_wick_data(L);
+    lua_setfield(L, wick, "data");
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, wick, "version");
     run_sugar(L, wick);

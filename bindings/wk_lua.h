@@ -15,6 +15,20 @@
 
 #define WK_TENSOR_MT "wick.Tensor"
 
+/* The userdata: the lib tensor first (so a wk_lua_tensor* is a wk_tensor*), then the
+ * autograd flag that every differentiable op checks, kept in C so the check is cheap.
+ * Autograd's other state (grad, graph node) lives in the userdata's user value table. */
+typedef struct wk_lua_tensor {
+    wk_tensor t;
+    int tracks_grad;   /* a leaf that requires grad, or a result computed from one */
+} wk_lua_tensor;
+
+/* luaL_error with the position of the sketch's line rather than of wick's embedded
+ * Lua sugar: it skips C functions and sugar chunks when finding "file:line:". Every
+ * binding's luaL_error goes through it (the #define below). */
+int wk_lua_error(lua_State *L, const char *fmt, ...);
+#define luaL_error wk_lua_error
+
 /* The tensor at idx, or a Lua error (wrong type, or freed). */
 wk_tensor *wk_lua_check_tensor(lua_State *L, int idx);
 /* The tensor at idx or NULL if it is not a wick.Tensor (freed still raises). */
@@ -45,6 +59,11 @@ extern const luaL_Reg wk_tensor_linalg_methods[];  /* tensor_linalg.c: matmul, c
 
 int luaopen_wick_tensor(lua_State *L);
 int luaopen_wick_image(lua_State *L);
+int luaopen_wick_optim(lua_State *L);
+int luaopen_wick_autograd(lua_State *L);
+int luaopen_wick_store(lua_State *L);
+int luaopen_wick_data(lua_State *L);
+int luaopen_wick_nn(lua_State *L);
 int luaopen_wick(lua_State *L);
 
 #endif

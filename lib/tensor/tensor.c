@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Largest tensor wick will try to allocate: 2^40 floats (4 TiB) — beyond any machine
  * we run on, and small enough that byte counts never overflow. */
@@ -12,6 +13,75 @@
 static int64_t live_bytes;
 
 int64_t wk_tensor_live_bytes(void) { return live_bytes; }
+
+/* ---- block cache ------------------------------------------------------------------
+ * A training step makes the same temporaries every step. Freed data blocks wait here,
+ * keyed by their rounded size, and the next storage of that size takes one back, so a
+ * steady-state step makes no system allocation and touches no fresh pages. Blocks of
+ * 2 MiB or more are 2 MiB-aligned and advised as huge pages (faulting a 64 MB output in
+ * 2 MiB pages instead of 4 KiB ones made an allocating add about 3x faster here). */
+#define CACHE_SLOTS 64
+#define CACHE_MAX_BYTES ((size_t)256 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static struct cache_slot {
+    void *block;
+    size_t bytes;
+} cache[CACHE_SLOTS];
+static int cache_count;
+static size_t cache_bytes;
+
+static size_t block_size(size_t bytes)
+{
+    if (bytes >= HUGE_PAGE) return (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    return bytes ? (bytes + 63) & ~(size_t)63 : 64;
+}
+
+static void *block_alloc(size_t size)
+{
+    for (int i = cache_count - 1; i >= 0; i--) {
+        if (cache[i].bytes != size) continue;
+        void *p = cache[i].block;
+        cache[i] = cache[--cache_count];
+        cache_bytes -= size;
+        return p;
+    }
+    void *p = aligned_alloc(size >= HUGE_PAGE ? HUGE_PAGE : 64, size);
+    if (!p && cache_count) {   /* memory is short: give the cache back and try once more */
+        wk_tensor_cache_trim();
+        p = aligned_alloc(size >= HUGE_PAGE ? HUGE_PAGE : 64, size);
+    }
+#ifdef MADV_HUGEPAGE
+    if (p && size >= HUGE_PAGE) madvise(p, size, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+static void block_free(void *p, size_t size)
+{
+    if (size > CACHE_MAX_BYTES / 4) {   /* a giant block would crowd out the rest */
+        free(p);
+        return;
+    }
+    while (cache_count > 0 && (cache_count == CACHE_SLOTS || cache_bytes + size > CACHE_MAX_BYTES)) {
+        cache_bytes -= cache[0].bytes;   /* evict the oldest */
+        free(cache[0].block);
+        memmove(cache, cache + 1, sizeof cache[0] * (size_t)--cache_count);
+    }
+    cache[cache_count].block = p;
+    cache[cache_count].bytes = size;
+    cache_count++;
+    cache_bytes += size;
+}
+
+void wk_tensor_cache_trim(void)
+{
+    for (int i = 0; i < cache_count; i++) free(cache[i].block);
+    cache_count = 0;
+    cache_bytes = 0;
+}
+
+int64_t wk_tensor_cache_bytes(void) { return (int64_t)cache_bytes; }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
 
@@ -53,8 +123,7 @@ static int alloc_storage(wk_tensor *dst, int ndim, const int64_t *shape, int zer
     wk_storage *s = malloc(sizeof *s);
     if (!s) return wk_fail("cannot allocate tensor storage");
     size_t bytes = (size_t)numel * sizeof(float);
-    size_t rounded = (bytes + 63) & ~(size_t)63;   /* aligned_alloc wants a multiple */
-    s->data = aligned_alloc(64, rounded ? rounded : 64);
+    s->data = block_alloc(block_size(bytes));
     if (!s->data) {
         char human[32];
         free(s);
@@ -95,7 +164,7 @@ void wk_tensor_release(wk_tensor *t)
     if (!s) return;
     if (--s->refcount == 0) {
         live_bytes -= s->numel * (int64_t)sizeof(float);
-        free(s->data);
+        block_free(s->data, block_size((size_t)s->numel * sizeof(float)));
         free(s);
     }
 }
