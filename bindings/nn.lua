@@ -1,0 +1,246 @@
+-- nn.lua — wick.nn's module system, embedded in the binary: the Module base class,
+-- `nn.module` for layers written in plain Lua, `nn.sequential`, parameter naming,
+-- train/eval, state save/load and intermediate activations. The layers themselves
+-- are in nn_layers.lua, the losses and functional forms in nn_functional.lua.
+--
+--   local Block = nn.module("block")
+--   function Block:init(c) self.conv = nn.conv2d(c, c, 3, {padding = 1}) end
+--   function Block:forward(x) return (self.conv(x) + x):relu() end
+--   local net = nn.sequential { Block(16), nn.flatten(), nn.linear(16 * 28 * 28, 10) }
+local wick = ...
+local T = wick.tensor
+local nn = wick.nn
+
+local raise = wick._raise
+nn._raise = raise
+
+-- Drop a "file:line: " prefix (the message gets the sketch's own position again).
+local function strip_where(msg)
+  msg = tostring(msg)
+  return (msg:gsub("^[^\n]-:%d+: ", "", 1))
+end
+nn._strip_where = strip_where
+
+-- ---- Module ---------------------------------------------------------------------------
+
+local Module = {}
+nn.Module = Module
+
+-- Instances keep the order in which fields were first set, so parameters and children
+-- get stable names in declaration order (as PyTorch's do).
+local function instance_newindex(self, key, value)
+  local order = rawget(self, "_order")
+  order[#order + 1] = key
+  rawset(self, key, value)
+end
+
+-- nn.module(kind [, base]): a new layer class. Call it to make an instance; its
+-- :init(...) runs first. Define :forward(x, ...) and optionally :describe().
+function nn.module(kind, base)
+  local class = setmetatable({}, { __index = base or Module })
+  class.__index = class
+  class.__newindex = instance_newindex
+  class.__call = function(self, ...) return self:forward(...) end
+  class.__tostring = function(self) return self:describe() end
+  class.kind = kind
+  return setmetatable(class, {
+    __index = base or Module,
+    __call = function(cls, ...)
+      local self = setmetatable({ _order = {}, training = true }, cls)
+      if cls.init then cls.init(self, ...) end
+      return self
+    end,
+  })
+end
+
+function Module:describe() return self.kind or "module" end
+
+function Module:forward()
+  raise(("%s: forward is not defined"):format(self:describe()))
+end
+
+-- Parameters: tensors that track gradients. Buffers: other tensors registered with
+-- :buffer() (batchnorm running statistics) — saved in the state but not trained.
+function Module:param(name, t)
+  self[name] = t:requires_grad()
+  return t
+end
+
+function Module:buffer(name, t)
+  self._buffers = self._buffers or {}
+  self._buffers[name] = true
+  self[name] = t
+  return t
+end
+
+local function is_module(v) return type(v) == "table" and getmetatable(v) and v._order ~= nil end
+nn.is_module = is_module
+
+-- Visit (prefix .. name, value, owner) for own tensors, then children, in order.
+local function walk(self, prefix, fn)
+  for _, key in ipairs(self._order) do
+    local v = rawget(self, key)
+    local name = prefix .. tostring(key)
+    if T.is_tensor(v) then fn(name, v, self, key)
+    elseif is_module(v) then walk(v, name .. ".", fn)
+    end
+  end
+end
+
+-- {{name, tensor}, …} for every parameter, e.g. "3.weight" or "encoder.conv.bias".
+function Module:named_parameters()
+  local out = {}
+  walk(self, "", function(name, t, owner, key)
+    if not (owner._buffers and owner._buffers[key]) and t:tracks_grad() then out[#out + 1] = { name, t } end
+  end)
+  return out
+end
+
+function Module:parameters()
+  local out = {}
+  for i, pair in ipairs(self:named_parameters()) do out[i] = pair[2] end
+  return out
+end
+
+-- Every child module in order (not recursive).
+function Module:children()
+  local out = {}
+  for _, key in ipairs(self._order) do
+    local v = rawget(self, key)
+    if is_module(v) then out[#out + 1] = v end
+  end
+  return out
+end
+
+function Module:train(flag)
+  self.training = flag ~= false
+  for _, c in ipairs(self:children()) do c:train(flag) end
+  return self
+end
+
+function Module:eval() return self:train(false) end
+
+function Module:zero_grad()
+  for _, p in ipairs(self:parameters()) do
+    local g = p.grad
+    if g then wick.no_grad(g.zero_, g) end
+  end
+end
+
+function Module:num_parameters()
+  local n = 0
+  for _, p in ipairs(self:parameters()) do n = n + p:numel() end
+  return n
+end
+
+-- name -> tensor for parameters and buffers (what wick.save writes).
+function Module:state()
+  local out = {}
+  walk(self, "", function(name, t) out[name] = t end)
+  return out
+end
+
+-- Copy tensors from a name -> tensor table into this module. Reports every missing,
+-- unexpected and mis-shaped name in one error (or, with {strict = false}, returns the
+-- lists instead).
+function Module:load_state(tbl, opts)
+  opts = wick._options("load_state", opts, { strict = true }, 3)
+  if type(tbl) ~= "table" then raise("load_state: expected a table of tensors, got " .. type(tbl)) end
+  local mine = self:state()
+  local missing, unexpected, misshaped = {}, {}, {}
+  for name, t in pairs(mine) do
+    local src = tbl[name]
+    if src == nil then missing[#missing + 1] = name
+    elseif not T.is_tensor(src) then misshaped[#misshaped + 1] = name .. " (not a tensor)"
+    elseif table.concat(src:shape(), ",") ~= table.concat(t:shape(), ",") then
+      misshaped[#misshaped + 1] = ("%s ([%s] in the file, [%s] here)"):format(name,
+        table.concat(src:shape(), ","), table.concat(t:shape(), ","))
+    end
+  end
+  for name in pairs(tbl) do
+    if mine[name] == nil and not tostring(name):find("^__") then unexpected[#unexpected + 1] = tostring(name) end
+  end
+  table.sort(missing); table.sort(unexpected); table.sort(misshaped)
+  if opts.strict and (#missing + #unexpected + #misshaped) > 0 then
+    local parts = {}
+    if #missing > 0 then parts[#parts + 1] = "missing " .. table.concat(missing, ", ") end
+    if #unexpected > 0 then parts[#parts + 1] = "unexpected " .. table.concat(unexpected, ", ") end
+    if #misshaped > 0 then parts[#parts + 1] = "mis-shaped " .. table.concat(misshaped, ", ") end
+    raise("load_state: " .. table.concat(parts, "; "))
+  end
+  wick.no_grad(function()
+    for name, t in pairs(mine) do
+      local src = tbl[name]
+      if T.is_tensor(src) and table.concat(src:shape(), ",") == table.concat(t:shape(), ",") then t:copy_(src) end
+    end
+  end)
+  return { missing = missing, unexpected = unexpected, misshaped = misshaped }
+end
+
+-- ---- sequential -----------------------------------------------------------------------
+
+local Sequential = nn.module("sequential")
+
+function Sequential:init(layers)
+  if type(layers) ~= "table" then raise("sequential: expected a list of layers") end
+  for i, layer in ipairs(layers) do
+    if not is_module(layer) then
+      raise(("sequential: entry %d is a %s, not a layer"):format(i, type(layer)))
+    end
+    self[i] = layer
+  end
+  self.n = #layers
+end
+
+function Sequential:describe()
+  local parts = {}
+  for i = 1, self.n do parts[i] = ("  %d: %s"):format(i, self[i]:describe()) end
+  return "sequential {\n" .. table.concat(parts, "\n") .. "\n}"
+end
+
+-- Run layers from..to; an error names the layer ("layer 8 (linear 1600→128): …").
+local function run_layers(self, x, from, to, each)
+  for i = from, to do
+    local layer = self[i]
+    local ok, y = pcall(layer, x)
+    if not ok then
+      local msg = strip_where(y)
+      local desc = layer:describe()
+      if msg:sub(1, #desc + 2) == desc .. ": " then msg = msg:sub(#desc + 3) end
+      if not msg:find("^layer %d+ %(") then msg = ("layer %d (%s): %s"):format(i, desc, msg) end
+      raise(msg)
+    end
+    x = y
+    if each then each(i, x) end
+  end
+  return x
+end
+
+function Sequential:forward(x) return run_layers(self, x, 1, self.n) end
+
+-- The output of layer k (a negative k counts from the end): CNN codes, style layers.
+function Sequential:upto(x, k)
+  if k < 0 then k = self.n + k + 1 end
+  if k < 1 or k > self.n then raise(("upto: layer %d is out of range (1..%d)"):format(k, self.n)) end
+  return run_layers(self, x, 1, k)
+end
+
+-- Every layer's output: {y1, y2, …, yn}; with `wanted` (a set of indices) only those.
+function Sequential:activations(x, wanted)
+  local out = {}
+  local last = self.n
+  if wanted then
+    last = 0
+    for k in pairs(wanted) do last = math.max(last, k) end
+  end
+  run_layers(self, x, 1, last, function(i, y) if not wanted or wanted[i] then out[i] = y end end)
+  return out
+end
+
+function Sequential:add(layer)
+  self.n = self.n + 1
+  self[self.n] = layer
+  return self
+end
+
+nn.sequential = Sequential

@@ -1,0 +1,253 @@
+-- nn_functional.lua — wick.nn.F: the differentiable functions layers are made of
+-- (linear, convolution, pooling, normalisation, activations, dropout, embedding) and
+-- the losses, embedded in the binary. Each one runs a C kernel from lib/nn through
+-- bindings/nn.c and, when an input tracks gradients, records a graph node whose
+-- backward calls the matching C backward kernel.
+local wick = ...
+local T, nn, autograd = wick.tensor, wick.nn, wick.autograd
+local record, recording, unbroadcast = autograd.record, autograd.recording, autograd.unbroadcast
+local raise = nn._raise
+
+local F = {}
+nn.F = F
+
+local function shape_str(t) return "[" .. table.concat(t:shape(), ",") .. "]" end
+nn._shape_str = shape_str
+
+-- ---- linear -----------------------------------------------------------------------------
+
+-- y = x·Wᵀ + b for x (…, in), W (out, in), b (out). The transposed view goes straight
+-- to BLAS; autograd differentiates the matmul and the broadcast add.
+function F.linear(x, w, b)
+  local y = x:matmul(w:transpose())
+  if b then y = y + b end
+  return y
+end
+
+-- ---- activations ------------------------------------------------------------------------
+
+F.relu = T.relu
+F.tanh = T.tanh
+F.sigmoid = T.sigmoid
+
+-- Kernels with a parameter: leaky_relu (slope), elu (alpha), gelu.
+local function activation(kind, default)
+  return function(x, param)
+    param = param or default
+    local y = nn._act(kind, x, param)
+    if recording(x) then
+      record(y, { x }, function(g) return nn._act_backward(kind, g, x, param) end, kind)
+    end
+    return y
+  end
+end
+F.leaky_relu = activation("leaky_relu", 0.01)
+F.elu = activation("elu", 1.0)
+F.gelu = activation("gelu", 0)
+
+local function softmax_like(log)
+  return function(x, dim)
+    dim = dim or -1
+    local y = nn._softmax(x, dim, log)
+    if recording(x) then
+      record(y, { x }, function(g) return nn._softmax_backward(g, y, dim, log) end, log and "log_softmax" or "softmax")
+    end
+    return y
+  end
+end
+F.softmax = softmax_like(false)
+F.log_softmax = softmax_like(true)
+
+-- ---- regularisation and lookup ----------------------------------------------------------
+
+-- Inverted dropout: in training, zero each element with probability p and scale the
+-- rest by 1/(1−p); in evaluation, the identity.
+function F.dropout(x, p, training)
+  if not training or p == 0 then return x end
+  if p < 0 or p >= 1 then raise(("dropout: p must be in [0, 1), got %s"):format(p)) end
+  local mask = T.rand(x:shape()):ge(p) / (1 - p)
+  return x * mask
+end
+
+-- Rows of w (V, D) picked by 1-based ids of any shape -> (ids shape…, D).
+function F.embedding(ids, w)
+  local shape = ids:shape()
+  local flat = ids:reshape(ids:numel())
+  local rows = w:index_select(1, flat)
+  shape[#shape + 1] = w:size(2)
+  return rows:reshape(shape)
+end
+
+-- ---- convolution ------------------------------------------------------------------------
+
+local function pair(v, name, fname)
+  if type(v) == "number" then return v, v end
+  if type(v) == "table" and #v == 2 then return v[1], v[2] end
+  raise(("%s: %s must be a number or a pair {h, w}, got %s"):format(fname, name, tostring(v)))
+end
+nn._pair = pair
+
+-- opts: {stride, padding, dilation, groups, output_padding}, numbers or {h, w}
+local function conv_args(o, fname)
+  local sh, sw = pair(o.stride or 1, "stride", fname)
+  local ph, pw = pair(o.padding or 0, "padding", fname)
+  local dh, dw = pair(o.dilation or 1, "dilation", fname)
+  local oh, ow = pair(o.output_padding or 0, "output_padding", fname)
+  return { sh, sw, ph, pw, dh, dw, o.groups or 1, oh, ow }
+end
+nn._conv_args = conv_args
+
+local function conv_backward(backward, x, w, b, ws, a)
+  return function(g)
+    local gx, gw, gb = backward(g, x, w, ws, a, T._tracks(x), T._tracks(w), b ~= nil and T._tracks(b))
+    return gx, gw, gb
+  end
+end
+
+-- x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), b (C_out) or nil
+function F.conv2d(x, w, b, opts, ws)
+  local a = conv_args(opts or {}, "conv2d")
+  ws = ws or nn._workspace()
+  local y = nn._conv2d(x, w, b, ws, a)
+  if recording(x, w, b) then record(y, { x, w, b }, conv_backward(nn._conv2d_backward, x, w, b, ws, a), "conv2d") end
+  return y
+end
+
+-- x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out) or nil
+function F.conv_transpose2d(x, w, b, opts, ws)
+  local a = conv_args(opts or {}, "conv_transpose2d")
+  ws = ws or nn._workspace()
+  local y = nn._conv_transpose2d(x, w, b, ws, a)
+  if recording(x, w, b) then
+    record(y, { x, w, b }, conv_backward(nn._conv_transpose2d_backward, x, w, b, ws, a), "conv_transpose2d")
+  end
+  return y
+end
+
+-- ---- pooling and resampling -------------------------------------------------------------
+
+-- opts: {stride = kernel, padding = 0, dilation = 1, ceil_mode = false}
+function F.maxpool2d(x, kernel, opts)
+  opts = opts or {}
+  local kh, kw = pair(kernel, "kernel", "maxpool2d")
+  local a = conv_args({ stride = opts.stride or { kh, kw }, padding = opts.padding, dilation = opts.dilation },
+    "maxpool2d")
+  a.kh, a.kw, a.ceil = kh, kw, opts.ceil_mode or false
+  local y, idx = nn._maxpool2d(x, a)
+  if recording(x) then
+    record(y, { x }, function(g) return nn._maxpool2d_backward(g, x, idx, a) end, "maxpool2d")
+  end
+  return y
+end
+
+-- opts: {stride = kernel, padding = 0, ceil_mode = false, count_include_pad = true}
+function F.avgpool2d(x, kernel, opts)
+  opts = opts or {}
+  local kh, kw = pair(kernel, "kernel", "avgpool2d")
+  local a = conv_args({ stride = opts.stride or { kh, kw }, padding = opts.padding }, "avgpool2d")
+  a.kh, a.kw, a.ceil = kh, kw, opts.ceil_mode or false
+  a.count_include_pad = opts.count_include_pad ~= false
+  local y = nn._avgpool2d(x, a)
+  if recording(x) then record(y, { x }, function(g) return nn._avgpool2d_backward(g, x, a) end, "avgpool2d") end
+  return y
+end
+
+function F.adaptive_avgpool2d(x, size)
+  local oh, ow = pair(size, "output size", "adaptive_avgpool2d")
+  local y = nn._adaptive_avgpool2d(x, oh, ow)
+  if recording(x) then
+    record(y, { x }, function(g) return nn._adaptive_avgpool2d_backward(g, x) end, "adaptive_avgpool2d")
+  end
+  return y
+end
+
+-- opts: {size = {h, w}} or {scale = s}, mode = "nearest" | "bilinear"
+function F.upsample(x, opts)
+  local mode = opts.mode or "nearest"
+  if mode ~= "nearest" and mode ~= "bilinear" then
+    raise(("upsample: mode must be 'nearest' or 'bilinear', got '%s'"):format(tostring(mode)))
+  end
+  if x:dim() ~= 4 then raise(("upsample: input must be 4-D (N,C,H,W), got %d-D %s"):format(x:dim(), shape_str(x))) end
+  local oh, ow
+  if opts.size then oh, ow = pair(opts.size, "size", "upsample")
+  else
+    local sh, sw = pair(opts.scale or 2, "scale", "upsample")
+    oh, ow = math.floor(x:size(3) * sh), math.floor(x:size(4) * sw)
+  end
+  local y = nn._upsample(x, oh, ow, mode)
+  if recording(x) then record(y, { x }, function(g) return nn._upsample_backward(g, x, mode) end, "upsample") end
+  return y
+end
+
+-- ---- normalisation ----------------------------------------------------------------------
+
+-- x (N, C), (N, C, L) or (N, C, H, W); running stats updated in training.
+function F.batchnorm(x, gamma, beta, running_mean, running_var, training, momentum, eps)
+  local y, mean, invstd = nn._batchnorm(x, gamma, beta, running_mean, running_var, training, momentum, eps)
+  if recording(x, gamma, beta) then
+    record(y, { x, gamma, beta }, function(g)
+      return nn._batchnorm_backward(g, x, gamma, mean, invstd, training, T._tracks(x), T._tracks(gamma),
+        T._tracks(beta))
+    end, "batchnorm")
+  end
+  return y
+end
+
+-- ---- losses (mean over the batch) -------------------------------------------------------
+
+-- logits (N, C) or (C); target: 1-based class ids (N) as a tensor or Lua list.
+function F.cross_entropy(logits, target)
+  if type(target) == "table" then target = T(target) end
+  local loss, saved = nn._cross_entropy(logits, target)
+  if recording(logits) then
+    record(loss, { logits }, function(g) return nn._cross_entropy_backward(g, saved, target) end, "cross_entropy")
+  end
+  return loss
+end
+
+-- logp (N, C) log-probabilities; target 1-based class ids.
+function F.nll(logp, target)
+  if type(target) == "table" then target = T(target) end
+  local loss = nn._nll(logp, target)
+  if recording(logp) then
+    record(loss, { logp }, function(g) return nn._nll_backward(g, logp, target) end, "nll")
+  end
+  return loss
+end
+
+local function same_shape_or_raise(fname, a, b)
+  if shape_str(a) ~= shape_str(b) then
+    raise(("%s: input %s and target %s must have the same shape"):format(fname, shape_str(a), shape_str(b)))
+  end
+end
+
+function F.mse(x, target)
+  same_shape_or_raise("mse", x, target)
+  return ((x - target) ^ 2):mean()
+end
+
+function F.l1(x, target)
+  same_shape_or_raise("l1", x, target)
+  return (x - target):abs():mean()
+end
+
+-- p in (0, 1), target in [0, 1]; log clamped at −100 as PyTorch does.
+function F.bce(p, target)
+  same_shape_or_raise("bce", p, target)
+  local loss = nn._bce(p, target)
+  if recording(p) then record(loss, { p }, function(g) return nn._bce_backward(g, p, target) end, "bce") end
+  return loss
+end
+
+function F.bce_with_logits(x, target)
+  same_shape_or_raise("bce_with_logits", x, target)
+  local loss = nn._bce_with_logits(x, target)
+  if recording(x) then
+    record(loss, { x }, function(g) return nn._bce_with_logits_backward(g, x, target) end, "bce_with_logits")
+  end
+  return loss
+end
+
+-- The losses are also nn.<name>(input, target), as the design's sketches read.
+for _, name in ipairs { "cross_entropy", "nll", "mse", "l1", "bce", "bce_with_logits" } do nn[name] = F[name] end
+nn._unbroadcast = unbroadcast

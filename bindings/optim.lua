@@ -1,0 +1,249 @@
+-- optim.lua — optimizers (sgd, adam, adamw, rmsprop, lbfgs), learning-rate schedules
+-- and gradient clipping, embedded in the binary. The per-parameter updates are fused C
+-- loops (bindings/optim.c); this file keeps the state and the bookkeeping.
+--
+--   local opt = wick.optim.adam(net:parameters(), {lr = 1e-3})
+--   opt:zero_grad(); loss:backward(); opt:step()
+local wick = ...
+local T, optim = wick.tensor, wick.optim
+local options = wick._options
+
+local function check_params(fname, params)
+  if type(params) ~= "table" or #params == 0 then
+    error(("%s: expected a non-empty list of parameters (net:parameters()), got %s")
+      :format(fname, type(params) == "table" and "an empty table" or type(params)), 3)
+  end
+  for i, p in ipairs(params) do
+    if not T.is_tensor(p) then error(("%s: parameter %d is a %s, not a tensor"):format(fname, i, type(p)), 3) end
+    if not p:is_contiguous() then error(("%s: parameter %d is not contiguous"):format(fname, i), 3) end
+  end
+  return params
+end
+
+local Optimizer = {}
+Optimizer.__index = Optimizer
+
+function Optimizer:zero_grad()
+  for _, p in ipairs(self.params) do
+    local g = p.grad
+    if g then wick.no_grad(g.zero_, g) end
+  end
+end
+
+-- A state buffer per parameter, made on first use.
+function Optimizer:buffer(i, key)
+  local st = self.state[i]
+  if not st then
+    st = {}
+    self.state[i] = st
+  end
+  local b = st[key]
+  if not b then
+    b = T.zeros(self.params[i]:shape())
+    st[key] = b
+  end
+  return b
+end
+
+local function new_optimizer(kind, params, opts, step)
+  local self = setmetatable({ kind = kind, params = params, state = {}, steps = 0, _step = step }, Optimizer)
+  for k, v in pairs(opts) do self[k] = v end
+  return self
+end
+
+function Optimizer:step(closure)
+  local loss
+  if closure then loss = closure() end
+  self.steps = self.steps + 1
+  for i, p in ipairs(self.params) do
+    local g = p.grad
+    if g then self:_step(i, p, g) end
+  end
+  return loss
+end
+
+function optim.sgd(params, opts)
+  check_params("sgd", params)
+  opts = options("sgd", opts, { lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false }, 3)
+  if opts.nesterov and (opts.momentum <= 0 or opts.dampening ~= 0) then
+    error("sgd: nesterov momentum needs momentum > 0 and dampening 0", 2)
+  end
+  return new_optimizer("sgd", params, opts, function(self, i, p, g)
+    local buf = self.momentum ~= 0 and self:buffer(i, "momentum") or nil
+    local first = self.state[i].started == nil
+    self.state[i].started = true
+    optim._sgd_step(p, g, buf, self.lr, self.momentum, self.dampening, self.weight_decay, self.nesterov, first)
+  end)
+end
+
+local function adam_like(fname, decoupled, default_wd)
+  return function(params, opts)
+    check_params(fname, params)
+    opts = options(fname, opts, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = default_wd }, 3)
+    return new_optimizer(fname, params, opts, function(self, i, p, g)
+      local m, v = self:buffer(i, "m"), self:buffer(i, "v")
+      local st = self.state[i]
+      st.t = (st.t or 0) + 1
+      optim._adam_step(p, g, m, v, self.lr, self.betas[1], self.betas[2], self.eps, self.weight_decay, decoupled, st.t)
+    end)
+  end
+end
+optim.adam = adam_like("adam", false, 0)
+optim.adamw = adam_like("adamw", true, 1e-2)
+
+function optim.rmsprop(params, opts)
+  check_params("rmsprop", params)
+  opts = options("rmsprop", opts, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0 }, 3)
+  return new_optimizer("rmsprop", params, opts, function(self, i, p, g)
+    local buf = self.momentum > 0 and self:buffer(i, "momentum") or nil
+    optim._rmsprop_step(p, g, self:buffer(i, "square_avg"), buf, self.lr, self.alpha, self.eps, self.weight_decay,
+      self.momentum)
+  end)
+end
+
+-- ---- gradient clipping ---------------------------------------------------------------
+
+-- Scale all gradients so their joint L2 norm is at most max_norm; returns the norm
+-- before clipping.
+function optim.clip_grad_norm(params, max_norm)
+  local total = 0
+  for _, p in ipairs(params) do
+    if p.grad then total = total + optim._sum_squares(p.grad) end
+  end
+  total = math.sqrt(total)
+  if total ~= total then return total end   -- NaN: leave it for the caller to see
+  local scale = max_norm / (total + 1e-6)
+  if scale < 1 then
+    wick.no_grad(function()
+      for _, p in ipairs(params) do if p.grad then p.grad:mul_(scale) end end
+    end)
+  end
+  return total
+end
+
+-- ---- schedules ------------------------------------------------------------------------
+
+local Schedule = {}
+Schedule.__index = Schedule
+function Schedule:step()
+  self.epoch = self.epoch + 1
+  self.optimizer.lr = self:rate(self.epoch)
+  return self.optimizer.lr
+end
+
+-- lr = base · gamma^floor(epoch / step_size)
+function optim.step_lr(opt, opts)
+  opts = options("step_lr", opts, { step_size = 1, gamma = 0.1 }, 3)
+  local base = opt.lr
+  return setmetatable({ optimizer = opt, epoch = 0, rate = function(_, e)
+    return base * opts.gamma ^ (e // opts.step_size)
+  end }, Schedule)
+end
+
+-- lr = eta_min + (base − eta_min)(1 + cos(π·epoch/t_max))/2
+function optim.cosine(opt, opts)
+  opts = options("cosine", opts, { t_max = 100, eta_min = 0 }, 3)
+  local base = opt.lr
+  return setmetatable({ optimizer = opt, epoch = 0, rate = function(_, e)
+    return opts.eta_min + (base - opts.eta_min) * (1 + math.cos(math.pi * math.min(e, opts.t_max) / opts.t_max)) / 2
+  end }, Schedule)
+end
+
+-- ---- L-BFGS ---------------------------------------------------------------------------
+
+-- PyTorch's L-BFGS without line search (its default): opt:step(closure) runs up to
+-- max_iter iterations; closure() must zero the gradients, compute the loss, call
+-- backward and return the loss. Style transfer uses it.
+function optim.lbfgs(params, opts)
+  check_params("lbfgs", params)
+  opts = options("lbfgs", opts, { lr = 1, max_iter = 20, max_eval = false, tolerance_grad = 1e-7,
+    tolerance_change = 1e-9, history_size = 100 }, 3)
+  local self = new_optimizer("lbfgs", params, opts, nil)
+  self.old_dirs, self.old_steps, self.ro = {}, {}, {}
+  self.func_evals, self.n_iter = 0, 0
+
+  local sizes = {}
+  for i, p in ipairs(params) do sizes[i] = p:numel() end
+  local function flat_grad()
+    local parts = {}
+    for i, p in ipairs(params) do parts[i] = p.grad and p.grad:reshape(sizes[i]) or T.zeros(sizes[i]) end
+    return T.cat(parts, 1)
+  end
+  local function add_to_params(step, dir)   -- p += step · dir, dir flat
+    local offset = 1
+    for i, p in ipairs(params) do
+      p:view(sizes[i]):add_(dir:narrow(1, offset, sizes[i]) * step)
+      offset = offset + sizes[i]
+    end
+  end
+
+  function self.step(s, closure)
+    if type(closure) ~= "function" then error("lbfgs: step needs a closure that returns the loss", 2) end
+    local max_eval = s.max_eval or math.floor(s.max_iter * 5 / 4)
+    local loss = closure()
+    local orig_loss = loss
+    local loss_value = T.is_tensor(loss) and loss:item() or loss
+    s.func_evals = s.func_evals + 1
+    local g = wick.no_grad(flat_grad)
+    if g:abs():max():item() <= s.tolerance_grad then return orig_loss end
+    local d, t, prev_g, prev_loss = s.d, s.t, s.prev_flat_grad, s.prev_loss
+    local iters = 0
+    wick.no_grad(function()
+      while iters < s.max_iter do
+        iters = iters + 1
+        s.n_iter = s.n_iter + 1
+        if s.n_iter == 1 then
+          d = -g
+          s.h_diag = 1
+        else
+          local y = g - prev_g
+          local sv = d * t
+          local ys = y:dot(sv):item()
+          if ys > 1e-10 then
+            if #s.old_dirs == s.history_size then
+              table.remove(s.old_dirs, 1); table.remove(s.old_steps, 1); table.remove(s.ro, 1)
+            end
+            s.old_dirs[#s.old_dirs + 1] = y
+            s.old_steps[#s.old_steps + 1] = sv
+            s.ro[#s.ro + 1] = 1 / ys
+            s.h_diag = ys / y:dot(y):item()
+          end
+          local q = -g
+          local al = {}
+          for i = #s.old_dirs, 1, -1 do
+            al[i] = s.old_steps[i]:dot(q):item() * s.ro[i]
+            q:add_(s.old_dirs[i] * -al[i])
+          end
+          d = q * s.h_diag
+          for i = 1, #s.old_dirs do
+            local be = s.old_dirs[i]:dot(d):item() * s.ro[i]
+            d:add_(s.old_steps[i] * (al[i] - be))
+          end
+        end
+        prev_g = g:clone()
+        prev_loss = loss_value
+        if s.n_iter == 1 then
+          t = math.min(1, 1 / g:abs():sum():item()) * s.lr
+        else
+          t = s.lr
+        end
+        local gtd = g:dot(d):item()
+        if gtd > -s.tolerance_change then break end
+        add_to_params(t, d)
+        if iters ~= s.max_iter then
+          loss = wick.autograd.with_grad(closure)   -- the closure records its own graph
+          loss_value = T.is_tensor(loss) and loss:item() or loss
+          g = flat_grad()
+          s.func_evals = s.func_evals + 1
+        end
+        if iters == s.max_iter or s.func_evals >= max_eval then break end
+        if g:abs():max():item() <= s.tolerance_grad then break end
+        if d:mul(t):abs():max():item() <= s.tolerance_change then break end
+        if math.abs(loss_value - prev_loss) < s.tolerance_change then break end
+      end
+    end)
+    s.d, s.t, s.prev_flat_grad, s.prev_loss = d, t, prev_g, prev_loss
+    return orig_loss
+  end
+  return self
+end

@@ -1,0 +1,438 @@
+/* pool.c — max / average / adaptive-average pooling and nearest / bilinear upsampling,
+ * forward and backward, on contiguous float32 NCHW tensors (see pool.h).
+ *
+ * Every kernel works plane by plane: a plane (n, c) of the output depends only on the
+ * same plane of the input, so planes run in parallel (OpenMP, when built with it) and
+ * backward passes, which scatter into grad_input, never race. Index and rounding rules
+ * copy PyTorch 1.13's CPU kernels so results match it to the last bit where it can. */
+#include "pool.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Planes are split over threads when there is at least this much work. */
+#define PAR_MIN 32768
+
+/* ---- checks -------------------------------------------------------------------- */
+
+static int check4(const char *fn, const char *what, const wk_tensor *t)
+{
+    char s[96];
+    if (!t || !t->storage) return wk_fail("%s: %s is empty (expected a 4-D tensor (N,C,H,W))", fn, what);
+    if (t->ndim != 4)
+        return wk_fail("%s: %s must be 4-D (N,C,H,W), got %d-D %s", fn, what, t->ndim,
+                       wk_tensor_shape_str(t, s, sizeof s));
+    if (!wk_tensor_is_contiguous(t))
+        return wk_fail("%s: %s %s must be contiguous (copy it with :contiguous())", fn, what,
+                       wk_tensor_shape_str(t, s, sizeof s));
+    return WK_OK;
+}
+
+/* An empty output is allocated; a given one must have the shape and be contiguous. */
+static int prepare_output(const char *fn, wk_tensor *out, const int64_t shape[4])
+{
+    char a[96], b[96];
+    if (!out) return wk_fail("%s: output is NULL", fn);
+    if (!out->storage) return wk_tensor_new(out, 4, shape);
+    int same = out->ndim == 4;
+    for (int i = 0; same && i < 4; i++) same = out->shape[i] == shape[i];
+    if (!same)
+        return wk_fail("%s: output must be %s, got %s", fn, wk_shape_str(a, sizeof a, 4, shape),
+                       wk_tensor_shape_str(out, b, sizeof b));
+    if (!wk_tensor_is_contiguous(out)) return wk_fail("%s: output %s must be contiguous", fn, b);
+    return WK_OK;
+}
+
+/* grad_output must have the shape the forward would give for grad_input's shape. */
+static int check_grad_output(const char *fn, const wk_tensor *go, const int64_t shape[4])
+{
+    char a[96], b[96];
+    if (check4(fn, "grad_output", go)) return WK_ERR;
+    for (int i = 0; i < 4; i++)
+        if (go->shape[i] != shape[i])
+            return wk_fail("%s: grad_output must be %s for this grad_input, got %s", fn,
+                           wk_shape_str(a, sizeof a, 4, shape), wk_tensor_shape_str(go, b, sizeof b));
+    return WK_OK;
+}
+
+/* PyTorch's pooling_output_shape. */
+static int64_t pool_out(int64_t in, int64_t k, int64_t pad, int64_t s, int64_t d, int ceil_mode)
+{
+    int64_t num = in + 2 * pad - d * (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
+    int64_t out = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;
+    if (ceil_mode && (out - 1) * s >= in + pad) out--;
+    return out;
+}
+
+static int pool_shape(const char *fn, int64_t out[4], const int64_t in[4], const wk_pool_opts *o, int is_max)
+{
+    char s[96];
+    if (!o) return wk_fail("%s: options are missing", fn);
+    for (int i = 0; i < 2; i++) {
+        if (o->kernel[i] < 1) return wk_fail("%s: kernel size must be >= 1, got %d", fn, o->kernel[i]);
+        if (o->stride[i] < 1) return wk_fail("%s: stride must be >= 1, got %d", fn, o->stride[i]);
+        if (o->dilation[i] < 1) return wk_fail("%s: dilation must be >= 1, got %d", fn, o->dilation[i]);
+        if (!is_max && o->dilation[i] != 1) return wk_fail("%s: dilation must be 1, got %d", fn, o->dilation[i]);
+        int eff = is_max ? (o->kernel[i] - 1) * o->dilation[i] + 1 : o->kernel[i];
+        if (o->padding[i] < 0 || o->padding[i] > eff / 2)
+            return wk_fail("%s: padding must be between 0 and half the kernel (%d), got %d", fn, eff / 2,
+                           o->padding[i]);
+    }
+    out[0] = in[0];
+    out[1] = in[1];
+    out[2] = pool_out(in[2], o->kernel[0], o->padding[0], o->stride[0], o->dilation[0], o->ceil_mode);
+    out[3] = pool_out(in[3], o->kernel[1], o->padding[1], o->stride[1], o->dilation[1], o->ceil_mode);
+    if (out[2] < 1 || out[3] < 1)
+        return wk_fail("%s: input %s is too small for a %dx%d window: output would be %lldx%lld", fn,
+                       wk_shape_str(s, sizeof s, 4, in), o->kernel[0], o->kernel[1], (long long)out[2],
+                       (long long)out[3]);
+    return WK_OK;
+}
+
+int wk_pool2d_output_shape(int64_t out[4], const int64_t in[4], const wk_pool_opts *o)
+{
+    return pool_shape("pool2d", out, in, o, 1);
+}
+
+/* ---- max pooling --------------------------------------------------------------- */
+
+int wk_maxpool2d_forward(wk_tensor *output, int32_t *indices, const wk_tensor *input, const wk_pool_opts *o)
+{
+    const char *fn = "maxpool2d";
+    int64_t os[4];
+    if (check4(fn, "input", input) || pool_shape(fn, os, input->shape, o, 1)) return WK_ERR;
+    if (input->shape[2] * input->shape[3] > INT32_MAX)
+        return wk_fail("%s: planes of more than 2^31 pixels cannot be indexed", fn);
+    if (!indices) return wk_fail("%s: indices buffer is NULL (numel(output) int32 entries)", fn);
+    if (prepare_output(fn, output, os)) return WK_ERR;
+    const int64_t H = input->shape[2], W = input->shape[3], Ho = os[2], Wo = os[3];
+    const int64_t planes = os[0] * os[1];
+    const int kH = o->kernel[0], kW = o->kernel[1], sH = o->stride[0], sW = o->stride[1];
+    const int pH = o->padding[0], pW = o->padding[1], dH = o->dilation[0], dW = o->dilation[1];
+    const float *x = wk_tensor_data(input);   /* (N*C, H, W) */
+    float *y = wk_tensor_data(output);        /* (N*C, Ho, Wo) */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * Ho * Wo * kH * kW > PAR_MIN)
+#endif
+    for (int64_t pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * H * W;
+        for (int64_t i = 0; i < Ho; i++) {
+            int64_t h0 = i * sH - pH, h1 = h0 + (int64_t)(kH - 1) * dH + 1;
+            if (h1 > H) h1 = H;
+            while (h0 < 0) h0 += dH;
+            for (int64_t j = 0; j < Wo; j++) {
+                int64_t w0 = j * sW - pW, w1 = w0 + (int64_t)(kW - 1) * dW + 1;
+                if (w1 > W) w1 = W;
+                while (w0 < 0) w0 += dW;
+                int64_t best = h0 * W + w0;
+                float m = -INFINITY;
+                for (int64_t h = h0; h < h1; h += dH)
+                    for (int64_t w = w0; w < w1; w += dW) {
+                        float v = xp[h * W + w];
+                        if (v > m || isnan(v)) {   /* PyTorch's rule: the last NaN wins */
+                            m = v;
+                            best = h * W + w;
+                        }
+                    }
+                y[(pl * Ho + i) * Wo + j] = m;
+                indices[(pl * Ho + i) * Wo + j] = (int32_t)best;
+            }
+        }
+    }
+    return WK_OK;
+}
+
+int wk_maxpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, const int32_t *indices,
+                          const wk_pool_opts *o)
+{
+    const char *fn = "maxpool2d backward";
+    int64_t os[4];
+    if (check4(fn, "grad_input", grad_input) || pool_shape(fn, os, grad_input->shape, o, 1) ||
+        check_grad_output(fn, grad_output, os))
+        return WK_ERR;
+    if (!indices) return wk_fail("%s: indices buffer is NULL", fn);
+    const int64_t HW = grad_input->shape[2] * grad_input->shape[3], HWo = os[2] * os[3];
+    const int64_t planes = os[0] * os[1];
+    float *gx = wk_tensor_data(grad_input);
+    const float *gy = wk_tensor_data(grad_output);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * HWo > PAR_MIN)
+#endif
+    for (int64_t pl = 0; pl < planes; pl++) {
+        float *g = gx + pl * HW;
+        const int32_t *ix = indices + pl * HWo;
+        const float *d = gy + pl * HWo;
+        for (int64_t k = 0; k < HWo; k++)
+            if (ix[k] >= 0 && ix[k] < HW) g[ix[k]] += d[k];
+    }
+    return WK_OK;
+}
+
+/* ---- average pooling ----------------------------------------------------------- */
+
+/* The window of output (i, j), clipped to the image, and its divisor. Returns 0 for
+ * a window with nothing inside the image. */
+static int avg_window(int64_t *h0, int64_t *h1, int64_t *w0, int64_t *w1, float *div, int64_t i, int64_t j,
+                      int64_t H, int64_t W, const wk_pool_opts *o)
+{
+    int64_t a = i * o->stride[0] - o->padding[0], b = j * o->stride[1] - o->padding[1];
+    int64_t ae = a + o->kernel[0], be = b + o->kernel[1];
+    if (ae > H + o->padding[0]) ae = H + o->padding[0];
+    if (be > W + o->padding[1]) be = W + o->padding[1];
+    int64_t pool = (ae - a) * (be - b);
+    if (a < 0) a = 0;
+    if (b < 0) b = 0;
+    if (ae > H) ae = H;
+    if (be > W) be = W;
+    *h0 = a; *h1 = ae; *w0 = b; *w1 = be;
+    if (a >= ae || b >= be) return 0;
+    *div = (float)(o->count_include_pad ? pool : (ae - a) * (be - b));
+    return 1;
+}
+
+int wk_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, const wk_pool_opts *o)
+{
+    const char *fn = "avgpool2d";
+    int64_t os[4];
+    if (check4(fn, "input", input) || pool_shape(fn, os, input->shape, o, 0) ||
+        prepare_output(fn, output, os))
+        return WK_ERR;
+    const int64_t H = input->shape[2], W = input->shape[3], Ho = os[2], Wo = os[3];
+    const int64_t planes = os[0] * os[1];
+    const float *x = wk_tensor_data(input);   /* (N*C, H, W) */
+    float *y = wk_tensor_data(output);        /* (N*C, Ho, Wo) */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * Ho * Wo * o->kernel[0] * o->kernel[1] > PAR_MIN)
+#endif
+    for (int64_t pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * H * W;
+        for (int64_t i = 0; i < Ho; i++)
+            for (int64_t j = 0; j < Wo; j++) {
+                int64_t h0, h1, w0, w1;
+                float div, s = 0.0f;
+                if (avg_window(&h0, &h1, &w0, &w1, &div, i, j, H, W, o)) {
+                    for (int64_t h = h0; h < h1; h++)
+                        for (int64_t w = w0; w < w1; w++) s += xp[h * W + w];
+                    s /= div;
+                }
+                y[(pl * Ho + i) * Wo + j] = s;
+            }
+    }
+    return WK_OK;
+}
+
+int wk_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, const wk_pool_opts *o)
+{
+    const char *fn = "avgpool2d backward";
+    int64_t os[4];
+    if (check4(fn, "grad_input", grad_input) || pool_shape(fn, os, grad_input->shape, o, 0) ||
+        check_grad_output(fn, grad_output, os))
+        return WK_ERR;
+    const int64_t H = grad_input->shape[2], W = grad_input->shape[3], Ho = os[2], Wo = os[3];
+    const int64_t planes = os[0] * os[1];
+    float *gx = wk_tensor_data(grad_input);
+    const float *gy = wk_tensor_data(grad_output);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * Ho * Wo * o->kernel[0] * o->kernel[1] > PAR_MIN)
+#endif
+    for (int64_t pl = 0; pl < planes; pl++) {
+        float *g = gx + pl * H * W;
+        for (int64_t i = 0; i < Ho; i++)
+            for (int64_t j = 0; j < Wo; j++) {
+                int64_t h0, h1, w0, w1;
+                float div;
+                if (!avg_window(&h0, &h1, &w0, &w1, &div, i, j, H, W, o)) continue;
+                float d = gy[(pl * Ho + i) * Wo + j] / div;
+                for (int64_t h = h0; h < h1; h++)
+                    for (int64_t w = w0; w < w1; w++) g[h * W + w] += d;
+            }
+    }
+    return WK_OK;
+}
+
+/* ---- adaptive average pooling -------------------------------------------------- */
+
+static int64_t ad_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
+static int64_t ad_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
+
+static int adaptive_check(const char *fn, const int64_t in[4], int64_t oh, int64_t ow)
+{
+    char s[96];
+    if (oh < 1 || ow < 1)
+        return wk_fail("%s: output size must be >= 1, got %lldx%lld", fn, (long long)oh, (long long)ow);
+    if (in[2] < 1 || in[3] < 1)
+        return wk_fail("%s: input %s has an empty plane", fn, wk_shape_str(s, sizeof s, 4, in));
+    return WK_OK;
+}
+
+int wk_adaptive_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, int64_t out_h, int64_t out_w)
+{
+    const char *fn = "adaptive_avgpool2d";
+    if (check4(fn, "input", input) || adaptive_check(fn, input->shape, out_h, out_w)) return WK_ERR;
+    int64_t os[4] = {input->shape[0], input->shape[1], out_h, out_w};
+    if (prepare_output(fn, output, os)) return WK_ERR;
+    const int64_t H = input->shape[2], W = input->shape[3], planes = os[0] * os[1];
+    const float *x = wk_tensor_data(input);
+    float *y = wk_tensor_data(output);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * H * W > PAR_MIN)
+#endif
+    for (int64_t pl = 0; pl < planes; pl++) {
+        const float *xp = x + pl * H * W;
+        for (int64_t i = 0; i < out_h; i++) {
+            int64_t h0 = ad_start(i, H, out_h), h1 = ad_end(i, H, out_h);
+            for (int64_t j = 0; j < out_w; j++) {
+                int64_t w0 = ad_start(j, W, out_w), w1 = ad_end(j, W, out_w);
+                float s = 0.0f;
+                for (int64_t h = h0; h < h1; h++)
+                    for (int64_t w = w0; w < w1; w++) s += xp[h * W + w];
+                y[(pl * out_h + i) * out_w + j] = s / (float)((h1 - h0) * (w1 - w0));
+            }
+        }
+    }
+    return WK_OK;
+}
+
+int wk_adaptive_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output)
+{
+    const char *fn = "adaptive_avgpool2d backward";
+    if (check4(fn, "grad_input", grad_input) || check4(fn, "grad_output", grad_output)) return WK_ERR;
+    int64_t oh = grad_output->shape[2], ow = grad_output->shape[3];
+    int64_t os[4] = {grad_input->shape[0], grad_input->shape[1], oh, ow};
+    if (adaptive_check(fn, grad_input->shape, oh, ow) || check_grad_output(fn, grad_output, os)) return WK_ERR;
+    const int64_t H = grad_input->shape[2], W = grad_input->shape[3], planes = os[0] * os[1];
+    float *gx = wk_tensor_data(grad_input);
+    const float *gy = wk_tensor_data(grad_output);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * H * W > PAR_MIN)
+#endif
+    for (int64_t pl = 0; pl < planes; pl++) {
+        float *g = gx + pl * H * W;
+        for (int64_t i = 0; i < oh; i++) {
+            int64_t h0 = ad_start(i, H, oh), h1 = ad_end(i, H, oh);
+            for (int64_t j = 0; j < ow; j++) {
+                int64_t w0 = ad_start(j, W, ow), w1 = ad_end(j, W, ow);
+                float d = gy[(pl * oh + i) * ow + j] / (float)((h1 - h0) * (w1 - w0));
+                for (int64_t h = h0; h < h1; h++)
+                    for (int64_t w = w0; w < w1; w++) g[h * W + w] += d;
+            }
+        }
+    }
+    return WK_OK;
+}
+
+/* ---- upsampling ---------------------------------------------------------------- */
+
+int wk_upsample2d_output_shape(int64_t out[4], const int64_t in[4], const wk_upsample_opts *o)
+{
+    const char *fn = "upsample";
+    char s[96];
+    if (!o) return wk_fail("%s: options are missing", fn);
+    if (o->mode != WK_UPSAMPLE_NEAREST && o->mode != WK_UPSAMPLE_BILINEAR)
+        return wk_fail("%s: mode must be nearest or bilinear, got %d", fn, o->mode);
+    out[0] = in[0];
+    out[1] = in[1];
+    for (int i = 0; i < 2; i++) {
+        if (o->size[i] < 0 || o->scale[i] < 0 || o->scale[i] != o->scale[i])
+            return wk_fail("%s: size and scale must be positive", fn);
+        if (o->size[i] == 0 && o->scale[i] == 0)
+            return wk_fail("%s: give an output size or a scale factor", fn);
+        out[2 + i] = o->size[i] ? o->size[i] : (int64_t)floor((double)in[2 + i] * o->scale[i]);
+        if (out[2 + i] < 1 || in[2 + i] < 1)
+            return wk_fail("%s: input %s would give an empty output (%lldx%lld)", fn,
+                           wk_shape_str(s, sizeof s, 4, in), (long long)out[2], (long long)out[3]);
+    }
+    return WK_OK;
+}
+
+/* The ratio input/output coordinates are mapped by (PyTorch's compute_scales_value). */
+static float up_ratio(int64_t in, int64_t out, double scale)
+{
+    return scale > 0 ? (float)(1.0 / scale) : (float)in / (float)out;
+}
+
+/* Nearest source index (PyTorch's nearest_idx). */
+static int64_t near_idx(int64_t i, int64_t in, int64_t out, float r)
+{
+    if (out == in) return i;
+    if (out == 2 * in) return i >> 1;
+    int64_t s = (int64_t)floorf((float)i * r);
+    return s < in - 1 ? s : in - 1;
+}
+
+/* Bilinear source: lower index, step to the upper one (0 or 1), and the upper weight. */
+static void lin_idx(int64_t i, int64_t in, float r, int64_t *i0, int64_t *step, float *lam)
+{
+    float src = r * ((float)i + 0.5f) - 0.5f;
+    if (src < 0) src = 0;
+    *i0 = (int64_t)src;
+    if (*i0 > in - 1) *i0 = in - 1;
+    *step = *i0 < in - 1 ? 1 : 0;
+    *lam = src - (float)*i0;
+}
+
+/* forward (backward = 0): y = upsample(x); backward (1): x += upsample^T(y). */
+static void upsample_run(float *x, float *y, int64_t planes, int64_t H, int64_t W, int64_t Ho, int64_t Wo,
+                         const wk_upsample_opts *o, int backward)
+{
+    float rh = up_ratio(H, Ho, o->scale[0]), rw = up_ratio(W, Wo, o->scale[1]);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (planes * Ho * Wo > PAR_MIN)
+#endif
+    for (int64_t pl = 0; pl < planes; pl++) {
+        float *xp = x + pl * H * W, *yp = y + pl * Ho * Wo;
+        for (int64_t i = 0; i < Ho; i++) {
+            if (o->mode == WK_UPSAMPLE_NEAREST) {
+                const float *xr = xp + near_idx(i, H, Ho, rh) * W;
+                for (int64_t j = 0; j < Wo; j++) {
+                    int64_t sj = near_idx(j, W, Wo, rw);
+                    if (backward) ((float *)xr)[sj] += yp[i * Wo + j];
+                    else yp[i * Wo + j] = xr[sj];
+                }
+            } else {
+                int64_t h0, hs, w0, ws;
+                float lh, lw;
+                lin_idx(i, H, rh, &h0, &hs, &lh);
+                float *r0 = xp + h0 * W, *r1 = r0 + hs * W;
+                for (int64_t j = 0; j < Wo; j++) {
+                    lin_idx(j, W, rw, &w0, &ws, &lw);
+                    float a = (1 - lh) * (1 - lw), b = (1 - lh) * lw, c = lh * (1 - lw), d = lh * lw;
+                    if (backward) {
+                        float g = yp[i * Wo + j];
+                        r0[w0] += a * g;
+                        r0[w0 + ws] += b * g;
+                        r1[w0] += c * g;
+                        r1[w0 + ws] += d * g;
+                    } else {
+                        yp[i * Wo + j] = (1 - lh) * ((1 - lw) * r0[w0] + lw * r0[w0 + ws]) +
+                                         lh * ((1 - lw) * r1[w0] + lw * r1[w0 + ws]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+int wk_upsample2d_forward(wk_tensor *output, const wk_tensor *input, const wk_upsample_opts *o)
+{
+    const char *fn = "upsample";
+    int64_t os[4];
+    if (check4(fn, "input", input) || wk_upsample2d_output_shape(os, input->shape, o) ||
+        prepare_output(fn, output, os))
+        return WK_ERR;
+    upsample_run(wk_tensor_data(input), wk_tensor_data(output), os[0] * os[1], input->shape[2],
+                 input->shape[3], os[2], os[3], o, 0);
+    return WK_OK;
+}
+
+int wk_upsample2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, const wk_upsample_opts *o)
+{
+    const char *fn = "upsample backward";
+    int64_t os[4];
+    if (check4(fn, "grad_input", grad_input) || wk_upsample2d_output_shape(os, grad_input->shape, o) ||
+        check_grad_output(fn, grad_output, os))
+        return WK_ERR;
+    upsample_run(wk_tensor_data(grad_input), wk_tensor_data(grad_output), os[0] * os[1],
+                 grad_input->shape[2], grad_input->shape[3], os[2], os[3], o, 1);
+    return WK_OK;
+}

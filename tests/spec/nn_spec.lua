@@ -1,0 +1,179 @@
+-- nn_spec.lua — wick.nn: every layer and functional op gradchecked (inputs and weights,
+-- including non-contiguous inputs), the module system (names, train/eval, upto,
+-- activations, plain-Lua modules, state), PyTorch-style initialisation, and the errors
+-- that name the layer and the shapes.
+local wick = require "wick"
+local T, nn, A = wick.tensor, wick.nn, wick.autograd
+local F = nn.F
+
+local function leaf(...) return T.randn(...):requires_grad() end
+
+local function check(fn, inputs)
+  local ok, worst, msg = A.gradcheck(fn, inputs)
+  assert.is_true(ok, ("gradcheck failed, worst relative error %.3g at %s"):format(worst, msg))
+end
+
+local function err_of(fn, ...)
+  local ok, e = pcall(fn, ...)
+  assert.is_false(ok, "expected an error")
+  return tostring(e)
+end
+
+describe("nn gradients", function()
+  before_each(function() wick.seed(21) end)
+
+  it("linear and embedding", function()
+    local lin = nn.linear(4, 3)
+    check(function(x, w, b) return F.linear(x, w, b) end, { leaf(2, 5, 4), lin.weight, lin.bias })
+    check(function(w) return F.embedding(T { { 1, 3 }, { 3, 2 } }, w) end, { leaf(4, 3) })
+  end)
+
+  it("conv2d with stride, padding, dilation, groups, and conv_transpose2d", function()
+    check(function(x, w, b) return F.conv2d(x, w, b, { stride = 2, padding = 1 }) end,
+      { leaf(2, 2, 5, 5), leaf(3, 2, 3, 3), leaf(3) })
+    check(function(x, w) return F.conv2d(x, w, nil, { groups = 2, dilation = 2, padding = { 2, 1 } }) end,
+      { leaf(1, 4, 6, 5), leaf(4, 2, 3, 2) })
+    check(function(x) return F.conv2d(x:transpose(3, 4), T.ones(1, 1, 2, 2)) end, { leaf(1, 1, 4, 3) })
+    check(function(x, w, b) return F.conv_transpose2d(x, w, b, { stride = 2, padding = 1, output_padding = 1 }) end,
+      { leaf(1, 2, 3, 3), leaf(2, 3, 3, 3), leaf(3) })
+  end)
+
+  it("pooling and upsampling", function()
+    check(function(x) return F.maxpool2d(x, 2) end, { leaf(2, 3, 6, 6) })
+    check(function(x) return F.maxpool2d(x, 3, { stride = 2, padding = 1 }) end, { leaf(1, 2, 7, 7) })
+    check(function(x) return F.avgpool2d(x, 3, { stride = 2, padding = 1 }) end, { leaf(2, 3, 7, 7) })
+    check(function(x) return F.adaptive_avgpool2d(x, { 2, 3 }) end, { leaf(1, 2, 5, 7) })
+    check(function(x) return F.upsample(x, { scale = 2, mode = "bilinear" }) end, { leaf(1, 2, 3, 4) })
+    check(function(x) return F.upsample(x, { size = { 5, 7 } }) end, { leaf(1, 2, 3, 4) })
+  end)
+
+  it("batchnorm in training and evaluation", function()
+    check(function(x, g, b) return F.batchnorm(x, g, b, T.zeros(3), T.ones(3), true, 0.1, 1e-5) end,
+      { leaf(4, 3, 2, 2), leaf(3), leaf(3) })
+    local mean, var = T.rand(3), T.rand(3) + 0.5
+    check(function(x, g, b) return F.batchnorm(x, g, b, mean, var, false, 0.1, 1e-5) end,
+      { leaf(4, 3), leaf(3), leaf(3) })
+  end)
+
+  it("activations, softmax family and losses", function()
+    for _, name in ipairs { "gelu", "elu", "leaky_relu", "softmax", "log_softmax" } do
+      check(function(x) return F[name](x) end, { leaf(3, 4) })
+    end
+    check(function(x) return nn.cross_entropy(x, T { 1, 3, 2 }) end, { leaf(3, 4) })
+    check(function(x) return nn.nll(F.log_softmax(x), { 2, 2, 4 }) end, { leaf(3, 4) })
+    check(function(x) return nn.mse(x, T.zeros(3, 2)) end, { leaf(3, 2) })
+    check(function(x) return nn.l1(x, T.ones(4)) end, { T { 0.2, 0.5, 2, 3 }:requires_grad() })
+    check(function(p) return nn.bce(p, T { 0, 1, 0.5 }) end, { (T.rand(3) * 0.8 + 0.1):requires_grad() })
+    check(function(x) return nn.bce_with_logits(x, T { 0, 1, 0.5 }) end, { leaf(3) })
+  end)
+
+  it("lstm and gru: inputs, initial states and weights", function()
+    local lstm = nn.lstm(3, 4, { layers = 2 })
+    check(function(x, h, c)
+      local y, s = lstm(x, { h = h, c = c })
+      return y:sum() + s.h:sum() * 2 + s.c:sum()
+    end, { leaf(2, 5, 3), leaf(2, 2, 4), leaf(2, 2, 4) })
+    check(function(w) lstm.weight_hh_l1 = w; return (lstm(T.ones(2, 3, 3) * 0.5)) end, { lstm.weight_hh_l1 })
+    local gru = nn.gru(3, 4, { layers = 2 })
+    check(function(x, h)
+      local y, s = gru(x, { h = h })
+      return y:sum() + s.h:sum() * 2
+    end, { leaf(2, 5, 3), leaf(2, 2, 4) })
+  end)
+end)
+
+describe("nn modules", function()
+  before_each(function() wick.seed(22) end)
+
+  it("names parameters stably and counts them", function()
+    local net = nn.sequential { nn.conv2d(1, 4, 3), nn.relu(), nn.flatten(), nn.linear(4, 2) }
+    local names = {}
+    for i, p in ipairs(net:named_parameters()) do names[i] = p[1] end
+    assert.same({ "1.weight", "1.bias", "4.weight", "4.bias" }, names)
+    assert.equal(4 * 9 + 4 + 8 + 2, net:num_parameters())
+    local lstm = nn.lstm(2, 3)
+    assert.equal("weight_ih_l0", lstm:named_parameters()[1][1])
+  end)
+
+  it("initialises like PyTorch: uniform within 1/sqrt(fan_in)", function()
+    local lin = nn.linear(100, 50)
+    local bound = 1 / math.sqrt(100)
+    assert.is_true(lin.weight:abs():max():item() <= bound)
+    assert.is_true(lin.weight:abs():max():item() > 0.9 * bound)
+    assert.is_true(math.abs(lin.weight:mean():item()) < 0.01)
+    local conv = nn.conv2d(8, 4, 3)
+    assert.is_true(conv.weight:abs():max():item() <= 1 / math.sqrt(72))
+  end)
+
+  it("reads intermediate activations with upto and activations", function()
+    local net = nn.sequential { nn.linear(3, 4), nn.relu(), nn.linear(4, 2) }
+    local x = T.randn(5, 3)
+    local h = net:upto(x, 2)
+    assert.same({ 5, 4 }, h:shape())
+    assert.is_true(h:min():item() >= 0)
+    local acts = net:activations(x)
+    assert.equal(3, #acts)
+    assert.same(net(x):table(), acts[3]:table())
+    assert.same(h:table(), net:activations(x, { [2] = true })[2]:table())
+  end)
+
+  it("switches dropout and batchnorm between train and eval", function()
+    local net = nn.sequential { nn.dropout(0.5), nn.batchnorm1d(4) }
+    local x = T.ones(8, 4)
+    net:eval()
+    assert.is_true((net(x) - x):abs():max():item() < 1e-4)   -- running stats 0/1, no dropout
+    net:train()
+    local y = net[1](x)
+    local zeros = y:eq(0):sum():item()
+    assert.is_true(zeros > 4 and zeros < 28)
+    assert.same({ 2 }, y:max():mul(1):reshape(1):table())   -- kept values scaled by 1/(1−p)
+  end)
+
+  it("composes plain Lua modules with the built-ins", function()
+    local Residual = nn.module("residual")
+    function Residual:init(n) self.inner = nn.linear(n, n) end
+    function Residual:forward(x) return self.inner(x):relu() + x end
+    local net = nn.sequential { Residual(3), nn.linear(3, 1) }
+    local names = {}
+    for i, p in ipairs(net:named_parameters()) do names[i] = p[1] end
+    assert.same({ "1.inner.weight", "1.inner.bias", "2.weight", "2.bias" }, names)
+    local x = T.randn(4, 3)
+    local loss = (net(x) ^ 2):mean()
+    loss:backward()
+    assert.is_not_nil(net[1].inner.weight.grad)
+    net:zero_grad()
+    assert.equal(0, net[1].inner.weight.grad:abs():sum():item())
+  end)
+
+  it("names the layer and the shapes when input does not fit", function()
+    local net = nn.sequential { nn.conv2d(1, 32, 3), nn.relu(), nn.maxpool2d(2), nn.conv2d(32, 64, 3), nn.relu(),
+      nn.maxpool2d(2), nn.flatten(), nn.linear(1600, 128), nn.relu(), nn.linear(128, 10) }
+    local e = err_of(function() return net(T.zeros(2, 1, 24, 24)) end)
+    assert.matches("nn_spec.lua:%d+: layer 8 %(linear 1600→128%): input has 1024 features", e)
+    e = err_of(function() return net(T.zeros(1, 28, 28)) end)
+    assert.matches("layer 1 %(conv2d 1→32 3x3%): conv2d: input must be 4%-D %(N,C,H,W%), got 3%-D %[1,28,28%]", e)
+    e = err_of(function() return net(T.zeros(2, 3, 28, 28)) end)
+    assert.matches("layer 1 %(conv2d 1→32 3x3%): .*3 channels", e)
+  end)
+
+  it("rejects wrong option names and bad sizes", function()
+    assert.matches("conv2d: unknown option 'paddin'", err_of(function() return nn.conv2d(1, 2, 3, { paddin = 1 }) end))
+    assert.matches("lstm: unknown option 'layer'", err_of(function() return nn.lstm(1, 2, { layer = 2 }) end))
+    assert.matches("linear: outputs must be a positive integer", err_of(function() return nn.linear(3, 0) end))
+    assert.matches("sequential: entry 2 is a number", err_of(function() return nn.sequential { nn.relu(), 3 } end))
+    local lstm = nn.lstm(3, 4)
+    assert.matches("lstm 3→4×1: input has 2 features, expected 3", err_of(function() return lstm(T.zeros(1, 2, 2)) end))
+    assert.matches("state.h must be %[1,1,4%]",
+      err_of(function() return lstm(T.zeros(1, 2, 3), { h = T.zeros(4) }) end))
+  end)
+
+  it("lstm sampling without a graph gives the same numbers as training mode", function()
+    local lstm = nn.lstm(3, 5)
+    local x = T.randn(2, 4, 3)
+    local y1 = lstm(x)
+    local y2 = wick.no_grad(function() return (lstm(x)) end)
+    assert.is_true((y1 - y2):abs():max():item() < 1e-6)
+    assert.is_true(y1:tracks_grad())
+    assert.is_false(y2:tracks_grad())
+  end)
+end)
