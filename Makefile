@@ -13,7 +13,7 @@ OPT     ?= -O2 -march=native
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
 PKGS     = lua5.4 openblas libpng libjpeg zlib libedit libcjson
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread -ldl
 
 BUILD   ?= build
 WICK    ?= ./wick
@@ -29,7 +29,8 @@ CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 
 # Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
-           libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev lua-busted lua-check tmux
+           libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
+           libkissfft-dev lua-busted lua-check tmux
 
 .PHONY: all deps data demo test asan lint bench clean
 all: $(WICK)

@@ -138,6 +138,12 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "_store");
     luaopen_wick_data(L);
     lua_setfield(L, wick, "data");
+    luaopen_wick_text(L);
+    lua_setfield(L, wick, "text");
+    luaopen_wick_embed(L);
+    lua_setfield(L, wick, "embed");
+    luaopen_wick_plot(L);
+    lua_setfield(L, wick, "plot");
     lua_pushliteral(L, "0.1.0");
     lua_setfield(L, wick, "version");
     run_sugar(L, wick);

@@ -63,6 +63,9 @@ int luaopen_wick_optim(lua_State *L);
 int luaopen_wick_autograd(lua_State *L);
 int luaopen_wick_store(lua_State *L);
 int luaopen_wick_data(lua_State *L);
+int luaopen_wick_text(lua_State *L);
+int luaopen_wick_embed(lua_State *L);
+int luaopen_wick_plot(lua_State *L);
 int luaopen_wick_nn(lua_State *L);
 int luaopen_wick(lua_State *L);
 
