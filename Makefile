@@ -88,7 +88,7 @@ SAN = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-rec
 asan:
 	$(MAKE) BUILD=build/asan WICK=build/asan/wick OPT="$(SAN)" LDFLAGS="-fsanitize=address,undefined" \
 	        build/asan/wick $(CTEST_SRC:tests/c/%.c=build/asan/tests/%)
-	@ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp:print_suppressions=0 \
+	@ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 LSAN_OPTIONS=suppressions=tests/lsan.supp:print_suppressions=0 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 WICK_SANITIZED=1 \
 	 tests/run_tests.sh build/asan/wick $(CTEST_SRC:tests/c/%.c=build/asan/tests/%)
 
