@@ -281,9 +281,10 @@ local unary_backward = {
   log = function(_, a) return function(g) return g / a end end,
   sqrt = function(out) return function(g) return g / (out * 2) end end,
   abs = function(_, a) return function(g) return g * (a:gt(0) - a:lt(0)) end end,
-  tanh = function(out) return function(g) return g * (1 - out * out) end end,
-  sigmoid = function(out) return function(g) return g * out * (1 - out) end end,
-  relu = function(_, a) return function(g) return g * a:gt(0) end end,
+  -- fused C backward kernels (lib/nn/activation.c): one pass, no temporaries
+  tanh = function(out) return function(g) return wick.nn._act_backward("tanh", g, out) end end,
+  sigmoid = function(out) return function(g) return wick.nn._act_backward("sigmoid", g, out) end end,
+  relu = function(_, a) return function(g) return wick.nn._act_backward("relu", g, a) end end,
   sin = function(_, a) return function(g) return g * a:cos() end end,
   cos = function(_, a) return function(g) return -g * a:sin() end end,
   floor = function(_, a) return function() return T.zeros(a:shape()) end end,

@@ -159,6 +159,7 @@ static int nn_act(lua_State *L)
     int rc = wk_tensor_new_like(y, x);
     if (!rc) {
         if (strcmp(kind, "leaky_relu") == 0) rc = wk_leaky_relu_forward(y, x, p);
+        else if (strcmp(kind, "relu") == 0) rc = wk_relu_forward(y, x);
         else if (strcmp(kind, "elu") == 0) rc = wk_elu_forward(y, x, p);
         else if (strcmp(kind, "gelu") == 0) rc = wk_gelu_forward(y, x);
         else rc = wk_fail("unknown activation");
@@ -169,7 +170,7 @@ static int nn_act(lua_State *L)
     return 1;
 }
 
-/* (kind, g, x, param) -> gx */
+/* (kind, g, x, param) -> gx; for tanh and sigmoid pass the forward output y as x */
 static int nn_act_backward(lua_State *L)
 {
     const char *kind = luaL_checkstring(L, 1);
@@ -180,6 +181,9 @@ static int nn_act_backward(lua_State *L)
     wk_tensor *gx = push_zeros_like(L, x, kind);
     int rc;
     if (strcmp(kind, "leaky_relu") == 0) rc = wk_leaky_relu_backward(gx, g, x, p);
+    else if (strcmp(kind, "relu") == 0) rc = wk_relu_backward(gx, g, x);
+    else if (strcmp(kind, "tanh") == 0) rc = wk_tanh_backward(gx, g, x);
+    else if (strcmp(kind, "sigmoid") == 0) rc = wk_sigmoid_backward(gx, g, x);
     else if (strcmp(kind, "elu") == 0) rc = wk_elu_backward(gx, g, x, p);
     else if (strcmp(kind, "gelu") == 0) rc = wk_gelu_backward(gx, g, x);
     else rc = wk_fail("unknown activation");

@@ -10,19 +10,30 @@
  * The engine walks "chunks" of the column side: several whole images when their
  * columns are small (one big GEMM across the batch, the small-CNN case), or a band of
  * output rows of one image when they are large (a 224x224 64-channel image would need
- * 115 MB of columns; a band keeps them near 4 MB, in cache). A 1x1 stride-1 unpadded
- * conv skips im2col: the image already is its column matrix.
+ * 115 MB of columns; a band keeps them near 1 MB, in cache). A 1x1 stride-1 unpadded
+ * conv skips im2col: the image already is its column matrix. With stride 1, DATA is
+ * run as FWD of a conv with the kernel flipped (see "the input gradient as a forward
+ * conv"), a gather instead of a scatter.
  *
- * Threads — measured on the project VM (2 Zen 3 cores, OpenBLAS 0.3.21 pthread),
- * forward+backward ms per call, median, same run (tests/bench/bench_conv.sh):
- *                                 1 thread   2T OpenBLAS pthreads   2T OpenMP, BLAS 1T
- *   1x64x224² 64->64 3x3          see the table filled in below (THREADS_TABLE)
- * THREADS_TABLE
- * Built with -fopenmp the kernels split chunks over omp_get_max_threads() threads
- * (each with its own columns; weight gradients into per-thread copies summed at the
- * end; col2im bands of one image in two phases, even then odd, so neighbours never
- * write the same rows) and pin OpenBLAS to one thread. Built without it they run one
- * loop and leave the threads to OpenBLAS inside each GEMM. */
+ * Threads: ONE owner, OpenMP. Built with -fopenmp the kernels split chunks over
+ * omp_get_max_threads() threads (each with its own columns; weight gradients go to
+ * per-thread copies summed at the end; col2im bands of one image run in two phases,
+ * even then odd, so neighbours never write the same rows) and pin OpenBLAS to one
+ * thread on first use. Built without it they run one loop and leave the threads to
+ * OpenBLAS inside each GEMM. Measured on the project VM (2 Zen 3 cores, OpenBLAS
+ * 0.3.21 pthread, PyTorch 1.13 oneDNN in the same run; tests/bench/bench_conv.sh,
+ * fastest call of 3 s, load 2-4 from other work; fwd+bwd ms per call):
+ *
+ *                                  1 thread              2 threads
+ *                           torch  wick          torch  wick/OpenBLAS  wick/OpenMP
+ *   vgg64 1x64x224² 64->64  181-213  165-176     95-147    111-138      104-107
+ *   vgg3  1x3x224² 3->64     11-13    9-10        6-8      9-12         6.0-6.4
+ *   cnn1  64x1x28² 1->32      6-8    2.5-3.4      4-6      4-6          1.7-3.0
+ *   cnn2  64x32x13² 32->64   18-20    19-22      11-16     22-23        11-13
+ *
+ * OpenMP wins every case at 2 threads, most where the GEMMs are small (the small CNN:
+ * 2x on both layers) and on the 3-channel first layer, where OpenBLAS cannot split a
+ * K = 27 GEMM well; on the big 64->64 layer the two are close. */
 #include "conv.h"
 
 #include <cblas.h>

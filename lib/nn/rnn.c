@@ -10,6 +10,7 @@
  *
  * Sections: argument checks; small BLAS helpers; LSTM forward core, forward, no-grad
  * forward, backward; the same for GRU. */
+#include "../core/threads.h"
 #include "rnn.h"
 
 #include <cblas.h>
@@ -94,7 +95,7 @@ static const float *data_or_null(const wk_tensor *t) { return t ? wk_tensor_data
 static void gemm_nt(int64_t m, int64_t n, int64_t k, const float *A, int64_t lda, const float *B, int64_t ldb,
                     float beta, float *C, int64_t ldc)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A, (blasint)lda,
+    wk_sgemm(CblasNoTrans, CblasTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A, (blasint)lda,
                 B, (blasint)ldb, beta, C, (blasint)ldc);
 }
 
@@ -102,7 +103,7 @@ static void gemm_nt(int64_t m, int64_t n, int64_t k, const float *A, int64_t lda
 static void gemm_nn(int64_t m, int64_t n, int64_t k, const float *A, int64_t lda, const float *B, int64_t ldb,
                     float beta, float *C, int64_t ldc)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A,
+    wk_sgemm(CblasNoTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A,
                 (blasint)lda, B, (blasint)ldb, beta, C, (blasint)ldc);
 }
 
@@ -110,7 +111,7 @@ static void gemm_nn(int64_t m, int64_t n, int64_t k, const float *A, int64_t lda
 static void gemm_tn_acc(int64_t m, int64_t n, int64_t k, const float *A, int64_t lda, const float *B, int64_t ldb,
                         float *C, int64_t ldc)
 {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A, (blasint)lda,
+    wk_sgemm(CblasTrans, CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A, (blasint)lda,
                 B, (blasint)ldb, 1.0f, C, (blasint)ldc);
 }
 

@@ -9,6 +9,7 @@
  * size 1 so an expanded batch is never materialised. The batch is walked with an
  * odometer in C (one sgemm per matrix) unless it folds into the rows of a single sgemm:
  * x[B,T,k] @ W[k,n] is one (B*T×k)·(k×n) call. n == 1 or m == 1 go to sgemv. */
+#include "../core/threads.h"
 #include "linalg.h"
 
 #include <cblas.h>
@@ -77,7 +78,7 @@ static void gemm_one(const float *A, const blas_mat *am, const float *B, const b
         blasint M = (blasint)(bm->trans == CblasNoTrans ? k : n), N = (blasint)(bm->trans == CblasNoTrans ? n : k);
         cblas_sgemv(CblasRowMajor, t, M, N, 1.0f, B, bm->ld, A, row_inc(am), 0.0f, C, 1);
     } else {
-        cblas_sgemm(CblasRowMajor, am->trans, bm->trans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A, am->ld, B,
+        wk_sgemm(am->trans, bm->trans, (blasint)m, (blasint)n, (blasint)k, 1.0f, A, am->ld, B,
                     bm->ld, 0.0f, C, (blasint)ldc);
     }
 }
