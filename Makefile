@@ -9,7 +9,7 @@
 #   make bench      the benchmarks in tests/bench (slow; not part of make test)
 
 CC      ?= cc
-OPT     ?= -O2 -march=native
+OPT     ?= -O3 -march=native
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -fopenmp -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
 PKGS     = lua5.4 openblas libpng libjpeg zlib libedit libcjson kissfft-float
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

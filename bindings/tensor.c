@@ -53,8 +53,8 @@ int wk_lua_fail(lua_State *L, const char *fname)
     return luaL_error(L, "%s: %s", fname, msg);
 }
 
-/* Push "file:line:" of the innermost frame that is neither C nor embedded sugar. */
-static void push_sketch_where(lua_State *L)
+/* Push "file:line: " of the innermost frame that is neither C nor embedded sugar. */
+void wk_lua_push_where(lua_State *L)
 {
     lua_Debug ar;
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
@@ -72,7 +72,7 @@ int wk_lua_error(lua_State *L, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    push_sketch_where(L);
+    wk_lua_push_where(L);
     lua_pushvfstring(L, fmt, ap);
     va_end(ap);
     lua_concat(L, 2);

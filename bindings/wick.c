@@ -45,35 +45,39 @@ static int wick_live_bytes(lua_State *L)
     return 1;
 }
 
-/* wick._options(fname, opts, defaults [, level]): a copy of opts with defaults filled
- * in; an unknown key raises "fname: unknown option 'x' (expected a, b, c)" at the
- * sketch's line (level 2 = the caller of the sugar function that checks). */
+/* wick._options(fname, opts, defaults): a copy of opts with defaults filled in; an
+ * unknown key raises "fname: unknown option 'x' (expected a, b, c)" at the sketch's
+ * line (the first frame outside wick's sugar). A fourth argument (a stack level) from
+ * older callers is ignored. */
 static int wick_options(lua_State *L)
 {
     const char *fname = luaL_checkstring(L, 1);
-    int level = (int)luaL_optinteger(L, 4, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     if (!lua_isnoneornil(L, 2) && !lua_istable(L, 2))
         return luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, 2));
-    lua_newtable(L);   /* result */
-    int result = lua_gettop(L);
+    lua_settop(L, 3);
+    lua_newtable(L);   /* 4: result */
     lua_pushnil(L);
-    while (lua_next(L, 3)) {   /* defaults */
+    while (lua_next(L, 3)) {   /* defaults first */
         lua_pushvalue(L, -2);
         lua_insert(L, -2);
-        lua_settable(L, result);
+        lua_settable(L, 4);
     }
     if (lua_istable(L, 2)) {
         lua_pushnil(L);
-        while (lua_next(L, 2)) {
-            lua_pushvalue(L, -2);
-            if (lua_type(L, -1) != LUA_TSTRING || lua_getfield(L, 3, lua_tostring(L, -1)) == LUA_TNIL) {
+        while (lua_next(L, 2)) {   /* key -2, value -1 */
+            int known = 0;
+            if (lua_type(L, -2) == LUA_TSTRING) {
+                known = lua_getfield(L, 3, lua_tostring(L, -2)) != LUA_TNIL;
+                lua_pop(L, 1);   /* the default looked up */
+            }
+            if (!known) {
                 luaL_Buffer b;
-                luaL_where(L, level);
+                const char *key = luaL_tolstring(L, -2, NULL);   /* pushes the key as text */
                 luaL_buffinit(L, &b);
+                wk_lua_push_where(L);
                 luaL_addvalue(&b);
-                lua_pushfstring(L, "%s: unknown option '%s' (expected ", fname, luaL_tolstring(L, -3, NULL));
-                lua_remove(L, -2);
+                lua_pushfstring(L, "%s: unknown option '%s' (expected ", fname, key);
                 luaL_addvalue(&b);
                 int first = 1;
                 lua_pushnil(L);
@@ -88,12 +92,12 @@ static int wick_options(lua_State *L)
                 luaL_pushresult(&b);
                 return lua_error(L);
             }
-            lua_pop(L, 2);   /* default value, key copy */
             lua_pushvalue(L, -2);
             lua_insert(L, -2);
-            lua_settable(L, result);
+            lua_settable(L, 4);   /* result[key] = value; the key stays for lua_next */
         }
     }
+    lua_settop(L, 4);
     return 1;
 }
 

@@ -28,6 +28,8 @@ typedef struct wk_lua_tensor {
  * binding's luaL_error goes through it (the #define below). */
 int wk_lua_error(lua_State *L, const char *fmt, ...);
 #define luaL_error wk_lua_error
+/* Push that "file:line: " prefix (empty when no sketch frame is on the stack). */
+void wk_lua_push_where(lua_State *L);
 
 /* The tensor at idx, or a Lua error (wrong type, or freed). */
 wk_tensor *wk_lua_check_tensor(lua_State *L, int idx);
