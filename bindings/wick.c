@@ -150,7 +150,7 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "embed");
     luaopen_wick_plot(L);
     lua_setfield(L, wick, "plot");
-    lua_pushliteral(L, "0.1.0");
+    lua_pushliteral(L, WK_VERSION);
     lua_setfield(L, wick, "version");
     run_sugar(L, wick);
     return 1;

@@ -14,6 +14,7 @@
 #include "../lib/tensor/tensor.h"
 
 #define WK_TENSOR_MT "wick.Tensor"
+#define WK_VERSION "0.1.0"   /* wick.version, and what `wick -v` prints */
 
 /* The userdata: the lib tensor first (so a wk_lua_tensor* is a wk_tensor*), then the
  * autograd flag that every differentiable op checks, kept in C so the check is cheap.

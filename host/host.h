@@ -11,7 +11,6 @@
 #include <signal.h>
 
 #define WICK_PROGNAME "wick"
-#define WICK_VERSION  "0.1.0"   /* keep in step with wick.version in bindings/wick.c */
 
 /* Registry key under which the running script's path is kept; bindings read it (the
  * image binding tags PNGs with the sketch's name). */

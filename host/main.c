@@ -60,7 +60,7 @@ static void print_usage(const char *badopt, const char *why)
 
 static void print_version(void)
 {
-    printf("%s %s (%s)\n", WICK_PROGNAME, WICK_VERSION, LUA_RELEASE);
+    printf("%s %s (%s)\n", WICK_PROGNAME, WK_VERSION, LUA_RELEASE);
     fflush(stdout);
 }
 
