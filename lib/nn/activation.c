@@ -16,30 +16,11 @@
 
 /* ---- argument checks ------------------------------------------------------------- */
 
-static int need_data(const char *fn, const char *name, const wk_tensor *t)
-{
-    char s[96];
-    if (!t || !t->storage) return wk_fail("%s: %s is missing or empty", fn, name);
-    if (!wk_tensor_is_contiguous(t))
-        return wk_fail("%s: %s %s must be contiguous (call :contiguous() first)", fn, name,
-                       wk_tensor_shape_str(t, s, sizeof s));
-    return WK_OK;
-}
-
-/* Both tensors present, contiguous and of one shape. */
-static int need_pair(const char *fn, const char *an, const wk_tensor *a, const char *bn, const wk_tensor *b)
-{
-    char sa[96], sb[96];
-    if (need_data(fn, an, a) || need_data(fn, bn, b)) return WK_ERR;
-    if (!wk_tensor_same_shape(a, b))
-        return wk_fail("%s: %s %s and %s %s must have the same shape", fn, an, wk_tensor_shape_str(a, sa, sizeof sa),
-                       bn, wk_tensor_shape_str(b, sb, sizeof sb));
-    return WK_OK;
-}
-
+/* A backward's three tensors: present, contiguous and of x's shape. */
 static int need_three(const char *fn, const wk_tensor *dx, const wk_tensor *dy, const char *xn, const wk_tensor *x)
 {
-    if (need_pair(fn, "grad output", dy, xn, x) || need_pair(fn, "grad input", dx, xn, x)) return WK_ERR;
+    if (wk_tensor_require_same(fn, "grad output", dy, xn, x) || wk_tensor_require_same(fn, "grad input", dx, xn, x))
+        return WK_ERR;
     return WK_OK;
 }
 
@@ -133,7 +114,7 @@ void wk_vec_tanh(float *y, const float *x, int64_t n)
 /* y = max(x, 0) */
 int wk_relu_forward(wk_tensor *y, const wk_tensor *x)
 {
-    if (need_pair("relu_forward", "output", y, "input", x)) return WK_ERR;
+    if (wk_tensor_require_same("relu_forward", "output", y, "input", x)) return WK_ERR;
     float *py = wk_tensor_data(y);
     const float *px = wk_tensor_data(x);
     int64_t n = wk_tensor_numel(x);
@@ -155,7 +136,7 @@ int wk_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
 /* y = x > 0 ? x : slope * x */
 int wk_leaky_relu_forward(wk_tensor *y, const wk_tensor *x, float slope)
 {
-    if (need_pair("leaky_relu_forward", "output", y, "input", x)) return WK_ERR;
+    if (wk_tensor_require_same("leaky_relu_forward", "output", y, "input", x)) return WK_ERR;
     float *py = wk_tensor_data(y);
     const float *px = wk_tensor_data(x);
     int64_t n = wk_tensor_numel(x);
@@ -179,7 +160,7 @@ int wk_leaky_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *
 /* y = x > 0 ? x : alpha * (exp(x) - 1)   (expm1 keeps small negative x exact) */
 int wk_elu_forward(wk_tensor *y, const wk_tensor *x, float alpha)
 {
-    if (need_pair("elu_forward", "output", y, "input", x)) return WK_ERR;
+    if (wk_tensor_require_same("elu_forward", "output", y, "input", x)) return WK_ERR;
     float *py = wk_tensor_data(y);
     const float *px = wk_tensor_data(x);
     int64_t n = wk_tensor_numel(x);
@@ -206,7 +187,7 @@ int wk_elu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x, floa
 /* y = 0.5 x (1 + erf(x / sqrt 2)) */
 int wk_gelu_forward(wk_tensor *y, const wk_tensor *x)
 {
-    if (need_pair("gelu_forward", "output", y, "input", x)) return WK_ERR;
+    if (wk_tensor_require_same("gelu_forward", "output", y, "input", x)) return WK_ERR;
     float *py = wk_tensor_data(y);
     const float *px = wk_tensor_data(x);
     int64_t n = wk_tensor_numel(x);
@@ -235,7 +216,7 @@ int wk_gelu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
 /* y = tanh(x) */
 int wk_tanh_forward(wk_tensor *y, const wk_tensor *x)
 {
-    if (need_pair("tanh_forward", "output", y, "input", x)) return WK_ERR;
+    if (wk_tensor_require_same("tanh_forward", "output", y, "input", x)) return WK_ERR;
     wk_vec_tanh(wk_tensor_data(y), wk_tensor_data(x), wk_tensor_numel(x));
     return WK_OK;
 }
@@ -254,7 +235,7 @@ int wk_tanh_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *y)
 /* y = 1 / (1 + exp(-x)) */
 int wk_sigmoid_forward(wk_tensor *y, const wk_tensor *x)
 {
-    if (need_pair("sigmoid_forward", "output", y, "input", x)) return WK_ERR;
+    if (wk_tensor_require_same("sigmoid_forward", "output", y, "input", x)) return WK_ERR;
     wk_vec_sigmoid(wk_tensor_data(y), wk_tensor_data(x), wk_tensor_numel(x));
     return WK_OK;
 }

@@ -14,26 +14,6 @@
 
 /* ---- argument checks ------------------------------------------------------------- */
 
-static int need_data(const char *fn, const char *name, const wk_tensor *t)
-{
-    char s[96];
-    if (!t || !t->storage) return wk_fail("%s: %s is missing or empty", fn, name);
-    if (!wk_tensor_is_contiguous(t))
-        return wk_fail("%s: %s %s must be contiguous (call :contiguous() first)", fn, name,
-                       wk_tensor_shape_str(t, s, sizeof s));
-    return WK_OK;
-}
-
-/* a and b present, contiguous and of one shape. */
-static int need_same(const char *fn, const char *an, const wk_tensor *a, const char *bn, const wk_tensor *b)
-{
-    char sa[96], sb[96];
-    if (need_data(fn, an, a) || need_data(fn, bn, b)) return WK_ERR;
-    if (!wk_tensor_same_shape(a, b))
-        return wk_fail("%s: %s %s and %s %s must have the same shape", fn, an, wk_tensor_shape_str(a, sa, sizeof sa),
-                       bn, wk_tensor_shape_str(b, sb, sizeof sb));
-    return WK_OK;
-}
 
 static int need_loss_ptr(const char *fn, const float *loss)
 {
@@ -49,7 +29,7 @@ typedef struct sm_geom {
 static int sm_setup(const char *fn, const wk_tensor *x, int dim, sm_geom *g)
 {
     char s[96];
-    if (need_data(fn, "input", x)) return WK_ERR;
+    if (wk_tensor_require(fn, "input", x)) return WK_ERR;
     int nd = x->ndim;
     if (nd < 1) return wk_fail("%s: input must have at least 1 dimension, got a 0-D tensor", fn);
     int d = dim < 0 ? dim + nd : dim;
@@ -116,7 +96,7 @@ static void lane_backward(float *dx, const float *dy, const float *y, int64_t D,
 static int softmax_fwd(const char *fn, wk_tensor *y, const wk_tensor *x, int dim, int log_out)
 {
     sm_geom g;
-    if (sm_setup(fn, x, dim, &g) || need_same(fn, "output", y, "input", x)) return WK_ERR;
+    if (sm_setup(fn, x, dim, &g) || wk_tensor_require_same(fn, "output", y, "input", x)) return WK_ERR;
     float *py = wk_tensor_data(y);
     const float *px = wk_tensor_data(x);
     for (int64_t o = 0; o < g.outer; o++)
@@ -130,8 +110,8 @@ static int softmax_fwd(const char *fn, wk_tensor *y, const wk_tensor *x, int dim
 static int softmax_bwd(const char *fn, wk_tensor *dx, const wk_tensor *dy, const wk_tensor *y, int dim, int log_out)
 {
     sm_geom g;
-    if (sm_setup(fn, y, dim, &g) || need_same(fn, "grad output", dy, "output", y) ||
-        need_same(fn, "grad input", dx, "output", y))
+    if (sm_setup(fn, y, dim, &g) || wk_tensor_require_same(fn, "grad output", dy, "output", y) ||
+        wk_tensor_require_same(fn, "grad input", dx, "output", y))
         return WK_ERR;
     float *pdx = wk_tensor_data(dx);
     const float *pdy = wk_tensor_data(dy), *py = wk_tensor_data(y);
@@ -169,7 +149,7 @@ int wk_log_softmax_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor 
 static int need_classes(const char *fn, const char *sname, const wk_tensor *scores, const wk_tensor *target)
 {
     char s[96], st[96];
-    if (need_data(fn, sname, scores) || need_data(fn, "target", target)) return WK_ERR;
+    if (wk_tensor_require(fn, sname, scores) || wk_tensor_require(fn, "target", target)) return WK_ERR;
     if (scores->ndim != 2 || scores->shape[0] < 1 || scores->shape[1] < 1)
         return wk_fail("%s: %s must be 2-D (N, C) with N, C >= 1 (reshape a sequence to (N*T, C)), got %s", fn, sname,
                        wk_tensor_shape_str(scores, s, sizeof s));
@@ -194,7 +174,7 @@ int wk_cross_entropy_forward(float *loss, wk_tensor *logp, const wk_tensor *logi
 {
     const char *fn = "cross_entropy_forward";
     if (need_loss_ptr(fn, loss) || need_classes(fn, "logits", logits, target) ||
-        need_same(fn, "logp", logp, "logits", logits))
+        wk_tensor_require_same(fn, "logp", logp, "logits", logits))
         return WK_ERR;
     int64_t N = logits->shape[0], C = logits->shape[1];
     const float *x = wk_tensor_data(logits), *t = wk_tensor_data(target);
@@ -212,7 +192,7 @@ int wk_cross_entropy_forward(float *loss, wk_tensor *logp, const wk_tensor *logi
 int wk_cross_entropy_backward(wk_tensor *dlogits, float dloss, const wk_tensor *target, const wk_tensor *logp)
 {
     const char *fn = "cross_entropy_backward";
-    if (need_classes(fn, "logp", logp, target) || need_same(fn, "grad logits", dlogits, "logp", logp)) return WK_ERR;
+    if (need_classes(fn, "logp", logp, target) || wk_tensor_require_same(fn, "grad logits", dlogits, "logp", logp)) return WK_ERR;
     int64_t N = logp->shape[0], C = logp->shape[1];
     const float *lp = wk_tensor_data(logp), *t = wk_tensor_data(target);
     float *g = wk_tensor_data(dlogits), scale = (float)((double)dloss / (double)N), buf[LANE_CHUNK];
@@ -258,7 +238,7 @@ int wk_nll_backward(wk_tensor *dlogp, float dloss, const wk_tensor *target)
 static int need_pair_n(const char *fn, const char *xn, const wk_tensor *x, const wk_tensor *target, int64_t *n)
 {
     char s[96];
-    if (need_same(fn, xn, x, "target", target)) return WK_ERR;
+    if (wk_tensor_require_same(fn, xn, x, "target", target)) return WK_ERR;
     *n = wk_tensor_numel(x);
     if (*n < 1) return wk_fail("%s: %s %s has no elements; the mean is undefined", fn, xn,
                                wk_tensor_shape_str(x, s, sizeof s));
@@ -267,7 +247,7 @@ static int need_pair_n(const char *fn, const char *xn, const wk_tensor *x, const
 
 static int need_grad_like(const char *fn, const char *gn, const wk_tensor *g, const wk_tensor *x)
 {
-    return g ? need_same(fn, gn, g, "input", x) : WK_OK;
+    return g ? wk_tensor_require_same(fn, gn, g, "input", x) : WK_OK;
 }
 
 /* loss = 1/n sum (x - t)^2 */
@@ -367,7 +347,7 @@ int wk_bce_backward(wk_tensor *dp, float dloss, const wk_tensor *p, const wk_ten
 {
     const char *fn = "bce_backward";
     int64_t n;
-    if (need_pair_n(fn, "input", p, target, &n) || need_same(fn, "grad input", dp, "input", p)) return WK_ERR;
+    if (need_pair_n(fn, "input", p, target, &n) || wk_tensor_require_same(fn, "grad input", dp, "input", p)) return WK_ERR;
     const float *a = wk_tensor_data(p), *t = wk_tensor_data(target);
     float *g = wk_tensor_data(dp);
     double scale = (double)dloss / (double)n;
@@ -399,7 +379,7 @@ int wk_bce_with_logits_backward(wk_tensor *dx, float dloss, const wk_tensor *x, 
 {
     const char *fn = "bce_with_logits_backward";
     int64_t n;
-    if (need_pair_n(fn, "input", x, target, &n) || need_same(fn, "grad input", dx, "input", x)) return WK_ERR;
+    if (need_pair_n(fn, "input", x, target, &n) || wk_tensor_require_same(fn, "grad input", dx, "input", x)) return WK_ERR;
     const float *a = wk_tensor_data(x), *t = wk_tensor_data(target);
     float *g = wk_tensor_data(dx);
     double scale = (double)dloss / (double)n;

@@ -427,7 +427,7 @@ HOT static void run_where(int64_t n, float *d, int64_t sd, const float *c, int64
 
 int wk_tensor_where(wk_tensor *dst, const wk_tensor *cond, const wk_tensor *a, const wk_tensor *b)
 {
-    int ndim;
+    int ndim = 0;
     int64_t shape[WK_MAX_DIMS], sc[WK_MAX_DIMS], sa[WK_MAX_DIMS], sb[WK_MAX_DIMS];
     if (wk_broadcast_shape_n(&ndim, shape, 3, (const wk_tensor *[]){cond, a, b})) return WK_ERR;
     wk_tensor out;

@@ -216,6 +216,26 @@ char *wk_tensor_shape_str(const wk_tensor *t, char *buf, size_t size)
     return wk_shape_str(buf, size, t->ndim, t->shape);
 }
 
+int wk_tensor_require(const char *fn, const char *name, const wk_tensor *t)
+{
+    char s[160];
+    if (!t || !t->storage) return wk_fail("%s: %s is missing or empty", fn, name);
+    if (!wk_tensor_is_contiguous(t))
+        return wk_fail("%s: %s %s must be contiguous (call :contiguous() first)", fn, name,
+                       wk_tensor_shape_str(t, s, sizeof s));
+    return WK_OK;
+}
+
+int wk_tensor_require_same(const char *fn, const char *an, const wk_tensor *a, const char *bn, const wk_tensor *b)
+{
+    char sa[160], sb[160];
+    if (wk_tensor_require(fn, an, a) || wk_tensor_require(fn, bn, b)) return WK_ERR;
+    if (!wk_tensor_same_shape(a, b))
+        return wk_fail("%s: %s %s and %s %s must have the same shape", fn, an, wk_tensor_shape_str(a, sa, sizeof sa),
+                       bn, wk_tensor_shape_str(b, sb, sizeof sb));
+    return WK_OK;
+}
+
 /* ---- views ---------------------------------------------------------------------- */
 
 static int check_dim(const wk_tensor *t, int dim, int extra)

@@ -62,6 +62,11 @@ int64_t wk_tensor_live_bytes(void);
 int64_t wk_tensor_cache_bytes(void);
 void wk_tensor_cache_trim(void);
 
+/* Argument checks for kernels that need contiguous data: t present, not freed and
+ * contiguous ("fn: name [3,4] must be contiguous …"); and two such tensors of one shape. */
+int wk_tensor_require(const char *fn, const char *name, const wk_tensor *t);
+int wk_tensor_require_same(const char *fn, const char *an, const wk_tensor *a, const char *bn, const wk_tensor *b);
+
 /* ---- views (no copy) ------------------------------------------------------------ */
 
 /* New shape with the same elements; one entry may be -1 (inferred). Fails when the
