@@ -101,7 +101,22 @@ static int wick_options(lua_State *L)
     return 1;
 }
 
+/* wick.memory() -> {live = bytes in tensors, cached = bytes kept for reuse,
+ * system_allocations = blocks taken from the system so far} */
+static int wick_memory(lua_State *L)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, (lua_Integer)wk_tensor_live_bytes());
+    lua_setfield(L, -2, "live");
+    lua_pushinteger(L, (lua_Integer)wk_tensor_cache_bytes());
+    lua_setfield(L, -2, "cached");
+    lua_pushinteger(L, (lua_Integer)wk_tensor_system_allocations());
+    lua_setfield(L, -2, "system_allocations");
+    return 1;
+}
+
 static const luaL_Reg wick_funcs[] = {
+    {"memory", wick_memory},
     {"_options", wick_options},
     {"seed", wick_seed},
     {"clock", wick_clock},

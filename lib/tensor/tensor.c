@@ -30,6 +30,7 @@ static struct cache_slot {
 } cache[CACHE_SLOTS];
 static int cache_count;
 static size_t cache_bytes;
+static int64_t system_allocations;   /* blocks the cache could not supply */
 
 static size_t block_size(size_t bytes)
 {
@@ -46,6 +47,7 @@ static void *block_alloc(size_t size)
         cache_bytes -= size;
         return p;
     }
+    system_allocations++;
     void *p = aligned_alloc(size >= HUGE_PAGE ? HUGE_PAGE : 64, size);
     if (!p && cache_count) {   /* memory is short: give the cache back and try once more */
         wk_tensor_cache_trim();
@@ -82,6 +84,8 @@ void wk_tensor_cache_trim(void)
 }
 
 int64_t wk_tensor_cache_bytes(void) { return (int64_t)cache_bytes; }
+
+int64_t wk_tensor_system_allocations(void) { return system_allocations; }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
 

@@ -61,6 +61,9 @@ int64_t wk_tensor_live_bytes(void);
 /* Freed blocks kept for reuse (at most 256 MiB), and a way to return them all. */
 int64_t wk_tensor_cache_bytes(void);
 void wk_tensor_cache_trim(void);
+/* How many storage blocks came from the system rather than the cache (a training loop
+ * in steady state adds none). */
+int64_t wk_tensor_system_allocations(void);
 
 /* Argument checks for kernels that need contiguous data: t present, not freed and
  * contiguous ("fn: name [3,4] must be contiguous …"); and two such tensors of one shape. */

@@ -167,6 +167,23 @@ describe("nn modules", function()
       err_of(function() return lstm(T.zeros(1, 2, 3), { h = T.zeros(4) }) end))
   end)
 
+  it("a training step takes no tensor memory from the system in steady state", function()
+    local net = nn.sequential { nn.conv2d(1, 8, 3), nn.relu(), nn.maxpool2d(2), nn.flatten(),
+      nn.linear(8 * 13 * 13, 10) }
+    local opt = wick.optim.adam(net:parameters(), { lr = 1e-3 })
+    local x, y = T.rand(16, 1, 28, 28), (T.arange(16) - 1):div(1.6):floor():add(1)
+    local function step()
+      local loss = nn.cross_entropy(net(x), y)
+      opt:zero_grad()
+      loss:backward()
+      opt:step()
+    end
+    for _ = 1, 10 do step() end
+    local before = wick.memory().system_allocations
+    for _ = 1, 30 do step() end
+    assert.equal(before, wick.memory().system_allocations)
+  end)
+
   it("lstm sampling without a graph gives the same numbers as training mode", function()
     local lstm = nn.lstm(3, 5)
     local x = T.randn(2, 4, 3)
