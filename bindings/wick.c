@@ -39,12 +39,6 @@ static int wick_clock(lua_State *L)
     return 1;
 }
 
-static int wick_live_bytes(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)wk_tensor_live_bytes());
-    return 1;
-}
-
 /* wick._options(fname, opts, defaults): a copy of opts with defaults filled in; an
  * unknown key raises "fname: unknown option 'x' (expected a, b, c)" at the sketch's
  * line (the first frame outside wick's sugar). A fourth argument (a stack level) from
@@ -120,7 +114,6 @@ static const luaL_Reg wick_funcs[] = {
     {"_options", wick_options},
     {"seed", wick_seed},
     {"clock", wick_clock},
-    {"live_bytes", wick_live_bytes},
     {NULL, NULL}};
 
 /* Run each sugar chunk as chunk(wick): it adds Lua-side functions to the module. */

@@ -14,7 +14,7 @@ N=${1:-16777216}
 REPS=${2:-10}
 ROUNDS=${3:-3}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cc -std=c11 -D_GNU_SOURCE -O2 -march=native -o "$tmp/bench_c" tests/bench/bench_elementwise.c -lm
+cc -std=c11 -D_GNU_SOURCE -O3 -march=native -o "$tmp/bench_c" tests/bench/bench_elementwise.c -lm
 have_numpy=0
 /usr/bin/python3 -c 'import numpy' 2>/dev/null && have_numpy=1
 [ $have_numpy = 1 ] || echo "(numpy not installed: apt-get install python3-numpy for the context column)"

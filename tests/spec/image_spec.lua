@@ -171,9 +171,9 @@ describe("image.load errors", function()
     local png = "\x89PNG\r\n\x1a\n" .. fx.chunk("IHDR", string.pack(">I4I4BBBBB", 100000, 100000, 8, 2, 0, 0, 0)) ..
       fx.chunk("IDAT", "\120\1") .. fx.chunk("IEND", "")
     write_file(dir .. "/huge.png", png)
-    local before = wick.live_bytes()
+    local before = wick.memory().live
     error_matching("huge.png' claims to be 100000x100000 pixels", image.load, dir .. "/huge.png")
-    assert.are.equal(before, wick.live_bytes())
+    assert.are.equal(before, wick.memory().live)
   end)
 
   it("says what a file is when it is not PNG or JPEG", function()

@@ -388,9 +388,9 @@ end)
 describe("memory", function()
   it("temporaries in a loop are collected without collectgarbage()", function()
     local x = T.zeros(1024, 1024)   -- 4 MiB
-    local before = wick.live_bytes()
+    local before = wick.memory().live
     for _ = 1, 200 do x = x + 1 end   -- 800 MiB of garbage if never collected
     assert.equal(200, x:get(1, 1))
-    assert.is_true(wick.live_bytes() - before < 256 * 2 ^ 20)
+    assert.is_true(wick.memory().live - before < 256 * 2 ^ 20)
   end)
 end)

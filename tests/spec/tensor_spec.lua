@@ -151,12 +151,12 @@ end)
 describe("memory", function()
   it("free releases early and a freed tensor refuses use", function()
     collectgarbage()
-    local before = wick.live_bytes()
+    local before = wick.memory().live
     local a = T.zeros(1000)
-    assert.equal(before + 4000, wick.live_bytes())
+    assert.equal(before + 4000, wick.memory().live)
     a:free()
     a:free()   -- idempotent
-    assert.equal(before, wick.live_bytes())
+    assert.equal(before, wick.memory().live)
     assert.matches("attempt to use a freed tensor", err_of(function() return a + 1 end))
     assert.matches("attempt to use a freed tensor", err_of(function() return a:clone() end))
     assert.matches("attempt to use a freed tensor", err_of(a.shape, a))
@@ -165,12 +165,12 @@ describe("memory", function()
 
   it("<close> frees at the end of the scope", function()
     collectgarbage()
-    local before = wick.live_bytes()
+    local before = wick.memory().live
     do
       local t <close> = T.zeros(256, 256)
-      assert.equal(before + t:numel() * 4, wick.live_bytes())
+      assert.equal(before + t:numel() * 4, wick.memory().live)
     end
-    assert.equal(before, wick.live_bytes())
+    assert.equal(before, wick.memory().live)
   end)
 
   it("views keep storage alive after the source is freed", function()
@@ -190,7 +190,7 @@ describe("memory", function()
     local grown_mb = (rss_kb() - start) / 1024
     -- without accounting the collector would let ~10 GB pile up; allow a few hundred MB
     assert.is_true(grown_mb < 400, ("resident memory grew by %.0f MB"):format(grown_mb))
-    assert.is_true(wick.live_bytes() < 400 * 1024 * 1024)
+    assert.is_true(wick.memory().live < 400 * 1024 * 1024)
   end)
 end)
 
