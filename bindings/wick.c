@@ -158,6 +158,12 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "embed");
     luaopen_wick_plot(L);
     lua_setfield(L, wick, "plot");
+    luaopen_wick_chess(L);
+    lua_setfield(L, wick, "chess");
+    luaopen_wick_svg(L);
+    lua_setfield(L, wick, "svg");
+    luaopen_wick_word2vec(L);
+    lua_setfield(L, wick, "_word2vec");
     lua_pushliteral(L, WK_VERSION);
     lua_setfield(L, wick, "version");
     run_sugar(L, wick);

@@ -69,6 +69,9 @@ int luaopen_wick_data(lua_State *L);
 int luaopen_wick_text(lua_State *L);
 int luaopen_wick_embed(lua_State *L);
 int luaopen_wick_plot(lua_State *L);
+int luaopen_wick_chess(lua_State *L);
+int luaopen_wick_svg(lua_State *L);
+int luaopen_wick_word2vec(lua_State *L);
 int luaopen_wick_nn(lua_State *L);
 int luaopen_wick(lua_State *L);
 

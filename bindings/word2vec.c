@@ -1,0 +1,526 @@
+/* word2vec.c — the wick.Word2Vec userdata (a table of word vectors with its vocabulary)
+ * and the raw functions behind wick.embed.word2vec / load_vectors / glove, which the
+ * sugar in word2vec.lua wraps with options and documentation.
+ *
+ * The userdata is created empty before lib fills it, so a failed training or load never
+ * leaks; __gc, __close and :free() release it idempotently. Words missing from the
+ * vocabulary raise an error naming every missing word. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../lib/core/rng.h"
+#include "../lib/embed/word2vec.h"
+#include "wk_lua.h"
+
+#define W2V_MT "wick.Word2Vec"
+
+typedef struct w2v_ud {
+    wk_wordvec v;   /* v.vec NULL: empty or freed */
+} w2v_ud;
+
+static w2v_ud *push_empty(lua_State *L)
+{
+    w2v_ud *u = lua_newuserdatauv(L, sizeof *u, 0);
+    memset(u, 0, sizeof *u);
+    luaL_setmetatable(L, W2V_MT);
+    return u;
+}
+
+static wk_wordvec *check_model(lua_State *L, int idx)
+{
+    w2v_ud *u = luaL_checkudata(L, idx, W2V_MT);
+    if (!u->v.vec) luaL_error(L, "attempt to use a freed word2vec model");
+    return &u->v;
+}
+
+static int w2v_gc(lua_State *L)
+{
+    w2v_ud *u = luaL_checkudata(L, 1, W2V_MT);
+    wk_wordvec_free(&u->v);
+    return 0;
+}
+
+/* Row of the word at idx, or raise "<fname>: word not in vocabulary: 'w'". */
+static int64_t check_word(lua_State *L, const wk_wordvec *v, int idx, const char *fname)
+{
+    const char *w = luaL_checkstring(L, idx);
+    int64_t r = wk_wordvec_find(v, w);
+    if (r < 0) luaL_error(L, "%s: word not in vocabulary: '%s'", fname, w);
+    return r;
+}
+
+/* Rows of a table of words; raises naming every missing word. Returns a malloc'd array
+ * owned by a userdata left on the stack (so an error frees it). */
+static int64_t *check_words(lua_State *L, const wk_wordvec *v, int idx, int64_t *n, const char *fname)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    int64_t len = (int64_t)luaL_len(L, idx);
+    if (len < 1) luaL_error(L, "%s: expected a non-empty list of words", fname);
+    int64_t *rows = lua_newuserdatauv(L, len * sizeof *rows, 0);
+    luaL_Buffer b;
+    int missing = 0;
+    luaL_buffinit(L, &b);   /* the buffer sits above rows on the stack */
+    for (int64_t i = 0; i < len; i++) {
+        lua_geti(L, idx, i + 1);
+        const char *w = lua_tostring(L, -1);
+        if (!w) luaL_error(L, "%s: word %I is a %s, expected a string", fname, (lua_Integer)(i + 1), luaL_typename(L, -1));
+        rows[i] = wk_wordvec_find(v, w);
+        if (rows[i] < 0) {
+            if (missing < 20) {
+                lua_pop(L, 1);
+                luaL_addstring(&b, missing ? ", '" : "'");
+                lua_geti(L, idx, i + 1);
+                luaL_addvalue(&b);
+                luaL_addstring(&b, "'");
+            } else {
+                lua_pop(L, 1);
+            }
+            missing++;
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    luaL_pushresult(&b);
+    if (missing) {
+        luaL_error(L, "%s: %d word%s not in vocabulary: %s%s", fname, missing, missing > 1 ? "s" : "",
+                   lua_tostring(L, -1), missing > 20 ? ", ..." : "");
+    }
+    lua_pop(L, 1);
+    *n = len;
+    return rows;
+}
+
+static void push_hits(lua_State *L, const wk_wordvec *v, const wk_wordvec_hit *hits, int64_t found)
+{
+    lua_createtable(L, (int)found, 0);
+    for (int64_t i = 0; i < found; i++) {
+        lua_createtable(L, 2, 0);
+        lua_pushstring(L, v->words[hits[i].row]);
+        lua_rawseti(L, -2, 1);
+        lua_pushnumber(L, hits[i].score);
+        lua_rawseti(L, -2, 2);
+        lua_rawseti(L, -2, i + 1);
+    }
+}
+
+/* ---- training and loading ------------------------------------------------------------- */
+
+typedef struct progress_ctx {
+    lua_State *L;
+    int fn;        /* stack slot of the Lua progress function, 0 for none */
+    int failed;    /* the function raised: its error is on the stack */
+} progress_ctx;
+
+static int call_progress(void *ud, int64_t done, int64_t total, double alpha)
+{
+    progress_ctx *c = ud;
+    lua_pushvalue(c->L, c->fn);
+    lua_pushinteger(c->L, (lua_Integer)done);
+    lua_pushinteger(c->L, (lua_Integer)total);
+    lua_pushnumber(c->L, alpha);
+    if (lua_pcall(c->L, 3, 0, 0) != LUA_OK) {
+        c->failed = 1;   /* keep the error on the stack; stop the workers, then rethrow */
+        return 1;
+    }
+    return 0;
+}
+
+static int opt_int(lua_State *L, int t, const char *k, int def)
+{
+    int ty = lua_getfield(L, t, k);
+    int isnum;
+    lua_Integer x = lua_tointegerx(L, -1, &isnum);
+    if (ty != LUA_TNIL && !isnum) luaL_error(L, "word2vec: option '%s' must be an integer", k);
+    lua_pop(L, 1);
+    return ty == LUA_TNIL ? def : (int)x;
+}
+
+static double opt_num(lua_State *L, int t, const char *k, double def)
+{
+    int ty = lua_getfield(L, t, k);
+    int isnum;
+    double x = lua_tonumberx(L, -1, &isnum);
+    if (ty != LUA_TNIL && !isnum) luaL_error(L, "word2vec: option '%s' must be a number", k);
+    lua_pop(L, 1);
+    return ty == LUA_TNIL ? def : x;
+}
+
+/* _train(text_or_path, opts [, progress_fn]) -> model, stats table */
+static int w2v_train(lua_State *L)
+{
+    lua_settop(L, 3);
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    wk_word2vec_opts o;
+    wk_word2vec_defaults(&o);
+    o.dim = opt_int(L, 2, "dim", o.dim);
+    o.window = opt_int(L, 2, "window", o.window);
+    o.min_count = opt_int(L, 2, "min_count", o.min_count);
+    o.epochs = opt_int(L, 2, "epochs", o.epochs);
+    o.negative = opt_int(L, 2, "negative", o.negative);
+    o.threads = opt_int(L, 2, "threads", o.threads);
+    o.sample = opt_num(L, 2, "sample", o.sample);
+    lua_getfield(L, 2, "model");
+    const char *model = luaL_optstring(L, -1, "skipgram");
+    if (!strcmp(model, "cbow")) o.cbow = 1;
+    else if (strcmp(model, "skipgram")) luaL_error(L, "word2vec: model must be \"skipgram\" or \"cbow\", got \"%s\"", model);
+    lua_pop(L, 1);
+    o.alpha = opt_num(L, 2, "alpha", o.cbow ? 0.05 : 0.025);
+    o.min_alpha = opt_num(L, 2, "min_alpha", -1);
+    lua_getfield(L, 2, "seed");
+    o.seed = lua_isnil(L, -1) ? wk_rng_next() : (uint64_t)luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+    progress_ctx ctx = {L, 0, 0};
+    if (lua_isfunction(L, 3)) {
+        ctx.fn = 3;
+        o.progress = call_progress;
+        o.progress_ud = &ctx;
+    }
+    /* a string naming an existing file (one line, no NUL) is read as the corpus */
+    char *file = NULL;
+    struct stat st;
+    if (len < 4096 && !memchr(text, '\n', len) && strlen(text) == len && stat(text, &st) == 0 && S_ISREG(st.st_mode)) {
+        FILE *f = fopen(text, "rb");
+        if (!f) return luaL_error(L, "word2vec: cannot open corpus '%s'", text);
+        file = malloc((size_t)st.st_size + 1);
+        size_t got = file ? fread(file, 1, (size_t)st.st_size, f) : 0;
+        fclose(f);
+        if (!file || got != (size_t)st.st_size) {
+            free(file);
+            return luaL_error(L, "word2vec: cannot read corpus '%s'", text);
+        }
+        text = file;
+        len = got;
+    }
+    w2v_ud *u = push_empty(L);   /* slot 4 */
+    wk_word2vec_stats stats = {0};
+    int rc = wk_word2vec_train(&u->v, text, len, &o, &stats);
+    free(file);
+    if (ctx.failed) {
+        wk_wordvec_free(&u->v);
+        return lua_error(L);   /* the progress function's error, still on top */
+    }
+    if (rc) return wk_lua_fail(L, "word2vec");
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, (lua_Integer)stats.tokens);
+    lua_setfield(L, -2, "tokens");
+    lua_pushinteger(L, (lua_Integer)stats.kept_tokens);
+    lua_setfield(L, -2, "kept_tokens");
+    lua_pushinteger(L, (lua_Integer)stats.vocab);
+    lua_setfield(L, -2, "vocab");
+    lua_pushnumber(L, stats.scan_seconds);
+    lua_setfield(L, -2, "scan_seconds");
+    lua_pushnumber(L, stats.train_seconds);
+    lua_setfield(L, -2, "train_seconds");
+    lua_pushinteger(L, (lua_Integer)o.seed);
+    lua_setfield(L, -2, "seed");
+    lua_pushboolean(L, stats.stopped);
+    lua_setfield(L, -2, "stopped");
+    return 2;
+}
+
+static wk_wordvec_format check_format(lua_State *L, int idx, const char *fname)
+{
+    const char *f = luaL_optstring(L, idx, "auto");
+    if (!strcmp(f, "auto")) return WK_WV_AUTO;
+    if (!strcmp(f, "text") || !strcmp(f, "word2vec")) return WK_WV_TEXT;
+    if (!strcmp(f, "binary")) return WK_WV_BINARY;
+    if (!strcmp(f, "glove")) return WK_WV_GLOVE;
+    luaL_error(L, "%s: format must be \"auto\", \"text\", \"binary\" or \"glove\", got \"%s\"", fname, f);
+    return WK_WV_AUTO;
+}
+
+/* _load(path, format, limit) -> model */
+static int w2v_load(lua_State *L)
+{
+    lua_settop(L, 3);
+    const char *path = luaL_checkstring(L, 1);
+    wk_wordvec_format fmt = check_format(L, 2, "load_vectors");
+    int64_t limit = (int64_t)luaL_optinteger(L, 3, 0);
+    w2v_ud *u = push_empty(L);
+    if (wk_wordvec_load(&u->v, path, fmt, limit)) return wk_lua_fail(L, "load_vectors");
+    return 1;
+}
+
+/* _convert_wink(json_path, out_path) -> words */
+static int w2v_convert_wink(lua_State *L)
+{
+    const char *json = luaL_checkstring(L, 1), *out = luaL_checkstring(L, 2);
+    int64_t words = 0;
+    if (wk_wordvec_convert_wink_json(json, out, &words)) return wk_lua_fail(L, "glove");
+    lua_pushinteger(L, (lua_Integer)words);
+    return 1;
+}
+
+/* ---- methods -------------------------------------------------------------------------- */
+
+static int64_t opt_restrict(lua_State *L, int idx)
+{
+    lua_Integer r = luaL_optinteger(L, idx, 0);
+    if (r < 0) luaL_error(L, "restrict must be >= 0 (0 = the whole vocabulary), got %I", r);
+    return (int64_t)r;
+}
+
+/* m:_nearest(word_or_vector, k, restrict) */
+static int w2v_nearest(lua_State *L)
+{
+    lua_settop(L, 4);
+    wk_wordvec *v = check_model(L, 1);
+    lua_Integer k = luaL_optinteger(L, 3, 10);
+    int64_t restrict_n = opt_restrict(L, 4);
+    if (k < 1) return luaL_error(L, "nearest: k must be at least 1, got %I", k);
+    if (k > v->n) k = v->n;
+    int64_t ex = -1;
+    const float *q;
+    float *qbuf = NULL;
+    wk_tensor *t = wk_lua_test_tensor(L, 2);
+    if (t) {
+        if (wk_tensor_numel(t) != v->dim)
+            return luaL_error(L, "nearest: the query vector must have %I numbers, got %I", (lua_Integer)v->dim,
+                              (lua_Integer)wk_tensor_numel(t));
+        qbuf = lua_newuserdatauv(L, v->dim * sizeof(float), 0);
+        wk_tensor c = {0};
+        if (wk_tensor_reshape(&c, t, 1, &v->dim)) return wk_lua_fail(L, "nearest");
+        for (int64_t d = 0; d < v->dim; d++) qbuf[d] = wk_tensor_at(&c, &d)[0];
+        wk_tensor_release(&c);
+        q = qbuf;
+    } else {
+        ex = check_word(L, v, 2, "nearest");
+        q = wk_wordvec_row(v, ex);
+    }
+    wk_wordvec_hit *hits = lua_newuserdatauv(L, k * sizeof *hits, 0);
+    int64_t found;
+    if (wk_wordvec_nearest(hits, k, &found, v, q, &ex, ex >= 0, restrict_n)) return wk_lua_fail(L, "nearest");
+    push_hits(L, v, hits, found);
+    return 1;
+}
+
+/* m:_analogy(a, b, c, k, method, restrict) */
+static int w2v_analogy(lua_State *L)
+{
+    lua_settop(L, 7);
+    wk_wordvec *v = check_model(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, 2), lua_rawseti(L, -2, 1);
+    lua_pushvalue(L, 3), lua_rawseti(L, -2, 2);
+    lua_pushvalue(L, 4), lua_rawseti(L, -2, 3);
+    int64_t n3;
+    int64_t *r = check_words(L, v, lua_gettop(L), &n3, "analogy");
+    lua_Integer k = luaL_optinteger(L, 5, 10);
+    const char *m = luaL_optstring(L, 6, "add");
+    wk_analogy_method method = !strcmp(m, "add") ? WK_ANALOGY_ADD : !strcmp(m, "mul") ? WK_ANALOGY_MUL : (wk_analogy_method)-1;
+    if ((int)method < 0) return luaL_error(L, "analogy: method must be \"add\" or \"mul\", got \"%s\"", m);
+    if (k < 1) return luaL_error(L, "analogy: k must be at least 1, got %I", k);
+    if (k > v->n) k = v->n;
+    int64_t restrict_n = opt_restrict(L, 7);
+    wk_wordvec_hit *hits = lua_newuserdatauv(L, k * sizeof *hits, 0);
+    int64_t found;
+    if (wk_wordvec_analogy(hits, k, &found, v, r[0], r[1], r[2], method, restrict_n)) return wk_lua_fail(L, "analogy");
+    push_hits(L, v, hits, found);
+    return 1;
+}
+
+/* m:similarity(words) -> (N, N) cosines */
+static int w2v_similarity(lua_State *L)
+{
+    lua_settop(L, 2);
+    wk_wordvec *v = check_model(L, 1);
+    int64_t n;
+    int64_t *r = check_words(L, v, 2, &n, "similarity");
+    if (!v->inv_norm && wk_wordvec_norms(v)) return wk_lua_fail(L, "similarity");
+    int64_t shape[2] = {n, n};
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_new(t, 2, shape)) return wk_lua_fail(L, "similarity");
+    float *out = wk_tensor_data(t);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            const float *a = wk_wordvec_row(v, r[i]), *b = wk_wordvec_row(v, r[j]);
+            double s = 0;
+            for (int64_t d = 0; d < v->dim; d++) s += (double)a[d] * b[d];
+            out[i * n + j] = (float)(s * v->inv_norm[r[i]] * v->inv_norm[r[j]]);
+        }
+    wk_lua_account(L, t);
+    return 1;
+}
+
+static void copy_rows(float *out, const wk_wordvec *v, const int64_t *rows, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        memcpy(out + i * v->dim, wk_wordvec_row(v, rows ? rows[i] : i), v->dim * sizeof(float));
+}
+
+/* m:vector(word) -> (dim) */
+static int w2v_vector(lua_State *L)
+{
+    lua_settop(L, 2);
+    wk_wordvec *v = check_model(L, 1);
+    int64_t r = check_word(L, v, 2, "vector");
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_new(t, 1, &v->dim)) return wk_lua_fail(L, "vector");
+    copy_rows(wk_tensor_data(t), v, &r, 1);
+    wk_lua_account(L, t);
+    return 1;
+}
+
+/* m:vectors([words]) -> (N, dim); every row when words is nil */
+static int w2v_vectors(lua_State *L)
+{
+    lua_settop(L, 2);
+    wk_wordvec *v = check_model(L, 1);
+    int64_t n = v->n, *r = NULL;
+    if (!lua_isnil(L, 2)) r = check_words(L, v, 2, &n, "vectors");
+    int64_t shape[2] = {n, v->dim};
+    wk_tensor *t = wk_lua_push_empty(L);
+    if (wk_tensor_new(t, 2, shape)) return wk_lua_fail(L, "vectors");
+    copy_rows(wk_tensor_data(t), v, r, n);
+    wk_lua_account(L, t);
+    return 1;
+}
+
+/* m:_evaluate(path, restrict, method) -> {sections = {{name, correct, seen, total, accuracy}}, ...} */
+static int w2v_evaluate(lua_State *L)
+{
+    lua_settop(L, 4);
+    wk_wordvec *v = check_model(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    int64_t restrict_n = opt_restrict(L, 3);
+    const char *m = luaL_optstring(L, 4, "add");
+    if (strcmp(m, "add") && strcmp(m, "mul")) return luaL_error(L, "evaluate: method must be \"add\" or \"mul\", got \"%s\"", m);
+    wk_analogy_result res;
+    if (wk_wordvec_evaluate(&res, v, path, restrict_n, !strcmp(m, "mul") ? WK_ANALOGY_MUL : WK_ANALOGY_ADD))
+        return wk_lua_fail(L, "evaluate");
+#define SETN(k, x) (lua_pushinteger(L, (lua_Integer)(x)), lua_setfield(L, -2, k))
+#define SETF(k, x) (lua_pushnumber(L, (x)), lua_setfield(L, -2, k))
+    lua_newtable(L);
+    lua_createtable(L, res.n_sections, 0);
+    for (int i = 0; i < res.n_sections; i++) {
+        wk_analogy_section *s = &res.sections[i];
+        lua_createtable(L, 0, 5);
+        lua_pushstring(L, s->name);
+        lua_setfield(L, -2, "name");
+        SETN("correct", s->correct);
+        SETN("seen", s->seen);
+        SETN("total", s->total);
+        SETF("accuracy", s->seen ? (double)s->correct / s->seen : 0.0);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "sections");
+    SETN("correct", res.correct);
+    SETN("seen", res.seen);
+    SETN("total", res.total);
+    SETF("accuracy", res.seen ? (double)res.correct / res.seen : 0.0);
+    SETF("coverage", res.total ? (double)res.seen / res.total : 0.0);
+    SETF("semantic", res.sem_seen ? (double)res.sem_correct / res.sem_seen : 0.0);
+    SETF("syntactic", res.syn_seen ? (double)res.syn_correct / res.syn_seen : 0.0);
+    SETN("restrict", restrict_n);
+#undef SETN
+#undef SETF
+    wk_analogy_result_free(&res);
+    return 1;
+}
+
+/* m:_save(path, format) */
+static int w2v_save(lua_State *L)
+{
+    wk_wordvec *v = check_model(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    wk_wordvec_format fmt = check_format(L, 3, "save");
+    if (fmt == WK_WV_AUTO) fmt = WK_WV_BINARY;
+    if (wk_wordvec_save(v, path, fmt)) return wk_lua_fail(L, "save");
+    return 0;
+}
+
+/* m:words([n]) -> the first n words (all by default), most frequent first */
+static int w2v_words(lua_State *L)
+{
+    wk_wordvec *v = check_model(L, 1);
+    lua_Integer n = luaL_optinteger(L, 2, v->n);
+    if (n > v->n) n = v->n;
+    if (n < 0) n = 0;
+    lua_createtable(L, (int)n, 0);
+    for (lua_Integer i = 0; i < n; i++) {
+        lua_pushstring(L, v->words[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* m:count(word) -> corpus count (0 if unknown or loaded from a file) */
+static int w2v_count(lua_State *L)
+{
+    wk_wordvec *v = check_model(L, 1);
+    int64_t r = wk_wordvec_find(v, luaL_checkstring(L, 2));
+    lua_pushinteger(L, r < 0 ? 0 : (lua_Integer)v->counts[r]);
+    return 1;
+}
+
+/* m:has(word) -> boolean */
+static int w2v_has(lua_State *L)
+{
+    wk_wordvec *v = check_model(L, 1);
+    lua_pushboolean(L, wk_wordvec_find(v, luaL_checkstring(L, 2)) >= 0);
+    return 1;
+}
+
+/* m:index(word) -> 1-based row (frequency rank) or nil */
+static int w2v_index(lua_State *L)
+{
+    wk_wordvec *v = check_model(L, 1);
+    int64_t r = wk_wordvec_find(v, luaL_checkstring(L, 2));
+    if (r < 0) lua_pushnil(L);
+    else lua_pushinteger(L, (lua_Integer)r + 1);
+    return 1;
+}
+
+static int w2v_dim(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)check_model(L, 1)->dim);
+    return 1;
+}
+
+static int w2v_len(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)check_model(L, 1)->n);
+    return 1;
+}
+
+static int w2v_tostring(lua_State *L)
+{
+    w2v_ud *u = luaL_checkudata(L, 1, W2V_MT);
+    if (!u->v.vec) lua_pushstring(L, "wick.Word2Vec (freed)");
+    else lua_pushfstring(L, "wick.Word2Vec: %I words x %I dims", (lua_Integer)u->v.n, (lua_Integer)u->v.dim);
+    return 1;
+}
+
+static const luaL_Reg w2v_methods[] = {
+    {"_nearest", w2v_nearest}, {"_analogy", w2v_analogy}, {"similarity", w2v_similarity},
+    {"vector", w2v_vector}, {"vectors", w2v_vectors}, {"_evaluate", w2v_evaluate},
+    {"_save", w2v_save}, {"words", w2v_words}, {"count", w2v_count}, {"has", w2v_has},
+    {"index", w2v_index}, {"dim", w2v_dim}, {"free", w2v_gc}, {NULL, NULL}};
+
+static const luaL_Reg w2v_funcs[] = {
+    {"_train", w2v_train}, {"_load", w2v_load}, {"_convert_wink", w2v_convert_wink}, {NULL, NULL}};
+
+int luaopen_wick_word2vec(lua_State *L)
+{
+    luaL_newlib(L, w2v_funcs);
+    if (luaL_newmetatable(L, W2V_MT)) {   /* once per Lua state, even if wick loads twice */
+        luaL_newlib(L, w2v_methods);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, w2v_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, w2v_gc);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, w2v_len);
+        lua_setfield(L, -2, "__len");
+        lua_pushcfunction(L, w2v_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, -3, "methods");   /* the sugar adds option-taking wrappers here */
+    lua_pop(L, 1);
+    return 1;
+}

