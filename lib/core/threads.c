@@ -2,6 +2,8 @@
  * threads.h for why). */
 #include "threads.h"
 
+#include <stdlib.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -17,6 +19,14 @@ void wk_threads_init(void)
     if (done) return;
     done = 1;
     openblas_set_num_threads(1);
+    /* OpenMP's workers spin while they wait. On a machine already busier than its cores
+     * that spinning fights the other programs and a two-thread run measured 4x slower
+     * than one thread; so unless OMP_NUM_THREADS asks for threads, a busy machine gets
+     * one. (OMP_WAIT_POLICY=PASSIVE is the other cure, but libgomp reads it before
+     * main runs.) */
+    double load;
+    if (!getenv("OMP_NUM_THREADS") && getloadavg(&load, 1) == 1 && load >= omp_get_num_procs())
+        omp_set_num_threads(1);
 #endif
 }
 

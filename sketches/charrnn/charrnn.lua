@@ -1,0 +1,118 @@
+-- Text that writes itself — char-rnn. A two-layer LSTM reads a big corpus (the King
+-- James Bible, or Jane Austen's six novels) one character at a time and learns to
+-- continue it; samples at temperatures 0.2, 0.5 and 1.0 show the trade between safe
+-- repetition and inventive nonsense. Then the essay's transfer trick: the pretrained
+-- model is fine-tuned on a small corpus (Ambrose Bierce's Devil's Dictionary, or one
+-- fortunes file), and a table compares its validation loss with a model trained on
+-- the small corpus alone for the same number of steps.
+--
+-- Data: Debian's bible-kjv (or r-cran-janeaustenr's Rdata.rdb), and dict-devil (or
+--       fortunes) — `make data` installs them.
+-- Run:  wick sketches/charrnn/charrnn.lua [--full] [seed]
+--       default: a 2×128 LSTM, 250 pretraining steps and 120 steps on the small
+--       corpus, about two minutes on one core; --full: the essay's 2×256 model, 5,000
+--       pretraining steps and 1,000 fine-tuning steps (hours).
+-- Writes out/samples-seed<seed>.txt, out/transfer-seed<seed>.txt and
+--        out/<corpus>-seed<seed>.safetensors (load it with wick.text.char_rnn.load).
+local wick = require "wick"
+local text = wick.text
+
+local full = arg[1] == "--full"
+local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 42)
+print(("charrnn: seed %d%s"):format(seed, full and ", full scale" or ""))
+local out = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/out"
+os.execute("mkdir -p '" .. out .. "'")
+
+local hyper = full and { layers = 2, hidden = 256, embed = 64 } or { layers = 2, hidden = 128, embed = 48 }
+local steps = full and { pretrain = 5000, small = 1000 } or { pretrain = 250, small = 120 }
+local train_opts = { seq = 64, batch = 32, lr = 2e-3, every = full and 500 or 125 }
+
+-- The corpora: whichever of each pair is installed.
+local function first_available(options)
+  local errors = {}
+  for _, o in ipairs(options) do
+    local ok, s = pcall(o.load)
+    if ok then return o.name, s end
+    errors[#errors + 1] = tostring(s)
+  end
+  error("charrnn: no corpus available:\n  " .. table.concat(errors, "\n  "), 0)
+end
+local big_name, big = first_available {
+  { name = "kjv", load = text.corpus.kjv },
+  { name = "austen", load = text.corpus.austen },
+}
+local small_name, small = first_available {
+  { name = "devil", load = text.corpus.devil },
+  { name = "fortunes-literature", load = function() return text.corpus.fortunes { files = { "literature" } } end },
+}
+print(("charrnn: big corpus %s (%d characters), small corpus %s (%d characters)")
+  :format(big_name, utf8.len(big), small_name, utf8.len(small)))
+
+-- One vocabulary for both corpora, so the fine-tuned model meets no unseen character
+-- and both models' losses count the same symbols (torch-rnn issue #147's lesson).
+local vocab = text.vocab(big .. small)
+
+local function opts(n) local o = { steps = n }; for k, v in pairs(train_opts) do o[k] = v end; return o end
+
+-- 1. Pretrain on the big corpus.
+local m = text.char_rnn { layers = hyper.layers, hidden = hyper.hidden, embed = hyper.embed, vocab = vocab }
+print(("charrnn: %s, %d parameters, %d steps on %s"):format(tostring(m), m:num_parameters(), steps.pretrain, big_name))
+local t0 = wick.clock()
+local pre = m:train(big, opts(steps.pretrain))
+local secs = wick.clock() - t0
+print(("charrnn: pretraining took %.0f s (%.0f characters/s), validation %.3f nats/char (%.3f bits/char)")
+  :format(secs, steps.pretrain * 64 * 32 / secs, pre.valid_nats, pre.valid_bpc))
+local ckpt = ("%s/%s-seed%d.safetensors"):format(out, big_name, seed)
+m:save(ckpt)
+
+-- 2. Samples at three temperatures, streamed to the terminal as they come.
+local samples = { ("char-rnn on %s, seed %d, %d steps, %s\n"):format(big_name, seed, steps.pretrain, tostring(m)) }
+local prime = big_name == "kjv" and "And the LORD said" or "It is a truth"
+for _, temp in ipairs { 0.2, 0.5, 1.0 } do
+  io.write(("\n--- temperature %.1f ---\n"):format(temp))
+  local s = m:sample { prime = prime, length = 400, temperature = temp, seed = seed, stream = true }
+  io.write("\n")
+  samples[#samples + 1] = ("\n--- temperature %.1f ---\n%s\n"):format(temp, s)
+end
+
+-- 3. The transfer trick: fine-tune the pretrained model on the small corpus, against a
+-- fresh model trained on the small corpus alone for the same number of steps. Both
+-- hold out the same last 5% of the small corpus for validation.
+local _, valid_ids = text.split(vocab:encode(small), { valid = 0.05 })
+local before = m:loss(valid_ids)
+local loaded = text.char_rnn.load(ckpt)   -- fine-tune the checkpoint, as an artist would
+wick.seed(seed)
+local ft = loaded:train(small, opts(steps.small))
+wick.seed(seed)
+local scratch_model = text.char_rnn { layers = hyper.layers, hidden = hyper.hidden, embed = hyper.embed, vocab = vocab }
+local scratch = scratch_model:train(small, opts(steps.small))
+
+local function row(name, n, nats) return ("%-44s %8d %12.3f %10.3f"):format(name, n, nats, nats / math.log(2)) end
+local rows = {
+  ("transfer: validation loss on the last 5%% of %s (%d characters), seed %d")
+    :format(small_name, valid_ids:numel(), seed),
+  ("%-44s %8s %12s %10s"):format("model", "steps", "nats/char", "bits/char"),
+  row("pretrained on " .. big_name .. ", not fine-tuned", 0, before),
+  row("pretrained on " .. big_name .. ", fine-tuned", steps.small, ft.valid_nats),
+  row("trained on " .. small_name .. " alone", steps.small, scratch.valid_nats),
+}
+local table_text = table.concat(rows, "\n") .. "\n"
+print("\n" .. table_text)
+
+local fprime = small_name == "devil" and "LOVE, n." or "The "
+samples[#samples + 1] = ("\n--- fine-tuned on %s, temperature 0.5 ---\n%s\n"):format(small_name,
+  loaded:sample { prime = fprime, length = 400, temperature = 0.5, seed = seed })
+samples[#samples + 1] = ("\n--- %s alone, temperature 0.5 ---\n%s\n"):format(small_name,
+  scratch_model:sample { prime = fprime, length = 400, temperature = 0.5, seed = seed })
+print(samples[#samples - 1])
+print(samples[#samples])
+
+local function write(path, s)
+  local f = assert(io.open(path, "w"))
+  f:write(s)
+  f:close()
+  print("charrnn: wrote " .. path)
+end
+write(("%s/samples-seed%d.txt"):format(out, seed), table.concat(samples))
+write(("%s/transfer-seed%d.txt"):format(out, seed), table_text)
+print("charrnn: wrote " .. ckpt)

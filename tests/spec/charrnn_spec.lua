@@ -1,0 +1,151 @@
+-- charrnn_spec.lua — wick.text.char_rnn on a tiny corpus with a tiny model (seconds):
+-- the training loss falls; a checkpoint round-trip samples the same text; fine-tuning
+-- reports characters the model never saw; sampling is deterministic for a seed and at
+-- temperature 0; multi-byte characters are single symbols; bad input gives clear
+-- errors (empty or binary text, a checkpoint of another kind, an unseen prime
+-- character, a length ≤ 0 or absurd).
+local wick = require "wick"
+local T, text = wick.tensor, wick.text
+
+local corpus = ("the cat sat on the mat. the dog ate the hat. a cat and a dog — café ☕.\n"):rep(12)
+local tiny = { layers = 1, hidden = 24, embed = 8 }
+local fast = { steps = 80, seq = 16, batch = 4, lr = 1e-2, every = 40, progress = false }
+
+local function tmpfile(ext)
+  local p = os.tmpname()
+  os.remove(p)
+  return p .. ext
+end
+
+local model   -- trained once, shared by the tests that only read it
+local function trained()
+  if model then return model end
+  wick.seed(1)
+  model = text.char_rnn(tiny)
+  model.losses = model:train(corpus, fast)
+  return model
+end
+
+describe("char_rnn training", function()
+  it("the loss falls on a small corpus and validation is reported in nats and bits", function()
+    local m = trained()
+    local l = m.losses
+    assert.equal(80, #l)
+    local first, last = 0, 0
+    for i = 1, 10 do first, last = first + l[i], last + l[#l - 10 + i] end
+    assert.is_true(last < 0.6 * first, ("loss %.3f -> %.3f"):format(first / 10, last / 10))
+    assert.equal(2, #l.valid)
+    assert.near(l.valid_nats / math.log(2), l.valid_bpc, 1e-9)
+    assert.is_true(l.valid_nats < math.log(m.vocab.size))   -- better than uniform
+  end)
+
+  it("trains a GRU and with RMSprop and decay", function()
+    wick.seed(2)
+    local m = text.char_rnn { layers = 2, hidden = 16, embed = 4, cell = "gru" }
+    local l = m:train(corpus, { steps = 30, seq = 8, batch = 4, lr = 1e-2, optimizer = "rmsprop", decay = 0.5,
+      decay_every = 10, progress = false })
+    assert.is_true(l[30] < l[1])
+    assert.is_true(#m:sample { length = 20, seed = 3 } >= 20)
+  end)
+end)
+
+describe("char_rnn sampling", function()
+  it("same seed, same text; temperature 0 is deterministic", function()
+    local m = trained()
+    local a = m:sample { prime = "the ", length = 80, temperature = 0.9, seed = 5 }
+    local b = m:sample { prime = "the ", length = 80, temperature = 0.9, seed = 5 }
+    local c = m:sample { prime = "the ", length = 80, temperature = 0.9, seed = 6 }
+    assert.equal(a, b)
+    assert.are_not.equal(a, c)
+    assert.equal(m:sample { prime = "the ", length = 50, temperature = 0 },
+      m:sample { prime = "the ", length = 50, temperature = 0, seed = 99 })
+    assert.equal("the ", a:sub(1, 4))
+    assert.equal(84, utf8.len(a))    -- prime + length characters, multi-byte ones included
+    local k = m:sample { prime = "the ", length = 40, top_k = 1, temperature = 2 }
+    assert.equal(m:sample { prime = "the ", length = 40, temperature = 0 }, k)
+    local p = m:sample { prime = "the ", length = 40, top_p = 0.5, seed = 1 }
+    assert.equal(44, utf8.len(p))
+  end)
+
+  it("stop ends the text after the stop string; stream matches the plain result", function()
+    local m = trained()
+    local s = m:sample { prime = "the ", length = 400, temperature = 0, stop = "." }
+    assert.equal(".", s:sub(-1))
+    assert.is_nil(s:sub(1, -2):find(".", 1, true))
+  end)
+
+  it("multi-byte characters are single symbols", function()
+    local m = trained()
+    assert.is_not_nil(m.vocab:id("☕"))
+    assert.is_not_nil(m.vocab:id("é"))
+    local s = m:sample { prime = "caf", length = 300, temperature = 0.5, seed = 2 }
+    assert.is_true(text._validate(s))    -- never a split character
+  end)
+
+  it("rejects bad arguments clearly", function()
+    local m = trained()
+    local ok, err = pcall(m.sample, m, { prime = "the Zebra", length = 10 })
+    assert.is_false(ok)
+    assert.matches("never saw: 'Z' %(U%+005A%), 'b' %(U%+0062%), 'r'", err)
+    assert.matches("length must be an integer from 1", select(2, pcall(m.sample, m, { length = 0 })))
+    assert.matches("length must be", select(2, pcall(m.sample, m, { length = -5 })))
+    assert.matches("length must be", select(2, pcall(m.sample, m, { length = 1e12 })))
+    assert.matches("temperature", select(2, pcall(m.sample, m, { temperature = -1 })))
+    assert.matches("unknown option", select(2, pcall(m.sample, m, { temprature = 1 })))
+    assert.matches("not trained yet", select(2, pcall(function() text.char_rnn(tiny):sample {} end)))
+  end)
+end)
+
+describe("char_rnn checkpoints", function()
+  it("round-trip: the loaded model samples identical text", function()
+    local m = trained()
+    local path = tmpfile(".safetensors")
+    m:save(path)
+    local back = text.char_rnn.load(path)
+    os.remove(path)
+    assert.equal(m.vocab.size, back.vocab.size)
+    assert.same(m.hyper, back.hyper)
+    local opts = { prime = "the ", length = 120, seed = 11 }
+    assert.equal(m:sample(opts), back:sample(opts))
+    assert.near(m:loss(corpus), back:loss(corpus), 1e-5)
+  end)
+
+  it("a checkpoint of another kind is a clear error", function()
+    local path = tmpfile(".safetensors")
+    wick.save({ w = T.ones(3) }, path)
+    local ok, err = pcall(text.char_rnn.load, path)
+    assert.is_false(ok)
+    assert.matches("is not a char%-rnn checkpoint", err)
+    local f = io.open(path, "wb"); f:write("not a safetensors file at all"); f:close()
+    ok, err = pcall(text.char_rnn.load, path)
+    assert.is_false(ok)
+    assert.matches("char_rnn.load", err)
+    os.remove(path)
+  end)
+
+  it("fine-tuning reports unseen characters and maps them to the fallback", function()
+    local m = trained()
+    local path = tmpfile(".safetensors")
+    m:save(path)
+    local ft = text.char_rnn.load(path)
+    os.remove(path)
+    local before = ft:loss("the cat ate the hat.\n")
+    local l = ft:train(("the cat ate the hat. Zoë sat.\n"):rep(8), { steps = 10, seq = 8, batch = 2, progress = false })
+    local seen = {}
+    for _, u in ipairs(l.unseen) do seen[u.char] = u.count end
+    assert.equal(8, seen["Z"])
+    assert.equal(8, seen["ë"])
+    assert.is_nil(seen["a"])
+    assert.equal(m.vocab.size, ft.vocab.size)   -- the vocabulary is kept: ids mean the same
+    assert.is_true(ft:loss("the cat ate the hat.\n") ~= before)
+    assert.is_nil(ft.vocab:id("Z"))
+  end)
+
+  it("rejects empty and binary corpora", function()
+    local m = text.char_rnn(tiny)
+    assert.matches("is empty", select(2, pcall(m.train, m, "", { steps = 1 })))
+    assert.matches("not UTF%-8 text: NUL byte", select(2, pcall(m.train, m, "ab\0\1\2", { steps = 1 })))
+    assert.matches("0xff", select(2, pcall(m.train, m, "ab\255cd", { steps = 1 })))
+    assert.matches("unknown option", select(2, pcall(m.train, m, corpus, { step = 1 })))
+  end)
+end)

@@ -1,0 +1,157 @@
+-- text_spec.lua — wick.text corpora: reading files and folders, UTF-8 checks (empty,
+-- binary, non-UTF-8 input named with the byte offset), code-point vocabularies
+-- (multi-byte characters are one symbol), splits, batch streams for truncated BPTT,
+-- and the shipped-corpus loaders (each skips with a note when its Debian package is
+-- missing, and is exercised on the real data when it is there).
+local wick = require "wick"
+local T, text = wick.tensor, wick.text
+
+local function tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir -p " .. d))
+  return d
+end
+
+local function write(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+local function exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close() end
+  return f ~= nil
+end
+
+local function skip(what) print("\n  note: skipped, " .. what .. " is not installed (make data)") end
+
+describe("text.read", function()
+  local dir
+  before_each(function() dir = tmpdir() end)
+  after_each(function() os.execute("rm -rf " .. dir) end)
+
+  it("reads a file and a folder (sorted, each file newline-terminated)", function()
+    write(dir .. "/b.txt", "second")
+    write(dir .. "/a.txt", "first\n")
+    write(dir .. "/.hidden", "no")
+    assert.equal("first\n", text.read(dir .. "/a.txt"))
+    assert.equal("first\nsecond\n", text.read(dir))
+  end)
+
+  it("names the file and byte offset of bad input", function()
+    write(dir .. "/empty.txt", "")
+    write(dir .. "/latin1.txt", "caf\xe9 au lait")
+    write(dir .. "/bin.dat", "PK\3\4\0\0binary")
+    local ok, err = pcall(text.read, dir .. "/empty.txt")
+    assert.is_false(ok)
+    assert.matches("empty%.txt is empty", err)
+    err = select(2, pcall(text.read, dir .. "/latin1.txt"))
+    assert.matches("latin1%.txt is not UTF%-8 text: invalid UTF%-8 byte 0xe9 at offset 3 %(byte 4%)", err)
+    err = select(2, pcall(text.read, dir .. "/bin.dat"))
+    assert.matches("bin%.dat is not UTF%-8 text: NUL byte", err)
+    ok = pcall(text.read, dir)   -- the folder holds the bad files too
+    assert.is_false(ok)
+    err = select(2, pcall(text.read, dir .. "/nope.txt"))
+    assert.matches("cannot open .*nope%.txt", err)
+  end)
+end)
+
+describe("text.vocab", function()
+  it("is code points, not bytes: multi-byte characters are one id", function()
+    local s = "naïve café — 😀 ok"
+    local v = text.vocab(s)
+    assert.equal(13, v.size)   -- n a ï v e space c f é — 😀 o k
+    local ids = v:encode(s)
+    assert.equal(utf8.len(s), ids:numel())
+    assert.equal(s, v:decode(ids))
+    assert.is_not_nil(v:id("😀"))
+    assert.equal("😀", v:char(v:id("😀")))
+    -- sorted by code point
+    local codes = v.codes:table()
+    for i = 2, #codes do assert.is_true(codes[i] > codes[i - 1]) end
+  end)
+
+  it("rejects characters it lacks unless given a fallback", function()
+    local v = text.vocab("abc ")
+    local ok, err = pcall(v.encode, v, "abz é")
+    assert.is_false(ok)
+    assert.matches("2 characters are not in the vocabulary", err)
+    assert.matches("'z'", err)
+    local ids, unknown = v:encode("abz", { fallback = " " })
+    assert.equal(1, unknown)
+    assert.equal("ab ", v:decode(ids))
+    assert.has_error(function() v:decode({ 1, 9 }) end)
+    assert.has_error(function() text.vocab("") end)
+  end)
+end)
+
+describe("text.split and text.batches", function()
+  it("holds out the tail", function()
+    local ids = T.arange(1, 100)
+    local tr, va = text.split(ids, { valid = 0.1 })
+    assert.equal(90, tr:numel())
+    assert.equal(10, va:numel())
+    assert.equal(91, va[1])
+    assert.has_error(function() text.split(ids, { valid = 1.5 }) end)
+  end)
+
+  it("streams (N, T) pairs that carry on between calls and wrap", function()
+    local ids = T.arange(1, 40)       -- 40 ids, 4 streams of 9 (+1 for the target)
+    local s = text.batches(ids, { batch = 4, seq = 3 })
+    local x1, y1, w1 = s:next()
+    assert.same({ 4, 3 }, x1:shape())
+    assert.same({ 1, 2, 3 }, x1[1]:table())
+    assert.same({ 2, 3, 4 }, y1[1]:table())
+    assert.same({ 10, 11, 12 }, x1[2]:table())
+    assert.is_false(w1)
+    local x2 = s:next()
+    assert.same({ 4, 5, 6 }, x2[1]:table())   -- continues where the last call stopped
+    s:next()
+    local x4, _, w4 = s:next()
+    assert.is_true(w4)
+    assert.same({ 1, 2, 3 }, x4[1]:table())
+  end)
+end)
+
+describe("text.corpus", function()
+  it("kjv: one verse a line, references dropped", function()
+    if not exists("/usr/bin/bible") then return skip("bible-kjv") end
+    local s = text.corpus.kjv()
+    assert.is_true(#s > 4000000)
+    local first = "In the beginning God created the heaven and the earth.\n"
+    assert.equal(first, s:sub(1, #first))
+  end)
+
+  it("austen: six novels from R data", function()
+    local ok, s, books = pcall(text.corpus.austen)
+    if not ok then
+      assert.matches("r%-cran%-janeaustenr", s)
+      return skip("r-cran-janeaustenr")
+    end
+    assert.is_true(#s > 3900000)
+    assert.matches("^PRIDE AND PREJUDICE", books.prideprejudice)
+    assert.truthy(books.prideprejudice:find("It is a truth universally acknowledged", 1, true))
+  end)
+
+  it("fortunes: %-separated files, separators dropped", function()
+    if not exists("/usr/share/games/fortunes/fortunes") then return skip("fortunes") end
+    local s, list = text.corpus.fortunes { files = { "fortunes" } }
+    assert.is_true(#list > 100)
+    assert.is_nil(s:find("\n%%\n"))
+    assert.has_error(function() text.corpus.fortunes { files = { "no-such-file" } } end)
+  end)
+
+  it("wordnet glosses and gcide: word<TAB>definition lines", function()
+    if exists("/usr/share/wordnet/data.adv") then
+      local s = text.corpus.wordnet_glosses { pos = { "adv" } }
+      assert.matches("^[^\t\n]+\t[^\t\n]+\n", s)
+      assert.truthy(s:find("\nbarely\t", 1, true) or s:find("\nbarely\t"))
+    else skip("wordnet-base") end
+    if exists("/usr/share/dictd/gcide.dict.dz") then
+      local s = text.corpus.gcide { max_bytes = 1000000 }
+      assert.truthy(s:find("\nAbdication\tThe act of abdicating", 1, true))
+    else skip("dict-gcide") end
+  end)
+end)
