@@ -1,0 +1,132 @@
+-- selfplay.lua — make chess games by letting Debian's Stockfish play itself.
+--
+-- No bulk game collection ships in Debian or npm, so the chess sketch adds generated
+-- games to the 100 real ones. Each game starts from a random line of the opening books
+-- (pgn-extract's eco.pgn, Scid's scid.eco), then Stockfish plays both sides at
+-- `go nodes 3000`; with a small chance in the first 20 plies a random legal move is
+-- played instead, so games do not repeat. Moves are written in SAN, one game per
+-- paragraph, to sketches/chess/out/selfplay-<seed>.pgn (generated data: not committed).
+--
+-- Needs: Debian stockfish (/usr/games/stockfish), pgn-extract, scid-data (`make data`).
+-- Time: about 0.4 games/s; the default 36 games take 1–2 minutes.
+--
+--   wick sketches/chess/selfplay.lua [--games N] [--nodes N] [--seed N]
+local wick = require "wick"
+local chess = wick.chess
+
+local args = {games = 36, nodes = 3000, seed = 1, max_plies = 240}
+for i = 1, #arg do
+  local k = arg[i]:match("^%-%-(.+)")
+  if k and args[k:gsub("-", "_")] then args[k:gsub("-", "_")] = tonumber(arg[i + 1]) end
+end
+wick.seed(args.seed)
+print(("selfplay: seed %d, %d games at go nodes %d"):format(args.seed, args.games, args.nodes))
+
+local STOCKFISH = "/usr/games/stockfish"
+if not io.open(STOCKFISH) then
+  error("selfplay: " .. STOCKFISH .. " is missing; `make data` installs Debian package stockfish", 0)
+end
+
+local here = arg[0]:match("^(.*)/") or "."
+local out_dir = here .. "/out"
+os.execute("mkdir -p '" .. out_dir .. "'")
+
+-- A uniform integer in 1..n from wick's seeded generator.
+local function below(n) return math.min(n, 1 + math.floor(wick.tensor.rand(1):item() * n)) end
+
+-- Opening lines: movetext of every eco.pgn game and every scid.eco entry.
+local openings = {}
+local f = io.open("/usr/share/pgn-extract/eco.pgn")
+if f then
+  local text = f:read("a"); f:close()
+  for para in (text .. "\n\n"):gmatch("(.-)\n%s*\n") do
+    if para:match("^%s*1%.") then openings[#openings + 1] = para:gsub("%s+", " ") end
+  end
+end
+f = io.open("/usr/share/scid/data/scid.eco")
+if f then
+  local entry = ""
+  for line in f:lines() do   -- entries may wrap over several lines; each ends with "*"
+    if not line:match("^#") then
+      entry = entry .. " " .. line
+      if line:match("%*%s*$") then
+        local moves = entry:match('"[^"]*"%s*(.-)%*%s*$')
+        if moves and moves:match("1%.") then openings[#openings + 1] = moves end
+        entry = ""
+      end
+    end
+  end
+  f:close()
+end
+if #openings == 0 then error("selfplay: no opening books found; `make data` installs pgn-extract and scid-data") end
+print(("selfplay: %d opening lines"):format(#openings))
+
+-- Stockfish over UCI, both ways: it reads commands from a named pipe we write to.
+local fifo = os.tmpname(); os.remove(fifo)
+assert(os.execute("mkfifo '" .. fifo .. "'"), "selfplay: mkfifo failed")
+local from_sf = io.popen(STOCKFISH .. " < '" .. fifo .. "'", "r")
+local to_sf = io.open(fifo, "w")
+to_sf:setvbuf("line")
+local function send(cmd) to_sf:write(cmd, "\n") end
+local function wait_for(prefix)
+  for line in from_sf:lines() do
+    if line:sub(1, #prefix) == prefix then return line end
+  end
+  error("selfplay: stockfish stopped answering")
+end
+send("uci"); wait_for("uciok")
+send("setoption name Threads value 1"); send("setoption name Hash value 16")
+send("isready"); wait_for("readyok")
+
+local out_path = ("%s/selfplay-%d.pgn"):format(out_dir, args.seed)
+local out = assert(io.open(out_path, "w"))
+local t0, total_plies = wick.clock(), 0
+for game = 1, args.games do
+  local board, sans = chess.new(), {}
+  for tok in openings[below(#openings)]:gmatch("%S+") do
+    local mv = tok:gsub("^%d+%.+", "")
+    if mv ~= "" and mv ~= "*" then
+      local san = board:play(mv)
+      if not san then break end
+      sans[#sans + 1] = san
+    end
+  end
+  send("ucinewgame")
+  local result = "1/2-1/2"
+  while #sans < args.max_plies do
+    local status = board:status()
+    if status == "checkmate" then result = board:turn() == "white" and "0-1" or "1-0"; break end
+    if status == "stalemate" or board:fen():match(" (%d+) %d+$") + 0 >= 100 then break end
+    local move
+    if #sans < 20 and wick.tensor.rand(1):item() < 0.08 then
+      local legal = board:moves()
+      move = legal[below(#legal)]
+    else
+      send("position fen " .. board:fen())
+      send("go nodes " .. args.nodes)
+      move = wait_for("bestmove"):match("^bestmove (%S+)")
+    end
+    local san = board:play(move)
+    if not san then break end
+    sans[#sans + 1] = san
+  end
+  local parts = {}
+  for i, san in ipairs(sans) do
+    if i % 2 == 1 then parts[#parts + 1] = ((i + 1) // 2) .. "." end
+    parts[#parts + 1] = san
+  end
+  parts[#parts + 1] = result
+  out:write(('[Event "wick selfplay %d/%d, seed %d, nodes %d"]\n[Result "%s"]\n\n'):format(
+    game, args.games, args.seed, args.nodes, result))
+  out:write(table.concat(parts, " "):gsub("(" .. ("[^\n]"):rep(72) .. "%S*) ", "%1\n"), "\n\n")
+  out:flush()
+  total_plies = total_plies + #sans
+  io.write(("\rselfplay: game %d/%d, %d plies, %.1f games/s   "):format(
+    game, args.games, #sans, game / (wick.clock() - t0)))
+  io.flush()
+end
+print()
+out:close()
+send("quit"); to_sf:close(); from_sf:close(); os.remove(fifo)
+print(("selfplay: wrote %d games (%d plies) to %s in %.0f s"):format(
+  args.games, total_plies, out_path, wick.clock() - t0))
