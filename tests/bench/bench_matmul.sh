@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench_matmul.sh — square matmul through wick (a:matmul(b), allocating, and
 # a:matmul(b, out) into a reused buffer) against cblas_sgemm called from C, on
-# n = 256, 512, 1024, 2048, at OPENBLAS_NUM_THREADS=1 and 2, in the same run.
+# n = 256, 512, 1024, 2048, at 1 and 2 threads (OPENBLAS_NUM_THREADS for C, OMP_NUM_THREADS for wick), in the same run.
 # Each program reports the median of REPS wall-clock repetitions (small sizes timed over
 # many products per repetition); C and wick then alternate for ROUNDS rounds and the
 # median round is printed, so a burst of load elsewhere on the machine hits both sides.
@@ -42,7 +42,7 @@ for n in map(int, sys.argv[2:]):
 PY
 echo "square matmul, median of $ROUNDS rounds x $REPS reps, times wall/cpu; ratio = C sgemm / wick"
 for threads in 1 2; do
-    export OPENBLAS_NUM_THREADS=$threads
+    export OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads   # C: OpenBLAS threads; wick: OpenMP (OpenBLAS pinned to 1)
     : > "$tmp/c.txt"; : > "$tmp/wick.txt"; : > "$tmp/np.txt"
     r=0
     while [ $r -lt "$ROUNDS" ]; do

@@ -1,0 +1,265 @@
+/* tsne_fft.c — the 2-D t-SNE repulsion by FFT-accelerated interpolation (the method of
+ * Linderman, Rachh, Hoskins, Steinerberger and Kluger 2019, "FIt-SNE"), on kissfft.
+ *
+ * All the repulsive sums are convolutions of one kernel, K(d) = 1/(1+|d|^2)^2, with
+ * four charges per point, q = (1, y0, y1, |y|^2):
+ *   phi_c(i) = sum_j K(y_i - y_j) q_c(j)
+ *   rep_i    = y_i phi_0(i) - (phi_1(i), phi_2(i))
+ *   Z        = sum_i [(1+|y_i|^2) phi_0 - 2 y_i.(phi_1, phi_2) + phi_3] - n
+ * (the last because w^2 (1+d^2) = w). The bounding square of the points is cut into
+ * B x B boxes (B >= 50, about one box per unit of embedding, rounded up to a 2,3,5-smooth
+ * size for the FFT) with 3 equispaced interpolation nodes per box and axis. Charges are
+ * spread to the (3B)^2 nodes with the Lagrange polynomials of each point's box, the
+ * node-to-node kernel sums are one circular convolution on a (6B)^2 grid (zero-padded,
+ * so it is not periodic), and the potentials are interpolated back with the same
+ * weights. Cost per step: O(n) + O(B^2 log B), independent of n^2.
+ * Precision: kissfft is float32 here, so potentials carry ~1e-6 relative error of the
+ * largest grid value; tests/c/test_tsne.c bounds the difference from the exact forces. */
+#include "tsne_fft.h"
+
+#include <kiss_fft.h>
+#include <kiss_fftr.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/error.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#ifdef _OPENMP
+#define WK_OMP(x) _Pragma(x)
+#else
+#define WK_OMP(x)
+#endif
+
+#define NINTERP 3
+#define MIN_BOXES 50
+
+static int smooth235(int m)
+{
+    for (;; m++) {
+        int r = m;
+        while (r % 2 == 0) r /= 2;
+        while (r % 3 == 0) r /= 3;
+        while (r % 5 == 0) r /= 5;
+        if (r == 1) return m;
+    }
+}
+
+/* Lagrange basis on nodes t_k = (k + 0.5)/NINTERP at u in [0, 1]. */
+static void lagrange(double *L, double u)
+{
+    double t[NINTERP];
+    for (int k = 0; k < NINTERP; k++) t[k] = (k + 0.5) / NINTERP;
+    for (int k = 0; k < NINTERP; k++) {
+        double v = 1;
+        for (int l = 0; l < NINTERP; l++)
+            if (l != k) v *= (u - t[l]) / (t[k] - t[l]);
+        L[k] = v;
+    }
+}
+
+/* ---- 2-D real FFT from 1-D kissfft ----------------------------------------------- *
+ * (Debian's kissfft 131.1.0 cannot allocate kiss_fftndr plans for sizes that are not
+ * powers of two, so rows go through kiss_fftr and columns through kiss_fft.) Spectra
+ * are kept transposed, (gc, g): each column's transform is then one contiguous row, and
+ * the kernel and charge spectra share the layout, so nothing is transposed back until
+ * the inverse. Only the first `rows` input rows may be nonzero (the zero padding), and
+ * only the first `rows` output rows are wanted, which halves the row transforms. */
+
+/* kiss_fftr plans keep a scratch buffer inside, so each thread gets its own; complex
+ * kiss_fft plans are read-only when input and output differ, so one is shared. */
+#define FFT_MAX_THREADS 64
+
+typedef struct fft2 {
+    int g, gc;
+    int par;                /* split transforms over threads (big problems only) */
+    int nplans;
+    kiss_fftr_cfg rf[FFT_MAX_THREADS], ri[FFT_MAX_THREADS];   /* real rows, per thread */
+    kiss_fft_cfg cf, ci;    /* complex columns */
+} fft2;
+
+static int thread_id(void)
+{
+#ifdef _OPENMP
+    int t = omp_get_thread_num();
+    return t < FFT_MAX_THREADS ? t : 0;
+#else
+    return 0;
+#endif
+}
+
+static void fft2_free(fft2 *p)
+{
+    for (int t = 0; t < p->nplans; t++) { kiss_fft_free(p->rf[t]); kiss_fft_free(p->ri[t]); }
+    kiss_fft_free(p->cf);
+    kiss_fft_free(p->ci);
+}
+
+static int fft2_init(fft2 *p, int g, int par)
+{
+    memset(p, 0, sizeof *p);
+    p->g = g;
+    p->gc = g / 2 + 1;
+    p->par = par;
+    int nt = 1;
+#ifdef _OPENMP
+    if (par) nt = omp_get_max_threads();
+#endif
+    p->nplans = nt < FFT_MAX_THREADS ? nt : FFT_MAX_THREADS;
+    int ok = 1;
+    for (int t = 0; t < p->nplans; t++) {
+        p->rf[t] = kiss_fftr_alloc(g, 0, NULL, NULL);
+        p->ri[t] = kiss_fftr_alloc(g, 1, NULL, NULL);
+        ok &= p->rf[t] && p->ri[t];
+    }
+    p->cf = kiss_fft_alloc(g, 0, NULL, NULL);
+    p->ci = kiss_fft_alloc(g, 1, NULL, NULL);
+    return ok && p->cf && p->ci ? 0 : -1;
+}
+
+/* in (g, g) real, rows >= `rows` zero -> out (gc, g) spectrum; tmp (g, gc), col (gc, g). */
+static void fft2_forward(const fft2 *p, kiss_fft_cpx *out, const float *in, int rows,
+                         kiss_fft_cpx *tmp, kiss_fft_cpx *col)
+{
+    int g = p->g, gc = p->gc;
+    WK_OMP("omp parallel for schedule(static) if(p->par)")
+    for (int a = 0; a < rows; a++) kiss_fftr(p->rf[thread_id()], in + (size_t)a * g, tmp + (size_t)a * gc);
+    for (int b = 0; b < gc; b++) {
+        kiss_fft_cpx *c = col + (size_t)b * g;
+        for (int a = 0; a < rows; a++) c[a] = tmp[(size_t)a * gc + b];
+        for (int a = rows; a < g; a++) c[a].r = c[a].i = 0;
+    }
+    WK_OMP("omp parallel for schedule(static) if(p->par)")
+    for (int b = 0; b < gc; b++) kiss_fft(p->cf, col + (size_t)b * g, out + (size_t)b * g);
+}
+
+/* spectrum (gc, g) -> out rows 0..rows-1 of the (g, g) real inverse (unnormalised). */
+static void fft2_inverse(const fft2 *p, float *out, const kiss_fft_cpx *spec, int rows,
+                         kiss_fft_cpx *tmp, kiss_fft_cpx *col)
+{
+    int g = p->g, gc = p->gc;
+    WK_OMP("omp parallel for schedule(static) if(p->par)")
+    for (int b = 0; b < gc; b++) kiss_fft(p->ci, spec + (size_t)b * g, col + (size_t)b * g);
+    for (int a = 0; a < rows; a++)
+        for (int b = 0; b < gc; b++) tmp[(size_t)a * gc + b] = col[(size_t)b * g + a];
+    WK_OMP("omp parallel for schedule(static) if(p->par)")
+    for (int a = 0; a < rows; a++) kiss_fftri(p->ri[thread_id()], tmp + (size_t)a * gc, out + (size_t)a * g);
+}
+
+int wk_tsne_fft_repulsion(double *rep, double *z, const double *y, int64_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t i = 0; i < 2 * n; i++) {
+        if (y[i] < lo) lo = y[i];
+        if (y[i] > hi) hi = y[i];
+    }
+    double span = hi - lo;
+    if (!(span > 0)) span = 1e-12;
+    int boxes = (int)span;
+    if (boxes < MIN_BOXES) boxes = MIN_BOXES;
+    boxes = smooth235(boxes);
+    int m = boxes * NINTERP;      /* interpolation nodes per axis */
+    int g = 2 * m;                /* padded FFT size per axis */
+    int gc = g / 2 + 1;           /* complex columns of the real FFT */
+    double bw = span / boxes;     /* box width */
+    double h = bw / NINTERP;      /* node spacing */
+    size_t gg = (size_t)g * g, gcc = (size_t)g * gc;
+
+    int status = WK_ERR;
+    fft2 plan;
+    int planned = fft2_init(&plan, g, g >= 2048) == 0;   /* rows of < 2048: threads cost more than they save */
+    kiss_fft_cpx *tmp = malloc(gcc * sizeof *tmp);            /* (g, gc) row spectra */
+    kiss_fft_cpx *col = malloc(gcc * sizeof *col);            /* (gc, g) column work */
+    float *grid = malloc(gg * sizeof *grid);                  /* (g, g) real work grid */
+    kiss_fft_cpx *kf = malloc(gcc * sizeof *kf);              /* (gc, g) kernel spectrum */
+    kiss_fft_cpx *cf = malloc(gcc * sizeof *cf);              /* (gc, g) charge spectrum */
+    double *wq = calloc((size_t)4 * m * m, sizeof *wq);       /* (4, m, m) charges on nodes */
+    double *pot = malloc((size_t)4 * m * m * sizeof *pot);    /* (4, m, m) potentials on nodes */
+    int32_t *box = malloc((size_t)n * 2 * sizeof *box);       /* (n, 2) first node per axis */
+    double *lw = malloc((size_t)n * 2 * NINTERP * sizeof *lw); /* (n, 2, NINTERP) weights */
+    double *zi = malloc((size_t)n * sizeof *zi);              /* (n) */
+    if (!planned || !tmp || !col || !grid || !kf || !cf || !wq || !pot || !box || !lw || !zi) {
+        wk_fail("tsne: out of memory for a %dx%d FFT grid", g, g);
+        goto done;
+    }
+    /* Kernel on node offsets, circularly embedded: index a <-> offset a or a - g. */
+    for (int a = 0; a < g; a++) {
+        int da = a < m ? a : a - g;
+        for (int b = 0; b < g; b++) {
+            int db = b < m ? b : b - g;
+            double d2 = (da * h) * (da * h) + (db * h) * (db * h);
+            double w = 1.0 / (1.0 + d2);
+            grid[(size_t)a * g + b] = (a == m || b == m) ? 0.0f : (float)(w * w);
+        }
+    }
+    fft2_forward(&plan, kf, grid, g, tmp, col);
+    /* Boxes and Lagrange weights of each point. */
+    WK_OMP("omp parallel for schedule(static) if(n >= 4096)")
+    for (int64_t i = 0; i < n; i++)
+        for (int c = 0; c < 2; c++) {
+            double u = (y[i * 2 + c] - lo) / bw;
+            int bi = (int)u;
+            if (bi >= boxes) bi = boxes - 1;
+            if (bi < 0) bi = 0;
+            box[i * 2 + c] = bi * NINTERP;
+            lagrange(lw + (i * 2 + c) * NINTERP, u - bi);
+        }
+    /* Spread the charges (serial: points of one box write the same nodes). */
+    for (int64_t i = 0; i < n; i++) {
+        double q[4] = {1.0, y[i * 2], y[i * 2 + 1], y[i * 2] * y[i * 2] + y[i * 2 + 1] * y[i * 2 + 1]};
+        const double *l0 = lw + i * 2 * NINTERP, *l1 = l0 + NINTERP;
+        int r0 = box[i * 2], c0 = box[i * 2 + 1];
+        for (int a = 0; a < NINTERP; a++)
+            for (int b = 0; b < NINTERP; b++) {
+                double w = l0[a] * l1[b];
+                size_t at = (size_t)(r0 + a) * m + (c0 + b);
+                for (int c = 0; c < 4; c++) wq[(size_t)c * m * m + at] += w * q[c];
+            }
+    }
+    /* Convolve each charge grid with the kernel. */
+    double norm = 1.0 / (double)gg;
+    for (int c = 0; c < 4; c++) {
+        for (int a = 0; a < m; a++) memset(grid + (size_t)a * g + m, 0, (size_t)(g - m) * sizeof *grid);
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b < m; b++) grid[(size_t)a * g + b] = (float)wq[(size_t)c * m * m + (size_t)a * m + b];
+        fft2_forward(&plan, cf, grid, m, tmp, col);
+        for (size_t e = 0; e < gcc; e++) {
+            kiss_fft_cpx u = cf[e], v = kf[e];
+            cf[e].r = u.r * v.r - u.i * v.i;
+            cf[e].i = u.r * v.i + u.i * v.r;
+        }
+        fft2_inverse(&plan, grid, cf, m, tmp, col);
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b < m; b++) pot[(size_t)c * m * m + (size_t)a * m + b] = grid[(size_t)a * g + b] * norm;
+    }
+    /* Interpolate back and assemble forces and Z. */
+    WK_OMP("omp parallel for schedule(static) if(n >= 4096)")
+    for (int64_t i = 0; i < n; i++) {
+        const double *l0 = lw + i * 2 * NINTERP, *l1 = l0 + NINTERP;
+        int r0 = box[i * 2], c0 = box[i * 2 + 1];
+        double phi[4] = {0, 0, 0, 0};
+        for (int a = 0; a < NINTERP; a++)
+            for (int b = 0; b < NINTERP; b++) {
+                double w = l0[a] * l1[b];
+                size_t at = (size_t)(r0 + a) * m + (c0 + b);
+                for (int c = 0; c < 4; c++) phi[c] += w * pot[(size_t)c * m * m + at];
+            }
+        double y0 = y[i * 2], y1 = y[i * 2 + 1];
+        rep[i * 2] = y0 * phi[0] - phi[1];
+        rep[i * 2 + 1] = y1 * phi[0] - phi[2];
+        zi[i] = (1 + y0 * y0 + y1 * y1) * phi[0] - 2 * (y0 * phi[1] + y1 * phi[2]) + phi[3];
+    }
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += zi[i];
+    *z = s - (double)n;
+    status = WK_OK;
+done:
+    fft2_free(&plan);
+    free(tmp); free(col);
+    free(grid); free(kf); free(cf); free(wq); free(pot); free(box); free(lw); free(zi);
+    return status;
+}

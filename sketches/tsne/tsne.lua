@@ -1,0 +1,59 @@
+-- Maps of Fashion-MNIST — the essay's t-SNE studies. Ten thousand clothing images are
+-- laid out in 2-D by t-SNE and each point is coloured by the same images' 3-D t-SNE
+-- read as RGB, so neighbours in the high-dimensional space share a hue even when the
+-- flat map tears them apart. Then the images themselves are snapped to a square grid
+-- by optimal assignment (Jonker-Volgenant) and drawn as one mosaic: the Moon Drawings
+-- figure, with clothes instead of moons.
+--
+-- Data: Debian's dataset-fashion-mnist (`make data`).
+-- Run:  wick sketches/tsne/tsne.lua [--full] [seed]
+--       default: the 10,000 test images (the issue's size, so more than the usual
+--       minute): PCA to 50, two Barnes-Hut t-SNE runs of 1,000 iterations (2-D 22 s,
+--       3-D 66 s; 1.5 minutes in all on two cores of a lightly loaded machine), and a
+--       2,025-image mosaic (2 s); --full: all 70,000 images and a 4,096-image mosaic
+--       (about ten minutes or more).
+-- Writes out/map-rgb-seed<seed>.png (2-D map, 3-D colour), out/map-labels-seed<seed>.png
+-- (the same map coloured by class) and out/mosaic-seed<seed>.png.
+local wick = require "wick"
+local T, embed, plot = wick.tensor, wick.embed, wick.plot
+
+local full = arg[1] == "--full"
+local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 7)
+print(("tsne: seed %d%s"):format(seed, full and ", all 70,000 images" or ""))
+local out = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/out"
+
+local train, test = wick.data.fashion_mnist()
+local images, labels = test.x, test.y
+if full then
+  images, labels = T.cat({ train.x, test.x }), T.cat({ train.y, test.y })
+end
+local n = images:size(1)
+
+-- PCA to 50 dimensions first: t-SNE's neighbours are found there (as every reference does).
+local clock = wick.clock()
+local x50 = embed.pca(images:reshape(n, 28 * 28), 50)
+print(("pca: %d images -> 50 dims in %.1f s"):format(n, wick.clock() - clock))
+
+clock = wick.clock()
+local map = embed.tsne(x50, { dims = 2, normalize = true })
+print(("tsne 2-D: %.1f s"):format(wick.clock() - clock))
+clock = wick.clock()
+local colour = embed.tsne(x50, { dims = 3, normalize = true })
+print(("tsne 3-D: %.1f s"):format(wick.clock() - clock))
+
+print((plot.scatter(map, { colors = colour, size = 1400, radius = 2, background = { 0, 0, 0 },
+  path = ("%s/map-rgb-seed%d.png"):format(out, seed) })))
+print((plot.scatter(map, { labels = labels, size = 1400, radius = 2,
+  path = ("%s/map-labels-seed%d.png"):format(out, seed) })))
+
+-- Snap a slice of the map to a square grid. The slice is renormalised so that it fills
+-- the grid; the assignment is exact, so every image moves as little as it can.
+local side = full and 64 or 45
+local m = side * side
+local pick = map:narrow(1, 1, m)
+clock = wick.clock()
+local cells, cost = embed.grid(embed.normalize(pick), { cols = side, rows = side })
+print(("grid: %d images to %dx%d in %.1f s (mean move %.4f of the map)"):format(m, side, side,
+  wick.clock() - clock, math.sqrt(cost / m)))
+print(plot.mosaic(images:narrow(1, 1, m), cells, { cols = side, rows = side,
+  path = ("%s/mosaic-seed%d.png"):format(out, seed) }))

@@ -1,0 +1,227 @@
+-- embed_spec.lua — wick.embed: PCA against a float64 eigen-decomposition (power
+-- iteration in Lua), t-SNE (shapes, KL going down, seeds, step form, errors), grid
+-- snapping (optimal against brute force, errors), and t-SNE + grid on real
+-- Fashion-MNIST images when dataset-fashion-mnist is installed.
+local wick = require "wick"
+local T, embed = wick.tensor, wick.embed
+
+-- Three well-separated Gaussian blobs in d dims.
+local function blobs(n, d, seed)
+  wick.seed(seed or 1)
+  local x = T.randn(n, d)
+  for i = 1, n do
+    local c = (i - 1) % 3
+    x[i][c + 1] = x[i][c + 1] + 8
+  end
+  return x
+end
+
+describe("embed.pca", function()
+  it("matches a float64 eigen-decomposition of the covariance", function()
+    wick.seed(3)
+    local n, d = 200, 6
+    local x = T.randn(n, d) * T{ 5, 3, 2, 1, 0.5, 0.2 } + 1
+    local proj, comp, var = embed.pca(x, 2)
+    assert.same({ n, 2 }, proj:shape())
+    assert.same({ 2, 6 }, comp:shape())
+    -- covariance in Lua doubles
+    local rows, mean = x:table(), {}
+    for j = 1, d do
+      local s = 0
+      for i = 1, n do s = s + rows[i][j] end
+      mean[j] = s / n
+    end
+    local C = {}
+    for a = 1, d do
+      C[a] = {}
+      for b = 1, d do
+        local s = 0
+        for i = 1, n do s = s + (rows[i][a] - mean[a]) * (rows[i][b] - mean[b]) end
+        C[a][b] = s / (n - 1)
+      end
+    end
+    -- power iteration for the top eigenpair
+    local v = { 1, 1, 1, 1, 1, 1 }
+    local lambda = 0
+    for _ = 1, 500 do
+      local w, norm = {}, 0
+      for a = 1, d do
+        local s = 0
+        for b = 1, d do s = s + C[a][b] * v[b] end
+        w[a] = s
+        norm = norm + s * s
+      end
+      norm = math.sqrt(norm)
+      for a = 1, d do v[a] = w[a] / norm end
+      lambda = norm
+    end
+    local vv = var:table()
+    assert.is_true(math.abs(vv[1] - lambda) / lambda < 1e-4)
+    assert.is_true(vv[2] < vv[1])
+    local c1, dot = comp[1]:table(), 0
+    for a = 1, d do dot = dot + c1[a] * v[a] end
+    assert.is_true(math.abs(math.abs(dot) - 1) < 1e-4)
+    -- the projection is the centred data on the axes
+    local p11 = 0
+    for a = 1, d do p11 = p11 + (rows[1][a] - mean[a]) * c1[a] end
+    assert.is_true(math.abs(proj[1][1] - p11) < 1e-3)
+  end)
+
+  it("rejects bad k and NaN", function()
+    local x = T.randn(10, 3)
+    assert.has_error(function() embed.pca(x, 4) end)
+    x[2][2] = 0 / 0
+    assert.has_error(function() embed.pca(x, 2) end, nil)
+    local ok, err = pcall(embed.pca, x, 2)
+    assert.is_false(ok)
+    assert.truthy(err:find("row 2 holds NaN", 1, true))
+  end)
+end)
+
+describe("embed.tsne", function()
+  it("separates blobs, KL goes down, normalize gives [0,1]", function()
+    local x = blobs(240, 8)
+    local y, kls = embed.tsne(x, { perplexity = 10, iterations = 300, verbose = false, normalize = true })
+    assert.same({ 240, 2 }, y:shape())
+    assert.is_true(kls[300] < kls[50])
+    assert.near(0, y:min():item(), 1e-6)
+    assert.near(1, y:max():item(), 1e-6)
+    -- points of one blob are closer to each other than to other blobs
+    local t = y:table()
+    local function d2(a, b) return (t[a][1] - t[b][1]) ^ 2 + (t[a][2] - t[b][2]) ^ 2 end
+    assert.is_true(d2(1, 4) < d2(1, 2))
+    assert.is_true(d2(2, 5) < d2(2, 3))
+  end)
+
+  it("same seed, same result; 3-D Barnes-Hut; step form", function()
+    local x = blobs(150, 5)
+    local a = embed.tsne(x, { perplexity = 8, iterations = 60, init = "random", verbose = false })
+    local x2 = blobs(150, 5)
+    local b = embed.tsne(x2, { perplexity = 8, iterations = 60, init = "random", verbose = false })
+    assert.is_true((a - b):abs():max():item() == 0)
+    local t = embed.tsne.new(x, { dims = 3, perplexity = 8, method = "bh" })
+    local kl0 = t:kl(true)
+    t:step(100)
+    assert.equal(100, t:iteration())
+    assert.is_true(t:kl(true) < kl0)
+    assert.same({ 150, 3 }, t:positions():shape())
+    t:free()
+    assert.has_error(function() t:step() end)
+  end)
+
+  it("errors clearly on bad input", function()
+    local ok, err = pcall(embed.tsne, T.randn(50, 4), { verbose = false })
+    assert.is_false(ok)
+    assert.truthy(err:find("perplexity 30 needs at least 92 points, got 50", 1, true))
+    local x = T.randn(100, 4)
+    x[7][1] = 1 / 0
+    ok, err = pcall(embed.tsne, x, { perplexity = 5, verbose = false })
+    assert.is_false(ok)
+    assert.truthy(err:find("row 7 holds NaN or inf", 1, true))
+    ok, err = pcall(embed.tsne, T.randn(100, 4), { dims = 3, method = "fft", perplexity = 5 })
+    assert.is_false(ok)
+    assert.truthy(err:find("2-D only", 1, true))
+    ok, err = pcall(embed.tsne, T.randn(100, 4), { perplexty = 5 })
+    assert.is_false(ok)
+    assert.truthy(err:find("unknown option 'perplexty'", 1, true))
+    -- duplicates: all points equal terminates with finite output
+    local y = embed.tsne(T.ones(100, 4), { perplexity = 5, iterations = 30, verbose = false })
+    assert.is_true(y:ne(y):sum():item() == 0 and y:abs():max():item() < math.huge)
+  end)
+end)
+
+describe("embed.grid", function()
+  -- every injection of n points into the cells
+  local function brute(pts, cols, rows)
+    local cells = {}
+    for k = 0, cols * rows - 1 do
+      cells[#cells + 1] = { (k % cols) / math.max(cols - 1, 1), (k // cols) / math.max(rows - 1, 1) }
+    end
+    local best, used = math.huge, {}
+    local function go(i, acc)
+      if acc >= best then return end
+      if i > #pts then best = acc return end
+      for k = 1, #cells do
+        if not used[k] then
+          used[k] = true
+          go(i + 1, acc + (pts[i][1] - cells[k][1]) ^ 2 + (pts[i][2] - cells[k][2]) ^ 2)
+          used[k] = false
+        end
+      end
+    end
+    go(1, 0)
+    return best
+  end
+
+  it("is optimal on small cases (brute force) and 1-based row-major", function()
+    wick.seed(5)
+    for trial = 1, 20 do
+      local n = 2 + trial % 6
+      local cols, rows = 3, (n > 6) and 3 or 2
+      local p = T.rand(n, 2)
+      local cell, total = embed.grid(p, { cols = cols, rows = rows })
+      assert.near(brute(p:table(), cols, rows), total, 1e-6)
+      local seen = {}
+      for _, c in ipairs(cell:table()) do
+        assert.is_true(c >= 1 and c <= cols * rows and not seen[c])
+        seen[c] = true
+      end
+    end
+    local cell = embed.grid(T{ { 1, 0 }, { 0, 1 }, { 0, 0 } }, { cols = 2, rows = 2 })
+    assert.same({ 2, 3, 1 }, cell:table())
+  end)
+
+  it("has a split fast path that is a valid assignment", function()
+    wick.seed(6)
+    local p = T.rand(400, 2)
+    local _, exact = embed.grid(p, { cols = 20, rows = 20 })
+    local cell, split = embed.grid(p, { cols = 20, rows = 20, method = "split", leaf = 64 })
+    assert.is_true(split >= exact - 1e-9 and split < 1.6 * exact)
+    local seen, count = {}, 0
+    for _, c in ipairs(cell:table()) do
+      if not seen[c] then count = count + 1 end
+      seen[c] = true
+    end
+    assert.equal(400, count)
+  end)
+
+  it("terminates on ties and errors on too many points", function()
+    local cell = embed.grid(T.full({ 64, 2 }, 0.5), { cols = 8, rows = 8 })
+    assert.equal(64, #cell:table())
+    local ok, err = pcall(embed.grid, T.rand(10, 2), { cols = 3, rows = 3 })
+    assert.is_false(ok)
+    assert.truthy(err:find("10 points do not fit 3 x 3 = 9 cells", 1, true))
+  end)
+end)
+
+describe("t-SNE and grid on Fashion-MNIST", function()
+  it("lays out 1,000 real images and snaps them", function()
+    local ok, train = pcall(wick.data.fashion_mnist)
+    if not ok then
+      print("\n  (skipped: dataset-fashion-mnist not installed; `make data` installs it)")
+      return
+    end
+    local n = 1000
+    local x = train.x:narrow(1, 1, n):reshape(n, 784)
+    local x50 = embed.pca(x, 50)
+    local y, kls = embed.tsne(x50, { iterations = 300, verbose = false, normalize = true, method = "bh" })
+    assert.is_true(kls[300] < kls[50])
+    assert.is_true(kls[300] < 2.0)
+    -- neighbours in the map share a label more often than chance (10 classes: 0.1)
+    local lab, t = train.y:narrow(1, 1, n):table(), y:table()
+    local same = 0
+    for i = 1, 200 do
+      local best, bj = math.huge, nil
+      for j = 1, n do
+        if j ~= i then
+          local d = (t[i][1] - t[j][1]) ^ 2 + (t[i][2] - t[j][2]) ^ 2
+          if d < best then best, bj = d, j end
+        end
+      end
+      if lab[bj] == lab[i] then same = same + 1 end
+    end
+    assert.is_true(same / 200 > 0.6)
+    local cell = embed.grid(y, { cols = 32, rows = 32 })
+    assert.equal(n, #cell:table())
+  end)
+end)
