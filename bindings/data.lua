@@ -109,7 +109,7 @@ data.progress = progress
 -- a number to show it on the progress line; a NaN loss stops with an error naming the step.
 function data.batches(set, opts)
   opts = wick._options("batches", opts, { size = 64, shuffle = true, epochs = 1, drop_last = false,
-    progress = true }, 3)
+    progress = true })
   if type(set) ~= "table" or not T.is_tensor(set.x) then
     wick._raise("batches: expected a set {x = tensor, y = tensor}")
   end

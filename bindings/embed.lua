@@ -93,7 +93,7 @@ embed.tsne_new = tsne_new
 --            0.016 vs 0.014, 18x faster). See lib/embed/lap.h.
 --   method = "auto" (default): exact up to 10,000 points, split above.
 function embed.grid(points, opts)
-  opts = options("grid", opts, { cols = false, rows = false, method = "auto", leaf = 2048 }, 2)
+  opts = options("grid", opts, { cols = false, rows = false, method = "auto", leaf = 2048 })
   if not T.is_tensor(points) then wick._raise("grid: points must be an N×2 tensor, got " .. type(points)) end
   local n = points:dim() >= 1 and points:size(1) or 0
   local side = math.ceil(math.sqrt(n))

@@ -233,7 +233,7 @@ local function check_length(fname, v)
 end
 
 function Markov:generate(opts)
-  opts = options("markov:generate", opts, {length = 30, seed = false, prime = false}, 3)
+  opts = options("markov:generate", opts, {length = 30, seed = false, prime = false})
   check_length("markov:generate", opts.length)
   if self.tokens == 0 then wick._raise("markov:generate: the model is empty; call mk:train(text) first") end
   if opts.seed then wick.seed(opts.seed) end
@@ -338,7 +338,7 @@ function Markov:reply(sentence, opts)
   if type(sentence) ~= "string" then
     wick._raise("markov:reply: expected a sentence (string), got " .. type(sentence))
   end
-  opts = options("markov:reply", opts, {seed = false, tries = 24}, 3)
+  opts = options("markov:reply", opts, {seed = false, tries = 24})
   if self.unit ~= "word" then wick._raise("markov:reply: replies need a word model (unit = \"word\")") end
   if self.tokens == 0 then wick._raise("markov:reply: the model is empty; call mk:train(text) first") end
   if math.type(opts.tries) ~= "integer" or opts.tries < 1 or opts.tries > 100000 then
@@ -406,7 +406,7 @@ end
 Markov.__name = "wick.Markov"
 
 function text.markov(opts)
-  opts = options("markov", opts, {order = 2, unit = "word"}, 3)
+  opts = options("markov", opts, {order = 2, unit = "word"})
   if math.type(opts.order) ~= "integer" or opts.order < 1 or opts.order > 32 then
     wick._raise("markov: order must be an integer in 1..32, got " .. tostring(opts.order))
   end

@@ -144,7 +144,7 @@ end
 -- unexpected and mis-shaped name in one error (or, with {strict = false}, returns the
 -- lists instead).
 function Module:load_state(tbl, opts)
-  opts = wick._options("load_state", opts, { strict = true }, 3)
+  opts = wick._options("load_state", opts, { strict = true })
   if type(tbl) ~= "table" then raise("load_state: expected a table of tensors, got " .. type(tbl)) end
   local mine = self:state()
   local missing, unexpected, misshaped = {}, {}, {}

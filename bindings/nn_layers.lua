@@ -23,7 +23,7 @@ local Linear = nn.module("linear")
 function Linear:init(inputs, outputs, opts)
   check_positive_int("linear", "inputs", inputs)
   check_positive_int("linear", "outputs", outputs)
-  opts = options("linear", opts, { bias = true }, 4)
+  opts = options("linear", opts, { bias = true })
   self.inputs, self.outputs = inputs, outputs
   local bound = 1 / math.sqrt(inputs)
   self:param("weight", uniform({ outputs, inputs }, bound))   -- (out, in)
@@ -92,7 +92,7 @@ nn.conv_transpose2d = ConvT
 local MaxPool = nn.module("maxpool2d")
 function MaxPool:init(kernel, opts)
   self.kernel = kernel
-  self.opts = options("maxpool2d", opts, { stride = false, padding = 0, dilation = 1, ceil_mode = false }, 4)
+  self.opts = options("maxpool2d", opts, { stride = false, padding = 0, dilation = 1, ceil_mode = false })
   if not self.opts.stride then self.opts.stride = nil end
 end
 function MaxPool:describe() return ("maxpool2d %s"):format(type(self.kernel) == "table" and
@@ -104,7 +104,7 @@ local AvgPool = nn.module("avgpool2d")
 function AvgPool:init(kernel, opts)
   self.kernel = kernel
   self.opts = options("avgpool2d", opts, { stride = false, padding = 0, ceil_mode = false,
-    count_include_pad = true }, 4)
+    count_include_pad = true })
   if not self.opts.stride then self.opts.stride = nil end
 end
 function AvgPool:describe() return ("avgpool2d %s"):format(type(self.kernel) == "table" and
@@ -119,7 +119,7 @@ nn.adaptive_avgpool2d = Adaptive
 
 local Upsample = nn.module("upsample")
 function Upsample:init(opts) self.opts = options("upsample", opts, { size = false, scale = false,
-  mode = "nearest" }, 4) end
+  mode = "nearest" }) end
 function Upsample:forward(x)
   return F.upsample(x, { size = self.opts.size or nil, scale = self.opts.scale or nil, mode = self.opts.mode })
 end
@@ -131,7 +131,7 @@ local function batchnorm(kind, dims)
   local BN = nn.module(kind)
   function BN:init(channels, opts)
     check_positive_int(kind, "channels", channels)
-    opts = options(kind, opts, { eps = 1e-5, momentum = 0.1, affine = true }, 4)
+    opts = options(kind, opts, { eps = 1e-5, momentum = 0.1, affine = true })
     self.channels, self.eps, self.momentum = channels, opts.eps, opts.momentum
     if opts.affine then
       self:param("weight", T.ones(channels))

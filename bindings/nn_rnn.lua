@@ -33,7 +33,7 @@ local function recurrent(cell, gates)
         raise(("%s: %s must be a positive integer, got %s"):format(cell, name, tostring(v)))
       end
     end
-    opts = options(cell, opts, { layers = 1, dropout = 0, bias = true }, 4)
+    opts = options(cell, opts, { layers = 1, dropout = 0, bias = true })
     self.inputs, self.hidden, self.layers, self.dropout = inputs, hidden, opts.layers, opts.dropout
     local bound = 1 / math.sqrt(hidden)   -- PyTorch: U(−1/√H, 1/√H) for every weight
     for l = 0, opts.layers - 1 do

@@ -64,7 +64,7 @@ end
 
 function optim.sgd(params, opts)
   check_params("sgd", params)
-  opts = options("sgd", opts, { lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false }, 3)
+  opts = options("sgd", opts, { lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false })
   if opts.nesterov and (opts.momentum <= 0 or opts.dampening ~= 0) then
     error("sgd: nesterov momentum needs momentum > 0 and dampening 0", 2)
   end
@@ -79,7 +79,7 @@ end
 local function adam_like(fname, decoupled, default_wd)
   return function(params, opts)
     check_params(fname, params)
-    opts = options(fname, opts, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = default_wd }, 3)
+    opts = options(fname, opts, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = default_wd })
     return new_optimizer(fname, params, opts, function(self, i, p, g)
       local m, v = self:buffer(i, "m"), self:buffer(i, "v")
       local st = self.state[i]
@@ -93,7 +93,7 @@ optim.adamw = adam_like("adamw", true, 1e-2)
 
 function optim.rmsprop(params, opts)
   check_params("rmsprop", params)
-  opts = options("rmsprop", opts, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0 }, 3)
+  opts = options("rmsprop", opts, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0 })
   return new_optimizer("rmsprop", params, opts, function(self, i, p, g)
     local buf = self.momentum > 0 and self:buffer(i, "momentum") or nil
     optim._rmsprop_step(p, g, self:buffer(i, "square_avg"), buf, self.lr, self.alpha, self.eps, self.weight_decay,
@@ -133,7 +133,7 @@ end
 
 -- lr = base · gamma^floor(epoch / step_size)
 function optim.step_lr(opt, opts)
-  opts = options("step_lr", opts, { step_size = 1, gamma = 0.1 }, 3)
+  opts = options("step_lr", opts, { step_size = 1, gamma = 0.1 })
   local base = opt.lr
   return setmetatable({ optimizer = opt, epoch = 0, rate = function(_, e)
     return base * opts.gamma ^ (e // opts.step_size)
@@ -142,7 +142,7 @@ end
 
 -- lr = eta_min + (base − eta_min)(1 + cos(π·epoch/t_max))/2
 function optim.cosine(opt, opts)
-  opts = options("cosine", opts, { t_max = 100, eta_min = 0 }, 3)
+  opts = options("cosine", opts, { t_max = 100, eta_min = 0 })
   local base = opt.lr
   return setmetatable({ optimizer = opt, epoch = 0, rate = function(_, e)
     return opts.eta_min + (base - opts.eta_min) * (1 + math.cos(math.pi * math.min(e, opts.t_max) / opts.t_max)) / 2
@@ -157,7 +157,7 @@ end
 function optim.lbfgs(params, opts)
   check_params("lbfgs", params)
   opts = options("lbfgs", opts, { lr = 1, max_iter = 20, max_eval = false, tolerance_grad = 1e-7,
-    tolerance_change = 1e-9, history_size = 100 }, 3)
+    tolerance_change = 1e-9, history_size = 100 })
   local self = new_optimizer("lbfgs", params, opts, nil)
   self.old_dirs, self.old_steps, self.ro = {}, {}, {}
   self.func_evals, self.n_iter = 0, 0

@@ -24,7 +24,7 @@ local function flatten(tbl, prefix, out, seen)
 end
 
 function wick.save(x, path, opts)
-  opts = wick._options("save", opts, { metadata = {} }, 3)
+  opts = wick._options("save", opts, { metadata = {} })
   if type(path) ~= "string" then wick._raise("save: expected a file path as the second argument") end
   local tensors
   if T.is_tensor(x) then tensors = { tensor = x }

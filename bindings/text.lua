@@ -115,7 +115,7 @@ end
 -- in the vocabulary is an error naming it, unless fallback (a character of the
 -- vocabulary) is given: then it maps there, and the second result counts them.
 function Vocab:encode(s, opts)
-  opts = options("vocab:encode", opts, { fallback = false }, 3)
+  opts = options("vocab:encode", opts, { fallback = false })
   check_text("vocab:encode", s, "the text")
   local fb = 0
   if opts.fallback then
@@ -148,7 +148,7 @@ end
 -- text.split(ids, {valid = 0.05}) -> train, valid: the last `valid` fraction of the
 -- sequence is held out (contiguous, so no character of it is seen in training).
 function text.split(ids, opts)
-  opts = options("text.split", opts, { valid = 0.05 }, 3)
+  opts = options("text.split", opts, { valid = 0.05 })
   if not T.is_tensor(ids) or ids:dim() ~= 1 then raise("text.split: expected a 1-D tensor of ids") end
   local v = opts.valid
   if type(v) ~= "number" or v < 0 or v >= 1 then
@@ -172,7 +172,7 @@ Stream.__index = Stream
 -- streams wrapped round to the start (reset the state then). seq shrinks to fit a
 -- short text.
 function text.batches(ids, opts)
-  opts = options("text.batches", opts, { batch = 32, seq = 64 }, 3)
+  opts = options("text.batches", opts, { batch = 32, seq = 64 })
   if not T.is_tensor(ids) or ids:dim() ~= 1 then raise("text.batches: expected a 1-D tensor of ids") end
   local n, N = ids:numel(), opts.batch
   local L = (n - 1) // N
@@ -223,7 +223,7 @@ end
 -- corpus.kjv{references = false}: the King James Bible, one verse a line, from
 -- Debian's bible-kjv (`bible -f Gen1:1-Rev22:21`). references = true keeps "Ge1:1 ".
 function corpus.kjv(opts)
-  opts = options("corpus.kjv", opts, { references = false }, 3)
+  opts = options("corpus.kjv", opts, { references = false })
   local bible
   for _, p in ipairs { "/usr/bin/bible", "/usr/games/bible", "/usr/local/bin/bible" } do
     if exists(p) then bible = p; break end
@@ -246,7 +246,7 @@ corpus.austen_books = AUSTEN_BOOKS
 -- R data of Debian's r-cran-janeaustenr (Rdata.rdb: the books in alphabetical order,
 -- one line of the novel per string), concatenated in the order given (default all).
 function corpus.austen(opts)
-  opts = options("corpus.austen", opts, { books = AUSTEN_BOOKS }, 3)
+  opts = options("corpus.austen", opts, { books = AUSTEN_BOOKS })
   local looked = {}
   for _, d in ipairs(data_dirs()) do looked[#looked + 1] = d .. "/janeaustenr/Rdata.rdb" end
   looked[#looked + 1] = "/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"
@@ -276,7 +276,7 @@ end
 -- skipped, or just the named ones); the text is the fortunes one after another, each
 -- ending with a newline, separators removed. Debian package: fortunes.
 function corpus.fortunes(opts)
-  opts = options("corpus.fortunes", opts, { files = false, dir = "/usr/share/games/fortunes" }, 3)
+  opts = options("corpus.fortunes", opts, { files = false, dir = "/usr/share/games/fortunes" })
   local names = text._listdir(opts.dir)
   if not names then missing("corpus.fortunes", "the fortunes", "fortunes (or fortunes-min)", opts.dir) end
   local files = {}
@@ -315,7 +315,7 @@ end
 -- "word<TAB>gloss\n" lines from Debian's wordnet-base (data.<pos>: the gloss follows
 -- " | "); one line per synset with its first word, or per word with all_words.
 function corpus.wordnet_glosses(opts)
-  opts = options("corpus.wordnet_glosses", opts, { pos = { "noun", "verb", "adj", "adv" }, all_words = false }, 3)
+  opts = options("corpus.wordnet_glosses", opts, { pos = { "noun", "verb", "adj", "adv" }, all_words = false })
   local out = {}
   for _, pos in ipairs(opts.pos) do
     local path = "/usr/share/wordnet/data." .. pos
@@ -390,7 +390,7 @@ end
 -- definition of each entry, pronunciation, part of speech, etymology and source tags
 -- stripped. The whole dictionary takes ~5 s; max_bytes reads only its start.
 function corpus.gcide(opts)
-  opts = options("corpus.gcide", opts, { max_bytes = false }, 3)
+  opts = options("corpus.gcide", opts, { max_bytes = false })
   local s = dictd("corpus.gcide", "gcide", "dict-gcide", opts.max_bytes)
   local out = webster_entries(s)
   return check_text("corpus.gcide", table.concat(out), "GCIDE")

@@ -229,7 +229,7 @@ end
 -- m:loss(text_or_ids) -> nats/char of the model on it (unseen characters use the
 -- fallback).
 function CharRNN:loss(s, opts)
-  opts = options("char_rnn:loss", opts, { batch = 32, max_chars = math.huge }, 3)
+  opts = options("char_rnn:loss", opts, { batch = 32, max_chars = math.huge })
   if not self.net then raise("char_rnn:loss: the model is not trained yet") end
   local ids = s
   if not T.is_tensor(s) then
@@ -267,7 +267,7 @@ local MAX_LENGTH = 10000000
 -- characters to stdout as they come. An empty prime starts after a newline.
 function CharRNN:sample(opts)
   opts = options("char_rnn:sample", opts, { prime = "", length = 400, temperature = 0.8, top_k = 0, top_p = 1,
-    seed = false, stop = false, stream = false }, 3)
+    seed = false, stop = false, stream = false })
   if not self.net then raise("char_rnn:sample: the model is not trained yet (call m:train(text) first)") end
   local len = opts.length
   if type(len) ~= "number" or len ~= math.floor(len) or len < 1 or len > MAX_LENGTH then

@@ -41,8 +41,7 @@ static int wick_clock(lua_State *L)
 
 /* wick._options(fname, opts, defaults): a copy of opts with defaults filled in; an
  * unknown key raises "fname: unknown option 'x' (expected a, b, c)" at the sketch's
- * line (the first frame outside wick's sugar). A fourth argument (a stack level) from
- * older callers is ignored. */
+ * line (the first frame outside wick's sugar). */
 static int wick_options(lua_State *L)
 {
     const char *fname = luaL_checkstring(L, 1);

@@ -59,7 +59,7 @@ if raw then
   end
 
   function embed.load_vectors(path, opts)
-    local o = wick._options("load_vectors", opts, { format = "auto", limit = 0 }, 3)
+    local o = wick._options("load_vectors", opts, { format = "auto", limit = 0 })
     return raw._load(path, o.format, o.limit)
   end
 
@@ -78,7 +78,7 @@ if raw then
   -- converts the 307 MB JSON to a word2vec binary file beside it (or in opts.cache), and
   -- later calls load that file in about a second.
   function embed.glove(opts)
-    local o = wick._options("glove", opts, { limit = 0, json = false, cache = false, verbose = true }, 3)
+    local o = wick._options("glove", opts, { limit = 0, json = false, cache = false, verbose = true })
     local json = o.json or nil
     local tried = {}
     if not json then
@@ -117,22 +117,22 @@ if raw then
 
   function M:nearest(query, k, opts)
     if type(k) == "table" then opts, k = k, nil end
-    local o = wick._options("nearest", opts, { restrict = 0 }, 3)
+    local o = wick._options("nearest", opts, { restrict = 0 })
     return self:_nearest(query, k or 10, o.restrict)
   end
 
   function M:analogy(a, b, c, opts)
-    local o = wick._options("analogy", opts, { method = "add", k = 10, restrict = 0 }, 3)
+    local o = wick._options("analogy", opts, { method = "add", k = 10, restrict = 0 })
     return self:_analogy(a, b, c, o.k, o.method, o.restrict)
   end
 
   function M:evaluate(path, opts)
-    local o = wick._options("evaluate", opts, { restrict = 30000, method = "add" }, 3)
+    local o = wick._options("evaluate", opts, { restrict = 30000, method = "add" })
     return self:_evaluate(path, o.restrict, o.method)
   end
 
   function M:save(path, opts)
-    local o = wick._options("save", opts, { format = "binary" }, 3)
+    local o = wick._options("save", opts, { format = "binary" })
     return self:_save(path, o.format)
   end
 end
