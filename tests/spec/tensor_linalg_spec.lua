@@ -8,11 +8,7 @@ local T = wick.tensor
 -- ---- helpers ---------------------------------------------------------------------------
 
 -- The error message of fn(), or fail if fn() succeeds.
-local function error_of(fn)
-  local ok, err = pcall(fn)
-  assert.is_false(ok, "expected an error")
-  return tostring(err)
-end
+local error_of = require("spec_helpers").err_of
 
 -- Assert that fn() raises an error containing text (plain, not a pattern).
 local function raises(text, fn)

@@ -2,37 +2,13 @@
 -- std var norm over everything (a 0-D tensor) or one dimension (1-based, negative from
 -- the end, keepdim), on non-contiguous views, empty tensors, NaN, and their errors.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local T = wick.tensor
 
-local function err_of(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return tostring(e)
-end
+local err_of = helpers.err_of
 
-local function flat(t, out)
-  out = out or {}
-  if type(t) ~= "table" then
-    out[#out + 1] = t
-  else
-    for _, v in ipairs(t) do flat(v, out) end
-  end
-  return out
-end
 
-local function near(want, x, tol)
-  tol = tol or 1e-6
-  local w, g = flat(want), flat(x:table())
-  assert.equal(#w, #g, "element count")
-  for i = 1, #w do
-    if w[i] ~= w[i] then
-      assert.is_true(g[i] ~= g[i], ("element %d: expected NaN, got %s"):format(i, tostring(g[i])))
-    else
-      assert.is_true(math.abs(g[i] - w[i]) <= tol * (1 + math.abs(w[i])),
-        ("element %d: expected %.9g, got %.9g"):format(i, w[i], g[i]))
-    end
-  end
-end
+local near = helpers.near
 
 local nan = 0 / 0
 local function isnan(v) return v ~= v end

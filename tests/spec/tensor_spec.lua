@@ -2,6 +2,7 @@
 -- views, 1-based indexing, sizes, printing, freeing, memory accounting, seeds and
 -- the errors bad input gets.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local T = wick.tensor
 
 local function rss_kb()
@@ -11,11 +12,7 @@ local function rss_kb()
   return tonumber(s:match("VmRSS:%s*(%d+)"))
 end
 
-local function err_of(fn, ...)
-  local ok, e = pcall(fn, ...)
-  assert.is_false(ok, "expected an error")
-  return tostring(e)
-end
+local err_of = helpers.err_of
 
 describe("constructors", function()
   it("zeros, ones, full take shapes as numbers or a table", function()
