@@ -25,7 +25,7 @@ typedef struct wk_tsne_opts {
     double perplexity;        /* 30; needs n > 3*perplexity + 1 */
     int method;               /* WK_TSNE_*; auto: exact below 1,000 points, FFT for 2-D from
                                * 40,000 points, else Barnes-Hut */
-    double theta;             /* Barnes-Hut opening angle, 0.5 */
+    double theta;             /* Barnes-Hut opening angle, 0.35 (see tsne.c) */
     double learning_rate;     /* <= 0: auto = max(n / early_exaggeration, 50) */
     double early_exaggeration;     /* 12 */
     int exaggeration_iters;        /* 250: also when momentum goes 0.5 -> 0.8 */
@@ -64,10 +64,23 @@ int wk_tsne_knn(int64_t *idx, float *dist, const float *x, int64_t n, int64_t d,
  * precision until the entropy is log(perplexity) (nats). Returns the entropy reached. */
 double wk_tsne_calibrate(double *p, const float *dist, int k, double perplexity);
 
+/* Memory the repulsion keeps from call to call, so that a step allocates nothing once
+ * warm: the Barnes-Hut tree (built, then flattened) and the per-point Z terms. Start it
+ * zeroed; wk_tsne_scratch_free releases it. */
+typedef struct wk_tsne_scratch {
+    struct bh_node *node;   /* (node_cap) tree with child links, `nodes` in use */
+    struct bh_cell *cell;   /* (cell_cap) the same tree depth-first, `cells` in use */
+    int64_t nodes, node_cap, cells, cell_cap;
+    double *zi;             /* (zi_cap) per-point Z terms */
+    int64_t zi_cap;
+} wk_tsne_scratch;
+void wk_tsne_scratch_free(wk_tsne_scratch *s);
+
 /* Gradient pieces on positions y (n, dims), double: the repulsive forces
  * rep (n, dims) = sum_j w_ij^2 (y_i - y_j) with w = 1/(1+|y_i-y_j|^2), and returns
- * Z = sum_{i != j} w_ij. method picks exact, Barnes-Hut (theta) or FFT (2-D). */
+ * Z = sum_{i != j} w_ij. method picks exact, Barnes-Hut (theta) or FFT (2-D).
+ * scratch may be NULL (memory is then taken and released within the call). */
 int wk_tsne_repulsion(double *rep, double *z, const double *y, int64_t n, int dims,
-                      int method, double theta);
+                      int method, double theta, wk_tsne_scratch *scratch);
 
 #endif

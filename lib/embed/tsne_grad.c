@@ -47,6 +47,12 @@ static void repulsion_exact(double *rep, double *zi, const double *y, int64_t n,
 
 /* ---- Barnes-Hut tree ---------------------------------------------------------------- */
 
+/* The tree is built with explicit child links, then flattened depth-first into cells that
+ * carry a skip index (the cell after their subtree): a query walks the flat array front
+ * to back, jumping over every subtree it summarises, with no stack and in memory order.
+ * Measured on Fashion-MNIST, 5,000 points, 1,000 iterations, theta 0.5, 2 threads: the
+ * whole run went from 8.98 s (stack of child links; the walk was 78 % of a step) to
+ * 7.29 s. The tree memory lives in a wk_tsne_scratch kept by the caller. */
 typedef struct bh_node {
     double center[3];   /* cell centre */
     double com[3];      /* centre of mass of its points */
@@ -55,32 +61,33 @@ typedef struct bh_node {
     int64_t child;      /* first of 2^dims children, or -1 for a leaf */
 } bh_node;
 
-typedef struct bh_tree {
-    bh_node *node;      /* (cap) */
-    int64_t len, cap;
-    int dims;
-} bh_tree;
+typedef struct bh_cell {
+    double com[3];      /* centre of mass */
+    double w2;          /* squared cell width; -1 on leaves, so a leaf is always accepted */
+    double count;       /* points below */
+    int64_t skip;       /* index of the first cell after this subtree */
+} bh_cell;
 
-static int64_t bh_alloc_children(bh_tree *t, int64_t parent)
+static int64_t bh_alloc_children(wk_tsne_scratch *s, int dims, int64_t parent)
 {
-    int nc = 1 << t->dims;
-    if (t->len + nc > t->cap) {
-        int64_t cap = t->cap * 2 + nc;
-        bh_node *p = realloc(t->node, (size_t)cap * sizeof *p);
+    int nc = 1 << dims;
+    if (s->nodes + nc > s->node_cap) {
+        int64_t cap = s->node_cap * 2 + nc;
+        bh_node *p = realloc(s->node, (size_t)cap * sizeof *p);
         if (!p) return -1;
-        t->node = p;
-        t->cap = cap;
+        s->node = p;
+        s->node_cap = cap;
     }
-    int64_t first = t->len;
-    t->len += nc;
-    const bh_node *pa = &t->node[parent];
+    int64_t first = s->nodes;
+    s->nodes += nc;
+    const bh_node *pa = &s->node[parent];
     double h = pa->half / 2;
     for (int q = 0; q < nc; q++) {
-        bh_node *c = &t->node[first + q];
+        bh_node *c = &s->node[first + q];
         memset(c, 0, sizeof *c);
         c->child = -1;
         c->half = h;
-        for (int k = 0; k < t->dims; k++) c->center[k] = pa->center[k] + ((q >> k) & 1 ? h : -h);
+        for (int k = 0; k < dims; k++) c->center[k] = pa->center[k] + ((q >> k) & 1 ? h : -h);
     }
     return first;
 }
@@ -92,12 +99,11 @@ static int bh_octant(const bh_node *nd, const double *p, int dims)
     return q;
 }
 
-static int bh_insert(bh_tree *t, const double *p)
+static int bh_insert(wk_tsne_scratch *s, int dims, const double *p)
 {
-    int dims = t->dims;
     int64_t cur = 0;
     for (int depth = 0;; depth++) {
-        bh_node *nd = &t->node[cur];
+        bh_node *nd = &s->node[cur];
         int64_t old = nd->count;
         for (int k = 0; k < dims; k++) nd->com[k] = (nd->com[k] * old + p[k]) / (old + 1);
         nd->count = old + 1;
@@ -114,21 +120,41 @@ static int bh_insert(bh_tree *t, const double *p)
             if (prev[k] != p[k]) same = 0;
         }
         if (same || depth > 60) return 0;   /* duplicates share the leaf */
-        int64_t first = bh_alloc_children(t, cur);
+        int64_t first = bh_alloc_children(s, dims, cur);
         if (first < 0) return -1;
-        nd = &t->node[cur];
+        nd = &s->node[cur];
         nd->child = first;
-        bh_node *c = &t->node[first + bh_octant(nd, prev, dims)];
+        bh_node *c = &s->node[first + bh_octant(nd, prev, dims)];
         for (int k = 0; k < dims; k++) c->com[k] = prev[k];
         c->count = old;
         cur = first + bh_octant(nd, p, dims);
     }
 }
 
-static int bh_build(bh_tree *t, const double *y, int64_t n, int dims)
+/* Copies the subtree under node into s->cell depth-first, empty cells left out. */
+static void bh_flatten(wk_tsne_scratch *s, int dims, int64_t node)
 {
-    t->dims = dims;
-    t->len = 1;
+    const bh_node *nd = &s->node[node];
+    int64_t me = s->cells++;
+    bh_cell *c = &s->cell[me];
+    for (int k = 0; k < 3; k++) c->com[k] = k < dims ? nd->com[k] : 0;
+    c->w2 = nd->child < 0 ? -1 : 4 * nd->half * nd->half;
+    c->count = (double)nd->count;
+    if (nd->child >= 0)
+        for (int q = 0; q < 1 << dims; q++)
+            if (s->node[nd->child + q].count) bh_flatten(s, dims, nd->child + q);
+    s->cell[me].skip = s->cells;
+}
+
+static int bh_build(wk_tsne_scratch *s, const double *y, int64_t n, int dims)
+{
+    if (s->node_cap < 2 * n + 16) {
+        free(s->node);
+        s->node_cap = 2 * n + 16;
+        s->node = malloc((size_t)s->node_cap * sizeof *s->node);
+        if (!s->node) { s->node_cap = 0; return -1; }
+    }
+    s->nodes = 1;
     double lo[3], hi[3];
     for (int k = 0; k < dims; k++) { lo[k] = INFINITY; hi[k] = -INFINITY; }
     for (int64_t i = 0; i < n; i++)
@@ -136,7 +162,7 @@ static int bh_build(bh_tree *t, const double *y, int64_t n, int dims)
             if (y[i * dims + k] < lo[k]) lo[k] = y[i * dims + k];
             if (y[i * dims + k] > hi[k]) hi[k] = y[i * dims + k];
         }
-    bh_node *r = &t->node[0];
+    bh_node *r = &s->node[0];
     memset(r, 0, sizeof *r);
     r->child = -1;
     double half = 0;
@@ -146,71 +172,91 @@ static int bh_build(bh_tree *t, const double *y, int64_t n, int dims)
     }
     r->half = half * (1 + 1e-9) + 1e-12;
     for (int64_t i = 0; i < n; i++)
-        if (bh_insert(t, y + i * dims)) return -1;
+        if (bh_insert(s, dims, y + i * dims)) return -1;
+    if (s->cell_cap < s->nodes) {
+        free(s->cell);
+        s->cell_cap = s->node_cap;
+        s->cell = malloc((size_t)s->cell_cap * sizeof *s->cell);
+        if (!s->cell) { s->cell_cap = 0; return -1; }
+    }
+    s->cells = 0;
+    bh_flatten(s, dims, 0);
     return 0;
 }
 
-static void bh_force(const bh_tree *t, const double *yi, double theta2, double *f, double *z)
+/* One query against the flat tree; dims is a constant at each call site, so the inner
+ * loops unroll. A leaf at distance 0 holds the query itself (and its duplicates): it adds
+ * count - 1 pairs of w = 1 to Z and no force. */
+static inline __attribute__((always_inline)) void bh_query(const bh_cell *cell, int64_t ncell, const double *yi,
+                                                           double theta2, int dims, double *f, double *z)
 {
-    int dims = t->dims, nc = 1 << dims;
-    int64_t stack[64 * 8 + 8];
-    int sp = 0;
-    if (t->node[0].count) stack[sp++] = 0;
-    while (sp > 0) {
-        const bh_node *nd = &t->node[stack[--sp]];
+    double fs[3] = {0, 0, 0}, zs = 0;
+    int64_t i = 0;
+    while (i < ncell) {
+        const bh_cell *c = &cell[i];
         double diff[3], d2 = 0;
-        for (int k = 0; k < dims; k++) { diff[k] = yi[k] - nd->com[k]; d2 += diff[k] * diff[k]; }
-        double width = 2 * nd->half;
-        if (nd->child < 0 || width * width < theta2 * d2) {
-            if (d2 == 0) { *z += (double)(nd->count - 1); continue; }   /* itself and duplicates */
-            double w = 1.0 / (1.0 + d2), cw = nd->count * w;
-            *z += cw;
-            for (int k = 0; k < dims; k++) f[k] += cw * w * diff[k];
+        for (int k = 0; k < dims; k++) { diff[k] = yi[k] - c->com[k]; d2 += diff[k] * diff[k]; }
+        if (c->w2 < theta2 * d2) {   /* leaves too: w2 = -1 */
+            double w = 1.0 / (1.0 + d2), cw = c->count * w;
+            zs += d2 > 0 ? cw : cw - 1;
+            for (int k = 0; k < dims; k++) fs[k] += cw * w * diff[k];
+            i = c->skip;
         } else {
-            for (int q = 0; q < nc; q++)
-                if (t->node[nd->child + q].count) stack[sp++] = nd->child + q;
+            i++;
         }
     }
+    for (int k = 0; k < dims; k++) f[k] = fs[k];
+    *z = zs;
 }
 
-static int repulsion_bh(double *rep, double *zi, const double *y, int64_t n, int dims, double theta)
+static int repulsion_bh(double *rep, double *zi, const double *y, int64_t n, int dims, double theta,
+                        wk_tsne_scratch *s)
 {
-    bh_tree t = {0};
-    t.cap = 2 * n + 16;
-    t.node = malloc((size_t)t.cap * sizeof *t.node);
-    if (!t.node || bh_build(&t, y, n, dims)) {
-        free(t.node);
+    if (bh_build(s, y, n, dims))
         return wk_fail("tsne: out of memory for the Barnes-Hut tree of %lld points", (long long)n);
-    }
     double theta2 = theta * theta;
-    WK_OMP("omp parallel for schedule(dynamic, 64) if(n >= 4096)")
-    for (int64_t i = 0; i < n; i++) {
-        double f[3] = {0, 0, 0}, z = 0;
-        bh_force(&t, y + i * dims, theta2, f, &z);
-        for (int k = 0; k < dims; k++) rep[i * dims + k] = f[k];
-        zi[i] = z;
+    const bh_cell *cell = s->cell;
+    int64_t ncell = s->cells;
+    if (dims == 2) {
+        WK_OMP("omp parallel for schedule(dynamic, 64) if(n >= 4096)")
+        for (int64_t i = 0; i < n; i++) bh_query(cell, ncell, y + i * 2, theta2, 2, rep + i * 2, zi + i);
+    } else {
+        WK_OMP("omp parallel for schedule(dynamic, 64) if(n >= 4096)")
+        for (int64_t i = 0; i < n; i++) bh_query(cell, ncell, y + i * 3, theta2, 3, rep + i * 3, zi + i);
     }
-    free(t.node);
     return WK_OK;
 }
 
 /* ---- dispatch ----------------------------------------------------------------------- */
 
+void wk_tsne_scratch_free(wk_tsne_scratch *s)
+{
+    free(s->node);
+    free(s->cell);
+    free(s->zi);
+    memset(s, 0, sizeof *s);
+}
+
 int wk_tsne_repulsion(double *rep, double *z, const double *y, int64_t n, int dims, int method,
-                      double theta)
+                      double theta, wk_tsne_scratch *scratch)
 {
     if (method == WK_TSNE_FFT) {
         if (dims != 2) return wk_fail("tsne: FFT interpolation is 2-D only");
         return wk_tsne_fft_repulsion(rep, z, y, n);
     }
-    double *zi = malloc((size_t)n * sizeof *zi);   /* (n) per-point Z terms */
-    if (!zi) return wk_fail("tsne: out of memory");
+    wk_tsne_scratch own = {0}, *s = scratch ? scratch : &own;
+    if (s->zi_cap < n) {
+        free(s->zi);
+        s->zi = malloc((size_t)n * sizeof *s->zi);   /* (n) per-point Z terms */
+        s->zi_cap = s->zi ? n : 0;
+        if (!s->zi) return wk_fail("tsne: out of memory");
+    }
     int st = WK_OK;
-    if (method == WK_TSNE_EXACT) repulsion_exact(rep, zi, y, n, dims);
-    else st = repulsion_bh(rep, zi, y, n, dims, theta);
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += zi[i];
-    *z = s;
-    free(zi);
+    if (method == WK_TSNE_EXACT) repulsion_exact(rep, s->zi, y, n, dims);
+    else st = repulsion_bh(rep, s->zi, y, n, dims, theta, s);
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++) sum += s->zi[i];
+    *z = sum;
+    if (s == &own) wk_tsne_scratch_free(&own);
     return st;
 }

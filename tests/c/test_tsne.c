@@ -75,8 +75,8 @@ static void compare(int64_t n, int dims, int method, double theta, double scale,
     double *y = malloc(n * dims * sizeof *y), *re = malloc(n * dims * sizeof *re), *ra = malloc(n * dims * sizeof *ra);
     for (int64_t i = 0; i < n * dims; i++) y[i] = scale * wk_rng_normal() + (i % 3 == 0 ? 2 * scale : 0);
     double ze, za;
-    CHECK(wk_tsne_repulsion(re, &ze, y, n, dims, WK_TSNE_EXACT, 0) == WK_OK);
-    CHECK(wk_tsne_repulsion(ra, &za, y, n, dims, method, theta) == WK_OK);
+    CHECK(wk_tsne_repulsion(re, &ze, y, n, dims, WK_TSNE_EXACT, 0, NULL) == WK_OK);
+    CHECK(wk_tsne_repulsion(ra, &za, y, n, dims, method, theta, NULL) == WK_OK);
     double fmax = 0, err = 0;
     for (int64_t i = 0; i < n * dims; i++) {
         if (fabs(re[i]) > fmax) fmax = fabs(re[i]);
@@ -104,6 +104,39 @@ TEST(fft_matches_exact)
      * a few percent at boxes 1 unit wide, as in FIt-SNE itself. */
     compare(800, 2, WK_TSNE_FFT, 0, 2, 5e-3, 1e-4);
     compare(800, 2, WK_TSNE_FFT, 0, 10, 0.15, 2e-2);
+}
+
+/* A scratch kept across calls (as a step keeps it) gives what a fresh call gives, while
+ * the point count and dimension change under it, duplicates included. */
+TEST(bh_scratch_reuse)
+{
+    wk_tsne_scratch s = {0};
+    int64_t sizes[] = {300, 2000, 50, 2000};
+    for (int r = 0; r < 4; r++) {
+        int64_t n = sizes[r];
+        int dims = r % 2 ? 3 : 2;
+        wk_rng_seed(10 + r);
+        double *y = malloc(n * dims * sizeof *y), *a = malloc(n * dims * sizeof *a), *b = malloc(n * dims * sizeof *b);
+        for (int64_t i = 0; i < n * dims; i++) y[i] = 5 * wk_rng_normal();
+        for (int c = 0; c < dims; c++) y[dims + c] = y[c];   /* rows 1 and 2 coincide */
+        double za, zb;
+        CHECK(wk_tsne_repulsion(a, &za, y, n, dims, WK_TSNE_BH, 0.35, &s) == WK_OK);
+        CHECK(wk_tsne_repulsion(b, &zb, y, n, dims, WK_TSNE_BH, 0.35, NULL) == WK_OK);
+        CHECK(za == zb);
+        int same = 1;
+        for (int64_t i = 0; i < n * dims; i++) same &= a[i] == b[i];
+        CHECK(same);
+        /* theta 0 opens every cell: the duplicate pair must count as w = 1, as exactly */
+        CHECK(wk_tsne_repulsion(a, &za, y, n, dims, WK_TSNE_BH, 0, &s) == WK_OK);
+        CHECK(wk_tsne_repulsion(b, &zb, y, n, dims, WK_TSNE_EXACT, 0, &s) == WK_OK);
+        CHECK(fabs(za - zb) < 1e-12 * zb);
+        double err = 0;
+        for (int64_t i = 0; i < n * dims; i++) err = fmax(err, fabs(a[i] - b[i]));
+        CHECK(err < 1e-12);
+        free(y); free(a); free(b);
+    }
+    wk_tsne_scratch_free(&s);
+    CHECK(s.node == NULL && s.cell == NULL && s.zi == NULL);
 }
 
 static wk_tsne *make(int64_t n, const float *x, int64_t d, int dims, int method)
@@ -190,6 +223,7 @@ int main(void)
     RUN(calibration_hits_entropy);
     RUN(bh_matches_exact);
     RUN(fft_matches_exact);
+    RUN(bh_scratch_reuse);
     RUN(kl_decreases_and_deterministic);
     RUN(bad_input);
     return check_summary("tsne");
