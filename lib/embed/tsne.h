@@ -65,7 +65,8 @@ int wk_tsne_knn(int64_t *idx, float *dist, const float *x, int64_t n, int64_t d,
 double wk_tsne_calibrate(double *p, const float *dist, int k, double perplexity);
 
 /* Memory the repulsion keeps from call to call, so that a step allocates nothing once
- * warm: the Barnes-Hut tree (built, then flattened) and the per-point Z terms. Start it
+ * warm: the Barnes-Hut tree (built, then flattened), the per-point Z terms, the FFT
+ * path's plans and grids. Start it
  * zeroed; wk_tsne_scratch_free releases it. */
 typedef struct wk_tsne_scratch {
     struct bh_node *node;   /* (node_cap) tree with child links, `nodes` in use */
@@ -73,6 +74,7 @@ typedef struct wk_tsne_scratch {
     int64_t nodes, node_cap, cells, cell_cap;
     double *zi;             /* (zi_cap) per-point Z terms */
     int64_t zi_cap;
+    struct wk_tsne_fft_scratch *fft;   /* FFT plans and grids (tsne_fft.c), or NULL */
 } wk_tsne_scratch;
 void wk_tsne_scratch_free(wk_tsne_scratch *s);
 

@@ -14,7 +14,9 @@
  * so it is not periodic), and the potentials are interpolated back with the same
  * weights. Cost per step: O(n) + O(B^2 log B), independent of n^2.
  * Precision: kissfft is float32 here, so potentials carry ~1e-6 relative error of the
- * largest grid value; tests/c/test_tsne.c bounds the difference from the exact forces. */
+ * largest grid value; tests/c/test_tsne.c bounds the difference from the exact forces.
+ * Memory: the plans and grids persist in a wk_tsne_fft_scratch between steps; plans are
+ * re-made only when the layout's extent changes the grid size, buffers only grow. */
 #include "tsne_fft.h"
 
 #include <kiss_fft.h>
@@ -150,7 +152,95 @@ static void fft2_inverse(const fft2 *p, float *out, const kiss_fft_cpx *spec, in
     for (int a = 0; a < rows; a++) kiss_fftri(p->ri[thread_id()], tmp + (size_t)a * gc, out + (size_t)a * g);
 }
 
-int wk_tsne_fft_repulsion(double *rep, double *z, const double *y, int64_t n)
+/* What one step needs, kept from step to step: the plans for the current grid size
+ * (re-made only when the layout's extent changes the size) and buffers that only grow. */
+struct wk_tsne_fft_scratch {
+    fft2 plan;
+    int planned_g;          /* grid size the plans are for; 0 = none */
+    int cap_g;              /* grid size the buffers below fit */
+    int64_t cap_n;          /* points the per-point buffers fit */
+    kiss_fft_cpx *tmp;      /* (g, gc) row spectra */
+    kiss_fft_cpx *col;      /* (gc, g) column work */
+    kiss_fft_cpx *kf;       /* (gc, g) kernel spectrum */
+    kiss_fft_cpx *cf;       /* (gc, g) charge spectrum */
+    float *grid;            /* (g, g) real work grid */
+    double *wq;             /* (4, m, m) charges on nodes */
+    double *pot;            /* (4, m, m) potentials on nodes */
+    int32_t *box;           /* (n, 2) first node per axis */
+    double *lw;             /* (n, 2, NINTERP) Lagrange weights */
+    double *zi;             /* (n) per-point Z terms */
+};
+
+static void free_grid_buffers(wk_tsne_fft_scratch *s);
+static void free_point_buffers(wk_tsne_fft_scratch *s);
+
+void wk_tsne_fft_scratch_free(wk_tsne_fft_scratch *s)
+{
+    if (!s) return;
+    if (s->planned_g) fft2_free(&s->plan);
+    free_grid_buffers(s);
+    free_point_buffers(s);
+    free(s);
+}
+
+static void free_grid_buffers(wk_tsne_fft_scratch *s)
+{
+    free(s->tmp); free(s->col); free(s->kf); free(s->cf); free(s->grid); free(s->wq); free(s->pot);
+    s->tmp = s->col = s->kf = s->cf = NULL;
+    s->grid = NULL;
+    s->wq = s->pot = NULL;
+    s->cap_g = 0;
+}
+
+static void free_point_buffers(wk_tsne_fft_scratch *s)
+{
+    free(s->box); free(s->lw); free(s->zi);
+    s->box = NULL;
+    s->lw = s->zi = NULL;
+    s->cap_n = 0;
+}
+
+/* Plans for grid size g (g = 2m) and buffers for at least g and n. */
+static int scratch_fit(wk_tsne_fft_scratch *s, int g, int m, int64_t n)
+{
+    if (s->planned_g != g) {
+        if (s->planned_g) fft2_free(&s->plan);
+        s->planned_g = 0;
+        /* rows of < 2048: threads cost more than they save */
+        if (fft2_init(&s->plan, g, g >= 2048)) { fft2_free(&s->plan); return -1; }
+        s->planned_g = g;
+    }
+    if (g > s->cap_g) {
+        free_grid_buffers(s);
+        size_t gcc = (size_t)g * (g / 2 + 1), mm = (size_t)4 * m * m;
+        s->tmp = malloc(gcc * sizeof *s->tmp);
+        s->col = malloc(gcc * sizeof *s->col);
+        s->kf = malloc(gcc * sizeof *s->kf);
+        s->cf = malloc(gcc * sizeof *s->cf);
+        s->grid = malloc((size_t)g * g * sizeof *s->grid);
+        s->wq = malloc(mm * sizeof *s->wq);
+        s->pot = malloc(mm * sizeof *s->pot);
+        if (!s->tmp || !s->col || !s->kf || !s->cf || !s->grid || !s->wq || !s->pot) {
+            free_grid_buffers(s);
+            return -1;
+        }
+        s->cap_g = g;
+    }
+    if (n > s->cap_n) {
+        free_point_buffers(s);
+        s->box = malloc((size_t)n * 2 * sizeof *s->box);
+        s->lw = malloc((size_t)n * 2 * NINTERP * sizeof *s->lw);
+        s->zi = malloc((size_t)n * sizeof *s->zi);
+        if (!s->box || !s->lw || !s->zi) {
+            free_point_buffers(s);
+            return -1;
+        }
+        s->cap_n = n;
+    }
+    return 0;
+}
+
+int wk_tsne_fft_repulsion(double *rep, double *z, const double *y, int64_t n, wk_tsne_fft_scratch **scratch)
 {
     double lo = INFINITY, hi = -INFINITY;
     for (int64_t i = 0; i < 2 * n; i++) {
@@ -169,23 +259,25 @@ int wk_tsne_fft_repulsion(double *rep, double *z, const double *y, int64_t n)
     double h = bw / NINTERP;      /* node spacing */
     size_t gg = (size_t)g * g, gcc = (size_t)g * gc;
 
+    wk_tsne_fft_scratch *own = NULL, *s;
+    if (scratch && *scratch) s = *scratch;
+    else {
+        s = calloc(1, sizeof *s);
+        if (!s) return wk_fail("tsne: out of memory");
+        if (scratch) *scratch = s;
+        else own = s;
+    }
     int status = WK_ERR;
-    fft2 plan;
-    int planned = fft2_init(&plan, g, g >= 2048) == 0;   /* rows of < 2048: threads cost more than they save */
-    kiss_fft_cpx *tmp = malloc(gcc * sizeof *tmp);            /* (g, gc) row spectra */
-    kiss_fft_cpx *col = malloc(gcc * sizeof *col);            /* (gc, g) column work */
-    float *grid = malloc(gg * sizeof *grid);                  /* (g, g) real work grid */
-    kiss_fft_cpx *kf = malloc(gcc * sizeof *kf);              /* (gc, g) kernel spectrum */
-    kiss_fft_cpx *cf = malloc(gcc * sizeof *cf);              /* (gc, g) charge spectrum */
-    double *wq = calloc((size_t)4 * m * m, sizeof *wq);       /* (4, m, m) charges on nodes */
-    double *pot = malloc((size_t)4 * m * m * sizeof *pot);    /* (4, m, m) potentials on nodes */
-    int32_t *box = malloc((size_t)n * 2 * sizeof *box);       /* (n, 2) first node per axis */
-    double *lw = malloc((size_t)n * 2 * NINTERP * sizeof *lw); /* (n, 2, NINTERP) weights */
-    double *zi = malloc((size_t)n * sizeof *zi);              /* (n) */
-    if (!planned || !tmp || !col || !grid || !kf || !cf || !wq || !pot || !box || !lw || !zi) {
+    if (scratch_fit(s, g, m, n)) {
         wk_fail("tsne: out of memory for a %dx%d FFT grid", g, g);
         goto done;
     }
+    fft2 *plan = &s->plan;
+    kiss_fft_cpx *tmp = s->tmp, *col = s->col, *kf = s->kf, *cf = s->cf;
+    float *grid = s->grid;
+    double *wq = s->wq, *pot = s->pot, *lw = s->lw, *zi = s->zi;
+    int32_t *box = s->box;
+    memset(wq, 0, (size_t)4 * m * m * sizeof *wq);
     /* Kernel on node offsets, circularly embedded: index a <-> offset a or a - g. */
     for (int a = 0; a < g; a++) {
         int da = a < m ? a : a - g;
@@ -196,7 +288,7 @@ int wk_tsne_fft_repulsion(double *rep, double *z, const double *y, int64_t n)
             grid[(size_t)a * g + b] = (a == m || b == m) ? 0.0f : (float)(w * w);
         }
     }
-    fft2_forward(&plan, kf, grid, g, tmp, col);
+    fft2_forward(plan, kf, grid, g, tmp, col);
     /* Boxes and Lagrange weights of each point. */
     WK_OMP("omp parallel for schedule(static) if(n >= 4096)")
     for (int64_t i = 0; i < n; i++)
@@ -226,13 +318,13 @@ int wk_tsne_fft_repulsion(double *rep, double *z, const double *y, int64_t n)
         for (int a = 0; a < m; a++) memset(grid + (size_t)a * g + m, 0, (size_t)(g - m) * sizeof *grid);
         for (int a = 0; a < m; a++)
             for (int b = 0; b < m; b++) grid[(size_t)a * g + b] = (float)wq[(size_t)c * m * m + (size_t)a * m + b];
-        fft2_forward(&plan, cf, grid, m, tmp, col);
+        fft2_forward(plan, cf, grid, m, tmp, col);
         for (size_t e = 0; e < gcc; e++) {
             kiss_fft_cpx u = cf[e], v = kf[e];
             cf[e].r = u.r * v.r - u.i * v.i;
             cf[e].i = u.r * v.i + u.i * v.r;
         }
-        fft2_inverse(&plan, grid, cf, m, tmp, col);
+        fft2_inverse(plan, grid, cf, m, tmp, col);
         for (int a = 0; a < m; a++)
             for (int b = 0; b < m; b++) pot[(size_t)c * m * m + (size_t)a * m + b] = grid[(size_t)a * g + b] * norm;
     }
@@ -253,13 +345,11 @@ int wk_tsne_fft_repulsion(double *rep, double *z, const double *y, int64_t n)
         rep[i * 2 + 1] = y1 * phi[0] - phi[2];
         zi[i] = (1 + y0 * y0 + y1 * y1) * phi[0] - 2 * (y0 * phi[1] + y1 * phi[2]) + phi[3];
     }
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += zi[i];
-    *z = s - (double)n;
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++) sum += zi[i];
+    *z = sum - (double)n;
     status = WK_OK;
 done:
-    fft2_free(&plan);
-    free(tmp); free(col);
-    free(grid); free(kf); free(cf); free(wq); free(pot); free(box); free(lw); free(zi);
+    wk_tsne_fft_scratch_free(own);
     return status;
 }

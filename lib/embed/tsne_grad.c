@@ -234,6 +234,7 @@ void wk_tsne_scratch_free(wk_tsne_scratch *s)
     free(s->node);
     free(s->cell);
     free(s->zi);
+    wk_tsne_fft_scratch_free(s->fft);
     memset(s, 0, sizeof *s);
 }
 
@@ -242,7 +243,7 @@ int wk_tsne_repulsion(double *rep, double *z, const double *y, int64_t n, int di
 {
     if (method == WK_TSNE_FFT) {
         if (dims != 2) return wk_fail("tsne: FFT interpolation is 2-D only");
-        return wk_tsne_fft_repulsion(rep, z, y, n);
+        return wk_tsne_fft_repulsion(rep, z, y, n, scratch ? &scratch->fft : NULL);
     }
     wk_tsne_scratch own = {0}, *s = scratch ? scratch : &own;
     if (s->zi_cap < n) {

@@ -3,11 +3,16 @@
 
   bench_tsne.py prep N OUT.safetensors   first N Fashion-MNIST training images, PCA-50
                                          (the peers' own pca50 from
-                                         /work/shared/peers/bench_tsne.py), as F32
+                                         /work/shared/peers/bench_tsne.py), as F32;
+                                         N > 60,000 continues into the test split
+                                         (70,000 = all of Fashion-MNIST), same steps
   bench_tsne.py kl N Y.safetensors       exact KL(P||Q) of wick's output with the peers'
                                          common P (sklearn's perplexity-30 P, 91 NN)
   bench_tsne.py sklearn3d N THREADS      sklearn 1.2 TSNE, 3-D Barnes-Hut, same settings
                                          as the peers' 2-D run; prints wall and KL
+  bench_tsne.py fitsne N THREADS         FIt-SNE through the peers' run_fitsne (its
+                                         defaults: perplexity 30, 1,000 iterations, lr
+                                         auto) on the same input; prints wall and KL
 """
 import json
 import os
@@ -46,9 +51,29 @@ def load_f32(path):
     raise SystemExit("no tensor in " + path)
 
 
+def pca50(n):
+    """The peers' pca50 for n <= 60,000; beyond, training then test images, same steps."""
+    if n <= 60000:
+        return peer.pca50(n, peer.pc.FASHION_DIR)
+    path = os.path.join(peer.pc.work_dir(), "tsne_fmnist_all_pca50_n%d.npy" % n)
+    if os.path.exists(path):
+        return np.load(path)
+    a, _ = peer.pc.fashion_mnist("train", peer.pc.FASHION_DIR)
+    b, _ = peer.pc.fashion_mnist("test", peer.pc.FASHION_DIR)
+    x = np.concatenate([a, b])
+    if n > len(x):
+        raise SystemExit("bench_tsne.py: Fashion-MNIST has %d images, asked for %d" % (len(x), n))
+    x = x[:n].reshape(n, -1).astype(np.float64) / 255.0
+    x -= x.mean(0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    x50 = np.ascontiguousarray(x @ vt[:50].T)
+    np.save(path, x50)
+    return x50
+
+
 def main():
     cmd, n = sys.argv[1], int(sys.argv[2])
-    x = peer.pca50(n, peer.pc.FASHION_DIR)
+    x = pca50(n)
     if cmd == "prep":
         save_f32(sys.argv[3], x)
     elif cmd == "kl":
@@ -57,6 +82,12 @@ def main():
             print("kl_exact=%.4f" % peer.kl_exact(peer.common_p(x), y))
         else:   # 3-D: the same formula with 3 coordinates
             print("kl_exact=%.4f" % peer.kl_exact(peer.common_p(x), y))
+    elif cmd == "fitsne":
+        threads = int(sys.argv[3])
+        build = os.environ.get("PEERS_BUILD") or os.path.join(os.environ.get("TMPDIR", "/tmp"), "peers-build")
+        y, wall, kl_rep, name = peer.run_fitsne(x, build, threads)
+        print("RESULT tsne2d %s n%d threads=%d wall_s=%.2f kl_exact=%.4f kl_reported=%.4f" % (
+            name, n, threads, wall, peer.kl_exact(peer.common_p(x), y), kl_rep))
     elif cmd == "sklearn3d":
         from sklearn.manifold import TSNE
         from threadpoolctl import threadpool_limits

@@ -6,8 +6,8 @@
 # one common P (the peers' script). Prints each run and the time ratios.
 #   tests/bench/bench_tsne.sh [WICK] [SIZES]     (default ./wick, "5000 10000")
 # Env: THREADS (2), DIMS3 (1: also 3-D at 10,000 vs sklearn BH), FITSNE (1: FIt-SNE at
-# N = 60,000 too — the peers' input is the training split, 60,000 images; needs FIt-SNE
-# built under $PEERS_BUILD by /work/shared/peers/build_peers.sh).
+# N = FITSNE_N too, default 70,000 = all of Fashion-MNIST, training then test images;
+# needs FIt-SNE built under $PEERS_BUILD by /work/shared/peers/build_peers.sh).
 # OMP_WAIT_POLICY=passive is set: on a loaded machine spinning OpenMP threads lose
 # whole time slices at every barrier (measured 5x slower at load 10 on 2 cores).
 set -e
@@ -43,9 +43,9 @@ if [ "${DIMS3:-1}" = 1 ]; then
   ratio "3-D n=$n sklearn" "$(wall < "$WORK/sk3d.txt")" "$(wall < "$WORK/wick${n}_3.txt")"
 fi
 if [ "${FITSNE:-0}" = 1 ]; then
-  n=60000
+  n=${FITSNE_N:-70000}
   /usr/bin/python3 "$HERE/bench_tsne.py" prep "$n" "$WORK/x$n.safetensors"
   run_wick "$n" 2
-  /usr/bin/python3 "$PEERS/bench_tsne.py" --peer fitsne --n "$n" --threads "$THREADS" | tee "$WORK/fit$n.txt"
+  /usr/bin/python3 "$HERE/bench_tsne.py" fitsne "$n" "$THREADS" | tee "$WORK/fit$n.txt"
   ratio "2-D n=$n FIt-SNE" "$(wall < "$WORK/fit$n.txt")" "$(wall < "$WORK/wick${n}_2.txt")"
 fi

@@ -107,7 +107,7 @@ TEST(fft_matches_exact)
 }
 
 /* A scratch kept across calls (as a step keeps it) gives what a fresh call gives, while
- * the point count and dimension change under it, duplicates included. */
+ * the point count, dimension and FFT grid size change under it, duplicates included. */
 TEST(bh_scratch_reuse)
 {
     wk_tsne_scratch s = {0};
@@ -117,7 +117,8 @@ TEST(bh_scratch_reuse)
         int dims = r % 2 ? 3 : 2;
         wk_rng_seed(10 + r);
         double *y = malloc(n * dims * sizeof *y), *a = malloc(n * dims * sizeof *a), *b = malloc(n * dims * sizeof *b);
-        for (int64_t i = 0; i < n * dims; i++) y[i] = 5 * wk_rng_normal();
+        double scale = r == 2 ? 40 : 5;   /* round 3 spans ~200 units: a bigger FFT grid, then smaller */
+        for (int64_t i = 0; i < n * dims; i++) y[i] = scale * wk_rng_normal();
         for (int c = 0; c < dims; c++) y[dims + c] = y[c];   /* rows 1 and 2 coincide */
         double za, zb;
         CHECK(wk_tsne_repulsion(a, &za, y, n, dims, WK_TSNE_BH, 0.35, &s) == WK_OK);
@@ -126,6 +127,13 @@ TEST(bh_scratch_reuse)
         int same = 1;
         for (int64_t i = 0; i < n * dims; i++) same &= a[i] == b[i];
         CHECK(same);
+        if (dims == 2) {   /* the FFT path keeps its plans and grids in the same scratch */
+            CHECK(wk_tsne_repulsion(a, &za, y, n, 2, WK_TSNE_FFT, 0, &s) == WK_OK);
+            CHECK(wk_tsne_repulsion(b, &zb, y, n, 2, WK_TSNE_FFT, 0, NULL) == WK_OK);
+            CHECK(za == zb);
+            for (int64_t i = 0; i < n * 2; i++) same &= a[i] == b[i];
+            CHECK(same);
+        }
         /* theta 0 opens every cell: the duplicate pair must count as w = 1, as exactly */
         CHECK(wk_tsne_repulsion(a, &za, y, n, dims, WK_TSNE_BH, 0, &s) == WK_OK);
         CHECK(wk_tsne_repulsion(b, &zb, y, n, dims, WK_TSNE_EXACT, 0, &s) == WK_OK);
@@ -135,8 +143,9 @@ TEST(bh_scratch_reuse)
         CHECK(err < 1e-12);
         free(y); free(a); free(b);
     }
+    CHECK(s.fft != NULL);
     wk_tsne_scratch_free(&s);
-    CHECK(s.node == NULL && s.cell == NULL && s.zi == NULL);
+    CHECK(s.node == NULL && s.cell == NULL && s.zi == NULL && s.fft == NULL);
 }
 
 static wk_tsne *make(int64_t n, const float *x, int64_t d, int dims, int method)
