@@ -8,8 +8,8 @@
 -- Data: Debian's dataset-fashion-mnist (`make data`).
 -- Run:  wick sketches/tsne/tsne.lua [--full] [seed]
 --       default: the 10,000 test images (the issue's size, so more than the usual
---       minute): PCA to 50, two Barnes-Hut t-SNE runs of 1,000 iterations (2-D 22 s,
---       3-D 66 s; 1.5 minutes in all on two cores of a lightly loaded machine), and a
+--       minute): PCA to 50, two Barnes-Hut t-SNE runs of 1,000 iterations (2-D 24 s,
+--       3-D 43 s; 70 s in all on two cores of a lightly loaded machine), and a
 --       2,025-image mosaic (2 s); --full: all 70,000 images and a 4,096-image mosaic
 --       (about ten minutes or more).
 -- Writes out/map-rgb-seed<seed>.png (2-D map, 3-D colour), out/map-labels-seed<seed>.png
