@@ -141,6 +141,7 @@ static int embed_tsne_new(lua_State *L)
     wk_tensor_release(&x);
     wk_tensor_release(&init);
     if (st) return wk_lua_fail(L, "tsne");
+    wk_lua_account_bytes(L, wk_tsne_bytes(u->t));
     return 1;
 }
 

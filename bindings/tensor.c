@@ -40,9 +40,13 @@ void wk_lua_account(lua_State *L, const wk_tensor *t)
 {
     /* Lua cannot see malloc'd storage; adding its size to the collector's debt makes
      * garbage tensors get collected at the pace they are made (Torch7's lesson). */
-    if (!t->storage) return;
-    int64_t kb = t->storage->numel * (int64_t)sizeof(float) / 1024;
-    if (kb > 0) lua_gc(L, LUA_GCSTEP, kb > (1 << 30) ? (1 << 30) : (int)kb);
+    if (t->storage) wk_lua_account_bytes(L, (size_t)t->storage->numel * sizeof(float));
+}
+
+void wk_lua_account_bytes(lua_State *L, size_t bytes)
+{
+    size_t kb = bytes / 1024;
+    if (kb > 0) lua_gc(L, LUA_GCSTEP, kb > (1u << 30) ? (1 << 30) : (int)kb);
 }
 
 int wk_lua_fail(lua_State *L, const char *fname)

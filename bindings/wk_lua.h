@@ -41,6 +41,8 @@ wk_tensor *wk_lua_push_empty(lua_State *L);
 /* Call after filling a pushed tensor that owns new storage: tells the collector how
  * many bytes it now holds, so loops of temporaries are collected in time. */
 void wk_lua_account(lua_State *L, const wk_tensor *t);
+/* The same for memory held by other userdata (word-vector models, t-SNE states). */
+void wk_lua_account_bytes(lua_State *L, size_t bytes);
 /* Raise "<fname>: <wk_errmsg()>" at the caller's file:line. Never returns. */
 int wk_lua_fail(lua_State *L, const char *fname);
 /* Read a tensor argument that may also be a number (made into a 0-D tensor in tmp,

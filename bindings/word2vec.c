@@ -28,6 +28,13 @@ static w2v_ud *push_empty(lua_State *L)
     return u;
 }
 
+/* Bytes a model holds outside Lua, for the collector (wk_lua_account_bytes). */
+static size_t model_bytes(const wk_wordvec *v)
+{
+    return (size_t)v->n * ((size_t)v->stride * sizeof(float) + sizeof(float) + sizeof(int64_t) + sizeof(char *)) +
+           (size_t)v->pool_size + (size_t)v->hash_size * sizeof(int64_t);
+}
+
 static wk_wordvec *check_model(lua_State *L, int idx)
 {
     w2v_ud *u = luaL_checkudata(L, idx, W2V_MT);
@@ -204,6 +211,7 @@ static int w2v_train(lua_State *L)
         return lua_error(L);   /* the progress function's error, still on top */
     }
     if (rc) return wk_lua_fail(L, "word2vec");
+    wk_lua_account_bytes(L, model_bytes(&u->v));
     lua_createtable(L, 0, 6);
     lua_pushinteger(L, (lua_Integer)stats.tokens);
     lua_setfield(L, -2, "tokens");
@@ -242,6 +250,7 @@ static int w2v_load(lua_State *L)
     int64_t limit = (int64_t)luaL_optinteger(L, 3, 0);
     w2v_ud *u = push_empty(L);
     if (wk_wordvec_load(&u->v, path, fmt, limit)) return wk_lua_fail(L, "load_vectors");
+    wk_lua_account_bytes(L, model_bytes(&u->v));
     return 1;
 }
 

@@ -440,5 +440,11 @@ void wk_tsne_positions(float *y, const wk_tsne *t)
 
 int wk_tsne_iteration(const wk_tsne *t) { return t->iter; }
 int64_t wk_tsne_n(const wk_tsne *t) { return t->n; }
+
+size_t wk_tsne_bytes(const wk_tsne *t)
+{
+    size_t nnz = (size_t)t->row[t->n], nd = (size_t)t->n * t->dims;
+    return (size_t)(t->n + 1) * sizeof *t->row + nnz * (sizeof *t->col + sizeof *t->val) + 5 * nd * sizeof(double);
+}
 int wk_tsne_dims(const wk_tsne *t) { return t->dims; }
 int wk_tsne_method(const wk_tsne *t) { return t->method; }

@@ -14,6 +14,7 @@
 #ifndef WK_EMBED_TSNE_H
 #define WK_EMBED_TSNE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../core/error.h"
@@ -52,6 +53,8 @@ void wk_tsne_positions(float *y, const wk_tsne *t);
 double wk_tsne_kl(wk_tsne *t, int exact);
 int wk_tsne_iteration(const wk_tsne *t);
 int64_t wk_tsne_n(const wk_tsne *t);
+/* Bytes held for P and the optimiser state (the step's scratch comes on top). */
+size_t wk_tsne_bytes(const wk_tsne *t);
 int wk_tsne_dims(const wk_tsne *t);
 int wk_tsne_method(const wk_tsne *t);
 
