@@ -24,7 +24,7 @@ local tsne_defaults = {
   perplexity = 30,          -- effective neighbours; needs N > 3*perplexity + 1
   iterations = 1000,        -- run form only
   method = "auto",          -- "exact" (all pairs), "bh" (Barnes-Hut), "fft" (2-D interpolation);
-                            -- auto: exact below 1,000 points, fft in 2-D from 40,000, else bh
+                            -- auto: exact below 1,000 points, fft in 2-D from 25,000, else bh
   theta = 0.35,             -- Barnes-Hut opening angle (0 = exact)
   learning_rate = "auto",   -- or a number; auto = max(N / early_exaggeration, 50)
   early_exaggeration = 12,

@@ -53,8 +53,10 @@ void wk_tsne_default_opts(wk_tsne_opts *o)
     o->method = WK_TSNE_AUTO;
     /* 0.35, not the customary 0.5: the final KL follows the accuracy of the late
      * gradient (Fashion-MNIST, 5,000 points, PCA-50: theta 0.55 / 0.5 / 0.45 / 0.4 /
-     * 0.35 / 0.25 give KL 1.239 / 1.229 / 1.220 / 1.215 / 1.210 / 1.206), and the flat
-     * tree walk in tsne_grad.c makes 0.35 cost what 0.5 did before. */
+     * 0.35 / 0.25 give KL 1.239 / 1.229 / 1.220 / 1.215 / 1.210 / 1.206), and with the
+     * flat tree walk of tsne_grad.c 0.35 takes 9.8 s there (2 threads) where 0.5 took
+     * 8.5-9.0 s with the old walk. Only the late phase matters: a coarse tree under
+     * exaggeration changed nothing. */
     o->theta = 0.35;
     o->learning_rate = 0;
     o->early_exaggeration = 12;
@@ -274,12 +276,12 @@ int wk_tsne_new(wk_tsne **out, const float *x, int64_t n, int64_t d, const wk_ts
     t->dims = o->dims;
     t->method = o->method;
     if (t->method == WK_TSNE_AUTO)
-        /* Measured (tests/bench/bench_tsne.sh, Fashion-MNIST PCA-50, 2 threads, busy
-         * machine): at 5,000 points BH 67 s, KL 1.231 against FFT 119 s, KL 1.248; at
-         * 10,000 BH 33 s, KL 1.513 (load 2) against FFT 74 s, KL 1.541 (load 5). FFT's
-         * grid has a floor of 50 boxes a side whatever n, and its interpolation error
-         * costs a little KL, so it only pays for big layouts. */
-        t->method = n < 1000 ? WK_TSNE_EXACT : (o->dims == 2 && n >= 40000) ? WK_TSNE_FFT : WK_TSNE_BH;
+        /* Measured (Fashion-MNIST PCA-50, 1,000 iterations, 2 threads, load ~1): at
+         * 20,000 points BH 68.1 s, exact KL 1.824 against FFT 68.9 s, KL 1.862; at
+         * 40,000 BH 185.4 s, KL 2.180 against FFT 113.5 s, KL 2.205. FFT's grid has a
+         * floor of 50 boxes a side whatever n, and its interpolation costs a little KL,
+         * so it takes over once it is clearly faster. */
+        t->method = n < 1000 ? WK_TSNE_EXACT : (o->dims == 2 && n >= 25000) ? WK_TSNE_FFT : WK_TSNE_BH;
     t->theta = o->theta;
     t->exag = o->early_exaggeration > 0 ? o->early_exaggeration : 1;
     t->exag_iters = o->exaggeration_iters;

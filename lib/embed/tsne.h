@@ -25,7 +25,7 @@ typedef struct wk_tsne_opts {
     int dims;                 /* 2 or 3 */
     double perplexity;        /* 30; needs n > 3*perplexity + 1 */
     int method;               /* WK_TSNE_*; auto: exact below 1,000 points, FFT for 2-D from
-                               * 40,000 points, else Barnes-Hut */
+                               * 25,000 points, else Barnes-Hut */
     double theta;             /* Barnes-Hut opening angle, 0.35 (see tsne.c) */
     double learning_rate;     /* <= 0: auto = max(n / early_exaggeration, 50) */
     double early_exaggeration;     /* 12 */
