@@ -54,7 +54,7 @@ $(BUILD)/sugar.c: host/embed.lua $(SUGAR)
 $(BUILD)/sugar.o: $(BUILD)/sugar.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%: tests/c/%.c $(BUILD)/libwick.a tests/c/check.h
+$(BUILD)/tests/%: tests/c/%.c $(BUILD)/libwick.a $(wildcard tests/c/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libwick.a $(LDLIBS)
 

@@ -1,5 +1,6 @@
--- spec_helpers.lua — assertions several specs share: the error a call raises, and
--- element-wise comparison of a tensor with a nested table within a tolerance.
+-- spec_helpers.lua — what several specs share: the error a call raises (and whether it
+-- says what it should), element-wise comparison of a tensor with a nested table within a
+-- tolerance, fresh temporary folders, whole files written and read, and shell commands run.
 -- (tests/busted_runner.lua puts tests/ on package.path: `require "spec_helpers"`.)
 local assert = require "luassert"
 
@@ -36,6 +37,54 @@ function helpers.near(want, x, tol)
         ("element %d: expected %.9g, got %.9g"):format(i, w[i], g[i]))
     end
   end
+end
+
+-- fn(...) raises an error whose message contains text (plain text, not a pattern).
+function helpers.error_containing(text, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error containing " .. text)
+  assert.is_truthy(tostring(err):find(text, 1, true), ("error %q does not contain %q"):format(tostring(err), text))
+end
+
+-- fn(...) raises an error whose message matches the Lua pattern.
+function helpers.error_matching(pattern, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error matching " .. pattern)
+  assert.is_truthy(tostring(err):find(pattern), ("error %q does not match %q"):format(tostring(err), pattern))
+end
+
+-- A new empty folder under /tmp; the caller removes it.
+function helpers.tmpdir()
+  local p = assert(io.popen("mktemp -d /tmp/wick-spec.XXXXXX"))
+  local dir = p:read("l")
+  p:close()
+  assert(dir and dir ~= "", "mktemp -d failed")
+  return dir
+end
+
+-- Writes s to path, replacing the file; returns path.
+function helpers.write_file(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+  return path
+end
+
+-- The whole file at path (fails the test when it cannot be opened).
+function helpers.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- Runs a shell command; returns its stdout and stderr together, and its exit status.
+function helpers.run(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1; echo \"__rc=$?\""))
+  local out = p:read("a")
+  p:close()
+  local body, rc = out:match("^(.-)__rc=(%d+)\n?$")
+  return body, tonumber(rc)
 end
 
 return helpers

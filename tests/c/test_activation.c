@@ -10,19 +10,11 @@
 
 #include "../../lib/nn/activation.h"
 #include "check.h"
-
-static wk_tensor vec(int64_t n, const double *src)
-{
-    wk_tensor t;
-    if (wk_tensor_zeros(&t, 1, &n) != WK_OK) exit(1);
-    if (src)
-        for (int64_t i = 0; i < n; i++) wk_tensor_data(&t)[i] = (float)src[i];
-    return t;
-}
+#include "tensor_fixtures.h"
 
 TEST(forward_hand_values)
 {
-    wk_tensor x = vec(3, (double[]){-1, 0.5, 2}), y = vec(3, NULL);
+    wk_tensor x = vec(1, SHAPE(3), (double[]){-1, 0.5, 2}), y = vec(1, SHAPE(3), NULL);
     CHECK(wk_gelu_forward(&y, &x) == WK_OK);
     CHECK_NEAR(wk_tensor_data(&y)[0], -0.15865525, 1e-7);
     CHECK_NEAR(wk_tensor_data(&y)[1], 0.34573123, 1e-7);
@@ -91,7 +83,8 @@ TEST(backward_matches_finite_differences)
     double xs[n], R[n];
     for (int i = 0; i < n; i++) xs[i] = -3.05 + 0.15 * i, R[i] = cos(0.7 * i);   /* never exactly 0 */
     for (int kind = RELU; kind <= SIGMOID; kind++) {
-        wk_tensor x = vec(n, xs), y = vec(n, NULL), dy = vec(n, R), dx = vec(n, (double[n]){0});
+        wk_tensor x = vec(1, SHAPE(n), xs), y = vec(1, SHAPE(n), NULL), dy = vec(1, SHAPE(n), R),
+                  dx = vec(1, SHAPE(n), (double[n]){0});
         wk_tensor_data(&dx)[0] = 1.0f;   /* backward accumulates onto what is there */
         int rc = kind == RELU      ? wk_relu_forward(&y, &x)
                  : kind == LEAKY   ? wk_leaky_relu_forward(&y, &x, 0.1f)
@@ -124,7 +117,7 @@ TEST(backward_matches_finite_differences)
 
 TEST(bad_shapes_are_named)
 {
-    wk_tensor a = vec(3, NULL), b = vec(4, NULL), empty = {0};
+    wk_tensor a = vec(1, SHAPE(3), NULL), b = vec(1, SHAPE(4), NULL), empty = {0};
     CHECK(wk_relu_forward(&b, &a) == WK_ERR);
     CHECK(strstr(wk_errmsg(), "relu_forward: output [4] and input [3] must have the same shape") != NULL);
     CHECK(wk_tanh_backward(&a, &b, &a) == WK_ERR);

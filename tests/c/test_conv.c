@@ -11,15 +11,10 @@
 #include "../../lib/core/rng.h"
 #include "../../lib/nn/conv.h"
 #include "check.h"
+#include "error_checks.h"
+#include "tensor_fixtures.h"
 
 /* ---- helpers ------------------------------------------------------------------- */
-
-static void randn(wk_tensor *t, int ndim, const int64_t *shape)
-{
-    wk_tensor_new(t, ndim, shape);
-    float *d = wk_tensor_data(t);
-    for (int64_t i = 0; i < wk_tensor_numel(t); i++) d[i] = wk_rng_normal();
-}
 
 static void zeros(wk_tensor *t, int ndim, const int64_t *shape) { wk_tensor_zeros(t, ndim, shape); }
 
@@ -173,9 +168,9 @@ static void run_conv2d_case(const cfg *c)
     wk_conv_opts o = opts_of(c);
     wk_tensor x, w, b, y = {0}, gy, gx, gw, gb;
     wk_workspace ws = {0};
-    randn(&x, 4, (int64_t[]){c->N, c->Ci, c->H, c->W});
-    randn(&w, 4, (int64_t[]){c->Co, c->Ci / c->G, c->kH, c->kW});
-    randn(&b, 1, (int64_t[]){c->Co});
+    x = randn(4, (int64_t[]){c->N, c->Ci, c->H, c->W});
+    w = randn(4, (int64_t[]){c->Co, c->Ci / c->G, c->kH, c->kW});
+    b = randn(1, (int64_t[]){c->Co});
     int64_t os[4];
     CHECK(wk_conv2d_output_shape(os, x.shape, w.shape, &o) == WK_OK);
     CHECK(wk_conv2d_forward(&y, &x, &w, c->bias ? &b : NULL, &ws, &o) == WK_OK);
@@ -185,7 +180,7 @@ static void run_conv2d_case(const cfg *c)
     ref_conv2d(ry, wk_tensor_data(&x), wk_tensor_data(&w), c->bias ? wk_tensor_data(&b) : NULL, c, os[2], os[3]);
     compare("conv2d forward", wk_tensor_data(&y), ry, ny);
 
-    randn(&gy, 4, os);
+    gy = randn(4, os);
     zeros(&gx, 4, x.shape);
     zeros(&gw, 4, w.shape);
     zeros(&gb, 1, b.shape);
@@ -216,9 +211,9 @@ static void run_convt_case(const cfg *c)
     /* as conv_transpose2d: input (N, Ci, H, W), weight (Ci, Co/G, kH, kW) */
     wk_tensor x, w, b, y = {0}, gy, gx, gw, gb;
     wk_workspace ws = {0};
-    randn(&x, 4, (int64_t[]){c->N, c->Ci, c->H, c->W});
-    randn(&w, 4, (int64_t[]){c->Ci, c->Co / c->G, c->kH, c->kW});
-    randn(&b, 1, (int64_t[]){c->Co});
+    x = randn(4, (int64_t[]){c->N, c->Ci, c->H, c->W});
+    w = randn(4, (int64_t[]){c->Ci, c->Co / c->G, c->kH, c->kW});
+    b = randn(1, (int64_t[]){c->Co});
     int64_t os[4];
     CHECK(wk_conv_transpose2d_output_shape(os, x.shape, w.shape, &o) == WK_OK);
     CHECK(wk_conv_transpose2d_forward(&y, &x, &w, c->bias ? &b : NULL, &ws, &o) == WK_OK);
@@ -227,7 +222,7 @@ static void run_convt_case(const cfg *c)
     ref_convt(ry, wk_tensor_data(&x), wk_tensor_data(&w), c->bias ? wk_tensor_data(&b) : NULL, c, os[2], os[3]);
     compare("conv_transpose2d forward", wk_tensor_data(&y), ry, ny);
 
-    randn(&gy, 4, os);
+    gy = randn(4, os);
     zeros(&gx, 4, x.shape);
     zeros(&gw, 4, w.shape);
     zeros(&gb, 1, b.shape);
@@ -312,12 +307,12 @@ TEST(conv2d_backward_matches_finite_differences)
     wk_conv_opts o = opts_of(&c);
     wk_tensor x, w, b, r, gx, gw, gb;
     wk_workspace ws = {0};
-    randn(&x, 4, (int64_t[]){c.N, c.Ci, c.H, c.W});
-    randn(&w, 4, (int64_t[]){c.Co, c.Ci / c.G, c.kH, c.kW});
-    randn(&b, 1, (int64_t[]){c.Co});
+    x = randn(4, (int64_t[]){c.N, c.Ci, c.H, c.W});
+    w = randn(4, (int64_t[]){c.Co, c.Ci / c.G, c.kH, c.kW});
+    b = randn(1, (int64_t[]){c.Co});
     int64_t os[4];
     CHECK(wk_conv2d_output_shape(os, x.shape, w.shape, &o) == WK_OK);
-    randn(&r, 4, os);
+    r = randn(4, os);
     zeros(&gx, 4, x.shape); zeros(&gw, 4, w.shape); zeros(&gb, 1, b.shape);
     CHECK(wk_conv2d_backward(&gx, &gw, &gb, &r, &x, &w, &ws, &o) == WK_OK);
     int64_t ny = wk_tensor_numel(&r);
@@ -355,10 +350,10 @@ TEST(conv_transpose2d_is_adjoint_of_conv2d)
     wk_conv_opts o = {{2, 3}, {1, 2}, {2, 1}, {1, 2}, 2};
     wk_tensor x, w, t = {0}, y, c = {0};
     wk_workspace ws = {0};
-    randn(&x, 4, (int64_t[]){2, 4, 5, 6});   /* conv_transpose2d input, conv2d output side */
-    randn(&w, 4, (int64_t[]){4, 3, 3, 4});
+    x = randn(4, (int64_t[]){2, 4, 5, 6});   /* conv_transpose2d input, conv2d output side */
+    w = randn(4, (int64_t[]){4, 3, 3, 4});
     CHECK(wk_conv_transpose2d_forward(&t, &x, &w, NULL, &ws, &o) == WK_OK);
-    randn(&y, 4, t.shape);
+    y = randn(4, t.shape);
     CHECK(wk_conv2d_forward(&c, &y, &w, NULL, &ws, &o) == WK_OK);
     CHECK(wk_tensor_same_shape(&c, &x));
     double a = 0, bsum = 0;
@@ -378,16 +373,16 @@ TEST(backward_accumulates_and_output_is_reused)
     o.padding[0] = o.padding[1] = 1;
     wk_tensor x, w, b, y = {0}, gy, gx, gw, gb;
     wk_workspace ws = {0};
-    randn(&x, 4, (int64_t[]){3, 2, 6, 6});
-    randn(&w, 4, (int64_t[]){5, 2, 3, 3});
-    randn(&b, 1, (int64_t[]){5});
+    x = randn(4, (int64_t[]){3, 2, 6, 6});
+    w = randn(4, (int64_t[]){5, 2, 3, 3});
+    b = randn(1, (int64_t[]){5});
     CHECK(wk_conv2d_forward(&y, &x, &w, &b, &ws, &o) == WK_OK);
     float *ydata = wk_tensor_data(&y), y0 = ydata[17];
     wk_tensor_fill_(&y, 99.0f);
     CHECK(wk_conv2d_forward(&y, &x, &w, &b, &ws, &o) == WK_OK);   /* overwrites, no new storage */
     CHECK(wk_tensor_data(&y) == ydata);
     CHECK_NEAR(ydata[17], y0, 0);
-    randn(&gy, 4, y.shape);
+    gy = randn(4, y.shape);
     zeros(&gx, 4, x.shape); zeros(&gw, 4, w.shape); zeros(&gb, 1, b.shape);
     CHECK(wk_conv2d_backward(&gx, &gw, &gb, &gy, &x, &w, &ws, &o) == WK_OK);
     float gx1 = wk_tensor_data(&gx)[11], gw1 = wk_tensor_data(&gw)[7], gb1 = wk_tensor_data(&gb)[2];
@@ -404,19 +399,6 @@ TEST(backward_accumulates_and_output_is_reused)
 }
 
 /* ---- errors -------------------------------------------------------------------- */
-
-static int fails_with(int status, const char *text)
-{
-    if (status != WK_ERR) {
-        printf("    expected failure with \"%s\", got success\n", text);
-        return 0;
-    }
-    if (!strstr(wk_errmsg(), text)) {
-        printf("    expected \"%s\" in \"%s\"\n", text, wk_errmsg());
-        return 0;
-    }
-    return 1;
-}
 
 TEST(bad_shapes_fail_with_clear_messages)
 {

@@ -7,17 +7,13 @@
 
 #include "../../lib/media/draw.h"
 #include "check.h"
+#include "error_checks.h"
+#include "tensor_fixtures.h"
 
 /* ---- helpers -------------------------------------------------------------------- */
 
-static wk_tensor from(int64_t r, int64_t c, const float *v)
-{
-    wk_tensor t = {0};
-    int64_t shape[2] = {r, c};
-    wk_tensor_new(&t, 2, shape);
-    memcpy(wk_tensor_data(&t), v, sizeof(float) * (size_t)(r * c));
-    return t;
-}
+/* An r×c tensor (points, colours, heatmap values) holding v row by row. */
+static wk_tensor from(int64_t r, int64_t c, const float *v) { return make(2, SHAPE(r, c), v); }
 
 /* Pixel (x, y), 0-based, channel ch of a C×H×W picture. */
 static float px(const wk_tensor *img, int ch, int64_t x, int64_t y)
@@ -50,13 +46,6 @@ static wk_scatter_opts base_opts(void)
     return o;
 }
 
-static int err_has(const char *s)
-{
-    int ok = strstr(wk_errmsg(), s) != NULL;
-    if (!ok) printf("  error was: %s\n", wk_errmsg());
-    return ok;
-}
-
 /* ---- cairo ---------------------------------------------------------------------- */
 
 /* Runs first: before anything has loaded cairo. */
@@ -64,12 +53,12 @@ TEST(missing_cairo_is_a_clear_error)
 {
     setenv("WICK_CAIRO", "libwick-no-such-cairo.so.9", 1);
     CHECK(wk_draw_load() == WK_ERR);
-    CHECK(err_has("libcairo2"));
+    CHECK(has_message("libcairo2"));
     float pts[2] = {0, 0};
     wk_tensor p = from(1, 2, pts), img = {0};
     wk_scatter_opts o = base_opts();
     CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR);
-    CHECK(err_has("apt-get install libcairo2"));
+    CHECK(has_message("apt-get install libcairo2"));
     unsetenv("WICK_CAIRO");
     CHECK(wk_draw_load() == WK_OK);   /* a failure is not remembered */
     wk_tensor_release(&p);
@@ -95,7 +84,7 @@ TEST(colormaps)
     wk_colormap(rgb, "rdbu_r", 0);   /* reversed: blue at 0 */
     CHECK_NEAR(rgb[2], 97 / 255.0, 1e-6);
     CHECK(wk_colormap(rgb, "jet", 0.5) == WK_ERR);
-    CHECK(err_has("unknown colormap 'jet'"));
+    CHECK(has_message("unknown colormap 'jet'"));
 }
 
 TEST(palette_is_distinct)
@@ -234,7 +223,7 @@ TEST(fit_equal_stretch_and_bounds)
     CHECK_NEAR(y, 50, 1e-9);
     double bad[4] = {0, 0, 0, 1};
     o.bounds = bad;
-    CHECK(wk_scatter_transform(&x, &y, &p, &o, 1, 1) == WK_ERR && err_has("bounds"));
+    CHECK(wk_scatter_transform(&x, &y, &p, &o, 1, 1) == WK_ERR && has_message("bounds"));
     wk_tensor_release(&p);
 }
 
@@ -243,32 +232,32 @@ TEST(scatter_bad_input)
     float pts[6] = {0, 0, NAN, 1, 1, 1};
     wk_tensor p = from(3, 2, pts), img = {0};
     wk_scatter_opts o = base_opts();
-    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && err_has("point 2 is NaN"));
+    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && has_message("point 2 is NaN"));
     wk_tensor_data(&p)[2] = INFINITY;
-    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && err_has("point 2 is infinite"));
+    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && has_message("point 2 is infinite"));
     wk_tensor_data(&p)[2] = 0.5f;
     int64_t lines[2] = {0, 3};
     o.lines = lines, o.nlines = 1;
-    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && err_has("line 1 joins point 4, outside 1..3"));
+    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && has_message("line 1 joins point 4, outside 1..3"));
     o = base_opts();
     int64_t labels[3] = {1, 0, 2};
     o.labels = labels;
-    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && err_has("label 2 is 0"));
+    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && has_message("label 2 is 0"));
     o = base_opts();
     float cols[6] = {0};
     wk_tensor c = from(2, 3, cols);
     o.colors = &c;
-    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && err_has("colors must be an N×3 tensor for 3 points"));
+    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && has_message("colors must be an N×3 tensor for 3 points"));
     o = base_opts();
     const char *text[3] = {"ok", "\xff\xfe", NULL};
     o.text = text;
-    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && err_has("text 2 is not valid UTF-8"));
+    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && has_message("text 2 is not valid UTF-8"));
     o = base_opts();
     o.margin = 60;
-    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && err_has("too small"));
+    CHECK(wk_draw_scatter(&img, &p, &o) == WK_ERR && has_message("too small"));
     wk_tensor q = from(2, 3, cols);
     o = base_opts();
-    CHECK(wk_draw_scatter(&img, &q, &o) == WK_ERR && err_has("N×2"));
+    CHECK(wk_draw_scatter(&img, &q, &o) == WK_ERR && has_message("N×2"));
     CHECK(img.storage == NULL);
     wk_tensor_release(&p);
     wk_tensor_release(&q);
@@ -340,12 +329,12 @@ TEST(heatmap_bad_input)
     wk_tensor m = from(2, 2, v), img = {0};
     wk_heatmap_opts o = {0};
     o.cell = 8, o.colormap = "viridis", o.font_size = 12;
-    CHECK(wk_draw_heatmap(&img, NULL, &m, &o) == WK_ERR && err_has("entry (1,2) is NaN"));
+    CHECK(wk_draw_heatmap(&img, NULL, &m, &o) == WK_ERR && has_message("entry (1,2) is NaN"));
     wk_tensor_data(&m)[1] = 2;
     o.colormap = "nope";
-    CHECK(wk_draw_heatmap(&img, NULL, &m, &o) == WK_ERR && err_has("unknown colormap"));
+    CHECK(wk_draw_heatmap(&img, NULL, &m, &o) == WK_ERR && has_message("unknown colormap"));
     o.colormap = "viridis", o.has_range = 1, o.lo = 1, o.hi = 1;
-    CHECK(wk_draw_heatmap(&img, NULL, &m, &o) == WK_ERR && err_has("lo < hi"));
+    CHECK(wk_draw_heatmap(&img, NULL, &m, &o) == WK_ERR && has_message("lo < hi"));
     wk_tensor_release(&m);
 }
 
@@ -399,9 +388,9 @@ TEST(mosaic_bad_cells)
     wk_tensor_fill_(&im, 0);
     const wk_tensor *ptr[3] = {&im, &im, &im};
     int64_t repeated[3] = {2, 4, 2}, outside[3] = {1, 7, 2}, zero[3] = {0, 1, 2};
-    CHECK(wk_draw_mosaic(&img, ptr, 3, repeated, 3, 2, 0, 0, 1) == WK_ERR && err_has("cell 2 is given to images 1 and 3"));
-    CHECK(wk_draw_mosaic(&img, ptr, 3, outside, 3, 2, 0, 0, 1) == WK_ERR && err_has("image 2 has cell 7, outside the 3×2 grid"));
-    CHECK(wk_draw_mosaic(&img, ptr, 3, zero, 3, 2, 0, 0, 1) == WK_ERR && err_has("image 1 has cell 0"));
+    CHECK(wk_draw_mosaic(&img, ptr, 3, repeated, 3, 2, 0, 0, 1) == WK_ERR && has_message("cell 2 is given to images 1 and 3"));
+    CHECK(wk_draw_mosaic(&img, ptr, 3, outside, 3, 2, 0, 0, 1) == WK_ERR && has_message("image 2 has cell 7, outside the 3×2 grid"));
+    CHECK(wk_draw_mosaic(&img, ptr, 3, zero, 3, 2, 0, 0, 1) == WK_ERR && has_message("image 1 has cell 0"));
     CHECK(img.storage == NULL);
     wk_tensor_release(&im);
 }

@@ -11,31 +11,11 @@
 
 #include "../../lib/data/idx.h"
 #include "check.h"
+#include "file_fixtures.h"
 
 #define FASHION "/usr/share/datasets/fashion-mnist"
 
-static char dir[64];   /* a fresh temporary directory for this run */
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][256];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-static const char *write_raw(const char *name, const void *bytes, size_t n)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "wb");
-    if (f) {
-        fwrite(bytes, 1, n, f);
-        fclose(f);
-    }
-    return path;
-}
-
+/* write_file, gzipped. */
 static const char *write_gz(const char *name, const void *bytes, size_t n)
 {
     const char *path = tmp_path(name);
@@ -45,16 +25,6 @@ static const char *write_gz(const char *name, const void *bytes, size_t n)
         gzclose(gz);
     }
     return path;
-}
-
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    unsigned char *b = malloc(1 << 16);
-    *n = fread(b, 1, 1 << 16, f);
-    fclose(f);
-    return b;
 }
 
 /* Reading path must fail, leave out empty, and say each phrase. */
@@ -93,7 +63,7 @@ static int images_ok(const char *path)
 TEST(raw_and_gzipped_images)
 {
     int64_t live = wk_tensor_live_bytes();
-    CHECK(images_ok(write_raw("images-idx3-ubyte", images, sizeof images)));
+    CHECK(images_ok(write_file("images-idx3-ubyte", images, sizeof images)));
     CHECK(images_ok(write_gz("images-idx3-ubyte.gz", images, sizeof images)));
     CHECK(wk_tensor_live_bytes() == live);
 }
@@ -120,25 +90,25 @@ TEST(every_type)
     const unsigned char f32[] = {0, 0, 0x0D, 1, 0, 0, 0, 1, 0xbf, 0xc0, 0, 0};
     const unsigned char f64[] = {0, 0, 0x0E, 1, 0, 0, 0, 1, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a};
     wk_tensor t = {0};
-    CHECK(wk_idx_read(write_raw("i8", i8, sizeof i8), &t) == WK_OK);
+    CHECK(wk_idx_read(write_file("i8", i8, sizeof i8), &t) == WK_OK);
     CHECK(t.storage && wk_tensor_data(&t)[0] == -1.0f && wk_tensor_data(&t)[1] == 127.0f);
     wk_tensor_release(&t);
-    CHECK(wk_idx_read(write_raw("i16", i16, sizeof i16), &t) == WK_OK);
+    CHECK(wk_idx_read(write_file("i16", i16, sizeof i16), &t) == WK_OK);
     CHECK(t.storage && wk_tensor_data(&t)[0] == -300.0f);
     wk_tensor_release(&t);
     CHECK(wk_idx_read(write_gz("i32.gz", i32, sizeof i32), &t) == WK_OK);
     CHECK(t.storage && t.ndim == 2 && t.shape[0] == 1 && t.shape[1] == 2);
     CHECK(t.storage && wk_tensor_data(&t)[0] == -70000.0f && wk_tensor_data(&t)[1] == 0x1p30f);
     wk_tensor_release(&t);
-    CHECK(wk_idx_read(write_raw("f32", f32, sizeof f32), &t) == WK_OK);
+    CHECK(wk_idx_read(write_file("f32", f32, sizeof f32), &t) == WK_OK);
     CHECK(t.storage && wk_tensor_data(&t)[0] == -1.5f);
     wk_tensor_release(&t);
-    CHECK(wk_idx_read(write_raw("f64", f64, sizeof f64), &t) == WK_OK);
+    CHECK(wk_idx_read(write_file("f64", f64, sizeof f64), &t) == WK_OK);
     CHECK(t.storage && wk_tensor_data(&t)[0] == 0.1f);
     wk_tensor_release(&t);
     /* no elements at all is a valid file */
     const unsigned char none[] = {0, 0, 8, 3, 0, 0, 0, 0, 0, 0, 0, 28, 0, 0, 0, 28};
-    CHECK(wk_idx_read(write_raw("none", none, sizeof none), &t) == WK_OK);
+    CHECK(wk_idx_read(write_file("none", none, sizeof none), &t) == WK_OK);
     CHECK(t.storage && t.shape[0] == 0 && t.shape[1] == 28 && wk_tensor_numel(&t) == 0);
     wk_tensor_release(&t);
 }
@@ -146,31 +116,31 @@ TEST(every_type)
 TEST(broken_files_say_why)
 {
     CHECK(fails_with(tmp_path("train-images-idx3-ubyte.gz"), "cannot open IDX file", "No such file"));
-    CHECK(fails_with(dir, "directory", NULL));
-    CHECK(fails_with(write_raw("empty", "", 0), "not an IDX file", "only 0 bytes"));
-    CHECK(fails_with(write_raw("pgm", "P5\n28 28\n255\n", 13), "not an IDX file", "0x50350a32"));
+    CHECK(fails_with(tmp_dir, "directory", NULL));
+    CHECK(fails_with(write_file("empty", "", 0), "not an IDX file", "only 0 bytes"));
+    CHECK(fails_with(write_file("pgm", "P5\n28 28\n255\n", 13), "not an IDX file", "0x50350a32"));
     const unsigned char badtype[] = {0, 0, 0x0A, 1, 0, 0, 0, 1, 0};
-    CHECK(fails_with(write_raw("type", badtype, sizeof badtype), "type code 0x0a", "cannot read"));
+    CHECK(fails_with(write_file("type", badtype, sizeof badtype), "type code 0x0a", "cannot read"));
     const unsigned char nodims[] = {0, 0, 8, 0, 1};
-    CHECK(fails_with(write_raw("ndim0", nodims, sizeof nodims), "declares 0 dimensions", NULL));
+    CHECK(fails_with(write_file("ndim0", nodims, sizeof nodims), "declares 0 dimensions", NULL));
     const unsigned char ninedims[] = {0, 0, 8, 9};
-    CHECK(fails_with(write_raw("ndim9", ninedims, sizeof ninedims), "declares 9 dimensions", NULL));
-    CHECK(fails_with(write_raw("cutdims", images, 10), "truncated", "sizes of its 3 dimensions"));
-    CHECK(fails_with(write_raw("cutdata", images, sizeof images - 1),
+    CHECK(fails_with(write_file("ndim9", ninedims, sizeof ninedims), "declares 9 dimensions", NULL));
+    CHECK(fails_with(write_file("cutdims", images, 10), "truncated", "sizes of its 3 dimensions"));
+    CHECK(fails_with(write_file("cutdata", images, sizeof images - 1),
                      "truncated: dimensions [2,2,3] of u8 need 12 bytes of data but the file holds 11", NULL));
     unsigned char longer[sizeof images + 3];
     memcpy(longer, images, sizeof images);
-    CHECK(fails_with(write_raw("longer", longer, sizeof longer), "3 stray bytes after the 12 bytes", NULL));
+    CHECK(fails_with(write_file("longer", longer, sizeof longer), "3 stray bytes after the 12 bytes", NULL));
     CHECK(fails_with(write_gz("longer.gz", longer, sizeof longer), "stray bytes after the 12 bytes", NULL));
     CHECK(fails_with(write_gz("cutdata.gz", images, sizeof images - 2), "truncated", "ends after 10"));
     const unsigned char overflow[] = {0, 0, 0x0E, 8, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
                                       255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
                                       255, 255, 255, 255, 255};
-    CHECK(fails_with(write_raw("overflow", overflow, sizeof overflow), "absurd", "overflows"));
+    CHECK(fails_with(write_file("overflow", overflow, sizeof overflow), "absurd", "overflows"));
     /* A few hundred gzipped bytes that claim 216 GB of images: refused before allocating. */
     const unsigned char claim[] = {0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60};
     CHECK(fails_with(write_gz("claim.gz", claim, sizeof claim), "more than a", "gzip file can hold"));
-    CHECK(fails_with(write_raw("claim", claim, sizeof claim), "truncated", "216000000000000 bytes"));
+    CHECK(fails_with(write_file("claim", claim, sizeof claim), "truncated", "216000000000000 bytes"));
 
     /* A gzip file cut short inside the compressed stream. */
     unsigned char big[4096 + 16];
@@ -178,14 +148,14 @@ TEST(broken_files_say_why)
     for (int i = 8; i < 4096 + 8; i++) big[i] = (unsigned char)(i * 2654435761u >> 24);   /* incompressible */
     const char *gz = write_gz("stream.gz", big, 4096 + 8);
     size_t n = 0;
-    unsigned char *bytes = slurp(gz, &n);
+    unsigned char *bytes = read_bytes(gz, &n);
     CHECK(bytes && n > 1000);
     if (bytes) {
-        CHECK(fails_with(write_raw("stream-cut.gz", bytes, n / 2), "truncated", "gzip stream breaks off"));
+        CHECK(fails_with(write_file("stream-cut.gz", bytes, n / 2), "truncated", "gzip stream breaks off"));
         /* and one with its middle scrambled */
         for (size_t i = 20; i < 40; i++) bytes[i] ^= 0x5a;
         bytes[10] = 0x07;   /* an invalid deflate block type right at the start */
-        CHECK(fails_with(write_raw("stream-bad.gz", bytes, n), "corrupt gzip file", NULL));
+        CHECK(fails_with(write_file("stream-bad.gz", bytes, n), "corrupt gzip file", NULL));
         free(bytes);
     }
 }
@@ -231,18 +201,12 @@ TEST(fashion_mnist)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/wick-idx-XXXXXX");
-    if (!mkdtemp(dir)) {
-        printf("cannot create a temporary directory\n");
-        return 1;
-    }
+    if (tmp_dir_create("wick-idx")) return 1;
     RUN(raw_and_gzipped_images);
     RUN(labels);
     RUN(every_type);
     RUN(broken_files_say_why);
     RUN(fashion_mnist);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
+    tmp_dir_remove();
     return check_summary("idx");
 }

@@ -16,17 +16,8 @@
 
 #include "../../lib/media/image.h"
 #include "check.h"
-
-static char tmp_dir[64];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    char *p = buf[k++ % 8];
-    snprintf(p, 256, "%s/%s", tmp_dir, name);
-    return p;
-}
+#include "file_fixtures.h"
+#include "tensor_fixtures.h"
 
 static int64_t live0;
 
@@ -380,25 +371,6 @@ TEST(jpeg_save_round_trip)
 
 /* ---- bad files ------------------------------------------------------------------------ */
 
-static void write_bytes(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (f) {
-        fwrite(data, 1, n, f);
-        fclose(f);
-    }
-}
-
-static unsigned char *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    unsigned char *buf = malloc(1 << 16);
-    *n = fread(buf, 1, 1 << 16, f);
-    fclose(f);
-    return buf;
-}
-
 static void expect_load_error(const char *path, const char *fragment)
 {
     wk_tensor t = {0};
@@ -466,14 +438,6 @@ TEST(load_errors)
 
 /* ---- resize --------------------------------------------------------------------------- */
 
-static wk_tensor from_values(int ndim, const int64_t *shape, const float *v)
-{
-    wk_tensor t = {0};
-    wk_tensor_new(&t, ndim, shape);
-    memcpy(wk_tensor_data(&t), v, sizeof *v * (size_t)wk_tensor_numel(&t));
-    return t;
-}
-
 static double max_diff_values(const wk_tensor *t, const float *want)
 {
     double m = 0;
@@ -485,7 +449,7 @@ TEST(resize_bilinear_matches_pytorch)
 {
     int64_t s[3] = {1, 2, 2};
     float v[4] = {0, 1, 2, 3};
-    wk_tensor t = from_values(3, s, v), r = {0};
+    wk_tensor t = make(3, s, v), r = {0};
     /* torch.nn.functional.interpolate(x, size=(4,4), mode="bilinear", align_corners=False) */
     float want[16] = {0, 0.25f, 0.75f, 1, 0.5f, 0.75f, 1.25f, 1.5f, 1.5f, 1.75f, 2.25f, 2.5f, 2, 2.25f, 2.75f, 3};
     CHECK(wk_image_resize(&r, &t, 4, 4, WK_RESIZE_BILINEAR) == WK_OK);
@@ -495,7 +459,7 @@ TEST(resize_bilinear_matches_pytorch)
     /* 3 -> 2 columns: sources at 0.25 and 1.75 */
     int64_t s2[2] = {1, 3};
     float v2[3] = {0, 10, 20}, want2[2] = {2.5f, 17.5f};
-    wk_tensor u = from_values(2, s2, v2);
+    wk_tensor u = make(2, s2, v2);
     CHECK(wk_image_resize(&r, &u, 1, 2, WK_RESIZE_BILINEAR) == WK_OK);
     CHECK_NEAR(max_diff_values(&r, want2), 0, 1e-5);
     wk_tensor_release(&r);
@@ -507,7 +471,7 @@ TEST(resize_area_is_exact_box_average)
 {
     int64_t s[3] = {1, 1, 3};
     float v[3] = {3, 6, 9}, want[2] = {(3 + 0.5f * 6) / 1.5f, (0.5f * 6 + 9) / 1.5f};
-    wk_tensor t = from_values(3, s, v), r = {0};
+    wk_tensor t = make(3, s, v), r = {0};
     CHECK(wk_image_resize(&r, &t, 1, 2, WK_RESIZE_AREA) == WK_OK);
     CHECK_NEAR(max_diff_values(&r, want), 0, 1e-5);
     wk_tensor_release(&r);
@@ -531,7 +495,7 @@ TEST(resize_nearest_and_batches)
 {
     int64_t s[4] = {2, 1, 1, 4};
     float v[8] = {0, 1, 2, 3, 10, 11, 12, 13}, want[4] = {1, 3, 11, 13};
-    wk_tensor t = from_values(4, s, v), r = {0};
+    wk_tensor t = make(4, s, v), r = {0};
     CHECK(wk_image_resize(&r, &t, 1, 2, WK_RESIZE_NEAREST) == WK_OK);
     CHECK(r.ndim == 4 && r.shape[0] == 2 && r.shape[3] == 2);
     CHECK_NEAR(max_diff_values(&r, want), 0, 0);
@@ -581,11 +545,7 @@ TEST(no_leaks)
 
 int main(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/wick-test-image-XXXXXX");
-    if (!mkdtemp(tmp_dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
+    if (tmp_dir_create("wick-test-image")) return 1;
     live0 = wk_tensor_live_bytes();
     RUN(png_grey_every_depth);
     RUN(png_grey_alpha_rgb_rgba_8_and_16);
@@ -603,8 +563,6 @@ int main(void)
     RUN(resize_nearest_and_batches);
     RUN(grid_layout_and_centring);
     RUN(no_leaks);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    if (system(cmd) != 0) printf("  could not remove %s\n", tmp_dir);
+    tmp_dir_remove();
     return check_summary("image");
 }

@@ -5,47 +5,14 @@
 
 #include "../../lib/tensor/index.h"
 #include "check.h"
-
-/* ---- helpers -------------------------------------------------------------------- */
-
-static wk_tensor from(int ndim, const int64_t *shape, const float *values)
-{
-    wk_tensor t;
-    wk_tensor_new(&t, ndim, shape);
-    memcpy(wk_tensor_data(&t), values, (size_t)wk_tensor_numel(&t) * sizeof(float));
-    return t;
-}
-
-/* Does t (any layout) hold exactly shape and values, in row-major order? */
-static int equals(const wk_tensor *t, int ndim, const int64_t *shape, const float *values)
-{
-    if (t->ndim != ndim) return 0;
-    for (int d = 0; d < ndim; d++)
-        if (t->shape[d] != shape[d]) return 0;
-    int64_t at[WK_MAX_DIMS] = {0};
-    for (int64_t e = 0; e < wk_tensor_numel(t); e++) {
-        float v = *wk_tensor_at(t, at), w = values[e];
-        if (!(v == w || (isnan(v) && isnan(w)))) {
-            printf("  element %lld: got %g, want %g\n", (long long)e, v, w);
-            return 0;
-        }
-        for (int d = ndim - 1; d >= 0; d--) {
-            if (++at[d] < t->shape[d]) break;
-            at[d] = 0;
-        }
-    }
-    return 1;
-}
-
-#define SHAPE(...) (int64_t[]){__VA_ARGS__}
-#define VALS(...) (float[]){__VA_ARGS__}
+#include "tensor_fixtures.h"
 
 /* ---- cat and stack -------------------------------------------------------------- */
 
 TEST(cat_values)
 {
-    wk_tensor a = from(2, SHAPE(2, 2), VALS(1, 2, 3, 4)), b = from(2, SHAPE(1, 2), VALS(5, 6));
-    wk_tensor c = from(2, SHAPE(2, 1), VALS(7, 8));
+    wk_tensor a = make(2, SHAPE(2, 2), VALS(1, 2, 3, 4)), b = make(2, SHAPE(1, 2), VALS(5, 6));
+    wk_tensor c = make(2, SHAPE(2, 1), VALS(7, 8));
     wk_tensor out;
     CHECK(wk_tensor_cat(&out, 2, (const wk_tensor *[]){&a, &b}, 0) == WK_OK);
     CHECK(equals(&out, 2, SHAPE(3, 2), VALS(1, 2, 3, 4, 5, 6)));
@@ -73,7 +40,7 @@ TEST(cat_values)
 
 TEST(stack_values)
 {
-    wk_tensor a = from(1, SHAPE(3), VALS(1, 2, 3)), b = from(1, SHAPE(3), VALS(4, 5, 6));
+    wk_tensor a = make(1, SHAPE(3), VALS(1, 2, 3)), b = make(1, SHAPE(3), VALS(4, 5, 6));
     wk_tensor out;
     CHECK(wk_tensor_stack(&out, 2, (const wk_tensor *[]){&a, &b}, 0) == WK_OK);
     CHECK(equals(&out, 2, SHAPE(2, 3), VALS(1, 2, 3, 4, 5, 6)));
@@ -81,7 +48,7 @@ TEST(stack_values)
     CHECK(wk_tensor_stack(&out, 2, (const wk_tensor *[]){&a, &b}, 1) == WK_OK);
     CHECK(equals(&out, 2, SHAPE(3, 2), VALS(1, 4, 2, 5, 3, 6)));
     wk_tensor_release(&out);
-    wk_tensor c = from(1, SHAPE(2), VALS(7, 8));
+    wk_tensor c = make(1, SHAPE(2), VALS(7, 8));
     CHECK(wk_tensor_stack(&out, 2, (const wk_tensor *[]){&a, &c}, 0) == WK_ERR);
     CHECK(strcmp(wk_errmsg(), "tensor 2 has shape [2] but tensor 1 has shape [3] (all must have one shape)") == 0);
     CHECK(wk_tensor_stack(&out, 1, (const wk_tensor *[]){&a}, 2) == WK_ERR);
@@ -94,8 +61,8 @@ TEST(stack_values)
 TEST(index_select_values)
 {
     /* x = [[1,2,3],[4,5,6],[7,8,9]] */
-    wk_tensor x = from(2, SHAPE(3, 3), VALS(1, 2, 3, 4, 5, 6, 7, 8, 9));
-    wk_tensor idx = from(1, SHAPE(3), VALS(3, 1, 3)), out;
+    wk_tensor x = make(2, SHAPE(3, 3), VALS(1, 2, 3, 4, 5, 6, 7, 8, 9));
+    wk_tensor idx = make(1, SHAPE(3), VALS(3, 1, 3)), out;
     CHECK(wk_tensor_index_select(&out, &x, 0, &idx, 1) == WK_OK);   /* rows 3, 1, 3 */
     CHECK(equals(&out, 2, SHAPE(3, 3), VALS(7, 8, 9, 1, 2, 3, 7, 8, 9)));
     wk_tensor_release(&out);
@@ -104,13 +71,13 @@ TEST(index_select_values)
     wk_tensor_release(&out);
     CHECK(wk_tensor_index_select(&out, &x, 1, &idx, 0) == WK_ERR);  /* 3 is past the end 0-based */
     CHECK(strcmp(wk_errmsg(), "index 3 is out of range for dimension 2 of size 3") == 0);
-    wk_tensor bad = from(1, SHAPE(2), VALS(1, 1.5f));
+    wk_tensor bad = make(1, SHAPE(2), VALS(1, 1.5f));
     CHECK(wk_tensor_index_select(&out, &x, 0, &bad, 1) == WK_ERR);
     CHECK(strcmp(wk_errmsg(), "index 1.5 is not an integer") == 0);
-    wk_tensor zero = from(1, SHAPE(1), VALS(0));
+    wk_tensor zero = make(1, SHAPE(1), VALS(0));
     CHECK(wk_tensor_index_select(&out, &x, 0, &zero, 1) == WK_ERR);
     CHECK(strcmp(wk_errmsg(), "index 0 is out of range for dimension 1 of size 3") == 0);
-    wk_tensor empty = from(1, SHAPE(0), VALS(0));
+    wk_tensor empty = make(1, SHAPE(0), VALS(0));
     CHECK(wk_tensor_index_select(&out, &x, 0, &empty, 1) == WK_OK);
     CHECK(out.shape[0] == 0 && out.shape[1] == 3);
     wk_tensor_release(&out);
@@ -121,8 +88,8 @@ TEST(index_select_values)
 TEST(gather_values)
 {
     /* x = [[1,2],[3,4]]; gather(dim 2, [[1,1],[2,1]]) = [[1,1],[4,3]] (PyTorch's example) */
-    wk_tensor x = from(2, SHAPE(2, 2), VALS(1, 2, 3, 4));
-    wk_tensor idx = from(2, SHAPE(2, 2), VALS(1, 1, 2, 1)), out;
+    wk_tensor x = make(2, SHAPE(2, 2), VALS(1, 2, 3, 4));
+    wk_tensor idx = make(2, SHAPE(2, 2), VALS(1, 1, 2, 1)), out;
     CHECK(wk_tensor_gather(&out, &x, 1, &idx, 1) == WK_OK);
     CHECK(equals(&out, 2, SHAPE(2, 2), VALS(1, 1, 4, 3)));
     wk_tensor_release(&out);
@@ -131,24 +98,24 @@ TEST(gather_values)
     CHECK(equals(&out, 2, SHAPE(2, 2), VALS(1, 2, 3, 2)));
     wk_tensor_release(&out);
     /* index smaller than x outside dim: [[2],[1]] on dim 2 -> [[2],[3]] */
-    wk_tensor col = from(2, SHAPE(2, 1), VALS(2, 1));
+    wk_tensor col = make(2, SHAPE(2, 1), VALS(2, 1));
     CHECK(wk_tensor_gather(&out, &x, 1, &col, 1) == WK_OK);
     CHECK(equals(&out, 2, SHAPE(2, 1), VALS(2, 3)));
     wk_tensor_release(&out);
     /* a transposed source: x^T = [[1,3],[2,4]]; gather(dim 2, [[2,1],[1,1]]) = [[3,1],[2,2]] */
-    wk_tensor xt, idx2 = from(2, SHAPE(2, 2), VALS(2, 1, 1, 1));
+    wk_tensor xt, idx2 = make(2, SHAPE(2, 2), VALS(2, 1, 1, 1));
     wk_tensor_transpose(&xt, &x, 0, 1);
     CHECK(wk_tensor_gather(&out, &xt, 1, &idx2, 1) == WK_OK);
     CHECK(equals(&out, 2, SHAPE(2, 2), VALS(3, 1, 2, 2)));
     wk_tensor_release(&out);
     /* errors */
-    wk_tensor far = from(2, SHAPE(2, 2), VALS(1, 3, 1, 1));
+    wk_tensor far = make(2, SHAPE(2, 2), VALS(1, 3, 1, 1));
     CHECK(wk_tensor_gather(&out, &x, 1, &far, 1) == WK_ERR);
     CHECK(strcmp(wk_errmsg(), "index 3 is out of range for dimension 2 of size 2") == 0);
-    wk_tensor big = from(2, SHAPE(3, 1), VALS(1, 1, 1));
+    wk_tensor big = make(2, SHAPE(3, 1), VALS(1, 1, 1));
     CHECK(wk_tensor_gather(&out, &x, 1, &big, 1) == WK_ERR);
     CHECK(strstr(wk_errmsg(), "index of shape [3,1] does not fit input of shape [2,2]") == wk_errmsg());
-    wk_tensor flat = from(1, SHAPE(2), VALS(1, 1));
+    wk_tensor flat = make(1, SHAPE(2), VALS(1, 1));
     CHECK(wk_tensor_gather(&out, &x, 1, &flat, 1) == WK_ERR);
     wk_tensor *all[] = {&x, &idx, &col, &xt, &idx2, &far, &big, &flat};
     for (int i = 0; i < 8; i++) wk_tensor_release(all[i]);
@@ -158,8 +125,8 @@ TEST(gather_values)
 
 TEST(masked_fill_values)
 {
-    wk_tensor x = from(2, SHAPE(2, 3), VALS(1, 2, 3, 4, 5, 6));
-    wk_tensor m = from(2, SHAPE(2, 3), VALS(0, 1, 0, 2, 0, NAN)), row = from(1, SHAPE(3), VALS(1, 0, 0));
+    wk_tensor x = make(2, SHAPE(2, 3), VALS(1, 2, 3, 4, 5, 6));
+    wk_tensor m = make(2, SHAPE(2, 3), VALS(0, 1, 0, 2, 0, NAN)), row = make(1, SHAPE(3), VALS(1, 0, 0));
     wk_tensor out;
     CHECK(wk_tensor_masked_fill(&out, &x, &m, -1) == WK_OK);   /* 2 and NaN count as set */
     CHECK(equals(&out, 2, SHAPE(2, 3), VALS(1, -1, 3, -1, 5, -1)));
@@ -167,11 +134,11 @@ TEST(masked_fill_values)
     wk_tensor_release(&out);
     CHECK(wk_tensor_masked_fill_(&x, &row, 9) == WK_OK);        /* the row broadcasts */
     CHECK(equals(&x, 2, SHAPE(2, 3), VALS(9, 2, 3, 9, 5, 6)));
-    wk_tensor big = from(2, SHAPE(3, 3), VALS(0, 0, 0, 0, 0, 0, 0, 0, 0));
+    wk_tensor big = make(2, SHAPE(3, 3), VALS(0, 0, 0, 0, 0, 0, 0, 0, 0));
     CHECK(wk_tensor_masked_fill_(&x, &big, 0) == WK_ERR);
     CHECK(strcmp(wk_errmsg(), "mask of shape [3,3] does not broadcast to shape [2,3]") == 0);
     /* in place through a transposed view: x^T is [3,2]; mask [3,1] = [[0],[1],[0]] hits x[:,2] */
-    wk_tensor xt, col = from(2, SHAPE(3, 1), VALS(0, 1, 0));
+    wk_tensor xt, col = make(2, SHAPE(3, 1), VALS(0, 1, 0));
     wk_tensor_transpose(&xt, &x, 0, 1);
     CHECK(wk_tensor_masked_fill_(&xt, &col, 0) == WK_OK);
     CHECK(equals(&x, 2, SHAPE(2, 3), VALS(9, 0, 3, 9, 0, 6)));
@@ -184,7 +151,7 @@ TEST(masked_fill_values)
 TEST(sort_values)
 {
     /* [3, 1, 2, 1]: ascending 1 1 2 3 at 2 4 3 1 (the two 1s keep their order) */
-    wk_tensor x = from(1, SHAPE(4), VALS(3, 1, 2, 1)), v, i;
+    wk_tensor x = make(1, SHAPE(4), VALS(3, 1, 2, 1)), v, i;
     CHECK(wk_tensor_sort(&v, &i, &x, 0, 0, 1) == WK_OK);
     CHECK(equals(&v, 1, SHAPE(4), VALS(1, 1, 2, 3)));
     CHECK(equals(&i, 1, SHAPE(4), VALS(2, 4, 3, 1)));
@@ -207,7 +174,7 @@ TEST(sort_values)
 TEST(sort_nan_and_dims)
 {
     /* NaN above +inf: ascending last, descending first */
-    wk_tensor x = from(1, SHAPE(5), VALS(NAN, 2, INFINITY, -1, NAN)), v, i;
+    wk_tensor x = make(1, SHAPE(5), VALS(NAN, 2, INFINITY, -1, NAN)), v, i;
     CHECK(wk_tensor_sort(&v, &i, &x, 0, 0, 1) == WK_OK);
     CHECK(equals(&v, 1, SHAPE(5), VALS(-1, 2, INFINITY, NAN, NAN)));
     CHECK(equals(&i, 1, SHAPE(5), VALS(4, 2, 3, 1, 5)));
@@ -220,7 +187,7 @@ TEST(sort_nan_and_dims)
     wk_tensor_release(&i);
     wk_tensor_release(&x);
     /* 2-D along each dim: m = [[5,1,4],[2,6,0]] */
-    wk_tensor m = from(2, SHAPE(2, 3), VALS(5, 1, 4, 2, 6, 0));
+    wk_tensor m = make(2, SHAPE(2, 3), VALS(5, 1, 4, 2, 6, 0));
     CHECK(wk_tensor_sort(&v, &i, &m, 1, 0, 1) == WK_OK);
     CHECK(equals(&v, 2, SHAPE(2, 3), VALS(1, 4, 5, 0, 2, 6)));
     CHECK(equals(&i, 2, SHAPE(2, 3), VALS(2, 3, 1, 3, 1, 2)));
@@ -264,7 +231,7 @@ TEST(sort_long_is_stable)
 TEST(topk_values)
 {
     /* [4, 9, 1, 9, 7]: top 3 = 9 9 7 at 2 4 5; bottom 2 = 1 4 at 3 1 */
-    wk_tensor x = from(1, SHAPE(5), VALS(4, 9, 1, 9, 7)), v, i;
+    wk_tensor x = make(1, SHAPE(5), VALS(4, 9, 1, 9, 7)), v, i;
     CHECK(wk_tensor_topk(&v, &i, &x, 3, 0, 1, 1) == WK_OK);
     CHECK(equals(&v, 1, SHAPE(3), VALS(9, 9, 7)));
     CHECK(equals(&i, 1, SHAPE(3), VALS(2, 4, 5)));
@@ -283,7 +250,7 @@ TEST(topk_values)
     CHECK(strcmp(wk_errmsg(), "k = 6 is out of range for dimension 1 of size 5") == 0);
     wk_tensor_release(&x);
     /* along dim 1 of [[1,5,3],[6,2,4]]: top 2 = [[5,3],[6,4]] at [[2,3],[1,3]] */
-    wk_tensor m = from(2, SHAPE(2, 3), VALS(1, 5, 3, 6, 2, 4));
+    wk_tensor m = make(2, SHAPE(2, 3), VALS(1, 5, 3, 6, 2, 4));
     CHECK(wk_tensor_topk(&v, &i, &m, 2, 1, 1, 1) == WK_OK);
     CHECK(equals(&v, 2, SHAPE(2, 2), VALS(5, 3, 6, 4)));
     CHECK(equals(&i, 2, SHAPE(2, 2), VALS(2, 3, 1, 3)));

@@ -12,30 +12,11 @@
 #include "../../lib/core/rng.h"
 #include "../../lib/tensor/linalg.h"
 #include "check.h"
+#include "tensor_fixtures.h"
 
 #define REL_TOL 1e-5
 
 /* ---- helpers -------------------------------------------------------------------- */
-
-static wk_tensor randn(int ndim, const int64_t *shape)
-{
-    wk_tensor t;
-    if (wk_tensor_new(&t, ndim, shape)) {
-        printf("  cannot allocate: %s\n", wk_errmsg());
-        exit(1);
-    }
-    float *d = wk_tensor_data(&t);
-    for (int64_t i = 0; i < wk_tensor_numel(&t); i++) d[i] = wk_rng_normal();
-    return t;
-}
-
-static wk_tensor from(int ndim, const int64_t *shape, const float *values)
-{
-    wk_tensor t;
-    wk_tensor_new(&t, ndim, shape);
-    memcpy(wk_tensor_data(&t), values, (size_t)wk_tensor_numel(&t) * sizeof(float));
-    return t;
-}
 
 static int64_t rnd(int64_t lo, int64_t hi) { return lo + (int64_t)wk_rng_below((uint64_t)(hi - lo + 1)); }
 
@@ -313,7 +294,7 @@ TEST(matmul_empty)
 TEST(matmul_hand_values)
 {
     /* [[1,2],[3,4]] @ [[5,6],[7,8]] = [[19,22],[43,50]] */
-    wk_tensor a = from(2, (int64_t[]){2, 2}, (float[]){1, 2, 3, 4}), b = from(2, (int64_t[]){2, 2}, (float[]){5, 6, 7, 8});
+    wk_tensor a = make(2, (int64_t[]){2, 2}, (float[]){1, 2, 3, 4}), b = make(2, (int64_t[]){2, 2}, (float[]){5, 6, 7, 8});
     wk_tensor c;
     CHECK(wk_tensor_matmul(&c, &a, &b) == WK_OK);
     const float want[] = {19, 22, 43, 50};
@@ -355,13 +336,13 @@ TEST(matmul_errors)
 
 TEST(dot_and_outer)
 {
-    wk_tensor a = from(1, (int64_t[]){3}, (float[]){1, 2, 3}), b = from(1, (int64_t[]){3}, (float[]){4, -5, 6});
+    wk_tensor a = make(1, (int64_t[]){3}, (float[]){1, 2, 3}), b = make(1, (int64_t[]){3}, (float[]){4, -5, 6});
     wk_tensor c;
     CHECK(wk_tensor_dot(&c, &a, &b) == WK_OK);
     CHECK(c.ndim == 0 && wk_tensor_data(&c)[0] == 12.0f);   /* 4 - 10 + 18 */
     wk_tensor_release(&c);
     /* expanded (stride 0) operand: 2 * (1 + 2 + 3) */
-    wk_tensor two = from(1, (int64_t[]){1}, (float[]){2}), twos;
+    wk_tensor two = make(1, (int64_t[]){1}, (float[]){2}), twos;
     wk_tensor_expand(&twos, &two, 1, (int64_t[]){3});
     CHECK(wk_tensor_dot(&c, &a, &twos) == WK_OK);
     CHECK(wk_tensor_data(&c)[0] == 12.0f);
@@ -370,7 +351,7 @@ TEST(dot_and_outer)
     CHECK(wk_tensor_dot(&c, &a, &m) == WK_ERR);
     CHECK(strcmp(wk_errmsg(), "expected two 1-D tensors of one length, got shapes [3] and [2,3]") == 0);
 
-    wk_tensor d = from(1, (int64_t[]){2}, (float[]){10, 20});
+    wk_tensor d = make(1, (int64_t[]){2}, (float[]){10, 20});
     CHECK(wk_tensor_outer(&c, &a, &d) == WK_OK);
     CHECK(c.ndim == 2 && c.shape[0] == 3 && c.shape[1] == 2);
     const float want[] = {10, 20, 20, 40, 30, 60};

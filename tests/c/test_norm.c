@@ -10,30 +10,8 @@
 
 #include "../../lib/nn/norm.h"
 #include "check.h"
-
-static wk_tensor vec(int ndim, const int64_t *shape, const double *src)
-{
-    wk_tensor t;
-    if (wk_tensor_zeros(&t, ndim, shape) != WK_OK) exit(1);
-    if (src)
-        for (int64_t i = 0; i < wk_tensor_numel(&t); i++) wk_tensor_data(&t)[i] = (float)src[i];
-    return t;
-}
-
-static double max_diff(const wk_tensor *t, const double *want)
-{
-    double m = 0;
-    for (int64_t i = 0; i < wk_tensor_numel(t); i++) {
-        double d = fabs(wk_tensor_data(t)[i] - want[i]);
-        if (!(d <= m)) m = d;
-    }
-    return m;
-}
-
-static void release_all(wk_tensor **ts, size_t n)
-{
-    for (size_t k = 0; k < n; k++) wk_tensor_release(ts[k]);
-}
+#include "error_checks.h"
+#include "tensor_fixtures.h"
 
 /* ---- forward ---------------------------------------------------------------------------- */
 
@@ -229,13 +207,6 @@ TEST(backward_accumulates)
 }
 
 /* ---- bad arguments ---------------------------------------------------------------------- */
-
-static int fails_with(int rc, const char *a)
-{
-    int ok = rc == WK_ERR && strstr(wk_errmsg(), a);
-    if (!ok) printf("  got rc %d, message \"%s\"\n", rc, wk_errmsg());
-    return ok;
-}
 
 TEST(bad_shapes_are_named)
 {

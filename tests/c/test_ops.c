@@ -8,55 +8,8 @@
 #include "../../lib/core/rng.h"
 #include "../../lib/tensor/ops.h"
 #include "check.h"
-
-/* ---- helpers ---------------------------------------------------------------------- */
-
-/* A contiguous tensor of shape with the given values (row-major). */
-static wk_tensor make(int ndim, const int64_t *shape, const float *values)
-{
-    wk_tensor t;
-    if (wk_tensor_new(&t, ndim, shape)) abort();
-    if (values) memcpy(wk_tensor_data(&t), values, sizeof(float) * (size_t)wk_tensor_numel(&t));
-    return t;
-}
-
-#define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
-#define VALS(...) ((const float[]){__VA_ARGS__})
-
-/* Value at a row-major flat position of any layout. */
-static float flat(const wk_tensor *t, int64_t i)
-{
-    int64_t idx[WK_MAX_DIMS];
-    for (int d = t->ndim - 1; d >= 0; d--) {
-        idx[d] = i % t->shape[d];
-        i /= t->shape[d];
-    }
-    return *wk_tensor_at(t, idx);
-}
-
-/* Whether t has exactly this shape and these values. */
-static int equals(const wk_tensor *t, int ndim, const int64_t *shape, const float *values)
-{
-    if (t->ndim != ndim) return 0;
-    for (int d = 0; d < ndim; d++)
-        if (t->shape[d] != shape[d]) return 0;
-    int64_t n = wk_tensor_numel(t);
-    for (int64_t i = 0; i < n; i++) {
-        float v = flat(t, i);
-        if (!(v == values[i] || (isnan(v) && isnan(values[i])))) {
-            printf("  element %lld: got %g, expected %g\n", (long long)i, (double)v, (double)values[i]);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int has_message(const char *part)
-{
-    if (strstr(wk_errmsg(), part)) return 1;
-    printf("  message \"%s\" does not contain \"%s\"\n", wk_errmsg(), part);
-    return 0;
-}
+#include "error_checks.h"
+#include "tensor_fixtures.h"
 
 /* ---- hand-computed values ---------------------------------------------------------- */
 
@@ -362,34 +315,13 @@ TEST(inplace_overlap)
 
 /* ---- float64 reference over random shapes and layouts ------------------------------ */
 
-static int64_t below(int64_t n) { return (int64_t)wk_rng_below((uint64_t)n); }
-
 /* A tensor of logical shape (ndim, shape) laid out one of several ways, its storage
  * filled with random values in [lo, hi). */
 static wk_tensor random_view(int ndim, const int64_t *shape, float lo, float hi)
 {
-    int64_t base[WK_MAX_DIMS];
-    memcpy(base, shape, sizeof(int64_t) * (size_t)ndim);
-    int kind = (int)below(5);
-    int d0 = ndim ? (int)below(ndim) : 0, d1 = ndim ? (int)below(ndim) : 0;
-    if (kind == 1 && ndim >= 2) { base[d0] = shape[d1]; base[d1] = shape[d0]; }
-    if (kind == 2 && ndim >= 1) base[d0] = shape[d0] + 3;
-    if (kind == 3 && ndim >= 1) base[d0] = 1;
-    int order[WK_MAX_DIMS];
-    for (int d = 0; d < ndim; d++) order[d] = ndim - 1 - d;
-    if (kind == 4)
-        for (int d = 0; d < ndim; d++) base[d] = shape[order[d]];
-    wk_tensor b = make(ndim, base, NULL), v;
-    float *p = b.storage->data;
-    for (int64_t i = 0; i < b.storage->numel; i++) p[i] = lo + (hi - lo) * wk_rng_uniform();
-    int rc = WK_OK;
-    if (kind == 1 && ndim >= 2) rc = wk_tensor_transpose(&v, &b, d0, d1);
-    else if (kind == 2 && ndim >= 1) rc = wk_tensor_narrow(&v, &b, d0, 2, shape[d0]);
-    else if (kind == 3 && ndim >= 1) rc = wk_tensor_expand(&v, &b, ndim, shape);
-    else if (kind == 4) rc = wk_tensor_permute(&v, &b, order);
-    else wk_tensor_share(&v, &b);
-    if (rc) { printf("  random_view: %s\n", wk_errmsg()); abort(); }
-    wk_tensor_release(&b);
+    wk_tensor v = random_layout(ndim, shape);
+    float *p = v.storage->data;
+    for (int64_t i = 0; i < v.storage->numel; i++) p[i] = lo + (hi - lo) * wk_rng_uniform();
     return v;
 }
 

@@ -10,18 +10,14 @@
 #include "../../lib/core/rng.h"
 #include "../../lib/nn/pool.h"
 #include "check.h"
+#include "error_checks.h"
+#include "tensor_fixtures.h"
 
 /* The 6x7 plane torch printed for ((arange(42) * 7) % 11).reshape(1,1,6,7). */
 static void plane67(wk_tensor *x)
 {
     wk_tensor_new(x, 4, (int64_t[]){1, 1, 6, 7});
     for (int i = 0; i < 42; i++) wk_tensor_data(x)[i] = (float)((i * 7) % 11);
-}
-
-static void randn(wk_tensor *t, int ndim, const int64_t *shape)
-{
-    wk_tensor_new(t, ndim, shape);
-    for (int64_t i = 0; i < wk_tensor_numel(t); i++) wk_tensor_data(t)[i] = wk_rng_normal();
 }
 
 /* max |t - want| over n values, printed and checked against tol */
@@ -95,7 +91,7 @@ TEST(maxpool_random_against_naive)
         int64_t N = 1 + (int64_t)wk_rng_below(3), C = 1 + (int64_t)wk_rng_below(3);
         int64_t H = 5 + (int64_t)wk_rng_below(8), W = 5 + (int64_t)wk_rng_below(8);
         wk_tensor x, y = {0}, gy, gx;
-        randn(&x, 4, (int64_t[]){N, C, H, W});
+        x = randn(4, (int64_t[]){N, C, H, W});
         int64_t os[4];
         CHECK(wk_pool2d_output_shape(os, x.shape, &o) == WK_OK);
         int32_t *idx = malloc((size_t)(os[0] * os[1] * os[2] * os[3]) * sizeof(int32_t));
@@ -122,7 +118,7 @@ TEST(maxpool_random_against_naive)
         snprintf(what, sizeof what, "maxpool random %d", t);
         expect(what, &y, ref, ny, 0);
         CHECK(idx_ok);
-        randn(&gy, 4, os);
+        gy = randn(4, os);
         wk_tensor_zeros(&gx, 4, x.shape);
         CHECK(wk_maxpool2d_backward(&gx, &gy, idx, &o) == WK_OK);
         check_adjoint("  maxpool adjoint (fixed argmax)", dot(&y, &gy), dot(&x, &gx));
@@ -166,9 +162,9 @@ TEST(avgpool_backward_is_adjoint)
         o.ceil_mode = t & 1;
         o.count_include_pad = (t >> 1) & 1;
         wk_tensor x, y = {0}, gy, gx;
-        randn(&x, 4, (int64_t[]){2, 3, 5 + t, 9 - t / 2});
+        x = randn(4, (int64_t[]){2, 3, 5 + t, 9 - t / 2});
         CHECK(wk_avgpool2d_forward(&y, &x, &o) == WK_OK);
-        randn(&gy, 4, y.shape);
+        gy = randn(4, y.shape);
         wk_tensor_zeros(&gx, 4, x.shape);
         CHECK(wk_avgpool2d_backward(&gx, &gy, &o) == WK_OK);
         check_adjoint("avgpool adjoint", dot(&y, &gy), dot(&x, &gx));
@@ -191,10 +187,10 @@ TEST(adaptive_avgpool_values_and_adjoint)
     wk_rng_seed(13);
     int64_t sizes[][4] = {{5, 5, 3, 2}, {7, 4, 7, 4}, {3, 8, 5, 3}, {9, 11, 1, 1}};
     for (int t = 0; t < 4; t++) {
-        randn(&x, 4, (int64_t[]){2, 2, sizes[t][0], sizes[t][1]});
+        x = randn(4, (int64_t[]){2, 2, sizes[t][0], sizes[t][1]});
         y = (wk_tensor){0};
         CHECK(wk_adaptive_avgpool2d_forward(&y, &x, sizes[t][2], sizes[t][3]) == WK_OK);
-        randn(&gy, 4, y.shape);
+        gy = randn(4, y.shape);
         wk_tensor_zeros(&gx, 4, x.shape);
         CHECK(wk_adaptive_avgpool2d_backward(&gx, &gy) == WK_OK);
         check_adjoint("adaptive adjoint", dot(&y, &gy), dot(&x, &gx));
@@ -249,9 +245,9 @@ TEST(upsample_backward_is_adjoint)
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         wk_tensor x, y = {0}, gy, gx;
-        randn(&x, 4, (int64_t[]){2, 3, 5, 6});
+        x = randn(4, (int64_t[]){2, 3, 5, 6});
         CHECK(wk_upsample2d_forward(&y, &x, &cases[t]) == WK_OK);
-        randn(&gy, 4, y.shape);
+        gy = randn(4, y.shape);
         wk_tensor_zeros(&gx, 4, x.shape);
         CHECK(wk_upsample2d_backward(&gx, &gy, &cases[t]) == WK_OK);
         check_adjoint(cases[t].mode ? "bilinear adjoint" : "nearest adjoint", dot(&y, &gy), dot(&x, &gx));
@@ -260,19 +256,6 @@ TEST(upsample_backward_is_adjoint)
 }
 
 /* ---- errors -------------------------------------------------------------------- */
-
-static int fails_with(int status, const char *text)
-{
-    if (status != WK_ERR) {
-        printf("    expected failure with \"%s\", got success\n", text);
-        return 0;
-    }
-    if (!strstr(wk_errmsg(), text)) {
-        printf("    expected \"%s\" in \"%s\"\n", text, wk_errmsg());
-        return 0;
-    }
-    return 1;
-}
 
 TEST(bad_shapes_fail_with_clear_messages)
 {

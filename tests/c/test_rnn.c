@@ -11,6 +11,8 @@
 
 #include "../../lib/nn/rnn.h"
 #include "check.h"
+#include "error_checks.h"
+#include "tensor_fixtures.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -26,19 +28,6 @@ static double *drand_array(int64_t n, double scale)
     double *p = malloc((size_t)n * sizeof(double));
     for (int64_t i = 0; i < n; i++) p[i] = scale * urand();
     return p;
-}
-
-/* A float32 tensor holding src (zeros when src is NULL). */
-static wk_tensor ftensor(int ndim, const int64_t *shape, const double *src)
-{
-    wk_tensor t;
-    if (wk_tensor_zeros(&t, ndim, shape) != WK_OK) {
-        printf("  cannot allocate: %s\n", wk_errmsg());
-        exit(1);
-    }
-    if (src)
-        for (int64_t i = 0; i < wk_tensor_numel(&t); i++) wk_tensor_data(&t)[i] = (float)src[i];
-    return t;
 }
 
 static double max_abs_diff(const float *a, const double *b, int64_t n)
@@ -153,12 +142,12 @@ static void ref_gru(const prob *p, const double *h0, const double *bih, const do
 static void check_lstm_forward(int64_t N, int64_t T, int64_t I, int64_t H, int with_state, int with_bias, int nograd)
 {
     prob p = make_prob(4, N, T, I, H);
-    wk_tensor x = ftensor(3, (int64_t[]){N, T, I}, p.x), h0 = ftensor(2, (int64_t[]){N, H}, p.h0),
-              c0 = ftensor(2, (int64_t[]){N, H}, p.c0), wih = ftensor(2, (int64_t[]){4 * H, I}, p.wih),
-              whh = ftensor(2, (int64_t[]){4 * H, H}, p.whh), bih = ftensor(1, (int64_t[]){4 * H}, p.bih),
-              bhh = ftensor(1, (int64_t[]){4 * H}, p.bhh), y = ftensor(3, (int64_t[]){N, T, H}, NULL),
-              hT = ftensor(2, (int64_t[]){N, H}, NULL), cT = ftensor(2, (int64_t[]){N, H}, NULL),
-              saved = ftensor(3, (int64_t[]){N, T, 6 * H}, NULL);
+    wk_tensor x = vec(3, (int64_t[]){N, T, I}, p.x), h0 = vec(2, (int64_t[]){N, H}, p.h0),
+              c0 = vec(2, (int64_t[]){N, H}, p.c0), wih = vec(2, (int64_t[]){4 * H, I}, p.wih),
+              whh = vec(2, (int64_t[]){4 * H, H}, p.whh), bih = vec(1, (int64_t[]){4 * H}, p.bih),
+              bhh = vec(1, (int64_t[]){4 * H}, p.bhh), y = vec(3, (int64_t[]){N, T, H}, NULL),
+              hT = vec(2, (int64_t[]){N, H}, NULL), cT = vec(2, (int64_t[]){N, H}, NULL),
+              saved = vec(3, (int64_t[]){N, T, 6 * H}, NULL);
     wk_workspace ws = {0};
     int rc = nograd ? wk_lstm_forward_nograd(&y, &hT, &cT, &x, with_state ? &h0 : NULL, with_state ? &c0 : NULL,
                                              &wih, &whh, with_bias ? &bih : NULL, with_bias ? &bhh : NULL, &ws)
@@ -206,11 +195,11 @@ TEST(lstm_nograd_matches_reference)
 static void check_gru_forward(int64_t N, int64_t T, int64_t I, int64_t H, int with_state, int with_bias, int nograd)
 {
     prob p = make_prob(3, N, T, I, H);
-    wk_tensor x = ftensor(3, (int64_t[]){N, T, I}, p.x), h0 = ftensor(2, (int64_t[]){N, H}, p.h0),
-              wih = ftensor(2, (int64_t[]){3 * H, I}, p.wih), whh = ftensor(2, (int64_t[]){3 * H, H}, p.whh),
-              bih = ftensor(1, (int64_t[]){3 * H}, p.bih), bhh = ftensor(1, (int64_t[]){3 * H}, p.bhh),
-              y = ftensor(3, (int64_t[]){N, T, H}, NULL), hT = ftensor(2, (int64_t[]){N, H}, NULL),
-              saved = ftensor(3, (int64_t[]){N, T, 4 * H}, NULL);
+    wk_tensor x = vec(3, (int64_t[]){N, T, I}, p.x), h0 = vec(2, (int64_t[]){N, H}, p.h0),
+              wih = vec(2, (int64_t[]){3 * H, I}, p.wih), whh = vec(2, (int64_t[]){3 * H, H}, p.whh),
+              bih = vec(1, (int64_t[]){3 * H}, p.bih), bhh = vec(1, (int64_t[]){3 * H}, p.bhh),
+              y = vec(3, (int64_t[]){N, T, H}, NULL), hT = vec(2, (int64_t[]){N, H}, NULL),
+              saved = vec(3, (int64_t[]){N, T, 4 * H}, NULL);
     wk_workspace ws = {0};
     const wk_tensor *h0p = with_state ? &h0 : NULL, *bi = with_bias ? &bih : NULL, *bh = with_bias ? &bhh : NULL;
     int rc = nograd ? wk_gru_forward_nograd(&y, &hT, &x, h0p, &wih, &whh, bi, bh, &ws)
@@ -247,7 +236,7 @@ TEST(gru_forward_matches_reference)
  * c0 (0.8, 0.7, 0.5), run through nn.LSTM / nn.GRU(3, 2, batch_first=True). */
 static wk_tensor sin_tensor(int ndim, const int64_t *shape, double a, double b, double s)
 {
-    wk_tensor t = ftensor(ndim, shape, NULL);
+    wk_tensor t = vec(ndim, shape, NULL);
     for (int64_t k = 0; k < wk_tensor_numel(&t); k++) wk_tensor_data(&t)[k] = (float)(s * sin(a * (double)k + b));
     return t;
 }
@@ -258,8 +247,8 @@ static void check_against_torch(int gates, const double *want_y, const double *w
     wk_tensor wih = sin_tensor(2, (int64_t[]){G, I}, 0.7, 0.1, 0.6), whh = sin_tensor(2, (int64_t[]){G, H}, 1.3, 0.2, 0.6),
               bih = sin_tensor(1, (int64_t[]){G}, 0.9, 0.3, 0.4), bhh = sin_tensor(1, (int64_t[]){G}, 1.7, 0.4, 0.4),
               x = sin_tensor(3, (int64_t[]){N, T, I}, 0.37, 0.5, 1.0), h0 = sin_tensor(2, (int64_t[]){N, H}, 0.5, 0.6, 0.5),
-              c0 = sin_tensor(2, (int64_t[]){N, H}, 0.8, 0.7, 0.5), y = ftensor(3, (int64_t[]){N, T, H}, NULL),
-              cT = ftensor(2, (int64_t[]){N, H}, NULL);
+              c0 = sin_tensor(2, (int64_t[]){N, H}, 0.8, 0.7, 0.5), y = vec(3, (int64_t[]){N, T, H}, NULL),
+              cT = vec(2, (int64_t[]){N, H}, NULL);
     wk_workspace ws = {0};
     int rc = gates == 4 ? wk_lstm_forward_nograd(&y, NULL, &cT, &x, &h0, &c0, &wih, &whh, &bih, &bhh, &ws)
                         : wk_gru_forward_nograd(&y, NULL, &x, &h0, &wih, &whh, &bih, &bhh, &ws);
@@ -344,17 +333,17 @@ static void check_backward(int gates, int64_t N, int64_t T, int64_t I, int64_t H
     prob p = make_prob(gates, N, T, I, H);
     int64_t G = gates * H, S = gates == 4 ? 6 * H : 4 * H;
     double *Ry = drand_array(N * T * H, 1.0), *Rh = drand_array(N * H, 1.0), *Rc = drand_array(N * H, 1.0);
-    wk_tensor x = ftensor(3, (int64_t[]){N, T, I}, p.x), h0 = ftensor(2, (int64_t[]){N, H}, p.h0),
-              c0 = ftensor(2, (int64_t[]){N, H}, p.c0), wih = ftensor(2, (int64_t[]){G, I}, p.wih),
-              whh = ftensor(2, (int64_t[]){G, H}, p.whh), bih = ftensor(1, (int64_t[]){G}, p.bih),
-              bhh = ftensor(1, (int64_t[]){G}, p.bhh), y = ftensor(3, (int64_t[]){N, T, H}, NULL),
-              hT = ftensor(2, (int64_t[]){N, H}, NULL), cT = ftensor(2, (int64_t[]){N, H}, NULL),
-              saved = ftensor(3, (int64_t[]){N, T, S}, NULL), dy = ftensor(3, (int64_t[]){N, T, H}, Ry),
-              dhT = ftensor(2, (int64_t[]){N, H}, Rh), dcT = ftensor(2, (int64_t[]){N, H}, Rc),
-              dx = ftensor(3, (int64_t[]){N, T, I}, NULL), dh0 = ftensor(2, (int64_t[]){N, H}, NULL),
-              dc0 = ftensor(2, (int64_t[]){N, H}, NULL), dwih = ftensor(2, (int64_t[]){G, I}, NULL),
-              dwhh = ftensor(2, (int64_t[]){G, H}, NULL), dbih = ftensor(1, (int64_t[]){G}, NULL),
-              dbhh = ftensor(1, (int64_t[]){G}, NULL);
+    wk_tensor x = vec(3, (int64_t[]){N, T, I}, p.x), h0 = vec(2, (int64_t[]){N, H}, p.h0),
+              c0 = vec(2, (int64_t[]){N, H}, p.c0), wih = vec(2, (int64_t[]){G, I}, p.wih),
+              whh = vec(2, (int64_t[]){G, H}, p.whh), bih = vec(1, (int64_t[]){G}, p.bih),
+              bhh = vec(1, (int64_t[]){G}, p.bhh), y = vec(3, (int64_t[]){N, T, H}, NULL),
+              hT = vec(2, (int64_t[]){N, H}, NULL), cT = vec(2, (int64_t[]){N, H}, NULL),
+              saved = vec(3, (int64_t[]){N, T, S}, NULL), dy = vec(3, (int64_t[]){N, T, H}, Ry),
+              dhT = vec(2, (int64_t[]){N, H}, Rh), dcT = vec(2, (int64_t[]){N, H}, Rc),
+              dx = vec(3, (int64_t[]){N, T, I}, NULL), dh0 = vec(2, (int64_t[]){N, H}, NULL),
+              dc0 = vec(2, (int64_t[]){N, H}, NULL), dwih = vec(2, (int64_t[]){G, I}, NULL),
+              dwhh = vec(2, (int64_t[]){G, H}, NULL), dbih = vec(1, (int64_t[]){G}, NULL),
+              dbhh = vec(1, (int64_t[]){G}, NULL);
     wk_workspace ws = {0};
     const wk_tensor *h0p = with_state ? &h0 : NULL, *c0p = with_state ? &c0 : NULL;
     const wk_tensor *bi = with_bias ? &bih : NULL, *bh = with_bias ? &bhh : NULL;
@@ -432,10 +421,10 @@ TEST(workspace_reused_after_first_step)
 {
     int64_t N = 4, T = 6, I = 5, H = 8;
     prob p = make_prob(4, N, T, I, H);
-    wk_tensor x = ftensor(3, (int64_t[]){N, T, I}, p.x), wih = ftensor(2, (int64_t[]){4 * H, I}, p.wih),
-              whh = ftensor(2, (int64_t[]){4 * H, H}, p.whh), y = ftensor(3, (int64_t[]){N, T, H}, NULL),
-              saved = ftensor(3, (int64_t[]){N, T, 6 * H}, NULL), dx = ftensor(3, (int64_t[]){N, T, I}, NULL),
-              dwih = ftensor(2, (int64_t[]){4 * H, I}, NULL), dwhh = ftensor(2, (int64_t[]){4 * H, H}, NULL);
+    wk_tensor x = vec(3, (int64_t[]){N, T, I}, p.x), wih = vec(2, (int64_t[]){4 * H, I}, p.wih),
+              whh = vec(2, (int64_t[]){4 * H, H}, p.whh), y = vec(3, (int64_t[]){N, T, H}, NULL),
+              saved = vec(3, (int64_t[]){N, T, 6 * H}, NULL), dx = vec(3, (int64_t[]){N, T, I}, NULL),
+              dwih = vec(2, (int64_t[]){4 * H, I}, NULL), dwhh = vec(2, (int64_t[]){4 * H, H}, NULL);
     wk_workspace ws = {0};
     CHECK(wk_lstm_forward(&y, NULL, NULL, &saved, &x, NULL, NULL, &wih, &whh, NULL, NULL, &ws) == WK_OK);
     CHECK(wk_lstm_backward(&dx, NULL, NULL, &dwih, &dwhh, NULL, NULL, &y, NULL, NULL, &x, NULL, NULL, &y, &wih, &whh,
@@ -456,45 +445,38 @@ TEST(workspace_reused_after_first_step)
     free_prob(&p);
 }
 
-static int fails_with(int rc, const char *a, const char *b)
-{
-    int ok = rc == WK_ERR && strstr(wk_errmsg(), a) && (!b || strstr(wk_errmsg(), b));
-    if (!ok) printf("  got rc %d, message \"%s\"\n", rc, wk_errmsg());
-    return ok;
-}
-
 TEST(bad_shapes_are_named)
 {
     int64_t N = 2, T = 3, I = 4, H = 5;
-    wk_tensor x = ftensor(3, (int64_t[]){N, T, I}, NULL), x2 = ftensor(2, (int64_t[]){T, I}, NULL),
-              wih = ftensor(2, (int64_t[]){4 * H, I}, NULL), whh = ftensor(2, (int64_t[]){4 * H, H}, NULL),
-              whh_bad = ftensor(2, (int64_t[]){4 * H, H + 1}, NULL), wih_bad = ftensor(2, (int64_t[]){4 * H, I + 1}, NULL),
-              b_bad = ftensor(1, (int64_t[]){3 * H}, NULL), y = ftensor(3, (int64_t[]){N, T, H}, NULL),
-              saved = ftensor(3, (int64_t[]){N, T, 4 * H}, NULL), h_bad = ftensor(2, (int64_t[]){N + 1, H}, NULL),
-              gsaved = ftensor(3, (int64_t[]){N, T, 4 * H}, NULL), gw = ftensor(2, (int64_t[]){3 * H, I}, NULL);
+    wk_tensor x = vec(3, (int64_t[]){N, T, I}, NULL), x2 = vec(2, (int64_t[]){T, I}, NULL),
+              wih = vec(2, (int64_t[]){4 * H, I}, NULL), whh = vec(2, (int64_t[]){4 * H, H}, NULL),
+              whh_bad = vec(2, (int64_t[]){4 * H, H + 1}, NULL), wih_bad = vec(2, (int64_t[]){4 * H, I + 1}, NULL),
+              b_bad = vec(1, (int64_t[]){3 * H}, NULL), y = vec(3, (int64_t[]){N, T, H}, NULL),
+              saved = vec(3, (int64_t[]){N, T, 4 * H}, NULL), h_bad = vec(2, (int64_t[]){N + 1, H}, NULL),
+              gsaved = vec(3, (int64_t[]){N, T, 4 * H}, NULL), gw = vec(2, (int64_t[]){3 * H, I}, NULL);
     wk_workspace ws = {0};
     CHECK(fails_with(wk_lstm_forward(&y, NULL, NULL, &saved, &x2, NULL, NULL, &wih, &whh, NULL, NULL, &ws),
-                     "lstm_forward: x must be 3-D (N, T, I)", "[3,4]"));
+                     "lstm_forward: x must be 3-D (N, T, I)") && has_message("[3,4]"));
     CHECK(fails_with(wk_lstm_forward(&y, NULL, NULL, &saved, &x, NULL, NULL, &wih, &whh_bad, NULL, NULL, &ws),
-                     "w_hh must be (4H, H)", "[20,6]"));
+                     "w_hh must be (4H, H)") && has_message("[20,6]"));
     CHECK(fails_with(wk_lstm_forward(&y, NULL, NULL, &saved, &x, NULL, NULL, &wih_bad, &whh, NULL, NULL, &ws),
-                     "w_ih must be (4H, I) = [20,4], got [20,5]", NULL));
+                     "w_ih must be (4H, I) = [20,4], got [20,5]"));
     CHECK(fails_with(wk_lstm_forward(&y, NULL, NULL, &saved, &x, NULL, NULL, &wih, &whh, &b_bad, NULL, &ws),
-                     "b_ih must be (4H) = [20], got [15]", NULL));
+                     "b_ih must be (4H) = [20], got [15]"));
     CHECK(fails_with(wk_lstm_forward(&y, NULL, NULL, &saved, &x, NULL, NULL, &wih, &whh, NULL, NULL, &ws),
-                     "saved must be (N, T, 6H) = [2,3,30], got [2,3,20]", NULL));
+                     "saved must be (N, T, 6H) = [2,3,30], got [2,3,20]"));
     CHECK(fails_with(wk_lstm_forward(&y, NULL, NULL, &saved, &x, &h_bad, NULL, &wih, &whh, NULL, NULL, &ws),
-                     "h0 must be (N, H) = [2,5], got [3,5]", NULL));
+                     "h0 must be (N, H) = [2,5], got [3,5]"));
     CHECK(fails_with(wk_lstm_forward(&y, NULL, NULL, NULL, &x, NULL, NULL, &wih, &whh, NULL, NULL, &ws),
-                     "saved (N, T, 6H) [2,3,30] is missing", NULL));
+                     "saved (N, T, 6H) [2,3,30] is missing"));
     CHECK(fails_with(wk_gru_forward(&y, NULL, &gsaved, &x, NULL, &wih, &whh, NULL, NULL, &ws),
-                     "gru_forward: w_hh must be (3H, H)", "[20,5]"));
+                     "gru_forward: w_hh must be (3H, H)") && has_message("[20,5]"));
     CHECK(fails_with(wk_lstm_backward(NULL, NULL, NULL, NULL, NULL, NULL, NULL, &y, NULL, NULL, &x, NULL, NULL, &y,
                                       &wih, &whh, &saved, &ws),
-                     "lstm_backward: saved must be (N, T, 6H)", NULL));
+                     "lstm_backward: saved must be (N, T, 6H)"));
     CHECK(fails_with(wk_gru_backward(NULL, NULL, &gw, NULL, NULL, NULL, &y, NULL, &x, NULL, &y, &wih, &whh, &gsaved,
                                      &ws),
-                     "gru_backward: w_hh must be (3H, H)", NULL));
+                     "gru_backward: w_hh must be (3H, H)"));
     CHECK(ws.data == NULL);   /* nothing allocated on a failed call */
     wk_tensor *all[] = {&x, &x2, &wih, &whh, &whh_bad, &wih_bad, &b_bad, &y, &saved, &h_bad, &gsaved, &gw};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++) wk_tensor_release(all[k]);

@@ -16,40 +16,9 @@
 
 #include "../../lib/store/safetensors.h"
 #include "check.h"
+#include "file_fixtures.h"
 
 #define FIXTURE "tests/fixtures/store/hand.safetensors"
-
-static char dir[64];   /* a fresh temporary directory for this run */
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][256];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-static void write_bytes(const char *path, const void *bytes, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return;
-    fwrite(bytes, 1, n, f);
-    fclose(f);
-}
-
-static unsigned char *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)size + 1);
-    *n = fread(b, 1, (size_t)size, f);
-    fclose(f);
-    return b;
-}
 
 /* A safetensors file from a header string (used as is: no padding added) and data. */
 static const char *make_file(const char *name, const char *header, const void *data, size_t ndata)
@@ -85,7 +54,7 @@ static void fill_arange(wk_tensor *t, float scale)
 static int count_dir_entries(void)
 {
     int n = 0;
-    DIR *d = opendir(dir);
+    DIR *d = opendir(tmp_dir);
     struct dirent *e;
     while (d && (e = readdir(d)))
         if (e->d_name[0] != '.') n++;
@@ -430,7 +399,7 @@ TEST(broken_files_say_why)
     const char *p;
 
     CHECK(fails_with(tmp_path("missing.safetensors"), "cannot open", "No such file"));
-    CHECK(fails_with(dir, "directory", NULL));
+    CHECK(fails_with(tmp_dir, "directory", NULL));
 
     p = tmp_path("short.safetensors");
     write_bytes(p, "\x05\0\0\0\0", 5);
@@ -557,11 +526,7 @@ TEST(every_truncation_is_refused)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/wick-st-XXXXXX");
-    if (!mkdtemp(dir)) {
-        printf("cannot create a temporary directory\n");
-        return 1;
-    }
+    if (tmp_dir_create("wick-st")) return 1;
     RUN(hand_fixture);
     RUN(every_dtype_converts);
     RUN(writer_matches_reference_bytes);
@@ -571,8 +536,6 @@ int main(void)
     RUN(bundle_errors);
     RUN(broken_files_say_why);
     RUN(every_truncation_is_refused);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
+    tmp_dir_remove();
     return check_summary("safetensors");
 }

@@ -14,28 +14,7 @@
 
 #include "../../lib/embed/word2vec.h"
 #include "check.h"
-
-static char dir[64];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][256];
-    static int next;
-    char *p = buf[next++ % 8];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
-static const char *write_file(const char *name, const void *bytes, size_t n)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "wb");
-    if (f) {
-        fwrite(bytes, 1, n, f);
-        fclose(f);
-    }
-    return path;
-}
+#include "file_fixtures.h"
 
 /* Three groups of five words; each sentence draws eight words from one group. */
 static const char *groups[3][5] = {{"cat", "dog", "mouse", "horse", "cow"},
@@ -355,8 +334,7 @@ TEST(wink_json)
 
 int main(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/wick-w2v-XXXXXX");
-    if (!mkdtemp(dir)) return 1;
+    if (tmp_dir_create("wick-w2v")) return 1;
     RUN(skipgram_learns_groups);
     RUN(cbow_learns_groups);
     RUN(one_thread_repeats);
@@ -368,8 +346,6 @@ int main(void)
     RUN(empty_corpus);
     RUN(compute_accuracy);
     RUN(wink_json);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd)) return 1;
+    if (tmp_dir_remove()) return 1;
     return check_summary("word2vec");
 }

@@ -2,6 +2,11 @@
 -- errors, the REPL driven for real through tmux, and --watch re-running a sketch on save.
 -- Runs inside wick (tests/busted_runner.lua); WICK names the binary under test.
 local system_ok, system = pcall(require, "system")
+local helpers = require "spec_helpers"
+
+local run = helpers.run
+local tmpdir = helpers.tmpdir
+local write_file = helpers.write_file
 
 local WICK = os.getenv("WICK") or "./wick"
 if WICK:find("/") and not WICK:find("^/") then   -- tmux panes need no particular cwd
@@ -10,15 +15,6 @@ end
 local TIMEOUT = 20   -- seconds any one wait may take before the test fails (generous: CI runs it under ASan)
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
--- Run a shell command; returns its stdout+stderr and its exit status.
-local function run(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1; echo \"__rc=$?\""))
-  local out = p:read("a")
-  p:close()
-  local body, rc = out:match("^(.-)__rc=(%d+)\n?$")
-  return body, tonumber(rc)
-end
 
 local function sleep(s)
   if system_ok and system.sleep then system.sleep(s) else os.execute("sleep " .. s) end
@@ -40,19 +36,6 @@ local function eventually(f)
   return f()
 end
 
-local function mktemp_dir()
-  local p = assert(io.popen("mktemp -d /tmp/wick-host-spec.XXXXXX"))
-  local d = p:read("l")
-  p:close()
-  return d
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
-
 local function read(path)
   local f = io.open(path)
   if not f then return "" end
@@ -63,11 +46,11 @@ end
 
 -- Save as editors do: write a temporary file beside it, then rename it over.
 local function save(path, text)
-  write(path .. ".tmp~", text)
+  write_file(path .. ".tmp~", text)
   assert(os.rename(path .. ".tmp~", path))
 end
 
-local tmp = mktemp_dir()
+local tmp = tmpdir()
 teardown(function() os.execute("rm -rf " .. q(tmp)) end)
 
 describe("wick options", function()
@@ -84,7 +67,7 @@ describe("wick options", function()
   end)
 
   it("-l mod and -l g=mod require into globals", function()
-    write(tmp .. "/hostmod.lua", "return { answer = 42 }")
+    write_file(tmp .. "/hostmod.lua", "return { answer = 42 }")
     local env = "LUA_PATH=" .. q(tmp .. "/?.lua;;") .. " "
     local out = run(env .. q(WICK) .. " -l hostmod -e 'print(hostmod.answer)'")
     assert.are.equal("42\n", out)
@@ -119,7 +102,7 @@ end)
 describe("wick scripts", function()
   it("get the arg table as lua.c builds it, and ... ", function()
     local script = tmp .. "/args.lua"
-    write(script, "print(arg[0], arg[1], arg[2], #arg, arg[-1] ~= nil, select('#', ...), ...)")
+    write_file(script, "print(arg[0], arg[1], arg[2], #arg, arg[-1] ~= nil, select('#', ...), ...)")
     local out, rc = run(q(WICK) .. " " .. q(script) .. " x 'y z'")
     assert.are.equal(script .. "\tx\ty z\t2\ttrue\t2\tx\ty z\n", out)
     assert.are.equal(0, rc)
@@ -127,7 +110,7 @@ describe("wick scripts", function()
 
   it("stop on a runtime error: status non-zero, message, traceback with file:line", function()
     local script = tmp .. "/boom.lua"
-    write(script, "local x = 1\nlocal function f()\n  error('kaboom')\nend\nf()\n")
+    write_file(script, "local x = 1\nlocal function f()\n  error('kaboom')\nend\nf()\n")
     local out, rc = run(q(WICK) .. " " .. q(script))
     assert.are_not.equal(0, rc)
     assert.matches("^wick: " .. script:gsub("%p", "%%%0") .. ":3: kaboom\n", out)
@@ -137,7 +120,7 @@ describe("wick scripts", function()
 
   it("stop on a syntax error with status non-zero", function()
     local script = tmp .. "/syntax.lua"
-    write(script, "print('fine')\nx = = 1\n")
+    write_file(script, "print('fine')\nx = = 1\n")
     local out, rc = run(q(WICK) .. " " .. q(script))
     assert.are_not.equal(0, rc)
     assert.matches("wick: " .. script .. ":2:", out, 1, true)
@@ -291,7 +274,7 @@ describe("wick --watch", function()
 
   setup(function()
     os.execute("mkdir -p " .. q(dir))
-    write(sketch, "keep.n = (keep.n or 0) + 1\nprint('count ' .. keep.n)\nleak = true\n")
+    write_file(sketch, "keep.n = (keep.n or 0) + 1\nprint('count ' .. keep.n)\nleak = true\n")
     -- The wrapper shell ignores SIGINT so that it survives Ctrl-C to report the exit.
     local cmd = "trap '' INT; " .. q(WICK) .. " --watch " .. q(sketch) .. " > " .. q(log)
                 .. " 2>&1; echo watch-exit=$? >> " .. q(log)

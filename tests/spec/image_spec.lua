@@ -2,29 +2,15 @@
 -- folders, errors), resize (against hand-computed values) and grid.
 -- Fixtures are described in tests/fixtures/images/fixtures.lua.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local image, T = wick.image, wick.tensor
 local fx = dofile "tests/fixtures/images/fixtures.lua"
 
 -- ---- helpers -----------------------------------------------------------------------
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write_file(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
-
-local function tmpdir()
-  local name = os.tmpname()
-  os.remove(name)
-  assert(os.execute("mkdir -p '" .. name .. "'"))
-  return name
-end
+local error_matching = helpers.error_matching
+local read_file = helpers.read_file
+local tmpdir = helpers.tmpdir
+local write_file = helpers.write_file
 
 local function listdir(dir)
   local p = io.popen("ls -A '" .. dir .. "'")
@@ -51,12 +37,6 @@ end
 
 local function same_shape(t, shape)
   assert.are.same(shape, t:shape())
-end
-
-local function error_matching(pattern, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error matching " .. pattern)
-  assert.is_truthy(tostring(err):find(pattern), ("error %q does not match %q"):format(tostring(err), pattern))
 end
 
 -- ---- loading ---------------------------------------------------------------------------

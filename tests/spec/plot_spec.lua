@@ -3,32 +3,16 @@
 -- (not mapped at start-up, mapped after the first drawing; start-up stays fast).
 -- The pixel-level drawing is tested in tests/c/test_draw.c.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local plot, T = wick.plot, wick.tensor
+
+local error_containing = helpers.error_containing
+local read_file = helpers.read_file
+local tmpdir = helpers.tmpdir
 
 local WICK = os.getenv("WICK") or "./wick"
 
 -- ---- helpers -----------------------------------------------------------------------
-local function tmpdir()
-  local name = os.tmpname()
-  os.remove(name)
-  assert(os.execute("mkdir -p '" .. name .. "'"))
-  return name
-end
-
-local function read_file(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function error_matching(pattern, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error matching " .. pattern)
-  assert.is_truthy(tostring(err):find(pattern, 1, true),
-    ("error %q does not contain %q"):format(tostring(err), pattern))
-end
-
 -- RGB of pixel (x, y), 1-based, of a C×H×W picture.
 local function pixel(img, x, y)
   return img:get(1, y, x), img:get(2, y, x), img:get(3, y, x)
@@ -130,23 +114,23 @@ describe("plot.scatter", function()
 
   it("rejects bad input with clear errors", function()
     local pts = T { { 0, 0 }, { 0 / 0, 1 }, { 1, 1 } }
-    error_matching("plot.scatter: point 2 is NaN", plot.scatter, pts)
+    error_containing("plot.scatter: point 2 is NaN", plot.scatter, pts)
     pts = T { { 0, 0 }, { 1, 1 }, { 1, 0 } }
-    error_matching("plot.scatter: unknown option 'colour'", plot.scatter, pts, { colour = { 1, 0, 0 } })
-    error_matching("plot.scatter: 2 labels for 3 points", plot.scatter, pts, { labels = { 1, 2 } })
-    error_matching("plot.scatter: labels entry 2 is 1.5, not a whole number", plot.scatter, pts,
+    error_containing("plot.scatter: unknown option 'colour'", plot.scatter, pts, { colour = { 1, 0, 0 } })
+    error_containing("plot.scatter: 2 labels for 3 points", plot.scatter, pts, { labels = { 1, 2 } })
+    error_containing("plot.scatter: labels entry 2 is 1.5, not a whole number", plot.scatter, pts,
       { labels = { 1, 1.5, 2 } })
-    error_matching("colors must be an N×3 tensor for 3 points", plot.scatter, pts, { colors = T.rand(2, 3) })
-    error_matching("option 'text' has an entry at 4, outside the 3 points", plot.scatter, pts,
+    error_containing("colors must be an N×3 tensor for 3 points", plot.scatter, pts, { colors = T.rand(2, 3) })
+    error_containing("option 'text' has an entry at 4, outside the 3 points", plot.scatter, pts,
       { text = { "a", "b", "c", "d" } })
-    error_matching("text 2 is number, not a string", plot.scatter, pts, { text = { "a", 5 } })
-    error_matching("line 1 joins point 9, outside 1..3", plot.scatter, pts, { lines = { { 1, 9 } } })
-    error_matching("line 1 must have 2 numbers", plot.scatter, pts, { lines = { { 1 } } })
-    error_matching("points must be an N×2 tensor, got shape [3,3]", plot.scatter, T.rand(3, 3))
-    error_matching("option 'color' must have 3 numbers", plot.scatter, pts, { color = { 1, 0 } })
-    error_matching("option 'fit' must be", plot.scatter, pts, { fit = "fill" })
-    error_matching("option 'size' must be", plot.scatter, pts, { size = 0 })
-    error_matching("give colors or labels, not both", plot.scatter, pts,
+    error_containing("text 2 is number, not a string", plot.scatter, pts, { text = { "a", 5 } })
+    error_containing("line 1 joins point 9, outside 1..3", plot.scatter, pts, { lines = { { 1, 9 } } })
+    error_containing("line 1 must have 2 numbers", plot.scatter, pts, { lines = { { 1 } } })
+    error_containing("points must be an N×2 tensor, got shape [3,3]", plot.scatter, T.rand(3, 3))
+    error_containing("option 'color' must have 3 numbers", plot.scatter, pts, { color = { 1, 0 } })
+    error_containing("option 'fit' must be", plot.scatter, pts, { fit = "fill" })
+    error_containing("option 'size' must be", plot.scatter, pts, { size = 0 })
+    error_containing("give colors or labels, not both", plot.scatter, pts,
       { colors = T.rand(3, 3), labels = { 1, 2, 3 } })
   end)
 end)
@@ -189,13 +173,13 @@ describe("plot.heatmap", function()
   end)
 
   it("rejects bad input with clear errors", function()
-    error_matching("plot.heatmap: 2 row names for 3 rows", plot.heatmap, T.eye(3), { rows = { "a", "b" } })
-    error_matching("plot.heatmap: 4 column names for 3 columns", plot.heatmap, T.eye(3),
+    error_containing("plot.heatmap: 2 row names for 3 rows", plot.heatmap, T.eye(3), { rows = { "a", "b" } })
+    error_containing("plot.heatmap: 4 column names for 3 columns", plot.heatmap, T.eye(3),
       { cols = { "a", "b", "c", "d" } })
-    error_matching("plot.heatmap: entry (2,1) is NaN", plot.heatmap, T { { 1, 2 }, { 0 / 0, 1 } })
-    error_matching("plot.heatmap: unknown colormap 'jet'", plot.heatmap, T.eye(2), { colormap = "jet" })
-    error_matching("plot.heatmap: unknown option 'cmap'", plot.heatmap, T.eye(2), { cmap = "jet" })
-    error_matching("plot.heatmap: expected a matrix R×C, got shape [4]", plot.heatmap, T.ones(4))
+    error_containing("plot.heatmap: entry (2,1) is NaN", plot.heatmap, T { { 1, 2 }, { 0 / 0, 1 } })
+    error_containing("plot.heatmap: unknown colormap 'jet'", plot.heatmap, T.eye(2), { colormap = "jet" })
+    error_containing("plot.heatmap: unknown option 'cmap'", plot.heatmap, T.eye(2), { cmap = "jet" })
+    error_containing("plot.heatmap: expected a matrix R×C, got shape [4]", plot.heatmap, T.ones(4))
   end)
 end)
 
@@ -240,13 +224,13 @@ describe("plot.mosaic", function()
   it("rejects bad cells and options with clear errors", function()
     local imgs = T.zeros(3, 1, 2, 2)
     local grid = { cols = 2, rows = 2 }
-    error_matching("plot.mosaic: cell 2 is given to images 1 and 3", plot.mosaic, imgs, { 2, 4, 2 }, grid)
-    error_matching("plot.mosaic: image 2 has cell 5, outside the 2×2 grid", plot.mosaic, imgs, { 1, 5, 2 }, grid)
-    error_matching("plot.mosaic: 2 cells for 3 images", plot.mosaic, imgs, { 1, 2 }, { cols = 2 })
-    error_matching("plot.mosaic: option 'cols' is required", plot.mosaic, imgs, { 1, 2, 3 })
-    error_matching("plot.mosaic: unknown option 'columns'", plot.mosaic, imgs, { 1, 2, 3 }, { cols = 2, columns = 2 })
-    error_matching("plot.mosaic: cells entry 3 is 2.5, not a whole number", plot.mosaic, imgs, { 1, 2, 2.5 }, grid)
-    error_matching("image 2 of the list is number", plot.mosaic, { T.zeros(2, 2), 5 }, { 1, 2 }, { cols = 2 })
+    error_containing("plot.mosaic: cell 2 is given to images 1 and 3", plot.mosaic, imgs, { 2, 4, 2 }, grid)
+    error_containing("plot.mosaic: image 2 has cell 5, outside the 2×2 grid", plot.mosaic, imgs, { 1, 5, 2 }, grid)
+    error_containing("plot.mosaic: 2 cells for 3 images", plot.mosaic, imgs, { 1, 2 }, { cols = 2 })
+    error_containing("plot.mosaic: option 'cols' is required", plot.mosaic, imgs, { 1, 2, 3 })
+    error_containing("plot.mosaic: unknown option 'columns'", plot.mosaic, imgs, { 1, 2, 3 }, { cols = 2, columns = 2 })
+    error_containing("plot.mosaic: cells entry 3 is 2.5, not a whole number", plot.mosaic, imgs, { 1, 2, 2.5 }, grid)
+    error_containing("image 2 of the list is number", plot.mosaic, { T.zeros(2, 2), 5 }, { 1, 2 }, { cols = 2 })
   end)
 end)
 
@@ -261,7 +245,7 @@ describe("plot colours", function()
     local rgb = plot.rgb(T { { 1, 10, 5 }, { 3, 20, 5 }, { 2, 15, 5 } })
     assert.is_true(near(rgb:get(1, 1), 0, 1e-6) and near(rgb:get(2, 2), 1, 1e-6) and near(rgb:get(3, 1), 0.5, 1e-6))
     assert.are.equal(0, rgb:get(3, 3))   -- a constant column becomes 0
-    error_matching("plot.colormap: unknown colormap 'jet'", plot.colormap, "jet", 0.5)
+    error_containing("plot.colormap: unknown colormap 'jet'", plot.colormap, "jet", 0.5)
   end)
 end)
 

@@ -2,14 +2,10 @@
 -- nested tables and module states, metadata, atomic writes and clear errors for bad
 -- files. (Byte-level conformance with the format is in tests/c/test_safetensors.c.)
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local T = wick.tensor
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. d))
-  return d
-end
+local tmpdir = helpers.tmpdir
 
 describe("save and load", function()
   local dir

