@@ -62,6 +62,7 @@ describe("wick.embed.word2vec", function()
     local m3 = embed.word2vec(path, { dim = 16, min_count = 1, threads = 1, seed = 6, progress = false })
     assert.are_not.same(m:vector("cat"):table(), m3:vector("cat"):table())
     os.remove(path)
+    os.remove(dir)
   end)
 
   it("trains CBOW on two threads", function()
@@ -140,6 +141,7 @@ describe("wick.embed.word2vec", function()
       assert.are.equal(5, #l5)
       os.remove(p)
     end
+    os.remove(dir)
   end)
 
   it("tells the collector what a model holds, so dropped models are freed in time", function()
@@ -166,6 +168,7 @@ describe("wick.embed.word2vec", function()
     local grown = rss_mb() - before
     assert.is_true(grown < 150, ("resident memory grew %.0f MB over 150 dropped models"):format(grown))
     os.remove(p)
+    os.remove(dir)
   end)
 
   it("reports corrupt files clearly", function()
@@ -176,6 +179,7 @@ describe("wick.embed.word2vec", function()
     write_file(p, "2 2\nx \0\0\128\63")
     error_containing("cut off", function() embed.load_vectors(p, { format = "binary" }) end)
     os.remove(p)
+    os.remove(dir)
   end)
 
   it("scores analogy questions as compute-accuracy does", function()
@@ -195,6 +199,7 @@ describe("wick.embed.word2vec", function()
     local r0 = m:evaluate(p, { restrict = 1 })   -- only "the most frequent word": nothing seen
     assert.are.equal(0, r0.seen)
     os.remove(p)
+    os.remove(dir)
   end)
 end)
 
