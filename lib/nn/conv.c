@@ -702,17 +702,50 @@ int wk_conv2d_output_shape(int64_t out_shape[4], const int64_t in_shape[4], cons
     return conv_shapes(NULL, out_shape, "conv2d", in_shape, w_shape, o, 0);
 }
 
+/* The checks every entry point makes first: tensor ranks, then the geometry (g) and the
+ * output shape. transposed picks the weight layout. */
+static int check_operands(geom *g, int64_t oshape[4], const char *fn, int transposed, const wk_tensor *input,
+                          const wk_tensor *weight, const wk_conv_opts *o)
+{
+    const char *w_layout = transposed ? "(C_in,C_out/groups,kH,kW)" : "(C_out,C_in/groups,kH,kW)";
+    return check_tensor(fn, "input", input, 4, "(N,C,H,W)") || check_tensor(fn, "weight", weight, 4, w_layout) ||
+                   conv_shapes(g, oshape, fn, input->shape, weight->shape, o, transposed)
+               ? WK_ERR
+               : WK_OK;
+}
+
+/* Forward passes: then the bias, and the output shaped (or reshaped) to fit. */
+static int check_forward(geom *g, const char *fn, int transposed, wk_tensor *output, const wk_tensor *input,
+                         const wk_tensor *weight, const wk_tensor *bias, const wk_conv_opts *o)
+{
+    int64_t oshape[4];
+    return check_operands(g, oshape, fn, transposed, input, weight, o) || check_bias(fn, "bias", bias, oshape[1]) ||
+                   prepare_output(fn, output, oshape)
+               ? WK_ERR
+               : WK_OK;
+}
+
+/* Backward passes: then every gradient given must match its tensor. */
+static int check_backward(geom *g, const char *fn, int transposed, const wk_tensor *grad_input,
+                          const wk_tensor *grad_weight, const wk_tensor *grad_bias, const wk_tensor *grad_output,
+                          const wk_tensor *input, const wk_tensor *weight, const wk_conv_opts *o)
+{
+    int64_t oshape[4];
+    return check_operands(g, oshape, fn, transposed, input, weight, o) ||
+                   check_tensor(fn, "grad_output", grad_output, 4, "(N,C_out,H_out,W_out)") ||
+                   check_grad(fn, "grad_output", grad_output, 4, oshape) ||
+                   (grad_input && check_grad(fn, "grad_input", grad_input, 4, input->shape)) ||
+                   (grad_weight && check_grad(fn, "grad_weight", grad_weight, 4, weight->shape)) ||
+                   (grad_bias && check_grad(fn, "grad_bias", grad_bias, 1, &oshape[1]))
+               ? WK_ERR
+               : WK_OK;
+}
+
 int wk_conv2d_forward(wk_tensor *output, const wk_tensor *input, const wk_tensor *weight,
                       const wk_tensor *bias, wk_workspace *ws, const wk_conv_opts *o)
 {
-    const char *fn = "conv2d";
     geom g;
-    int64_t oshape[4];
-    if (check_tensor(fn, "input", input, 4, "(N,C,H,W)") ||
-        check_tensor(fn, "weight", weight, 4, "(C_out,C_in/groups,kH,kW)") ||
-        conv_shapes(&g, oshape, fn, input->shape, weight->shape, o, 0) ||
-        check_bias(fn, "bias", bias, oshape[1]) || prepare_output(fn, output, oshape))
-        return WK_ERR;
+    if (check_forward(&g, "conv2d", 0, output, input, weight, bias, o)) return WK_ERR;
     io x = {0};
     x.img_in = wk_tensor_data(input);
     x.col_out = wk_tensor_data(output);
@@ -725,17 +758,8 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
                        const wk_tensor *grad_output, const wk_tensor *input, const wk_tensor *weight,
                        wk_workspace *ws, const wk_conv_opts *o)
 {
-    const char *fn = "conv2d backward";
     geom g;
-    int64_t oshape[4];
-    if (check_tensor(fn, "input", input, 4, "(N,C,H,W)") ||
-        check_tensor(fn, "weight", weight, 4, "(C_out,C_in/groups,kH,kW)") ||
-        conv_shapes(&g, oshape, fn, input->shape, weight->shape, o, 0) ||
-        check_tensor(fn, "grad_output", grad_output, 4, "(N,C_out,H_out,W_out)") ||
-        check_grad(fn, "grad_output", grad_output, 4, oshape) ||
-        (grad_input && check_grad(fn, "grad_input", grad_input, 4, input->shape)) ||
-        (grad_weight && check_grad(fn, "grad_weight", grad_weight, 4, weight->shape)) ||
-        (grad_bias && check_grad(fn, "grad_bias", grad_bias, 1, &oshape[1])))
+    if (check_backward(&g, "conv2d backward", 0, grad_input, grad_weight, grad_bias, grad_output, input, weight, o))
         return WK_ERR;
     io x = {0};
     x.img_in = wk_tensor_data(input);
@@ -776,14 +800,8 @@ int wk_conv_transpose2d_output_shape(int64_t out_shape[4], const int64_t in_shap
 int wk_conv_transpose2d_forward(wk_tensor *output, const wk_tensor *input, const wk_tensor *weight,
                                 const wk_tensor *bias, wk_workspace *ws, const wk_conv_opts *o)
 {
-    const char *fn = "conv_transpose2d";
     geom g;
-    int64_t oshape[4];
-    if (check_tensor(fn, "input", input, 4, "(N,C,H,W)") ||
-        check_tensor(fn, "weight", weight, 4, "(C_in,C_out/groups,kH,kW)") ||
-        conv_shapes(&g, oshape, fn, input->shape, weight->shape, o, 1) ||
-        check_bias(fn, "bias", bias, oshape[1]) || prepare_output(fn, output, oshape))
-        return WK_ERR;
+    if (check_forward(&g, "conv_transpose2d", 1, output, input, weight, bias, o)) return WK_ERR;
     float *y = wk_tensor_data(output);
     geom f;
     if (flip_geom(&f, &g) && !engine_empty(&g)) {   /* stride 1: a conv2d with flipped w */
@@ -814,17 +832,9 @@ int wk_conv_transpose2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, 
                                  const wk_tensor *grad_output, const wk_tensor *input,
                                  const wk_tensor *weight, wk_workspace *ws, const wk_conv_opts *o)
 {
-    const char *fn = "conv_transpose2d backward";
     geom g;
-    int64_t oshape[4];
-    if (check_tensor(fn, "input", input, 4, "(N,C,H,W)") ||
-        check_tensor(fn, "weight", weight, 4, "(C_in,C_out/groups,kH,kW)") ||
-        conv_shapes(&g, oshape, fn, input->shape, weight->shape, o, 1) ||
-        check_tensor(fn, "grad_output", grad_output, 4, "(N,C_out,H_out,W_out)") ||
-        check_grad(fn, "grad_output", grad_output, 4, oshape) ||
-        (grad_input && check_grad(fn, "grad_input", grad_input, 4, input->shape)) ||
-        (grad_weight && check_grad(fn, "grad_weight", grad_weight, 4, weight->shape)) ||
-        (grad_bias && check_grad(fn, "grad_bias", grad_bias, 1, &oshape[1])))
+    if (check_backward(&g, "conv_transpose2d backward", 1, grad_input, grad_weight, grad_bias, grad_output, input,
+                       weight, o))
         return WK_ERR;
     io x = {0};
     x.img_in = wk_tensor_data(grad_output);
