@@ -48,8 +48,9 @@ void wk_tsne_free(wk_tsne *t);
 int wk_tsne_step(wk_tsne *t);
 /* Positions after the last step, copied to y (n, dims) as float32. */
 void wk_tsne_positions(float *y, const wk_tsne *t);
-/* KL(P || Q) at the current positions: exact (O(n^2)) when exact is set, else with the
- * normalisation Z of the last gradient evaluation (as FIt-SNE reports it). */
+/* KL(P || Q) at the current positions: exact (O(n^2)) when exact is set, else with Z
+ * from the step's own method (Barnes-Hut or FFT) at these positions — one more gradient
+ * evaluation's worth of work. NAN if memory runs out. */
 double wk_tsne_kl(wk_tsne *t, int exact);
 int wk_tsne_iteration(const wk_tsne *t);
 int64_t wk_tsne_n(const wk_tsne *t);

@@ -59,6 +59,7 @@ typedef struct bh_node {
     double half;        /* half the cell width */
     int64_t count;      /* points below */
     int64_t child;      /* first of 2^dims children, or -1 for a leaf */
+    int64_t point;      /* a leaf's point (row of y); its copies share the leaf */
 } bh_node;
 
 typedef struct bh_cell {
@@ -99,35 +100,45 @@ static int bh_octant(const bh_node *nd, const double *p, int dims)
     return q;
 }
 
-static int bh_insert(wk_tsne_scratch *s, int dims, const double *p)
+/* Inserts row i of y. A leaf keeps the exact position of its point (not a running
+ * mean), so a query finds its own leaf at distance exactly 0 and leaves itself out of Z;
+ * recovering the position from the mean when a leaf splits used to be off by rounding,
+ * and every such point then counted itself once in Z (3 % of Z at 300 points). */
+static int bh_insert(wk_tsne_scratch *s, int dims, const double *y, int64_t i)
 {
+    const double *p = y + i * dims;
     int64_t cur = 0;
     for (int depth = 0;; depth++) {
         bh_node *nd = &s->node[cur];
         int64_t old = nd->count;
-        for (int k = 0; k < dims; k++) nd->com[k] = (nd->com[k] * old + p[k]) / (old + 1);
-        nd->count = old + 1;
         if (nd->child >= 0) {
+            for (int k = 0; k < dims; k++) nd->com[k] = (nd->com[k] * old + p[k]) / (old + 1);
+            nd->count = old + 1;
             cur = nd->child + bh_octant(nd, p, dims);
             continue;
         }
-        if (old == 0) return 0;
-        /* A leaf that already holds points (all at one position: its old com). */
-        double prev[3];
-        int same = 1;
-        for (int k = 0; k < dims; k++) {
-            prev[k] = (nd->com[k] * (old + 1) - p[k]) / old;
-            if (prev[k] != p[k]) same = 0;
+        if (old == 0) {
+            for (int k = 0; k < dims; k++) nd->com[k] = p[k];
+            nd->count = 1;
+            nd->point = i;
+            return 0;
         }
-        if (same || depth > 60) return 0;   /* duplicates share the leaf */
+        const double *q = y + nd->point * dims;   /* the leaf's point, `old` copies of it */
+        int same = 1;
+        for (int k = 0; k < dims; k++) same &= q[k] == p[k];
+        if (same || depth > 60) {   /* duplicates share the leaf (as do points 2^-60 apart) */
+            nd->count = old + 1;
+            return 0;
+        }
         int64_t first = bh_alloc_children(s, dims, cur);
         if (first < 0) return -1;
         nd = &s->node[cur];
         nd->child = first;
-        bh_node *c = &s->node[first + bh_octant(nd, prev, dims)];
-        for (int k = 0; k < dims; k++) c->com[k] = prev[k];
+        bh_node *c = &s->node[first + bh_octant(nd, q, dims)];
+        for (int k = 0; k < dims; k++) c->com[k] = q[k];
         c->count = old;
-        cur = first + bh_octant(nd, p, dims);
+        c->point = nd->point;
+        /* cur is inner now, holding the old copies; the next pass adds p and descends */
     }
 }
 
@@ -172,7 +183,7 @@ static int bh_build(wk_tsne_scratch *s, const double *y, int64_t n, int dims)
     }
     r->half = half * (1 + 1e-9) + 1e-12;
     for (int64_t i = 0; i < n; i++)
-        if (bh_insert(s, dims, y + i * dims)) return -1;
+        if (bh_insert(s, dims, y, i)) return -1;
     if (s->cell_cap < s->nodes) {
         free(s->cell);
         s->cell_cap = s->node_cap;
