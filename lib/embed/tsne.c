@@ -276,8 +276,8 @@ int wk_tsne_new(wk_tsne **out, const float *x, int64_t n, int64_t d, const wk_ts
     t->method = o->method;
     if (t->method == WK_TSNE_AUTO)
         /* Measured (Fashion-MNIST PCA-50, 1,000 iterations, 2 threads, load ~1): at
-         * 20,000 points BH 68.1 s, exact KL 1.824 against FFT 68.9 s, KL 1.862; at
-         * 40,000 BH 185.4 s, KL 2.180 against FFT 113.5 s, KL 2.205. FFT's grid has a
+         * 20,000 points BH 66.1 s, exact KL 1.820 against FFT 68.9 s, KL 1.862; at
+         * 40,000 BH 172.7 s, KL 2.177 against FFT 113.5 s, KL 2.205. FFT's grid has a
          * floor of 50 boxes a side whatever n, and its interpolation costs a little KL,
          * so it takes over once it is clearly faster. */
         t->method = n < 1000 ? WK_TSNE_EXACT : (o->dims == 2 && n >= 25000) ? WK_TSNE_FFT : WK_TSNE_BH;
