@@ -108,13 +108,14 @@ static int bh_insert(wk_tsne_scratch *s, int dims, const double *y, int64_t i)
 {
     const double *p = y + i * dims;
     int64_t cur = 0;
-    for (int depth = 0;; depth++) {
+    for (int depth = 0;;) {
         bh_node *nd = &s->node[cur];
         int64_t old = nd->count;
         if (nd->child >= 0) {
             for (int k = 0; k < dims; k++) nd->com[k] = (nd->com[k] * old + p[k]) / (old + 1);
             nd->count = old + 1;
             cur = nd->child + bh_octant(nd, p, dims);
+            depth++;
             continue;
         }
         if (old == 0) {
@@ -138,7 +139,8 @@ static int bh_insert(wk_tsne_scratch *s, int dims, const double *y, int64_t i)
         for (int k = 0; k < dims; k++) c->com[k] = q[k];
         c->count = old;
         c->point = nd->point;
-        /* cur is inner now, holding the old copies; the next pass adds p and descends */
+        /* cur is inner now, holding the old copies; the next pass adds p and descends
+         * (depth counts levels, not passes) */
     }
 }
 

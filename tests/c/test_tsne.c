@@ -120,6 +120,8 @@ TEST(bh_scratch_reuse)
         double scale = r == 2 ? 40 : 5;   /* round 3 spans ~200 units: a bigger FFT grid, then smaller */
         for (int64_t i = 0; i < n * dims; i++) y[i] = scale * wk_rng_normal();
         for (int c = 0; c < dims; c++) y[dims + c] = y[c];   /* rows 1 and 2 coincide */
+        /* rows 3 and 4 are 1e-12 apart: ~47 levels down, still apart (not merged) */
+        for (int c = 0; c < dims; c++) y[3 * dims + c] = y[2 * dims + c] + (c == 0 ? 1e-12 : 0);
         double za, zb;
         CHECK(wk_tsne_repulsion(a, &za, y, n, dims, WK_TSNE_BH, 0.35, &s) == WK_OK);
         CHECK(wk_tsne_repulsion(b, &zb, y, n, dims, WK_TSNE_BH, 0.35, NULL) == WK_OK);
