@@ -38,6 +38,20 @@ static inline double cost_at(const lap_cost *c, int64_t i, int64_t j)
     return dx * dx + dy * dy;
 }
 
+/* Augments along the shortest path found: walking back from the free column endofpath
+ * by pred to freerow, each row on the path takes the column after it. */
+static void flip_path(int64_t *rowsol, int64_t *colsol, const int64_t *pred, int64_t endofpath, int64_t freerow)
+{
+    int64_t i;
+    do {
+        i = pred[endofpath];
+        colsol[endofpath] = i;
+        int64_t j1 = endofpath;
+        endofpath = rowsol[i];
+        rowsol[i] = j1;
+    } while (i != freerow);
+}
+
 #define ARR_BUMPS_PER_ROW 8   /* phase-3 cap: bumps per row before phase 4 takes over */
 
 /* Phase 4 for point-to-cell costs, with the scan state stored by list position rather
@@ -117,14 +131,7 @@ static int augment_points(int64_t *rowsol, int64_t *colsol, double *v, const lap
             }
         } while (!found);
         for (int64_t k = 0; k <= last; k++) v[colk[k]] += dk[k] - min;
-        int64_t i;
-        do {
-            i = pred[endofpath];
-            colsol[endofpath] = i;
-            int64_t j1 = endofpath;
-            endofpath = rowsol[i];
-            rowsol[i] = j1;
-        } while (i != freerow);
+        flip_path(rowsol, colsol, pred, endofpath, freerow);
     }
 #undef SWAPK
     free(colk); free(pred); free(cxk); free(cyk); free(vk); free(dk);
@@ -255,14 +262,7 @@ static int lapjv(int64_t *rowsol, const lap_cost *c)
                 int64_t j1 = collist[k];
                 v[j1] += d[j1] - min;
             }
-            int64_t i;
-            do {
-                i = pred[endofpath];
-                colsol[endofpath] = i;
-                int64_t j1 = endofpath;
-                endofpath = rowsol[i];
-                rowsol[i] = j1;
-            } while (i != freerow);
+            flip_path(rowsol, colsol, pred, endofpath, freerow);
         }
 } else if (augment_points(rowsol, colsol, v, c, freer, numfree)) {
         free(colsol); free(freer); free(collist); free(matches); free(pred); free(v); free(d);
