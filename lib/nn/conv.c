@@ -39,23 +39,13 @@
 #include <cblas.h>
 #include <stdio.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "../core/threads.h"
+#include "winograd.h"
 
 /* Columns per chunk are kept near this many floats (1 MiB: measured best of 2^17..2^20). */
 #ifndef WK_CONV_CHUNK_FLOATS
 #define WK_CONV_CHUNK_FLOATS (1 << 18)
 #endif
-
-int wk_nn_num_threads(void)
-{
-#ifdef _OPENMP
-    return omp_get_max_threads();
-#else
-    return openblas_get_num_threads();
-#endif
-}
 
 /* ---- geometry ----------------------------------------------------------------- */
 
@@ -223,32 +213,40 @@ typedef struct io {
     int col_accumulate;    /* FWD: 1 adds into col_out, 0 overwrites it */
 } io;
 
-/* How the column side is cut: nb whole images per chunk (rows == Ho), or one image per
- * chunk cut into `tiles` bands of `rows` output rows. */
+/* How the column side is cut — from the problem alone, never the thread count, so
+ * every GEMM and every sum is the same on 1 thread or 8 (lib/core/threads.h): nb whole
+ * images per chunk (rows == Ho), or one image per chunk cut into `tiles` bands of `rows`
+ * output rows. The weight gradient is summed in `slots` partial sums, each over a run
+ * of consecutive chunks, then added in slot order. */
 typedef struct plan {
-    int64_t nb, rows, tiles, nchunks, P;  /* P: most columns in a chunk */
-    int nthr, phased;
+    int64_t nb, rows, tiles, nchunks;   /* chunks per group */
+    int64_t P;                          /* most columns in a chunk */
+    int64_t slots;                      /* WGRAD partial sums per group */
+    size_t cols, cbuf, per_worker;      /* floats of scratch: columns (K, P), gather (Cog, P) */
+    int workers;
 } plan;
 
-static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+/* At least this many chunks, so 2-4 threads have work to share (a chunk stays ~1 MiB). */
+#define MIN_CHUNKS 4
+/* Weight-gradient partial sums: at most this many, and at most this many floats. */
+#define WGRAD_SLOTS 8
+#define WGRAD_SLOT_FLOATS (8 << 20)
 
-static void make_plan(plan *pl, const geom *g, int ops, int nthr)
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static size_t round16(int64_t n) { return ((size_t)n + 15) & ~(size_t)15; }
+
+static void make_plan(plan *pl, const geom *g, int ops)
 {
     int64_t budget = WK_CONV_CHUNK_FLOATS;
     int64_t K = g->K > 0 ? g->K : 1;
     int64_t per_image = K * g->HWo;
-    pl->nthr = nthr;
-    pl->phased = 0;
     if (!g->pointwise && per_image <= budget) {
         int64_t nb = budget / per_image;
         if (nb > g->N) nb = g->N;
         if (nb < 1) nb = 1;
         int64_t nchunks = cdiv(g->N, nb);
-        /* at least one chunk per thread (groups also spread work), a multiple when possible */
-        int64_t want = nchunks * g->G < nthr ? cdiv(nthr, g->G) : nchunks;
-        want = cdiv(want, nthr) * nthr;
-        if (want > g->N) want = g->N;
-        if (want > nchunks) nchunks = want;
+        if (nchunks * g->G < MIN_CHUNKS) nchunks = cdiv(MIN_CHUNKS, g->G);
+        if (nchunks > g->N) nchunks = g->N;
         pl->nb = cdiv(g->N, nchunks);
         pl->nchunks = cdiv(g->N, pl->nb);
         pl->rows = g->Ho;
@@ -257,8 +255,8 @@ static void make_plan(plan *pl, const geom *g, int ops, int nthr)
         int64_t rows = budget / (K * (g->Wo > 0 ? g->Wo : 1));
         if (rows < 1) rows = 1;
         int64_t tiles = cdiv(g->Ho, rows);
-        if (tiles * g->N * g->G < 2 * nthr) tiles = cdiv(2 * nthr, g->N * g->G);
-        if (nthr > 1 && tiles > 1 && (ops & OP_DATA)) tiles = cdiv(tiles, 2) * 2;
+        if (tiles * g->N * g->G < MIN_CHUNKS) tiles = cdiv(MIN_CHUNKS, g->N * g->G);
+        if (tiles > 1 && (ops & OP_DATA)) tiles = cdiv(tiles, 2) * 2;   /* two even phases */
         if (tiles > g->Ho) tiles = g->Ho;
         if (tiles < 1) tiles = 1;
         rows = cdiv(g->Ho, tiles);
@@ -269,194 +267,250 @@ static void make_plan(plan *pl, const geom *g, int ops, int nthr)
         pl->tiles = cdiv(g->Ho, rows);
         pl->nb = 1;
         pl->nchunks = g->N * pl->tiles;
-        pl->phased = nthr > 1 && pl->tiles > 1 && (ops & OP_DATA) && !g->pointwise;
     }
     pl->P = pl->nb * pl->rows * g->Wo;
+    pl->slots = 0;
+    if (ops & OP_WGRAD) {
+        int64_t s = WGRAD_SLOT_FLOATS / (g->Co * K > 0 ? g->Co * K : 1);
+        if (s > WGRAD_SLOTS) s = WGRAD_SLOTS;
+        if (s > pl->nchunks) s = pl->nchunks;
+        pl->slots = s < 1 ? 1 : s;
+    }
+    pl->cols = g->pointwise ? 0 : round16(K * pl->P);
+    pl->cbuf = pl->nb > 1 ? round16(g->Cog * pl->P) : 0;
+    pl->per_worker = pl->cols + pl->cbuf;
+    pl->workers = wk_threads_count();
 }
 
-/* Floats of workspace one thread needs: columns (K, P), a column-side gather buffer
- * (Cog, P) and, with threads, a private weight gradient (Co, K); each rounded to 16. */
-static void thread_sizes(const geom *g, const plan *pl, int ops, size_t *cols, size_t *cbuf, size_t *gwp)
+/* Floats of workspace a run needs: every worker's scratch, then the slots. */
+static size_t plan_floats(const plan *pl, const geom *g)
 {
-    *cols = g->pointwise ? 0 : (size_t)(g->K * pl->P + 15) & ~(size_t)15;
-    *cbuf = pl->nb > 1 ? (size_t)(g->Cog * pl->P + 15) & ~(size_t)15 : 0;
-    *gwp = (pl->nthr > 1 && (ops & OP_WGRAD)) ? (size_t)(g->Co * g->K + 15) & ~(size_t)15 : 0;
+    return pl->per_worker * (size_t)pl->workers + (size_t)pl->slots * round16(g->Co * g->K);
 }
 
-/* One chunk of one group: images [n0, n0+nb), column-side rows [r0, r1). */
-static NO_LIBC_LOOPS void run_chunk(const geom *g, const io *x, int ops, int64_t grp, int64_t n0, int64_t nb,
-                      int64_t r0, int64_t r1, float *cols, float *cbuf, float *gw)
+/* Chunk ch of a group: images [n0, n0+nb), column-side rows [r0, r1). */
+typedef struct chunk {
+    int64_t n0, nb, r0, r1;
+} chunk;
+
+static chunk chunk_at(const geom *g, const plan *pl, int64_t ch)
 {
-    const int64_t seg = (r1 - r0) * g->Wo;   /* columns per image in this chunk */
-    const int64_t P = nb * seg;
-    const int64_t K = g->K, Cog = g->Cog;
-    const float *wg = x->w + grp * Cog * K;  /* (Cog, K) */
-
-    /* B: the chunk's columns (K, P) with leading dimension ldb */
-    const float *B = NULL;
-    int64_t ldb = P;
-    if ((ops & (OP_FWD | OP_WGRAD))) {
-        if (g->pointwise) {
-            B = x->img_in + (n0 * g->Ci + grp * g->Cig) * g->HW + r0 * g->W;
-            ldb = g->HW;
-        } else {
-            for (int64_t i = 0; i < nb; i++)
-                im2col(cols + i * seg, P, x->img_in + ((n0 + i) * g->Ci + grp * g->Cig) * g->HW, g, r0, r1);
-            B = cols;
-        }
+    chunk c;
+    if (pl->tiles == 1) {
+        c.n0 = ch * pl->nb;
+        c.nb = g->N - c.n0 < pl->nb ? g->N - c.n0 : pl->nb;
+        c.r0 = 0;
+        c.r1 = g->Ho;
+    } else {
+        c.n0 = ch / pl->tiles;
+        c.nb = 1;
+        c.r0 = (ch % pl->tiles) * pl->rows;
+        c.r1 = c.r0 + pl->rows < g->Ho ? c.r0 + pl->rows : g->Ho;
     }
+    return c;
+}
 
-    if (ops & (OP_WGRAD | OP_DATA)) {
-        /* Cm: the chunk's column-side gradient (Cog, P) with leading dimension ldm */
-        const float *Cm;
-        int64_t ldm;
-        if (nb == 1) {
-            Cm = x->col_in + (n0 * g->Co + grp * Cog) * g->HWo + r0 * g->Wo;
-            ldm = g->HWo;
-        } else {
-            for (int64_t i = 0; i < nb; i++)
-                for (int64_t c = 0; c < Cog; c++)
-                    copy_row(cbuf + c * P + i * seg, x->col_in + ((n0 + i) * g->Co + grp * Cog + c) * g->HWo, seg);
-            Cm = cbuf;
-            ldm = P;
-        }
-        if (ops & OP_WGRAD)   /* gw (Cog, K) += Cm (Cog, P) . B^T (P, K) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Cog, (int)K, (int)P, 1.0f, Cm,
-                        (int)ldm, B, (int)ldb, 1.0f, gw + grp * Cog * K, (int)K);
-        if (ops & OP_DATA) {
-            if (g->pointwise) {   /* img (Cig, P) += w^T (Cig, Cog) . Cm (Cog, P) */
-                float *dst = x->img_out + (n0 * g->Ci + grp * g->Cig) * g->HW + r0 * g->W;
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Cog, 1.0f, wg,
-                            (int)K, Cm, (int)ldm, 1.0f, dst, (int)g->HW);
-            } else {              /* cols (K, P) = w^T (K, Cog) . Cm (Cog, P); img += col2im(cols) */
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Cog, 1.0f, wg,
-                            (int)K, Cm, (int)ldm, 0.0f, cols, (int)P);
-                for (int64_t i = 0; i < nb; i++)
-                    col2im(x->img_out + ((n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, r0, r1);
-            }
-        }
+/* The chunk's columns (K, P) with leading dimension *ldb: im2col into cols, or the
+ * image itself for a pointwise conv. */
+static const float *chunk_columns(const geom *g, const io *x, int64_t grp, chunk c, float *cols, int64_t *ldb)
+{
+    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg;
+    if (g->pointwise) {
+        *ldb = g->HW;
+        return x->img_in + (c.n0 * g->Ci + grp * g->Cig) * g->HW + c.r0 * g->W;
     }
+    for (int64_t i = 0; i < c.nb; i++)
+        im2col(cols + i * seg, P, x->img_in + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, g, c.r0, c.r1);
+    *ldb = P;
+    return cols;
+}
 
-    if (ops & OP_FWD) {
-        /* D (Cog, P) = bias + w (Cog, K) . B (K, P), straight into col_out when nb == 1 */
-        float *D;
-        int64_t ldd;
-        float beta = x->col_accumulate ? 1.0f : 0.0f;
-        if (nb == 1) {
-            D = x->col_out + (n0 * g->Co + grp * Cog) * g->HWo + r0 * g->Wo;
-            ldd = g->HWo;
-        } else {
-            D = cbuf;
-            ldd = P;
-            beta = 0.0f;
-        }
-        if (x->bias && beta == 0.0f) {
-            for (int64_t c = 0; c < Cog; c++) {
-                fill_row(D + c * ldd, x->bias[grp * Cog + c], P);
+/* The chunk's column-side gradient (Cog, P) with leading dimension *ldm: in place for
+ * one image, gathered into cbuf for several. */
+static const float *chunk_grad(const geom *g, const io *x, int64_t grp, chunk c, float *cbuf, int64_t *ldm)
+{
+    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg;
+    if (c.nb == 1) {
+        *ldm = g->HWo;
+        return x->col_in + (c.n0 * g->Co + grp * g->Cog) * g->HWo + c.r0 * g->Wo;
+    }
+    for (int64_t i = 0; i < c.nb; i++)
+        for (int64_t o = 0; o < g->Cog; o++)
+            copy_row(cbuf + o * P + i * seg, x->col_in + ((c.n0 + i) * g->Co + grp * g->Cog + o) * g->HWo, seg);
+    *ldm = P;
+    return cbuf;
+}
+
+/* FWD for one chunk: D (Cog, P) = bias + w (Cog, K) . B (K, P), straight into col_out
+ * when nb == 1. */
+static NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf)
+{
+    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog;
+    int64_t ldb;
+    const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
+    float *D;
+    int64_t ldd;
+    float beta = x->col_accumulate ? 1.0f : 0.0f;
+    if (c.nb == 1) {
+        D = x->col_out + (c.n0 * g->Co + grp * Cog) * g->HWo + c.r0 * g->Wo;
+        ldd = g->HWo;
+    } else {
+        D = cbuf;
+        ldd = P;
+        beta = 0.0f;
+    }
+    if (x->bias && beta == 0.0f) {
+        for (int64_t o = 0; o < Cog; o++) fill_row(D + o * ldd, x->bias[grp * Cog + o], P);
+        beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Cog, (int)P, (int)K, 1.0f, x->w + grp * Cog * K,
+                (int)K, B, (int)ldb, beta, D, (int)ldd);
+    if (c.nb > 1) {
+        for (int64_t i = 0; i < c.nb; i++)
+            for (int64_t o = 0; o < Cog; o++) {
+                float *dst = x->col_out + ((c.n0 + i) * g->Co + grp * Cog + o) * g->HWo;
+                const float *src = cbuf + o * P + i * seg;
+                if (x->col_accumulate) add_row(dst, src, seg);
+                else copy_row(dst, src, seg);
             }
+    }
+}
+
+/* DATA for one chunk: img += col2im(w^T (K, Cog) . Cm (Cog, P)). */
+static void chunk_data(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf)
+{
+    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog;
+    const float *wg = x->w + grp * Cog * K;
+    int64_t ldm;
+    const float *Cm = chunk_grad(g, x, grp, c, cbuf, &ldm);
+    if (g->pointwise) {   /* img (Cig, P) += w^T (Cig, Cog) . Cm (Cog, P) */
+        float *dst = x->img_out + (c.n0 * g->Ci + grp * g->Cig) * g->HW + c.r0 * g->W;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Cog, 1.0f, wg, (int)K, Cm,
+                    (int)ldm, 1.0f, dst, (int)g->HW);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Cog, 1.0f, wg, (int)K, Cm, (int)ldm,
+                0.0f, cols, (int)P);
+    for (int64_t i = 0; i < c.nb; i++)
+        col2im(x->img_out + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, c.r0, c.r1);
+}
+
+/* WGRAD for one chunk: gw (Cog, K) = beta * gw + Cm (Cog, P) . B^T (P, K). */
+static void chunk_wgrad(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf, float *gw,
+                        float beta)
+{
+    int64_t ldb, ldm;
+    const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
+    const float *Cm = chunk_grad(g, x, grp, c, cbuf, &ldm);
+    const int64_t P = c.nb * (c.r1 - c.r0) * g->Wo;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Cog, (int)g->K, (int)P, 1.0f, Cm, (int)ldm, B,
+                (int)ldb, beta, gw, (int)g->K);
+}
+
+/* One pass of the engine over the pool. */
+typedef struct pass {
+    const geom *g;
+    const plan *pl;
+    const io *x;
+    float *buf;     /* per-worker scratch, then the slots */
+    int phase;      /* DATA over bands: -1 all chunks, else the bands of this parity */
+} pass;
+
+static void pass_scratch(const pass *ps, int worker, float **cols, float **cbuf)
+{
+    *cols = ps->buf + ps->pl->per_worker * (size_t)worker;
+    *cbuf = *cols + ps->pl->cols;
+}
+
+static void forward_items(void *ctx, int64_t b, int64_t e, int worker)
+{
+    const pass *ps = ctx;
+    float *cols, *cbuf;
+    pass_scratch(ps, worker, &cols, &cbuf);
+    for (int64_t it = b; it < e; it++) {
+        chunk c = chunk_at(ps->g, ps->pl, it % ps->pl->nchunks);
+        if (c.r1 > c.r0 && c.nb > 0) chunk_forward(ps->g, ps->x, it / ps->pl->nchunks, c, cols, cbuf);
+    }
+}
+
+static void data_items(void *ctx, int64_t b, int64_t e, int worker)
+{
+    const pass *ps = ctx;
+    float *cols, *cbuf;
+    pass_scratch(ps, worker, &cols, &cbuf);
+    for (int64_t it = b; it < e; it++) {
+        int64_t ch = it % ps->pl->nchunks;
+        if (ps->phase >= 0 && (ch % ps->pl->tiles) % 2 != ps->phase) continue;
+        chunk c = chunk_at(ps->g, ps->pl, ch);
+        if (c.r1 > c.r0 && c.nb > 0) chunk_data(ps->g, ps->x, it / ps->pl->nchunks, c, cols, cbuf);
+    }
+}
+
+/* Task t = group * slots + slot: that slot's run of chunks, summed in order. */
+static void wgrad_tasks(void *ctx, int64_t b, int64_t e, int worker)
+{
+    const pass *ps = ctx;
+    const geom *g = ps->g;
+    const plan *pl = ps->pl;
+    float *cols, *cbuf;
+    pass_scratch(ps, worker, &cols, &cbuf);
+    float *slots = ps->buf + pl->per_worker * (size_t)pl->workers;
+    for (int64_t t = b; t < e; t++) {
+        int64_t grp = t / pl->slots, s = t % pl->slots;
+        float *gw = slots + (size_t)s * round16(g->Co * g->K) + grp * g->Cog * g->K;
+        int64_t c0 = pl->nchunks * s / pl->slots, c1 = pl->nchunks * (s + 1) / pl->slots;
+        float beta = 0.0f;
+        for (int64_t ch = c0; ch < c1; ch++) {
+            chunk c = chunk_at(g, pl, ch);
+            if (c.r1 <= c.r0 || c.nb <= 0) continue;
+            chunk_wgrad(g, ps->x, grp, c, cols, cbuf, gw, beta);
             beta = 1.0f;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Cog, (int)P, (int)K, 1.0f, wg, (int)K,
-                    B, (int)ldb, beta, D, (int)ldd);
-        if (nb > 1) {
-            for (int64_t i = 0; i < nb; i++)
-                for (int64_t c = 0; c < Cog; c++) {
-                    float *dst = x->col_out + ((n0 + i) * g->Co + grp * Cog + c) * g->HWo;
-                    const float *src = cbuf + c * P + i * seg;
-                    if (x->col_accumulate) {
-                        add_row(dst, src, seg);
-                    } else {
-                        copy_row(dst, src, seg);
-                    }
-                }
-        }
+        if (beta == 0.0f) memset(gw, 0, (size_t)(g->Cog * g->K) * sizeof(float));
     }
 }
 
-/* Work item `it` = group * nchunks + chunk. */
-static void run_item(const geom *g, const plan *pl, const io *x, int ops, int64_t it, float *cols,
-                     float *cbuf, float *gw)
+/* gw += the slots, in slot order. */
+static void wgrad_reduce(void *ctx, int64_t b, int64_t e, int worker)
 {
-    int64_t grp = it / pl->nchunks, ch = it % pl->nchunks;
-    int64_t n0, nb, r0, r1;
-    if (pl->tiles == 1) {
-        n0 = ch * pl->nb;
-        nb = g->N - n0 < pl->nb ? g->N - n0 : pl->nb;
-        r0 = 0;
-        r1 = g->Ho;
-    } else {
-        n0 = ch / pl->tiles;
-        nb = 1;
-        r0 = (ch % pl->tiles) * pl->rows;
-        r1 = r0 + pl->rows < g->Ho ? r0 + pl->rows : g->Ho;
-    }
-    if (r1 > r0 && nb > 0) run_chunk(g, x, ops, grp, n0, nb, r0, r1, cols, cbuf, gw);
+    const pass *ps = ctx;
+    const plan *pl = ps->pl;
+    const float *slots = ps->buf + pl->per_worker * (size_t)pl->workers;
+    size_t stride = round16(ps->g->Co * ps->g->K);
+    for (int64_t s = 0; s < pl->slots; s++) add_row(ps->x->gw + b, slots + (size_t)s * stride + b, e - b);
 }
 
-/* The plan for a run and the floats of workspace it needs (all threads). */
-static size_t engine_floats(const geom *g, int ops, plan *pl, size_t sizes[3])
+/* The plan for a run and the floats of workspace it needs. */
+static size_t engine_floats(const geom *g, int ops, plan *pl)
 {
-    int nthr = 1;
-#ifdef _OPENMP
-    nthr = omp_get_max_threads();
-#endif
-    make_plan(pl, g, ops, nthr);
-    if (nthr > g->G * pl->nchunks) make_plan(pl, g, ops, (int)(g->G * pl->nchunks));
-    thread_sizes(g, pl, ops, &sizes[0], &sizes[1], &sizes[2]);
-    return (sizes[0] + sizes[1] + sizes[2]) * (size_t)pl->nthr;
+    make_plan(pl, g, ops);
+    return plan_floats(pl, g);
 }
 
 static int64_t engine_empty(const geom *g) { return g->N == 0 || g->Co == 0 || g->Ci == 0 || g->HWo == 0; }
 
-/* Runs ops over every chunk with buf holding engine_floats() floats. */
+/* Runs ops (FWD, then WGRAD, then DATA, each a pass over the chunks) with buf holding
+ * engine_floats() floats. */
 static void engine_run(const geom *g, const io *x, int ops, float *buf)
 {
     if (engine_empty(g)) return;
-#ifdef _OPENMP
-    static int blas_pinned;
-    if (!blas_pinned) {   /* OpenMP owns the threads: each GEMM runs on one */
-        openblas_set_num_threads(1);
-        blas_pinned = 1;
-    }
-#endif
     plan pl;
-    size_t sz[3];
-    engine_floats(g, ops, &pl, sz);
-    const size_t ncols = sz[0];
-    const int nthr = pl.nthr;
+    make_plan(&pl, g, ops);
+    pass ps = {g, &pl, x, buf, -1};
     const int64_t items = g->G * pl.nchunks;
-    if (nthr == 1) {
-        for (int64_t it = 0; it < items; it++) run_item(g, &pl, x, ops, it, buf, buf + ncols, x->gw);
-        return;
+    if (ops & OP_FWD) wk_parallel_for(items, 1, forward_items, &ps);
+    if (ops & OP_WGRAD) {
+        wk_parallel_for(g->G * pl.slots, 1, wgrad_tasks, &ps);
+        int64_t n = g->Co * g->K;
+        wk_parallel_for(n, wk_parallel_grain(n, (double)pl.slots, 65536.0, 8), wgrad_reduce, &ps);
     }
-#ifdef _OPENMP
-    const size_t ncbuf = sz[1], per = sz[0] + sz[1] + sz[2];
-    const int64_t wsize = g->Co * g->K;
-#pragma omp parallel num_threads(nthr)
-    {
-        int tid = omp_get_thread_num();
-        float *cols = buf + per * (size_t)tid;           /* (K, P) */
-        float *cbuf = cols + ncols;                       /* (Cog, P) */
-        float *gwp = (ops & OP_WGRAD) ? cbuf + ncbuf : NULL;   /* (Co, K) */
-        if (gwp) memset(gwp, 0, (size_t)wsize * sizeof(float));
-        for (int phase = 0; phase < (pl.phased ? 2 : 1); phase++) {
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t it = 0; it < items; it++) {
-                if (pl.phased && ((it % pl.nchunks) % pl.tiles) % 2 != phase) continue;
-                run_item(g, &pl, x, ops, it, cols, cbuf, gwp);
-            }
-        }
-        if (gwp) {
-#pragma omp barrier
-#pragma omp for schedule(static)
-            for (int64_t j = 0; j < wsize; j++) {
-                float s = 0.0f;
-                for (int t = 0; t < nthr; t++) s += buf[per * (size_t)t + ncols + ncbuf + (size_t)j];
-                x->gw[j] += s;
-            }
+    if (ops & OP_DATA) {
+        if (pl.tiles > 1 && !g->pointwise) {   /* neighbouring bands share input rows */
+            for (ps.phase = 0; ps.phase < 2; ps.phase++) wk_parallel_for(items, 1, data_items, &ps);
+        } else {
+            wk_parallel_for(items, 1, data_items, &ps);
         }
     }
-#endif
 }
 
 /* engine_run with the workspace it needs. */
@@ -464,7 +518,7 @@ static int engine(const geom *g, const io *x, int ops, wk_workspace *ws)
 {
     if (engine_empty(g)) return WK_OK;
     plan pl;
-    size_t sz[3], n = engine_floats(g, ops, &pl, sz);
+    size_t n = engine_floats(g, ops, &pl);
     float *buf = n ? wk_workspace_get(ws, n) : NULL;
     if (n && !buf) return WK_ERR;
     engine_run(g, x, ops, buf);
@@ -482,19 +536,66 @@ static int engine(const geom *g, const io *x, int ops, wk_workspace *ws)
 
 /* f = the flipped geometry of g; 0 when it does not apply (stride > 1, big padding)
  * or does not pay. */
-static int flip_geom(geom *f, const geom *g)
+static int flip_geom_any(geom *f, const geom *g)
 {
     int64_t ph = (g->kH - 1) * g->dH - g->pH, pw = (g->kW - 1) * g->dW - g->pW;
     if (g->sH != 1 || g->sW != 1 || ph < 0 || pw < 0) return 0;
-    /* unpadded convs of small images: the flipped conv's columns would be much bigger
-     * (11x11 -> 13x13 is 1.4x) and GEMM + col2im measured faster (19 vs 23 ms) */
-    if ((double)g->HW > 1.15 * (double)g->HWo) return 0;
     *f = *g;
     f->Ci = g->Co; f->H = g->Ho; f->W = g->Wo;
     f->Co = g->Ci; f->Ho = g->H; f->Wo = g->W;
     f->pH = ph; f->pW = pw;
     geom_finish(f);
     return 1;
+}
+
+static int flip_geom(geom *f, const geom *g)
+{
+    /* unpadded convs of small images: the flipped conv's columns would be much bigger
+     * (11x11 -> 13x13 is 1.4x) and GEMM + col2im measured faster (19 vs 23 ms) */
+    if ((double)g->HW > 1.15 * (double)g->HWo) return 0;
+    return flip_geom_any(f, g);
+}
+
+/* ---- Winograd for 3x3 stride 1 (winograd.c) -------------------------------------- */
+
+/* The Winograd geometry of g, when F(4x4, 3x3) applies to it. */
+static int wino_geom(wk_wino_geom *wg, const geom *g)
+{
+    if (g->kH != 3 || g->kW != 3 || g->sH != 1 || g->sW != 1 || g->dH != 1 || g->dW != 1 || g->G != 1) return 0;
+    *wg = (wk_wino_geom){g->N, g->Ci, g->H, g->W, g->Co, g->Ho, g->Wo, g->pH, g->pW};
+    return wk_winograd_applies(wg);
+}
+
+/* Floats of workspace for a forward pass of g (col_out = conv(img_in)), by whichever
+ * path forward_run takes. */
+static size_t forward_floats(const geom *g)
+{
+    wk_wino_geom wg;
+    plan pl;
+    return wino_geom(&wg, g) ? wk_winograd_floats(&wg, 0) : engine_floats(g, OP_FWD, &pl);
+}
+
+static void forward_run(const geom *g, const io *x, float *buf)
+{
+    wk_wino_geom wg;
+    if (engine_empty(g)) return;
+    if (wino_geom(&wg, g)) wk_winograd_forward(x->col_out, x->img_in, x->w, x->bias, x->col_accumulate, &wg, buf);
+    else engine_run(g, x, OP_FWD, buf);
+}
+
+static size_t wgrad_floats(const geom *g)
+{
+    wk_wino_geom wg;
+    plan pl;
+    return wino_geom(&wg, g) ? wk_winograd_floats(&wg, 1) : engine_floats(g, OP_WGRAD, &pl);
+}
+
+static void wgrad_run(const geom *g, const io *x, float *buf)
+{
+    wk_wino_geom wg;
+    if (engine_empty(g)) return;
+    if (wino_geom(&wg, g)) wk_winograd_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
+    else engine_run(g, x, OP_WGRAD, buf);
 }
 
 /* wf (Ci, Cog, kH, kW) from w (Co, Cig, kH, kW) as above. */
@@ -512,39 +613,56 @@ static void flip_weight(float *wf, const float *w, const geom *g)
 
 /* ---- per-channel sums and bias ------------------------------------------------- */
 
-/* gb[c] += sum over n and the plane of t (N, C, HW). */
-static void channel_sums(float *gb, const float *t, int64_t N, int64_t C, int64_t HW)
+typedef struct plane_args {
+    float *t;           /* (N, C, HW) */
+    float *gb;          /* (C) */
+    const float *src;   /* (N, C, HW) */
+    const float *b;     /* (C) */
+    int64_t N, C, HW;
+} plane_args;
+
+/* gb[c] += sum over n and the plane of src, for channels [c0, c1). */
+static void channel_sum_range(void *ctx, int64_t c0, int64_t c1, int worker)
 {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (N * C * HW > 65536)
-#endif
-    for (int64_t c = 0; c < C; c++) {
+    const plane_args *a = ctx;
+    for (int64_t c = c0; c < c1; c++) {
         double s = 0.0;
-        for (int64_t n = 0; n < N; n++) {
-            const float *p = t + (n * C + c) * HW;
+        for (int64_t n = 0; n < a->N; n++) {
+            const float *p = a->src + (n * a->C + c) * a->HW;
             float acc[16] = {0};   /* 16 lanes, so the sum vectorises without -ffast-math */
             int64_t i = 0;
-            for (; i + 16 <= HW; i += 16)
+            for (; i + 16 <= a->HW; i += 16)
                 for (int k = 0; k < 16; k++) acc[k] += p[i + k];
             float part = 0.0f;
-            for (; i < HW; i++) part += p[i];
+            for (; i < a->HW; i++) part += p[i];
             for (int k = 0; k < 16; k++) part += acc[k];
             s += part;
         }
-        gb[c] += (float)s;
+        a->gb[c] += (float)s;
     }
 }
 
-/* t (N, C, HW) += b[c]. */
+/* gb[c] += sum over n and the plane of t (N, C, HW); one chunk per run of channels. */
+static void channel_sums(float *gb, const float *t, int64_t N, int64_t C, int64_t HW)
+{
+    plane_args a = {.gb = gb, .src = t, .N = N, .C = C, .HW = HW};
+    wk_parallel_for(C, wk_parallel_grain(C, (double)(N * HW), 65536.0, 16), channel_sum_range, &a);
+}
+
+/* t (N*C planes of HW) += b[plane % C], for planes [p0, p1). */
+static void bias_range(void *ctx, int64_t p0, int64_t p1, int worker)
+{
+    const plane_args *a = ctx;
+    for (int64_t nc = p0; nc < p1; nc++) {
+        float v = a->b[nc % a->C], *p = a->t + nc * a->HW;
+        for (int64_t i = 0; i < a->HW; i++) p[i] += v;
+    }
+}
+
 static void add_bias(float *t, const float *b, int64_t N, int64_t C, int64_t HW)
 {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (N * C * HW > 65536)
-#endif
-    for (int64_t nc = 0; nc < N * C; nc++) {
-        float v = b[nc % C], *p = t + nc * HW;
-        for (int64_t i = 0; i < HW; i++) p[i] += v;
-    }
+    plane_args a = {.t = t, .b = b, .N = N, .C = C, .HW = HW};
+    wk_parallel_for(N * C, wk_parallel_grain(N * C, (double)HW, 65536.0, 16), bias_range, &a);
 }
 
 /* ---- argument checks ----------------------------------------------------------- */
@@ -751,7 +869,11 @@ int wk_conv2d_forward(wk_tensor *output, const wk_tensor *input, const wk_tensor
     x.col_out = wk_tensor_data(output);
     x.w = wk_tensor_data(weight);
     x.bias = bias ? wk_tensor_data(bias) : NULL;
-    return engine(&g, &x, OP_FWD, ws);
+    size_t n = forward_floats(&g);
+    float *buf = n ? wk_workspace_get(ws, n) : NULL;
+    if (n && !buf) return WK_ERR;
+    forward_run(&g, &x, buf);
+    return WK_OK;
 }
 
 int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor *grad_bias,
@@ -768,24 +890,32 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
     if (grad_bias) channel_sums(wk_tensor_data(grad_bias), x.col_in, g.N, g.Co, g.HWo);
     if (grad_weight) x.gw = wk_tensor_data(grad_weight);
     if (grad_input) x.img_out = wk_tensor_data(grad_input);
+    if (engine_empty(&g) || (!grad_input && !grad_weight)) return WK_OK;
+    /* stride 1: grad_input += conv2d(grad_output, flipped w), by Winograd for 3x3 when
+     * it applies; otherwise (and for strides) the engine's GEMM + col2im */
     geom f;
-    if (!grad_input || !flip_geom(&f, &g) || engine_empty(&g))
-        return (grad_input || grad_weight) ? engine(&g, &x, (grad_input ? OP_DATA : 0) | (grad_weight ? OP_WGRAD : 0), ws)
-                                           : WK_OK;
-    /* stride 1: grad_input += conv2d(grad_output, flipped w), then the weight gradient */
+    wk_wino_geom wf;
+    int flipped = grad_input && (flip_geom_any(&f, &g) && wino_geom(&wf, &f) ? 1 : flip_geom(&f, &g));
+    size_t nflip = flipped ? round16(g.Co * g.K) : 0;
+    size_t nd = flipped ? forward_floats(&f) : 0, nw = grad_weight ? wgrad_floats(&g) : 0;
     plan pl;
-    size_t sz[3], nflip = (size_t)(g.Co * g.K + 15) & ~(size_t)15;
-    size_t nd = engine_floats(&f, OP_FWD, &pl, sz), nw = grad_weight ? engine_floats(&g, OP_WGRAD, &pl, sz) : 0;
-    float *buf = wk_workspace_get(ws, nflip + (nd > nw ? nd : nw));
+    size_t ne = grad_input && !flipped ? engine_floats(&g, OP_DATA, &pl) : 0;
+    size_t most = nd > nw ? nd : nw;
+    if (ne > most) most = ne;
+    float *buf = wk_workspace_get(ws, nflip + most);
     if (!buf) return WK_ERR;
-    flip_weight(buf, x.w, &g);   /* (Ci, Cog, kH, kW) */
-    io xf = {0};
-    xf.img_in = x.col_in;
-    xf.col_out = wk_tensor_data(grad_input);
-    xf.w = buf;
-    xf.col_accumulate = 1;
-    engine_run(&f, &xf, OP_FWD, buf + nflip);
-    if (grad_weight) engine_run(&g, &x, OP_WGRAD, buf + nflip);
+    if (grad_weight) wgrad_run(&g, &x, buf + nflip);
+    if (flipped) {
+        flip_weight(buf, x.w, &g);   /* (Ci, Cog, kH, kW) */
+        io xf = {0};
+        xf.img_in = x.col_in;
+        xf.col_out = wk_tensor_data(grad_input);
+        xf.w = buf;
+        xf.col_accumulate = 1;
+        forward_run(&f, &xf, buf + nflip);
+    } else if (grad_input) {
+        engine_run(&g, &x, OP_DATA, buf + nflip);
+    }
     return WK_OK;
 }
 
@@ -805,9 +935,8 @@ int wk_conv_transpose2d_forward(wk_tensor *output, const wk_tensor *input, const
     float *y = wk_tensor_data(output);
     geom f;
     if (flip_geom(&f, &g) && !engine_empty(&g)) {   /* stride 1: a conv2d with flipped w */
-        plan pl;
-        size_t sz[3], nflip = (size_t)(g.Co * g.K + 15) & ~(size_t)15;
-        float *buf = wk_workspace_get(ws, nflip + engine_floats(&f, OP_FWD, &pl, sz));
+        size_t nflip = round16(g.Co * g.K);
+        float *buf = wk_workspace_get(ws, nflip + forward_floats(&f));
         if (!buf) return WK_ERR;
         flip_weight(buf, wk_tensor_data(weight), &g);   /* (C_out, C_in/groups, kH, kW) */
         io xf = {0};
@@ -815,7 +944,7 @@ int wk_conv_transpose2d_forward(wk_tensor *output, const wk_tensor *input, const
         xf.col_out = y;
         xf.w = buf;
         xf.bias = bias ? wk_tensor_data(bias) : NULL;
-        engine_run(&f, &xf, OP_FWD, buf + nflip);
+        forward_run(&f, &xf, buf + nflip);
         return WK_OK;
     }
     memset(y, 0, (size_t)wk_tensor_numel(output) * sizeof(float));
@@ -851,5 +980,11 @@ int wk_conv_transpose2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, 
         x.gw = wk_tensor_data(grad_weight);
     }
     if (grad_bias) channel_sums(wk_tensor_data(grad_bias), x.img_in, g.N, g.Ci, g.HW);
-    return ops ? engine(&g, &x, ops, ws) : WK_OK;
+    if (!ops || engine_empty(&g)) return WK_OK;
+    size_t nf = (ops & OP_FWD) ? forward_floats(&g) : 0, nw = (ops & OP_WGRAD) ? wgrad_floats(&g) : 0;
+    float *buf = wk_workspace_get(ws, nf > nw ? nf : nw);
+    if (!buf) return WK_ERR;
+    if (ops & OP_FWD) forward_run(&g, &x, buf);
+    if (ops & OP_WGRAD) wgrad_run(&g, &x, buf);
+    return WK_OK;
 }

@@ -83,11 +83,5 @@ int wk_conv_transpose2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight,
                                  const wk_tensor *input, const wk_tensor *weight,
                                  wk_workspace *ws, const wk_conv_opts *o);
 
-/* ---- threads --------------------------------------------------------------------
-
-   How many threads the kernels of lib/nn use: built with OpenMP, the kernels split
-   their work over omp_get_max_threads() threads and call single-threaded BLAS; without
-   OpenMP they run one loop and OpenBLAS threads each GEMM. See conv.c's top comment. */
-int wk_nn_num_threads(void);
 
 #endif

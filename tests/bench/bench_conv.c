@@ -6,18 +6,16 @@
  *   cnn1    64x1x28x28   -> 32, 3x3;       grad weight and bias (the small CNN's conv 1)
  *   cnn2    64x32x13x13  -> 64, 3x3;       grad input, weight and bias (its conv 2)
  *
- * Usage: bench_conv THREADS SECONDS [case...]. Built with -fopenmp the kernels use
- * OpenMP threads (OpenBLAS pinned to 1); without, OpenBLAS gets THREADS threads. */
+ * Usage: bench_conv THREADS SECONDS [case...]: the kernels run on wick's thread pool
+ * with THREADS threads (OpenBLAS pinned to one thread inside each chunk), as in wick. */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "../../lib/core/rng.h"
+#include "../../lib/core/threads.h"
 #include "../../lib/nn/conv.h"
 
 typedef struct bcase {
@@ -99,12 +97,8 @@ int main(int argc, char **argv)
 {
     int threads = argc > 1 ? atoi(argv[1]) : 1;
     double seconds = argc > 2 ? atof(argv[2]) : 3.0;
-#ifdef _OPENMP
-    omp_set_num_threads(threads);
-    openblas_set_num_threads(1);
-#else
-    openblas_set_num_threads(threads);
-#endif
+    if (wk_threads_set(threads) != threads) fprintf(stderr, "bench_conv: only %d threads here\n", wk_threads_count());
+    wk_threads_init();
     wk_rng_seed(0);
     int status = 0;
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {

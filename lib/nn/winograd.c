@@ -1,0 +1,497 @@
+/* winograd.c — 3x3 stride-1 convolution by Winograd's minimal filtering F(4x4, 3x3)
+ * (Lavin and Gray 2015), forward and weight gradient (see winograd.h).
+ *
+ * A 4x4 tile of output needs a 6x6 tile of input. In the transformed domain the
+ * convolution of one tile is an elementwise product of 36 numbers, so summed over
+ * input channels it is 36 independent matrix products — one per transformed position
+ * xi — over all tiles at once:
+ *     V[xi] (Ci, T)  = B^T d B          input tiles, transformed
+ *     U[xi] (Co, Ci) = G g G^T          the kernel, transformed once per call
+ *     M[xi] (Co, T)  = U[xi] . V[xi]    36 SGEMMs
+ *     y tile (4x4)   = A^T M A          back to the image
+ * That is 36 multiply-adds per 16 outputs and input channel where im2col + SGEMM does
+ * 144: four times fewer. The weight gradient is the adjoint of the same map in U:
+ *     dM = A dy A^T (6x6 from each 4x4 output-gradient tile)
+ *     dU[xi] (Co, Ci) = sum over tiles of dM[xi] . V[xi]^T   (36 SGEMMs per block)
+ *     dw = G^T dU G
+ * and the input gradient is a forward conv of dy with the flipped kernel (conv.c).
+ *
+ * Tiles are processed in blocks of whole tile rows (possibly spanning images), sized so a
+ * block's V and M stay a few MB and there are enough blocks to share between threads.
+ * Blocks are cut from the shape alone; the weight gradient is summed per slot (a run of
+ * consecutive blocks) and the slots are added in order, so results do not depend on the
+ * thread count (lib/core/threads.h). The transforms run on whole rows: B^T (or A) down
+ * the 6 (or 4) rows of a tile row, vectorised along the row, then across after splitting
+ * the row into its four phases (column 4j + q), again vectorised along j.
+ *
+ * F(4x4, 3x3) rounds a little more than a direct convolution (its transforms multiply
+ * by up to 8 and divide by 24): in float32, relative errors around 1e-6 of the output's
+ * scale, checked against a float64 direct convolution in tests/c/test_winograd.c. */
+#include "winograd.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#include "../core/threads.h"
+
+#define NXI 36   /* transformed positions of a 6x6 tile */
+
+/* The transforms' row loops read some rows of one scratch buffer and write others: no
+ * overlap, but the compiler cannot prove it and would not vectorise them. */
+#if defined(__clang__)
+#define ROWS_DONT_OVERLAP _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define ROWS_DONT_OVERLAP _Pragma("GCC ivdep")
+#else
+#define ROWS_DONT_OVERLAP
+#endif
+
+/* A block's V and M together are kept near this many floats (measured: see conv.c). */
+#define BLOCK_FLOATS (1 << 20)
+#define MIN_BLOCK_TILES 32
+#define MIN_BLOCKS 8
+#define WGRAD_SLOTS 8
+#define WGRAD_SLOT_FLOATS (8 << 20)
+
+typedef struct wplan {
+    int64_t tH, tW;       /* tiles per image, down and across */
+    int64_t rows;         /* tile rows of the whole batch: N * tH */
+    int64_t rb;           /* tile rows per block */
+    int64_t nblocks;
+    int64_t T;            /* tiles in a full block: rb * tW (the leading dimension of V, M) */
+    int64_t Wp;           /* input strip width: 4 * tW + 2 */
+    int64_t slots;        /* weight-gradient partial sums */
+    size_t u, v, m, scratch, per_worker;   /* floats */
+    int workers;
+} wplan;
+
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static size_t round16(int64_t n) { return ((size_t)n + 15) & ~(size_t)15; }
+
+static void make_plan(wplan *p, const wk_wino_geom *g, int with_wgrad)
+{
+    p->tH = cdiv(g->Ho, 4);
+    p->tW = cdiv(g->Wo, 4);
+    p->rows = g->N * p->tH;
+    int64_t T = BLOCK_FLOATS / (NXI * (g->Ci + g->Co));
+    if (T < MIN_BLOCK_TILES) T = MIN_BLOCK_TILES;
+    int64_t rb = T / p->tW;
+    if (rb < 1) rb = 1;
+    int64_t most = cdiv(p->rows, MIN_BLOCKS);   /* enough blocks to share */
+    if (rb > most && most * p->tW >= MIN_BLOCK_TILES) rb = most;
+    if (rb > p->rows) rb = p->rows;
+    p->rb = rb;
+    p->nblocks = cdiv(p->rows, rb);
+    p->T = rb * p->tW;
+    p->Wp = 4 * p->tW + 2;
+    p->slots = 0;
+    if (with_wgrad) {
+        int64_t s = WGRAD_SLOT_FLOATS / (NXI * g->Co * g->Ci);
+        if (s > WGRAD_SLOTS) s = WGRAD_SLOTS;
+        if (s > p->nblocks) s = p->nblocks;
+        p->slots = s < 1 ? 1 : s;
+    }
+    p->u = round16(NXI * g->Co * g->Ci);
+    p->v = round16(NXI * g->Ci * p->T);
+    p->m = round16(NXI * g->Co * p->T);
+    /* transforms: 6 transformed rows (Wp each), phases (6, tW+1) and a zero row of the
+     * input or output width; the output's (6, 4, tW) + (4, 4, tW) */
+    int64_t zw = g->W > g->Wo ? g->W : g->Wo, in = 6 * p->Wp + 6 * (p->tW + 1) + zw, out = 40 * p->tW;
+    p->scratch = round16((in > out ? in : out) + 64);
+    p->per_worker = p->v + p->m + p->scratch;
+    p->workers = wk_threads_count();
+}
+
+int wk_winograd_applies(const wk_wino_geom *g)
+{
+    /* Few channels make 36 thin GEMMs (a 3-channel first layer: im2col's K = 27 is
+     * better); tiny outputs waste most of each 4x4 tile. */
+    return g->Ci >= 16 && g->Co >= 16 && g->Ho >= 4 && g->Wo >= 4 && g->pH <= 2 && g->pW <= 2 &&
+           g->Ho == g->H + 2 * g->pH - 2 && g->Wo == g->W + 2 * g->pW - 2;
+}
+
+size_t wk_winograd_floats(const wk_wino_geom *g, int with_wgrad)
+{
+    wplan p;
+    make_plan(&p, g, with_wgrad);
+    return p.u * (1 + (size_t)p.slots) + p.per_worker * (size_t)p.workers;
+}
+
+/* ---- the kernel transform ------------------------------------------------------------ */
+
+typedef struct kernel_args {
+    const wk_wino_geom *g;
+    const float *w;   /* (Co, Ci, 3, 3) */
+    float *u;         /* (36, Co, Ci) */
+    float *gw;        /* (Co, Ci, 3, 3) += for the adjoint */
+} kernel_args;
+
+/* U[xi][o][c] = (G w[o][c] G^T)[xi], for output channels [o0, o1). */
+static void kernel_transform(void *ctx, int64_t o0, int64_t o1, int worker)
+{
+    const kernel_args *a = ctx;
+    const int64_t Ci = a->g->Ci, Co = a->g->Co;
+    for (int64_t o = o0; o < o1; o++)
+        for (int64_t c = 0; c < Ci; c++) {
+            const float *k = a->w + (o * Ci + c) * 9;
+            float t[6][3];   /* G k: rows of G (6x3) times k */
+            for (int j = 0; j < 3; j++) {
+                float k0 = k[j], k1 = k[3 + j], k2 = k[6 + j];
+                t[0][j] = k0 * 0.25f;
+                t[1][j] = (k0 + k1 + k2) * (-1.0f / 6);
+                t[2][j] = (k0 - k1 + k2) * (-1.0f / 6);
+                t[3][j] = k0 * (1.0f / 24) + k1 * (1.0f / 12) + k2 * (1.0f / 6);
+                t[4][j] = k0 * (1.0f / 24) - k1 * (1.0f / 12) + k2 * (1.0f / 6);
+                t[5][j] = k2;
+            }
+            for (int i = 0; i < 6; i++) {   /* (G k) G^T */
+                float k0 = t[i][0], k1 = t[i][1], k2 = t[i][2];
+                float r[6] = {k0 * 0.25f,
+                              (k0 + k1 + k2) * (-1.0f / 6),
+                              (k0 - k1 + k2) * (-1.0f / 6),
+                              k0 * (1.0f / 24) + k1 * (1.0f / 12) + k2 * (1.0f / 6),
+                              k0 * (1.0f / 24) - k1 * (1.0f / 12) + k2 * (1.0f / 6),
+                              k2};
+                for (int j = 0; j < 6; j++) a->u[((i * 6 + j) * Co + o) * Ci + c] = r[j];
+            }
+        }
+}
+
+/* gw[o][c] += G^T dU[.][o][c] G, for output channels [o0, o1); dU in a->u. */
+static void kernel_adjoint(void *ctx, int64_t o0, int64_t o1, int worker)
+{
+    const kernel_args *a = ctx;
+    const int64_t Ci = a->g->Ci, Co = a->g->Co;
+    static const float G[6][3] = {{0.25f, 0, 0},
+                                  {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                  {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                  {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                  {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                  {0, 0, 1}};
+    for (int64_t o = o0; o < o1; o++)
+        for (int64_t c = 0; c < Ci; c++) {
+            float d[6][6], t[3][6];
+            for (int i = 0; i < 6; i++)
+                for (int j = 0; j < 6; j++) d[i][j] = a->u[((i * 6 + j) * Co + o) * Ci + c];
+            for (int r = 0; r < 3; r++)   /* G^T d */
+                for (int j = 0; j < 6; j++) {
+                    float s = 0;
+                    for (int i = 0; i < 6; i++) s += G[i][r] * d[i][j];
+                    t[r][j] = s;
+                }
+            float *k = a->gw + (o * Ci + c) * 9;
+            for (int r = 0; r < 3; r++)   /* (G^T d) G */
+                for (int q = 0; q < 3; q++) {
+                    float s = 0;
+                    for (int j = 0; j < 6; j++) s += t[r][j] * G[j][q];
+                    k[r * 3 + q] += s;
+                }
+        }
+}
+
+static void transform_kernel(float *u, const float *w, const wk_wino_geom *g)
+{
+    kernel_args a = {g, w, u, NULL};
+    wk_parallel_for(g->Co, wk_parallel_grain(g->Co, (double)g->Ci * 300, 200000.0, 16), kernel_transform, &a);
+}
+
+/* ---- the tile transforms ---------------------------------------------------------------- */
+
+/* V (36, Ci, T) <- B^T d B for every tile of tile rows [R0, R1) and every input channel. */
+static void transform_input(float *V, const float *x, const wk_wino_geom *g, const wplan *p, int64_t R0,
+                            int64_t R1, float *scr)
+{
+    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->tW, T = p->T, Ci = g->Ci;
+    float *tr6 = scr;                /* (6, Wp) B^T applied down the columns, zero-padded */
+    float *ph = tr6 + 6 * Wp;        /* (6, tW + 1) the phases of one transformed row */
+    float *zero = ph + 6 * (tW + 1); /* (W) a row above or below the image */
+    /* columns [lo, hi) of a strip row come from the image; the rest is padding, and the
+     * transform of zeros is zero */
+    const int64_t lo = g->pW, hi = g->pW + W < Wp ? g->pW + W : Wp, ncol = hi - lo;
+    memset(zero, 0, (size_t)W * sizeof(float));
+    for (int k = 0; k < 6; k++) {
+        memset(tr6 + k * Wp, 0, (size_t)lo * sizeof(float));
+        memset(tr6 + k * Wp + hi, 0, (size_t)(Wp - hi) * sizeof(float));
+    }
+    for (int64_t c = 0; c < Ci; c++)
+        for (int64_t R = R0; R < R1; R++) {
+            int64_t n = R / p->tH, tr = R % p->tH;
+            const float *plane = x + (n * Ci + c) * H * W, *d[6];
+            for (int r = 0; r < 6; r++) {
+                int64_t ih = 4 * tr - g->pH + r;
+                d[r] = ih < 0 || ih >= H ? zero : plane + ih * W;
+            }
+            const float *d0 = d[0], *d1 = d[1], *d2 = d[2], *d3 = d[3], *d4 = d[4], *d5 = d[5];
+            float *e0 = tr6 + lo, *e1 = e0 + Wp, *e2 = e1 + Wp, *e3 = e2 + Wp, *e4 = e3 + Wp, *e5 = e4 + Wp;
+            ROWS_DONT_OVERLAP
+            for (int64_t j = 0; j < ncol; j++) {   /* B^T down the columns */
+                e0[j] = 4 * d0[j] - 5 * d2[j] + d4[j];
+                e1[j] = -4 * (d1[j] + d2[j]) + d3[j] + d4[j];
+                e2[j] = 4 * (d1[j] - d2[j]) - d3[j] + d4[j];
+                e3[j] = 2 * (d3[j] - d1[j]) - d2[j] + d4[j];
+                e4[j] = 2 * (d1[j] - d3[j]) - d2[j] + d4[j];
+                e5[j] = 4 * d1[j] - 5 * d3[j] + d5[j];
+            }
+            const int64_t t0 = (R - R0) * tW;
+            float *p0 = ph, *p1 = p0 + tW + 1, *p2 = p1 + tW + 1, *p3 = p2 + tW + 1;
+            for (int k = 0; k < 6; k++) {   /* B across, row k of B^T d */
+                const float *e = tr6 + k * Wp;
+                ROWS_DONT_OVERLAP
+                for (int64_t j = 0; j < tW; j++) {
+                    p0[j] = e[4 * j];
+                    p1[j] = e[4 * j + 1];
+                    p2[j] = e[4 * j + 2];
+                    p3[j] = e[4 * j + 3];
+                }
+                p0[tW] = e[4 * tW];
+                p1[tW] = e[4 * tW + 1];
+                float *v0 = V + ((k * 6 + 0) * Ci + c) * T + t0, *v1 = v0 + Ci * T, *v2 = v1 + Ci * T;
+                float *v3 = v2 + Ci * T, *v4 = v3 + Ci * T, *v5 = v4 + Ci * T;
+                ROWS_DONT_OVERLAP
+                for (int64_t j = 0; j < tW; j++) {
+                    float a0 = p0[j], a1 = p1[j], a2 = p2[j], a3 = p3[j], a4 = p0[j + 1], a5 = p1[j + 1];
+                    v0[j] = 4 * a0 - 5 * a2 + a4;
+                    v1[j] = -4 * (a1 + a2) + a3 + a4;
+                    v2[j] = 4 * (a1 - a2) - a3 + a4;
+                    v3[j] = 2 * (a3 - a1) - a2 + a4;
+                    v4[j] = 2 * (a1 - a3) - a2 + a4;
+                    v5[j] = 4 * a1 - 5 * a3 + a5;
+                }
+            }
+        }
+}
+
+/* y tiles of tile rows [R0, R1) <- A^T M A (+ bias, or += y). */
+static void transform_output(float *y, const float *M, const float *bias, int accumulate, const wk_wino_geom *g,
+                             const wplan *p, int64_t R0, int64_t R1, float *scr)
+{
+    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co;
+    float *q = scr;                   /* (6, 4, tW) A^T across: row k, output column phase */
+    float *z = q + 24 * tW;           /* (4, 4, tW) then A^T down */
+    for (int64_t o = 0; o < Co; o++) {
+        float b = bias ? bias[o] : 0.0f;
+        for (int64_t R = R0; R < R1; R++) {
+            int64_t n = R / p->tH, tr = R % p->tH;
+            const int64_t t0 = (R - R0) * tW;
+            for (int k = 0; k < 6; k++) {
+                const float *m0 = M + ((k * 6 + 0) * Co + o) * T + t0, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
+                const float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
+                float *q0 = q + (k * 4 + 0) * tW, *q1 = q0 + tW, *q2 = q1 + tW, *q3 = q2 + tW;
+                ROWS_DONT_OVERLAP
+                for (int64_t j = 0; j < tW; j++) {
+                    float s12 = m1[j] + m2[j], d12 = m1[j] - m2[j], s34 = m3[j] + m4[j], d34 = m3[j] - m4[j];
+                    q0[j] = m0[j] + s12 + s34;
+                    q1[j] = d12 + 2 * d34;
+                    q2[j] = s12 + 4 * s34;
+                    q3[j] = d12 + 8 * d34 + m5[j];
+                }
+            }
+            for (int c = 0; c < 4; c++) {   /* A^T down, for output column phase c */
+                const float *k0 = q + (0 * 4 + c) * tW, *k1 = q + (1 * 4 + c) * tW, *k2 = q + (2 * 4 + c) * tW;
+                const float *k3 = q + (3 * 4 + c) * tW, *k4 = q + (4 * 4 + c) * tW, *k5 = q + (5 * 4 + c) * tW;
+                float *z0 = z + (0 * 4 + c) * tW, *z1 = z + (1 * 4 + c) * tW, *z2 = z + (2 * 4 + c) * tW;
+                float *z3 = z + (3 * 4 + c) * tW;
+                ROWS_DONT_OVERLAP
+                for (int64_t j = 0; j < tW; j++) {
+                    float s12 = k1[j] + k2[j], d12 = k1[j] - k2[j], s34 = k3[j] + k4[j], d34 = k3[j] - k4[j];
+                    z0[j] = k0[j] + s12 + s34 + b;
+                    z1[j] = d12 + 2 * d34 + b;
+                    z2[j] = s12 + 4 * s34 + b;
+                    z3[j] = d12 + 8 * d34 + k5[j] + b;
+                }
+            }
+            for (int r = 0; r < 4; r++) {
+                int64_t oh = 4 * tr + r;
+                if (oh >= Ho) break;
+                float *row = y + ((n * Co + o) * Ho + oh) * Wo;
+                const float *zr = z + r * 4 * tW;
+                int64_t full = Wo / 4;   /* tiles wholly inside the row */
+                if (accumulate) {
+                    ROWS_DONT_OVERLAP
+                    for (int64_t j = 0; j < full; j++)
+                        for (int c = 0; c < 4; c++) row[4 * j + c] += zr[c * tW + j];
+                    for (int64_t w = 4 * full; w < Wo; w++) row[w] += zr[(w & 3) * tW + w / 4];
+                } else {
+                    ROWS_DONT_OVERLAP
+                    for (int64_t j = 0; j < full; j++)
+                        for (int c = 0; c < 4; c++) row[4 * j + c] = zr[c * tW + j];
+                    for (int64_t w = 4 * full; w < Wo; w++) row[w] = zr[(w & 3) * tW + w / 4];
+                }
+            }
+        }
+    }
+}
+
+/* dM (36, Co, T) <- A dy A^T for every output-gradient tile of tile rows [R0, R1). */
+static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, const wplan *p, int64_t R0, int64_t R1,
+                           float *scr)
+{
+    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co, Wq = 4 * tW;
+    float *tr6 = scr;            /* (6, Wq) A down the columns; zero past the image */
+    float *ph = tr6 + 6 * Wq;    /* (4, tW) */
+    float *zero = ph + 4 * tW;   /* (Wo) a row below the image */
+    memset(zero, 0, (size_t)Wo * sizeof(float));
+    for (int k = 0; k < 6; k++) memset(tr6 + k * Wq + Wo, 0, (size_t)(Wq - Wo) * sizeof(float));
+    for (int64_t o = 0; o < Co; o++)
+        for (int64_t R = R0; R < R1; R++) {
+            int64_t n = R / p->tH, tr = R % p->tH;
+            const float *d[4];
+            for (int r = 0; r < 4; r++) {
+                int64_t oh = 4 * tr + r;
+                d[r] = oh >= Ho ? zero : dy + ((n * Co + o) * Ho + oh) * Wo;
+            }
+            const float *d0 = d[0], *d1 = d[1], *d2 = d[2], *d3 = d[3];
+            float *e0 = tr6, *e1 = e0 + Wq, *e2 = e1 + Wq, *e3 = e2 + Wq, *e4 = e3 + Wq, *e5 = e4 + Wq;
+            ROWS_DONT_OVERLAP
+            for (int64_t j = 0; j < Wo; j++) {   /* A = (A^T)^T down the columns */
+                float s02 = d0[j] + d2[j], s13 = d1[j] + d3[j];
+                e0[j] = d0[j];
+                e1[j] = s02 + s13;
+                e2[j] = s02 - s13;
+                e3[j] = d0[j] + 2 * d1[j] + 4 * d2[j] + 8 * d3[j];
+                e4[j] = d0[j] - 2 * d1[j] + 4 * d2[j] - 8 * d3[j];
+                e5[j] = d3[j];
+            }
+            const int64_t t0 = (R - R0) * tW;
+            float *p0 = ph, *p1 = p0 + tW, *p2 = p1 + tW, *p3 = p2 + tW;
+            for (int k = 0; k < 6; k++) {   /* A^T across */
+                const float *e = tr6 + k * Wq;
+                ROWS_DONT_OVERLAP
+                for (int64_t j = 0; j < tW; j++) {
+                    p0[j] = e[4 * j];
+                    p1[j] = e[4 * j + 1];
+                    p2[j] = e[4 * j + 2];
+                    p3[j] = e[4 * j + 3];
+                }
+                float *m0 = dM + ((k * 6 + 0) * Co + o) * T + t0, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
+                float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
+                ROWS_DONT_OVERLAP
+                for (int64_t j = 0; j < tW; j++) {
+                    float a0 = p0[j], a1 = p1[j], a2 = p2[j], a3 = p3[j];
+                    float s02 = a0 + a2, s13 = a1 + a3;
+                    m0[j] = a0;
+                    m1[j] = s02 + s13;
+                    m2[j] = s02 - s13;
+                    m3[j] = a0 + 2 * a1 + 4 * a2 + 8 * a3;
+                    m4[j] = a0 - 2 * a1 + 4 * a2 - 8 * a3;
+                    m5[j] = a3;
+                }
+            }
+        }
+}
+
+/* ---- the passes -------------------------------------------------------------------------- */
+
+typedef struct run {
+    const wk_wino_geom *g;
+    const wplan *p;
+    float *y;
+    const float *x, *dy, *bias;
+    int accumulate;
+    const float *u;    /* (36, Co, Ci) */
+    float *slots;      /* (slots, 36, Co, Ci) weight-gradient partial sums */
+    float *scratch;    /* per worker: V, M, transform scratch */
+} run;
+
+static void worker_buffers(const run *r, int worker, float **V, float **M, float **scr)
+{
+    *V = r->scratch + r->p->per_worker * (size_t)worker;
+    *M = *V + r->p->v;
+    *scr = *M + r->p->m;
+}
+
+static void block_rows(const wplan *p, int64_t b, int64_t *R0, int64_t *R1)
+{
+    *R0 = b * p->rb;
+    *R1 = *R0 + p->rb < p->rows ? *R0 + p->rb : p->rows;
+}
+
+static void forward_blocks(void *ctx, int64_t b0, int64_t b1, int worker)
+{
+    const run *r = ctx;
+    const wk_wino_geom *g = r->g;
+    const wplan *p = r->p;
+    float *V, *M, *scr;
+    worker_buffers(r, worker, &V, &M, &scr);
+    for (int64_t b = b0; b < b1; b++) {
+        int64_t R0, R1;
+        block_rows(p, b, &R0, &R1);
+        int tiles = (int)((R1 - R0) * p->tW);
+        transform_input(V, r->x, g, p, R0, R1, scr);
+        for (int xi = 0; xi < NXI; xi++)   /* M[xi] (Co, tiles) = U[xi] (Co, Ci) . V[xi] (Ci, tiles) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->Co, tiles, (int)g->Ci, 1.0f,
+                        r->u + (size_t)xi * g->Co * g->Ci, (int)g->Ci, V + (size_t)xi * g->Ci * p->T, (int)p->T,
+                        0.0f, M + (size_t)xi * g->Co * p->T, (int)p->T);
+        transform_output(r->y, M, r->bias, r->accumulate, g, p, R0, R1, scr);
+    }
+}
+
+void wk_winograd_forward(float *y, const float *x, const float *w, const float *bias, int accumulate,
+                         const wk_wino_geom *g, float *buf)
+{
+    wplan p;
+    make_plan(&p, g, 0);
+    run r = {g, &p, y, x, NULL, accumulate ? NULL : bias, accumulate, buf, NULL, buf + p.u};
+    transform_kernel(buf, w, g);
+    wk_parallel_for(p.nblocks, 1, forward_blocks, &r);
+}
+
+/* Task s: slot s's run of blocks, summed in block order into its partial dU. */
+static void wgrad_slots(void *ctx, int64_t s0, int64_t s1, int worker)
+{
+    const run *r = ctx;
+    const wk_wino_geom *g = r->g;
+    const wplan *p = r->p;
+    float *V, *M, *scr;
+    worker_buffers(r, worker, &V, &M, &scr);
+    for (int64_t s = s0; s < s1; s++) {
+        float *du = r->slots + p->u * (size_t)s;   /* (36, Co, Ci) */
+        int64_t b0 = p->nblocks * s / p->slots, b1 = p->nblocks * (s + 1) / p->slots;
+        float beta = 0.0f;
+        for (int64_t b = b0; b < b1; b++) {
+            int64_t R0, R1;
+            block_rows(p, b, &R0, &R1);
+            int tiles = (int)((R1 - R0) * p->tW);
+            transform_input(V, r->x, g, p, R0, R1, scr);
+            transform_grad(M, r->dy, g, p, R0, R1, scr);
+            for (int xi = 0; xi < NXI; xi++)   /* dU[xi] (Co, Ci) += dM[xi] (Co, tiles) . V[xi]^T */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Co, (int)g->Ci, tiles, 1.0f,
+                            M + (size_t)xi * g->Co * p->T, (int)p->T, V + (size_t)xi * g->Ci * p->T, (int)p->T,
+                            beta, du + (size_t)xi * g->Co * g->Ci, (int)g->Ci);
+            beta = 1.0f;
+        }
+        if (beta == 0.0f) memset(du, 0, p->u * sizeof(float));
+    }
+}
+
+typedef struct sum_args {
+    float *dst;
+    const float *src;
+    int64_t nsrc;
+    size_t stride;
+} sum_args;
+
+/* dst[i] = sum over s of src[s][i], in slot order, for i in [i0, i1). */
+static void sum_slots(void *ctx, int64_t i0, int64_t i1, int worker)
+{
+    const sum_args *a = ctx;
+    for (int64_t i = i0; i < i1; i++) {
+        float s = 0.0f;
+        for (int64_t k = 0; k < a->nsrc; k++) s += a->src[(size_t)k * a->stride + i];
+        a->dst[i] = s;
+    }
+}
+
+void wk_winograd_wgrad(float *gw, const float *dy, const float *x, const wk_wino_geom *g, float *buf)
+{
+    wplan p;
+    make_plan(&p, g, 1);
+    float *du = buf, *slots = buf + p.u;
+    run r = {g, &p, NULL, x, dy, NULL, 0, NULL, slots, slots + p.u * (size_t)p.slots};
+    wk_parallel_for(p.slots, 1, wgrad_slots, &r);
+    int64_t n = NXI * g->Co * g->Ci;
+    sum_args s = {du, slots, p.slots, p.u};
+    wk_parallel_for(n, wk_parallel_grain(n, (double)p.slots, 65536.0, 8), sum_slots, &s);
+    kernel_args a = {g, NULL, du, gw};
+    wk_parallel_for(g->Co, wk_parallel_grain(g->Co, (double)g->Ci * 400, 200000.0, 16), kernel_adjoint, &a);
+}

@@ -1,0 +1,195 @@
+/* test_winograd.c — the Winograd F(4x4, 3x3) path of conv2d (lib/nn/winograd.c), through
+ * the public conv entry points: forward (with and without bias), input gradient (a
+ * forward conv of the flipped kernel) and weight gradient against a float64 direct
+ * convolution, on shapes that exercise the edges (sizes not a multiple of 4, padding 0,
+ * 1 and 2, tiles spanning images, one tile); conv_transpose2d's stride-1 paths, which
+ * also run through it; and the same bits on 1 and 2 threads for every result. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/core/rng.h"
+#include "../../lib/core/threads.h"
+#include "../../lib/nn/conv.h"
+#include "../../lib/nn/winograd.h"
+#include "check.h"
+
+typedef struct wcase {
+    int64_t N, Ci, H, W, Co;
+    int pad, bias;
+} wcase;
+
+static const wcase CASES[] = {
+    /* N  Ci   H    W  Co pad bias */
+    {1, 16, 8, 8, 16, 1, 1},       /* two tiles across and down */
+    {2, 24, 13, 11, 20, 0, 1},     /* 11x9 output: partial tiles, tiles spanning images */
+    {3, 17, 6, 7, 33, 2, 0},       /* padding 2, odd channel counts */
+    {1, 32, 37, 50, 24, 1, 1},     /* several blocks of tile rows */
+    {64, 32, 13, 13, 64, 0, 1},    /* the small CNN's second conv */
+    {1, 16, 4, 4, 16, 1, 0},       /* one tile */
+};
+
+static void fill(float *p, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) p[i] = wk_rng_normal();
+}
+
+/* y = conv2d(x, w, b) and the gradients of sum(y * gy), in double, directly. */
+static void reference(const wcase *c, int64_t Ho, int64_t Wo, const float *x, const float *w, const float *b,
+                      const float *gy, double *y, double *gx, double *gw)
+{
+    memset(gx, 0, sizeof(double) * (size_t)(c->N * c->Ci * c->H * c->W));
+    memset(gw, 0, sizeof(double) * (size_t)(c->Co * c->Ci * 9));
+    for (int64_t n = 0; n < c->N; n++)
+        for (int64_t o = 0; o < c->Co; o++)
+            for (int64_t i = 0; i < Ho; i++)
+                for (int64_t j = 0; j < Wo; j++) {
+                    double s = b ? b[o] : 0.0, d = gy[((n * c->Co + o) * Ho + i) * Wo + j];
+                    for (int64_t ci = 0; ci < c->Ci; ci++)
+                        for (int p = 0; p < 3; p++)
+                            for (int q = 0; q < 3; q++) {
+                                int64_t ih = i - c->pad + p, iw = j - c->pad + q;
+                                if (ih < 0 || ih >= c->H || iw < 0 || iw >= c->W) continue;
+                                int64_t xi = ((n * c->Ci + ci) * c->H + ih) * c->W + iw, wi = (o * c->Ci + ci) * 9 + p * 3 + q;
+                                s += (double)w[wi] * x[xi];
+                                gx[xi] += d * w[wi];
+                                gw[wi] += d * x[xi];
+                            }
+                    y[((n * c->Co + o) * Ho + i) * Wo + j] = s;
+                }
+}
+
+/* max |a - ref| against a tolerance relative to the reference's scale. */
+static void compare(const char *what, const float *a, const double *ref, int64_t n)
+{
+    double md = 0, mr = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - ref[i]);
+        if (d > md || d != d) md = d;
+        if (fabs(ref[i]) > mr) mr = fabs(ref[i]);
+    }
+    double tol = 2e-5 * (1 + mr);
+    printf("    %-12s max diff %.3g (scale %.3g, tol %.3g)\n", what, md, mr, tol);
+    CHECK_NEAR(md, 0.0, tol);
+}
+
+typedef struct results {
+    wk_tensor y, gx, gw, gb;
+} results;
+
+/* Forward and backward of one case on the current thread count. */
+static void run_case(const wcase *c, const wk_tensor *x, const wk_tensor *w, const wk_tensor *b, const wk_tensor *gy,
+                     results *r)
+{
+    wk_conv_opts o = wk_conv_opts_default();
+    o.padding[0] = o.padding[1] = c->pad;
+    wk_workspace ws = {0};
+    memset(r, 0, sizeof *r);
+    CHECK(wk_conv2d_forward(&r->y, x, w, c->bias ? b : NULL, &ws, &o) == WK_OK);
+    wk_tensor_zeros(&r->gx, 4, x->shape);
+    wk_tensor_zeros(&r->gw, 4, w->shape);
+    wk_tensor_zeros(&r->gb, 1, b->shape);
+    CHECK(wk_conv2d_backward(&r->gx, &r->gw, &r->gb, gy, x, w, &ws, &o) == WK_OK);
+    wk_workspace_free(&ws);
+}
+
+static void release(results *r)
+{
+    wk_tensor_release(&r->y), wk_tensor_release(&r->gx), wk_tensor_release(&r->gw), wk_tensor_release(&r->gb);
+}
+
+static int same_bits(const wk_tensor *a, const wk_tensor *b)
+{
+    return memcmp(wk_tensor_data(a), wk_tensor_data(b), sizeof(float) * (size_t)wk_tensor_numel(a)) == 0;
+}
+
+TEST(winograd_matches_direct_float64_and_ignores_the_thread_count)
+{
+    wk_rng_seed(11);
+    for (size_t k = 0; k < sizeof CASES / sizeof CASES[0]; k++) {
+        const wcase *c = &CASES[k];
+        int64_t Ho = c->H + 2 * c->pad - 2, Wo = c->W + 2 * c->pad - 2;
+        wk_wino_geom wg = {c->N, c->Ci, c->H, c->W, c->Co, Ho, Wo, c->pad, c->pad};
+        printf("  %lldx%lldx%lldx%lld -> %lld, pad %d: winograd %s\n", (long long)c->N, (long long)c->Ci,
+               (long long)c->H, (long long)c->W, (long long)c->Co, c->pad, wk_winograd_applies(&wg) ? "yes" : "NO");
+        CHECK(wk_winograd_applies(&wg));
+        wk_tensor x, w, b, gy;
+        wk_tensor_new(&x, 4, (int64_t[]){c->N, c->Ci, c->H, c->W});
+        wk_tensor_new(&w, 4, (int64_t[]){c->Co, c->Ci, 3, 3});
+        wk_tensor_new(&b, 1, (int64_t[]){c->Co});
+        wk_tensor_new(&gy, 4, (int64_t[]){c->N, c->Co, Ho, Wo});
+        fill(wk_tensor_data(&x), wk_tensor_numel(&x));
+        fill(wk_tensor_data(&w), wk_tensor_numel(&w));
+        fill(wk_tensor_data(&b), wk_tensor_numel(&b));
+        fill(wk_tensor_data(&gy), wk_tensor_numel(&gy));
+        double *y = malloc(sizeof(double) * (size_t)wk_tensor_numel(&gy));
+        double *gx = malloc(sizeof(double) * (size_t)wk_tensor_numel(&x));
+        double *gw = malloc(sizeof(double) * (size_t)wk_tensor_numel(&w));
+        reference(c, Ho, Wo, wk_tensor_data(&x), wk_tensor_data(&w), c->bias ? wk_tensor_data(&b) : NULL,
+                  wk_tensor_data(&gy), y, gx, gw);
+        results r1, r2;
+        wk_threads_set(1);
+        run_case(c, &x, &w, &b, &gy, &r1);
+        wk_threads_set(2);
+        run_case(c, &x, &w, &b, &gy, &r2);
+        compare("forward", wk_tensor_data(&r2.y), y, wk_tensor_numel(&gy));
+        compare("grad input", wk_tensor_data(&r2.gx), gx, wk_tensor_numel(&x));
+        compare("grad weight", wk_tensor_data(&r2.gw), gw, wk_tensor_numel(&w));
+        int same = same_bits(&r1.y, &r2.y) && same_bits(&r1.gx, &r2.gx) && same_bits(&r1.gw, &r2.gw) &&
+                   same_bits(&r1.gb, &r2.gb);
+        printf("    same bits on 1 and 2 threads: %s\n", same ? "yes" : "NO");
+        CHECK(same);
+        release(&r1), release(&r2);
+        free(y), free(gx), free(gw);
+        wk_tensor_release(&x), wk_tensor_release(&w), wk_tensor_release(&b), wk_tensor_release(&gy);
+    }
+}
+
+/* conv_transpose2d with a 3x3 kernel at stride 1 is a conv2d with the flipped kernel
+ * (forward) and a conv2d (input gradient): both take the Winograd path. Checked as the
+ * adjoint of conv2d: <conv2d(x), y> == <x, conv_transpose2d(y)>. */
+TEST(conv_transpose2d_stride1_is_the_adjoint)
+{
+    wk_rng_seed(5);
+    wk_conv_opts o = wk_conv_opts_default();
+    o.padding[0] = o.padding[1] = 1;
+    wk_tensor x, w, y, cx = {0}, ty = {0};
+    wk_tensor_new(&x, 4, (int64_t[]){2, 24, 10, 9});
+    wk_tensor_new(&w, 4, (int64_t[]){20, 24, 3, 3});   /* conv2d: 24 -> 20 */
+    wk_tensor_new(&y, 4, (int64_t[]){2, 20, 10, 9});
+    fill(wk_tensor_data(&x), wk_tensor_numel(&x));
+    fill(wk_tensor_data(&w), wk_tensor_numel(&w));
+    fill(wk_tensor_data(&y), wk_tensor_numel(&y));
+    wk_workspace ws = {0};
+    /* the same w read as conv_transpose2d's (C_in = 20, C_out = 24) weight */
+    wk_tensor wt;
+    wk_tensor_new(&wt, 4, (int64_t[]){20, 24, 3, 3});
+    memcpy(wk_tensor_data(&wt), wk_tensor_data(&w), sizeof(float) * (size_t)wk_tensor_numel(&w));
+    CHECK(wk_conv2d_forward(&cx, &x, &w, NULL, &ws, &o) == WK_OK);
+    CHECK(wk_conv_transpose2d_forward(&ty, &y, &wt, NULL, &ws, &o) == WK_OK);
+    double a = 0, b = 0;
+    for (int64_t i = 0; i < wk_tensor_numel(&y); i++) a += (double)wk_tensor_data(&cx)[i] * wk_tensor_data(&y)[i];
+    for (int64_t i = 0; i < wk_tensor_numel(&x); i++) b += (double)wk_tensor_data(&x)[i] * wk_tensor_data(&ty)[i];
+    printf("  <conv2d(x), y> = %.6f, <x, conv_transpose2d(y)> = %.6f\n", a, b);
+    CHECK_NEAR(a, b, 1e-4 * (1 + fabs(a)));
+    wk_tensor_release(&x), wk_tensor_release(&w), wk_tensor_release(&wt), wk_tensor_release(&y);
+    wk_tensor_release(&cx), wk_tensor_release(&ty);
+    wk_workspace_free(&ws);
+}
+
+TEST(applies_only_where_it_pays)
+{
+    wk_wino_geom few = {1, 3, 224, 224, 64, 224, 224, 1, 1};   /* a 3-channel first layer */
+    wk_wino_geom tiny = {8, 32, 4, 4, 32, 2, 2, 0, 0};         /* 2x2 outputs */
+    wk_wino_geom vgg = {1, 64, 224, 224, 64, 224, 224, 1, 1};
+    CHECK(!wk_winograd_applies(&few));
+    CHECK(!wk_winograd_applies(&tiny));
+    CHECK(wk_winograd_applies(&vgg));
+}
+
+int main(void)
+{
+    RUN(winograd_matches_direct_float64_and_ignores_the_thread_count);
+    RUN(conv_transpose2d_stride1_is_the_adjoint);
+    RUN(applies_only_where_it_pays);
+    return check_summary("winograd");
+}
