@@ -1,10 +1,12 @@
 /* wick.c — the `wick` Lua module: gathers the C modules (tensor, image, …) into one
  * table, adds wick.seed, and runs the embedded Lua sugar (the bindings/ .lua files, compiled
- * into the binary by the Makefile) so a sketch needs nothing outside the one binary. */
+ * into the binary by the Makefile) so a sketch needs nothing outside the one binary. Also
+ * the host's way to lib's BLAS set-up (wk_lua_blas_setup, wk_lua_blas_describe). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "../lib/core/cpu.h"
 #include "../lib/core/rng.h"
 #include "../lib/core/threads.h"
 #include "wk_lua.h"
@@ -125,6 +127,15 @@ static void run_sugar(lua_State *L, int wick)
         lua_pushvalue(L, wick);
         lua_call(L, 1, 0);
     }
+}
+
+void wk_lua_blas_setup(char **argv) { wk_cpu_kernels_setup(argv); }   /* -v tells what came of it */
+
+char *wk_lua_blas_describe(char *buf, size_t size)
+{
+    char kernels[384];
+    snprintf(buf, size, "%s, threads %d", wk_cpu_kernels_describe(kernels, sizeof kernels), wk_threads_count());
+    return buf;
 }
 
 int luaopen_wick(lua_State *L)

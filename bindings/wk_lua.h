@@ -77,4 +77,11 @@ int luaopen_wick_word2vec(lua_State *L);
 int luaopen_wick_nn(lua_State *L);
 int luaopen_wick(lua_State *L);
 
+/* For the host, which sees no lib/ header. Put OpenBLAS on the best kernels the CPU's
+ * features allow (lib/core/cpu.h): call first thing in main, with main's argv (the
+ * program may be started again, once, when OpenBLAS cannot switch in place). */
+void wk_lua_blas_setup(char **argv);
+/* "OpenBLAS 0.3.21, kernels Zen (chosen by OpenBLAS), threads 2" into buf; returns buf. */
+char *wk_lua_blas_describe(char *buf, size_t size);
+
 #endif

@@ -4,18 +4,21 @@
  *   wick [options] [script [args]]
  *     -e stat   run the string stat          -l mod   require mod into global mod
  *     -l g=mod  require mod into global g    -i       the REPL after the script
- *     -v        print the version            -E       ignore LUA_INIT and LUA_PATH…
+ *     -v        print the version, BLAS      -E       ignore LUA_INIT and LUA_PATH…
  *     -W        turn warnings on             --       stop handling options
  *     -         run stdin as the script      --watch script  re-run it on every save
  *
  * Options run in the order given, then the script with `arg` set as lua.c sets it
  * (arg[0] the script, arg[1..] its arguments, negative indices the interpreter and its
  * options). With nothing to run, stdin on a terminal gets the REPL; otherwise stdin is
- * read as a script, so `echo 'print(1)' | wick` works like lua5.4.
+ * read as a script, so `echo 'print(1)' | wick` works like lua5.4. -v adds a second line
+ * to lua5.4's: the BLAS, the kernel set its GEMMs run on and why, and the threads.
  *
  * Start-up is kept cheap on purpose (`wick -e ''` must stay under 15 ms): the wick
  * module is only preloaded, so a script pays for it when it says require "wick", and
- * nothing of the REPL (libedit, history file) is touched unless the REPL starts. */
+ * nothing of the REPL (libedit, history file) is touched unless the REPL starts. The one
+ * thing done before anything else is putting OpenBLAS on the kernels the CPU's features
+ * allow (wk_lua_blas_setup; lib/core/cpu.c says what that costs). */
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stdio.h>
@@ -49,7 +52,7 @@ static void print_usage(const char *badopt, const char *why)
             "  -i        enter the REPL after executing 'script'\n"
             "  -l mod    require library 'mod' into global 'mod'\n"
             "  -l g=mod  require library 'mod' into global 'g'\n"
-            "  -v        show version information\n"
+            "  -v        show version, BLAS kernels and threads\n"
             "  -E        ignore environment variables\n"
             "  -W        turn warnings on\n"
             "  --watch script  run 'script' again each time it is saved\n"
@@ -60,7 +63,9 @@ static void print_usage(const char *badopt, const char *why)
 
 static void print_version(void)
 {
+    char blas[512];
     printf("%s %s (%s)\n", WICK_PROGNAME, WK_VERSION, LUA_RELEASE);
+    printf("BLAS: %s\n", wk_lua_blas_describe(blas, sizeof blas));
     fflush(stdout);
 }
 
@@ -278,6 +283,7 @@ static int protected_main(lua_State *L)
 
 int main(int argc, char **argv)
 {
+    wk_lua_blas_setup(argv);   /* before any BLAS call or thread */
     lua_State *L = luaL_newstate();
     if (L == NULL) {
         wk_message("cannot create Lua state: not enough memory", 1);

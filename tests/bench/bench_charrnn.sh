@@ -17,6 +17,7 @@
 # The machine is shared: wick and torch alternate, and the load average is printed.
 # Usage: tests/bench/bench_charrnn.sh [budget seconds, default 60]   (needs Debian fortunes)
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 budget=${1:-60}
 WICK=${WICK:-./wick}

@@ -4,6 +4,7 @@
 # same run at 1 and 2 threads, interleaved. Prints images/s and the ratio wick/torch.
 # STEPS=300 by default; EPOCH=1 trains a full epoch each and compares test accuracy.
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 WICK=${WICK:-./wick}
 STEPS=${STEPS:-300}

@@ -17,6 +17,7 @@
 # read the ratios of one run, and run it twice.
 # Usage: tests/bench/bench_conv.sh [SECONDS] [case...]
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 SECONDS_PER=${1:-3}
 [ $# -gt 0 ] && shift

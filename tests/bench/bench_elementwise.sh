@@ -8,6 +8,7 @@
 # of load on a shared machine does not land on one side only.
 # Usage: tests/bench/bench_elementwise.sh [N] [REPS] [ROUNDS]   (WICK=path/to/wick)
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 WICK=${WICK:-./wick}
 N=${1:-16777216}

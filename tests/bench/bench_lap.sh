@@ -10,6 +10,7 @@
 # both on the same points (SciPy through bench_lap_scipy.py, same cost construction).
 #   tests/bench/bench_lap.sh [BUILD] [SIZES]   (default build, "1024 4096 8100")
 set -e
+sh "$(dirname "$0")/machine.sh"
 BUILD=${1:-build}
 SIZES=${2:-"1024 4096 8100"}
 PEERS=${PEERS_DIR:-/work/shared/peers}

@@ -14,6 +14,7 @@
 # reports the median of its rounds (each round itself the median iteration).
 # Usage: tests/bench/bench_lstm.sh [seconds per measurement, default 4]   (ROUNDS=3)
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 secs=${1:-4}
 rounds=${ROUNDS:-3}

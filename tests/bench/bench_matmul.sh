@@ -11,6 +11,7 @@
 # matmul (wall) is shown for context when python3-numpy is installed.
 # Usage: tests/bench/bench_matmul.sh [REPS [ROUNDS [N...]]]   (WICK=path/to/wick)
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 WICK=${WICK:-./wick}
 REPS=${1:-5}

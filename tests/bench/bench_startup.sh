@@ -3,6 +3,7 @@
 # that only links OpenBLAS (the floor wick cannot go under), median of 200 runs each.
 # Target: wick ≤ 15 ms.
 set -eu
+sh "$(dirname "$0")/machine.sh"
 WICK=${WICK:-./wick}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/blas_only.c" <<'C'

@@ -11,6 +11,7 @@
 # OMP_WAIT_POLICY=passive is set: on a loaded machine spinning OpenMP threads lose
 # whole time slices at every barrier (measured 5x slower at load 10 on 2 cores).
 set -e
+sh "$(dirname "$0")/machine.sh"
 WICK=${1:-./wick}
 SIZES=${2:-"5000 10000"}
 THREADS=${THREADS:-2}

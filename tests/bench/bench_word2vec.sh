@@ -14,6 +14,7 @@
 # its makefile flags. Runs are interleaved (wick, C, gensim) REPS times; the best wall
 # time counts; the load average is printed because the machine is shared.
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 WICK=${1:-${WICK:-./wick}}
 REPS=${REPS:-2}
