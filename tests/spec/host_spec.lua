@@ -60,9 +60,9 @@ describe("wick options", function()
     assert.are.equal(0, rc)
   end)
 
-  it("-v prints the version with Lua's", function()
+  it("-v prints the version with Lua's, then the BLAS, its kernels and the threads", function()
     local out, rc = run(q(WICK) .. " -v")
-    assert.matches("^wick 0%.1%.0 %(Lua 5%.4%.%d+%)\n$", out)
+    assert.matches("^wick 0%.1%.0 %(Lua 5%.4%.%d+%)\nBLAS: [^\n]+, kernels [^\n]+, threads %d+\n$", out)
     assert.are.equal(0, rc)
   end)
 
