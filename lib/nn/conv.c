@@ -561,6 +561,9 @@ static int flip_geom(geom *f, const geom *g)
 /* The Winograd geometry of g, when F(4x4, 3x3) applies to it. */
 static int wino_geom(wk_wino_geom *wg, const geom *g)
 {
+#ifdef WK_CONV_NO_WINOGRAD   /* benchmarks build with it to compare the two paths */
+    return 0;
+#endif
     if (g->kH != 3 || g->kW != 3 || g->sH != 1 || g->sW != 1 || g->dH != 1 || g->dW != 1 || g->G != 1) return 0;
     *wg = (wk_wino_geom){g->N, g->Ci, g->H, g->W, g->Co, g->Ho, g->Wo, g->pH, g->pW};
     return wk_winograd_applies(wg);

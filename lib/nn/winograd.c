@@ -94,9 +94,9 @@ static void make_plan(wplan *p, const wk_wino_geom *g, int with_wgrad)
     p->u = round16(NXI * g->Co * g->Ci);
     p->v = round16(NXI * g->Ci * p->T);
     p->m = round16(NXI * g->Co * p->T);
-    /* transforms: 6 transformed rows (Wp each), phases (6, tW+1) and a zero row of the
-     * input or output width; the output's (6, 4, tW) + (4, 4, tW) */
-    int64_t zw = g->W > g->Wo ? g->W : g->Wo, in = 6 * p->Wp + 6 * (p->tW + 1) + zw, out = 40 * p->tW;
+    /* transforms: 6 transformed rows (Wp each), phases (36, T) and a zero row of the
+     * input or output width; the output's (6, 4, T) + (4, 4, T) */
+    int64_t zw = g->W > g->Wo ? g->W : g->Wo, in = 6 * p->Wp + 36 * p->T + zw, out = 40 * p->T;
     p->scratch = round16((in > out ? in : out) + 64);
     p->per_worker = p->v + p->m + p->scratch;
     p->workers = wk_threads_count();
@@ -197,14 +197,20 @@ static void transform_kernel(float *u, const float *w, const wk_wino_geom *g)
 
 /* ---- the tile transforms ---------------------------------------------------------------- */
 
+/* The transforms work in two steps, so that their arithmetic runs along all the tiles of
+ * a block (a 13x13 image has 3 tiles a row; a block has dozens of rows): down the tile
+ * rows of the image, vectorised along each row, into `rows`; then the row of every tile
+ * is split into its six (or four) phases, ph[k][j][t] = rows[k][4 * tile + j], and the
+ * transform across runs over t. */
+
 /* V (36, Ci, T) <- B^T d B for every tile of tile rows [R0, R1) and every input channel. */
 static void transform_input(float *V, const float *x, const wk_wino_geom *g, const wplan *p, int64_t R0,
                             int64_t R1, float *scr)
 {
-    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->tW, T = p->T, Ci = g->Ci;
-    float *tr6 = scr;                /* (6, Wp) B^T applied down the columns, zero-padded */
-    float *ph = tr6 + 6 * Wp;        /* (6, tW + 1) the phases of one transformed row */
-    float *zero = ph + 6 * (tW + 1); /* (W) a row above or below the image */
+    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->tW, T = p->T, Ci = g->Ci, nt = (R1 - R0) * tW;
+    float *tr6 = scr;                /* (6, Wp) B^T applied down one tile row, zero-padded */
+    float *ph = tr6 + 6 * Wp;        /* (6, 6, T) phase j of transformed row k, per tile */
+    float *zero = ph + 36 * T;       /* (W) a row above or below the image */
     /* columns [lo, hi) of a strip row come from the image; the rest is padding, and the
      * transform of zeros is zero */
     const int64_t lo = g->pW, hi = g->pW + W < Wp ? g->pW + W : Wp, ncol = hi - lo;
@@ -213,7 +219,7 @@ static void transform_input(float *V, const float *x, const wk_wino_geom *g, con
         memset(tr6 + k * Wp, 0, (size_t)lo * sizeof(float));
         memset(tr6 + k * Wp + hi, 0, (size_t)(Wp - hi) * sizeof(float));
     }
-    for (int64_t c = 0; c < Ci; c++)
+    for (int64_t c = 0; c < Ci; c++) {
         for (int64_t R = R0; R < R1; R++) {
             int64_t n = R / p->tH, tr = R % p->tH;
             const float *plane = x + (n * Ci + c) * H * W, *d[6];
@@ -233,89 +239,82 @@ static void transform_input(float *V, const float *x, const wk_wino_geom *g, con
                 e5[j] = 4 * d1[j] - 5 * d3[j] + d5[j];
             }
             const int64_t t0 = (R - R0) * tW;
-            float *p0 = ph, *p1 = p0 + tW + 1, *p2 = p1 + tW + 1, *p3 = p2 + tW + 1;
-            for (int k = 0; k < 6; k++) {   /* B across, row k of B^T d */
+            for (int k = 0; k < 6; k++) {
                 const float *e = tr6 + k * Wp;
-                ROWS_DONT_OVERLAP
-                for (int64_t j = 0; j < tW; j++) {
-                    p0[j] = e[4 * j];
-                    p1[j] = e[4 * j + 1];
-                    p2[j] = e[4 * j + 2];
-                    p3[j] = e[4 * j + 3];
-                }
-                p0[tW] = e[4 * tW];
-                p1[tW] = e[4 * tW + 1];
-                float *v0 = V + ((k * 6 + 0) * Ci + c) * T + t0, *v1 = v0 + Ci * T, *v2 = v1 + Ci * T;
-                float *v3 = v2 + Ci * T, *v4 = v3 + Ci * T, *v5 = v4 + Ci * T;
-                ROWS_DONT_OVERLAP
-                for (int64_t j = 0; j < tW; j++) {
-                    float a0 = p0[j], a1 = p1[j], a2 = p2[j], a3 = p3[j], a4 = p0[j + 1], a5 = p1[j + 1];
-                    v0[j] = 4 * a0 - 5 * a2 + a4;
-                    v1[j] = -4 * (a1 + a2) + a3 + a4;
-                    v2[j] = 4 * (a1 - a2) - a3 + a4;
-                    v3[j] = 2 * (a3 - a1) - a2 + a4;
-                    v4[j] = 2 * (a1 - a3) - a2 + a4;
-                    v5[j] = 4 * a1 - 5 * a3 + a5;
-                }
+                float *q = ph + k * 6 * T + t0;
+                for (int64_t j = 0; j < tW; j++)
+                    for (int f = 0; f < 6; f++) q[f * T + j] = e[4 * j + f];
             }
         }
+        for (int k = 0; k < 6; k++) {   /* B across, for row k of every tile */
+            const float *a0 = ph + k * 6 * T, *a1 = a0 + T, *a2 = a1 + T, *a3 = a2 + T, *a4 = a3 + T, *a5 = a4 + T;
+            float *v0 = V + ((k * 6 + 0) * Ci + c) * T, *v1 = v0 + Ci * T, *v2 = v1 + Ci * T;
+            float *v3 = v2 + Ci * T, *v4 = v3 + Ci * T, *v5 = v4 + Ci * T;
+            ROWS_DONT_OVERLAP
+            for (int64_t t = 0; t < nt; t++) {
+                v0[t] = 4 * a0[t] - 5 * a2[t] + a4[t];
+                v1[t] = -4 * (a1[t] + a2[t]) + a3[t] + a4[t];
+                v2[t] = 4 * (a1[t] - a2[t]) - a3[t] + a4[t];
+                v3[t] = 2 * (a3[t] - a1[t]) - a2[t] + a4[t];
+                v4[t] = 2 * (a1[t] - a3[t]) - a2[t] + a4[t];
+                v5[t] = 4 * a1[t] - 5 * a3[t] + a5[t];
+            }
+        }
+    }
 }
 
 /* y tiles of tile rows [R0, R1) <- A^T M A (+ bias, or += y). */
 static void transform_output(float *y, const float *M, const float *bias, int accumulate, const wk_wino_geom *g,
                              const wplan *p, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co;
-    float *q = scr;                   /* (6, 4, tW) A^T across: row k, output column phase */
-    float *z = q + 24 * tW;           /* (4, 4, tW) then A^T down */
+    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co, nt = (R1 - R0) * tW;
+    float *q = scr;          /* (6, 4, T) A^T across: row k, output column c, per tile */
+    float *z = q + 24 * T;   /* (4, 4, T) then A^T down: output row r, column c */
     for (int64_t o = 0; o < Co; o++) {
         float b = bias ? bias[o] : 0.0f;
+        for (int k = 0; k < 6; k++) {
+            const float *m0 = M + ((k * 6 + 0) * Co + o) * T, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
+            const float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
+            float *q0 = q + (k * 4 + 0) * T, *q1 = q0 + T, *q2 = q1 + T, *q3 = q2 + T;
+            ROWS_DONT_OVERLAP
+            for (int64_t t = 0; t < nt; t++) {
+                float s12 = m1[t] + m2[t], d12 = m1[t] - m2[t], s34 = m3[t] + m4[t], d34 = m3[t] - m4[t];
+                q0[t] = m0[t] + s12 + s34;
+                q1[t] = d12 + 2 * d34;
+                q2[t] = s12 + 4 * s34;
+                q3[t] = d12 + 8 * d34 + m5[t];
+            }
+        }
+        for (int c = 0; c < 4; c++) {   /* A^T down, for output column c */
+            const float *k0 = q + (0 * 4 + c) * T, *k1 = q + (1 * 4 + c) * T, *k2 = q + (2 * 4 + c) * T;
+            const float *k3 = q + (3 * 4 + c) * T, *k4 = q + (4 * 4 + c) * T, *k5 = q + (5 * 4 + c) * T;
+            float *z0 = z + (0 * 4 + c) * T, *z1 = z + (1 * 4 + c) * T, *z2 = z + (2 * 4 + c) * T;
+            float *z3 = z + (3 * 4 + c) * T;
+            ROWS_DONT_OVERLAP
+            for (int64_t t = 0; t < nt; t++) {
+                float s12 = k1[t] + k2[t], d12 = k1[t] - k2[t], s34 = k3[t] + k4[t], d34 = k3[t] - k4[t];
+                z0[t] = k0[t] + s12 + s34 + b;
+                z1[t] = d12 + 2 * d34 + b;
+                z2[t] = s12 + 4 * s34 + b;
+                z3[t] = d12 + 8 * d34 + k5[t] + b;
+            }
+        }
         for (int64_t R = R0; R < R1; R++) {
             int64_t n = R / p->tH, tr = R % p->tH;
-            const int64_t t0 = (R - R0) * tW;
-            for (int k = 0; k < 6; k++) {
-                const float *m0 = M + ((k * 6 + 0) * Co + o) * T + t0, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
-                const float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
-                float *q0 = q + (k * 4 + 0) * tW, *q1 = q0 + tW, *q2 = q1 + tW, *q3 = q2 + tW;
-                ROWS_DONT_OVERLAP
-                for (int64_t j = 0; j < tW; j++) {
-                    float s12 = m1[j] + m2[j], d12 = m1[j] - m2[j], s34 = m3[j] + m4[j], d34 = m3[j] - m4[j];
-                    q0[j] = m0[j] + s12 + s34;
-                    q1[j] = d12 + 2 * d34;
-                    q2[j] = s12 + 4 * s34;
-                    q3[j] = d12 + 8 * d34 + m5[j];
-                }
-            }
-            for (int c = 0; c < 4; c++) {   /* A^T down, for output column phase c */
-                const float *k0 = q + (0 * 4 + c) * tW, *k1 = q + (1 * 4 + c) * tW, *k2 = q + (2 * 4 + c) * tW;
-                const float *k3 = q + (3 * 4 + c) * tW, *k4 = q + (4 * 4 + c) * tW, *k5 = q + (5 * 4 + c) * tW;
-                float *z0 = z + (0 * 4 + c) * tW, *z1 = z + (1 * 4 + c) * tW, *z2 = z + (2 * 4 + c) * tW;
-                float *z3 = z + (3 * 4 + c) * tW;
-                ROWS_DONT_OVERLAP
-                for (int64_t j = 0; j < tW; j++) {
-                    float s12 = k1[j] + k2[j], d12 = k1[j] - k2[j], s34 = k3[j] + k4[j], d34 = k3[j] - k4[j];
-                    z0[j] = k0[j] + s12 + s34 + b;
-                    z1[j] = d12 + 2 * d34 + b;
-                    z2[j] = s12 + 4 * s34 + b;
-                    z3[j] = d12 + 8 * d34 + k5[j] + b;
-                }
-            }
+            const int64_t t0 = (R - R0) * tW, full = Wo / 4;   /* tiles wholly inside the row */
             for (int r = 0; r < 4; r++) {
                 int64_t oh = 4 * tr + r;
                 if (oh >= Ho) break;
                 float *row = y + ((n * Co + o) * Ho + oh) * Wo;
-                const float *zr = z + r * 4 * tW;
-                int64_t full = Wo / 4;   /* tiles wholly inside the row */
+                const float *zr = z + r * 4 * T + t0;
                 if (accumulate) {
-                    ROWS_DONT_OVERLAP
                     for (int64_t j = 0; j < full; j++)
-                        for (int c = 0; c < 4; c++) row[4 * j + c] += zr[c * tW + j];
-                    for (int64_t w = 4 * full; w < Wo; w++) row[w] += zr[(w & 3) * tW + w / 4];
+                        for (int c = 0; c < 4; c++) row[4 * j + c] += zr[c * T + j];
+                    for (int64_t w = 4 * full; w < Wo; w++) row[w] += zr[(w & 3) * T + w / 4];
                 } else {
-                    ROWS_DONT_OVERLAP
                     for (int64_t j = 0; j < full; j++)
-                        for (int c = 0; c < 4; c++) row[4 * j + c] = zr[c * tW + j];
-                    for (int64_t w = 4 * full; w < Wo; w++) row[w] = zr[(w & 3) * tW + w / 4];
+                        for (int c = 0; c < 4; c++) row[4 * j + c] = zr[c * T + j];
+                    for (int64_t w = 4 * full; w < Wo; w++) row[w] = zr[(w & 3) * T + w / 4];
                 }
             }
         }
@@ -326,13 +325,13 @@ static void transform_output(float *y, const float *M, const float *bias, int ac
 static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, const wplan *p, int64_t R0, int64_t R1,
                            float *scr)
 {
-    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co, Wq = 4 * tW;
-    float *tr6 = scr;            /* (6, Wq) A down the columns; zero past the image */
-    float *ph = tr6 + 6 * Wq;    /* (4, tW) */
-    float *zero = ph + 4 * tW;   /* (Wo) a row below the image */
+    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co, Wq = 4 * tW, nt = (R1 - R0) * tW;
+    float *tr6 = scr;            /* (6, Wq) A down one tile row; zero past the image */
+    float *ph = tr6 + 6 * Wq;    /* (6, 4, T) phase j of row k, per tile */
+    float *zero = ph + 24 * T;   /* (Wo) a row below the image */
     memset(zero, 0, (size_t)Wo * sizeof(float));
     for (int k = 0; k < 6; k++) memset(tr6 + k * Wq + Wo, 0, (size_t)(Wq - Wo) * sizeof(float));
-    for (int64_t o = 0; o < Co; o++)
+    for (int64_t o = 0; o < Co; o++) {
         for (int64_t R = R0; R < R1; R++) {
             int64_t n = R / p->tH, tr = R % p->tH;
             const float *d[4];
@@ -353,31 +352,29 @@ static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, co
                 e5[j] = d3[j];
             }
             const int64_t t0 = (R - R0) * tW;
-            float *p0 = ph, *p1 = p0 + tW, *p2 = p1 + tW, *p3 = p2 + tW;
-            for (int k = 0; k < 6; k++) {   /* A^T across */
+            for (int k = 0; k < 6; k++) {
                 const float *e = tr6 + k * Wq;
-                ROWS_DONT_OVERLAP
-                for (int64_t j = 0; j < tW; j++) {
-                    p0[j] = e[4 * j];
-                    p1[j] = e[4 * j + 1];
-                    p2[j] = e[4 * j + 2];
-                    p3[j] = e[4 * j + 3];
-                }
-                float *m0 = dM + ((k * 6 + 0) * Co + o) * T + t0, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
-                float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
-                ROWS_DONT_OVERLAP
-                for (int64_t j = 0; j < tW; j++) {
-                    float a0 = p0[j], a1 = p1[j], a2 = p2[j], a3 = p3[j];
-                    float s02 = a0 + a2, s13 = a1 + a3;
-                    m0[j] = a0;
-                    m1[j] = s02 + s13;
-                    m2[j] = s02 - s13;
-                    m3[j] = a0 + 2 * a1 + 4 * a2 + 8 * a3;
-                    m4[j] = a0 - 2 * a1 + 4 * a2 - 8 * a3;
-                    m5[j] = a3;
-                }
+                float *q = ph + k * 4 * T + t0;
+                for (int64_t j = 0; j < tW; j++)
+                    for (int f = 0; f < 4; f++) q[f * T + j] = e[4 * j + f];
             }
         }
+        for (int k = 0; k < 6; k++) {   /* A^T across */
+            const float *a0 = ph + k * 4 * T, *a1 = a0 + T, *a2 = a1 + T, *a3 = a2 + T;
+            float *m0 = dM + ((k * 6 + 0) * Co + o) * T, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
+            float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
+            ROWS_DONT_OVERLAP
+            for (int64_t t = 0; t < nt; t++) {
+                float s02 = a0[t] + a2[t], s13 = a1[t] + a3[t];
+                m0[t] = a0[t];
+                m1[t] = s02 + s13;
+                m2[t] = s02 - s13;
+                m3[t] = a0[t] + 2 * a1[t] + 4 * a2[t] + 8 * a3[t];
+                m4[t] = a0[t] - 2 * a1[t] + 4 * a2[t] - 8 * a3[t];
+                m5[t] = a3[t];
+            }
+        }
+    }
 }
 
 /* ---- the passes -------------------------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "../../lib/core/rng.h"
 #include "../../lib/core/threads.h"
 #include "../../lib/nn/conv.h"
+#include "../../lib/core/cpu.h"
 
 typedef struct bcase {
     const char *name;
@@ -95,6 +96,7 @@ static int run(const bcase *c, double seconds)
 
 int main(int argc, char **argv)
 {
+    wk_cpu_kernels_setup(argv);   /* OpenBLAS on the kernels the CPU's features allow, as in wick */
     int threads = argc > 1 ? atoi(argv[1]) : 1;
     double seconds = argc > 2 ? atof(argv[2]) : 3.0;
     if (wk_threads_set(threads) != threads) fprintf(stderr, "bench_conv: only %d threads here\n", wk_threads_count());

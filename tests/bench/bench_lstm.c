@@ -2,14 +2,15 @@
  * (lib/nn/rnn.c), the char-rnn shape: batch 32, 64 steps, input 64 (embedding width),
  * hidden 256. One iteration = zero the grads, layer 1 and 2 forward, layer 2 and 1
  * backward (dx of layer 1 included, as an embedding below needs it). Prints
- * "wick_ms <median ms per iteration>" after warm-up; threads come from
- * OPENBLAS_NUM_THREADS. Built by bench_lstm.sh. Usage: bench_lstm [seconds] */
+ * "wick_ms <median ms per iteration>" after warm-up; threads come from WICK_THREADS
+ * (the pool of lib/core/threads.h). Built by bench_lstm.sh. Usage: bench_lstm [seconds] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../../lib/nn/rnn.h"
+#include "../../lib/core/cpu.h"
 
 enum { N = 32, T = 64, IN = 64, H = 256, L = 2 };
 
@@ -50,6 +51,7 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
+    wk_cpu_kernels_setup(argv);   /* OpenBLAS on the kernels the CPU's features allow, as in wick */
     double budget = argc > 1 ? atof(argv[1]) : 5.0;
     srand(0);
     float k = 0.0625f;   /* 1/sqrt(H), PyTorch's init range */

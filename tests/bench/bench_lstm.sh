@@ -4,8 +4,8 @@
 # bench_lstm.c) against PyTorch's nn.LSTM on the same shapes (bench_lstm.py), in the same
 # run, at 1 and 2 threads. Prints ms per iteration for both and the ratio torch / wick
 # (target >= 1.0).
-#   wick at t threads: OMP_NUM_THREADS=t (OpenMP owns wick's threads: wk_sgemm splits the
-#   GEMMs; OpenBLAS is pinned to one thread).
+#   wick at t threads: WICK_THREADS=t (wick's thread pool: wk_sgemm cuts the GEMMs into
+#   fixed blocks; OpenBLAS is pinned to one thread).
 #   torch at t threads: torch.set_num_threads(t) with OPENBLAS_NUM_THREADS=t. At 2
 #   threads torch is also timed in its two other set-ups (its default of 1 intra-op
 #   thread over a 2-thread OpenBLAS, and 2 intra-op threads over a 1-thread OpenBLAS;
@@ -19,9 +19,9 @@ cd "$(dirname "$0")/../.."
 secs=${1:-4}
 rounds=${ROUNDS:-3}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cc -std=c11 -D_GNU_SOURCE -O3 -march=native -fopenmp -o "$tmp/bench_lstm" tests/bench/bench_lstm.c \
-   lib/nn/rnn.c lib/nn/activation.c lib/tensor/tensor.c lib/core/error.c lib/core/workspace.c lib/core/threads.c \
-   $(pkg-config --cflags --libs openblas) -lm -lpthread
+make -s build/libwick.a
+cc -std=c11 -D_GNU_SOURCE -O3 -march=native -o "$tmp/bench_lstm" tests/bench/bench_lstm.c build/libwick.a \
+   $(pkg-config --cflags --libs openblas) -lm -lpthread -ldl
 PY=/usr/bin/python3
 if ! $PY -c 'import torch' 2>/dev/null; then
     echo "lstm: PyTorch not importable by $PY (apt-get install python3-torch); timing wick only"
@@ -34,7 +34,7 @@ for t in 1 2; do
     : > "$tmp/w"; : > "$tmp/p"; : > "$tmp/d"; : > "$tmp/o"
     r=0
     while [ $r -lt "$rounds" ]; do
-        OMP_NUM_THREADS=$t "$tmp/bench_lstm" "$secs" | field wick_ms >> "$tmp/w"
+        WICK_THREADS=$t "$tmp/bench_lstm" "$secs" | field wick_ms >> "$tmp/w"
         if [ -n "$PY" ]; then
             OPENBLAS_NUM_THREADS=$t $PY tests/bench/bench_lstm.py "$t" "$secs" | field torch_ms >> "$tmp/p"
             if [ "$t" = 2 ]; then

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include "../../lib/core/cpu.h"
 
 static double seconds(clockid_t clock)
 {
@@ -32,6 +33,7 @@ static int inner_count(long n)
 
 int main(int argc, char **argv)
 {
+    wk_cpu_kernels_setup(argv);   /* OpenBLAS on the kernels the CPU's features allow, as in wick */
     if (argc < 3) {
         fprintf(stderr, "usage: %s REPS N...\n", argv[0]);
         return 2;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench_matmul.sh — square matmul through wick (a:matmul(b), allocating, and
 # a:matmul(b, out) into a reused buffer) against cblas_sgemm called from C, on
-# n = 256, 512, 1024, 2048, at 1 and 2 threads (OPENBLAS_NUM_THREADS for C, OMP_NUM_THREADS for wick), in the same run.
+# n = 256, 512, 1024, 2048, at 1 and 2 threads (OPENBLAS_NUM_THREADS for C, WICK_THREADS for
+# wick), in the same run; both on the kernels wick picks for the CPU (lib/core/cpu.h).
 # Each program reports the median of REPS wall-clock repetitions (small sizes timed over
 # many products per repetition); C and wick then alternate for ROUNDS rounds and the
 # median round is printed, so a burst of load elsewhere on the machine hits both sides.
@@ -20,8 +21,9 @@ ROUNDS=${2:-3}
 [ $# -gt 0 ] && shift
 SIZES=${*:-256 512 1024 2048}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+make -s build/libwick.a
 cc -std=c11 -D_GNU_SOURCE -O2 -march=native $(pkg-config --cflags openblas) -o "$tmp/bench_c" \
-   tests/bench/bench_matmul.c $(pkg-config --libs openblas) -lm
+   tests/bench/bench_matmul.c build/libwick.a $(pkg-config --libs openblas) -lm -lpthread -ldl
 have_np=0
 /usr/bin/python3 -c 'import numpy' 2>/dev/null && have_np=1
 cat > "$tmp/np.py" <<'PY'
