@@ -70,8 +70,10 @@ function optim.sgd(params, opts)
   end
   return new_optimizer("sgd", params, opts, function(self, i, p, g)
     local buf = self.momentum ~= 0 and self:buffer(i, "momentum") or nil
-    local first = self.state[i].started == nil
-    self.state[i].started = true
+    local st = self.state[i] or {}   -- plain SGD (momentum 0) has no buffer to make it
+    self.state[i] = st
+    local first = st.started == nil
+    st.started = true
     optim._sgd_step(p, g, buf, self.lr, self.momentum, self.dampening, self.weight_decay, self.nesterov, first)
   end)
 end

@@ -1,20 +1,20 @@
 #!/bin/sh
 # bench_conv.sh — wick's conv2d forward+backward against PyTorch (Debian python3-torch,
-# oneDNN on) on the same shapes in the same run, at 1 and 2 threads; prints ms per call
-# (the fastest call over SECONDS of calls: the machine is shared, and the minimum is the
-# least disturbed by other work) and the ratio torch ms / wick ms (> 1: wick is faster).
+# oneDNN on: its best configuration for convolutions, torch.set_num_threads(t) over a
+# single-threaded OpenBLAS) on the same shapes in the same run, at 1 and 2 threads.
+# Prints ms per call (the fastest call over SECONDS of calls: the machine may be shared,
+# and the minimum is the least disturbed), the ratio torch ms / wick ms (> 1: wick is
+# faster; target >= 1.0), and for each side the GFLOP/s of a direct convolution doing
+# the same work and that as a fraction of the cores' peak (Winograd does fewer
+# multiplies than it is credited with, so wick's fraction can pass 1).
 #
-#   vgg64  1x64x224x224 -> 64, 3x3 pad 1, grads input+weight+bias  (target >= 0.8)
-#   vgg3   1x3x224x224  -> 64, 3x3 pad 1, grads weight+bias        (target >= 0.8)
-#   cnn1   64x1x28x28   -> 32, 3x3, grads weight+bias     (the small CNN's conv 1)
-#   cnn2   64x32x13x13  -> 64, 3x3, grads input+weight+bias        (its conv 2)
+#   vgg64  1x64x224x224 -> 64, 3x3 pad 1, grads input+weight+bias   (Winograd)
+#   vgg3   1x3x224x224  -> 64, 3x3 pad 1, grads weight+bias         (im2col: 3 channels)
+#   cnn1   64x1x28x28   -> 32, 3x3,       grads weight+bias         (the small CNN's conv 1)
+#   cnn2   64x32x13x13  -> 64, 3x3,       grads input+weight+bias   (its conv 2: Winograd)
 #
-# wick runs twice, as its two possible thread owners (see lib/nn/conv.c's top comment):
-#   "wick/ob"  OpenBLAS's pthreads inside each GEMM (no OpenMP), openblas_set_num_threads(t)
-#   "wick/omp" built with -fopenmp: OpenMP threads over chunks, OpenBLAS on 1 thread
-# PyTorch runs with torch.set_num_threads(t) and OPENBLAS_NUM_THREADS=1 (the peers'
-# best configuration, /work/shared/peers/RESULTS.md). The machine is shared and noisy:
-# read the ratios of one run, and run it twice.
+# "wick im2col" is wick built without the Winograd path (WK_CONV_NO_WINOGRAD), for
+# context: what im2col + SGEMM alone does on the same shapes.
 # Usage: tests/bench/bench_conv.sh [SECONDS] [case...]
 set -eu
 sh "$(dirname "$0")/machine.sh"
@@ -25,29 +25,54 @@ CASES=${*:-vgg64 vgg3 cnn1 cnn2}
 PY=/usr/bin/python3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-SRC="lib/nn/conv.c lib/core/error.c lib/core/rng.c lib/core/workspace.c lib/tensor/tensor.c tests/bench/bench_conv.c"
-FLAGS="-std=c11 -D_GNU_SOURCE -O2 -march=native"
-BLAS=$(pkg-config --cflags --libs openblas)
-cc $FLAGS -o "$tmp/wick_ob" $SRC $BLAS -lm -lpthread
-cc $FLAGS -fopenmp -o "$tmp/wick_omp" $SRC $BLAS -lm -lpthread
+SRC="lib/nn/conv.c lib/nn/winograd.c lib/core/cpu.c lib/core/error.c lib/core/rng.c lib/core/workspace.c
+     lib/core/threads.c lib/tensor/tensor.c tests/bench/bench_conv.c"
+FLAGS="-std=c11 -D_GNU_SOURCE -O3 -march=native"
+LIBS="$(pkg-config --cflags --libs openblas) -lm -lpthread -ldl"
+# shellcheck disable=SC2086
+cc $FLAGS -o "$tmp/wick" $SRC $LIBS
+# shellcheck disable=SC2086
+cc $FLAGS -DWK_CONV_NO_WINOGRAD -o "$tmp/im2col" $SRC $LIBS
 
 if ! $PY -c 'import torch' 2>/dev/null; then
     echo "bench_conv: PyTorch missing (apt-get install -y python3-torch); wick only"
     PY=""
 fi
 
+# Peak FP32 FLOP/s of one core, estimated from the clock /proc/cpuinfo reports and the
+# widest FMA the CPU has (two FMA units: 32 FLOP/cycle with AVX2, 64 with AVX-512).
+mhz=$(sed -n 's/^cpu MHz[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+flops_cycle=16
+grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo && flops_cycle=32
+grep -qw avx512f /proc/cpuinfo && flops_cycle=64
+peak=$(awk -v m="$mhz" -v f="$flops_cycle" 'BEGIN {printf "%.1f", m * f / 1000}')
+echo "peak estimate: ${mhz} MHz x $flops_cycle FLOP/cycle = $peak GFLOP/s per core"
+
+# direct-convolution FLOPs of one fwd+bwd call: 2 * N*Co*Ci*9*Ho*Wo per pass, passes =
+# forward + weight gradient (+ input gradient)
+gflop() {
+    case $1 in
+        vgg64) echo "1 64 64 224 224 3" ;;
+        vgg3) echo "1 64 3 224 224 2" ;;
+        cnn1) echo "64 32 1 26 26 2" ;;
+        cnn2) echo "64 64 32 11 11 3" ;;
+    esac | awk '{printf "%.4f", 2 * $1 * $2 * $3 * 9 * $4 * $5 * $6 / 1e9}'
+}
+
 ms() { awk '{print $6}'; }   # "case NAME ms MEDIAN min MIN ..." -> MIN
 
-printf '%-6s %-3s %10s %10s %10s %9s %9s\n' case thr torch_ms wick/ob wick/omp ratio/ob ratio/omp
+printf '%-6s %-3s %9s %9s %9s %7s | %8s %5s | %8s %5s\n' case thr torch_ms wick_ms im2col_ms ratio \
+    "torch GF" "%pk" "wick GF" "%pk"
 for t in 1 2; do
     for c in $CASES; do
         tt=nan
         [ -n "$PY" ] && tt=$(OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=$t $PY tests/bench/bench_conv_torch.py "$t" "$SECONDS_PER" "$c" | ms)
-        wo=$("$tmp/wick_ob" "$t" "$SECONDS_PER" "$c" | ms)
-        wm=$(OMP_NUM_THREADS=$t "$tmp/wick_omp" "$t" "$SECONDS_PER" "$c" | ms)
-        awk -v c="$c" -v t="$t" -v a="$tt" -v b="$wo" -v m="$wm" 'BEGIN {
-            ra = (a == "nan") ? "-" : sprintf("%.2f", a / b); rm = (a == "nan") ? "-" : sprintf("%.2f", a / m);
-            printf "%-6s %-3s %10s %10.1f %10.1f %9s %9s\n", c, t, a, b, m, ra, rm }'
+        w=$("$tmp/wick" "$t" "$SECONDS_PER" "$c" | ms)
+        i=$("$tmp/im2col" "$t" "$SECONDS_PER" "$c" | ms)
+        awk -v c="$c" -v t="$t" -v a="$tt" -v b="$w" -v i="$i" -v g="$(gflop "$c")" -v pk="$peak" 'BEGIN {
+            ra = (a == "nan") ? "-" : sprintf("%.2f", a / b);
+            tg = (a == "nan") ? "-" : sprintf("%.1f", g / a * 1e3); tp = (a == "nan") ? "-" : sprintf("%.0f", 100 * g / a * 1e3 / (pk * t));
+            printf "%-6s %-3s %9s %9.1f %9.1f %7s | %8s %5s | %8.1f %5.0f\n", c, t, a, b, i, ra, tg, tp, g / b * 1e3, 100 * g / b * 1e3 / (pk * t) }'
     done
 done
-echo "conv2d fwd+bwd: ratio = torch ms / wick ms (>= 0.8 is the target for vgg64 and vgg3)"
+echo "ratio = torch ms / wick ms (target >= 1.0 on every case at 1 and 2 threads); GF = direct-conv GFLOP/s; %pk = of the threads' cores' peak"

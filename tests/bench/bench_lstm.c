@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../lib/core/threads.h"
 #include "../../lib/nn/rnn.h"
 #include "../../lib/core/cpu.h"
 
@@ -90,6 +91,10 @@ int main(int argc, char **argv)
         if (it >= 3 && n >= 5 && t1 - start > budget * 1e3) break;
     }
     qsort(times, (size_t)n, sizeof *times, cmp);
-    printf("wick_ms %.2f iters %d checksum %.6g\n", times[n / 2], n, (double)wk_tensor_data(&dw_hh[0])[7]);
+    wk_pool_stats ps;
+    wk_threads_stats(&ps);
+    printf("wick_ms %.2f iters %d checksum %.6g pool_jobs %lld inline %lld helper_chunks %lld throttled %lld\n",
+           times[n / 2], n, (double)wk_tensor_data(&dw_hh[0])[7], (long long)ps.jobs, (long long)ps.inline_jobs,
+           (long long)ps.worker_chunks, (long long)ps.throttled);
     return 0;
 }
