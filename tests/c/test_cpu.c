@@ -205,8 +205,11 @@ static int table_in_use_is(const char *name)
 static void switch_down_and_up(void)
 {
     wk_rng_seed(9);
-    char original[32];
+    char original[32], env_before[64];
     snprintf(original, sizeof original, "%s", openblas_get_corename());
+    /* the environment make test was started in: OPENBLAS_CORETYPE may be set there */
+    const char *user_coretype = getenv("OPENBLAS_CORETYPE");
+    snprintf(env_before, sizeof env_before, "%s", user_coretype ? user_coretype : "");
     if (dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init") == NULL) {   /* a fixed-kernel OpenBLAS */
         CHECK(wk_cpu_kernels_switch("Prescott") == WK_ERR);
         printf("  OpenBLAS %s cannot switch: %s\n", openblas_get_config(), wk_errmsg());
@@ -236,7 +239,9 @@ static void switch_down_and_up(void)
     CHECK(strstr(wk_errmsg(), "NoSuchCore") != NULL);
     CHECK(strcmp(openblas_get_corename(), up) == 0);   /* a refused switch changes nothing */
     CHECK(wk_cpu_kernels_switch(original) == WK_OK);
-    CHECK(getenv("OPENBLAS_CORETYPE") == NULL);   /* set only for the moment of the switch */
+    /* set only for the moment of the switch, then put back as it was (unset, or the
+     * user's own value) */
+    CHECK(same(getenv("OPENBLAS_CORETYPE"), user_coretype ? env_before : NULL));
 }
 
 // ---------------------------------------------------------------------------- setup, end to end

@@ -44,7 +44,11 @@ describe("char_rnn training", function()
     local m = text.char_rnn { layers = 2, hidden = 16, embed = 4, cell = "gru" }
     local l = m:train(corpus, { steps = 30, seq = 8, batch = 4, lr = 1e-2, optimizer = "rmsprop", decay = 0.5,
       decay_every = 10, progress = false })
-    assert.is_true(l[30] < l[1])
+    -- the loss falls: the last five steps against the first five (one step's batch
+    -- loss alone is a noisy point of a run that rounds differently on each machine)
+    local first, last = 0, 0
+    for i = 1, 5 do first, last = first + l[i], last + l[25 + i] end
+    assert.is_true(last < 0.8 * first, ("mean loss %.3f over steps 1-5, %.3f over 26-30"):format(first / 5, last / 5))
     assert.is_true(#m:sample { length = 20, seed = 3 } >= 20)
   end)
 end)
@@ -69,9 +73,29 @@ describe("char_rnn sampling", function()
 
   it("stop ends the text after the stop string; stream matches the plain result", function()
     local m = trained()
-    local s = m:sample { prime = "the ", length = 400, temperature = 0, stop = "." }
-    assert.equal(".", s:sub(-1))
-    assert.is_nil(s:sub(1, -2):find(".", 1, true))
+    -- The stop string is taken from what this model writes greedily (the 20th and 21st
+    -- characters), so it is sure to come up whatever text the model learnt on this
+    -- machine; the stopped text must be the greedy text cut right after its first
+    -- occurrence, character for character.
+    local plain = m:sample { prime = "the ", length = 400, temperature = 0 }
+    local gen = plain:sub(5)
+    local stop = gen:sub(utf8.offset(gen, 20), utf8.offset(gen, 22) - 1)
+    local _, stop_end = gen:find(stop, 1, true)
+    local s = m:sample { prime = "the ", length = 400, temperature = 0, stop = stop }
+    assert.equal("the " .. gen:sub(1, stop_end), s)
+    assert.equal(stop, s:sub(-#stop))
+    -- stream writes to stdout the very characters it returns
+    local written, real_stdout = {}, io.stdout
+    local capture = {
+      write = function(self, ...) for _, v in ipairs { ... } do written[#written + 1] = v end return self end,
+      flush = function(self) return self end,
+    }
+    rawset(io, "stdout", capture)
+    local ok, streamed = pcall(m.sample, m, { prime = "the ", length = 60, temperature = 0, stream = true })
+    rawset(io, "stdout", real_stdout)
+    assert.is_true(ok, streamed)
+    assert.equal(plain:sub(1, #streamed), streamed)
+    assert.equal(streamed, table.concat(written))
   end)
 
   it("multi-byte characters are single symbols", function()

@@ -79,18 +79,56 @@ describe("embed.pca", function()
 end)
 
 describe("embed.tsne", function()
+  -- What "separates the blobs" means for a 2-D layout y of blobs(n, ...) (point i is in
+  -- blob (i - 1) % 3): the share of points whose nearest neighbour in the map is of
+  -- their own blob, the share nearer their own blob's centroid than any other's, and
+  -- the closest two centroids' distance over the widest blob's mean radius. These are
+  -- properties of the whole layout, so they hold however the arithmetic rounds on the
+  -- machine at hand (which moves every single point a little).
+  local function separation(y, n)
+    local t = y:table()
+    local function d2(p, q) return (p[1] - q[1]) ^ 2 + (p[2] - q[2]) ^ 2 end
+    local same = 0
+    for i = 1, n do
+      local best, bj = math.huge, nil
+      for j = 1, n do
+        if j ~= i and d2(t[i], t[j]) < best then best, bj = d2(t[i], t[j]), j end
+      end
+      if (bj - 1) % 3 == (i - 1) % 3 then same = same + 1 end
+    end
+    local c, size = {}, {}
+    for k = 1, 3 do c[k], size[k] = { 0, 0 }, 0 end
+    for i = 1, n do
+      local k = (i - 1) % 3 + 1
+      c[k][1], c[k][2], size[k] = c[k][1] + t[i][1], c[k][2] + t[i][2], size[k] + 1
+    end
+    for k = 1, 3 do c[k][1], c[k][2] = c[k][1] / size[k], c[k][2] / size[k] end
+    local radius, own = { 0, 0, 0 }, 0
+    for i = 1, n do
+      local k = (i - 1) % 3 + 1
+      radius[k] = radius[k] + math.sqrt(d2(t[i], c[k])) / size[k]
+      local nearest = 1
+      for q = 2, 3 do if d2(t[i], c[q]) < d2(t[i], c[nearest]) then nearest = q end end
+      if nearest == k then own = own + 1 end
+    end
+    local gap = math.min(math.sqrt(d2(c[1], c[2])), math.sqrt(d2(c[1], c[3])), math.sqrt(d2(c[2], c[3])))
+    return same / n, own / n, gap / math.max(radius[1], radius[2], radius[3])
+  end
+
   it("separates blobs, KL goes down, normalize gives [0,1]", function()
     local x = blobs(240, 8)
     local y, kls = embed.tsne(x, { perplexity = 10, iterations = 300, verbose = false, normalize = true })
     assert.same({ 240, 2 }, y:shape())
-    assert.is_true(kls[300] < kls[50])
+    assert.is_true(kls[300] < kls[50], ("KL at 300 iterations %.4f, at 50 %.4f"):format(kls[300], kls[50]))
     assert.near(0, y:min():item(), 1e-6)
     assert.near(1, y:max():item(), 1e-6)
-    -- points of one blob are closer to each other than to other blobs
-    local t = y:table()
-    local function d2(a, b) return (t[a][1] - t[b][1]) ^ 2 + (t[a][2] - t[b][2]) ^ 2 end
-    assert.is_true(d2(1, 4) < d2(1, 2))
-    assert.is_true(d2(2, 5) < d2(2, 3))
+    -- Blobs 8 sigma apart come out as three clean islands: 100% on every seed tried
+    -- (gap/radius 3.0-3.5 over seeds 1-25). Allow a few stragglers, not a merged blob.
+    local nn_same, own, gap = separation(y, 240)
+    assert.is_true(nn_same >= 0.95, ("nearest neighbour in the same blob for %.1f%% of points, expected >= 95%%")
+      :format(100 * nn_same))
+    assert.is_true(own >= 0.95, ("%.1f%% of points nearer their own blob's centre, expected >= 95%%"):format(100 * own))
+    assert.is_true(gap > 2, ("closest blob centres %.2f blob radii apart, expected > 2"):format(gap))
   end)
 
   it("same seed, same result; 3-D Barnes-Hut; step form", function()
@@ -98,7 +136,9 @@ describe("embed.tsne", function()
     local a = embed.tsne(x, { perplexity = 8, iterations = 60, init = "random", verbose = false })
     local x2 = blobs(150, 5)
     local b = embed.tsne(x2, { perplexity = 8, iterations = 60, init = "random", verbose = false })
-    assert.is_true((a - b):abs():max():item() == 0)
+    -- run twice in one process: the promise is repeatability on one machine
+    local diff = (a - b):abs():max():item()
+    assert.is_true(diff == 0, ("two runs with one seed differ by up to %g"):format(diff))
     local t = embed.tsne.new(x, { dims = 3, perplexity = 8, method = "bh" })
     local kl0 = t:kl(true)
     t:step(100)
@@ -205,12 +245,14 @@ describe("t-SNE and grid on Fashion-MNIST", function()
     local x = train.x:narrow(1, 1, n):reshape(n, 784)
     local x50 = embed.pca(x, 50)
     local y, kls = embed.tsne(x50, { iterations = 300, verbose = false, normalize = true, method = "bh" })
-    assert.is_true(kls[300] < kls[50])
-    assert.is_true(kls[300] < 2.0)
-    -- neighbours in the map share a label more often than chance (10 classes: 0.1)
+    assert.is_true(kls[300] < kls[50], ("KL at 300 iterations %.4f, at 50 %.4f"):format(kls[300], kls[50]))
+    assert.is_true(kls[300] < 2.0, ("KL after 300 iterations %.4f, expected < 2"):format(kls[300]))
+    -- neighbours in the map share a label more often than chance (10 classes: 0.1);
+    -- counted over all n points, so a layout that rounds differently moves the share
+    -- by a point or two at most (0.71 here), far from the bound
     local lab, t = train.y:narrow(1, 1, n):table(), y:table()
     local same = 0
-    for i = 1, 200 do
+    for i = 1, n do
       local best, bj = math.huge, nil
       for j = 1, n do
         if j ~= i then
@@ -220,7 +262,8 @@ describe("t-SNE and grid on Fashion-MNIST", function()
       end
       if lab[bj] == lab[i] then same = same + 1 end
     end
-    assert.is_true(same / 200 > 0.6)
+    assert.is_true(same / n > 0.6, ("nearest neighbour has the same label for %.1f%% of images, expected > 60%%")
+      :format(100 * same / n))
     local cell = embed.grid(y, { cols = 32, rows = 32 })
     assert.equal(n, #cell:table())
   end)
