@@ -536,8 +536,11 @@ static int engine(const geom *g, const io *x, int ops, wk_workspace *ws)
 
 /* f = the flipped geometry of g; 0 when it does not apply (stride > 1, big padding)
  * or does not pay. */
-static int flip_geom_any(geom *f, const geom *g)
+static int flip_geom(geom *f, const geom *g)
 {
+    /* unpadded convs of small images: the flipped conv's columns would be much bigger
+     * (11x11 -> 13x13 is 1.4x) and GEMM + col2im measured faster (19 vs 23 ms) */
+    if ((double)g->HW > 1.15 * (double)g->HWo) return 0;
     int64_t ph = (g->kH - 1) * g->dH - g->pH, pw = (g->kW - 1) * g->dW - g->pW;
     if (g->sH != 1 || g->sW != 1 || ph < 0 || pw < 0) return 0;
     *f = *g;
@@ -546,14 +549,6 @@ static int flip_geom_any(geom *f, const geom *g)
     f->pH = ph; f->pW = pw;
     geom_finish(f);
     return 1;
-}
-
-static int flip_geom(geom *f, const geom *g)
-{
-    /* unpadded convs of small images: the flipped conv's columns would be much bigger
-     * (11x11 -> 13x13 is 1.4x) and GEMM + col2im measured faster (19 vs 23 ms) */
-    if ((double)g->HW > 1.15 * (double)g->HWo) return 0;
-    return flip_geom_any(f, g);
 }
 
 /* ---- Winograd for 3x3 stride 1 (winograd.c) -------------------------------------- */
@@ -894,21 +889,25 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
     if (grad_weight) x.gw = wk_tensor_data(grad_weight);
     if (grad_input) x.img_out = wk_tensor_data(grad_input);
     if (engine_empty(&g) || (!grad_input && !grad_weight)) return WK_OK;
-    /* stride 1: grad_input += conv2d(grad_output, flipped w), by Winograd for 3x3 when
-     * it applies; otherwise (and for strides) the engine's GEMM + col2im */
+    /* grad_input: for 3x3 convs on the Winograd path, its adjoint; else with stride 1
+     * conv2d(grad_output, flipped w); else the engine's GEMM + col2im */
     geom f;
-    wk_wino_geom wf;
-    int flipped = grad_input && (flip_geom_any(&f, &g) && wino_geom(&wf, &f) ? 1 : flip_geom(&f, &g));
+    wk_wino_geom wg;
+    int wino = grad_input && wino_geom(&wg, &g);   /* the adjoint of the Winograd forward */
+    int flipped = grad_input && !wino && flip_geom(&f, &g);
     size_t nflip = flipped ? round16(g.Co * g.K) : 0;
-    size_t nd = flipped ? forward_floats(&f) : 0, nw = grad_weight ? wgrad_floats(&g) : 0;
+    size_t nd = flipped ? forward_floats(&f) : wino ? wk_winograd_floats(&wg, 0) : 0;
+    size_t nw = grad_weight ? wgrad_floats(&g) : 0;
     plan pl;
-    size_t ne = grad_input && !flipped ? engine_floats(&g, OP_DATA, &pl) : 0;
+    size_t ne = grad_input && !flipped && !wino ? engine_floats(&g, OP_DATA, &pl) : 0;
     size_t most = nd > nw ? nd : nw;
     if (ne > most) most = ne;
     float *buf = wk_workspace_get(ws, nflip + most);
     if (!buf) return WK_ERR;
     if (grad_weight) wgrad_run(&g, &x, buf + nflip);
-    if (flipped) {
+    if (wino) {
+        wk_winograd_data(x.img_out, x.col_in, x.w, &wg, buf);
+    } else if (flipped) {
         flip_weight(buf, x.w, &g);   /* (Ci, Cog, kH, kW) */
         io xf = {0};
         xf.img_in = x.col_in;

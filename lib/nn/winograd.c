@@ -97,6 +97,8 @@ static void make_plan(wplan *p, const wk_wino_geom *g, int with_wgrad)
     /* transforms: 6 transformed rows (Wp each), phases (36, T) and a zero row of the
      * input or output width; the output's (6, 4, T) + (4, 4, T) */
     int64_t zw = g->W > g->Wo ? g->W : g->Wo, in = 6 * p->Wp + 36 * p->T + zw, out = 40 * p->T;
+    int64_t back = 6 * p->Wp + 72 * p->T;   /* the input transform's adjoint */
+    if (out < back) out = back;
     p->scratch = round16((in > out ? in : out) + 64);
     p->per_worker = p->v + p->m + p->scratch;
     p->workers = wk_threads_count();
@@ -377,6 +379,70 @@ static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, co
     }
 }
 
+/* dx += B dV B^T for every tile of tile rows [R0, R1): the adjoint of transform_input,
+ * each 6x6 tile added back where it was read (neighbouring tiles overlap by two rows and
+ * two columns; rows outside the image, the padding, are dropped). dV (36, Ci, T). */
+static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_geom *g, const wplan *p, int64_t R0,
+                                    int64_t R1, float *scr)
+{
+    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->tW, T = p->T, Ci = g->Ci, nt = (R1 - R0) * tW;
+    float *h = scr;             /* (6, 6, T) B^T across: row k, column c, per tile */
+    float *gg = h + 36 * T;     /* (6, 6, T) then down: row r, column c */
+    float *strip = gg + 36 * T; /* (6, Wp) one tile row, back in image columns */
+    const int64_t lo = g->pW, hi = g->pW + W < Wp ? g->pW + W : Wp, ncol = hi - lo;
+    for (int64_t c = 0; c < Ci; c++) {
+        for (int k = 0; k < 6; k++) {   /* across: columns c of row k */
+            const float *v0 = dV + ((k * 6 + 0) * Ci + c) * T, *v1 = v0 + Ci * T, *v2 = v1 + Ci * T;
+            const float *v3 = v2 + Ci * T, *v4 = v3 + Ci * T, *v5 = v4 + Ci * T;
+            float *o0 = h + k * 6 * T, *o1 = o0 + T, *o2 = o1 + T, *o3 = o2 + T, *o4 = o3 + T, *o5 = o4 + T;
+            ROWS_DONT_OVERLAP
+            for (int64_t t = 0; t < nt; t++) {
+                o0[t] = 4 * v0[t];
+                o1[t] = 4 * (v2[t] - v1[t] + v5[t]) + 2 * (v4[t] - v3[t]);
+                o2[t] = -5 * v0[t] - 4 * (v1[t] + v2[t]) - v3[t] - v4[t];
+                o3[t] = v1[t] - v2[t] + 2 * (v3[t] - v4[t]) - 5 * v5[t];
+                o4[t] = v0[t] + v1[t] + v2[t] + v3[t] + v4[t];
+                o5[t] = v5[t];
+            }
+        }
+        for (int cc = 0; cc < 6; cc++) {   /* down: rows r of column cc */
+            const float *v0 = h + (0 * 6 + cc) * T, *v1 = h + (1 * 6 + cc) * T, *v2 = h + (2 * 6 + cc) * T;
+            const float *v3 = h + (3 * 6 + cc) * T, *v4 = h + (4 * 6 + cc) * T, *v5 = h + (5 * 6 + cc) * T;
+            float *o0 = gg + (0 * 6 + cc) * T, *o1 = gg + (1 * 6 + cc) * T, *o2 = gg + (2 * 6 + cc) * T;
+            float *o3 = gg + (3 * 6 + cc) * T, *o4 = gg + (4 * 6 + cc) * T, *o5 = gg + (5 * 6 + cc) * T;
+            ROWS_DONT_OVERLAP
+            for (int64_t t = 0; t < nt; t++) {
+                o0[t] = 4 * v0[t];
+                o1[t] = 4 * (v2[t] - v1[t] + v5[t]) + 2 * (v4[t] - v3[t]);
+                o2[t] = -5 * v0[t] - 4 * (v1[t] + v2[t]) - v3[t] - v4[t];
+                o3[t] = v1[t] - v2[t] + 2 * (v3[t] - v4[t]) - 5 * v5[t];
+                o4[t] = v0[t] + v1[t] + v2[t] + v3[t] + v4[t];
+                o5[t] = v5[t];
+            }
+        }
+        for (int64_t R = R0; R < R1; R++) {
+            int64_t n = R / p->tH, tr = R % p->tH;
+            const int64_t t0 = (R - R0) * tW;
+            float *plane = dx + (n * Ci + c) * H * W;
+            memset(strip, 0, (size_t)(6 * Wp) * sizeof(float));
+            for (int r = 0; r < 6; r++) {   /* the tiles of the row, overlapping, in order */
+                float *sr = strip + r * Wp;
+                const float *gr = gg + r * 6 * T + t0;
+                for (int64_t j = 0; j < tW; j++)
+                    for (int cc = 0; cc < 6; cc++) sr[4 * j + cc] += gr[cc * T + j];
+            }
+            for (int r = 0; r < 6; r++) {
+                int64_t ih = 4 * tr - g->pH + r;
+                if (ih < 0 || ih >= H) continue;
+                float *dst = plane + ih * W;
+                const float *src = strip + r * Wp + lo;
+                ROWS_DONT_OVERLAP
+                for (int64_t j = 0; j < ncol; j++) dst[j] += src[j];
+            }
+        }
+    }
+}
+
 /* ---- the passes -------------------------------------------------------------------------- */
 
 typedef struct run {
@@ -477,6 +543,46 @@ static void sum_slots(void *ctx, int64_t i0, int64_t i1, int worker)
         for (int64_t k = 0; k < a->nsrc; k++) s += a->src[(size_t)k * a->stride + i];
         a->dst[i] = s;
     }
+}
+
+/* Blocks of one parity: dV = U^T dM, then added back into dx. */
+typedef struct data_run {
+    run r;
+    float *dx;
+    int parity;
+} data_run;
+
+static void data_blocks(void *ctx, int64_t h0, int64_t h1, int worker)
+{
+    const data_run *d = ctx;
+    const run *r = &d->r;
+    const wk_wino_geom *g = r->g;
+    const wplan *p = r->p;
+    float *V, *M, *scr;
+    worker_buffers(r, worker, &V, &M, &scr);
+    for (int64_t h = h0; h < h1; h++) {
+        int64_t b = 2 * h + d->parity, R0, R1;
+        if (b >= p->nblocks) break;
+        block_rows(p, b, &R0, &R1);
+        int tiles = (int)((R1 - R0) * p->tW);
+        transform_grad(M, r->dy, g, p, R0, R1, scr);
+        for (int xi = 0; xi < NXI; xi++)   /* dV[xi] (Ci, tiles) = U[xi]^T (Ci, Co) . dM[xi] (Co, tiles) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)g->Ci, tiles, (int)g->Co, 1.0f,
+                        r->u + (size_t)xi * g->Co * g->Ci, (int)g->Ci, M + (size_t)xi * g->Co * p->T, (int)p->T,
+                        0.0f, V + (size_t)xi * g->Ci * p->T, (int)p->T);
+        transform_input_adjoint(d->dx, V, g, p, R0, R1, scr);
+    }
+}
+
+void wk_winograd_data(float *gx, const float *dy, const float *w, const wk_wino_geom *g, float *buf)
+{
+    wplan p;
+    make_plan(&p, g, 0);
+    data_run d = {{g, &p, NULL, NULL, dy, NULL, 0, buf, NULL, buf + p.u}, gx, 0};
+    transform_kernel(buf, w, g);
+    /* Neighbouring blocks of one image share two input rows: even blocks first, then odd
+     * ones, so no two threads add to one row and the order of the sums is fixed. */
+    for (d.parity = 0; d.parity < 2; d.parity++) wk_parallel_for((p.nblocks + 1 - d.parity) / 2, 1, data_blocks, &d);
 }
 
 void wk_winograd_wgrad(float *gw, const float *dy, const float *x, const wk_wino_geom *g, float *buf)

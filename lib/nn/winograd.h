@@ -3,8 +3,7 @@
  * style transfer (see winograd.c for the method and the measurements).
  *
  * Internal to lib/nn: conv.c checks shapes and options, then calls these on raw NCHW
- * float buffers. The input gradient needs no entry of its own: with stride 1 it is a
- * forward conv of the output gradient with the flipped kernel (conv.c does the flip). */
+ * float buffers. */
 #ifndef WK_NN_WINOGRAD_H
 #define WK_NN_WINOGRAD_H
 
@@ -30,6 +29,10 @@ size_t wk_winograd_floats(const wk_wino_geom *g, int with_wgrad);
  * adds into y instead (then bias must be NULL). buf: wk_winograd_floats(g, 0) floats. */
 void wk_winograd_forward(float *y, const float *x, const float *w, const float *bias, int accumulate,
                          const wk_wino_geom *g, float *buf);
+
+/* gx (N, Ci, H, W) += dL/dx for output gradient dy (N, Co, Ho, Wo): the adjoint of the
+ * forward, tile by tile. buf: wk_winograd_floats(g, 0) floats. */
+void wk_winograd_data(float *gx, const float *dy, const float *w, const wk_wino_geom *g, float *buf);
 
 /* gw (Co, Ci, 3, 3) += dL/dw for output gradient dy (N, Co, Ho, Wo) and input x.
  * buf: wk_winograd_floats(g, 1) floats. */
