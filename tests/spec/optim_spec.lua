@@ -18,6 +18,14 @@ local function near(expected, actual, tol)
 end
 
 describe("optim", function()
+  it("plain sgd (no momentum, the default) steps p -= lr * g", function()
+    local p = param({ 1, -2 }, { 0.5, 1 })
+    local opt = optim.sgd({ p }, { lr = 0.1 })
+    opt:step()
+    opt:step()
+    near({ 1 - 2 * 0.05, -2 - 2 * 0.1 }, p:table())
+  end)
+
   it("sgd with momentum, nesterov and weight decay follows PyTorch's formulas", function()
     local p = param({ 1, -2 }, { 0.5, 1 })
     local opt = optim.sgd({ p }, { lr = 0.1, momentum = 0.9, weight_decay = 0.01 })
