@@ -11,7 +11,10 @@
  * The gradient (without the customary factor 4, as FIt-SNE and bhtsne write it) is
  *   g_i = exag * sum_j p_ij w_ij (y_i - y_j)  -  (1/Z) sum_j w_ij^2 (y_i - y_j)
  * with w_ij = 1/(1+|y_i-y_j|^2), Z = sum_{i!=j} w_ij; the repulsive half lives in
- * tsne_grad.c (exact, Barnes-Hut) and tsne_fft.c (interpolation). */
+ * tsne_grad.c (exact, Barnes-Hut) and tsne_fft.c (interpolation).
+ * Threads (core/threads.h): loops over points run in chunks of a fixed number of points
+ * (one chunk below a size where threads do not pay), each point written by one chunk, so
+ * the layout is the same bits on any number of threads. */
 #include "tsne.h"
 
 #include <float.h>
@@ -22,12 +25,6 @@
 #include "../core/rng.h"
 #include "../core/threads.h"
 #include "pca.h"
-
-#ifdef _OPENMP
-#define WK_OMP(x) _Pragma(x)
-#else
-#define WK_OMP(x)
-#endif
 
 struct wk_tsne {
     int64_t n;
@@ -66,6 +63,7 @@ void wk_tsne_default_opts(wk_tsne_opts *o)
 /* ---- exact kNN -------------------------------------------------------------------- */
 
 #define KNN_BLOCK 512   /* query rows per SGEMM, at most */
+#define KNN_CHUNK 16    /* query rows per thread-pool chunk (from 2,048 points) */
 
 /* Insert (d, j) into a max-heap of size k keyed on distance (ties: larger index on top,
  * so among equal distances the smaller index is kept — deterministic). */
@@ -82,6 +80,55 @@ static void heap_push(float *hd, int64_t *hi, int k, float d, int64_t j)
         float td = hd[c]; hd[c] = hd[m]; hd[m] = td;
         int64_t ti = hi[c]; hi[c] = hi[m]; hi[m] = ti;
         c = m;
+    }
+}
+
+/* The neighbours of query rows [begin, end) of a block starting at row i0, from the
+ * block's dot products with every point. */
+typedef struct knn_args {
+    int64_t *idx;           /* (n, k) */
+    float *dist;            /* (n, k) */
+    const float *x;         /* (n, d) */
+    const float *sq;        /* (n) squared norms */
+    const float *dot;       /* (rows of the block, n) */
+    int64_t n, d, i0;
+    int k;
+} knn_args;
+
+static void knn_rows(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const knn_args *a = ctx;
+    const int64_t n = a->n, d = a->d, i0 = a->i0;
+    const int k = a->k;
+    const float *x = a->x, *sq = a->sq, *dot = a->dot;
+    float *dist = a->dist;
+    int64_t *idx = a->idx;
+    for (int64_t r = begin; r < end; r++) {
+        int64_t i = i0 + r;
+        float *hd = dist + i * k;
+        int64_t *hi = idx + i * k;
+        for (int q = 0; q < k; q++) { hd[q] = FLT_MAX; hi[q] = INT64_MAX; }
+        const float *dr = dot + r * n;
+        float si = sq[i];
+        for (int64_t j = 0; j < n; j++) {
+            float dd = si + sq[j] - 2.0f * dr[j];
+            if (dd < 0) dd = 0;
+            if (dd < hd[0] && j != i) heap_push(hd, hi, k, dd, j);
+        }
+        /* heap sort ascending: pop the max to the end */
+        for (int m = k - 1; m > 0; m--) {
+            float td = hd[0]; int64_t ti = hi[0];
+            float ld = hd[m]; int64_t li = hi[m];
+            heap_push(hd, hi, m, ld, li);
+            hd[m] = td; hi[m] = ti;
+        }
+        /* Refine the kept distances exactly (the SGEMM form loses digits). */
+        for (int q = 0; q < k; q++) {
+            const float *u = x + i * d, *v = x + hi[q] * d;
+            double s = 0;
+            for (int64_t j = 0; j < d; j++) { double t = (double)u[j] - v[j]; s += t * t; }
+            hd[q] = (float)s;
+        }
     }
 }
 
@@ -106,34 +153,8 @@ int wk_tsne_knn(int64_t *idx, float *dist, const float *x, int64_t n, int64_t d,
         int64_t b = n - i0 < blk ? n - i0 : blk;
         wk_sgemm(CblasNoTrans, CblasTrans, (int)b, (int)n, (int)d, 1.0f, x + i0 * d, (int)d, x, (int)d,
                  0.0f, dot, (int)n);
-        WK_OMP("omp parallel for schedule(static) if(n >= 2048)")
-        for (int64_t r = 0; r < b; r++) {
-            int64_t i = i0 + r;
-            float *hd = dist + i * k;
-            int64_t *hi = idx + i * k;
-            for (int q = 0; q < k; q++) { hd[q] = FLT_MAX; hi[q] = INT64_MAX; }
-            const float *dr = dot + r * n;
-            float si = sq[i];
-            for (int64_t j = 0; j < n; j++) {
-                float dd = si + sq[j] - 2.0f * dr[j];
-                if (dd < 0) dd = 0;
-                if (dd < hd[0] && j != i) heap_push(hd, hi, k, dd, j);
-            }
-            /* heap sort ascending: pop the max to the end */
-            for (int m = k - 1; m > 0; m--) {
-                float td = hd[0]; int64_t ti = hi[0];
-                float ld = hd[m]; int64_t li = hi[m];
-                heap_push(hd, hi, m, ld, li);
-                hd[m] = td; hi[m] = ti;
-            }
-            /* Refine the kept distances exactly (the SGEMM form loses digits). */
-            for (int q = 0; q < k; q++) {
-                const float *a = x + i * d, *c = x + hi[q] * d;
-                double s = 0;
-                for (int64_t j = 0; j < d; j++) { double t = (double)a[j] - c[j]; s += t * t; }
-                hd[q] = (float)s;
-            }
-        }
+        knn_args a = {idx, dist, x, sq, dot, n, d, i0, k};
+        wk_parallel_for(b, n >= 2048 ? KNN_CHUNK : b, knn_rows, &a);
     }
     free(sq);
     free(dot);
@@ -169,6 +190,20 @@ double wk_tsne_calibrate(double *p, const float *dist, int k, double perplexity)
         if (!(beta < 1e300)) break;   /* all distances equal: P stays uniform */
     }
     return h;
+}
+
+typedef struct calibrate_args {
+    double *cond;           /* (n, k) conditional P_{j|i} */
+    const float *dist;      /* (n, k) squared neighbour distances */
+    int k;
+    double perplexity;
+} calibrate_args;
+
+static void calibrate_rows(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const calibrate_args *a = ctx;
+    for (int64_t i = begin; i < end; i++)
+        wk_tsne_calibrate(a->cond + i * a->k, a->dist + i * a->k, a->k, a->perplexity);
 }
 
 /* ---- P ------------------------------------------------------------------------------ */
@@ -302,8 +337,8 @@ int wk_tsne_new(wk_tsne **out, const float *x, int64_t n, int64_t d, const wk_ts
     }
     for (size_t i = 0; i < nd; i++) t->gains[i] = 1.0;
     if (wk_tsne_knn(idx, dist, x, n, d, k)) goto done;
-    WK_OMP("omp parallel for schedule(static) if(n >= 4096)")
-    for (int64_t i = 0; i < n; i++) wk_tsne_calibrate(cond + i * k, dist + i * k, k, o->perplexity);
+    calibrate_args ca = {cond, dist, k, o->perplexity};
+    wk_parallel_for(n, n >= 4096 ? 256 : n, calibrate_rows, &ca);   /* a point: a bisection over k */
     if (build_p(t, idx, cond, k)) goto done;
     if (o->init) {
         for (size_t i = 0; i < nd; i++) t->y[i] = o->init[i];
@@ -347,16 +382,26 @@ static inline __attribute__((always_inline)) void attraction_row(wk_tsne *t, int
     for (int c = 0; c < dims; c++) t->grad[i * dims + c] = exag * f[c] - t->rep[i * dims + c] * inv_z;
 }
 
+typedef struct attraction_args {
+    wk_tsne *t;
+    double exag, inv_z;
+} attraction_args;
+
+static void attraction_rows(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const attraction_args *a = ctx;
+    if (a->t->dims == 2)
+        for (int64_t i = begin; i < end; i++) attraction_row(a->t, i, 2, a->exag, a->inv_z);
+    else
+        for (int64_t i = begin; i < end; i++) attraction_row(a->t, i, 3, a->exag, a->inv_z);
+}
+
+/* A point costs one pass over its row of P (~3 * perplexity to twice that entries), so
+ * chunks take 512 points. */
 static void attraction(wk_tsne *t, double exag)
 {
-    double inv_z = 1.0 / t->z;
-    if (t->dims == 2) {
-        WK_OMP("omp parallel for schedule(static) if(t->n >= 4096)")
-        for (int64_t i = 0; i < t->n; i++) attraction_row(t, i, 2, exag, inv_z);
-    } else {
-        WK_OMP("omp parallel for schedule(static) if(t->n >= 4096)")
-        for (int64_t i = 0; i < t->n; i++) attraction_row(t, i, 3, exag, inv_z);
-    }
+    attraction_args a = {t, exag, 1.0 / t->z};
+    wk_parallel_for(t->n, t->n >= 4096 ? 512 : t->n, attraction_rows, &a);
 }
 
 int wk_tsne_step(wk_tsne *t)
@@ -394,6 +439,35 @@ int wk_tsne_step(wk_tsne *t)
     return WK_OK;
 }
 
+/* zs[i] = sum_{j != i} 1/(1+|y_i-y_j|^2) for points [begin, end). */
+typedef struct exact_z_args {
+    double *zs;             /* (n) */
+    const double *y;        /* (n, dims) */
+    int64_t n;
+    int dims;
+} exact_z_args;
+
+static void exact_z_rows(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const exact_z_args *a = ctx;
+    const int64_t n = a->n;
+    const int dims = a->dims;
+    const double *y = a->y;
+    double *zs = a->zs;
+    for (int64_t i = begin; i < end; i++) {
+        double s = 0;
+        const double *yi = y + i * dims;
+        for (int64_t j = 0; j < n; j++) {
+            if (j == i) continue;
+            const double *yj = y + j * dims;
+            double d2 = 0;
+            for (int c = 0; c < dims; c++) d2 += (yi[c] - yj[c]) * (yi[c] - yj[c]);
+            s += 1.0 / (1.0 + d2);
+        }
+        zs[i] = s;
+    }
+}
+
 double wk_tsne_kl(wk_tsne *t, int exact)
 {
     int dims = t->dims;
@@ -408,19 +482,8 @@ double wk_tsne_kl(wk_tsne *t, int exact)
     if (exact || !(z > 0)) {
         double *zs = malloc((size_t)t->n * sizeof *zs);
         if (!zs) return NAN;
-        WK_OMP("omp parallel for schedule(dynamic, 64) if(t->n >= 1024)")
-        for (int64_t i = 0; i < t->n; i++) {
-            double s = 0;
-            const double *yi = t->y + i * dims;
-            for (int64_t j = 0; j < t->n; j++) {
-                if (j == i) continue;
-                const double *yj = t->y + j * dims;
-                double d2 = 0;
-                for (int c = 0; c < dims; c++) d2 += (yi[c] - yj[c]) * (yi[c] - yj[c]);
-                s += 1.0 / (1.0 + d2);
-            }
-            zs[i] = s;
-        }
+        exact_z_args a = {zs, t->y, t->n, dims};
+        wk_parallel_for(t->n, t->n >= 1024 ? 64 : t->n, exact_z_rows, &a);
         z = 0;
         for (int64_t i = 0; i < t->n; i++) z += zs[i];
         free(zs);

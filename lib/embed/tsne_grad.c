@@ -8,27 +8,38 @@
  * width / distance < theta stands in for all its points. Identical points share a leaf
  * (they are counted, never split), so duplicates cannot recurse forever; a leaf at
  * distance 0 from the query contributes count-1 pairs of w = 1 and no force.
- * Both split the points over threads and add the per-point Z terms in index order, so
- * the result does not depend on the thread count. 2-D FFT interpolation: tsne_fft.c. */
+ * Both split the points into fixed chunks on the thread pool (core/threads.h), each point
+ * written by one chunk, and add the per-point Z terms in index order, so the result does
+ * not depend on the thread count. 2-D FFT interpolation: tsne_fft.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/threads.h"
 #include "tsne.h"
 #include "tsne_fft.h"
 
-#ifdef _OPENMP
-#define WK_OMP(x) _Pragma(x)
-#else
-#define WK_OMP(x)
-#endif
-
 /* ---- exact -------------------------------------------------------------------------- */
 
-static void repulsion_exact(double *rep, double *zi, const double *y, int64_t n, int dims)
+/* What a chunk of query points needs (exact and Barnes-Hut). */
+typedef struct repulsion_args {
+    double *rep;            /* (n, dims) */
+    double *zi;             /* (n) per-point Z terms */
+    const double *y;        /* (n, dims) */
+    int64_t n;
+    int dims;
+    const struct bh_cell *cell;   /* Barnes-Hut: the flat tree */
+    int64_t ncell;
+    double theta2;
+} repulsion_args;
+
+static void repulsion_exact_rows(void *ctx, int64_t begin, int64_t end, int worker)
 {
-    WK_OMP("omp parallel for schedule(dynamic, 32) if(n >= 1024)")
-    for (int64_t i = 0; i < n; i++) {
+    const repulsion_args *a = ctx;
+    const double *y = a->y;
+    const int64_t n = a->n;
+    const int dims = a->dims;
+    for (int64_t i = begin; i < end; i++) {
         const double *yi = y + i * dims;
         double f[3] = {0, 0, 0}, z = 0;
         for (int64_t j = 0; j < n; j++) {
@@ -40,9 +51,16 @@ static void repulsion_exact(double *rep, double *zi, const double *y, int64_t n,
             z += w;
             for (int c = 0; c < dims; c++) f[c] += w * w * diff[c];
         }
-        for (int c = 0; c < dims; c++) rep[i * dims + c] = f[c];
-        zi[i] = z;
+        for (int c = 0; c < dims; c++) a->rep[i * dims + c] = f[c];
+        a->zi[i] = z;
     }
+}
+
+/* A point costs n pairs: chunks of 32 points from 1,024 points on. */
+static void repulsion_exact(double *rep, double *zi, const double *y, int64_t n, int dims)
+{
+    repulsion_args a = {.rep = rep, .zi = zi, .y = y, .n = n, .dims = dims};
+    wk_parallel_for(n, n >= 1024 ? 32 : n, repulsion_exact_rows, &a);
 }
 
 /* ---- Barnes-Hut tree ---------------------------------------------------------------- */
@@ -222,21 +240,29 @@ static inline __attribute__((always_inline)) void bh_query(const bh_cell *cell, 
     *z = zs;
 }
 
+static void repulsion_bh_rows(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const repulsion_args *a = ctx;
+    const bh_cell *cell = a->cell;
+    const int64_t ncell = a->ncell;
+    const double *y = a->y, theta2 = a->theta2;
+    double *rep = a->rep, *zi = a->zi;
+    if (a->dims == 2)
+        for (int64_t i = begin; i < end; i++) bh_query(cell, ncell, y + i * 2, theta2, 2, rep + i * 2, zi + i);
+    else
+        for (int64_t i = begin; i < end; i++) bh_query(cell, ncell, y + i * 3, theta2, 3, rep + i * 3, zi + i);
+}
+
 static int repulsion_bh(double *rep, double *zi, const double *y, int64_t n, int dims, double theta,
                         wk_tsne_scratch *s)
 {
     if (bh_build(s, y, n, dims))
         return wk_fail("tsne: out of memory for the Barnes-Hut tree of %lld points", (long long)n);
-    double theta2 = theta * theta;
-    const bh_cell *cell = s->cell;
-    int64_t ncell = s->cells;
-    if (dims == 2) {
-        WK_OMP("omp parallel for schedule(dynamic, 64) if(n >= 4096)")
-        for (int64_t i = 0; i < n; i++) bh_query(cell, ncell, y + i * 2, theta2, 2, rep + i * 2, zi + i);
-    } else {
-        WK_OMP("omp parallel for schedule(dynamic, 64) if(n >= 4096)")
-        for (int64_t i = 0; i < n; i++) bh_query(cell, ncell, y + i * 3, theta2, 3, rep + i * 3, zi + i);
-    }
+    /* Queries cost unevenly (dense clusters open more cells): chunks of 64 points, claimed
+     * one at a time, balance the threads (one chunk below 4,096 points). */
+    repulsion_args a = {.rep = rep, .zi = zi, .y = y, .n = n, .dims = dims, .cell = s->cell, .ncell = s->cells,
+                        .theta2 = theta * theta};
+    wk_parallel_for(n, n >= 4096 ? 64 : n, repulsion_bh_rows, &a);
     return WK_OK;
 }
 

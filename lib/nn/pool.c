@@ -2,16 +2,39 @@
  * forward and backward, on contiguous float32 NCHW tensors (see pool.h).
  *
  * Every kernel works plane by plane: a plane (n, c) of the output depends only on the
- * same plane of the input, so planes run in parallel (OpenMP, when built with it) and
- * backward passes, which scatter into grad_input, never race. Index and rounding rules
- * copy PyTorch 1.13's CPU kernels so results match it to the last bit where it can. */
+ * same plane of the input, so chunks of whole planes run on the thread pool
+ * (core/threads.h), backward passes, which scatter into grad_input, never race, and
+ * every output is computed by one thread the same way whatever the thread count. Index
+ * and rounding rules copy PyTorch 1.13's CPU kernels so results match it to the last bit
+ * where it can. */
 #include "pool.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Planes are split over threads when there is at least this much work. */
+#include "../core/threads.h"
+
+/* A chunk of planes is at least this much work (loads or adds), so a small tensor is one
+ * chunk and runs on the calling thread at no cost; at most PAR_CHUNKS chunks, enough for
+ * a thread whose core is busy elsewhere to take fewer of them. */
 #define PAR_MIN 32768
+#define PAR_CHUNKS 64
+
+static int64_t plane_grain(int64_t planes, double cost_per_plane)
+{
+    return wk_parallel_grain(planes, cost_per_plane, PAR_MIN, PAR_CHUNKS);
+}
+
+/* What a chunk of planes needs; each kernel reads the fields it uses. */
+typedef struct planes_args {
+    float *x;                     /* (planes, H, W) input, or grad_input in backward */
+    float *y;                     /* (planes, Ho, Wo) output, or grad_output in backward */
+    int32_t *indices;             /* (planes, Ho, Wo) maxpool: argmax within the plane */
+    int64_t H, W, Ho, Wo;
+    const wk_pool_opts *pool;
+    const wk_upsample_opts *up;
+    float rh, rw;                 /* upsample: input/output coordinate ratios */
+} planes_args;
 
 /* ---- checks -------------------------------------------------------------------- */
 
@@ -96,52 +119,47 @@ int wk_pool2d_output_shape(int64_t out[4], const int64_t in[4], const wk_pool_op
 
 /* ---- max pooling --------------------------------------------------------------- */
 
-int wk_maxpool2d_forward(wk_tensor *output, int32_t *indices, const wk_tensor *input, const wk_pool_opts *o)
+/* The CNN case (2x2, stride 2): no window bookkeeping, four loads per output. Same rule
+ * as the general loop: the first maximum wins, and a NaN wins over everything (the last
+ * NaN). */
+static void maxpool2x2_planes(void *ctx, int64_t begin, int64_t end, int worker)
 {
-    const char *fn = "maxpool2d";
-    int64_t os[4];
-    if (check4(fn, "input", input) || pool_shape(fn, os, input->shape, o, 1)) return WK_ERR;
-    if (input->shape[2] * input->shape[3] > INT32_MAX)
-        return wk_fail("%s: planes of more than 2^31 pixels cannot be indexed", fn);
-    if (!indices) return wk_fail("%s: indices buffer is NULL (numel(output) int32 entries)", fn);
-    if (prepare_output(fn, output, os)) return WK_ERR;
-    const int64_t H = input->shape[2], W = input->shape[3], Ho = os[2], Wo = os[3];
-    const int64_t planes = os[0] * os[1];
-    const int kH = o->kernel[0], kW = o->kernel[1], sH = o->stride[0], sW = o->stride[1];
-    const int pH = o->padding[0], pW = o->padding[1], dH = o->dilation[0], dW = o->dilation[1];
-    const float *x = wk_tensor_data(input);   /* (N*C, H, W) */
-    float *y = wk_tensor_data(output);        /* (N*C, Ho, Wo) */
-    if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1) {
-        /* The CNN case (2x2, stride 2): no window bookkeeping, four loads per output.
-         * Same rule as the general loop: the first maximum wins, and a NaN wins over
-         * everything (the last NaN). */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * Ho * Wo * 4 > PAR_MIN)
-#endif
-        for (int64_t pl = 0; pl < planes; pl++) {
-            const float *xp = x + pl * H * W;
-            float *yp = y + pl * Ho * Wo;
-            int32_t *ip = indices + pl * Ho * Wo;
-            for (int64_t i = 0; i < Ho; i++) {
-                const float *r0 = xp + 2 * i * W, *r1 = r0 + W;
-                for (int64_t j = 0; j < Wo; j++) {
-                    int64_t c = 2 * j;
-                    float v[4] = {r0[c], r0[c + 1], r1[c], r1[c + 1]};
-                    int64_t off[4] = {0, 1, W, W + 1};
-                    int best = 0;
-                    for (int q = 1; q < 4; q++)
-                        if (v[q] > v[best] || isnan(v[q])) best = q;
-                    yp[i * Wo + j] = v[best];
-                    ip[i * Wo + j] = (int32_t)(2 * i * W + c + off[best]);
-                }
+    const planes_args *a = ctx;
+    const int64_t H = a->H, W = a->W, Ho = a->Ho, Wo = a->Wo;
+    const float *x = a->x;
+    float *y = a->y;
+    int32_t *indices = a->indices;
+    for (int64_t pl = begin; pl < end; pl++) {
+        const float *xp = x + pl * H * W;
+        float *yp = y + pl * Ho * Wo;
+        int32_t *ip = indices + pl * Ho * Wo;
+        for (int64_t i = 0; i < Ho; i++) {
+            const float *r0 = xp + 2 * i * W, *r1 = r0 + W;
+            for (int64_t j = 0; j < Wo; j++) {
+                int64_t c = 2 * j;
+                float v[4] = {r0[c], r0[c + 1], r1[c], r1[c + 1]};
+                int64_t off[4] = {0, 1, W, W + 1};
+                int best = 0;
+                for (int q = 1; q < 4; q++)
+                    if (v[q] > v[best] || isnan(v[q])) best = q;
+                yp[i * Wo + j] = v[best];
+                ip[i * Wo + j] = (int32_t)(2 * i * W + c + off[best]);
             }
         }
-        return WK_OK;
     }
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * Ho * Wo * kH * kW > PAR_MIN)
-#endif
-    for (int64_t pl = 0; pl < planes; pl++) {
+}
+
+static void maxpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const planes_args *a = ctx;
+    const int64_t H = a->H, W = a->W, Ho = a->Ho, Wo = a->Wo;
+    const wk_pool_opts *o = a->pool;
+    const int kH = o->kernel[0], kW = o->kernel[1], sH = o->stride[0], sW = o->stride[1];
+    const int pH = o->padding[0], pW = o->padding[1], dH = o->dilation[0], dW = o->dilation[1];
+    const float *x = a->x;
+    float *y = a->y;
+    int32_t *indices = a->indices;
+    for (int64_t pl = begin; pl < end; pl++) {
         const float *xp = x + pl * H * W;
         for (int64_t i = 0; i < Ho; i++) {
             int64_t h0 = i * sH - pH, h1 = h0 + (int64_t)(kH - 1) * dH + 1;
@@ -166,7 +184,43 @@ int wk_maxpool2d_forward(wk_tensor *output, int32_t *indices, const wk_tensor *i
             }
         }
     }
+}
+
+int wk_maxpool2d_forward(wk_tensor *output, int32_t *indices, const wk_tensor *input, const wk_pool_opts *o)
+{
+    const char *fn = "maxpool2d";
+    int64_t os[4];
+    if (check4(fn, "input", input) || pool_shape(fn, os, input->shape, o, 1)) return WK_ERR;
+    if (input->shape[2] * input->shape[3] > INT32_MAX)
+        return wk_fail("%s: planes of more than 2^31 pixels cannot be indexed", fn);
+    if (!indices) return wk_fail("%s: indices buffer is NULL (numel(output) int32 entries)", fn);
+    if (prepare_output(fn, output, os)) return WK_ERR;
+    const int64_t planes = os[0] * os[1];
+    planes_args a = {.x = wk_tensor_data(input), .y = wk_tensor_data(output), .indices = indices,
+                     .H = input->shape[2], .W = input->shape[3], .Ho = os[2], .Wo = os[3], .pool = o};
+    double outs = (double)os[2] * os[3];
+    if (o->kernel[0] == 2 && o->kernel[1] == 2 && o->stride[0] == 2 && o->stride[1] == 2 && o->padding[0] == 0 &&
+        o->padding[1] == 0 && o->dilation[0] == 1 && o->dilation[1] == 1)
+        wk_parallel_for(planes, plane_grain(planes, outs * 4), maxpool2x2_planes, &a);
+    else
+        wk_parallel_for(planes, plane_grain(planes, outs * o->kernel[0] * o->kernel[1]), maxpool_planes, &a);
     return WK_OK;
+}
+
+static void maxpool_backward_planes(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const planes_args *a = ctx;
+    const int64_t HW = a->H * a->W, HWo = a->Ho * a->Wo;
+    float *gx = a->x;
+    const float *gy = a->y;
+    const int32_t *indices = a->indices;
+    for (int64_t pl = begin; pl < end; pl++) {
+        float *g = gx + pl * HW;
+        const int32_t *ix = indices + pl * HWo;
+        const float *d = gy + pl * HWo;
+        for (int64_t k = 0; k < HWo; k++)
+            if (ix[k] >= 0 && ix[k] < HW) g[ix[k]] += d[k];
+    }
 }
 
 int wk_maxpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, const int32_t *indices,
@@ -178,20 +232,10 @@ int wk_maxpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, c
         check_grad_output(fn, grad_output, os))
         return WK_ERR;
     if (!indices) return wk_fail("%s: indices buffer is NULL", fn);
-    const int64_t HW = grad_input->shape[2] * grad_input->shape[3], HWo = os[2] * os[3];
     const int64_t planes = os[0] * os[1];
-    float *gx = wk_tensor_data(grad_input);
-    const float *gy = wk_tensor_data(grad_output);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * HWo > PAR_MIN)
-#endif
-    for (int64_t pl = 0; pl < planes; pl++) {
-        float *g = gx + pl * HW;
-        const int32_t *ix = indices + pl * HWo;
-        const float *d = gy + pl * HWo;
-        for (int64_t k = 0; k < HWo; k++)
-            if (ix[k] >= 0 && ix[k] < HW) g[ix[k]] += d[k];
-    }
+    planes_args a = {.x = wk_tensor_data(grad_input), .y = wk_tensor_data(grad_output), .indices = (int32_t *)indices,
+                     .H = grad_input->shape[2], .W = grad_input->shape[3], .Ho = os[2], .Wo = os[3], .pool = o};
+    wk_parallel_for(planes, plane_grain(planes, (double)os[2] * os[3]), maxpool_backward_planes, &a);
     return WK_OK;
 }
 
@@ -217,21 +261,14 @@ static int avg_window(int64_t *h0, int64_t *h1, int64_t *w0, int64_t *w1, float 
     return 1;
 }
 
-int wk_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, const wk_pool_opts *o)
+static void avgpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
 {
-    const char *fn = "avgpool2d";
-    int64_t os[4];
-    if (check4(fn, "input", input) || pool_shape(fn, os, input->shape, o, 0) ||
-        prepare_output(fn, output, os))
-        return WK_ERR;
-    const int64_t H = input->shape[2], W = input->shape[3], Ho = os[2], Wo = os[3];
-    const int64_t planes = os[0] * os[1];
-    const float *x = wk_tensor_data(input);   /* (N*C, H, W) */
-    float *y = wk_tensor_data(output);        /* (N*C, Ho, Wo) */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * Ho * Wo * o->kernel[0] * o->kernel[1] > PAR_MIN)
-#endif
-    for (int64_t pl = 0; pl < planes; pl++) {
+    const planes_args *a = ctx;
+    const int64_t H = a->H, W = a->W, Ho = a->Ho, Wo = a->Wo;
+    const wk_pool_opts *o = a->pool;
+    const float *x = a->x;
+    float *y = a->y;
+    for (int64_t pl = begin; pl < end; pl++) {
         const float *xp = x + pl * H * W;
         for (int64_t i = 0; i < Ho; i++)
             for (int64_t j = 0; j < Wo; j++) {
@@ -245,24 +282,31 @@ int wk_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, const wk_poo
                 y[(pl * Ho + i) * Wo + j] = s;
             }
     }
+}
+
+int wk_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, const wk_pool_opts *o)
+{
+    const char *fn = "avgpool2d";
+    int64_t os[4];
+    if (check4(fn, "input", input) || pool_shape(fn, os, input->shape, o, 0) ||
+        prepare_output(fn, output, os))
+        return WK_ERR;
+    const int64_t planes = os[0] * os[1];
+    planes_args a = {.x = wk_tensor_data(input), .y = wk_tensor_data(output), .H = input->shape[2],
+                     .W = input->shape[3], .Ho = os[2], .Wo = os[3], .pool = o};
+    double cost = (double)os[2] * os[3] * o->kernel[0] * o->kernel[1];
+    wk_parallel_for(planes, plane_grain(planes, cost), avgpool_planes, &a);
     return WK_OK;
 }
 
-int wk_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, const wk_pool_opts *o)
+static void avgpool_backward_planes(void *ctx, int64_t begin, int64_t end, int worker)
 {
-    const char *fn = "avgpool2d backward";
-    int64_t os[4];
-    if (check4(fn, "grad_input", grad_input) || pool_shape(fn, os, grad_input->shape, o, 0) ||
-        check_grad_output(fn, grad_output, os))
-        return WK_ERR;
-    const int64_t H = grad_input->shape[2], W = grad_input->shape[3], Ho = os[2], Wo = os[3];
-    const int64_t planes = os[0] * os[1];
-    float *gx = wk_tensor_data(grad_input);
-    const float *gy = wk_tensor_data(grad_output);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * Ho * Wo * o->kernel[0] * o->kernel[1] > PAR_MIN)
-#endif
-    for (int64_t pl = 0; pl < planes; pl++) {
+    const planes_args *a = ctx;
+    const int64_t H = a->H, W = a->W, Ho = a->Ho, Wo = a->Wo;
+    const wk_pool_opts *o = a->pool;
+    float *gx = a->x;
+    const float *gy = a->y;
+    for (int64_t pl = begin; pl < end; pl++) {
         float *g = gx + pl * H * W;
         for (int64_t i = 0; i < Ho; i++)
             for (int64_t j = 0; j < Wo; j++) {
@@ -274,6 +318,20 @@ int wk_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, c
                     for (int64_t w = w0; w < w1; w++) g[h * W + w] += d;
             }
     }
+}
+
+int wk_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, const wk_pool_opts *o)
+{
+    const char *fn = "avgpool2d backward";
+    int64_t os[4];
+    if (check4(fn, "grad_input", grad_input) || pool_shape(fn, os, grad_input->shape, o, 0) ||
+        check_grad_output(fn, grad_output, os))
+        return WK_ERR;
+    const int64_t planes = os[0] * os[1];
+    planes_args a = {.x = wk_tensor_data(grad_input), .y = wk_tensor_data(grad_output), .H = grad_input->shape[2],
+                     .W = grad_input->shape[3], .Ho = os[2], .Wo = os[3], .pool = o};
+    double cost = (double)os[2] * os[3] * o->kernel[0] * o->kernel[1];
+    wk_parallel_for(planes, plane_grain(planes, cost), avgpool_backward_planes, &a);
     return WK_OK;
 }
 
@@ -292,19 +350,13 @@ static int adaptive_check(const char *fn, const int64_t in[4], int64_t oh, int64
     return WK_OK;
 }
 
-int wk_adaptive_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, int64_t out_h, int64_t out_w)
+static void adaptive_avgpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
 {
-    const char *fn = "adaptive_avgpool2d";
-    if (check4(fn, "input", input) || adaptive_check(fn, input->shape, out_h, out_w)) return WK_ERR;
-    int64_t os[4] = {input->shape[0], input->shape[1], out_h, out_w};
-    if (prepare_output(fn, output, os)) return WK_ERR;
-    const int64_t H = input->shape[2], W = input->shape[3], planes = os[0] * os[1];
-    const float *x = wk_tensor_data(input);
-    float *y = wk_tensor_data(output);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * H * W > PAR_MIN)
-#endif
-    for (int64_t pl = 0; pl < planes; pl++) {
+    const planes_args *a = ctx;
+    const int64_t H = a->H, W = a->W, out_h = a->Ho, out_w = a->Wo;
+    const float *x = a->x;
+    float *y = a->y;
+    for (int64_t pl = begin; pl < end; pl++) {
         const float *xp = x + pl * H * W;
         for (int64_t i = 0; i < out_h; i++) {
             int64_t h0 = ad_start(i, H, out_h), h1 = ad_end(i, H, out_h);
@@ -317,23 +369,28 @@ int wk_adaptive_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, int
             }
         }
     }
+}
+
+int wk_adaptive_avgpool2d_forward(wk_tensor *output, const wk_tensor *input, int64_t out_h, int64_t out_w)
+{
+    const char *fn = "adaptive_avgpool2d";
+    if (check4(fn, "input", input) || adaptive_check(fn, input->shape, out_h, out_w)) return WK_ERR;
+    int64_t os[4] = {input->shape[0], input->shape[1], out_h, out_w};
+    if (prepare_output(fn, output, os)) return WK_ERR;
+    const int64_t H = input->shape[2], W = input->shape[3], planes = os[0] * os[1];
+    planes_args a = {.x = wk_tensor_data(input), .y = wk_tensor_data(output), .H = H, .W = W, .Ho = out_h,
+                     .Wo = out_w};
+    wk_parallel_for(planes, plane_grain(planes, (double)H * W), adaptive_avgpool_planes, &a);
     return WK_OK;
 }
 
-int wk_adaptive_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output)
+static void adaptive_avgpool_backward_planes(void *ctx, int64_t begin, int64_t end, int worker)
 {
-    const char *fn = "adaptive_avgpool2d backward";
-    if (check4(fn, "grad_input", grad_input) || check4(fn, "grad_output", grad_output)) return WK_ERR;
-    int64_t oh = grad_output->shape[2], ow = grad_output->shape[3];
-    int64_t os[4] = {grad_input->shape[0], grad_input->shape[1], oh, ow};
-    if (adaptive_check(fn, grad_input->shape, oh, ow) || check_grad_output(fn, grad_output, os)) return WK_ERR;
-    const int64_t H = grad_input->shape[2], W = grad_input->shape[3], planes = os[0] * os[1];
-    float *gx = wk_tensor_data(grad_input);
-    const float *gy = wk_tensor_data(grad_output);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * H * W > PAR_MIN)
-#endif
-    for (int64_t pl = 0; pl < planes; pl++) {
+    const planes_args *a = ctx;
+    const int64_t H = a->H, W = a->W, oh = a->Ho, ow = a->Wo;
+    float *gx = a->x;
+    const float *gy = a->y;
+    for (int64_t pl = begin; pl < end; pl++) {
         float *g = gx + pl * H * W;
         for (int64_t i = 0; i < oh; i++) {
             int64_t h0 = ad_start(i, H, oh), h1 = ad_end(i, H, oh);
@@ -345,6 +402,19 @@ int wk_adaptive_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_
             }
         }
     }
+}
+
+int wk_adaptive_avgpool2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output)
+{
+    const char *fn = "adaptive_avgpool2d backward";
+    if (check4(fn, "grad_input", grad_input) || check4(fn, "grad_output", grad_output)) return WK_ERR;
+    int64_t oh = grad_output->shape[2], ow = grad_output->shape[3];
+    int64_t os[4] = {grad_input->shape[0], grad_input->shape[1], oh, ow};
+    if (adaptive_check(fn, grad_input->shape, oh, ow) || check_grad_output(fn, grad_output, os)) return WK_ERR;
+    const int64_t H = grad_input->shape[2], W = grad_input->shape[3], planes = os[0] * os[1];
+    planes_args a = {.x = wk_tensor_data(grad_input), .y = wk_tensor_data(grad_output), .H = H, .W = W, .Ho = oh,
+                     .Wo = ow};
+    wk_parallel_for(planes, plane_grain(planes, (double)H * W), adaptive_avgpool_backward_planes, &a);
     return WK_OK;
 }
 
@@ -398,22 +468,22 @@ static void lin_idx(int64_t i, int64_t in, float r, int64_t *i0, int64_t *step, 
     *lam = src - (float)*i0;
 }
 
-/* forward (backward = 0): y = upsample(x); backward (1): x += upsample^T(y). */
-static void upsample_run(float *x, float *y, int64_t planes, int64_t H, int64_t W, int64_t Ho, int64_t Wo,
-                         const wk_upsample_opts *o, int backward)
+/* Planes [begin, end): forward y = upsample(x); backward x += upsample^T(y). */
+static inline __attribute__((always_inline)) void upsample_run(const planes_args *p, int64_t begin, int64_t end,
+                                                               int backward)
 {
-    float rh = up_ratio(H, Ho, o->scale[0]), rw = up_ratio(W, Wo, o->scale[1]);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * Ho * Wo > PAR_MIN)
-#endif
-    for (int64_t pl = 0; pl < planes; pl++) {
+    const int64_t H = p->H, W = p->W, Ho = p->Ho, Wo = p->Wo;
+    const float rh = p->rh, rw = p->rw;
+    const int nearest = p->up->mode == WK_UPSAMPLE_NEAREST;
+    float *x = p->x, *y = p->y;
+    for (int64_t pl = begin; pl < end; pl++) {
         float *xp = x + pl * H * W, *yp = y + pl * Ho * Wo;
         for (int64_t i = 0; i < Ho; i++) {
-            if (o->mode == WK_UPSAMPLE_NEAREST) {
-                const float *xr = xp + near_idx(i, H, Ho, rh) * W;
+            if (nearest) {
+                float *xr = xp + near_idx(i, H, Ho, rh) * W;
                 for (int64_t j = 0; j < Wo; j++) {
                     int64_t sj = near_idx(j, W, Wo, rw);
-                    if (backward) ((float *)xr)[sj] += yp[i * Wo + j];
+                    if (backward) xr[sj] += yp[i * Wo + j];
                     else yp[i * Wo + j] = xr[sj];
                 }
             } else {
@@ -440,6 +510,26 @@ static void upsample_run(float *x, float *y, int64_t planes, int64_t H, int64_t 
     }
 }
 
+static void upsample_planes(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    upsample_run(ctx, begin, end, 0);
+}
+
+static void upsample_backward_planes(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    upsample_run(ctx, begin, end, 1);
+}
+
+/* x (planes, H, W), y (planes, Ho, Wo): forward y = upsample(x), backward x += upsample^T(y). */
+static void upsample_all(float *x, float *y, int64_t planes, int64_t H, int64_t W, int64_t Ho, int64_t Wo,
+                         const wk_upsample_opts *o, int backward)
+{
+    planes_args a = {.x = x, .y = y, .H = H, .W = W, .Ho = Ho, .Wo = Wo, .up = o,
+                     .rh = up_ratio(H, Ho, o->scale[0]), .rw = up_ratio(W, Wo, o->scale[1])};
+    wk_parallel_for(planes, plane_grain(planes, (double)Ho * Wo), backward ? upsample_backward_planes : upsample_planes,
+                    &a);
+}
+
 int wk_upsample2d_forward(wk_tensor *output, const wk_tensor *input, const wk_upsample_opts *o)
 {
     const char *fn = "upsample";
@@ -447,7 +537,7 @@ int wk_upsample2d_forward(wk_tensor *output, const wk_tensor *input, const wk_up
     if (check4(fn, "input", input) || wk_upsample2d_output_shape(os, input->shape, o) ||
         prepare_output(fn, output, os))
         return WK_ERR;
-    upsample_run(wk_tensor_data(input), wk_tensor_data(output), os[0] * os[1], input->shape[2],
+    upsample_all(wk_tensor_data(input), wk_tensor_data(output), os[0] * os[1], input->shape[2],
                  input->shape[3], os[2], os[3], o, 0);
     return WK_OK;
 }
@@ -459,7 +549,7 @@ int wk_upsample2d_backward(wk_tensor *grad_input, const wk_tensor *grad_output, 
     if (check4(fn, "grad_input", grad_input) || wk_upsample2d_output_shape(os, grad_input->shape, o) ||
         check_grad_output(fn, grad_output, os))
         return WK_ERR;
-    upsample_run(wk_tensor_data(grad_input), wk_tensor_data(grad_output), os[0] * os[1],
+    upsample_all(wk_tensor_data(grad_input), wk_tensor_data(grad_output), os[0] * os[1],
                  grad_input->shape[2], grad_input->shape[3], os[2], os[3], o, 1);
     return WK_OK;
 }
