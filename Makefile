@@ -10,10 +10,10 @@
 
 CC      ?= cc
 OPT     ?= -O3 -march=native
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -fopenmp -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
 PKGS     = lua5.4 openblas libpng libjpeg zlib libedit libcjson kissfft-float
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -fopenmp -lm -lpthread -ldl
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread -ldl
 
 BUILD   ?= build
 WICK    ?= ./wick

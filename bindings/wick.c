@@ -141,7 +141,7 @@ char *wk_lua_blas_describe(char *buf, size_t size)
 int luaopen_wick(lua_State *L)
 {
     static int seeded;
-    wk_threads_init();   /* OpenMP owns the threads; OpenBLAS runs single-threaded */
+    wk_threads_init();   /* wick's pool owns the threads; OpenBLAS runs single-threaded */
     if (!seeded) {   /* an unseeded run still gets a seed it can print and repeat */
         seeded = 1;
         wk_rng_seed((uint64_t)time(NULL) % 1000000);

@@ -58,8 +58,8 @@ int wk_pca(float *proj, float *comp, float *var, float *mean_out,
         int64_t b = n - i0 < PCA_BLOCK ? n - i0 : PCA_BLOCK;
         for (int64_t i = 0; i < b; i++)
             for (int64_t j = 0; j < d; j++) blk[i * d + j] = (float)(x[(i0 + i) * d + j] - mean[j]);
-        /* cov += blk^T blk (a full GEMM rather than SYRK: wk_sgemm splits it over the
-         * OpenMP threads, which own the cores — lib/core/threads.h) */
+        /* cov += blk^T blk (a full GEMM rather than SYRK: wk_sgemm cuts it into blocks for
+         * the thread pool, which owns the cores — lib/core/threads.h) */
         wk_sgemm(CblasTrans, CblasNoTrans, (int)d, (int)d, (int)b, 1.0f, blk, (int)d, blk, (int)d,
                  1.0f, cov, (int)d);
     }

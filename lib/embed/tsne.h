@@ -6,7 +6,7 @@
  * bisection), the positions Y, and the optimiser state (momentum, gains). Each step
  * computes one gradient — exactly over all pairs, by Barnes-Hut (2-D and 3-D), or by
  * FFT-accelerated interpolation (2-D) — and moves Y. Randomness (random init only) comes
- * from wick's seeded generator. Threads: OpenMP owns them (lib/core/threads.h); loops
+ * from wick's seeded generator. Threads: wick's pool (lib/core/threads.h); loops
  * over points split across threads from ~4,000 points up (below that a step takes
  * about a millisecond and the barriers cost more than they save, worst on a busy
  * machine), and every sum is reduced in a fixed order, so one seed gives one result on

@@ -135,15 +135,26 @@ static void maxpool2x2_planes(void *ctx, int64_t begin, int64_t end, int worker)
         int32_t *ip = indices + pl * Ho * Wo;
         for (int64_t i = 0; i < Ho; i++) {
             const float *r0 = xp + 2 * i * W, *r1 = r0 + W;
+            float *yr = yp + i * Wo;
+            int32_t *ir = ip + i * Wo;
+            const int32_t base = (int32_t)(2 * i * W), down = (int32_t)W;
+            /* branch-free (selects, not jumps) so the compiler vectorises it; v != v is NaN */
             for (int64_t j = 0; j < Wo; j++) {
-                int64_t c = 2 * j;
-                float v[4] = {r0[c], r0[c + 1], r1[c], r1[c + 1]};
-                int64_t off[4] = {0, 1, W, W + 1};
-                int best = 0;
-                for (int q = 1; q < 4; q++)
-                    if (v[q] > v[best] || isnan(v[q])) best = q;
-                yp[i * Wo + j] = v[best];
-                ip[i * Wo + j] = (int32_t)(2 * i * W + c + off[best]);
+                float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+                int32_t at = base + 2 * (int32_t)j;
+                float m = a;
+                int32_t k = at;
+                int tb = b > m || b != b;
+                m = tb ? b : m;
+                k = tb ? at + 1 : k;
+                int tc = c > m || c != c;
+                m = tc ? c : m;
+                k = tc ? at + down : k;
+                int td = d > m || d != d;
+                m = td ? d : m;
+                k = td ? at + down + 1 : k;
+                yr[j] = m;
+                ir[j] = k;
             }
         }
     }
