@@ -110,8 +110,33 @@ static int wick_memory(lua_State *L)
     return 1;
 }
 
+/* wick.threads([n]) -> the threads kernels use (sets it first when n is given; clamped
+ * to [1, CPUs]), and a table of what the pool did: jobs shared, jobs run alone, chunks
+ * run by helpers, jobs run alone because helpers had been slow or other programs had
+ * the CPUs. */
+static int wick_threads(lua_State *L)
+{
+    if (!lua_isnoneornil(L, 1)) wk_threads_set((int)luaL_checkinteger(L, 1));
+    lua_pushinteger(L, wk_threads_count());
+    wk_pool_stats st;
+    wk_threads_stats(&st);
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, (lua_Integer)st.jobs);
+    lua_setfield(L, -2, "shared_jobs");
+    lua_pushinteger(L, (lua_Integer)st.inline_jobs);
+    lua_setfield(L, -2, "inline_jobs");
+    lua_pushinteger(L, (lua_Integer)st.worker_chunks);
+    lua_setfield(L, -2, "helper_chunks");
+    lua_pushinteger(L, (lua_Integer)st.throttled);
+    lua_setfield(L, -2, "throttled_jobs");
+    lua_pushinteger(L, (lua_Integer)st.busy_machine);
+    lua_setfield(L, -2, "busy_machine_jobs");
+    return 2;
+}
+
 static const luaL_Reg wick_funcs[] = {
     {"memory", wick_memory},
+    {"threads", wick_threads},
     {"_options", wick_options},
     {"seed", wick_seed},
     {"clock", wick_clock},

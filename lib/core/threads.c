@@ -17,6 +17,7 @@
 #include "threads.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -39,6 +40,8 @@
  * on each new loss up to the maximum, back to the minimum after a good job). */
 #define THROTTLE_MIN_NS 2000000
 #define THROTTLE_MAX_NS 256000000
+/* How often the caller looks at how many threads the whole machine has runnable. */
+#define LOAD_CHECK_NS 20000000
 
 /* ---- futex and time ------------------------------------------------------------- */
 
@@ -146,11 +149,41 @@ static struct {
     int started;                     /* workers 1..started exist */
     uint32_t last_gen;               /* the caller's job counter */
     int64_t throttle_until, throttle_ns;
+    int64_t load_checked;            /* when free_cpus was last read */
+    int free_cpus;                   /* CPUs not busy with other programs, then */
+    int loadavg_fd;                  /* /proc/loadavg, open; -1 when it cannot be read */
     _Alignas(64) _Atomic uint32_t gen;          /* latest job (futex word of idle workers) */
     _Atomic int sleeping;            /* workers in futex_wait on gen */
     job slot[2];
-    _Atomic int64_t jobs, inline_jobs, worker_chunks, throttled;
-} pool = {.caller = PTHREAD_MUTEX_INITIALIZER, .start = PTHREAD_MUTEX_INITIALIZER, .throttle_ns = THROTTLE_MIN_NS};
+    _Atomic int64_t jobs, inline_jobs, worker_chunks, throttled, busy_machine;
+} pool = {.caller = PTHREAD_MUTEX_INITIALIZER, .start = PTHREAD_MUTEX_INITIALIZER, .throttle_ns = THROTTLE_MIN_NS,
+        .free_cpus = MAX_THREADS, .loadavg_fd = -2};
+
+/* CPUs that other programs leave free: the CPUs minus the runnable threads that are not
+ * ours (the 4th field of /proc/loadavg counts the runnable threads of the whole machine
+ * right now; ours are the caller and the workers not asleep). Read at most every
+ * LOAD_CHECK_NS; called with the caller lock held. */
+static int free_cpus(int64_t now)
+{
+    if (now - pool.load_checked < LOAD_CHECK_NS) return pool.free_cpus;
+    pool.load_checked = now;
+    if (pool.loadavg_fd == -2) pool.loadavg_fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    char buf[128];
+    ssize_t got = pool.loadavg_fd >= 0 ? pread(pool.loadavg_fd, buf, sizeof buf - 1, 0) : -1;
+    int running = 0;
+    if (got > 0) {
+        buf[got] = 0;
+        const char *slash = strchr(buf, '/');
+        const char *p = slash;
+        while (p && p > buf && p[-1] != ' ') p--;
+        if (p) running = atoi(p);
+    }
+    if (running <= 0) return pool.free_cpus = MAX_THREADS;   /* unknown: assume free */
+    int ours = 1 + pool.started - atomic_load(&pool.sleeping);
+    int others = running - ours;
+    if (others < 0) others = 0;
+    return pool.free_cpus = n_cpus - others;
+}
 
 static _Thread_local int in_pool;   /* this thread is running a chunk */
 
@@ -256,6 +289,14 @@ void wk_parallel_for(int64_t n, int64_t grain, wk_range_fn fn, void *ctx)
     }
     int helpers = ensure_workers(threads);
     if (helpers > threads - 1) helpers = threads - 1;
+    /* Fewer helpers when other programs keep CPUs busy: a helper sharing a core with them
+     * is preempted in the middle of its chunks, and the caller then waits for it (and
+     * loses its own core's share to it). The results do not change. */
+    int free = free_cpus(t0) - 1;
+    if (helpers > free) {
+        helpers = free;
+        atomic_fetch_add_explicit(&pool.busy_machine, 1, memory_order_relaxed);
+    }
     if (helpers < 1 || nchunks > UINT32_MAX / 2) {
         pthread_mutex_unlock(&pool.caller);
         run_inline(n, grain, fn, ctx);
@@ -310,8 +351,8 @@ void wk_parallel_for(int64_t n, int64_t grain, wk_range_fn fn, void *ctx)
     if ((double)(t2 - t1) > saved + 20000.0) {
         pool.throttle_until = t2 + pool.throttle_ns;
         if (pool.throttle_ns < THROTTLE_MAX_NS) pool.throttle_ns *= 2;
-    } else if (theirs) {
-        pool.throttle_ns = THROTTLE_MIN_NS;
+    } else if (theirs && pool.throttle_ns > THROTTLE_MIN_NS) {
+        pool.throttle_ns /= 2;   /* one good job does not mean the machine is quiet again */
     }
     pthread_mutex_unlock(&pool.caller);
 }
@@ -333,6 +374,7 @@ void wk_threads_stats(wk_pool_stats *out)
     out->inline_jobs = atomic_load(&pool.inline_jobs);
     out->worker_chunks = atomic_load(&pool.worker_chunks);
     out->throttled = atomic_load(&pool.throttled);
+    out->busy_machine = atomic_load(&pool.busy_machine);
 }
 
 /* ---- SGEMM in blocks ------------------------------------------------------------------ */

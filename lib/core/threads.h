@@ -7,8 +7,9 @@
  * Threads claim chunks one at a time, so a thread the machine does not schedule (an
  * editor, a browser or a second sketch has its core) simply claims fewer: the caller
  * never waits for a thread that has not started, only for chunks already under way, and
- * a pool that keeps waiting for a slow thread stops inviting it for a while. Waiting
- * threads spin briefly, then sleep.
+ * a pool that keeps waiting for a slow thread stops inviting it for a while. When other
+ * programs keep CPUs busy, only the free CPUs get threads. Waiting threads spin briefly,
+ * then sleep.
  *
  * The rule for callers, which makes the same seed give the same numbers on 1 thread or
  * 8: how the work is cut into chunks, and in which order chunk results are combined,
@@ -52,6 +53,7 @@ typedef struct wk_pool_stats {
     int64_t inline_jobs;   /* calls that ran on the caller alone */
     int64_t worker_chunks; /* chunks run by threads other than the caller */
     int64_t throttled;     /* jobs run without inviting the workers (they had been slow) */
+    int64_t busy_machine;  /* jobs that invited fewer workers: other programs had the CPUs */
 } wk_pool_stats;
 void wk_threads_stats(wk_pool_stats *out);
 

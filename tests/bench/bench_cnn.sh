@@ -11,7 +11,7 @@ STEPS=${STEPS:-300}
 extra=""; [ "${EPOCH:-0}" = 1 ] && extra="--epoch"
 for t in 1 2; do
     for round in 1 2; do
-        w=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t "$WICK" tests/bench/bench_cnn.lua "$STEPS" $extra)
+        w=$(WICK_THREADS=$t "$WICK" tests/bench/bench_cnn.lua "$STEPS" $extra)
         p=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tests/bench/bench_cnn_torch.py "$t" "$STEPS" $extra)
         wr=$(echo "$w" | sed 's/.*images\/s=\([0-9.]*\).*/\1/')
         pr=$(echo "$p" | sed 's/.*images\/s=\([0-9.]*\).*/\1/')
