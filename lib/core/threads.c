@@ -8,7 +8,13 @@
  * than on 1, and two trainings started together each ran 4.7-10x slower than alone.
  * Here the caller claims chunks like any worker and waits only for chunks already
  * claimed; a job whose helpers cost more waiting than they saved makes the pool run the
- * next jobs alone for a while (results do not change: see the rule in threads.h).
+ * next jobs alone for a while; and when other programs keep CPUs busy (the machine's
+ * runnable threads, from /proc/loadavg), only the free CPUs get helpers, since a helper
+ * that shares a core is preempted mid-chunk and costs the caller more than it gives.
+ * Results do not change either way (the rule in threads.h). Measured on 2 Zen 3 cores
+ * beside one busy process (tests/bench/bench_busy.sh, medians of 3): 2 threads took
+ * 0.98-1.04x the time of 1 on LSTM, conv, CNN training and t-SNE (was up to 1.11 with
+ * throttling alone); two CNN trainings at once each ran 1.22-1.27x slower than alone.
  *
  * Jobs live in two slots used alternately. A worker announces itself in a slot (refs),
  * then checks the slot still holds the job it was woken for; the caller refills a slot

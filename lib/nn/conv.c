@@ -1,9 +1,12 @@
-/* conv.c — conv2d and conv_transpose2d, forward and backward, by im2col + SGEMM.
+/* conv.c — conv2d and conv_transpose2d, forward and backward: the shape checks, the
+ * choice of path, and the im2col + SGEMM engine.
  *
- * Both convolutions are three GEMM-shaped operations on one geometry. Call the big
- * NCHW side of a conv2d the "image" (N, Ci, H, W) and its output the "column side"
- * (N, Co, Ho, Wo); with the weight w (Co, Ci/G, kH, kW) seen per group as a (Co/G, K)
- * matrix, K = Ci/G*kH*kW:
+ * 3x3 stride-1 convolutions with 16 or more channels each way go to Winograd's
+ * F(4x4, 3x3) (winograd.c): forward, input gradient (its adjoint) and weight gradient.
+ * Everything else runs here. Both convolutions are three GEMM-shaped operations on one
+ * geometry. Call the big NCHW side of a conv2d the "image" (N, Ci, H, W) and its output
+ * the "column side" (N, Co, Ho, Wo); with the weight w (Co, Ci/G, kH, kW) seen per group
+ * as a (Co/G, K) matrix, K = Ci/G*kH*kW:
  *   FWD    col  = w . im2col(img)          conv2d forward,   conv_transpose2d grad input
  *   DATA   img += col2im(w^T . col)        conv2d grad input, conv_transpose2d forward
  *   WGRAD  gw  += col . im2col(img)^T      the weight gradient of both
@@ -15,25 +18,20 @@
  * run as FWD of a conv with the kernel flipped (see "the input gradient as a forward
  * conv"), a gather instead of a scatter.
  *
- * Threads: ONE owner, OpenMP. Built with -fopenmp the kernels split chunks over
- * omp_get_max_threads() threads (each with its own columns; weight gradients go to
- * per-thread copies summed at the end; col2im bands of one image run in two phases,
- * even then odd, so neighbours never write the same rows) and pin OpenBLAS to one
- * thread on first use. Built without it they run one loop and leave the threads to
- * OpenBLAS inside each GEMM. Measured on the project VM (2 Zen 3 cores, OpenBLAS
- * 0.3.21 pthread, PyTorch 1.13 oneDNN in the same run; tests/bench/bench_conv.sh,
- * fastest call of 3 s, load 2-4 from other work; fwd+bwd ms per call):
+ * Threads: chunks run on wick's pool (lib/core/threads.h), each GEMM on one thread.
+ * Chunks are cut from the shape alone; weight gradients are summed per slot (a run of
+ * consecutive chunks) and the slots added in order; col2im bands of one image run in two
+ * phases, even then odd, so neighbours never write the same rows. So the results are the
+ * same bits on any thread count. Measured on the project VM (2 Zen 3 cores, OpenBLAS
+ * 0.3.21 Zen kernels, PyTorch 1.13 oneDNN in the same run, load about 1;
+ * tests/bench/bench_conv.sh, fastest call of 3 s; fwd+bwd ms per call):
  *
- *                                  1 thread              2 threads
- *                           torch  wick          torch  wick/OpenBLAS  wick/OpenMP
- *   vgg64 1x64x224² 64->64  181-213  165-176     95-147    111-138      104-107
- *   vgg3  1x3x224² 3->64     11-13    9-10        6-8      9-12         6.0-6.4
- *   cnn1  64x1x28² 1->32      6-8    2.5-3.4      4-6      4-6          1.7-3.0
- *   cnn2  64x32x13² 32->64   18-20    19-22      11-16     22-23        11-13
- *
- * OpenMP wins every case at 2 threads, most where the GEMMs are small (the small CNN:
- * 2x on both layers) and on the 3-channel first layer, where OpenBLAS cannot split a
- * K = 27 GEMM well; on the big 64->64 layer the two are close. */
+ *                              1 thread                    2 threads
+ *                       torch  wick  (im2col only)  torch  wick  (im2col only)
+ *   vgg64 1x64x224² 64->64  199   76.4   (160)        86.7   50.3   (88)
+ *   vgg3  1x3x224² 3->64    9.1   7.6    (7.6)         4.3    4.2   (3.9)
+ *   cnn1  64x1x28² 1->32    5.4   2.3    (2.4)         5.1    1.1   (1.3)
+ *   cnn2  64x32x13² 32->64 14.9  10.9    (20.2)       10.0    7.4   (11.2) */
 #include "conv.h"
 
 #include <cblas.h>

@@ -1,6 +1,6 @@
 -- bench_charrnn.lua — wick's side of bench_charrnn.sh: char-rnn training on the Debian
 -- fortunes text under a wall-clock budget, then validation loss and sampling speed.
--- The work mirrors /work/shared/peers/bench_torch_lstm.py: the files of the fortunes
+-- The work mirrors ../shared/peers/bench_torch_lstm.py: the files of the fortunes
 -- package (names passed in FILES, one per line, as the peer picks them), split into
 -- fortunes, every 20th held out; embedding 64, 2-layer LSTM 256, linear; 32 streams
 -- × 64 steps with the state carried; Adam 2e-3, clip 5, seed 0; validation is the whole

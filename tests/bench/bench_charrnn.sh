@@ -4,10 +4,10 @@
 # 2e-3, clip 5, on the Debian fortunes text (every 20th fortune held out), under the
 # same wall-clock budget, at 1 and 2 threads. Reports training characters/s, the
 # validation loss (nats/char) reached in the budget, and wick's sampling speed
-# (characters/s, one core). The peer is /work/shared/peers/bench_torch_lstm.py.
-#   wick at t threads: OMP_NUM_THREADS=t (OpenMP owns wick's threads; OpenBLAS is pinned to 1).
+# (characters/s, one core). The peer is ../shared/peers/bench_torch_lstm.py.
+#   wick at t threads: WICK_THREADS=t (wick's thread pool; OpenBLAS is pinned to 1).
 #   torch at t threads: torch.set_num_threads(t) (its default intra-op set-up).
-#   Both run with OMP_WAIT_POLICY=PASSIVE (override with WAIT=active): on a shared,
+#   torch runs with OMP_WAIT_POLICY=PASSIVE (override with WAIT=active): on a shared,
 #   overloaded machine spinning OpenMP threads collapse both programs at 2 threads
 #   (wick 1,686 -> 6,768 chars/s with PASSIVE at load 5; torch likewise, see the
 #   peers' RESULTS.md).
@@ -21,7 +21,7 @@ sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 budget=${1:-60}
 WICK=${WICK:-./wick}
-PEERS=${PEERS:-/work/shared/peers}
+PEERS=${PEERS:-$(cd ../shared/peers && pwd)}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 if [ ! -f /usr/share/games/fortunes/fortunes ]; then
     echo "charrnn: Debian's fortunes is not installed (make data)"; exit 1
@@ -44,7 +44,7 @@ export OMP_WAIT_POLICY=$WAIT
 field() { awk -v k="$1" '{for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) print kv[2] }}'; }
 echo "charrnn: budget ${budget}s per run, OMP_WAIT_POLICY=$WAIT; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cpus"
 for t in 1 2; do
-    OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=1 "$WICK" tests/bench/bench_charrnn.lua "$budget" "$tmp/files" > "$tmp/w$t"
+    WICK_THREADS=$t "$WICK" tests/bench/bench_charrnn.lua "$budget" "$tmp/files" > "$tmp/w$t"
     w_rate=$(grep RESULT "$tmp/w$t" | field wick_train_chars_s); w_val=$(grep RESULT "$tmp/w$t" | field valid_nats)
     w_samp=$(grep RESULT "$tmp/w$t" | field sample_chars_s); w_steps=$(grep RESULT "$tmp/w$t" | field steps)
     w_cpu=$(grep RESULT "$tmp/w$t" | field sample_chars_per_cpu_s)

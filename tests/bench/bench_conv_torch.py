@@ -5,7 +5,7 @@ forward+backward cases as bench_conv.c, timed the same way (median ms per call o
 
 Usage: bench_conv_torch.py THREADS SECONDS [case...]
 Cases and what backward computes follow the peer harness
-/work/shared/peers/bench_torch_conv.py (vgg64, vgg3) and bench_torch_cnn.py (cnn1, cnn2:
+../shared/peers/bench_torch_conv.py (vgg64, vgg3) and bench_torch_cnn.py (cnn1, cnn2:
 the small CNN's two convs at batch 64; conv 1 needs no input gradient).
 """
 import statistics

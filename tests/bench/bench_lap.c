@@ -1,6 +1,6 @@
 /* bench_lap.c — wick's grid snapping (wk_lap_grid, exact LAPJV, float64) on the points
  * that bench_lap.sh writes (the same uniform points, seed 0, as SciPy's run in
- * /work/shared/peers/bench_lap.py). Usage: bench_lap POINTS.f64 N [LEAF]: with LEAF, the
+ * ../shared/peers/bench_lap.py). Usage: bench_lap POINTS.f64 N [LEAF]: with LEAF, the
  * fast path (wk_lap_grid_split) instead of the exact solve. Prints wall seconds and the
  * total squared distance. */
 #include <math.h>

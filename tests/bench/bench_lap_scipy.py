@@ -3,7 +3,7 @@
 
   bench_lap_scipy.py POINTS.f64 N
 
-The problem is built as /work/shared/peers/bench_lap.py builds it (dense N x N float64
+The problem is built as ../shared/peers/bench_lap.py builds it (dense N x N float64
 squared distances to the sqrt(N) x sqrt(N) grid on linspace(0, 1), before timing), on
 the points in the file instead of uniform random ones. Prints the peers' RESULT line.
 """

@@ -45,7 +45,7 @@ for n in map(int, sys.argv[2:]):
 PY
 echo "square matmul, median of $ROUNDS rounds x $REPS reps, times wall/cpu; ratio = C sgemm / wick"
 for threads in 1 2; do
-    export OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads   # C: OpenBLAS threads; wick: OpenMP (OpenBLAS pinned to 1)
+    export OPENBLAS_NUM_THREADS=$threads WICK_THREADS=$threads   # C: OpenBLAS threads; wick: its pool (OpenBLAS pinned to 1)
     : > "$tmp/c.txt"; : > "$tmp/wick.txt"; : > "$tmp/np.txt"
     r=0
     while [ $r -lt "$ROUNDS" ]; do

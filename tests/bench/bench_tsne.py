@@ -3,7 +3,7 @@
 
   bench_tsne.py prep N OUT.safetensors   first N Fashion-MNIST training images, PCA-50
                                          (the peers' own pca50 from
-                                         /work/shared/peers/bench_tsne.py), as F32;
+                                         ../shared/peers/bench_tsne.py), as F32;
                                          N > 60,000 continues into the test split
                                          (70,000 = all of Fashion-MNIST), same steps
   bench_tsne.py kl N Y.safetensors       exact KL(P||Q) of wick's output with the peers'
@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-PEERS = os.environ.get("PEERS_DIR", "/work/shared/peers")
+PEERS = os.environ.get("PEERS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "peers"))
 sys.path.insert(0, PEERS)
 import bench_tsne as peer  # noqa: E402  (the peers' pca50, common_p, kl_exact)
 

@@ -1,25 +1,25 @@
 #!/bin/sh
 # bench_tsne.sh — wick's t-SNE against scikit-learn 1.2 (and FIt-SNE when built), side by
 # side in one run on the same input: the first N Fashion-MNIST training images, PCA to 50
-# (the peers' own preprocessing, /work/shared/peers/bench_tsne.py), perplexity 30, 1,000
+# (the peers' own preprocessing, ../shared/peers/bench_tsne.py), perplexity 30, 1,000
 # iterations, PCA init, learning rate auto. Quality: the exact KL of every output under
 # one common P (the peers' script). Prints each run and the time ratios.
 #   tests/bench/bench_tsne.sh [WICK] [SIZES]     (default ./wick, "5000 10000")
 # Env: THREADS (2), DIMS3 (1: also 3-D at 10,000 vs sklearn BH), FITSNE (1: FIt-SNE at
 # N = FITSNE_N too, default 70,000 = all of Fashion-MNIST, training then test images;
-# needs FIt-SNE built under $PEERS_BUILD by /work/shared/peers/build_peers.sh).
-# OMP_WAIT_POLICY=passive is set: on a loaded machine spinning OpenMP threads lose
-# whole time slices at every barrier (measured 5x slower at load 10 on 2 cores).
+# needs FIt-SNE built under $PEERS_BUILD by ../shared/peers/build_peers.sh).
+# wick runs on WICK_THREADS=THREADS; the peers (OpenMP) get OMP_WAIT_POLICY=passive: on a
+# loaded machine spinning OpenMP threads lose whole time slices at every barrier.
 set -e
 sh "$(dirname "$0")/machine.sh"
 WICK=${1:-./wick}
 SIZES=${2:-"5000 10000"}
 THREADS=${THREADS:-2}
-PEERS=${PEERS_DIR:-/work/shared/peers}
+PEERS=${PEERS_DIR:-$(cd "$(dirname "$0")/../../../shared/peers" && pwd)}
 WORK=${TMPDIR:-/tmp}/wick-bench-tsne
 HERE=$(dirname "$0")
 mkdir -p "$WORK"
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} OMP_NUM_THREADS=$THREADS
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} OMP_NUM_THREADS=$THREADS WICK_THREADS=$THREADS
 echo "bench_tsne: $THREADS threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 ratio() { /usr/bin/python3 -c "print('ratio %s: peer/wick time = %.2f' % ('$1', $2 / $3))"; }
