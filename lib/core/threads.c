@@ -187,6 +187,10 @@ static int free_cpus(int64_t now)
     if (running <= 0) return pool.free_cpus = MAX_THREADS;   /* unknown: assume free */
     int ours = 1 + pool.started - atomic_load(&pool.sleeping);
     int others = running - ours;
+    /* the count is the whole machine's: when this process may use only some of the CPUs,
+     * assume the others' programs fill the rest first */
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online > n_cpus) others -= (int)(online - n_cpus);
     if (others < 0) others = 0;
     return pool.free_cpus = n_cpus - others;
 }
