@@ -78,6 +78,10 @@ function helpers.read_file(path)
   return s
 end
 
+-- The wick binary under test (the runner sets WICK), and a string quoted for the shell.
+helpers.WICK = os.getenv("WICK") or "./wick"
+function helpers.quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
 -- Runs a shell command; returns its stdout and stderr together, and its exit status.
 function helpers.run(cmd)
   local p = assert(io.popen(cmd .. " 2>&1; echo \"__rc=$?\""))

@@ -562,36 +562,22 @@ static int wino_geom(wk_wino_geom *wg, const geom *g)
     return wk_winograd_applies(wg);
 }
 
-/* Floats of workspace for a forward pass of g (col_out = conv(img_in)), by whichever
- * path forward_run takes. */
-static size_t forward_floats(const geom *g)
+/* Floats of workspace for one pass of g, OP_FWD (col_out = conv(img_in)) or OP_WGRAD, by
+ * whichever path path_run takes. */
+static size_t path_floats(const geom *g, int op)
 {
     wk_wino_geom wg;
     plan pl;
-    return wino_geom(&wg, g) ? wk_winograd_floats(&wg, 0) : engine_floats(g, OP_FWD, &pl);
+    return wino_geom(&wg, g) ? wk_winograd_floats(&wg, op == OP_WGRAD) : engine_floats(g, op, &pl);
 }
 
-static void forward_run(const geom *g, const io *x, float *buf)
+static void path_run(const geom *g, const io *x, int op, float *buf)
 {
     wk_wino_geom wg;
     if (engine_empty(g)) return;
-    if (wino_geom(&wg, g)) wk_winograd_forward(x->col_out, x->img_in, x->w, x->bias, x->col_accumulate, &wg, buf);
-    else engine_run(g, x, OP_FWD, buf);
-}
-
-static size_t wgrad_floats(const geom *g)
-{
-    wk_wino_geom wg;
-    plan pl;
-    return wino_geom(&wg, g) ? wk_winograd_floats(&wg, 1) : engine_floats(g, OP_WGRAD, &pl);
-}
-
-static void wgrad_run(const geom *g, const io *x, float *buf)
-{
-    wk_wino_geom wg;
-    if (engine_empty(g)) return;
-    if (wino_geom(&wg, g)) wk_winograd_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
-    else engine_run(g, x, OP_WGRAD, buf);
+    if (!wino_geom(&wg, g)) engine_run(g, x, op, buf);
+    else if (op == OP_FWD) wk_winograd_forward(x->col_out, x->img_in, x->w, x->bias, x->col_accumulate, &wg, buf);
+    else wk_winograd_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
 }
 
 /* wf (Ci, Cog, kH, kW) from w (Co, Cig, kH, kW) as above. */
@@ -865,10 +851,10 @@ int wk_conv2d_forward(wk_tensor *output, const wk_tensor *input, const wk_tensor
     x.col_out = wk_tensor_data(output);
     x.w = wk_tensor_data(weight);
     x.bias = bias ? wk_tensor_data(bias) : NULL;
-    size_t n = forward_floats(&g);
+    size_t n = path_floats(&g, OP_FWD);
     float *buf = n ? wk_workspace_get(ws, n) : NULL;
     if (n && !buf) return WK_ERR;
-    forward_run(&g, &x, buf);
+    path_run(&g, &x, OP_FWD, buf);
     return WK_OK;
 }
 
@@ -894,15 +880,15 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
     int wino = grad_input && wino_geom(&wg, &g);   /* the adjoint of the Winograd forward */
     int flipped = grad_input && !wino && flip_geom(&f, &g);
     size_t nflip = flipped ? round16(g.Co * g.K) : 0;
-    size_t nd = flipped ? forward_floats(&f) : wino ? wk_winograd_floats(&wg, 0) : 0;
-    size_t nw = grad_weight ? wgrad_floats(&g) : 0;
+    size_t nd = flipped ? path_floats(&f, OP_FWD) : wino ? wk_winograd_floats(&wg, 0) : 0;
+    size_t nw = grad_weight ? path_floats(&g, OP_WGRAD) : 0;
     plan pl;
     size_t ne = grad_input && !flipped && !wino ? engine_floats(&g, OP_DATA, &pl) : 0;
     size_t most = nd > nw ? nd : nw;
     if (ne > most) most = ne;
     float *buf = wk_workspace_get(ws, nflip + most);
     if (!buf) return WK_ERR;
-    if (grad_weight) wgrad_run(&g, &x, buf + nflip);
+    if (grad_weight) path_run(&g, &x, OP_WGRAD, buf + nflip);
     if (wino) {
         wk_winograd_data(x.img_out, x.col_in, x.w, &wg, buf);
     } else if (flipped) {
@@ -912,7 +898,7 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
         xf.col_out = wk_tensor_data(grad_input);
         xf.w = buf;
         xf.col_accumulate = 1;
-        forward_run(&f, &xf, buf + nflip);
+        path_run(&f, &xf, OP_FWD, buf + nflip);
     } else if (grad_input) {
         engine_run(&g, &x, OP_DATA, buf + nflip);
     }
@@ -936,7 +922,7 @@ int wk_conv_transpose2d_forward(wk_tensor *output, const wk_tensor *input, const
     geom f;
     if (flip_geom(&f, &g) && !engine_empty(&g)) {   /* stride 1: a conv2d with flipped w */
         size_t nflip = round16(g.Co * g.K);
-        float *buf = wk_workspace_get(ws, nflip + forward_floats(&f));
+        float *buf = wk_workspace_get(ws, nflip + path_floats(&f, OP_FWD));
         if (!buf) return WK_ERR;
         flip_weight(buf, wk_tensor_data(weight), &g);   /* (C_out, C_in/groups, kH, kW) */
         io xf = {0};
@@ -944,7 +930,7 @@ int wk_conv_transpose2d_forward(wk_tensor *output, const wk_tensor *input, const
         xf.col_out = y;
         xf.w = buf;
         xf.bias = bias ? wk_tensor_data(bias) : NULL;
-        forward_run(&f, &xf, buf + nflip);
+        path_run(&f, &xf, OP_FWD, buf + nflip);
         return WK_OK;
     }
     memset(y, 0, (size_t)wk_tensor_numel(output) * sizeof(float));
@@ -981,10 +967,10 @@ int wk_conv_transpose2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, 
     }
     if (grad_bias) channel_sums(wk_tensor_data(grad_bias), x.img_in, g.N, g.Ci, g.HW);
     if (!ops || engine_empty(&g)) return WK_OK;
-    size_t nf = (ops & OP_FWD) ? forward_floats(&g) : 0, nw = (ops & OP_WGRAD) ? wgrad_floats(&g) : 0;
+    size_t nf = (ops & OP_FWD) ? path_floats(&g, OP_FWD) : 0, nw = (ops & OP_WGRAD) ? path_floats(&g, OP_WGRAD) : 0;
     float *buf = wk_workspace_get(ws, nf > nw ? nf : nw);
     if (!buf) return WK_ERR;
-    if (ops & OP_FWD) forward_run(&g, &x, buf);
-    if (ops & OP_WGRAD) wgrad_run(&g, &x, buf);
+    if (ops & OP_FWD) path_run(&g, &x, OP_FWD, buf);
+    if (ops & OP_WGRAD) path_run(&g, &x, OP_WGRAD, buf);
     return WK_OK;
 }

@@ -204,6 +204,79 @@ static void transform_kernel(float *u, const float *w, const wk_wino_geom *g)
 
 /* ---- the tile transforms ---------------------------------------------------------------- */
 
+/* The four 1-D transforms, each applied to rows: out[i][j] = sum over r of M[i][r] in[r][j]
+ * for j < n. A 2-D transform is one of them down the rows of a tile row, then across. */
+
+/* B^T (6x6), the input transform. */
+static inline void rows_bt(float *const out[6], const float *const in[6], int64_t n)
+{
+    const float *restrict d0 = in[0], *restrict d1 = in[1], *restrict d2 = in[2];
+    const float *restrict d3 = in[3], *restrict d4 = in[4], *restrict d5 = in[5];
+    float *restrict e0 = out[0], *restrict e1 = out[1], *restrict e2 = out[2];
+    float *restrict e3 = out[3], *restrict e4 = out[4], *restrict e5 = out[5];
+    ROWS_DONT_OVERLAP
+    for (int64_t j = 0; j < n; j++) {
+        e0[j] = 4 * d0[j] - 5 * d2[j] + d4[j];
+        e1[j] = -4 * (d1[j] + d2[j]) + d3[j] + d4[j];
+        e2[j] = 4 * (d1[j] - d2[j]) - d3[j] + d4[j];
+        e3[j] = 2 * (d3[j] - d1[j]) - d2[j] + d4[j];
+        e4[j] = 2 * (d1[j] - d3[j]) - d2[j] + d4[j];
+        e5[j] = 4 * d1[j] - 5 * d3[j] + d5[j];
+    }
+}
+
+/* B = (B^T)^T (6x6), the input transform's adjoint. */
+static inline void rows_b(float *const out[6], const float *const in[6], int64_t n)
+{
+    const float *restrict v0 = in[0], *restrict v1 = in[1], *restrict v2 = in[2];
+    const float *restrict v3 = in[3], *restrict v4 = in[4], *restrict v5 = in[5];
+    float *restrict o0 = out[0], *restrict o1 = out[1], *restrict o2 = out[2];
+    float *restrict o3 = out[3], *restrict o4 = out[4], *restrict o5 = out[5];
+    ROWS_DONT_OVERLAP
+    for (int64_t j = 0; j < n; j++) {
+        o0[j] = 4 * v0[j];
+        o1[j] = 4 * (v2[j] - v1[j] + v5[j]) + 2 * (v4[j] - v3[j]);
+        o2[j] = -5 * v0[j] - 4 * (v1[j] + v2[j]) - v3[j] - v4[j];
+        o3[j] = v1[j] - v2[j] + 2 * (v3[j] - v4[j]) - 5 * v5[j];
+        o4[j] = v0[j] + v1[j] + v2[j] + v3[j] + v4[j];
+        o5[j] = v5[j];
+    }
+}
+
+/* A^T (4x6), the output transform, plus b. */
+static inline void rows_at(float *const out[4], const float *const in[6], float b, int64_t n)
+{
+    const float *restrict m0 = in[0], *restrict m1 = in[1], *restrict m2 = in[2];
+    const float *restrict m3 = in[3], *restrict m4 = in[4], *restrict m5 = in[5];
+    float *restrict q0 = out[0], *restrict q1 = out[1], *restrict q2 = out[2], *restrict q3 = out[3];
+    ROWS_DONT_OVERLAP
+    for (int64_t j = 0; j < n; j++) {
+        float s12 = m1[j] + m2[j], d12 = m1[j] - m2[j], s34 = m3[j] + m4[j], d34 = m3[j] - m4[j];
+        q0[j] = m0[j] + s12 + s34 + b;
+        q1[j] = d12 + 2 * d34 + b;
+        q2[j] = s12 + 4 * s34 + b;
+        q3[j] = d12 + 8 * d34 + m5[j] + b;
+    }
+}
+
+/* A = (A^T)^T (6x4), the output transform's adjoint (for the output gradient). */
+static inline void rows_a(float *const out[6], const float *const in[4], int64_t n)
+{
+    const float *restrict d0 = in[0], *restrict d1 = in[1], *restrict d2 = in[2], *restrict d3 = in[3];
+    float *restrict e0 = out[0], *restrict e1 = out[1], *restrict e2 = out[2];
+    float *restrict e3 = out[3], *restrict e4 = out[4], *restrict e5 = out[5];
+    ROWS_DONT_OVERLAP
+    for (int64_t j = 0; j < n; j++) {
+        float s02 = d0[j] + d2[j], s13 = d1[j] + d3[j];
+        e0[j] = d0[j];
+        e1[j] = s02 + s13;
+        e2[j] = s02 - s13;
+        e3[j] = d0[j] + 2 * d1[j] + 4 * d2[j] + 8 * d3[j];
+        e4[j] = d0[j] - 2 * d1[j] + 4 * d2[j] - 8 * d3[j];
+        e5[j] = d3[j];
+    }
+}
+
 /* The transforms work in two steps, so that their arithmetic runs along all the tiles of
  * a block (a 13x13 image has 3 tiles a row; a block has dozens of rows): down the tile
  * rows of the image, vectorised along each row, into `rows`; then the row of every tile
@@ -234,17 +307,9 @@ static void transform_input(float *V, const float *x, const wk_wino_geom *g, con
                 int64_t ih = 4 * tr - g->pH + r;
                 d[r] = ih < 0 || ih >= H ? zero : plane + ih * W;
             }
-            const float *d0 = d[0], *d1 = d[1], *d2 = d[2], *d3 = d[3], *d4 = d[4], *d5 = d[5];
-            float *e0 = tr6 + lo, *e1 = e0 + Wp, *e2 = e1 + Wp, *e3 = e2 + Wp, *e4 = e3 + Wp, *e5 = e4 + Wp;
-            ROWS_DONT_OVERLAP
-            for (int64_t j = 0; j < ncol; j++) {   /* B^T down the columns */
-                e0[j] = 4 * d0[j] - 5 * d2[j] + d4[j];
-                e1[j] = -4 * (d1[j] + d2[j]) + d3[j] + d4[j];
-                e2[j] = 4 * (d1[j] - d2[j]) - d3[j] + d4[j];
-                e3[j] = 2 * (d3[j] - d1[j]) - d2[j] + d4[j];
-                e4[j] = 2 * (d1[j] - d3[j]) - d2[j] + d4[j];
-                e5[j] = 4 * d1[j] - 5 * d3[j] + d5[j];
-            }
+            float *e[6];
+            for (int k = 0; k < 6; k++) e[k] = tr6 + k * Wp + lo;
+            rows_bt(e, d, ncol);   /* B^T down the columns */
             const int64_t t0 = (R - R0) * tW;
             for (int k = 0; k < 6; k++) {
                 const float *e = tr6 + k * Wp;
@@ -253,19 +318,14 @@ static void transform_input(float *V, const float *x, const wk_wino_geom *g, con
                     for (int f = 0; f < 6; f++) q[f * T + j] = e[4 * j + f];
             }
         }
-        for (int k = 0; k < 6; k++) {   /* B across, for row k of every tile */
-            const float *a0 = ph + k * 6 * T, *a1 = a0 + T, *a2 = a1 + T, *a3 = a2 + T, *a4 = a3 + T, *a5 = a4 + T;
-            float *v0 = V + ((k * 6 + 0) * Ci + c) * T, *v1 = v0 + Ci * T, *v2 = v1 + Ci * T;
-            float *v3 = v2 + Ci * T, *v4 = v3 + Ci * T, *v5 = v4 + Ci * T;
-            ROWS_DONT_OVERLAP
-            for (int64_t t = 0; t < nt; t++) {
-                v0[t] = 4 * a0[t] - 5 * a2[t] + a4[t];
-                v1[t] = -4 * (a1[t] + a2[t]) + a3[t] + a4[t];
-                v2[t] = 4 * (a1[t] - a2[t]) - a3[t] + a4[t];
-                v3[t] = 2 * (a3[t] - a1[t]) - a2[t] + a4[t];
-                v4[t] = 2 * (a1[t] - a3[t]) - a2[t] + a4[t];
-                v5[t] = 4 * a1[t] - 5 * a3[t] + a5[t];
+        for (int k = 0; k < 6; k++) {   /* B^T across, for row k of every tile */
+            const float *a[6];
+            float *v[6];
+            for (int f = 0; f < 6; f++) {
+                a[f] = ph + (k * 6 + f) * T;
+                v[f] = V + ((k * 6 + f) * Ci + c) * T;
             }
+            rows_bt(v, a, nt);
         }
     }
 }
@@ -279,32 +339,19 @@ static void transform_output(float *y, const float *M, const float *bias, int ac
     float *z = q + 24 * T;   /* (4, 4, T) then A^T down: output row r, column c */
     for (int64_t o = 0; o < Co; o++) {
         float b = bias ? bias[o] : 0.0f;
-        for (int k = 0; k < 6; k++) {
-            const float *m0 = M + ((k * 6 + 0) * Co + o) * T, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
-            const float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
-            float *q0 = q + (k * 4 + 0) * T, *q1 = q0 + T, *q2 = q1 + T, *q3 = q2 + T;
-            ROWS_DONT_OVERLAP
-            for (int64_t t = 0; t < nt; t++) {
-                float s12 = m1[t] + m2[t], d12 = m1[t] - m2[t], s34 = m3[t] + m4[t], d34 = m3[t] - m4[t];
-                q0[t] = m0[t] + s12 + s34;
-                q1[t] = d12 + 2 * d34;
-                q2[t] = s12 + 4 * s34;
-                q3[t] = d12 + 8 * d34 + m5[t];
-            }
+        for (int k = 0; k < 6; k++) {   /* A^T across */
+            const float *m[6];
+            float *qk[4];
+            for (int f = 0; f < 6; f++) m[f] = M + ((k * 6 + f) * Co + o) * T;
+            for (int c = 0; c < 4; c++) qk[c] = q + (k * 4 + c) * T;
+            rows_at(qk, m, 0.0f, nt);
         }
-        for (int c = 0; c < 4; c++) {   /* A^T down, for output column c */
-            const float *k0 = q + (0 * 4 + c) * T, *k1 = q + (1 * 4 + c) * T, *k2 = q + (2 * 4 + c) * T;
-            const float *k3 = q + (3 * 4 + c) * T, *k4 = q + (4 * 4 + c) * T, *k5 = q + (5 * 4 + c) * T;
-            float *z0 = z + (0 * 4 + c) * T, *z1 = z + (1 * 4 + c) * T, *z2 = z + (2 * 4 + c) * T;
-            float *z3 = z + (3 * 4 + c) * T;
-            ROWS_DONT_OVERLAP
-            for (int64_t t = 0; t < nt; t++) {
-                float s12 = k1[t] + k2[t], d12 = k1[t] - k2[t], s34 = k3[t] + k4[t], d34 = k3[t] - k4[t];
-                z0[t] = k0[t] + s12 + s34 + b;
-                z1[t] = d12 + 2 * d34 + b;
-                z2[t] = s12 + 4 * s34 + b;
-                z3[t] = d12 + 8 * d34 + k5[t] + b;
-            }
+        for (int c = 0; c < 4; c++) {   /* A^T down, for output column c, plus the bias */
+            const float *k6[6];
+            float *zc[4];
+            for (int k = 0; k < 6; k++) k6[k] = q + (k * 4 + c) * T;
+            for (int r = 0; r < 4; r++) zc[r] = z + (r * 4 + c) * T;
+            rows_at(zc, k6, b, nt);
         }
         for (int64_t R = R0; R < R1; R++) {
             int64_t n = R / p->tH, tr = R % p->tH;
@@ -346,18 +393,9 @@ static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, co
                 int64_t oh = 4 * tr + r;
                 d[r] = oh >= Ho ? zero : dy + ((n * Co + o) * Ho + oh) * Wo;
             }
-            const float *d0 = d[0], *d1 = d[1], *d2 = d[2], *d3 = d[3];
-            float *e0 = tr6, *e1 = e0 + Wq, *e2 = e1 + Wq, *e3 = e2 + Wq, *e4 = e3 + Wq, *e5 = e4 + Wq;
-            ROWS_DONT_OVERLAP
-            for (int64_t j = 0; j < Wo; j++) {   /* A = (A^T)^T down the columns */
-                float s02 = d0[j] + d2[j], s13 = d1[j] + d3[j];
-                e0[j] = d0[j];
-                e1[j] = s02 + s13;
-                e2[j] = s02 - s13;
-                e3[j] = d0[j] + 2 * d1[j] + 4 * d2[j] + 8 * d3[j];
-                e4[j] = d0[j] - 2 * d1[j] + 4 * d2[j] - 8 * d3[j];
-                e5[j] = d3[j];
-            }
+            float *e[6];
+            for (int k = 0; k < 6; k++) e[k] = tr6 + k * Wq;
+            rows_a(e, d, Wo);   /* A down the columns */
             const int64_t t0 = (R - R0) * tW;
             for (int k = 0; k < 6; k++) {
                 const float *e = tr6 + k * Wq;
@@ -366,20 +404,12 @@ static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, co
                     for (int f = 0; f < 4; f++) q[f * T + j] = e[4 * j + f];
             }
         }
-        for (int k = 0; k < 6; k++) {   /* A^T across */
-            const float *a0 = ph + k * 4 * T, *a1 = a0 + T, *a2 = a1 + T, *a3 = a2 + T;
-            float *m0 = dM + ((k * 6 + 0) * Co + o) * T, *m1 = m0 + Co * T, *m2 = m1 + Co * T;
-            float *m3 = m2 + Co * T, *m4 = m3 + Co * T, *m5 = m4 + Co * T;
-            ROWS_DONT_OVERLAP
-            for (int64_t t = 0; t < nt; t++) {
-                float s02 = a0[t] + a2[t], s13 = a1[t] + a3[t];
-                m0[t] = a0[t];
-                m1[t] = s02 + s13;
-                m2[t] = s02 - s13;
-                m3[t] = a0[t] + 2 * a1[t] + 4 * a2[t] + 8 * a3[t];
-                m4[t] = a0[t] - 2 * a1[t] + 4 * a2[t] - 8 * a3[t];
-                m5[t] = a3[t];
-            }
+        for (int k = 0; k < 6; k++) {   /* A across */
+            const float *a[4];
+            float *m[6];
+            for (int f = 0; f < 4; f++) a[f] = ph + (k * 4 + f) * T;
+            for (int f = 0; f < 6; f++) m[f] = dM + ((k * 6 + f) * Co + o) * T;
+            rows_a(m, a, nt);
         }
     }
 }
@@ -396,34 +426,23 @@ static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_ge
     float *strip = gg + 36 * T; /* (6, Wp) one tile row, back in image columns */
     const int64_t lo = g->pW, hi = g->pW + W < Wp ? g->pW + W : Wp, ncol = hi - lo;
     for (int64_t c = 0; c < Ci; c++) {
-        for (int k = 0; k < 6; k++) {   /* across: columns c of row k */
-            const float *v0 = dV + ((k * 6 + 0) * Ci + c) * T, *v1 = v0 + Ci * T, *v2 = v1 + Ci * T;
-            const float *v3 = v2 + Ci * T, *v4 = v3 + Ci * T, *v5 = v4 + Ci * T;
-            float *o0 = h + k * 6 * T, *o1 = o0 + T, *o2 = o1 + T, *o3 = o2 + T, *o4 = o3 + T, *o5 = o4 + T;
-            ROWS_DONT_OVERLAP
-            for (int64_t t = 0; t < nt; t++) {
-                o0[t] = 4 * v0[t];
-                o1[t] = 4 * (v2[t] - v1[t] + v5[t]) + 2 * (v4[t] - v3[t]);
-                o2[t] = -5 * v0[t] - 4 * (v1[t] + v2[t]) - v3[t] - v4[t];
-                o3[t] = v1[t] - v2[t] + 2 * (v3[t] - v4[t]) - 5 * v5[t];
-                o4[t] = v0[t] + v1[t] + v2[t] + v3[t] + v4[t];
-                o5[t] = v5[t];
+        for (int k = 0; k < 6; k++) {   /* B across: columns of row k */
+            const float *v[6];
+            float *out[6];
+            for (int f = 0; f < 6; f++) {
+                v[f] = dV + ((k * 6 + f) * Ci + c) * T;
+                out[f] = h + (k * 6 + f) * T;
             }
+            rows_b(out, v, nt);
         }
-        for (int cc = 0; cc < 6; cc++) {   /* down: rows r of column cc */
-            const float *v0 = h + (0 * 6 + cc) * T, *v1 = h + (1 * 6 + cc) * T, *v2 = h + (2 * 6 + cc) * T;
-            const float *v3 = h + (3 * 6 + cc) * T, *v4 = h + (4 * 6 + cc) * T, *v5 = h + (5 * 6 + cc) * T;
-            float *o0 = gg + (0 * 6 + cc) * T, *o1 = gg + (1 * 6 + cc) * T, *o2 = gg + (2 * 6 + cc) * T;
-            float *o3 = gg + (3 * 6 + cc) * T, *o4 = gg + (4 * 6 + cc) * T, *o5 = gg + (5 * 6 + cc) * T;
-            ROWS_DONT_OVERLAP
-            for (int64_t t = 0; t < nt; t++) {
-                o0[t] = 4 * v0[t];
-                o1[t] = 4 * (v2[t] - v1[t] + v5[t]) + 2 * (v4[t] - v3[t]);
-                o2[t] = -5 * v0[t] - 4 * (v1[t] + v2[t]) - v3[t] - v4[t];
-                o3[t] = v1[t] - v2[t] + 2 * (v3[t] - v4[t]) - 5 * v5[t];
-                o4[t] = v0[t] + v1[t] + v2[t] + v3[t] + v4[t];
-                o5[t] = v5[t];
+        for (int cc = 0; cc < 6; cc++) {   /* B down: rows of column cc */
+            const float *v[6];
+            float *out[6];
+            for (int k = 0; k < 6; k++) {
+                v[k] = h + (k * 6 + cc) * T;
+                out[k] = gg + (k * 6 + cc) * T;
             }
+            rows_b(out, v, nt);
         }
         for (int64_t R = R0; R < R1; R++) {
             int64_t n = R / p->tH, tr = R % p->tH;

@@ -12,6 +12,7 @@
 #include "../../lib/nn/conv.h"
 #include "../../lib/nn/winograd.h"
 #include "check.h"
+#include "tensor_fixtures.h"
 
 typedef struct wcase {
     int64_t N, Ci, H, W, Co;
@@ -58,15 +59,12 @@ static void reference(const wcase *c, int64_t Ho, int64_t Wo, const float *x, co
                 }
 }
 
-/* max |a - ref| against a tolerance relative to the reference's scale. */
-static void compare(const char *what, const float *a, const double *ref, int64_t n)
+/* max |t - ref| against a tolerance relative to the reference's scale. */
+static void compare(const char *what, const wk_tensor *t, const double *ref)
 {
-    double md = 0, mr = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double d = fabs(a[i] - ref[i]);
-        if (d > md || d != d) md = d;
+    double md = max_diff(t, ref), mr = 0;
+    for (int64_t i = 0; i < wk_tensor_numel(t); i++)
         if (fabs(ref[i]) > mr) mr = fabs(ref[i]);
-    }
     double tol = 2e-5 * (1 + mr);
     printf("    %-12s max diff %.3g (scale %.3g, tol %.3g)\n", what, md, mr, tol);
     CHECK_NEAR(md, 0.0, tol);
@@ -131,9 +129,9 @@ TEST(winograd_matches_direct_float64_and_ignores_the_thread_count)
         run_case(c, &x, &w, &b, &gy, &r1);
         wk_threads_set(2);
         run_case(c, &x, &w, &b, &gy, &r2);
-        compare("forward", wk_tensor_data(&r2.y), y, wk_tensor_numel(&gy));
-        compare("grad input", wk_tensor_data(&r2.gx), gx, wk_tensor_numel(&x));
-        compare("grad weight", wk_tensor_data(&r2.gw), gw, wk_tensor_numel(&w));
+        compare("forward", &r2.y, y);
+        compare("grad input", &r2.gx, gx);
+        compare("grad weight", &r2.gw, gw);
         int same = same_bits(&r1.y, &r2.y) && same_bits(&r1.gx, &r2.gx) && same_bits(&r1.gw, &r2.gw) &&
                    same_bits(&r1.gb, &r2.gb);
         printf("    same bits on 1 and 2 threads: %s\n", same ? "yes" : "NO");

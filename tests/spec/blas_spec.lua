@@ -5,8 +5,8 @@
 -- lib/core/cpu.c chooses; tests/c/test_cpu.c tests the choice on features given as input.
 local helpers = require "spec_helpers"
 
-local WICK = os.getenv("WICK") or "./wick"
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local WICK = helpers.WICK
+local q = helpers.quote
 
 -- The BLAS line of `wick -v` run with the environment prefix env, and its parts.
 local function blas_line(env)

@@ -8,13 +8,13 @@ local run = helpers.run
 local tmpdir = helpers.tmpdir
 local write_file = helpers.write_file
 
-local WICK = os.getenv("WICK") or "./wick"
+local WICK = helpers.WICK
 if WICK:find("/") and not WICK:find("^/") then   -- tmux panes need no particular cwd
   WICK = assert(os.getenv("PWD")) .. "/" .. WICK
 end
 local TIMEOUT = 20   -- seconds any one wait may take before the test fails (generous: CI runs it under ASan)
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = helpers.quote
 
 local function sleep(s)
   if system_ok and system.sleep then system.sleep(s) else os.execute("sleep " .. s) end

@@ -7,9 +7,9 @@
 -- Runs inside wick (tests/busted_runner.lua); WICK names the binary under test.
 local helpers = require "spec_helpers"
 
-local WICK = os.getenv("WICK") or "./wick"
+local WICK = helpers.WICK
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = helpers.quote
 
 local SCRIPT = [[
 local wick = require "wick"
@@ -82,10 +82,7 @@ describe("same seed, same numbers", function()
   end)
 
   local function run_with(threads)
-    local p = io.popen(("WICK_THREADS=%d %s %s 2>&1"):format(threads, q(WICK), q(path)))
-    local out = p:read("a")
-    p:close()
-    return out
+    return (helpers.run(("WICK_THREADS=%d %s %s"):format(threads, q(WICK), q(path))))
   end
 
   it("on 1 thread and on 2: training a CNN, an LSTM and a generator prints the same bits", function()
@@ -98,9 +95,7 @@ describe("same seed, same numbers", function()
 
   it("asks for no more threads than CPUs, however many the environment names", function()
     local function threads(env)
-      local p = io.popen(("%s %s -e 'print((require \"wick\").threads())' 2>&1"):format(env, q(WICK)))
-      local out = p:read("a")
-      p:close()
+      local out = helpers.run(("%s %s -e 'print((require \"wick\").threads())'"):format(env, q(WICK)))
       return tonumber(out:match("^%d+"))
     end
     local cpus = threads("WICK_THREADS=")

@@ -6,8 +6,8 @@
 local wick = require "wick"
 local helpers = require "spec_helpers"
 
-local WICK = os.getenv("WICK") or "./wick"
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local WICK = helpers.WICK
+local q = helpers.quote
 
 -- The child: arg[1] is the file to save every result in; KLs go to stdout.
 local SCRIPT = [[
