@@ -2,7 +2,9 @@
  * table, adds wick.seed, and runs the embedded Lua sugar (the bindings/ .lua files, compiled
  * into the binary by the Makefile) so a sketch needs nothing outside the one binary. Also
  * the host's way to lib's BLAS set-up (wk_lua_blas_setup, wk_lua_blas_describe). */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,6 +20,125 @@ struct wk_sugar {
     size_t size;
 };
 extern const struct wk_sugar wk_sugar_files[];
+
+/* ---- helpers every binding shares (wk_lua.h: "the one pattern") ------------------- */
+
+#define WK_BOX_MT "wick.box"
+
+const wk_tensor *wk_lua_contiguous(lua_State *L, int idx, const char *fname)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, idx);
+    if (wk_tensor_is_contiguous(t)) {
+        lua_pushnil(L);
+        return t;
+    }
+    wk_tensor *copy = wk_lua_push_empty(L);
+    if (wk_tensor_clone(copy, t)) wk_lua_fail(L, fname);
+    wk_lua_account(L, copy);
+    return copy;
+}
+
+const wk_tensor *wk_lua_opt_contiguous(lua_State *L, int idx, const char *fname)
+{
+    if (lua_isnoneornil(L, idx)) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    return wk_lua_contiguous(L, idx, fname);
+}
+
+int wk_lua_result(lua_State *L, int rc, const char *fname)
+{
+    if (rc) return wk_lua_fail(L, fname);
+    wk_tensor *t = luaL_testudata(L, -1, WK_TENSOR_MT);
+    if (t) wk_lua_account(L, t);
+    return 1;
+}
+
+static int box_gc(lua_State *L)
+{
+    wk_lua_box_release(luaL_checkudata(L, 1, WK_BOX_MT));
+    return 0;
+}
+
+wk_lua_box *wk_lua_push_box(lua_State *L, void (*release)(void *p))
+{
+    wk_lua_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->p = NULL;
+    box->release = release;
+    if (luaL_newmetatable(L, WK_BOX_MT)) {
+        lua_pushcfunction(L, box_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, box_gc);
+        lua_setfield(L, -2, "__close");
+    }
+    lua_setmetatable(L, -2);
+    return box;
+}
+
+void wk_lua_box_release(wk_lua_box *box)
+{
+    void *p = box->p;
+    box->p = NULL;
+    if (p && box->release) box->release(p);
+}
+
+void *wk_lua_box_take(wk_lua_box *box)
+{
+    void *p = box->p;
+    box->p = NULL;
+    return p;
+}
+
+void *wk_lua_alloc(lua_State *L, size_t n, const char *fname)
+{
+    wk_lua_box *box = wk_lua_push_box(L, free);
+    if (!(box->p = malloc(n ? n : 1))) {
+        char human[32];
+        luaL_error(L, "%s: cannot allocate %s", fname, wk_bytes_str(human, sizeof human, (double)n));
+    }
+    wk_lua_account_bytes(L, n);
+    return box->p;
+}
+
+/* The value at idx as a message shows it: numbers as written, strings quoted, others
+ * by type. (Pushes; only called on the way to raising.) */
+static const char *describe_arg(lua_State *L, int idx)
+{
+    int t = lua_type(L, idx);
+    if (t == LUA_TNUMBER) return luaL_tolstring(L, idx, NULL);
+    if (t == LUA_TSTRING) return lua_pushfstring(L, "'%s'", lua_tostring(L, idx));
+    return luaL_typename(L, idx);
+}
+
+lua_Integer wk_lua_check_int(lua_State *L, int idx, const char *fname, const char *name, lua_Integer lo, lua_Integer hi)
+{
+    int ok = 0;
+    lua_Integer v = lua_tointegerx(L, idx, &ok);
+    if (!ok || v < lo || v > hi) {
+        const char *got = describe_arg(L, idx);
+        if (hi == LUA_MAXINTEGER)
+            luaL_error(L, "%s: %s must be an integer >= %I, got %s", fname, name, lo, got);
+        luaL_error(L, "%s: %s must be an integer from %I to %I, got %s", fname, name, lo, hi, got);
+    }
+    return v;
+}
+
+lua_Number wk_lua_check_finite(lua_State *L, int idx, const char *fname, const char *name, lua_Number lo, lua_Number hi)
+{
+    int ok = 0;
+    lua_Number v = lua_tonumberx(L, idx, &ok);
+    if (!ok || !(v >= lo && v <= hi)) {   /* NaN fails both comparisons */
+        const char *got = describe_arg(L, idx);
+        if (ok && v == v && hi == HUGE_VAL)
+            luaL_error(L, "%s: %s must be a finite number >= %f, got %s", fname, name, lo, got);
+        if (ok && v == v)
+            luaL_error(L, "%s: %s must be a number from %f to %f, got %s", fname, name, lo, hi, got);
+        luaL_error(L, "%s: %s must be a finite number, got %s", fname, name, got);
+    }
+    if (v == HUGE_VAL || v == -HUGE_VAL) luaL_error(L, "%s: %s must be a finite number, got %f", fname, name, v);
+    return v;
+}
 
 /* wick.seed(n) fixes the generator; wick.seed() returns the seed in force. */
 static int wick_seed(lua_State *L)

@@ -54,6 +54,52 @@ int wk_lua_check_dim(lua_State *L, int idx, int ndim, int extra, const char *fna
 /* A shape given either as a table {2,3} or as numbers from idx onward. */
 int wk_lua_check_shape(lua_State *L, int idx, int64_t *shape, const char *fname);
 
+/* ---- the one pattern for a binding that allocates (Lua's own rule, as in lauxlib) ----
+ * 1. Check every argument before allocating anything.
+ * 2. Anything that must be freed lives in a userdata on the Lua stack before anything
+ *    that can raise is called: tensors — results and temporaries alike — in a pushed
+ *    wick.Tensor (wk_lua_push_empty, wk_lua_contiguous), any other resource (a malloc'd
+ *    buffer, a FILE*, a gzFile, a lib object) in a wk_lua_box. An error then unwinds
+ *    past them and the collector frees them; nothing is released by hand on error.
+ * 3. End with wk_lua_result: raise lib's error, or account for and return the result.
+ *
+ *   const wk_tensor *x = wk_lua_contiguous(L, 1, "conv2d");   // may push a copy
+ *   int64_t k = luaL_checkinteger(L, 2);                       // may raise: nothing leaks
+ *   wk_tensor *y = wk_lua_push_empty(L);
+ *   return wk_lua_result(L, wk_some_kernel(y, x, k), "conv2d");
+ */
+
+/* The tensor at idx as contiguous data. Always pushes one value: a contiguous copy
+ * owned by a new wick.Tensor (returned), or nil when the argument is contiguous already
+ * (the argument itself is returned). Stack positions stay predictable either way. */
+const wk_tensor *wk_lua_contiguous(lua_State *L, int idx, const char *fname);
+/* The same for an optional argument: NULL (and a nil pushed) when idx is nil/none. */
+const wk_tensor *wk_lua_opt_contiguous(lua_State *L, int idx, const char *fname);
+
+/* Finish a binding whose result is the wick.Tensor on top of the stack: raise
+ * "<fname>: <reason>" when rc is an error, else tell the collector the result's bytes
+ * and return 1. */
+int wk_lua_result(lua_State *L, int rc, const char *fname);
+
+/* A userdata that owns one non-tensor resource: its __gc and __close call
+ * release(p) once when p is non-NULL. Push the box, then allocate into box->p. */
+typedef struct wk_lua_box {
+    void *p;
+    void (*release)(void *p);
+} wk_lua_box;
+wk_lua_box *wk_lua_push_box(lua_State *L, void (*release)(void *p));
+/* Release now (when the resource is no longer needed, or to close a file promptly). */
+void wk_lua_box_release(wk_lua_box *box);
+/* Hand the resource over (the box no longer frees it); returns it. */
+void *wk_lua_box_take(wk_lua_box *box);
+/* A malloc'd buffer of n bytes owned by a pushed box (raises when memory is short). */
+void *wk_lua_alloc(lua_State *L, size_t n, const char *fname);
+
+/* Number checks for C bindings, raising "<fname>: <name> must be …, got …" at the
+ * caller's line (luaL_check* errors carry no position and no public name). */
+lua_Integer wk_lua_check_int(lua_State *L, int idx, const char *fname, const char *name, lua_Integer lo, lua_Integer hi);
+lua_Number wk_lua_check_finite(lua_State *L, int idx, const char *fname, const char *name, lua_Number lo, lua_Number hi);
+
 /* Method tables that each tensor binding file contributes; tensor.c registers them
  * all into the one wick.Tensor metatable and the wick.tensor module. */
 extern const luaL_Reg wk_tensor_core_methods[];
