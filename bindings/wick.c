@@ -318,6 +318,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "chess");
     luaopen_wick_svg(L);
     lua_setfield(L, wick, "svg");
+    luaopen_wick_fs(L);
+    lua_setfield(L, wick, "fs");
     luaopen_wick_word2vec(L);
     lua_setfield(L, wick, "_word2vec");
     lua_pushliteral(L, WK_VERSION);

@@ -119,6 +119,7 @@ int luaopen_wick_embed(lua_State *L);
 int luaopen_wick_plot(lua_State *L);
 int luaopen_wick_chess(lua_State *L);
 int luaopen_wick_svg(lua_State *L);
+int luaopen_wick_fs(lua_State *L);
 int luaopen_wick_word2vec(lua_State *L);
 int luaopen_wick_nn(lua_State *L);
 int luaopen_wick(lua_State *L);

@@ -21,7 +21,7 @@ local full = arg[1] == "--full"
 local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 42)
 print(("charrnn: seed %d%s"):format(seed, full and ", full scale" or ""))
 local out = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/out"
-os.execute("mkdir -p '" .. out .. "'")
+wick.fs.mkdir(out)
 
 local hyper = full and { layers = 2, hidden = 256, embed = 64 } or { layers = 2, hidden = 128, embed = 48 }
 local steps = full and { pretrain = 5000, small = 1000 } or { pretrain = 250, small = 120 }

@@ -27,7 +27,7 @@ local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 7)
 print(("chess: seed %d%s"):format(seed, full and ", full scale" or ""))
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = here .. "/out"
-os.execute("mkdir -p '" .. out .. "'")
+wick.fs.mkdir(out)
 
 local cfg = full and {hidden = 256, embed = 64, steps = 3000, seconds = false, games = 200}
   or {hidden = 128, embed = 48, steps = 3000, seconds = 90, games = 24}
@@ -108,11 +108,11 @@ else
 end
 
 local selfplay = {}
-local p = io.popen("ls '" .. out .. "'/selfplay-*.pgn 2>/dev/null")
-for path in p:lines() do
-  for _, g in ipairs(pgn_games(read(path))) do selfplay[#selfplay + 1] = g end
+for _, name in ipairs(wick.fs.list(out)) do
+  if name:match("^selfplay%-.*%.pgn$") then
+    for _, g in ipairs(pgn_games(read(out .. "/" .. name))) do selfplay[#selfplay + 1] = g end
+  end
 end
-p:close()
 if #selfplay > 0 then add_games("Stockfish self-play (out/selfplay-*.pgn)", selfplay)
 else print("chess: note: no self-play games yet; run `wick sketches/chess/selfplay.lua` for more real games") end
 if #games == 0 then error("chess: no games found; `make data` installs the sources", 0) end

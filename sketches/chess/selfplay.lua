@@ -29,7 +29,7 @@ end
 
 local here = arg[0]:match("^(.*)/") or "."
 local out_dir = here .. "/out"
-os.execute("mkdir -p '" .. out_dir .. "'")
+wick.fs.mkdir(out_dir)
 
 -- A uniform integer in 1..n from wick's seeded generator.
 local function below(n) return math.min(n, 1 + math.floor(wick.tensor.rand(1):item() * n)) end
@@ -61,15 +61,11 @@ end
 if #openings == 0 then error("selfplay: no opening books found; `make data` installs pgn-extract and scid-data") end
 print(("selfplay: %d opening lines"):format(#openings))
 
--- Stockfish over UCI, both ways: it reads commands from a named pipe we write to.
-local fifo = os.tmpname(); os.remove(fifo)
-assert(os.execute("mkfifo '" .. fifo .. "'"), "selfplay: mkfifo failed")
-local from_sf = io.popen(STOCKFISH .. " < '" .. fifo .. "'", "r")
-local to_sf = io.open(fifo, "w")
-to_sf:setvbuf("line")
-local function send(cmd) to_sf:write(cmd, "\n") end
+-- Stockfish over UCI, both ways, through pipes (wick.fs.spawn: no shell involved).
+local sf = wick.fs.spawn({ STOCKFISH })
+local function send(cmd) sf:send(cmd) end
 local function wait_for(prefix)
-  for line in from_sf:lines() do
+  for line in sf:lines() do
     if line:sub(1, #prefix) == prefix then return line end
   end
   error("selfplay: stockfish stopped answering")
@@ -127,6 +123,6 @@ for game = 1, args.games do
 end
 print()
 out:close()
-send("quit"); to_sf:close(); from_sf:close(); os.remove(fifo)
+send("quit"); sf:close()
 print(("selfplay: wrote %d games (%d plies) to %s in %.0f s"):format(
   args.games, total_plies, out_path, wick.clock() - t0))

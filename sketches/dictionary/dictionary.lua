@@ -21,7 +21,7 @@ local seed = wick.seed(seed_arg or 3)
 print(("dictionary: seed %d%s"):format(seed, full and ", full scale" or ""))
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = here .. "/out"
-os.execute("mkdir -p '" .. out .. "'")
+wick.fs.mkdir(out)
 
 -- The word<TAB>definition lines: WordNet by default (or when GCIDE is missing).
 local lines, source

@@ -23,7 +23,7 @@ local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 1)
 print(("markov: seed %d%s"):format(seed, full and ", full scale" or ""))
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 local out = here .. "/out"
-os.execute("mkdir -p '" .. out .. "'")
+wick.fs.mkdir(out)
 
 local questions = {
   "Tell me about the moon.", "What is love?", "Where have all the sheep gone?",
@@ -67,12 +67,13 @@ end
 -- ---- the char-rnn --------------------------------------------------------------------
 
 local rnn, rnn_name
-local p = io.popen("ls '" .. here .. "/../charrnn/out/'*.safetensors 2>/dev/null")
-for path in p:lines() do
-  local ok, m = pcall(text.char_rnn.load, path)
-  if ok then rnn, rnn_name = m, path:match("[^/]+$"); break end
+local rnn_dir = here .. "/../charrnn/out"
+for _, name in ipairs(wick.fs.kind(rnn_dir) == "folder" and wick.fs.list(rnn_dir) or {}) do
+  if name:match("%.safetensors$") then
+    local ok, m = pcall(text.char_rnn.load, rnn_dir .. "/" .. name)
+    if ok then rnn, rnn_name = m, name; break end
+  end
 end
-p:close()
 if rnn then
   print("markov: char-rnn from sketches/charrnn/out/" .. rnn_name)
 else

@@ -236,7 +236,7 @@ do
 end
 
 -- ---- questions -------------------------------------------------------------------------
-os.execute("mkdir -p '" .. (out_path:match("^(.*)/[^/]*$") or ".") .. "'")
+require("wick").fs.mkdir(out_path:match("^(.*)/[^/]*$") or ".")
 local f = assert(io.open(out_path, "w"))
 local total = 0
 for _, sec in ipairs(sections) do

@@ -50,7 +50,7 @@ print("seed", opts.seed)
 
 local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 local out = here .. "/out"
-os.execute("mkdir -p '" .. out .. "'")
+wick.fs.mkdir(out)
 
 -- ---- the corpus ------------------------------------------------------------------------
 local function read_corpus(name)
