@@ -3,18 +3,17 @@
  * Loading opens the file, recognises PNG or JPEG by its first bytes (and names the
  * common formats it cannot read, so "not an image" says what the file is) and hands
  * the rewound FILE to png.c or jpeg.c. Saving checks the tensor's shape, picks the
- * format from the name (.jpg/.jpeg, else PNG), creates missing parent folders, writes
- * to a temporary file in the target's folder and renames it over the target only
- * once complete, so an error or a full disk never leaves half a picture where a
- * user's file was. wk_image_grid lays images out in a padded sheet. */
+ * format from the name (.jpg/.jpeg, else PNG) and writes through lib/core/file.h's
+ * atomic replacement (missing folders made, a temporary renamed over the target only
+ * once complete and fsync'd, the old file's mode and any symlink kept), so an error or
+ * a full disk never leaves half a picture where a user's file was. wk_image_grid lays
+ * images out in a padded sheet. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "../core/file.h"
 #include "codec.h"
 
 /* ---- loading -------------------------------------------------------------------- */
@@ -77,78 +76,10 @@ int wk_image_load(wk_tensor *dst, const char *path)
 
 /* ---- saving --------------------------------------------------------------------- */
 
-/* mkdir -p for the folder part of path (nothing when path has no '/'). */
-static int make_parent_dirs(const char *path)
-{
-    char *dir = strdup(path);
-    if (!dir) return wk_fail("cannot write '%s': out of memory", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir) {
-        free(dir);
-        return WK_OK;
-    }
-    *slash = '\0';
-    struct stat st;
-    if (stat(dir, &st) == 0) {
-        free(dir);
-        return WK_OK;   /* exists; a non-folder fails later with the OS's reason */
-    }
-    for (char *p = dir + 1;; p++) {
-        if (*p != '/' && *p != '\0') continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-            int e = errno;
-            wk_fail("cannot write '%s': cannot create folder '%s': %s", path, dir, strerror(e));
-            free(dir);
-            return WK_ERR;
-        }
-        *p = c;
-        if (c == '\0') break;
-    }
-    free(dir);
-    return WK_OK;
-}
-
 static int ends_with_ci(const char *s, const char *suffix)
 {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
-
-/* Open a new temporary file beside path; its name goes to tmp (malloc'd). */
-static FILE *open_temp(const char *path, char **tmp)
-{
-    static unsigned counter;
-    size_t len = strlen(path) + 64;
-    char *name = malloc(len);
-    if (!name) {
-        wk_fail("cannot write '%s': out of memory", path);
-        return NULL;
-    }
-    const char *slash = strrchr(path, '/');
-    int dirlen = slash ? (int)(slash - path + 1) : 0;
-    wk_fail("cannot write '%s': no free temporary name", path);
-    for (int attempt = 0; attempt < 100; attempt++) {
-        snprintf(name, len, "%.*s.%s.%ld-%u.tmp", dirlen, path, path + dirlen, (long)getpid(), counter++);
-        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno == EEXIST) continue;
-        if (fd < 0) {
-            wk_fail("cannot write '%s': %s", path, strerror(errno));
-            break;
-        }
-        FILE *f = fdopen(fd, "wb");
-        if (!f) {
-            wk_fail("cannot write '%s': %s", path, strerror(errno));
-            close(fd);
-            unlink(name);
-            break;
-        }
-        *tmp = name;
-        return f;
-    }
-    free(name);
-    return NULL;
 }
 
 int wk_image_save(const wk_tensor *t, const char *path, const wk_image_save_opts *opts)
@@ -183,17 +114,13 @@ int wk_image_save(const wk_tensor *t, const char *path, const wk_image_save_opts
                        "the alpha channel)", wk_tensor_shape_str(t, buf, sizeof buf), path);
     if (!path[0]) return wk_fail("cannot write '': empty file name");
 
-    if (make_parent_dirs(path)) return WK_ERR;
-    char *tmp = NULL;
-    FILE *f = open_temp(path, &tmp);
-    if (!f) return WK_ERR;
-    int rc = (jpeg ? wk_jpeg_write : wk_png_write)(f, path, &img, &o);
-    if (rc == WK_OK && (fflush(f) != 0 || ferror(f))) rc = wk_fail("cannot write '%s': %s", path, strerror(errno));
-    if (fclose(f) != 0 && rc == WK_OK) rc = wk_fail("cannot write '%s': %s", path, strerror(errno));
-    if (rc == WK_OK && rename(tmp, path) != 0) rc = wk_fail("cannot write '%s': %s", path, strerror(errno));
-    if (rc != WK_OK) unlink(tmp);
-    free(tmp);
-    return rc;
+    wk_file_out out;
+    if (wk_file_out_open(&out, path, WK_FILE_MKDIRS)) return WK_ERR;
+    if ((jpeg ? wk_jpeg_write : wk_png_write)(out.f, path, &img, &o)) {
+        wk_file_out_abort(&out);
+        return WK_ERR;
+    }
+    return wk_file_out_commit(&out);
 }
 
 /* ---- contact sheet -------------------------------------------------------------- */

@@ -43,9 +43,9 @@ typedef struct wk_image_save_opts {
 /* Write t (C×H×W with C in 1..4, or H×W) to path: JPEG when the name ends in .jpg or
  * .jpeg (grey or RGB only; alpha refused), PNG otherwise. Values are clamped to [0,1]
  * and rounded; NaN is written as 0. Any strides work. Missing parent folders are
- * created; the picture is written to a temporary file beside the target and renamed
- * over it only when complete, so a failure never leaves a half-written file.
- * opts may be NULL. */
+ * created; the picture is written to a temporary file beside the target, fsync'd and
+ * renamed over it only when complete (lib/core/file.h: the old file's mode and a
+ * symlink are kept), so a failure never leaves a half-written file. opts may be NULL. */
 int wk_image_save(const wk_tensor *t, const char *path, const wk_image_save_opts *opts);
 
 /* ---- resampling ----------------------------------------------------------------- */

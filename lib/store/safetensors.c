@@ -13,9 +13,13 @@
  * any real offset or dimension) and does not check UTF-8 (done here first).
  *
  * Writing builds the header by hand, byte for byte as the reference writer does for
- * F32 tensors (see wk_safetensors_write in the header), then writes header and data to
- * a temporary file beside the target and renames it into place. */
+ * F32 tensors (see wk_safetensors_write in the header), then writes header and data
+ * through lib/core/file.h's atomic replacement (temporary beside the target, fsync,
+ * rename; the old file's mode and a symlink are kept). */
 #include "safetensors.h"
+
+#include "../core/file.h"
+#include "../core/limits.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -698,24 +702,9 @@ static int build_header(strbuf *b, const wk_safetensors *st, const keyed *order,
 
 /* ---- writing: the file ------------------------------------------------------------ */
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Write one tensor's floats as little-endian bytes, through a small buffer so that no
  * host byte order or extra full-size copy is assumed. */
-static int write_floats(int fd, const float *x, int64_t n)
+static int write_floats(FILE *f, const float *x, int64_t n)
 {
     unsigned char buf[1 << 16];
     int64_t per = (int64_t)sizeof buf / 4;
@@ -729,38 +718,17 @@ static int write_floats(int fd, const float *x, int64_t n)
             buf[4 * j + 2] = (unsigned char)(u >> 16);
             buf[4 * j + 3] = (unsigned char)(u >> 24);
         }
-        if (write_all(fd, buf, (size_t)m * 4) != 0) return -1;
+        if (fwrite(buf, 1, (size_t)m * 4, f) != (size_t)m * 4) return -1;
     }
     return 0;
-}
-
-/* Create a fresh temporary file beside path; its name goes into tmp (malloc'd). */
-static int open_temp(const char *path, char **tmp)
-{
-    size_t len = strlen(path) + 48;
-    char *name = malloc(len);
-    if (!name) return -1;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        snprintf(name, len, "%s.%ld.%d.tmp", path, (long)getpid(), attempt);
-        int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);   /* umask applies */
-        if (fd >= 0) {
-            *tmp = name;
-            return fd;
-        }
-        if (errno != EEXIST) break;
-    }
-    int err = errno;
-    free(name);
-    errno = err;
-    return -1;
 }
 
 int wk_safetensors_write(const char *path, const wk_safetensors *st)
 {
     keyed *order = NULL, *mkeys = NULL;
     strbuf hdr = {0};
-    char *tmp = NULL;
-    int fd = -1, rc = WK_ERR;
+    wk_file_out out;
+    int opened = 0, rc = WK_ERR;
 
     for (int i = 0; i < st->count; i++)
         if (!st->tensors[i].storage)
@@ -769,14 +737,11 @@ int wk_safetensors_write(const char *path, const wk_safetensors *st)
     if (sorted_unique(&mkeys, st->meta_keys, st->meta_count, "metadata key") != WK_OK) goto done;
     if (build_header(&hdr, st, order, mkeys) != WK_OK) goto done;
 
-    fd = open_temp(path, &tmp);
-    if (fd < 0) {
-        wk_fail("cannot write '%s': cannot create a temporary file beside it: %s", path, strerror(errno));
-        goto done;
-    }
+    if (wk_file_out_open(&out, path, 0) != WK_OK) goto done;
+    opened = 1;
     unsigned char len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hdr.len >> (8 * i));
-    if (write_all(fd, len8, 8) != 0 || write_all(fd, hdr.p, hdr.len) != 0) goto io_error;
+    if (fwrite(len8, 1, 8, out.f) != 8 || fwrite(hdr.p, 1, hdr.len, out.f) != hdr.len) goto io_error;
     for (int i = 0; i < st->count; i++) {
         wk_tensor c;
         if (wk_tensor_contiguous(&c, &st->tensors[order[i].index]) != WK_OK) {
@@ -785,29 +750,18 @@ int wk_safetensors_write(const char *path, const wk_safetensors *st)
             wk_fail("cannot write '%s': tensor '%s': %s", path, order[i].key, why);
             goto done;
         }
-        int w = write_floats(fd, wk_tensor_data(&c), wk_tensor_numel(&c));
+        int w = write_floats(out.f, wk_tensor_data(&c), wk_tensor_numel(&c));
         wk_tensor_release(&c);
         if (w != 0) goto io_error;
     }
-    /* The data must be on disk before the rename makes it the file's only content. */
-    if (fsync(fd) != 0 && errno != EINVAL) goto io_error;
-    int cl = close(fd);
-    fd = -1;
-    if (cl != 0) goto io_error;
-    if (rename(tmp, path) != 0) goto io_error;
-    free(tmp);
-    tmp = NULL;
-    rc = WK_OK;
+    opened = 0;
+    rc = wk_file_out_commit(&out);   /* fsync, keep the old mode, rename into place */
     goto done;
 
 io_error:
-    wk_fail("cannot write '%s': %s", path, strerror(errno));
+    wk_fail("cannot write '%s': %s", path, strerror(errno ? errno : EIO));
 done:
-    if (fd >= 0) close(fd);
-    if (tmp) {
-        unlink(tmp);
-        free(tmp);
-    }
+    if (opened) wk_file_out_abort(&out);
     free(hdr.p);
     free(order);
     free(mkeys);
