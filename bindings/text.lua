@@ -36,12 +36,11 @@ text._check = check_text
 
 -- ---- reading files --------------------------------------------------------------------
 
+-- The whole file, read in C with a bound (1 GiB): /dev/zero or an endless pipe is an
+-- error that says so, not a read until memory runs out.
+-- (text._read raises "<fname>: …" at the sketch's line.)
 local function slurp(fname, path)
-  local f, err = io.open(path, "rb")
-  if not f then raise(("%s: cannot open %s (%s)"):format(fname, path, err)) end
-  local s = f:read("a")
-  f:close()
-  return s
+  return text._read(path, fname)
 end
 
 -- text.read(path): a UTF-8 file, or every regular file of a folder (sorted by name,
@@ -229,9 +228,8 @@ function corpus.kjv(opts)
     if exists(p) then bible = p; break end
   end
   if not bible then missing("corpus.kjv", "the King James Bible", "bible-kjv", "/usr/bin/bible") end
-  local f = io.popen(bible .. " -f Gen1:1-Rev22:21 2>/dev/null", "r")
-  local s = f:read("a")
-  f:close()
+  -- an argument vector, no shell (wick.fs)
+  local s = wick.fs.read_command({ bible, "-f", "Gen1:1-Rev22:21" }, { quiet = true })
   if #s < 1000000 then
     raise(("corpus.kjv: %s printed only %d bytes (is bible-kjv-text installed?)"):format(bible, #s))
   end

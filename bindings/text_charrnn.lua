@@ -336,13 +336,82 @@ function CharRNN:save(path)
   return path
 end
 
+-- A checkpoint is checked against itself before anything is built: the metadata's
+-- layer count and sizes must be those of the tensors actually in the file (a file
+-- saying 10^9 layers or hidden = 30,000 beside small tensors would otherwise build a
+-- network that never finishes or needs gigabytes), and the vocabulary must be code
+-- points with one count each.
+local MAX_CODE_POINT = 0x10FFFF
+
+local function check_checkpoint(path, tensors, meta, o)
+  local function bad(fmt, ...) raise(("char_rnn.load: %s: " .. fmt):format(path, ...)) end
+  for _, k in ipairs { "layers", "hidden", "embed" } do
+    local v = o[k]
+    if type(v) ~= "number" or v ~= math.floor(v) or v < 1 or v > 2 ^ 31 then
+      bad("its metadata says %s = %s, not a positive integer", k, tostring(meta[k]))
+    end
+  end
+  if o.cell ~= "lstm" and o.cell ~= "gru" then bad("its metadata says cell = %s, not \"lstm\" or \"gru\"", tostring(o.cell)) end
+  if type(o.dropout) ~= "number" or not (o.dropout >= 0 and o.dropout < 1) then
+    bad("its metadata says dropout = %s, not a number from 0 up to 1", tostring(meta.dropout))
+  end
+  -- the vocabulary: V code points and V counts
+  local codes, counts = tensors["vocab.codes"], tensors["vocab.counts"]
+  if codes:dim() ~= 1 or codes:numel() < 1 then bad("vocab.codes must be a non-empty list of code points") end
+  local V = codes:numel()
+  if counts:dim() ~= 1 or counts:numel() ~= V then
+    bad("vocab.counts holds %d numbers for the %d characters of vocab.codes", counts:numel(), V)
+  end
+  if meta.vocab_size ~= nil and tonumber(meta.vocab_size) ~= V then
+    bad("its metadata says vocab_size = %s but vocab.codes holds %d characters", tostring(meta.vocab_size), V)
+  end
+  local seen = {}
+  for i, cp in ipairs(codes:table()) do
+    if cp ~= cp or cp < 0 or cp > MAX_CODE_POINT or cp ~= math.floor(cp) then
+      bad("vocab.codes entry %d is %s, not a Unicode code point (0 to 0x10FFFF)", i, tostring(cp))
+    end
+    if seen[cp] then bad("vocab.codes holds U+%04X twice", math.floor(cp)) end
+    seen[cp] = true
+  end
+  for i, c in ipairs(counts:table()) do
+    if c ~= c or c < 0 or c == math.huge then bad("vocab.counts entry %d is %s, not a count", i, tostring(c)) end
+  end
+  -- the layers present must be exactly 0 .. layers-1, shaped as the metadata says
+  local present = 0
+  for name in pairs(tensors) do
+    if type(name) == "string" and name:match("^rnn%.weight_ih_l%d+$") then present = present + 1 end
+  end
+  if present ~= o.layers then
+    bad("its metadata says %d layer%s but it holds the weights of %d", o.layers, o.layers == 1 and "" or "s", present)
+  end
+  local G = o.cell == "lstm" and 4 or 3
+  local function shape(name, ...)
+    local t, want = tensors[name], { ... }
+    if not T.is_tensor(t) then bad("it has no tensor %s", name) end
+    local ok = t:dim() == #want
+    for d = 1, #want do ok = ok and t:size(d) == want[d] end
+    if not ok then
+      local got = {}
+      for d = 1, t:dim() do got[d] = t:size(d) end
+      bad("%s is (%s), expected (%s) from its metadata (%s, hidden %d, embed %d, %d characters)", name,
+        table.concat(got, ", "), table.concat(want, ", "), o.cell, o.hidden, o.embed, V)
+    end
+  end
+  shape("embed.weight", V, o.embed)
+  for l = 0, o.layers - 1 do
+    shape("rnn.weight_ih_l" .. l, G * o.hidden, l == 0 and o.embed or o.hidden)
+    shape("rnn.weight_hh_l" .. l, G * o.hidden, o.hidden)
+  end
+  shape("out.weight", V, o.hidden)
+end
+
 local function load(path)
   if type(path) ~= "string" then raise("char_rnn.load: expected a file path, got " .. type(path)) end
   local ok, tensors, meta = pcall(wick.load, path)
   if not ok then raise("char_rnn.load: " .. nn._strip_where(tensors)) end
-  if type(tensors) ~= "table" or not meta or meta.kind ~= KIND then
+  if type(tensors) ~= "table" or type(meta) ~= "table" or meta.kind ~= KIND then
     raise(("char_rnn.load: %s is not a char-rnn checkpoint (its kind is %s, expected %q)"):format(path,
-      meta and meta.kind and ("%q"):format(meta.kind) or "not set", KIND))
+      type(meta) == "table" and meta.kind and ("%q"):format(meta.kind) or "not set", KIND))
   end
   local o = {}
   for k, v in pairs(defaults) do
@@ -352,6 +421,7 @@ local function load(path)
   end
   local codes, counts = tensors["vocab.codes"], tensors["vocab.counts"]
   if not codes or not counts then raise(("char_rnn.load: %s has no vocabulary (vocab.codes)"):format(path)) end
+  check_checkpoint(path, tensors, meta, o)
   local self = new_model(o)
   build(self, text._new_vocab(codes, counts))
   tensors["vocab.codes"], tensors["vocab.counts"] = nil, nil

@@ -5,11 +5,14 @@
  * The userdata is created empty before lib fills it, so a failed training or load never
  * leaks; __gc, __close and :free() release it idempotently. Words missing from the
  * vocabulary raise an error naming every missing word. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "../lib/core/file.h"
 #include "../lib/core/rng.h"
 #include "../lib/embed/word2vec.h"
 #include "wk_lua.h"
@@ -49,10 +52,17 @@ static int w2v_gc(lua_State *L)
     return 0;
 }
 
+/* The word at idx (a string), or raise naming fname. */
+static const char *check_string(lua_State *L, int idx, const char *fname)
+{
+    if (lua_type(L, idx) != LUA_TSTRING) luaL_error(L, "%s: expected a word (a string), got %s", fname, luaL_typename(L, idx));
+    return lua_tostring(L, idx);
+}
+
 /* Row of the word at idx, or raise "<fname>: word not in vocabulary: 'w'". */
 static int64_t check_word(lua_State *L, const wk_wordvec *v, int idx, const char *fname)
 {
-    const char *w = luaL_checkstring(L, idx);
+    const char *w = check_string(L, idx, fname);
     int64_t r = wk_wordvec_find(v, w);
     if (r < 0) luaL_error(L, "%s: word not in vocabulary: '%s'", fname, w);
     return r;
@@ -62,7 +72,7 @@ static int64_t check_word(lua_State *L, const wk_wordvec *v, int idx, const char
  * owned by a userdata left on the stack (so an error frees it). */
 static int64_t *check_words(lua_State *L, const wk_wordvec *v, int idx, int64_t *n, const char *fname)
 {
-    luaL_checktype(L, idx, LUA_TTABLE);
+    if (!lua_istable(L, idx)) luaL_error(L, "%s: expected a list of words, got %s", fname, luaL_typename(L, idx));
     int64_t len = (int64_t)luaL_len(L, idx);
     if (len < 1) luaL_error(L, "%s: expected a non-empty list of words", fname);
     int64_t *rows = lua_newuserdatauv(L, len * sizeof *rows, 0);
@@ -112,6 +122,16 @@ static void push_hits(lua_State *L, const wk_wordvec *v, const wk_wordvec_hit *h
     }
 }
 
+/* A file path argument: a string without NUL bytes. */
+static const char *check_path(lua_State *L, int idx, const char *fname)
+{
+    size_t n;
+    const char *p = lua_tolstring(L, idx, &n);
+    if (!p || lua_type(L, idx) != LUA_TSTRING) luaL_error(L, "%s: expected a file path, got %s", fname, luaL_typename(L, idx));
+    if (strlen(p) != n || n == 0) luaL_error(L, "%s: a file path must be non-empty and hold no NUL byte", fname);
+    return p;
+}
+
 /* ---- training and loading ------------------------------------------------------------- */
 
 typedef struct progress_ctx {
@@ -134,25 +154,26 @@ static int call_progress(void *ud, int64_t done, int64_t total, double alpha)
     return 0;
 }
 
-static int opt_int(lua_State *L, int t, const char *k, int def)
+/* An option of the table at t, range-checked before any cast: dim = 2^32 + 3 is an
+ * error, not 3. Absent (nil) gives def. */
+static int opt_int(lua_State *L, int t, const char *k, int def, int lo, int hi)
 {
-    int ty = lua_getfield(L, t, k);
-    int isnum;
-    lua_Integer x = lua_tointegerx(L, -1, &isnum);
-    if (ty != LUA_TNIL && !isnum) luaL_error(L, "word2vec: option '%s' must be an integer", k);
+    int v = def;
+    if (lua_getfield(L, t, k) != LUA_TNIL) v = (int)wk_lua_check_int(L, lua_gettop(L), "word2vec", k, lo, hi);
     lua_pop(L, 1);
-    return ty == LUA_TNIL ? def : (int)x;
+    return v;
 }
 
-static double opt_num(lua_State *L, int t, const char *k, double def)
+static double opt_num(lua_State *L, int t, const char *k, double def, double lo, double hi)
 {
-    int ty = lua_getfield(L, t, k);
-    int isnum;
-    double x = lua_tonumberx(L, -1, &isnum);
-    if (ty != LUA_TNIL && !isnum) luaL_error(L, "word2vec: option '%s' must be a number", k);
+    double v = def;
+    if (lua_getfield(L, t, k) != LUA_TNIL) v = wk_lua_check_finite(L, lua_gettop(L), "word2vec", k, lo, hi);
     lua_pop(L, 1);
-    return ty == LUA_TNIL ? def : x;
+    return v;
 }
+
+/* The largest corpus file word2vec reads whole (its token stream needs as much again). */
+#define CORPUS_MAX_BYTES ((int64_t)16 << 30)
 
 /* _train(text_or_path, opts [, progress_fn]) -> model, stats table */
 static int w2v_train(lua_State *L)
@@ -163,49 +184,48 @@ static int w2v_train(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     wk_word2vec_opts o;
     wk_word2vec_defaults(&o);
-    o.dim = opt_int(L, 2, "dim", o.dim);
-    o.window = opt_int(L, 2, "window", o.window);
-    o.min_count = opt_int(L, 2, "min_count", o.min_count);
-    o.epochs = opt_int(L, 2, "epochs", o.epochs);
-    o.negative = opt_int(L, 2, "negative", o.negative);
-    o.threads = opt_int(L, 2, "threads", o.threads);
-    o.sample = opt_num(L, 2, "sample", o.sample);
+    o.dim = opt_int(L, 2, "dim", o.dim, 1, 10000);
+    o.window = opt_int(L, 2, "window", o.window, 1, 1000);
+    o.min_count = opt_int(L, 2, "min_count", o.min_count, 1, INT32_MAX);
+    o.epochs = opt_int(L, 2, "epochs", o.epochs, 1, 1000000);
+    o.negative = opt_int(L, 2, "negative", o.negative, 1, 64);
+    o.threads = opt_int(L, 2, "threads", o.threads, 1, 256);
+    o.sample = opt_num(L, 2, "sample", o.sample, 0, 1);
     lua_getfield(L, 2, "model");
-    const char *model = luaL_optstring(L, -1, "skipgram");
-    if (!strcmp(model, "cbow")) o.cbow = 1;
-    else if (strcmp(model, "skipgram")) luaL_error(L, "word2vec: model must be \"skipgram\" or \"cbow\", got \"%s\"", model);
+    const char *model = lua_isnil(L, -1) ? "skipgram" : lua_tostring(L, -1);
+    if (model && !strcmp(model, "cbow")) o.cbow = 1;
+    else if (!model || strcmp(model, "skipgram"))
+        luaL_error(L, "word2vec: model must be \"skipgram\" or \"cbow\", got %s", model ? model : luaL_typename(L, -1));
     lua_pop(L, 1);
-    o.alpha = opt_num(L, 2, "alpha", o.cbow ? 0.05 : 0.025);
-    o.min_alpha = opt_num(L, 2, "min_alpha", -1);
+    o.alpha = opt_num(L, 2, "alpha", o.cbow ? 0.05 : 0.025, 0, HUGE_VAL);
+    if (!(o.alpha > 0)) luaL_error(L, "word2vec: alpha must be a finite number > 0, got 0");
+    o.min_alpha = opt_num(L, 2, "min_alpha", -1, 0, HUGE_VAL);
     lua_getfield(L, 2, "seed");
-    o.seed = lua_isnil(L, -1) ? wk_rng_next() : (uint64_t)luaL_checkinteger(L, -1);
+    o.seed = lua_isnil(L, -1) ? wk_rng_next() : (uint64_t)wk_lua_check_int(L, lua_gettop(L), "word2vec", "seed", 0, LUA_MAXINTEGER);
     lua_pop(L, 1);
+    if (!lua_isnoneornil(L, 3) && !lua_isfunction(L, 3)) luaL_error(L, "word2vec: progress must be a function");
     progress_ctx ctx = {L, 0, 0};
     if (lua_isfunction(L, 3)) {
         ctx.fn = 3;
         o.progress = call_progress;
         o.progress_ud = &ctx;
     }
-    /* a string naming an existing file (one line, no NUL) is read as the corpus */
-    char *file = NULL;
+    /* a string naming an existing file (one line, no NUL) is read as the corpus; the
+     * buffer lives in a box (slot 4) so an error later frees it */
+    wk_lua_box *file = wk_lua_push_box(L, free);
     struct stat st;
     if (len < 4096 && !memchr(text, '\n', len) && strlen(text) == len && stat(text, &st) == 0 && S_ISREG(st.st_mode)) {
-        FILE *f = fopen(text, "rb");
-        if (!f) return luaL_error(L, "word2vec: cannot open corpus '%s'", text);
-        file = malloc((size_t)st.st_size + 1);
-        size_t got = file ? fread(file, 1, (size_t)st.st_size, f) : 0;
-        fclose(f);
-        if (!file || got != (size_t)st.st_size) {
-            free(file);
-            return luaL_error(L, "word2vec: cannot read corpus '%s'", text);
-        }
-        text = file;
-        len = got;
+        char *data;
+        int64_t n;
+        if (wk_file_read_all(text, CORPUS_MAX_BYTES, &data, &n)) return wk_lua_fail(L, "word2vec");
+        file->p = data;
+        text = data;
+        len = (size_t)n;
     }
-    w2v_ud *u = push_empty(L);   /* slot 4 */
+    w2v_ud *u = push_empty(L);   /* slot 5 */
     wk_word2vec_stats stats = {0};
     int rc = wk_word2vec_train(&u->v, text, len, &o, &stats);
-    free(file);
+    wk_lua_box_release(file);
     if (ctx.failed) {
         wk_wordvec_free(&u->v);
         return lua_error(L);   /* the progress function's error, still on top */
@@ -232,7 +252,9 @@ static int w2v_train(lua_State *L)
 
 static wk_wordvec_format check_format(lua_State *L, int idx, const char *fname)
 {
-    const char *f = luaL_optstring(L, idx, "auto");
+    if (lua_isnoneornil(L, idx)) return WK_WV_AUTO;
+    const char *f = lua_tostring(L, idx);
+    if (!f) luaL_error(L, "%s: format must be a string, got %s", fname, luaL_typename(L, idx));
     if (!strcmp(f, "auto")) return WK_WV_AUTO;
     if (!strcmp(f, "text") || !strcmp(f, "word2vec")) return WK_WV_TEXT;
     if (!strcmp(f, "binary")) return WK_WV_BINARY;
@@ -245,9 +267,9 @@ static wk_wordvec_format check_format(lua_State *L, int idx, const char *fname)
 static int w2v_load(lua_State *L)
 {
     lua_settop(L, 3);
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = check_path(L, 1, "load_vectors");
     wk_wordvec_format fmt = check_format(L, 2, "load_vectors");
-    int64_t limit = (int64_t)luaL_optinteger(L, 3, 0);
+    int64_t limit = lua_isnil(L, 3) ? 0 : (int64_t)wk_lua_check_int(L, 3, "load_vectors", "limit", 0, LUA_MAXINTEGER);
     w2v_ud *u = push_empty(L);
     if (wk_wordvec_load(&u->v, path, fmt, limit)) return wk_lua_fail(L, "load_vectors");
     wk_lua_account_bytes(L, model_bytes(&u->v));
@@ -257,20 +279,28 @@ static int w2v_load(lua_State *L)
 /* _convert_wink(json_path, out_path) -> words */
 static int w2v_convert_wink(lua_State *L)
 {
-    const char *json = luaL_checkstring(L, 1), *out = luaL_checkstring(L, 2);
+    const char *json = check_path(L, 1, "glove"), *out = check_path(L, 2, "glove");
     int64_t words = 0;
     if (wk_wordvec_convert_wink_json(json, out, &words)) return wk_lua_fail(L, "glove");
     lua_pushinteger(L, (lua_Integer)words);
     return 1;
 }
 
+/* _writable(dir) -> whether this process may create files in dir (no probe file
+ * is written: a predictable name in a shared folder could be a planted link). */
+static int w2v_writable(lua_State *L)
+{
+    const char *dir = check_path(L, 1, "glove");
+    lua_pushboolean(L, access(dir, W_OK | X_OK) == 0);
+    return 1;
+}
+
 /* ---- methods -------------------------------------------------------------------------- */
 
-static int64_t opt_restrict(lua_State *L, int idx)
+static int64_t opt_restrict(lua_State *L, int idx, const char *fname)
 {
-    lua_Integer r = luaL_optinteger(L, idx, 0);
-    if (r < 0) luaL_error(L, "restrict must be >= 0 (0 = the whole vocabulary), got %I", r);
-    return (int64_t)r;
+    if (lua_isnoneornil(L, idx)) return 0;
+    return (int64_t)wk_lua_check_int(L, idx, fname, "restrict", 0, LUA_MAXINTEGER);
 }
 
 /* m:_nearest(word_or_vector, k, restrict) */
@@ -278,54 +308,67 @@ static int w2v_nearest(lua_State *L)
 {
     lua_settop(L, 4);
     wk_wordvec *v = check_model(L, 1);
-    lua_Integer k = luaL_optinteger(L, 3, 10);
-    int64_t restrict_n = opt_restrict(L, 4);
-    if (k < 1) return luaL_error(L, "nearest: k must be at least 1, got %I", k);
+    lua_Integer k = lua_isnil(L, 3) ? 10 : wk_lua_check_int(L, 3, "nearest", "k", 1, LUA_MAXINTEGER);
+    int64_t restrict_n = opt_restrict(L, 4, "nearest");
     if (k > v->n) k = v->n;
     int64_t ex = -1;
     const float *q;
-    float *qbuf = NULL;
     wk_tensor *t = wk_lua_test_tensor(L, 2);
     if (t) {
         if (wk_tensor_numel(t) != v->dim)
             return luaL_error(L, "nearest: the query vector must have %I numbers, got %I", (lua_Integer)v->dim,
                               (lua_Integer)wk_tensor_numel(t));
-        qbuf = lua_newuserdatauv(L, v->dim * sizeof(float), 0);
-        wk_tensor c = {0};
-        if (wk_tensor_reshape(&c, t, 1, &v->dim)) return wk_lua_fail(L, "nearest");
-        for (int64_t d = 0; d < v->dim; d++) qbuf[d] = wk_tensor_at(&c, &d)[0];
-        wk_tensor_release(&c);
-        q = qbuf;
+        const wk_tensor *c = wk_lua_contiguous(L, 2, "nearest");
+        q = wk_tensor_data(c);
+        for (int64_t d = 0; d < v->dim; d++)
+            if (!isfinite(q[d])) return luaL_error(L, "nearest: the query vector holds NaN or inf");
     } else {
+        if (lua_type(L, 2) != LUA_TSTRING)
+            return luaL_error(L, "nearest: expected a word or a vector tensor, got %s", luaL_typename(L, 2));
         ex = check_word(L, v, 2, "nearest");
         q = wk_wordvec_row(v, ex);
     }
-    wk_wordvec_hit *hits = lua_newuserdatauv(L, k * sizeof *hits, 0);
+    wk_wordvec_hit *hits = wk_lua_alloc(L, (size_t)k * sizeof *hits, "nearest");
     int64_t found;
     if (wk_wordvec_nearest(hits, k, &found, v, q, &ex, ex >= 0, restrict_n)) return wk_lua_fail(L, "nearest");
     push_hits(L, v, hits, found);
     return 1;
 }
 
-/* m:_analogy(a, b, c, k, method, restrict) */
+/* m:_analogy(a, b, c, k, method, restrict): each of a, b, c is checked on its own (a
+ * list {a, nil, c} would have length 1 and leave b and c unread). */
 static int w2v_analogy(lua_State *L)
 {
     lua_settop(L, 7);
     wk_wordvec *v = check_model(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, 2), lua_rawseti(L, -2, 1);
-    lua_pushvalue(L, 3), lua_rawseti(L, -2, 2);
-    lua_pushvalue(L, 4), lua_rawseti(L, -2, 3);
-    int64_t n3;
-    int64_t *r = check_words(L, v, lua_gettop(L), &n3, "analogy");
-    lua_Integer k = luaL_optinteger(L, 5, 10);
-    const char *m = luaL_optstring(L, 6, "add");
-    wk_analogy_method method = !strcmp(m, "add") ? WK_ANALOGY_ADD : !strcmp(m, "mul") ? WK_ANALOGY_MUL : (wk_analogy_method)-1;
-    if ((int)method < 0) return luaL_error(L, "analogy: method must be \"add\" or \"mul\", got \"%s\"", m);
-    if (k < 1) return luaL_error(L, "analogy: k must be at least 1, got %I", k);
+    const char *which[3] = {"a", "b", "c"};
+    int64_t r[3];
+    int missing = 0;
+    luaL_Buffer b;
+    for (int i = 0; i < 3; i++)
+        if (lua_type(L, 2 + i) != LUA_TSTRING)
+            return luaL_error(L, "analogy: word %s must be a string, got %s", which[i], luaL_typename(L, 2 + i));
+    lua_Integer k = lua_isnil(L, 5) ? 10 : wk_lua_check_int(L, 5, "analogy", "k", 1, LUA_MAXINTEGER);
+    const char *m = lua_isnil(L, 6) ? "add" : lua_tostring(L, 6);
+    wk_analogy_method method = m && !strcmp(m, "add") ? WK_ANALOGY_ADD : m && !strcmp(m, "mul") ? WK_ANALOGY_MUL : (wk_analogy_method)-1;
+    if ((int)method < 0) return luaL_error(L, "analogy: method must be \"add\" or \"mul\", got %s", m ? m : luaL_typename(L, 6));
+    int64_t restrict_n = opt_restrict(L, 7, "analogy");
+    luaL_buffinit(L, &b);
+    for (int i = 0; i < 3; i++) {
+        r[i] = wk_wordvec_find(v, lua_tostring(L, 2 + i));
+        if (r[i] < 0) {
+            luaL_addstring(&b, missing ? ", '" : "'");
+            luaL_addstring(&b, lua_tostring(L, 2 + i));
+            luaL_addstring(&b, "'");
+            missing++;
+        }
+    }
+    luaL_pushresult(&b);
+    if (missing)
+        return luaL_error(L, "analogy: %d word%s not in vocabulary: %s", missing, missing > 1 ? "s" : "", lua_tostring(L, -1));
+    lua_pop(L, 1);
     if (k > v->n) k = v->n;
-    int64_t restrict_n = opt_restrict(L, 7);
-    wk_wordvec_hit *hits = lua_newuserdatauv(L, k * sizeof *hits, 0);
+    wk_wordvec_hit *hits = wk_lua_alloc(L, (size_t)k * sizeof *hits, "analogy");
     int64_t found;
     if (wk_wordvec_analogy(hits, k, &found, v, r[0], r[1], r[2], method, restrict_n)) return wk_lua_fail(L, "analogy");
     push_hits(L, v, hits, found);
@@ -394,10 +437,11 @@ static int w2v_evaluate(lua_State *L)
 {
     lua_settop(L, 4);
     wk_wordvec *v = check_model(L, 1);
-    const char *path = luaL_checkstring(L, 2);
-    int64_t restrict_n = opt_restrict(L, 3);
-    const char *m = luaL_optstring(L, 4, "add");
-    if (strcmp(m, "add") && strcmp(m, "mul")) return luaL_error(L, "evaluate: method must be \"add\" or \"mul\", got \"%s\"", m);
+    const char *path = check_path(L, 2, "evaluate");
+    int64_t restrict_n = opt_restrict(L, 3, "evaluate");
+    const char *m = lua_isnil(L, 4) ? "add" : lua_tostring(L, 4);
+    if (!m || (strcmp(m, "add") && strcmp(m, "mul")))
+        return luaL_error(L, "evaluate: method must be \"add\" or \"mul\", got %s", m ? m : luaL_typename(L, 4));
     wk_analogy_result res;
     if (wk_wordvec_evaluate(&res, v, path, restrict_n, !strcmp(m, "mul") ? WK_ANALOGY_MUL : WK_ANALOGY_ADD))
         return wk_lua_fail(L, "evaluate");
@@ -434,8 +478,9 @@ static int w2v_evaluate(lua_State *L)
 /* m:_save(path, format) */
 static int w2v_save(lua_State *L)
 {
+    lua_settop(L, 3);
     wk_wordvec *v = check_model(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    const char *path = check_path(L, 2, "save");
     wk_wordvec_format fmt = check_format(L, 3, "save");
     if (fmt == WK_WV_AUTO) fmt = WK_WV_BINARY;
     if (wk_wordvec_save(v, path, fmt)) return wk_lua_fail(L, "save");
@@ -446,9 +491,8 @@ static int w2v_save(lua_State *L)
 static int w2v_words(lua_State *L)
 {
     wk_wordvec *v = check_model(L, 1);
-    lua_Integer n = luaL_optinteger(L, 2, v->n);
+    lua_Integer n = lua_isnoneornil(L, 2) ? v->n : wk_lua_check_int(L, 2, "words", "n", 0, LUA_MAXINTEGER);
     if (n > v->n) n = v->n;
-    if (n < 0) n = 0;
     lua_createtable(L, (int)n, 0);
     for (lua_Integer i = 0; i < n; i++) {
         lua_pushstring(L, v->words[i]);
@@ -461,7 +505,7 @@ static int w2v_words(lua_State *L)
 static int w2v_count(lua_State *L)
 {
     wk_wordvec *v = check_model(L, 1);
-    int64_t r = wk_wordvec_find(v, luaL_checkstring(L, 2));
+    int64_t r = wk_wordvec_find(v, check_string(L, 2, "count"));
     lua_pushinteger(L, r < 0 ? 0 : (lua_Integer)v->counts[r]);
     return 1;
 }
@@ -470,7 +514,7 @@ static int w2v_count(lua_State *L)
 static int w2v_has(lua_State *L)
 {
     wk_wordvec *v = check_model(L, 1);
-    lua_pushboolean(L, wk_wordvec_find(v, luaL_checkstring(L, 2)) >= 0);
+    lua_pushboolean(L, wk_wordvec_find(v, check_string(L, 2, "has")) >= 0);
     return 1;
 }
 
@@ -478,7 +522,7 @@ static int w2v_has(lua_State *L)
 static int w2v_index(lua_State *L)
 {
     wk_wordvec *v = check_model(L, 1);
-    int64_t r = wk_wordvec_find(v, luaL_checkstring(L, 2));
+    int64_t r = wk_wordvec_find(v, check_string(L, 2, "index"));
     if (r < 0) lua_pushnil(L);
     else lua_pushinteger(L, (lua_Integer)r + 1);
     return 1;
@@ -511,7 +555,7 @@ static const luaL_Reg w2v_methods[] = {
     {"index", w2v_index}, {"dim", w2v_dim}, {"free", w2v_gc}, {NULL, NULL}};
 
 static const luaL_Reg w2v_funcs[] = {
-    {"_train", w2v_train}, {"_load", w2v_load}, {"_convert_wink", w2v_convert_wink}, {NULL, NULL}};
+    {"_train", w2v_train}, {"_load", w2v_load}, {"_convert_wink", w2v_convert_wink}, {"_writable", w2v_writable}, {NULL, NULL}};
 
 int luaopen_wick_word2vec(lua_State *L)
 {

@@ -99,10 +99,9 @@ if raw then
     local bin = o.cache or (exists(beside) and beside) or (home and exists(home) and home) or nil
     if not bin then
       if not exists(json) then wick._raise("glove: '" .. json .. "' not found") end
-      bin = beside
-      local w = io.open(bin .. ".probe", "wb")
-      if w then w:close() os.remove(bin .. ".probe")
-      elseif home then bin = home; os.execute("mkdir -p '" .. home:match("^(.*)/[^/]*$") .. "'")
+      local dir = json:match("^(.*)/[^/]*$") or "."
+      if raw._writable(dir) then bin = beside
+      elseif home then bin = home; wick.fs.mkdir(home:match("^(.*)/[^/]*$"))   -- mkdir(2), no shell
       else wick._raise("glove: cannot write the converted vectors beside " .. json .. " (give opts.cache)") end
     end
     if not exists(bin) then

@@ -8,6 +8,9 @@
  * scaled by the rows' inverse norms), so they share the project's one BLAS thread pool. */
 #include "word2vec.h"
 
+#include "../core/file.h"
+#include "../core/limits.h"
+
 #include <cblas.h>
 #include <ctype.h>
 #include <errno.h>
@@ -25,8 +28,14 @@
 int wk_wordvec_alloc(wk_wordvec *dst, int64_t n, int64_t dim, int64_t stride, int64_t pool_size)
 {
     memset(dst, 0, sizeof *dst);
-    if (n < 1 || dim < 1 || stride < dim) return wk_fail("word vectors: bad size %lld x %lld", (long long)n, (long long)dim);
-    size_t bytes = ((size_t)n * stride * sizeof(float) + 63) / 64 * 64;
+    if (n < 1 || dim < 1 || stride < dim || pool_size < 0)
+        return wk_fail("word vectors: bad size %lld x %lld", (long long)n, (long long)dim);
+    int64_t numel, raw;
+    if (wk_mul_overflows(n, stride, &numel) || numel > WK_MAX_NUMEL || wk_mul_overflows(numel, 4, &raw))
+        return wk_fail("word vectors: %lld words of %lld floats is more than wick can hold", (long long)n, (long long)dim);
+    size_t bytes = ((size_t)raw + 63) / 64 * 64;
+    /* the whole model: vectors, names, counts, the word pool and the index */
+    if (wk_memory_check((double)bytes + (double)n * 40 + (double)pool_size, "word vectors")) return WK_ERR;
     dst->n = n;
     dst->dim = dim;
     dst->stride = stride;
@@ -258,6 +267,7 @@ static int read_text_rows(wk_wordvec *v, const mapped *m, size_t pos, int64_t n,
  * other shape means binary (raw floats rarely spell out dim decimal numbers and a newline). */
 static int looks_binary(const mapped *m, size_t pos, int64_t dim)
 {
+    if (pos >= m->len) return 0;
     const char *p = m->p + pos, *e = m->p + m->len;
     const char *nl = memchr(p, '\n', e - p);
     const char *le = nl ? nl : e;
@@ -293,7 +303,9 @@ int wk_wordvec_load(wk_wordvec *dst, const char *path, wk_wordvec_format fmt, in
         char line[64] = {0}, extra;
         size_t i = 0;
         while (i < m.len && m.p[i] != '\n' && i < sizeof line - 1) { line[i] = m.p[i]; i++; }
-        if (sscanf(line, "%lld %lld %c", &a, &b, &extra) == 2) {
+        /* a header is a whole short line: the rows start after its newline, which must be
+         * inside the file (a file shorter than its first line has no rows to look at) */
+        if (i < m.len && m.p[i] == '\n' && sscanf(line, "%lld %lld %c", &a, &b, &extra) == 2) {
             size_t hp = i + 1;
             fmt = looks_binary(&m, hp, b) ? WK_WV_BINARY : WK_WV_TEXT;
         } else {
@@ -312,12 +324,24 @@ int wk_wordvec_load(wk_wordvec *dst, const char *path, wk_wordvec_format fmt, in
             while (p < le && !is_space(*p)) p++;
         }
         if (dim == 0) { wk_fail("load_vectors: '%s' line 1: a word with no numbers (not a GloVe file?)", path); goto done; }
+        if (dim > 100000) {
+            wk_fail("load_vectors: '%s' line 1 holds %lld numbers, more than the 100000 wick reads", path, (long long)dim);
+            goto done;
+        }
         n = count_lines(&m, 0);
     } else if (read_header(&m, &pos, &n, &dim, path)) {
         goto done;
     }
     int64_t declared = n;
     if (limit > 0 && n > limit) n = limit;
+    /* Sizes come from the file, so they must fit in it before anything is allocated: a
+     * binary row is a word, a space and dim floats; a text row a word and dim numbers,
+     * each after a separator. (A 25-byte header promising 2,000,000 x 1,000 floats, or a
+     * GloVe first line of 50,000 numbers above 50,000 short lines, is refused here.) */
+    if (fmt == WK_WV_BINARY ? wk_file_claim(path, "header", n, 2 + dim * 4, (int64_t)(m.len - pos))
+                            : wk_file_claim(path, fmt == WK_WV_GLOVE ? "first line" : "header", n, 1 + dim * 2,
+                                            (int64_t)(m.len - pos) + 1))
+        goto done;
     if (fmt == WK_WV_BINARY) {
         /* a pass to size the word pool and to check the layout */
         size_t p = pos, pool = 0;
@@ -375,11 +399,10 @@ done:
 int wk_wordvec_save(const wk_wordvec *v, const char *path, wk_wordvec_format fmt)
 {
     if (fmt == WK_WV_AUTO) fmt = WK_WV_BINARY;
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= (int)sizeof tmp)
-        return wk_fail("save_vectors: path too long");
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return wk_fail("save_vectors: cannot write '%s': %s", path, strerror(errno));
+    /* atomic: an O_EXCL temporary beside the file, fsync'd, renamed over it (file.h) */
+    wk_file_out o;
+    if (wk_file_out_open(&o, path, 0)) return wk_fail("save_vectors: %s", wk_errmsg());
+    FILE *f = o.f;
     setvbuf(f, NULL, _IOFBF, 1 << 20);
     if (fmt != WK_WV_GLOVE) fprintf(f, "%lld %lld\n", (long long)v->n, (long long)v->dim);
     for (int64_t i = 0; i < v->n; i++) {
@@ -394,11 +417,12 @@ int wk_wordvec_save(const wk_wordvec *v, const char *path, wk_wordvec_format fmt
             fputc('\n', f);
         }
     }
-    int bad = ferror(f);
-    if (fclose(f) || bad || rename(tmp, path)) {
-        unlink(tmp);
-        return wk_fail("save_vectors: writing '%s' failed: %s", path, strerror(errno));
+    if (ferror(f)) {
+        int err = errno;
+        wk_file_out_abort(&o);
+        return wk_fail("save_vectors: writing '%s' failed: %s", path, strerror(err));
     }
+    if (wk_file_out_commit(&o)) return wk_fail("save_vectors: %s", wk_errmsg());
     return WK_OK;
 }
 
@@ -518,6 +542,8 @@ int wk_wordvec_convert_wink_json(const char *json_path, const char *out_path, in
                 wk_fail("glove: '%s': \"dimensions\" and \"size\" must come before \"vectors\"", json_path);
                 goto done;
             }
+            /* each vector is at least dim numbers and commas in the file */
+            if (wk_file_claim(json_path, "\"size\"", size, dim * 2, (int64_t)m.len)) goto done;
             vecs = malloc((size_t)size * dim * sizeof *vecs);
             names = calloc(size, sizeof *names);
             if (!vecs || !names) { wk_fail("glove: out of memory for %lld vectors", (long long)size); goto done; }
@@ -553,9 +579,10 @@ int wk_wordvec_convert_wink_json(const char *json_path, const char *out_path, in
                             json_path, word, (long long)k, (long long)dim);
                     goto done;
                 }
-                int64_t idx = (int64_t)row[dim + 1];
+                float fidx = row[dim + 1];   /* checked as a float: NaN or 1e30 must not be cast */
+                int64_t idx = fidx >= 0 && fidx < (float)size ? (int64_t)fidx : -1;
                 if (idx < 0 || idx >= size || names[idx]) {
-                    wk_fail("glove: '%s': word '%s' has a bad or repeated index %lld", json_path, word, (long long)idx);
+                    wk_fail("glove: '%s': word '%s' has a bad or repeated index %g", json_path, word, (double)fidx);
                     goto done;
                 }
                 names[idx] = strdup(word);
@@ -576,10 +603,9 @@ int wk_wordvec_convert_wink_json(const char *json_path, const char *out_path, in
     if (!vecs || n == 0) { wk_fail("glove: '%s' has no \"vectors\" object", json_path); goto done; }
     {
         /* words whose text has a space or newline cannot live in the word2vec format */
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp%d", out_path, (int)getpid());
-        FILE *f = fopen(tmp, "wb");
-        if (!f) { wk_fail("glove: cannot write '%s': %s", out_path, strerror(errno)); goto done; }
+        wk_file_out o;
+        if (wk_file_out_open(&o, out_path, WK_FILE_MKDIRS)) { wk_fail("glove: %s", wk_errmsg()); goto done; }
+        FILE *f = o.f;
         setvbuf(f, NULL, _IOFBF, 1 << 20);
         int64_t kept = 0;
         for (int64_t i = 0; i < size; i++)
@@ -592,12 +618,13 @@ int wk_wordvec_convert_wink_json(const char *json_path, const char *out_path, in
             fwrite(vecs + i * dim, sizeof(float), dim, f);
             fputc('\n', f);
         }
-        int bad = ferror(f);
-        if (fclose(f) || bad || rename(tmp, out_path)) {
-            unlink(tmp);
-            wk_fail("glove: writing '%s' failed: %s", out_path, strerror(errno));
+        if (ferror(f)) {
+            int err = errno;
+            wk_file_out_abort(&o);
+            wk_fail("glove: writing '%s' failed: %s", out_path, strerror(err));
             goto done;
         }
+        if (wk_file_out_commit(&o)) { wk_fail("glove: %s", wk_errmsg()); goto done; }
         if (words) *words = kept;
     }
     rc = WK_OK;

@@ -318,17 +318,26 @@ static inline int32_t draw_negative(const trainer *tr, uint64_t *rng)
     return (uint32_t)r < tr->alias_prob[i] ? (int32_t)i : tr->alias[i];
 }
 
-/* g = (label - sigmoid(f)) · alpha, with word2vec's clipping outside ±MAX_EXP. */
-static inline float gradient(const trainer *tr, float f, float label, float alpha)
+/* Why training stopped early (trainer.stop). */
+enum { STOP_ASKED = 1, STOP_NO_MEMORY = 2, STOP_DIVERGED = 3 };
+
+/* g = (label - sigmoid(f)) · alpha, with word2vec's clipping outside ±MAX_EXP. A NaN
+ * product means the vectors diverged (too large a learning rate): it stops training
+ * instead of becoming an index ((int)NaN is INT_MIN, far outside the table). */
+static inline float gradient(trainer *tr, float f, float label, float alpha)
 {
     if (f >= MAX_EXP) return (label - 1) * alpha;
     if (f <= -MAX_EXP) return label * alpha;
+    if (f != f) {
+        atomic_store_explicit(&tr->stop, STOP_DIVERGED, memory_order_relaxed);
+        return 0;
+    }
     return (label - tr->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE / MAX_EXP / 2))]) * alpha;
 }
 
 /* One input row l1 against the target word and `negative` noise words; the summed
  * input gradient goes to neu1e. */
-static inline void train_pair(const trainer *tr, float *restrict neu1e, const float *restrict l1, int32_t target,
+static inline void train_pair(trainer *tr, float *restrict neu1e, const float *restrict l1, int32_t target,
                               float alpha, uint64_t *rng)
 {
     const int64_t st = tr->stride;
@@ -380,7 +389,7 @@ static void *train_thread(void *arg)
     if (!neu1e || !sen) {
         free(neu1e);
         free(sen);
-        atomic_store(&tr->stop, 2);
+        atomic_store(&tr->stop, STOP_NO_MEMORY);
         return NULL;
     }
     float *neu1 = neu1e + st;
@@ -513,6 +522,9 @@ static int check_opts(const wk_word2vec_opts *o)
     if (o->threads < 1 || o->threads > 256) return wk_fail("word2vec: threads must be in 1..256, got %d", o->threads);
     if (!(o->sample >= 0)) return wk_fail("word2vec: sample must be >= 0, got %g", o->sample);
     if (!(o->alpha > 0) || !isfinite(o->alpha)) return wk_fail("word2vec: alpha must be > 0, got %g", o->alpha);
+    if (!(o->sample <= 1)) return wk_fail("word2vec: sample must be <= 1, got %g", o->sample);
+    if (o->min_alpha != -1 && !(o->min_alpha >= 0 && isfinite(o->min_alpha)))
+        return wk_fail("word2vec: min_alpha must be a finite number >= 0, got %g", o->min_alpha);
     return WK_OK;
 }
 
@@ -639,7 +651,7 @@ int wk_word2vec_train(wk_wordvec *dst, const char *text, size_t len, const wk_wo
     }
     for (int t = 0; t < nt; t++) {
         if (pthread_create(&tids[t], NULL, train_thread, &wks[t])) {
-            atomic_store(&tr->stop, 2);
+            atomic_store(&tr->stop, STOP_NO_MEMORY);
             break;
         }
         started++;
@@ -655,14 +667,23 @@ int wk_word2vec_train(wk_wordvec *dst, const char *text, size_t len, const wk_wo
             double a = o->alpha * (1.0 - (double)d / (double)(total + 1));
             if (o->progress(o->progress_ud, d, total, a)) {
                 stopped = 1;
-                atomic_store(&tr->stop, 1);
+                atomic_store(&tr->stop, STOP_ASKED);
                 break;
             }
         }
     }
     for (int t = 0; t < started; t++) pthread_join(tids[t], NULL);
     if (started < nt) { wk_fail("word2vec: cannot start %d threads", nt); goto done; }
-    if (atomic_load(&tr->stop) == 2) { wk_fail("word2vec: out of memory in a training thread"); goto done; }
+    if (atomic_load(&tr->stop) == STOP_NO_MEMORY) { wk_fail("word2vec: out of memory in a training thread"); goto done; }
+    /* divergence: a NaN seen while training, or vectors that overflowed to inf or NaN
+     * after the last dot product was taken */
+    int diverged = atomic_load(&tr->stop) == STOP_DIVERGED;
+    for (int64_t i = 0; i < nv * stride && !diverged; i++) diverged = !isfinite(dst->vec[i]);
+    if (diverged) {
+        wk_fail("word2vec: training diverged (the vectors became NaN or infinite): alpha = %g is too large; "
+                "the usual values are 0.025 (skip-gram) and 0.05 (CBOW)", o->alpha);
+        goto done;
+    }
     if (stats) {
         stats->tokens = tokens;
         stats->kept_tokens = kept;

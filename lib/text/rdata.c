@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "../core/error.h"
+#include "../core/limits.h"
 
 // ---- .rdb chunks -------------------------------------------------------------------
 
@@ -20,6 +21,11 @@ int wk_rdb_chunk(unsigned char **out, size_t *out_len, size_t *consumed, const u
     *out = NULL;
     if (n < 6) return wk_fail("rdb: truncated chunk (%zu bytes left)", n);
     size_t want = be32(p);
+    /* zlib's deflate expands at most 1032-fold: a length beyond that (or beyond memory)
+     * is a damaged header, refused before allocating it */
+    if (want > (n - 4) * 1032 + 64)
+        return wk_fail("rdb: chunk claims %zu bytes unpacked from only %zu packed bytes (damaged file?)", want, n - 4);
+    if (wk_memory_check((double)want, "rdb: the chunk")) return WK_ERR;
     unsigned char *buf = malloc(want ? want : 1);
     if (!buf) return wk_fail("rdb: cannot allocate %zu bytes", want);
     z_stream z;
@@ -119,6 +125,10 @@ int wk_rxdr_strings(char **text, size_t *len, int64_t *count, const unsigned cha
         return wk_fail("rxdr: object at offset %zu has R type %d, not a character vector (16)", at, (int)(flags & 0xFF));
     if (read_int(&r, &length)) return WK_ERR;
     if (length < 0) return wk_fail("rxdr: long vectors are not supported (offset %zu)", at);
+    /* each element takes at least its 8-byte header: the length must fit in what is left */
+    if ((uint64_t)length * 8 > n - r.at)
+        return wk_fail("rxdr: the vector at offset %zu claims %d strings but only %zu bytes remain (damaged file?)", at,
+                       (int)length, n - r.at);
     growbuf g = {0};
     for (int32_t i = 0; i < length; i++) {
         int32_t cflags = 0, clen = 0;
