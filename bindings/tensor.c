@@ -3,11 +3,13 @@
  * printing. Arithmetic, reductions and linear algebra are registered from
  * tensor_math.c, tensor_reduce.c and tensor_linalg.c into the same metatable, so the
  * type stays one Lua type while each file keeps one concern. */
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../lib/core/limits.h"
 #include "../lib/core/rng.h"
 #include "../lib/tensor/scatter.h"
 #include "wk_lua.h"
@@ -21,9 +23,27 @@ wk_tensor *wk_lua_test_tensor(lua_State *L, int idx)
     return t;
 }
 
+/* luaL_checkudata's message, but raised through wk_lua_error so it carries the
+ * sketch's file:line (lauxlib's own argument errors point at the C function). */
+static void tensor_arg_error(lua_State *L, int idx)
+{
+    lua_Debug ar;
+    const char *name = "?";
+    int shown = idx;
+    if (lua_getstack(L, 0, &ar)) {
+        lua_getinfo(L, "n", &ar);
+        if (ar.name) name = ar.name;
+        if (ar.namewhat && strcmp(ar.namewhat, "method") == 0) shown--;   /* self is not counted */
+    }
+    const char *got = luaL_getmetafield(L, idx, "__name") == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, idx);
+    if (shown == 0) luaL_error(L, "calling '%s' on bad self (wick.Tensor expected, got %s)", name, got);
+    luaL_error(L, "bad argument #%d to '%s' (wick.Tensor expected, got %s)", shown, name, got);
+}
+
 wk_tensor *wk_lua_check_tensor(lua_State *L, int idx)
 {
-    wk_tensor *t = luaL_checkudata(L, idx, WK_TENSOR_MT);
+    wk_tensor *t = luaL_testudata(L, idx, WK_TENSOR_MT);
+    if (!t) tensor_arg_error(L, idx);
     if (!t->storage) luaL_error(L, "attempt to use a freed tensor");
     return t;
 }
@@ -84,11 +104,11 @@ int wk_lua_error(lua_State *L, const char *fmt, ...)
 }
 #define luaL_error wk_lua_error
 
-wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, wk_tensor *tmp, const char *fname)
+const wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, const char *fname)
 {
-    memset(tmp, 0, sizeof *tmp);
     if (lua_type(L, idx) == LUA_TNUMBER) {
         float v = (float)lua_tonumber(L, idx);
+        wk_tensor *tmp = wk_lua_push_empty(L);   /* owned by the stack before lib allocates */
         if (wk_tensor_new(tmp, 0, NULL)) wk_lua_fail(L, fname);
         wk_tensor_data(tmp)[0] = v;
         return tmp;
@@ -97,33 +117,55 @@ wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, wk_tensor *tmp, const 
     if (!t)
         luaL_error(L, "%s: expected a tensor or a number, got %s", fname, luaL_typename(L, idx));
     if (!t->storage) luaL_error(L, "attempt to use a freed tensor");
+    lua_pushnil(L);   /* one value pushed either way */
     return t;
 }
 
 int wk_lua_check_dim(lua_State *L, int idx, int ndim, int extra, const char *fname)
 {
-    lua_Integer d = luaL_checkinteger(L, idx);
     int range = ndim + extra;
-    if (d < 0) d += range + 1;
+    int ok;
+    lua_Integer d = lua_tointegerx(L, idx, &ok);
+    if (!ok) {
+        if (lua_type(L, idx) == LUA_TNUMBER)
+            return luaL_error(L, "%s: dimension must be an integer, got %s", fname, lua_tostring(L, idx));
+        return luaL_error(L, "%s: dimension must be an integer, got %s", fname, luaL_typename(L, idx));
+    }
+    lua_Integer given = d;
+    if (d < 0) d += range + 1;   /* d >= LUA_MININTEGER and range + 1 > 0: cannot wrap */
     if (d < 1 || d > range)
-        return luaL_error(L, "%s: dimension %d is out of range for a %d-D tensor", fname,
-                          (int)luaL_checkinteger(L, idx), ndim);
+        return luaL_error(L, "%s: dimension %I is out of range for a %d-D tensor", fname, given, ndim);
     return (int)d - 1;
+}
+
+/* One size of a shape as int64, or raise: a float is accepted only when it is a whole
+ * number inside int64's range, checked before the cast (casting 1e30 is undefined). */
+static int64_t shape_entry(lua_State *L, int idx, int i, const char *fname)
+{
+    if (lua_isinteger(L, idx)) return (int64_t)lua_tointeger(L, idx);
+    int ok;
+    lua_Number v = lua_tonumberx(L, idx, &ok);
+    /* -2^63 <= v < 2^63: both bounds are exact doubles */
+    if (!ok || v != floor(v) || !(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) {
+        if (ok && v == floor(v))
+            luaL_error(L, "%s: size %d must be an integer of at most 2^40, got %s", fname, i, lua_tostring(L, idx));
+        if (ok) luaL_error(L, "%s: size %d must be an integer, got %s", fname, i, lua_tostring(L, idx));
+        luaL_error(L, "%s: size %d must be an integer, got %s", fname, i, luaL_typename(L, idx));
+    }
+    return (int64_t)v;
 }
 
 int wk_lua_check_shape(lua_State *L, int idx, int64_t *shape, const char *fname)
 {
     int n = 0;
     if (lua_istable(L, idx)) {
-        n = (int)luaL_len(L, idx);
-        if (n > WK_MAX_DIMS) return luaL_error(L, "%s: a tensor has at most %d dimensions, got %d", fname, WK_MAX_DIMS, n);
+        lua_Integer len = luaL_len(L, idx);
+        if (len < 0 || len > WK_MAX_DIMS)
+            return luaL_error(L, "%s: a tensor has at most %d dimensions, got %I", fname, WK_MAX_DIMS, len);
+        n = (int)len;
         for (int i = 1; i <= n; i++) {
             lua_geti(L, idx, i);
-            int ok;
-            lua_Number v = lua_tonumberx(L, -1, &ok);
-            if (!ok || v != floor(v) || !isfinite(v))
-                return luaL_error(L, "%s: shape entry %d must be an integer, got %s", fname, i, luaL_typename(L, -1));
-            shape[i - 1] = v > 9e18 ? INT64_MAX : v < -9e18 ? INT64_MIN : (int64_t)v;
+            shape[i - 1] = shape_entry(L, -1, i, fname);
             lua_pop(L, 1);
         }
         return n;
@@ -132,10 +174,8 @@ int wk_lua_check_shape(lua_State *L, int idx, int64_t *shape, const char *fname)
     for (int i = idx; i <= top; i++) {
         if (lua_type(L, i) != LUA_TNUMBER) break;
         if (n >= WK_MAX_DIMS) return luaL_error(L, "%s: a tensor has at most %d dimensions", fname, WK_MAX_DIMS);
-        lua_Number v = lua_tonumber(L, i);
-        if (v != floor(v) || !isfinite(v))
-            return luaL_error(L, "%s: size %d must be an integer, got %s", fname, n + 1, lua_tostring(L, i));
-        shape[n++] = v > 9e18 ? INT64_MAX : v < -9e18 ? INT64_MIN : (int64_t)v;
+        shape[n] = shape_entry(L, i, n + 1, fname);
+        n++;
     }
     return n;
 }
@@ -182,8 +222,9 @@ static int tensor_ones(lua_State *L) { return filled(L, 1.0f, "ones"); }
 static int tensor_full(lua_State *L)
 {
     int64_t shape[WK_MAX_DIMS];
-    luaL_checktype(L, 1, LUA_TTABLE);
-    float value = (float)luaL_checknumber(L, 2);
+    if (!lua_istable(L, 1)) return luaL_error(L, "full: shape must be a table, got %s", luaL_typename(L, 1));
+    if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "full: value must be a number, got %s", luaL_typename(L, 2));
+    float value = (float)lua_tonumber(L, 2);
     int n = wk_lua_check_shape(L, 1, shape, "full");
     wk_tensor *t = push_new(L, n, shape, 0, "full");
     wk_tensor_fill_(t, value);
@@ -203,17 +244,18 @@ static int tensor_empty(lua_State *L)
 static int tensor_arange(lua_State *L)
 {
     double start = 1, stop, step = 1;
-    if (lua_isnoneornil(L, 2)) stop = luaL_checknumber(L, 1);
+    if (lua_isnoneornil(L, 2)) stop = wk_lua_check_finite(L, 1, "arange", "stop", -HUGE_VAL, HUGE_VAL);
     else {
-        start = luaL_checknumber(L, 1);
-        stop = luaL_checknumber(L, 2);
-        step = luaL_optnumber(L, 3, 1);
+        start = wk_lua_check_finite(L, 1, "arange", "start", -HUGE_VAL, HUGE_VAL);
+        stop = wk_lua_check_finite(L, 2, "arange", "stop", -HUGE_VAL, HUGE_VAL);
+        if (!lua_isnoneornil(L, 3)) step = wk_lua_check_finite(L, 3, "arange", "step", -HUGE_VAL, HUGE_VAL);
     }
-    if (step == 0 || !isfinite(start) || !isfinite(stop) || !isfinite(step))
-        return luaL_error(L, "arange: start, stop and step must be finite and step non-zero");
-    double count = floor((stop - start) / step + 1e-9) + 1;
-    if (count < 0) count = 0;
-    if (count > 1e13) return luaL_error(L, "arange: cannot allocate %f elements", (lua_Number)count);
+    if (step == 0) return luaL_error(L, "arange: step must be non-zero");
+    double count = floor((stop - start) / step + 1e-9) + 1;   /* may be inf: 1e308 / 1e-308 */
+    if (!(count >= 0)) count = 0;
+    /* refused before the cast to int64, which is undefined beyond its range */
+    if (count > (double)WK_MAX_NUMEL)
+        return luaL_error(L, "arange: %g elements are more than wick's limit of 2^40", (lua_Number)count);
     int64_t n = (int64_t)count;
     wk_tensor *t = push_new(L, 1, &n, 0, "arange");
     float *d = wk_tensor_data(t);
@@ -223,9 +265,9 @@ static int tensor_arange(lua_State *L)
 
 static int tensor_linspace(lua_State *L)
 {
-    double a = luaL_checknumber(L, 1), b = luaL_checknumber(L, 2);
-    lua_Integer n = luaL_checkinteger(L, 3);
-    if (n < 0) return luaL_error(L, "linspace: count must be >= 0, got %d", (int)n);
+    double a = wk_lua_check_finite(L, 1, "linspace", "start", -HUGE_VAL, HUGE_VAL);
+    double b = wk_lua_check_finite(L, 2, "linspace", "stop", -HUGE_VAL, HUGE_VAL);
+    lua_Integer n = wk_lua_check_int(L, 3, "linspace", "count", 0, LUA_MAXINTEGER);
     int64_t shape = n;
     wk_tensor *t = push_new(L, 1, &shape, 0, "linspace");
     float *d = wk_tensor_data(t);
@@ -235,7 +277,8 @@ static int tensor_linspace(lua_State *L)
 
 static int tensor_eye(lua_State *L)
 {
-    lua_Integer n = luaL_checkinteger(L, 1), m = luaL_optinteger(L, 2, n);
+    lua_Integer n = wk_lua_check_int(L, 1, "eye", "rows", 0, LUA_MAXINTEGER);
+    lua_Integer m = lua_isnoneornil(L, 2) ? n : wk_lua_check_int(L, 2, "eye", "columns", 0, LUA_MAXINTEGER);
     int64_t shape[2] = {n, m};
     wk_tensor *t = push_new(L, 2, shape, 1, "eye");
     float *d = wk_tensor_data(t);
@@ -333,7 +376,7 @@ static int tensor_call(lua_State *L)
 static void push_table(lua_State *L, const wk_tensor *t, int dim, int64_t off)
 {
     const float *base = t->storage->data;
-    lua_createtable(L, (int)t->shape[dim], 0);
+    lua_createtable(L, t->shape[dim] <= INT_MAX ? (int)t->shape[dim] : 0, 0);
     for (int64_t i = 0; i < t->shape[dim]; i++) {
         int64_t o = off + i * t->stride[dim];
         if (dim == t->ndim - 1) lua_pushnumber(L, base[o]);
@@ -345,6 +388,10 @@ static void push_table(lua_State *L, const wk_tensor *t, int dim, int64_t off)
 static int tensor_table(lua_State *L)
 {
     wk_tensor *t = wk_lua_check_tensor(L, 1);
+    /* a Lua number in a table takes at least 16 bytes; an expanded view may have 2^40 */
+    char shape[160], what[200];
+    snprintf(what, sizeof what, "table: a Lua table of a tensor of shape %s", wk_tensor_shape_str(t, shape, sizeof shape));
+    if (wk_memory_check((double)wk_tensor_numel(t) * 16.0, what)) return luaL_error(L, "%s", wk_errmsg());
     if (t->ndim == 0) lua_pushnumber(L, wk_tensor_data(t)[0]);
     else push_table(L, t, 0, t->offset);
     return 1;
@@ -384,10 +431,8 @@ static int tensor_contiguous(lua_State *L)
 static int tensor_copy_(lua_State *L)
 {
     wk_tensor *dst = wk_lua_check_tensor(L, 1);
-    wk_tensor tmp, *src = wk_lua_tensor_or_number(L, 2, &tmp, "copy_");
-    int rc = wk_tensor_copy_(dst, src);
-    wk_tensor_release(&tmp);
-    if (rc) return wk_lua_fail(L, "copy_");
+    const wk_tensor *src = wk_lua_tensor_or_number(L, 2, "copy_");
+    if (wk_tensor_require_writable(dst) || wk_tensor_copy_(dst, src)) return wk_lua_fail(L, "copy_");
     lua_settop(L, 1);
     return 1;
 }
@@ -395,14 +440,18 @@ static int tensor_copy_(lua_State *L)
 static int tensor_fill_(lua_State *L)
 {
     wk_tensor *t = wk_lua_check_tensor(L, 1);
-    wk_tensor_fill_(t, (float)luaL_checknumber(L, 2));
+    if (lua_type(L, 2) != LUA_TNUMBER) return luaL_error(L, "fill_: value must be a number, got %s", luaL_typename(L, 2));
+    if (wk_tensor_require_writable(t)) return wk_lua_fail(L, "fill_");
+    wk_tensor_fill_(t, (float)lua_tonumber(L, 2));
     lua_settop(L, 1);
     return 1;
 }
 
 static int tensor_zero_(lua_State *L)
 {
-    wk_tensor_fill_(wk_lua_check_tensor(L, 1), 0.0f);
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    if (wk_tensor_require_writable(t)) return wk_lua_fail(L, "zero_");
+    wk_tensor_fill_(t, 0.0f);
     lua_settop(L, 1);
     return 1;
 }
@@ -427,7 +476,8 @@ static int tensor_narrow(lua_State *L)
 {
     wk_tensor *src = wk_lua_check_tensor(L, 1);
     int dim = wk_lua_check_dim(L, 2, src->ndim, 0, "narrow");
-    lua_Integer start = luaL_checkinteger(L, 3), length = luaL_checkinteger(L, 4);
+    lua_Integer start = wk_lua_check_int(L, 3, "narrow", "start", 1, LUA_MAXINTEGER);
+    lua_Integer length = wk_lua_check_int(L, 4, "narrow", "length", 0, LUA_MAXINTEGER);
     wk_tensor *t = wk_lua_push_empty(L);
     if (wk_tensor_narrow(t, src, dim, start - 1, length)) return wk_lua_fail(L, "narrow");
     return 1;
@@ -437,8 +487,10 @@ static int tensor_select(lua_State *L)
 {
     wk_tensor *src = wk_lua_check_tensor(L, 1);
     int dim = wk_lua_check_dim(L, 2, src->ndim, 0, "select");
-    lua_Integer index = luaL_checkinteger(L, 3);
-    if (index < 0) index += src->shape[dim] + 1;
+    lua_Integer index = wk_lua_check_int(L, 3, "select", "index", LUA_MININTEGER, LUA_MAXINTEGER);
+    if (index < 0) index += src->shape[dim] + 1;   /* shape + 1 > 0: cannot wrap */
+    if (index < 1) return luaL_error(L, "select: index %s is out of range for dimension %d of size %I",
+                                     lua_tostring(L, 3), dim + 1, (lua_Integer)src->shape[dim]);
     wk_tensor *t = wk_lua_push_empty(L);
     if (wk_tensor_select(t, src, dim, index - 1)) return wk_lua_fail(L, "select");
     return 1;
@@ -467,7 +519,12 @@ static int tensor_permute(lua_State *L)
     int n = wk_lua_check_shape(L, 2, order64, "permute");
     if (n != src->ndim) return luaL_error(L, "permute: expected %d dimensions, got %d", src->ndim, n);
     int order[WK_MAX_DIMS];
-    for (int i = 0; i < n; i++) order[i] = (int)(order64[i] < 0 ? order64[i] + n : order64[i] - 1);
+    for (int i = 0; i < n; i++) {
+        /* range first: (int) of 2^32 + 1 would silently become dimension 1 */
+        if (order64[i] == 0 || order64[i] < -n || order64[i] > n)
+            return luaL_error(L, "permute: dimension %I is out of range for a %d-D tensor", (lua_Integer)order64[i], n);
+        order[i] = (int)(order64[i] < 0 ? order64[i] + n : order64[i] - 1);
+    }
     wk_tensor *t = wk_lua_push_empty(L);
     if (wk_tensor_permute(t, src, order)) return wk_lua_fail(L, "permute");
     return 1;
@@ -566,7 +623,7 @@ static int scatter_like(lua_State *L, int gather_form, const char *fname)
     wk_tensor *index = wk_lua_check_tensor(L, 3);
     wk_tensor *src = wk_lua_check_tensor(L, 4);
     int rc = gather_form ? wk_tensor_scatter_add_(dst, dim, index, src, 1) : wk_tensor_index_add_(dst, dim, index, src, 1);
-    if (rc) return luaL_error(L, "%s", wk_errmsg());
+    if (rc) return wk_lua_fail(L, fname);
     lua_settop(L, 1);
     return 1;
 }
@@ -590,7 +647,8 @@ static float *element_at(lua_State *L, const wk_tensor *t, int first, const char
     int nidx = lua_gettop(L) - first + 1;
     if (nidx != t->ndim) luaL_error(L, "%s: a %d-D tensor needs %d indices, got %d", fname, t->ndim, t->ndim, nidx);
     int64_t index[WK_MAX_DIMS];
-    for (int d = 0; d < t->ndim; d++) index[d] = check_index(L, t, d, luaL_checkinteger(L, first + d), fname);
+    for (int d = 0; d < t->ndim; d++)
+        index[d] = check_index(L, t, d, wk_lua_check_int(L, first + d, fname, "index", LUA_MININTEGER, LUA_MAXINTEGER), fname);
     return wk_tensor_at(t, index);
 }
 
@@ -605,7 +663,8 @@ static int tensor_get(lua_State *L)
 static int tensor_set(lua_State *L)
 {
     wk_tensor *t = wk_lua_check_tensor(L, 1);
-    float v = (float)luaL_checknumber(L, lua_gettop(L));
+    if (lua_type(L, -1) != LUA_TNUMBER) return luaL_error(L, "set: value must be a number, got %s", luaL_typename(L, -1));
+    float v = (float)lua_tonumber(L, -1);
     lua_pop(L, 1);
     *element_at(L, t, 2, "set") = v;
     lua_settop(L, 1);
@@ -619,7 +678,7 @@ static int tensor_index(lua_State *L)
     if (lua_type(L, 2) == LUA_TNUMBER) {
         wk_tensor *t = wk_lua_check_tensor(L, 1);
         if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :item())");
-        int64_t i = check_index(L, t, 0, luaL_checkinteger(L, 2), "index");
+        int64_t i = check_index(L, t, 0, wk_lua_check_int(L, 2, "index", "index", LUA_MININTEGER, LUA_MAXINTEGER), "index");
         if (t->ndim == 1) {
             lua_pushnumber(L, wk_tensor_data(t)[i * t->stride[0]]);
             return 1;
@@ -658,13 +717,15 @@ static int tensor_newindex(lua_State *L)
     if (lua_type(L, 2) != LUA_TNUMBER)
         return luaL_error(L, "cannot set field '%s' of a tensor", lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
     if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :fill_())");
-    int64_t i = check_index(L, t, 0, luaL_checkinteger(L, 2), "index");
-    wk_tensor sub;
-    wk_tensor_select(&sub, t, 0, i);
-    wk_tensor tmp, *src = wk_lua_tensor_or_number(L, 3, &tmp, "index assignment");
-    int rc = wk_tensor_copy_(&sub, src);
-    wk_tensor_release(&tmp);
-    wk_tensor_release(&sub);
+    int64_t i = check_index(L, t, 0, wk_lua_check_int(L, 2, "index assignment", "index", LUA_MININTEGER, LUA_MAXINTEGER),
+                            "index assignment");
+    /* The value is read (and any temporary pushed) before the row view exists, and the
+     * view lives in a pushed userdata: an error at any point leaves nothing to free. */
+    const wk_tensor *src = wk_lua_tensor_or_number(L, 3, "index assignment");
+    wk_tensor *sub = wk_lua_push_empty(L);
+    wk_tensor_select(sub, t, 0, i);   /* i is in range: cannot fail */
+    int rc = wk_tensor_require_writable(sub) || wk_tensor_copy_(sub, src);
+    wk_tensor_release(sub);
     if (rc) return wk_lua_fail(L, "index assignment");
     return 0;
 }
@@ -731,14 +792,25 @@ static int tensor_is_tensor(lua_State *L)
 
 /* ---- printing ------------------------------------------------------------------- */
 
+/* Up to PRINT_MAX_ELEMENTS a tensor prints in full. A bigger one prints as PyTorch
+ * does: the first and last few entries of each dimension around a "...", so printing
+ * reads at most a few hundred elements whatever the size (an expanded view may have
+ * 2^40). Min, max and mean head the summary when the tensor is small enough to scan
+ * in a blink. */
 #define PRINT_MAX_ELEMENTS 64
+#define PRINT_MAX_SHOWN 1000            /* elements a summary may show */
+#define PRINT_STATS_ELEMENTS (1 << 24)  /* scanned for min/max/mean: ~10 ms */
 
-static void add_values(luaL_Buffer *b, const wk_tensor *t, int dim, int64_t off, int indent)
+/* edge = 0: every entry of every dim; else the first and last `edge` of a longer dim. */
+static void add_values(luaL_Buffer *b, const wk_tensor *t, int dim, int64_t off, int indent, int64_t edge)
 {
     const float *base = t->storage->data;
     char num[48];
+    int64_t n = t->shape[dim];
+    int elide = edge > 0 && n > 2 * edge;
     luaL_addchar(b, '{');
-    for (int64_t i = 0; i < t->shape[dim]; i++) {
+    for (int64_t i = 0; i < n; i++) {
+        if (elide && i == edge) i = n - edge;   /* skip the middle */
         int64_t o = off + i * t->stride[dim];
         if (i) {
             luaL_addchar(b, ',');
@@ -748,19 +820,40 @@ static void add_values(luaL_Buffer *b, const wk_tensor *t, int dim, int64_t off,
             } else {
                 luaL_addchar(b, ' ');
             }
+            if (elide && i == n - edge) {   /* the "..." stands where the skipped entries were */
+                luaL_addstring(b, "...,");
+                if (dim < t->ndim - 1) {
+                    luaL_addchar(b, '\n');
+                    for (int k = 0; k <= indent; k++) luaL_addchar(b, ' ');
+                } else {
+                    luaL_addchar(b, ' ');
+                }
+            }
         }
         if (dim == t->ndim - 1) {
             snprintf(num, sizeof num, "%.6g", (double)base[o]);
             luaL_addstring(b, num);
         } else {
-            add_values(b, t, dim + 1, o, indent + 1);
+            add_values(b, t, dim + 1, o, indent + 1, edge);
         }
     }
     luaL_addchar(b, '}');
 }
 
-/* Summary statistics for large tensors: min, max, mean, and how many are not finite. */
-static void add_summary(luaL_Buffer *b, const wk_tensor *t)
+/* The most entries per end of each dim (3, 2 or 1) that keeps a summary within
+ * PRINT_MAX_SHOWN elements. */
+static int64_t summary_edge(const wk_tensor *t)
+{
+    for (int64_t edge = 3; edge > 1; edge--) {
+        double shown = 1;
+        for (int d = 0; d < t->ndim; d++) shown *= (double)(t->shape[d] < 2 * edge ? t->shape[d] : 2 * edge);
+        if (shown <= PRINT_MAX_SHOWN) return edge;
+    }
+    return 1;   /* at most 2^8 elements */
+}
+
+/* Min, max, mean, and how many are not finite. */
+static void add_stats(luaL_Buffer *b, const wk_tensor *t)
 {
     double lo = INFINITY, hi = -INFINITY, sum = 0;
     int64_t n = 0, nonfinite = 0;
@@ -806,11 +899,11 @@ static int tensor_tostring(lua_State *L)
     if (t->ndim == 0) {
         snprintf(shape, sizeof shape, " %.6g", (double)wk_tensor_data(t)[0]);
         luaL_addstring(&b, shape);
-    } else if (numel <= PRINT_MAX_ELEMENTS && numel > 0) {
-        luaL_addchar(&b, '\n');
-        add_values(&b, t, 0, t->offset, 0);
     } else if (numel > 0) {
-        add_summary(&b, t);
+        int64_t edge = numel <= PRINT_MAX_ELEMENTS ? 0 : summary_edge(t);
+        if (edge && numel <= PRINT_STATS_ELEMENTS) add_stats(&b, t);
+        luaL_addchar(&b, '\n');
+        add_values(&b, t, 0, t->offset, 0, edge);
     }
     luaL_pushresult(&b);
     return 1;

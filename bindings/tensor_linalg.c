@@ -203,7 +203,7 @@ static int tensor_sort(lua_State *L)
 static int tensor_topk(lua_State *L)
 {
     wk_tensor *src = wk_lua_check_tensor(L, 1);
-    lua_Integer k = luaL_checkinteger(L, 2);
+    lua_Integer k = wk_lua_check_int(L, 2, "topk", "k", 0, LUA_MAXINTEGER);
     int dim = lua_isnoneornil(L, 3) ? src->ndim - 1 : wk_lua_check_dim(L, 3, src->ndim, 0, "topk");
     int largest = check_flag(L, 4, 1, "largest", "topk");
     wk_tensor *values = wk_lua_push_empty(L), *indices = wk_lua_push_empty(L);

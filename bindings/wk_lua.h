@@ -45,9 +45,11 @@ void wk_lua_account(lua_State *L, const wk_tensor *t);
 void wk_lua_account_bytes(lua_State *L, size_t bytes);
 /* Raise "<fname>: <wk_errmsg()>" at the caller's file:line. Never returns. */
 int wk_lua_fail(lua_State *L, const char *fname);
-/* Read a tensor argument that may also be a number (made into a 0-D tensor in tmp,
- * which the caller releases). Returns the tensor to use. */
-wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, wk_tensor *tmp, const char *fname);
+/* Read a tensor argument that may also be a number. Always pushes one value, as
+ * wk_lua_contiguous does: a new 0-D wick.Tensor holding the number (returned; the
+ * collector frees it, even when a later call raises), or nil for a tensor argument
+ * (the argument itself is returned). */
+const wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, const char *fname);
 /* Dimension argument: 1-based, negative counts from the end (-1 = last). Returns it
  * 0-based for a tensor of ndim dims (ndim + extra positions allowed), or raises. */
 int wk_lua_check_dim(lua_State *L, int idx, int ndim, int extra, const char *fname);

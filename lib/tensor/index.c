@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/limits.h"
+
 /* Indices come back as float32, which holds whole numbers exactly only up to 2^24. */
 #define WK_INDEX_EXACT ((int64_t)1 << 24)
 
@@ -70,7 +72,9 @@ int wk_tensor_cat(wk_tensor *dst, int n, const wk_tensor *const *list, int dim)
             return wk_fail("tensor %d has shape %s but tensor 1 has shape %s (sizes must match except in dimension %d)",
                            i + 1, wk_tensor_shape_str(t, si, sizeof si), wk_tensor_shape_str(first, s1, sizeof s1),
                            dim + 1);
-        shape[dim] += t->shape[dim];
+        /* each size is at most 2^40, but a long list of them can still wrap int64 */
+        if (wk_add_overflows(shape[dim], t->shape[dim], &shape[dim]))
+            return wk_fail("the tensors' sizes along dimension %d add up to more than wick's limit of 2^40", dim + 1);
     }
     wk_tensor out;
     if (wk_tensor_new(&out, first->ndim, shape)) return WK_ERR;

@@ -219,6 +219,7 @@ int wk_broadcast_shape_n(int *ndim, int64_t *shape, int n, const wk_tensor *cons
         }
         out[i] = size;
     }
+    if (wk_tensor_check_shape(nd, out, NULL)) return WK_ERR;
     *ndim = nd;
     memcpy(shape, out, sizeof(int64_t) * (size_t)nd);
     return WK_OK;
@@ -242,17 +243,8 @@ void wk_tensor_wrap_scalar(wk_tensor *t, wk_storage *storage, float *value)
     t->storage = storage;
 }
 
-/* An in-place target must not have two elements on one address (an expanded view):
- * the op would be applied to that address several times. */
-static int check_writable(const wk_tensor *t)
-{
-    char buf[160];
-    for (int d = 0; d < t->ndim; d++)
-        if (t->stride[d] == 0 && t->shape[d] > 1)
-            return wk_fail("cannot write in place into an expanded tensor of shape %s (dimension %d has stride 0); "
-                           "clone it first", wk_tensor_shape_str(t, buf, sizeof buf), d + 1);
-    return WK_OK;
-}
+/* An in-place target must not have two elements on one address (an expanded view). */
+static int check_writable(const wk_tensor *t) { return wk_tensor_require_writable(t); }
 
 /* Whether b reads memory that writing self would change other than element for
  * element (then b is copied first, as NumPy does). A conservative test on address

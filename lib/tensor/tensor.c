@@ -6,9 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* Largest tensor wick will try to allocate: 2^40 floats (4 TiB) — beyond any machine
- * we run on, and small enough that byte counts never overflow. */
-#define WK_MAX_NUMEL ((int64_t)1 << 40)
+#include "../core/limits.h"
 
 static int64_t live_bytes;
 
@@ -89,34 +87,30 @@ int64_t wk_tensor_system_allocations(void) { return system_allocations; }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
 
-static int check_shape(int ndim, const int64_t *shape, int64_t *numel)
+/* Every shape a tensor or a view takes goes through here: wk_shape_numel's checked
+ * count (at most WK_MAX_NUMEL elements), and one rule more for empty shapes — their
+ * non-zero sizes multiply to at most WK_MAX_NUMEL too. With both, any product of any
+ * of a tensor's sizes (a stride, a run length, a loop bound) fits in int64, so no
+ * kernel needs to check its own arithmetic on sizes. */
+int wk_tensor_check_shape(int ndim, const int64_t *shape, int64_t *numel)
 {
-    char buf[160];
-    if (ndim < 0 || ndim > WK_MAX_DIMS)
-        return wk_fail("a tensor has 0 to %d dimensions, got %d", WK_MAX_DIMS, ndim);
-    int64_t n = 1;
-    int too_big = 0;
-    for (int d = 0; d < ndim; d++) {
-        if (shape[d] < 0)
-            return wk_fail("size %lld in shape %s is negative", (long long)shape[d],
-                           wk_shape_str(buf, sizeof buf, ndim, shape));
-        if (shape[d] != 0 && n > WK_MAX_NUMEL / shape[d]) too_big = 1;
-        else n *= shape[d];
-    }
-    if (too_big) {
-        double total = 1;
-        for (int d = 0; d < ndim; d++) total *= (double)shape[d];
+    int64_t n, span = 1;
+    char buf[200];
+    if (wk_shape_numel(ndim, shape, &n)) return WK_ERR;
+    if (n == 0)
         for (int d = 0; d < ndim; d++)
-            if (shape[d] == 0) total = 0;
-        char bytes[32];
-        if (total != 0)
-            return wk_fail("cannot allocate %s for a tensor of shape %s", wk_bytes_str(bytes, sizeof bytes, total * 4),
-                           wk_shape_str(buf, sizeof buf, ndim, shape));
-        n = 0;
-    }
-    *numel = n;
+            if (shape[d] > 0 && (wk_mul_overflows(span, shape[d], &span) || span > WK_MAX_NUMEL))
+                return wk_fail("shape %s is empty, but its other sizes multiply to more than wick's limit of 2^40",
+                               wk_shape_str(buf, sizeof buf, ndim, shape));
+    if (numel) *numel = n;
     return WK_OK;
 }
+
+#define check_shape wk_tensor_check_shape
+
+/* Allocations at least this big first ask whether the machine could hold them (a
+ * system call, so not on every small temporary). */
+#define MEMORY_CHECK_BYTES ((size_t)16 << 20)
 
 static int alloc_storage(wk_tensor *dst, int ndim, const int64_t *shape, int zero)
 {
@@ -124,9 +118,14 @@ static int alloc_storage(wk_tensor *dst, int ndim, const int64_t *shape, int zer
     char buf[160];
     memset(dst, 0, sizeof *dst);
     if (check_shape(ndim, shape, &numel)) return WK_ERR;
+    size_t bytes = (size_t)numel * sizeof(float);   /* numel <= 2^40: cannot wrap */
+    if (bytes >= MEMORY_CHECK_BYTES) {
+        char what[200] = "a tensor of shape ";
+        wk_shape_str(what + strlen(what), sizeof what - strlen(what), ndim, shape);
+        if (wk_memory_check((double)bytes, what)) return WK_ERR;
+    }
     wk_storage *s = malloc(sizeof *s);
     if (!s) return wk_fail("cannot allocate tensor storage");
-    size_t bytes = (size_t)numel * sizeof(float);
     s->data = block_alloc(block_size(bytes));
     if (!s->data) {
         char human[32];
@@ -141,7 +140,7 @@ static int alloc_storage(wk_tensor *dst, int ndim, const int64_t *shape, int zer
     dst->storage = s;
     dst->offset = 0;
     dst->ndim = ndim;
-    int64_t stride = 1;
+    int64_t stride = 1;   /* products of non-zero sizes: at most 2^40 (check_shape) */
     for (int d = ndim - 1; d >= 0; d--) {
         dst->shape[d] = shape[d];
         dst->stride[d] = stride;
@@ -185,13 +184,13 @@ void wk_tensor_share(wk_tensor *dst, const wk_tensor *src)
 int64_t wk_tensor_numel(const wk_tensor *t)
 {
     int64_t n = 1;
-    for (int d = 0; d < t->ndim; d++) n *= t->shape[d];
+    for (int d = 0; d < t->ndim; d++) n *= t->shape[d];   /* bounded by check_shape */
     return n;
 }
 
 int wk_tensor_is_contiguous(const wk_tensor *t)
 {
-    int64_t expect = 1;
+    int64_t expect = 1;   /* a product of sizes: bounded by check_shape */
     for (int d = t->ndim - 1; d >= 0; d--) {
         if (t->shape[d] == 1) continue;
         if (t->stride[d] != expect) return 0;
@@ -240,6 +239,16 @@ int wk_tensor_require_same(const char *fn, const char *an, const wk_tensor *a, c
     return WK_OK;
 }
 
+int wk_tensor_require_writable(const wk_tensor *t)
+{
+    char buf[160];
+    for (int d = 0; d < t->ndim; d++)
+        if (t->stride[d] == 0 && t->shape[d] > 1)
+            return wk_fail("cannot write in place into an expanded tensor of shape %s (dimension %d has stride 0); "
+                           "clone it first", wk_tensor_shape_str(t, buf, sizeof buf), d + 1);
+    return WK_OK;
+}
+
 /* ---- views ---------------------------------------------------------------------- */
 
 static int check_dim(const wk_tensor *t, int dim, int extra)
@@ -249,27 +258,30 @@ static int check_dim(const wk_tensor *t, int dim, int extra)
     return WK_OK;
 }
 
-/* Resolve a -1 entry and check the element count matches. */
+/* Resolve a -1 entry and check the element count matches. The product of the given
+ * sizes is checked as it goes: a shape like [2^62+1024, 4] wraps around to 4,096 in
+ * plain int64 arithmetic and would pass as a view of 4,096 elements. */
 static int infer_shape(const wk_tensor *src, int ndim, const int64_t *in, int64_t *out)
 {
     char a[160], b[160];
     if (ndim < 0 || ndim > WK_MAX_DIMS)
         return wk_fail("a tensor has 0 to %d dimensions, got %d", WK_MAX_DIMS, ndim);
     int64_t numel = wk_tensor_numel(src), known = 1;
-    int infer = -1;
+    int infer = -1, too_big = 0;
     for (int d = 0; d < ndim; d++) {
         if (in[d] == -1) {
             if (infer >= 0) return wk_fail("only one size may be -1, got %s", wk_shape_str(a, sizeof a, ndim, in));
             infer = d;
         } else if (in[d] < 0) {
             return wk_fail("size %lld in shape %s is negative", (long long)in[d], wk_shape_str(a, sizeof a, ndim, in));
-        } else {
-            known *= in[d];
+        } else if (wk_mul_overflows(known, in[d], &known)) {
+            too_big = 1;
         }
         out[d] = in[d];
     }
+    if (too_big) known = -1;   /* matches no element count */
     if (infer >= 0) {
-        if (known == 0 || numel % known)
+        if (known <= 0 || numel % known)
             return wk_fail("shape %s is invalid for %lld elements", wk_shape_str(a, sizeof a, ndim, in), (long long)numel);
         out[infer] = numel / known;
         known *= out[infer];
@@ -277,7 +289,7 @@ static int infer_shape(const wk_tensor *src, int ndim, const int64_t *in, int64_
     if (known != numel)
         return wk_fail("shape %s is invalid for a tensor of shape %s (%lld elements)",
                        wk_shape_str(a, sizeof a, ndim, in), wk_tensor_shape_str(src, b, sizeof b), (long long)numel);
-    return WK_OK;
+    return check_shape(ndim, out, NULL);   /* an empty view's other sizes are bounded too */
 }
 
 /* Strides for viewing src's elements with a new shape, or fail if the memory layout
@@ -345,9 +357,15 @@ int wk_tensor_reshape(wk_tensor *dst, const wk_tensor *src, int ndim, const int6
 int wk_tensor_narrow(wk_tensor *dst, const wk_tensor *src, int dim, int64_t start, int64_t length)
 {
     if (check_dim(src, dim, 0)) return WK_ERR;
-    if (start < 0 || length < 0 || start + length > src->shape[dim])
-        return wk_fail("range %lld..%lld is outside dimension %d of size %lld", (long long)start + 1,
-                       (long long)(start + length), dim + 1, (long long)src->shape[dim]);
+    /* length > size - start, not start + length > size: the sum can wrap past INT64_MAX */
+    int64_t size = src->shape[dim];
+    if (start < 0 || length < 0 || start > size || length > size - start) {
+        if (start >= 0 && length > 0 && start < INT64_MAX - length)
+            return wk_fail("range %lld..%lld is outside dimension %d of size %lld", (long long)start + 1,
+                           (long long)(start + length), dim + 1, (long long)size);
+        return wk_fail("start %lld and length %lld are outside dimension %d of size %lld", (long long)start + 1,
+                       (long long)length, dim + 1, (long long)size);
+    }
     wk_tensor_share(dst, src);
     dst->offset += start * src->stride[dim];
     dst->shape[dim] = length;
@@ -426,7 +444,11 @@ int wk_tensor_unsqueeze(wk_tensor *dst, const wk_tensor *src, int dim)
         dst->stride[d] = tmp.stride[d - 1];
     }
     dst->shape[dim] = 1;
-    dst->stride[dim] = dim < tmp.ndim ? tmp.shape[dim] * tmp.stride[dim] : 1;
+    /* A size-1 dim's stride is never used to step; keep the contiguous value when it
+     * fits (so is_contiguous reads naturally), else 1. */
+    int64_t st = 1;
+    if (dim < tmp.ndim && wk_mul_overflows(tmp.shape[dim], tmp.stride[dim], &st)) st = 1;
+    dst->stride[dim] = st;
     dst->ndim = tmp.ndim + 1;
     return WK_OK;
 }
@@ -458,6 +480,9 @@ int wk_tensor_expand(wk_tensor *dst, const wk_tensor *src, int ndim, const int64
                            wk_shape_str(b, sizeof b, ndim, shape));
         }
     }
+    /* A view allocates nothing, but what reads it walks every element: it obeys the
+     * same 2^40 limit as a tensor. */
+    if (check_shape(ndim, nshape, NULL)) return WK_ERR;
     wk_tensor_share(dst, src);
     dst->ndim = ndim;
     memcpy(dst->shape, nshape, sizeof(int64_t) * (size_t)ndim);
@@ -480,6 +505,7 @@ int wk_broadcast_shape(int *ndim, int64_t *shape, const wk_tensor *a, const wk_t
                            wk_tensor_shape_str(b, sb, sizeof sb));
         out[i] = x == 1 ? y : x;
     }
+    if (check_shape(n, out, NULL)) return WK_ERR;   /* [2^30,1] with [1,2^30] is 2^60 */
     *ndim = n;
     memcpy(shape, out, sizeof(int64_t) * (size_t)n);
     return WK_OK;

@@ -46,6 +46,13 @@ void wk_tensor_release(wk_tensor *t);
 /* dst becomes another view of exactly src (shares storage). */
 void wk_tensor_share(wk_tensor *dst, const wk_tensor *src);
 
+/* The shape rule every tensor and view obeys (numel may be NULL): wk_shape_numel's
+ * checked count of at most WK_MAX_NUMEL (2^40) elements, and for an empty shape its
+ * non-zero sizes multiplying to at most 2^40 too — so any product of a tensor's sizes
+ * fits in int64. Views that change sizes (view, reshape, expand, broadcasting) check
+ * their result with it. */
+int wk_tensor_check_shape(int ndim, const int64_t *shape, int64_t *numel);
+
 /* ---- queries -------------------------------------------------------------------- */
 
 int64_t wk_tensor_numel(const wk_tensor *t);
@@ -69,6 +76,10 @@ int64_t wk_tensor_system_allocations(void);
  * contiguous ("fn: name [3,4] must be contiguous …"); and two such tensors of one shape. */
 int wk_tensor_require(const char *fn, const char *name, const wk_tensor *t);
 int wk_tensor_require_same(const char *fn, const char *an, const wk_tensor *a, const char *bn, const wk_tensor *b);
+
+/* An in-place write must not reach one address twice: fails for an expanded view
+ * (a stride-0 dim of size > 1), whose writes would repeat — 2^40 times, at worst. */
+int wk_tensor_require_writable(const wk_tensor *t);
 
 /* ---- views (no copy) ------------------------------------------------------------ */
 
