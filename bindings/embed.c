@@ -25,16 +25,21 @@ typedef struct lua_tsne {
     wk_tsne *t;
 } lua_tsne;
 
-/* A contiguous 2-D view of the tensor at idx (released by the caller). */
-static void check_matrix(lua_State *L, int idx, wk_tensor *dst, const char *fname, const char *what)
+/* Every function follows wk_lua.h's one pattern: arguments and options are checked
+ * first, contiguous copies are tensors on the stack (wk_lua_contiguous), scratch is a
+ * boxed buffer, so a bad option or a failed kernel leaks nothing. */
+
+/* The tensor at idx, which must be 2-D (N, D). */
+static wk_tensor *check_matrix(lua_State *L, int idx, const char *fname, const char *what)
 {
-    wk_tensor *x = wk_lua_check_tensor(L, idx);
+    wk_tensor *x = wk_lua_test_tensor(L, idx);
+    if (!x) luaL_error(L, "%s: %s must be a tensor, got %s", fname, what, luaL_typename(L, idx));
     if (x->ndim != 2) {
         char buf[96];
         wk_tensor_shape_str(x, buf, sizeof buf);
         luaL_error(L, "%s: %s must be 2-D (N, D), got %s", fname, what, buf);
     }
-    if (wk_tensor_contiguous(dst, x)) wk_lua_fail(L, fname);
+    return x;
 }
 
 /* ---- PCA ------------------------------------------------------------------------- */
@@ -42,22 +47,17 @@ static void check_matrix(lua_State *L, int idx, wk_tensor *dst, const char *fnam
 static int embed_pca(lua_State *L)
 {
     lua_settop(L, 2);
-    wk_tensor x = {0};
-    check_matrix(L, 1, &x, "pca", "input");
-    int64_t n = x.shape[0], d = x.shape[1];
-    lua_Integer k = luaL_checkinteger(L, 2);
-    if (k < 1 || k > d) {
-        wk_tensor_release(&x);
-        return luaL_error(L, "pca: k must be in 1..%I (the number of columns), got %I", (lua_Integer)d, k);
-    }
+    wk_tensor *xin = check_matrix(L, 1, "pca", "input");
+    int64_t n = xin->shape[0], d = xin->shape[1];
+    lua_Integer k = wk_lua_check_int(L, 2, "pca", "k", 1, d > 0 ? d : 1);
+    const wk_tensor *x = wk_lua_contiguous(L, 1, "pca");   /* 3 */
     wk_tensor *proj = wk_lua_push_empty(L), *comp = wk_lua_push_empty(L);
     wk_tensor *var = wk_lua_push_empty(L), *mean = wk_lua_push_empty(L);
     int st = wk_tensor_new(proj, 2, (int64_t[]){n, k}) || wk_tensor_new(comp, 2, (int64_t[]){k, d}) ||
              wk_tensor_new(var, 1, (int64_t[]){k}) || wk_tensor_new(mean, 1, (int64_t[]){d});
     if (!st)
         st = wk_pca(wk_tensor_data(proj), wk_tensor_data(comp), wk_tensor_data(var), wk_tensor_data(mean),
-                    wk_tensor_data(&x), n, d, k);
-    wk_tensor_release(&x);
+                    wk_tensor_data(x), n, d, k);
     if (st) return wk_lua_fail(L, "pca");
     wk_lua_account(L, proj);
     wk_lua_account(L, comp);
@@ -73,12 +73,19 @@ static wk_tsne *check_tsne(lua_State *L, int idx)
     return u->t;
 }
 
-static double num_field(lua_State *L, int idx, const char *key)
+/* A finite number option in [lo, hi] ("tsne: perplexity must be …, got …"). */
+static double num_field(lua_State *L, int idx, const char *key, double lo, double hi)
 {
     lua_getfield(L, idx, key);
-    int ok;
-    double v = lua_tonumberx(L, -1, &ok);
-    if (!ok) luaL_error(L, "tsne: option '%s' must be a number, got %s", key, luaL_typename(L, -1));
+    double v = wk_lua_check_finite(L, lua_gettop(L), "tsne", key, lo, hi);
+    lua_pop(L, 1);
+    return v;
+}
+
+static int int_field(lua_State *L, int idx, const char *key, int lo, int hi)
+{
+    lua_getfield(L, idx, key);
+    int v = (int)wk_lua_check_int(L, lua_gettop(L), "tsne", key, lo, hi);
     lua_pop(L, 1);
     return v;
 }
@@ -86,61 +93,52 @@ static double num_field(lua_State *L, int idx, const char *key)
 static int embed_tsne_new(lua_State *L)
 {
     lua_settop(L, 2);
-    luaL_checktype(L, 2, LUA_TTABLE);
-    wk_tensor *xin = wk_lua_check_tensor(L, 1);
-    if (xin->ndim != 2) {
-        char buf[96];
-        wk_tensor_shape_str(xin, buf, sizeof buf);
-        return luaL_error(L, "tsne: input must be 2-D (N, D), got %s", buf);
-    }
+    if (!lua_istable(L, 2)) return luaL_error(L, "tsne: options must be a table, got %s", luaL_typename(L, 2));
+    wk_tensor *xin = check_matrix(L, 1, "tsne", "input");
     wk_tsne_opts o;
     wk_tsne_default_opts(&o);
-    o.dims = (int)num_field(L, 2, "dims");
-    o.perplexity = num_field(L, 2, "perplexity");
-    o.theta = num_field(L, 2, "theta");
-    o.early_exaggeration = num_field(L, 2, "early_exaggeration");
-    o.exaggeration_iters = (int)num_field(L, 2, "exaggeration_iters");
+    o.dims = int_field(L, 2, "dims", 2, 3);
+    o.perplexity = num_field(L, 2, "perplexity", 1, 1e6);
+    o.theta = num_field(L, 2, "theta", 0, 1e6);
+    o.early_exaggeration = num_field(L, 2, "early_exaggeration", 1e-6, 1e6);
+    o.exaggeration_iters = int_field(L, 2, "exaggeration_iters", 0, INT32_MAX);
     lua_getfield(L, 2, "learning_rate");
-    if (lua_type(L, -1) == LUA_TNUMBER) o.learning_rate = lua_tonumber(L, -1);
-    else if (!(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "auto") == 0))
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+        o.learning_rate = wk_lua_check_finite(L, lua_gettop(L), "tsne", "learning_rate", 0, HUGE_VAL);
+        if (!(o.learning_rate > 0)) return luaL_error(L, "tsne: learning_rate must be > 0 or \"auto\", got 0");
+    } else if (!(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "auto") == 0))
         return luaL_error(L, "tsne: learning_rate must be a number or \"auto\"");
+    lua_pop(L, 1);
     lua_getfield(L, 2, "method");
-    const char *m = luaL_optstring(L, -1, "auto");
-    if (strcmp(m, "auto") == 0) o.method = WK_TSNE_AUTO;
-    else if (strcmp(m, "exact") == 0) o.method = WK_TSNE_EXACT;
-    else if (strcmp(m, "bh") == 0) o.method = WK_TSNE_BH;
-    else if (strcmp(m, "fft") == 0) o.method = WK_TSNE_FFT;
-    else return luaL_error(L, "tsne: method must be \"auto\", \"exact\", \"bh\" or \"fft\", got \"%s\"", m);
-    wk_tensor init = {0};
-    lua_getfield(L, 2, "init");   /* slot 5 */
-    if (lua_type(L, 5) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, 5);
+    const char *m = lua_isnil(L, -1) ? "auto" : lua_tostring(L, -1);
+    if (m && strcmp(m, "auto") == 0) o.method = WK_TSNE_AUTO;
+    else if (m && strcmp(m, "exact") == 0) o.method = WK_TSNE_EXACT;
+    else if (m && strcmp(m, "bh") == 0) o.method = WK_TSNE_BH;
+    else if (m && strcmp(m, "fft") == 0) o.method = WK_TSNE_FFT;
+    else return luaL_error(L, "tsne: method must be \"auto\", \"exact\", \"bh\" or \"fft\", got %s", m ? m : luaL_typename(L, -1));
+    lua_pop(L, 1);
+    lua_getfield(L, 2, "init");   /* slot 3 */
+    if (lua_type(L, 3) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, 3);
         if (strcmp(s, "pca") == 0) o.init_pca = 1;
         else if (strcmp(s, "random") == 0) o.init_pca = 0;
         else return luaL_error(L, "tsne: init must be \"pca\", \"random\" or an (N, dims) tensor, got \"%s\"", s);
+        lua_pushnil(L);   /* slot 4: no init tensor */
     } else {
-        wk_tensor *it = wk_lua_test_tensor(L, 5);
+        wk_tensor *it = wk_lua_test_tensor(L, 3);
         if (!it) return luaL_error(L, "tsne: init must be \"pca\", \"random\" or an (N, dims) tensor");
         if (it->ndim != 2 || it->shape[0] != xin->shape[0] || it->shape[1] != o.dims) {
             char buf[96];
             wk_tensor_shape_str(it, buf, sizeof buf);
             return luaL_error(L, "tsne: init must be (%I, %d), got %s", (lua_Integer)xin->shape[0], o.dims, buf);
         }
-        if (wk_tensor_contiguous(&init, it)) return wk_lua_fail(L, "tsne");
-        o.init = wk_tensor_data(&init);
+        o.init = wk_tensor_data(wk_lua_contiguous(L, 3, "tsne"));   /* slot 4 */
     }
+    const wk_tensor *x = wk_lua_contiguous(L, 1, "tsne");   /* slot 5 */
     lua_tsne *u = lua_newuserdatauv(L, sizeof *u, 0);
     u->t = NULL;
     luaL_setmetatable(L, TSNE_MT);
-    wk_tensor x = {0};
-    if (wk_tensor_contiguous(&x, xin)) {
-        wk_tensor_release(&init);
-        return wk_lua_fail(L, "tsne");
-    }
-    int st = wk_tsne_new(&u->t, wk_tensor_data(&x), x.shape[0], x.shape[1], &o);
-    wk_tensor_release(&x);
-    wk_tensor_release(&init);
-    if (st) return wk_lua_fail(L, "tsne");
+    if (wk_tsne_new(&u->t, wk_tensor_data(x), x->shape[0], x->shape[1], &o)) return wk_lua_fail(L, "tsne");
     wk_lua_account_bytes(L, wk_tsne_bytes(u->t));
     return 1;
 }
@@ -148,7 +146,7 @@ static int embed_tsne_new(lua_State *L)
 static int tsne_step(lua_State *L)
 {
     wk_tsne *t = check_tsne(L, 1);
-    lua_Integer n = luaL_optinteger(L, 2, 1);
+    lua_Integer n = lua_isnoneornil(L, 2) ? 1 : wk_lua_check_int(L, 2, "tsne:step", "n", 0, INT32_MAX);
     for (lua_Integer i = 0; i < n; i++)
         if (wk_tsne_step(t)) return wk_lua_fail(L, "tsne");
     return 0;
@@ -207,31 +205,29 @@ static int tsne_tostring(lua_State *L)
 static int embed_grid(lua_State *L)
 {
     lua_settop(L, 4);
-    wk_tensor *p = wk_lua_check_tensor(L, 1);
-    lua_Integer leaf = luaL_optinteger(L, 4, 0);
+    wk_tensor *p = wk_lua_test_tensor(L, 1);
+    if (!p) return luaL_error(L, "grid: points must be an (N, 2) tensor, got %s", luaL_typename(L, 1));
     if (p->ndim != 2 || p->shape[1] != 2) {
         char buf[96];
         wk_tensor_shape_str(p, buf, sizeof buf);
         return luaL_error(L, "grid: points must be (N, 2), got %s", buf);
     }
-    lua_Integer cols = luaL_checkinteger(L, 2), rows = luaL_checkinteger(L, 3);
+    lua_Integer cols = wk_lua_check_int(L, 2, "grid", "cols", 1, INT32_MAX);
+    lua_Integer rows = wk_lua_check_int(L, 3, "grid", "rows", 1, INT32_MAX);
+    lua_Integer leaf = lua_isnil(L, 4) ? 0 : wk_lua_check_int(L, 4, "grid", "leaf", 0, INT32_MAX);
     int64_t n = p->shape[0];
-    if (cols < 1 || rows < 1) return luaL_error(L, "grid: cols and rows must be positive, got %I x %I", cols, rows);
     if (n > cols * rows)
         return luaL_error(L, "grid: %I points do not fit %I x %I = %I cells", (lua_Integer)n, cols, rows, cols * rows);
-    wk_tensor *out = wk_lua_push_empty(L);
+    const wk_tensor *x = wk_lua_contiguous(L, 1, "grid");                        /* 5 */
+    int64_t *cell = wk_lua_alloc(L, (size_t)n * sizeof *cell, "grid");          /* 6: scratch */
+    wk_tensor *out = wk_lua_push_empty(L);                                        /* 7 */
     if (wk_tensor_new(out, 1, (int64_t[]){n})) return wk_lua_fail(L, "grid");
-    int64_t *cell = lua_newuserdatauv(L, (size_t)n * sizeof *cell, 0);   /* scratch, collected */
-    wk_tensor x = {0};
-    if (wk_tensor_contiguous(&x, p)) return wk_lua_fail(L, "grid");
     double total = 0;
-    int st = leaf > 0 ? wk_lap_grid_split(cell, &total, wk_tensor_data(&x), n, cols, rows, leaf)
-                      : wk_lap_grid(cell, &total, wk_tensor_data(&x), n, cols, rows);
-    wk_tensor_release(&x);
+    int st = leaf > 0 ? wk_lap_grid_split(cell, &total, wk_tensor_data(x), n, cols, rows, leaf)
+                      : wk_lap_grid(cell, &total, wk_tensor_data(x), n, cols, rows);
     if (st) return wk_lua_fail(L, "grid");
     float *o = wk_tensor_data(out);
     for (int64_t i = 0; i < n; i++) o[i] = (float)(cell[i] + 1);
-    lua_pop(L, 1);
     wk_lua_account(L, out);
     lua_pushnumber(L, total);
     return 2;

@@ -8,14 +8,14 @@
 --   local cell = wick.embed.grid(y01, {cols = 64, rows = 64})   -- 1-based, row-major
 local wick = ...
 local embed, T = wick.embed, wick.tensor
-local options = wick._options
+local options, check = wick._options, wick._check
 
 -- embed.pca(x, k) -> projection (N×k), components (k×D), variance (k), mean (D).
 -- x: N×D, N >= 2. Components are unit rows, largest variance first, each with its
 -- largest-magnitude entry positive; variance is per component (divided by N-1).
 function embed.pca(x, k)
   if not T.is_tensor(x) then wick._raise("pca: x must be a tensor, got " .. type(x)) end
-  if math.type(k) ~= "integer" then wick._raise("pca: k must be an integer, got " .. tostring(k)) end
+  check.integer("pca", "k", k, 1)
   return embed._pca(x, k)
 end
 
@@ -44,8 +44,16 @@ local function normalize(y)
 end
 embed.normalize = normalize
 
+-- The options only the Lua side reads; embed.c checks the rest.
+local function check_tsne_opts(fname, opts)
+  check.integer(fname, "iterations", opts.iterations, 0)
+  check.type(fname, "normalize", opts.normalize, "boolean")
+  check.type(fname, "verbose", opts.verbose, "boolean")
+end
+
 local function tsne_new(x, opts)
   opts = options("tsne.new", opts, tsne_defaults, 3)
+  check_tsne_opts("tsne.new", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
   return embed._tsne_new(x, opts)
 end
@@ -54,6 +62,7 @@ end
 -- ({iteration = KL}, as FIt-SNE reports it).
 local function tsne_run(x, opts)
   opts = options("tsne", opts, tsne_defaults, 3)
+  check_tsne_opts("tsne", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
   local t <close> = embed._tsne_new(x, opts)
   local iters = opts.iterations
@@ -95,6 +104,8 @@ embed.tsne_new = tsne_new
 function embed.grid(points, opts)
   opts = options("grid", opts, { cols = false, rows = false, method = "auto", leaf = 2048 })
   if not T.is_tensor(points) then wick._raise("grid: points must be an N×2 tensor, got " .. type(points)) end
+  if opts.cols then check.integer("grid", "cols", opts.cols, 1, 2 ^ 31 - 1) end
+  if opts.rows then check.integer("grid", "rows", opts.rows, 1, 2 ^ 31 - 1) end
   local n = points:dim() >= 1 and points:size(1) or 0
   local side = math.ceil(math.sqrt(n))
   local cols = opts.cols or (opts.rows and math.ceil(n / opts.rows)) or side
@@ -108,6 +119,6 @@ function embed.grid(points, opts)
   if method ~= "split" then
     wick._raise("grid: method must be \"auto\", \"exact\" or \"split\", got " .. tostring(method))
   end
-  if math.type(opts.leaf) ~= "integer" or opts.leaf < 4 then wick._raise("grid: leaf must be an integer >= 4") end
+  check.integer("grid", "leaf", opts.leaf, 4, 2 ^ 31 - 1)
   return embed._grid(points, cols, rows, opts.leaf)
 end

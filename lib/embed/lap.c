@@ -18,6 +18,8 @@
  * squared distance is computed on the fly (cheaper than reading a 500 MB matrix). */
 #include "lap.h"
 
+#include "../core/limits.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -297,10 +299,20 @@ int wk_lap_dense(int64_t *assign, double *total, const double *cost, int64_t n, 
     return solve(assign, total, &c);
 }
 
-int wk_lap_grid(int64_t *cell, double *total, const float *points, int64_t n, int64_t cols, int64_t rows)
+/* cols x rows, checked: positive, no overflow, and the per-cell tables (about 80
+ * bytes a cell) within the machine's memory. */
+static int grid_cells(int64_t cols, int64_t rows, int64_t *m)
 {
     if (cols < 1 || rows < 1) return wk_fail("grid: cols and rows must be positive, got %lld x %lld", (long long)cols, (long long)rows);
-    int64_t m = cols * rows;
+    if (wk_mul_overflows(cols, rows, m) || *m > WK_MAX_NUMEL)
+        return wk_fail("grid: %lld x %lld cells is more than wick can hold", (long long)cols, (long long)rows);
+    return wk_memory_check((double)*m * 80, "grid: the assignment");
+}
+
+int wk_lap_grid(int64_t *cell, double *total, const float *points, int64_t n, int64_t cols, int64_t rows)
+{
+    int64_t m = 0;
+    if (grid_cells(cols, rows, &m)) return WK_ERR;
     if (n < 1) return wk_fail("grid: no points");
     if (n > m) return wk_fail("grid: %lld points do not fit %lld x %lld = %lld cells", (long long)n, (long long)cols, (long long)rows, (long long)m);
     for (int64_t i = 0; i < 2 * n; i++)
@@ -397,8 +409,8 @@ static int split_solve(split_ctx *s, int64_t *idx, int64_t n, int64_t c0, int64_
 int wk_lap_grid_split(int64_t *cell, double *total, const float *points, int64_t n, int64_t cols,
                       int64_t rows, int64_t leaf)
 {
-    if (cols < 1 || rows < 1) return wk_fail("grid: cols and rows must be positive, got %lld x %lld", (long long)cols, (long long)rows);
-    int64_t m = cols * rows;
+    int64_t m = 0;
+    if (grid_cells(cols, rows, &m)) return WK_ERR;
     if (n < 1) return wk_fail("grid: no points");
     if (n > m) return wk_fail("grid: %lld points do not fit %lld x %lld = %lld cells", (long long)n, (long long)cols, (long long)rows, (long long)m);
     for (int64_t i = 0; i < 2 * n; i++)
