@@ -13,16 +13,19 @@ local set_mode = autograd._mode
 
 -- wick._raise(msg): raise msg at the first stack level outside wick's embedded sugar,
 -- so an error in a sketch reads "sketch.lua:12: …" wherever the check happened. (This
--- file is the first sugar to run, so every other one can use it.)
+-- file is the first sugar to run, so every other one can use it.) When no such level
+-- is left — the sketch's chunk tail-called into wick (`return nn.conv2d(…)`, which is
+-- how a REPL line runs) and Lua reused its frame — the message carries no position
+-- rather than one inside wick, as C bindings do (wk_lua_push_where).
 function wick._raise(msg)
   local level = 2
   while true do
-    local info = debug.getinfo(level, "S")
+    local info = debug.getinfo(level, "Sl")
     if not info then
-      level = 1
+      level = 0
       break
     end
-    if info.what ~= "C" and not info.source:find("^=%[wick ") then break end
+    if info.what ~= "C" and info.currentline > 0 and not info.source:find("^=%[wick ") then break end
     level = level + 1
   end
   error(msg, level)

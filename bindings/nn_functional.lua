@@ -7,6 +7,8 @@ local wick = ...
 local T, nn, autograd = wick.tensor, wick.nn, wick.autograd
 local record, recording, unbroadcast = autograd.record, autograd.recording, autograd.unbroadcast
 local raise = nn._raise
+local check = wick._check
+local INT32 = 2147483647   -- sizes, strides and paddings are C ints in lib/nn
 
 local F = {}
 nn.F = F
@@ -19,6 +21,9 @@ nn._shape_str = shape_str
 -- y = x·Wᵀ + b for x (…, in), W (out, in), b (out). The transposed view goes straight
 -- to BLAS; autograd differentiates the matmul and the broadcast add.
 function F.linear(x, w, b)
+  check.tensor("linear", "input", x)
+  check.tensor("linear", "weight", w)
+  if b ~= nil then check.tensor("linear", "bias", b) end
   local y = x:matmul(w:transpose())
   if b then y = y + b end
   return y
@@ -34,6 +39,8 @@ F.sigmoid = T.sigmoid
 local function activation(kind, default)
   return function(x, param)
     param = param or default
+    check.tensor(kind, "input", x)
+    check.number(kind, "parameter", param)
     local y = nn._act(kind, x, param)
     if recording(x) then
       record(y, { x }, function(g) return nn._act_backward(kind, g, x, param) end, kind)
@@ -48,6 +55,7 @@ F.gelu = activation("gelu", 0)
 local function softmax_like(log)
   return function(x, dim)
     dim = dim or -1
+    check.tensor(log and "log_softmax" or "softmax", "input", x)
     local y = nn._softmax(x, dim, log)
     if recording(x) then
       record(y, { x }, function(g) return nn._softmax_backward(g, y, dim, log) end, log and "log_softmax" or "softmax")
@@ -63,14 +71,17 @@ F.log_softmax = softmax_like(true)
 -- Inverted dropout: in training, zero each element with probability p and scale the
 -- rest by 1/(1−p); in evaluation, the identity.
 function F.dropout(x, p, training)
+  check.fraction("dropout", "p", p)   -- before the shortcut: a NaN p is refused in evaluation too
   if not training or p == 0 then return x end
-  if p < 0 or p >= 1 then raise(("dropout: p must be in [0, 1), got %s"):format(p)) end
+  check.tensor("dropout", "input", x)
   local mask = T.rand(x:shape()):ge(p) / (1 - p)
   return x * mask
 end
 
 -- Rows of w (V, D) picked by 1-based ids of any shape -> (ids shape…, D).
 function F.embedding(ids, w)
+  check.tensor("embedding", "ids", ids)
+  check.tensor("embedding", "weight", w)
   local shape = ids:shape()
   local flat = ids:reshape(ids:numel())
   local rows = w:index_select(1, flat)
@@ -83,19 +94,35 @@ end
 local function pair(v, name, fname)
   if type(v) == "number" then return v, v end
   if type(v) == "table" and #v == 2 then return v[1], v[2] end
-  raise(("%s: %s must be a number or a pair {h, w}, got %s"):format(fname, name, tostring(v)))
+  raise(("%s: %s must be a number or a pair {h, w}, got %s"):format(fname, name, check.show(v)))
 end
 nn._pair = pair
 
+-- A pair of integers >= lo (kernel sizes 1, paddings 0, …), as C ints.
+local function int_pair(v, name, fname, lo)
+  local a, b = pair(v, name, fname)
+  return check.integer(fname, name, a, lo, INT32), check.integer(fname, name, b, lo, INT32)
+end
+nn._int_pair = int_pair
+
 -- opts: {stride, padding, dilation, groups, output_padding}, numbers or {h, w}
 local function conv_args(o, fname)
-  local sh, sw = pair(o.stride or 1, "stride", fname)
-  local ph, pw = pair(o.padding or 0, "padding", fname)
-  local dh, dw = pair(o.dilation or 1, "dilation", fname)
-  local oh, ow = pair(o.output_padding or 0, "output_padding", fname)
-  return { sh, sw, ph, pw, dh, dw, o.groups or 1, oh, ow }
+  if type(o) ~= "table" then raise(("%s: options must be a table, got %s"):format(fname, check.show(o))) end
+  local sh, sw = int_pair(o.stride or 1, "stride", fname, 1)
+  local ph, pw = int_pair(o.padding or 0, "padding", fname, 0)
+  local dh, dw = int_pair(o.dilation or 1, "dilation", fname, 1)
+  local oh, ow = int_pair(o.output_padding or 0, "output_padding", fname, 0)
+  local groups = check.integer(fname, "groups", o.groups or 1, 1, INT32)
+  return { sh, sw, ph, pw, dh, dw, groups, oh, ow }
 end
 nn._conv_args = conv_args
+
+-- The tensors of a convolution: input, weight and an optional bias.
+local function conv_tensors(fname, x, w, b)
+  check.tensor(fname, "input", x)
+  check.tensor(fname, "weight", w)
+  if b ~= nil then check.tensor(fname, "bias", b) end
+end
 
 local function conv_backward(backward, x, w, b, ws, a)
   return function(g)
@@ -106,6 +133,7 @@ end
 
 -- x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), b (C_out) or nil
 function F.conv2d(x, w, b, opts, ws)
+  conv_tensors("conv2d", x, w, b)
   local a = conv_args(opts or {}, "conv2d")
   ws = ws or nn._workspace()
   local y = nn._conv2d(x, w, b, ws, a)
@@ -115,6 +143,7 @@ end
 
 -- x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out) or nil
 function F.conv_transpose2d(x, w, b, opts, ws)
+  conv_tensors("conv_transpose2d", x, w, b)
   local a = conv_args(opts or {}, "conv_transpose2d")
   ws = ws or nn._workspace()
   local y = nn._conv_transpose2d(x, w, b, ws, a)
@@ -129,7 +158,9 @@ end
 -- opts: {stride = kernel, padding = 0, dilation = 1, ceil_mode = false}
 function F.maxpool2d(x, kernel, opts)
   opts = opts or {}
-  local kh, kw = pair(kernel, "kernel", "maxpool2d")
+  check.tensor("maxpool2d", "input", x)
+  check.type("maxpool2d", "options", opts, "table")
+  local kh, kw = int_pair(kernel, "kernel", "maxpool2d", 1)
   local a = conv_args({ stride = opts.stride or { kh, kw }, padding = opts.padding, dilation = opts.dilation },
     "maxpool2d")
   a.kh, a.kw, a.ceil = kh, kw, opts.ceil_mode or false
@@ -143,7 +174,9 @@ end
 -- opts: {stride = kernel, padding = 0, ceil_mode = false, count_include_pad = true}
 function F.avgpool2d(x, kernel, opts)
   opts = opts or {}
-  local kh, kw = pair(kernel, "kernel", "avgpool2d")
+  check.tensor("avgpool2d", "input", x)
+  check.type("avgpool2d", "options", opts, "table")
+  local kh, kw = int_pair(kernel, "kernel", "avgpool2d", 1)
   local a = conv_args({ stride = opts.stride or { kh, kw }, padding = opts.padding }, "avgpool2d")
   a.kh, a.kw, a.ceil = kh, kw, opts.ceil_mode or false
   a.count_include_pad = opts.count_include_pad ~= false
@@ -153,7 +186,8 @@ function F.avgpool2d(x, kernel, opts)
 end
 
 function F.adaptive_avgpool2d(x, size)
-  local oh, ow = pair(size, "output size", "adaptive_avgpool2d")
+  check.tensor("adaptive_avgpool2d", "input", x)
+  local oh, ow = int_pair(size, "output size", "adaptive_avgpool2d", 1)
   local y = nn._adaptive_avgpool2d(x, oh, ow)
   if recording(x) then
     record(y, { x }, function(g) return nn._adaptive_avgpool2d_backward(g, x) end, "adaptive_avgpool2d")
@@ -163,16 +197,23 @@ end
 
 -- opts: {size = {h, w}} or {scale = s}, mode = "nearest" | "bilinear"
 function F.upsample(x, opts)
+  check.tensor("upsample", "input", x)
+  check.type("upsample", "options", opts, "table")
   local mode = opts.mode or "nearest"
   if mode ~= "nearest" and mode ~= "bilinear" then
     raise(("upsample: mode must be 'nearest' or 'bilinear', got '%s'"):format(tostring(mode)))
   end
   if x:dim() ~= 4 then raise(("upsample: input must be 4-D (N,C,H,W), got %d-D %s"):format(x:dim(), shape_str(x))) end
   local oh, ow
-  if opts.size then oh, ow = pair(opts.size, "size", "upsample")
+  if opts.size then oh, ow = int_pair(opts.size, "size", "upsample", 1)
   else
     local sh, sw = pair(opts.scale or 2, "scale", "upsample")
+    check.positive("upsample", "scale", sh)
+    check.positive("upsample", "scale", sw)
     oh, ow = math.floor(x:size(3) * sh), math.floor(x:size(4) * sw)
+    if oh < 1 or ow < 1 or oh > INT32 or ow > INT32 then
+      raise(("upsample: scale %s x %s makes a %s x %s output from %s"):format(sh, sw, oh, ow, shape_str(x)))
+    end
   end
   local y = nn._upsample(x, oh, ow, mode)
   if recording(x) then record(y, { x }, function(g) return nn._upsample_backward(g, x, mode) end, "upsample") end
@@ -183,6 +224,9 @@ end
 
 -- x (N, C), (N, C, L) or (N, C, H, W); running stats updated in training.
 function F.batchnorm(x, gamma, beta, running_mean, running_var, training, momentum, eps)
+  check.tensor("batchnorm", "input", x)
+  check.number("batchnorm", "momentum", momentum, 0, 1)
+  check.positive("batchnorm", "eps", eps)
   local y, mean, invstd = nn._batchnorm(x, gamma, beta, running_mean, running_var, training, momentum, eps)
   if recording(x, gamma, beta) then
     record(y, { x, gamma, beta }, function(g)
@@ -197,7 +241,9 @@ end
 
 -- logits (N, C) or (C); target: 1-based class ids (N) as a tensor or Lua list.
 function F.cross_entropy(logits, target)
+  check.tensor("cross_entropy", "logits", logits)
   if type(target) == "table" then target = T(target) end
+  check.tensor("cross_entropy", "target", target)
   local loss, saved = nn._cross_entropy(logits, target)
   if recording(logits) then
     record(loss, { logits }, function(g) return nn._cross_entropy_backward(g, saved, target) end, "cross_entropy")
@@ -207,7 +253,9 @@ end
 
 -- logp (N, C) log-probabilities; target 1-based class ids.
 function F.nll(logp, target)
+  check.tensor("nll", "log-probabilities", logp)
   if type(target) == "table" then target = T(target) end
+  check.tensor("nll", "target", target)
   local loss = nn._nll(logp, target)
   if recording(logp) then
     record(loss, { logp }, function(g) return nn._nll_backward(g, logp, target) end, "nll")
@@ -216,6 +264,8 @@ function F.nll(logp, target)
 end
 
 local function same_shape_or_raise(fname, a, b)
+  check.tensor(fname, "input", a)
+  check.tensor(fname, "target", b)
   if shape_str(a) ~= shape_str(b) then
     raise(("%s: input %s and target %s must have the same shape"):format(fname, shape_str(a), shape_str(b)))
   end

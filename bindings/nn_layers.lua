@@ -6,16 +6,27 @@
 local wick = ...
 local T, nn = wick.tensor, wick.nn
 local F, raise, options, shape_str = nn.F, nn._raise, wick._options, nn._shape_str
+local check = wick._check
+local INT32 = 2147483647
+
+-- Make a layer's tensor with fn(...); a failure (a size that needs more memory than
+-- the machine has) is reported as the layer's, at the sketch's line.
+local function make(fname, fn, ...)
+  local ok, t = pcall(fn, ...)
+  if not ok then raise(("%s: %s"):format(fname, nn._strip_where(t))) end
+  return t
+end
+nn._make = make
 
 -- U(−bound, bound) of a shape; PyTorch's kaiming_uniform_(a = √5) gives bound = 1/√fan_in.
-local function uniform(shape, bound) return T.rand(shape) * (2 * bound) - bound end
+local function uniform(shape, bound, fname)
+  return make(fname or "uniform", T.rand, shape) * (2 * bound) - bound
+end
 nn._uniform = uniform
 
-local function check_positive_int(fname, name, v)
-  if type(v) ~= "number" or v < 1 or v ~= math.floor(v) then
-    raise(("%s: %s must be a positive integer, got %s"):format(fname, name, tostring(v)))
-  end
-end
+-- Sizes of a layer: integers from 1 to 2^31 − 1 (lib/nn works in C ints).
+local function check_positive_int(fname, name, v) return check.integer(fname, name, v, 1, INT32) end
+nn._check_size = check_positive_int
 
 -- ---- linear -----------------------------------------------------------------------------
 
@@ -24,10 +35,11 @@ function Linear:init(inputs, outputs, opts)
   check_positive_int("linear", "inputs", inputs)
   check_positive_int("linear", "outputs", outputs)
   opts = options("linear", opts, { bias = true })
+  check.type("linear", "bias", opts.bias, "boolean")
   self.inputs, self.outputs = inputs, outputs
   local bound = 1 / math.sqrt(inputs)
-  self:param("weight", uniform({ outputs, inputs }, bound))   -- (out, in)
-  if opts.bias then self:param("bias", uniform({ outputs }, bound)) end
+  self:param("weight", uniform({ outputs, inputs }, bound, "linear"))   -- (out, in)
+  if opts.bias then self:param("bias", uniform({ outputs }, bound, "linear")) end
 end
 function Linear:describe() return ("linear %d→%d"):format(self.inputs, self.outputs) end
 function Linear:forward(x)
@@ -49,15 +61,17 @@ function Conv2d:init(cin, cout, kernel, opts)
   check_positive_int("conv2d", "in_channels", cin)
   check_positive_int("conv2d", "out_channels", cout)
   opts = options("conv2d", opts, conv_defaults, 4)
-  local kh, kw = nn._pair(kernel, "kernel", "conv2d")
+  local kh, kw = nn._int_pair(kernel, "kernel", "conv2d", 1)
+  nn._conv_args(opts, "conv2d")   -- stride, padding, dilation, groups: refused here, not at the first forward
+  check.type("conv2d", "bias", opts.bias, "boolean")
   if cin % opts.groups ~= 0 or cout % opts.groups ~= 0 then
     raise(("conv2d: groups %d must divide in_channels %d and out_channels %d"):format(opts.groups, cin, cout))
   end
   self.cin, self.cout, self.kh, self.kw, self.opts = cin, cout, kh, kw, opts
   local fan_in = cin // opts.groups * kh * kw
   local bound = 1 / math.sqrt(fan_in)
-  self:param("weight", uniform({ cout, cin // opts.groups, kh, kw }, bound))
-  if opts.bias then self:param("bias", uniform({ cout }, bound)) end
+  self:param("weight", uniform({ cout, cin // opts.groups, kh, kw }, bound, "conv2d"))
+  if opts.bias then self:param("bias", uniform({ cout }, bound, "conv2d")) end
   self.ws = nn._workspace()
 end
 function Conv2d:describe()
@@ -73,12 +87,18 @@ function ConvT:init(cin, cout, kernel, opts)
   local defaults = { output_padding = 0 }
   for k, v in pairs(conv_defaults) do defaults[k] = v end
   opts = options("conv_transpose2d", opts, defaults, 4)
-  local kh, kw = nn._pair(kernel, "kernel", "conv_transpose2d")
+  local kh, kw = nn._int_pair(kernel, "kernel", "conv_transpose2d", 1)
+  nn._conv_args(opts, "conv_transpose2d")
+  check.type("conv_transpose2d", "bias", opts.bias, "boolean")
+  if cin % opts.groups ~= 0 or cout % opts.groups ~= 0 then
+    raise(("conv_transpose2d: groups %d must divide in_channels %d and out_channels %d"):format(opts.groups, cin,
+      cout))
+  end
   self.cin, self.cout, self.kh, self.kw, self.opts = cin, cout, kh, kw, opts
   -- PyTorch computes the fan-in of a transposed weight (C_in, C_out/g, kH, kW) from dim 2
   local bound = 1 / math.sqrt(cout // opts.groups * kh * kw)
-  self:param("weight", uniform({ cin, cout // opts.groups, kh, kw }, bound))
-  if opts.bias then self:param("bias", uniform({ cout }, bound)) end
+  self:param("weight", uniform({ cin, cout // opts.groups, kh, kw }, bound, "conv_transpose2d"))
+  if opts.bias then self:param("bias", uniform({ cout }, bound, "conv_transpose2d")) end
   self.ws = nn._workspace()
 end
 function ConvT:describe()
@@ -91,9 +111,11 @@ nn.conv_transpose2d = ConvT
 
 local MaxPool = nn.module("maxpool2d")
 function MaxPool:init(kernel, opts)
+  nn._int_pair(kernel, "kernel", "maxpool2d", 1)
   self.kernel = kernel
   self.opts = options("maxpool2d", opts, { stride = false, padding = 0, dilation = 1, ceil_mode = false })
   if not self.opts.stride then self.opts.stride = nil end
+  nn._conv_args(self.opts, "maxpool2d")
 end
 function MaxPool:describe() return ("maxpool2d %s"):format(type(self.kernel) == "table" and
   table.concat(self.kernel, "x") or self.kernel) end
@@ -103,9 +125,11 @@ nn.maxpool2d = MaxPool
 local AvgPool = nn.module("avgpool2d")
 function AvgPool:init(kernel, opts)
   self.kernel = kernel
+  nn._int_pair(kernel, "kernel", "avgpool2d", 1)
   self.opts = options("avgpool2d", opts, { stride = false, padding = 0, ceil_mode = false,
     count_include_pad = true })
   if not self.opts.stride then self.opts.stride = nil end
+  nn._conv_args({ stride = self.opts.stride, padding = self.opts.padding }, "avgpool2d")
 end
 function AvgPool:describe() return ("avgpool2d %s"):format(type(self.kernel) == "table" and
   table.concat(self.kernel, "x") or self.kernel) end
@@ -113,13 +137,24 @@ function AvgPool:forward(x) return F.avgpool2d(x, self.kernel, self.opts) end
 nn.avgpool2d = AvgPool
 
 local Adaptive = nn.module("adaptive_avgpool2d")
-function Adaptive:init(size) self.size = size end
+function Adaptive:init(size)
+  nn._int_pair(size, "output size", "adaptive_avgpool2d", 1)
+  self.size = size
+end
 function Adaptive:forward(x) return F.adaptive_avgpool2d(x, self.size) end
 nn.adaptive_avgpool2d = Adaptive
 
 local Upsample = nn.module("upsample")
-function Upsample:init(opts) self.opts = options("upsample", opts, { size = false, scale = false,
-  mode = "nearest" }) end
+function Upsample:init(opts)
+  self.opts = options("upsample", opts, { size = false, scale = false, mode = "nearest" })
+  if self.opts.size then nn._int_pair(self.opts.size, "size", "upsample", 1) end
+  if self.opts.scale then
+    local sh, sw = nn._pair(self.opts.scale, "scale", "upsample")
+    check.positive("upsample", "scale", sh)
+    check.positive("upsample", "scale", sw)
+  end
+  check.one_of("upsample", "mode", self.opts.mode, { "nearest", "bilinear" })
+end
 function Upsample:forward(x)
   return F.upsample(x, { size = self.opts.size or nil, scale = self.opts.scale or nil, mode = self.opts.mode })
 end
@@ -132,16 +167,20 @@ local function batchnorm(kind, dims)
   function BN:init(channels, opts)
     check_positive_int(kind, "channels", channels)
     opts = options(kind, opts, { eps = 1e-5, momentum = 0.1, affine = true })
+    check.positive(kind, "eps", opts.eps)
+    check.number(kind, "momentum", opts.momentum, 0, 1)
+    check.type(kind, "affine", opts.affine, "boolean")
     self.channels, self.eps, self.momentum = channels, opts.eps, opts.momentum
     if opts.affine then
-      self:param("weight", T.ones(channels))
-      self:param("bias", T.zeros(channels))
+      self:param("weight", make(kind, T.ones, channels))
+      self:param("bias", make(kind, T.zeros, channels))
     end
-    self:buffer("running_mean", T.zeros(channels))
-    self:buffer("running_var", T.ones(channels))
+    self:buffer("running_mean", make(kind, T.zeros, channels))
+    self:buffer("running_var", make(kind, T.ones, channels))
   end
   function BN:describe() return ("%s %d"):format(kind, self.channels) end
   function BN:forward(x)
+    check.tensor(kind, "input", x)
     local ok = false
     for _, d in ipairs(dims) do ok = ok or x:dim() == d end
     if not ok then
@@ -161,7 +200,7 @@ nn.batchnorm2d = batchnorm("batchnorm2d", { 4 })
 -- ---- dropout, embedding, flatten --------------------------------------------------------
 
 local Dropout = nn.module("dropout")
-function Dropout:init(p) self.p = p or 0.5 end
+function Dropout:init(p) self.p = check.fraction("dropout", "p", p or 0.5) end
 function Dropout:describe() return ("dropout %g"):format(self.p) end
 function Dropout:forward(x) return F.dropout(x, self.p, self.training) end
 nn.dropout = Dropout
@@ -171,21 +210,30 @@ function Embedding:init(count, dim)
   check_positive_int("embedding", "count", count)
   check_positive_int("embedding", "dim", dim)
   self.count, self.dim = count, dim
-  self:param("weight", T.randn(count, dim))   -- N(0, 1) as PyTorch
+  self:param("weight", make("embedding", T.randn, count, dim))   -- N(0, 1) as PyTorch
 end
 function Embedding:describe() return ("embedding %d×%d"):format(self.count, self.dim) end
 function Embedding:forward(ids) return F.embedding(ids, self.weight) end
 nn.embedding = Embedding
 
 local Flatten = nn.module("flatten")
-function Flatten.forward(_, x) return x:reshape(x:size(1), -1) end
+function Flatten.forward(_, x)
+  check.tensor("flatten", "input", x)
+  if x:dim() < 1 then raise("flatten: input must have at least 1 dimension, got a 0-D tensor") end
+  return x:reshape(x:size(1), -1)
+end
 nn.flatten = Flatten
 
 -- ---- activations as layers --------------------------------------------------------------
 
-local function activation_layer(name, fn, param_name)
+local function activation_layer(name, fn, param_name, integer)
   local A = nn.module(name)
-  function A:init(p) self.p = p end
+  function A:init(p)
+    if p ~= nil and integer then check.integer(name, param_name, p)
+    elseif p ~= nil and param_name then check.number(name, param_name, p)
+    elseif p ~= nil then raise(("%s: takes no parameter, got %s"):format(name, check.show(p))) end
+    self.p = p
+  end
   function A:describe() return self.p and ("%s %s=%g"):format(name, param_name, self.p) or name end
   function A:forward(x) return fn(x, self.p) end
   nn[name] = A
@@ -196,5 +244,5 @@ activation_layer("sigmoid", function(x) return x:sigmoid() end)
 activation_layer("leaky_relu", F.leaky_relu, "slope")
 activation_layer("elu", F.elu, "alpha")
 activation_layer("gelu", function(x) return F.gelu(x) end)
-activation_layer("softmax", function(x, dim) return F.softmax(x, dim or -1) end, "dim")
-activation_layer("log_softmax", function(x, dim) return F.log_softmax(x, dim or -1) end, "dim")
+activation_layer("softmax", function(x, dim) return F.softmax(x, dim or -1) end, "dim", true)
+activation_layer("log_softmax", function(x, dim) return F.log_softmax(x, dim or -1) end, "dim", true)

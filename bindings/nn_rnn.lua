@@ -9,6 +9,8 @@
 local wick = ...
 local T, nn, autograd = wick.tensor, wick.nn, wick.autograd
 local F, raise, options, shape_str = nn.F, wick._raise, wick._options, nn._shape_str
+local check = wick._check
+local MAX_LAYERS = 1024   -- far beyond any useful stack; a typo of 1e9 would allocate for ever
 
 -- One layer over a whole sequence: x (N, T, I) -> y (N, T, H), hT, cT (N, H).
 function F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws)
@@ -28,21 +30,22 @@ local function recurrent(cell, gates)
   local R = nn.module(cell)
 
   function R:init(inputs, hidden, opts)
-    for name, v in pairs { inputs = inputs, hidden = hidden } do
-      if type(v) ~= "number" or v < 1 or v ~= math.floor(v) then
-        raise(("%s: %s must be a positive integer, got %s"):format(cell, name, tostring(v)))
-      end
-    end
+    inputs = nn._check_size(cell, "inputs", inputs)
+    -- gates × hidden rows must stay a C int too
+    hidden = check.integer(cell, "hidden", hidden, 1, 2147483647 // gates)
     opts = options(cell, opts, { layers = 1, dropout = 0, bias = true })
+    opts.layers = check.integer(cell, "layers", opts.layers, 1, MAX_LAYERS)
+    check.fraction(cell, "dropout", opts.dropout)
+    check.type(cell, "bias", opts.bias, "boolean")
     self.inputs, self.hidden, self.layers, self.dropout = inputs, hidden, opts.layers, opts.dropout
     local bound = 1 / math.sqrt(hidden)   -- PyTorch: U(−1/√H, 1/√H) for every weight
     for l = 0, opts.layers - 1 do
       local width = l == 0 and inputs or hidden
-      self:param("weight_ih_l" .. l, nn._uniform({ gates * hidden, width }, bound))
-      self:param("weight_hh_l" .. l, nn._uniform({ gates * hidden, hidden }, bound))
+      self:param("weight_ih_l" .. l, nn._uniform({ gates * hidden, width }, bound, cell))
+      self:param("weight_hh_l" .. l, nn._uniform({ gates * hidden, hidden }, bound, cell))
       if opts.bias then
-        self:param("bias_ih_l" .. l, nn._uniform({ gates * hidden }, bound))
-        self:param("bias_hh_l" .. l, nn._uniform({ gates * hidden }, bound))
+        self:param("bias_ih_l" .. l, nn._uniform({ gates * hidden }, bound, cell))
+        self:param("bias_hh_l" .. l, nn._uniform({ gates * hidden }, bound, cell))
       end
     end
     self.ws = {}
@@ -64,6 +67,10 @@ local function recurrent(cell, gates)
       raise(("%s: input has %d features, expected %d"):format(self:describe(), x:size(3), self.inputs))
     end
     local n = x:size(1)
+    if state ~= nil and type(state) ~= "table" then
+      raise(("%s: state must be a table {h = …%s}, got %s"):format(self:describe(), cell == "lstm" and ", c = …" or "",
+        check.show(state)))
+    end
     if state then
       for _, key in ipairs(cell == "lstm" and { "h", "c" } or { "h" }) do
         local s = state[key]

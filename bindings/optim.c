@@ -4,10 +4,12 @@
 #include "../lib/nn/optim.h"
 #include "wk_lua.h"
 
-/* A contiguous tensor argument with n elements (n < 0: any), or a Lua error. */
+/* A contiguous tensor argument with n elements (n < 0: any), or a Lua error. These
+ * functions allocate nothing, so a raised error leaks nothing. */
 static float *check_buffer(lua_State *L, int idx, int64_t n, const char *fname, const char *what)
 {
-    wk_tensor *t = wk_lua_check_tensor(L, idx);
+    wk_tensor *t = wk_lua_test_tensor(L, idx);
+    if (!t) luaL_error(L, "%s: %s must be a tensor, got %s", fname, what, luaL_typename(L, idx));
     if (!wk_tensor_is_contiguous(t))
         luaL_error(L, "%s: %s must be contiguous", fname, what);
     if (n >= 0 && wk_tensor_numel(t) != n)
@@ -16,55 +18,81 @@ static float *check_buffer(lua_State *L, int idx, int64_t n, const char *fname, 
     return wk_tensor_data(t);
 }
 
-static int64_t numel_of(lua_State *L, int idx) { return wk_tensor_numel(wk_lua_check_tensor(L, idx)); }
+static int64_t numel_of(lua_State *L, int idx, const char *fname)
+{
+    wk_tensor *t = wk_lua_test_tensor(L, idx);
+    if (!t) luaL_error(L, "%s: parameter must be a tensor, got %s", fname, luaL_typename(L, idx));
+    return wk_tensor_numel(t);
+}
+
+/* A hyper-parameter as a float: finite after the conversion, within [lo, hi]. The
+ * optimizers check these when made (optim.lua); checking again at every step catches
+ * a value set later (opt.lr = 0/0), which would otherwise turn every weight into NaN. */
+static float hyper(lua_State *L, int idx, const char *fname, const char *name, double lo, double hi)
+{
+    return (float)wk_lua_check_finite(L, idx, fname, name, lo, hi);
+}
+
+#define HYPER_MAX 3.0e38   /* below FLT_MAX: the float stays finite */
 
 /* _sgd_step(p, g, buf|nil, lr, momentum, dampening, weight_decay, nesterov, first_step) */
 static int optim_sgd_step(lua_State *L)
 {
-    int64_t n = numel_of(L, 1);
+    int64_t n = numel_of(L, 1, "sgd");
     float *p = check_buffer(L, 1, n, "sgd", "parameter");
     const float *g = check_buffer(L, 2, n, "sgd", "gradient");
     float *buf = lua_isnil(L, 3) ? NULL : check_buffer(L, 3, n, "sgd", "momentum buffer");
-    float momentum = (float)luaL_checknumber(L, 5);
+    float lr = hyper(L, 4, "sgd", "lr", 0, HYPER_MAX);
+    float momentum = hyper(L, 5, "sgd", "momentum", 0, 1);
+    float dampening = hyper(L, 6, "sgd", "dampening", 0, 1);
+    float weight_decay = hyper(L, 7, "sgd", "weight_decay", 0, HYPER_MAX);
     if (momentum != 0.0f && !buf) return luaL_error(L, "sgd: momentum needs a buffer");
-    wk_sgd_step(p, g, buf, n, (float)luaL_checknumber(L, 4), momentum, (float)luaL_checknumber(L, 6),
-                (float)luaL_checknumber(L, 7), lua_toboolean(L, 8), lua_toboolean(L, 9));
+    wk_sgd_step(p, g, buf, n, lr, momentum, dampening, weight_decay, lua_toboolean(L, 8), lua_toboolean(L, 9));
     return 0;
 }
 
-/* _adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, t) */
+/* _adam_step(p, g, m, v, lr, beta1, beta2, eps, weight_decay, decoupled, t [, fname]) */
 static int optim_adam_step(lua_State *L)
 {
-    int64_t n = numel_of(L, 1);
-    float *p = check_buffer(L, 1, n, "adam", "parameter");
-    const float *g = check_buffer(L, 2, n, "adam", "gradient");
-    float *m = check_buffer(L, 3, n, "adam", "first moment");
-    float *v = check_buffer(L, 4, n, "adam", "second moment");
-    wk_adam_step(p, g, m, v, n, (float)luaL_checknumber(L, 5), (float)luaL_checknumber(L, 6),
-                 (float)luaL_checknumber(L, 7), (float)luaL_checknumber(L, 8), (float)luaL_checknumber(L, 9),
-                 lua_toboolean(L, 10), (int64_t)luaL_checkinteger(L, 11));
+    const char *fname = lua_type(L, 12) == LUA_TSTRING ? lua_tostring(L, 12) : "adam";
+    int64_t n = numel_of(L, 1, fname);
+    float *p = check_buffer(L, 1, n, fname, "parameter");
+    const float *g = check_buffer(L, 2, n, fname, "gradient");
+    float *m = check_buffer(L, 3, n, fname, "first moment");
+    float *v = check_buffer(L, 4, n, fname, "second moment");
+    float lr = hyper(L, 5, fname, "lr", 0, HYPER_MAX);
+    /* beta = 1 would divide by 1 − beta^t = 0 */
+    float beta1 = hyper(L, 6, fname, "beta1", 0, 0.9999999);
+    float beta2 = hyper(L, 7, fname, "beta2", 0, 0.9999999);
+    float eps = hyper(L, 8, fname, "eps", 1e-30, HYPER_MAX);
+    float weight_decay = hyper(L, 9, fname, "weight_decay", 0, HYPER_MAX);
+    int64_t t = (int64_t)wk_lua_check_int(L, 11, fname, "step", 1, LUA_MAXINTEGER);
+    wk_adam_step(p, g, m, v, n, lr, beta1, beta2, eps, weight_decay, lua_toboolean(L, 10), t);
     return 0;
 }
 
 /* _rmsprop_step(p, g, sq, buf|nil, lr, alpha, eps, weight_decay, momentum) */
 static int optim_rmsprop_step(lua_State *L)
 {
-    int64_t n = numel_of(L, 1);
+    int64_t n = numel_of(L, 1, "rmsprop");
     float *p = check_buffer(L, 1, n, "rmsprop", "parameter");
     const float *g = check_buffer(L, 2, n, "rmsprop", "gradient");
     float *sq = check_buffer(L, 3, n, "rmsprop", "square average");
     float *buf = lua_isnil(L, 4) ? NULL : check_buffer(L, 4, n, "rmsprop", "momentum buffer");
-    float momentum = (float)luaL_checknumber(L, 9);
+    float lr = hyper(L, 5, "rmsprop", "lr", 0, HYPER_MAX);
+    float alpha = hyper(L, 6, "rmsprop", "alpha", 0, 1);
+    float eps = hyper(L, 7, "rmsprop", "eps", 1e-30, HYPER_MAX);
+    float weight_decay = hyper(L, 8, "rmsprop", "weight_decay", 0, HYPER_MAX);
+    float momentum = hyper(L, 9, "rmsprop", "momentum", 0, 1);
     if (momentum > 0.0f && !buf) return luaL_error(L, "rmsprop: momentum needs a buffer");
-    wk_rmsprop_step(p, g, sq, buf, n, (float)luaL_checknumber(L, 5), (float)luaL_checknumber(L, 6),
-                    (float)luaL_checknumber(L, 7), (float)luaL_checknumber(L, 8), momentum);
+    wk_rmsprop_step(p, g, sq, buf, n, lr, alpha, eps, weight_decay, momentum);
     return 0;
 }
 
 /* _sum_squares(t) -> number (double accumulation) */
 static int optim_sum_squares(lua_State *L)
 {
-    int64_t n = numel_of(L, 1);
+    int64_t n = numel_of(L, 1, "clip_grad_norm");
     lua_pushnumber(L, wk_sum_squares(check_buffer(L, 1, n, "clip_grad_norm", "gradient"), n));
     return 1;
 }

@@ -4,21 +4,29 @@
 --
 --   local opt = wick.optim.adam(net:parameters(), {lr = 1e-3})
 --   opt:zero_grad(); loss:backward(); opt:step()
+--
+-- Every hyper-parameter is checked when the optimizer or schedule is made (a NaN or
+-- negative lr, eps or weight_decay would otherwise turn every weight into NaN a step
+-- later), and the C step checks the values again, since a sketch may set opt.lr later.
 local wick = ...
 local T, optim = wick.tensor, wick.optim
-local options = wick._options
+local options, check, raise = wick._options, wick._check, wick._raise
 
 local function check_params(fname, params)
   if type(params) ~= "table" or #params == 0 then
-    error(("%s: expected a non-empty list of parameters (net:parameters()), got %s")
-      :format(fname, type(params) == "table" and "an empty table" or type(params)), 3)
+    raise(("%s: expected a non-empty list of parameters (net:parameters()), got %s")
+      :format(fname, type(params) == "table" and "an empty table" or type(params)))
   end
   for i, p in ipairs(params) do
-    if not T.is_tensor(p) then error(("%s: parameter %d is a %s, not a tensor"):format(fname, i, type(p)), 3) end
-    if not p:is_contiguous() then error(("%s: parameter %d is not contiguous"):format(fname, i), 3) end
+    if not T.is_tensor(p) then raise(("%s: parameter %d is a %s, not a tensor"):format(fname, i, type(p))) end
+    if not p:is_contiguous() then raise(("%s: parameter %d is not contiguous"):format(fname, i)) end
   end
   return params
 end
+
+-- lr >= 0 (0 pauses training), finite.
+local function check_lr(fname, v) return check.number(fname, "lr", v, 0) end
+local function check_bool(fname, name, v) return check.type(fname, name, v, "boolean") end
 
 local Optimizer = {}
 Optimizer.__index = Optimizer
@@ -65,8 +73,13 @@ end
 function optim.sgd(params, opts)
   check_params("sgd", params)
   opts = options("sgd", opts, { lr = 1e-2, momentum = 0, dampening = 0, weight_decay = 0, nesterov = false })
+  check_lr("sgd", opts.lr)
+  check.number("sgd", "momentum", opts.momentum, 0, 1)
+  check.number("sgd", "dampening", opts.dampening, 0, 1)
+  check.number("sgd", "weight_decay", opts.weight_decay, 0)
+  check_bool("sgd", "nesterov", opts.nesterov)
   if opts.nesterov and (opts.momentum <= 0 or opts.dampening ~= 0) then
-    error("sgd: nesterov momentum needs momentum > 0 and dampening 0", 2)
+    raise("sgd: nesterov momentum needs momentum > 0 and dampening 0")
   end
   return new_optimizer("sgd", params, opts, function(self, i, p, g)
     local buf = self.momentum ~= 0 and self:buffer(i, "momentum") or nil
@@ -82,11 +95,26 @@ local function adam_like(fname, decoupled, default_wd)
   return function(params, opts)
     check_params(fname, params)
     opts = options(fname, opts, { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = default_wd })
+    check_lr(fname, opts.lr)
+    local betas = opts.betas
+    if type(betas) ~= "table" or #betas ~= 2 then
+      raise(("%s: betas must be a pair {beta1, beta2}, got %s"):format(fname, check.show(betas)))
+    end
+    for k = 1, 2 do   -- a beta of 1 divides by 1 - beta^t = 0
+      if not (type(betas[k]) == "number" and betas[k] >= 0 and betas[k] < 1) then
+        raise(("%s: betas[%d] must be a number from 0 up to (not including) 1, got %s")
+          :format(fname, k, check.show(betas[k])))
+      end
+    end
+    opts.betas = { betas[1], betas[2] }
+    check.positive(fname, "eps", opts.eps)
+    check.number(fname, "weight_decay", opts.weight_decay, 0)
     return new_optimizer(fname, params, opts, function(self, i, p, g)
       local m, v = self:buffer(i, "m"), self:buffer(i, "v")
       local st = self.state[i]
       st.t = (st.t or 0) + 1
-      optim._adam_step(p, g, m, v, self.lr, self.betas[1], self.betas[2], self.eps, self.weight_decay, decoupled, st.t)
+      optim._adam_step(p, g, m, v, self.lr, self.betas[1], self.betas[2], self.eps, self.weight_decay, decoupled, st.t,
+        fname)
     end)
   end
 end
@@ -96,6 +124,11 @@ optim.adamw = adam_like("adamw", true, 1e-2)
 function optim.rmsprop(params, opts)
   check_params("rmsprop", params)
   opts = options("rmsprop", opts, { lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0 })
+  check_lr("rmsprop", opts.lr)
+  check.number("rmsprop", "alpha", opts.alpha, 0, 1)
+  check.positive("rmsprop", "eps", opts.eps)
+  check.number("rmsprop", "weight_decay", opts.weight_decay, 0)
+  check.number("rmsprop", "momentum", opts.momentum, 0, 1)
   return new_optimizer("rmsprop", params, opts, function(self, i, p, g)
     local buf = self.momentum > 0 and self:buffer(i, "momentum") or nil
     optim._rmsprop_step(p, g, self:buffer(i, "square_avg"), buf, self.lr, self.alpha, self.eps, self.weight_decay,
@@ -108,6 +141,11 @@ end
 -- Scale all gradients so their joint L2 norm is at most max_norm; returns the norm
 -- before clipping.
 function optim.clip_grad_norm(params, max_norm)
+  check.type("clip_grad_norm", "params", params, "table")
+  check.positive("clip_grad_norm", "max_norm", max_norm)
+  for i, p in ipairs(params) do
+    if not T.is_tensor(p) then raise(("clip_grad_norm: parameter %d is a %s, not a tensor"):format(i, type(p))) end
+  end
   local total = 0
   for _, p in ipairs(params) do
     if p.grad then total = total + optim._sum_squares(p.grad) end
@@ -127,6 +165,14 @@ end
 
 local Schedule = {}
 Schedule.__index = Schedule
+
+-- The optimizer a schedule drives: one of wick.optim's, whose lr is a finite number.
+local function check_optimizer(fname, opt)
+  if type(opt) ~= "table" or getmetatable(opt) ~= Optimizer then
+    raise(("%s: expected an optimizer (wick.optim.adam(...) etc.), got %s"):format(fname, check.show(opt)))
+  end
+  check.number(fname, "the optimizer's lr", opt.lr, 0)
+end
 function Schedule:step()
   self.epoch = self.epoch + 1
   self.optimizer.lr = self:rate(self.epoch)
@@ -135,7 +181,10 @@ end
 
 -- lr = base · gamma^floor(epoch / step_size)
 function optim.step_lr(opt, opts)
+  check_optimizer("step_lr", opt)
   opts = options("step_lr", opts, { step_size = 1, gamma = 0.1 })
+  check.integer("step_lr", "step_size", opts.step_size, 1)
+  check.number("step_lr", "gamma", opts.gamma, 0)
   local base = opt.lr
   return setmetatable({ optimizer = opt, epoch = 0, rate = function(_, e)
     return base * opts.gamma ^ (e // opts.step_size)
@@ -144,7 +193,10 @@ end
 
 -- lr = eta_min + (base − eta_min)(1 + cos(π·epoch/t_max))/2
 function optim.cosine(opt, opts)
+  check_optimizer("cosine", opt)
   opts = options("cosine", opts, { t_max = 100, eta_min = 0 })
+  check.integer("cosine", "t_max", opts.t_max, 1)
+  check.number("cosine", "eta_min", opts.eta_min, 0)
   local base = opt.lr
   return setmetatable({ optimizer = opt, epoch = 0, rate = function(_, e)
     return opts.eta_min + (base - opts.eta_min) * (1 + math.cos(math.pi * math.min(e, opts.t_max) / opts.t_max)) / 2
@@ -160,6 +212,12 @@ function optim.lbfgs(params, opts)
   check_params("lbfgs", params)
   opts = options("lbfgs", opts, { lr = 1, max_iter = 20, max_eval = false, tolerance_grad = 1e-7,
     tolerance_change = 1e-9, history_size = 100 })
+  check_lr("lbfgs", opts.lr)
+  check.integer("lbfgs", "max_iter", opts.max_iter, 1)
+  if opts.max_eval then check.integer("lbfgs", "max_eval", opts.max_eval, 1) end
+  check.number("lbfgs", "tolerance_grad", opts.tolerance_grad, 0)
+  check.number("lbfgs", "tolerance_change", opts.tolerance_change, 0)
+  check.integer("lbfgs", "history_size", opts.history_size, 1)
   local self = new_optimizer("lbfgs", params, opts, nil)
   self.old_dirs, self.old_steps, self.ro = {}, {}, {}
   self.func_evals, self.n_iter = 0, 0
@@ -180,7 +238,8 @@ function optim.lbfgs(params, opts)
   end
 
   function self.step(s, closure)
-    if type(closure) ~= "function" then error("lbfgs: step needs a closure that returns the loss", 2) end
+    if type(closure) ~= "function" then raise("lbfgs: step needs a closure that returns the loss") end
+    check_lr("lbfgs", s.lr)
     local max_eval = s.max_eval or math.floor(s.max_iter * 5 / 4)
     local loss = closure()
     local orig_loss = loss
