@@ -62,6 +62,7 @@ static int32_t *check_codes(lua_State *L, int idx, size_t *n, const char *fname)
         if (!(f >= 0 && f <= 0x10FFFF) || f != (float)(int32_t)f) {
             char num[32];
             snprintf(num, sizeof num, "%g", f);
+            if (f != f) snprintf(num, sizeof num, "NaN");
             luaL_error(L, "%s: vocabulary entry %I is %s, not a Unicode code point (0 to 0x10FFFF)", fname,
                        (lua_Integer)i + 1, num);
         }

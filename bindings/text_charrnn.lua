@@ -343,6 +343,8 @@ end
 -- points with one count each.
 local MAX_CODE_POINT = 0x10FFFF
 
+local function show(v) return v ~= v and "NaN" or tostring(v) end
+
 local function check_checkpoint(path, tensors, meta, o)
   local function bad(fmt, ...) raise(("char_rnn.load: %s: " .. fmt):format(path, ...)) end
   for _, k in ipairs { "layers", "hidden", "embed" } do
@@ -368,13 +370,13 @@ local function check_checkpoint(path, tensors, meta, o)
   local seen = {}
   for i, cp in ipairs(codes:table()) do
     if cp ~= cp or cp < 0 or cp > MAX_CODE_POINT or cp ~= math.floor(cp) then
-      bad("vocab.codes entry %d is %s, not a Unicode code point (0 to 0x10FFFF)", i, tostring(cp))
+      bad("vocab.codes entry %d is %s, not a Unicode code point (0 to 0x10FFFF)", i, show(cp))
     end
     if seen[cp] then bad("vocab.codes holds U+%04X twice", math.floor(cp)) end
     seen[cp] = true
   end
   for i, c in ipairs(counts:table()) do
-    if c ~= c or c < 0 or c == math.huge then bad("vocab.counts entry %d is %s, not a count", i, tostring(c)) end
+    if c ~= c or c < 0 or c == math.huge then bad("vocab.counts entry %d is %s, not a count", i, show(c)) end
   end
   -- the layers present must be exactly 0 .. layers-1, shaped as the metadata says
   local present = 0

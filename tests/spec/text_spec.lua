@@ -21,7 +21,10 @@ local function skip(what) print("\n  note: skipped, " .. what .. " is not instal
 describe("text.read", function()
   local dir
   before_each(function() dir = tmpdir() end)
-  after_each(function() os.execute("rm -rf " .. dir) end)
+  after_each(function()
+    for _, name in ipairs(wick.fs.list(dir)) do os.remove(dir .. "/" .. name) end
+    os.remove(dir)
+  end)
 
   it("reads a file and a folder (sorted, each file newline-terminated)", function()
     write_file(dir .. "/b.txt", "second")
@@ -167,5 +170,63 @@ describe("text.corpus", function()
       local s = text.corpus.gcide { max_bytes = 1000000 }
       assert.truthy(s:find("\nAbdication\tThe act of abdicating", 1, true))
     else skip("dict-gcide") end
+  end)
+end)
+
+-- Issue 10: nothing a sketch or a file says may leak, corrupt memory or read for ever.
+describe("text on bad input", function()
+  -- Memory after n failing calls of fn: tensor bytes, Lua heap and resident size must
+  -- not grow (a leaked code-point buffer of a 64 KB string is 256 KB a call).
+  local function rss_kb()
+    local f = assert(io.open("/proc/self/statm"))
+    local _, pages = f:read("n", "n")
+    f:close()
+    return pages * 4
+  end
+  local function no_growth(what, fn)
+    for _ = 1, 20 do pcall(fn) end
+    collectgarbage(); collectgarbage()
+    local live, heap, rss = wick.memory().live, collectgarbage("count"), rss_kb()
+    for _ = 1, 300 do
+      local ok = pcall(fn)
+      assert.is_false(ok, what .. " should fail")
+    end
+    collectgarbage(); collectgarbage()
+    assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
+    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+    assert.is_true(rss_kb() - rss < 16384, ("%s: resident memory grew %d KB"):format(what, rss_kb() - rss))
+  end
+
+  it("failing calls leak nothing (300 of each)", function()
+    local big = ("abcdé"):rep(13000)
+    local codes = T { 97, 98 }
+    no_growth("encode with a bad vocabulary", function() return text._encode(big, T { 97, 0 / 0 }) end)
+    no_growth("encode with a bad fallback", function() return text._encode(big, codes, -1) end)
+    no_growth("decode of a bad id", function() return text._decode(T { 1, 2, 3 }, codes) end)
+    no_growth("decode with a bad vocabulary", function() return text._decode(T { 1 }, T { -5 }) end)
+    no_growth("gunzip of a missing file", function() return text._gunzip("/nonexistent/x.gz") end)
+    no_growth("read of a missing file", function() return text.read("/nonexistent/x.txt") end)
+    no_growth("sampler with a bad vocabulary", function()
+      return text._sampler { cell = "lstm", layers = 1, embed = 1, hidden = 1, vocab = T { 1e9 } }
+    end)
+  end)
+
+  it("refuses vocabularies that are not code points", function()
+    helpers.error_containing("is NaN, not a Unicode code point", text._decode, T { 1 }, T { 0 / 0 })
+    helpers.error_containing("is -1, not a Unicode code point", text._encode, "a", T { -1 })
+    helpers.error_containing("is 1.11411e+06, not a Unicode code point", text._decode, T { 1 }, T { 0x110000 })
+  end)
+
+  it("reads a bounded amount: /dev/zero is refused with the bound", function()
+    helpers.error_containing("text.read: '/dev/zero' holds more than the 1.0 GiB", text.read, "/dev/zero")
+  end)
+
+  it("refuses an R data chunk that claims more than zlib could unpack", function()
+    local dir = tmpdir()
+    -- 4-byte big-endian length 0xFFFFFFF0 (4 GB), then 4 bytes that are not zlib
+    local p = write_file(dir .. "/Rdata.rdb", "\255\255\255\240abcd")
+    helpers.error_containing("chunk claims 4294967280 bytes unpacked from only 4", text._rdb_strings, p)
+    os.remove(p)
+    os.remove(dir)
   end)
 end)
