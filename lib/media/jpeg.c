@@ -5,7 +5,10 @@
  * inverted storage Adobe writes. libjpeg's error_exit is replaced by a longjmp that
  * keeps its message; of its warnings, "Premature end of JPEG file" is made an error
  * (a truncated file would otherwise decode silently with grey bottom rows) and the
- * rest are ignored, as image viewers do. Nothing is printed. Writing produces a
+ * rest are ignored, as image viewers do. Nothing is printed. Before decoding, the
+ * picture's size is checked against wick's limits and the machine's memory, libjpeg's
+ * own allocations are held to what such a picture needs, and a file with endless scans
+ * is stopped. Writing produces a
  * baseline JPEG (quality 90 by default, no chroma subsampling from 90 up) with the
  * metadata as one comment marker. As in png.c, the setjmp lives in a small function
  * whose resources belong to a struct in the caller's frame. */
@@ -17,6 +20,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "../core/limits.h"
 #include "codec.h"
 
 typedef struct jpeg_err {
@@ -55,8 +59,23 @@ static void init_err(jpeg_err *err)
 
 /* ---- reading -------------------------------------------------------------------- */
 
+/* A file may repeat scans without end, each one a pass over the whole picture (the
+ * known way to make libjpeg decode for minutes): more than MAX_SCANS is refused, as
+ * libjpeg-turbo's djpeg -maxscan does. */
+#define MAX_SCANS 500
+
+static void on_progress(j_common_ptr cinfo)
+{
+    if (cinfo->is_decompressor && ((j_decompress_ptr)cinfo)->input_scan_number > MAX_SCANS) {
+        jpeg_err *err = (jpeg_err *)cinfo->err;
+        snprintf(err->msg, sizeof err->msg, "more than %d scans (a real JPEG has a few dozen at most)", MAX_SCANS);
+        longjmp(err->jump, 1);
+    }
+}
+
 typedef struct jpeg_read_ctx {
     struct jpeg_decompress_struct cinfo;
+    struct jpeg_progress_mgr progress;
     jpeg_err err;
     const char *path;
     int dims_refused;
@@ -90,12 +109,28 @@ static int read_body(jpeg_read_ctx *ctx, FILE *f, wk_tensor *dst)
     struct jpeg_decompress_struct *cinfo = &ctx->cinfo;
     if (setjmp(ctx->err.jump)) return WK_ERR;
     jpeg_create_decompress(cinfo);
+    cinfo->progress = &ctx->progress;
     jpeg_stdio_src(cinfo, f);
     jpeg_read_header(cinfo, TRUE);
-    if (wk_image_check_dims(ctx->path, "JPEG", cinfo->image_width, cinfo->image_height)) {
+    int64_t iw = cinfo->image_width, ih = cinfo->image_height;
+    if (wk_image_check_dims(ctx->path, "JPEG", iw, ih)) {
         ctx->dims_refused = 1;
         return WK_ERR;
     }
+    /* What decoding may cost, checked before libjpeg or we allocate: our floats (3
+     * channels at most) and libjpeg's whole-image coefficient buffers (progressive and
+     * multi-scan files: 2 bytes a sample per component, padded to whole MCUs) plus
+     * its row buffers. libjpeg is held to that budget, so a header that lies about its
+     * components cannot make it take more (it has no backing store: it fails). */
+    double samples = (double)(iw + 32) * (double)(ih + 32) * cinfo->num_components;
+    double budget = samples * sizeof(JCOEF) + (16 << 20);
+    char what[96];
+    snprintf(what, sizeof what, "'%s' (%lldx%lld JPEG)", ctx->path, (long long)iw, (long long)ih);
+    if (wk_memory_check((double)iw * (double)ih * 3 * sizeof(float) + budget, what)) {
+        ctx->dims_refused = 1;
+        return WK_ERR;
+    }
+    cinfo->mem->max_memory_to_use = (long)budget;
     switch (cinfo->jpeg_color_space) {
     case JCS_GRAYSCALE: cinfo->out_color_space = JCS_GRAYSCALE; break;
     case JCS_CMYK:
@@ -143,6 +178,7 @@ int wk_jpeg_read(wk_tensor *dst, FILE *f, const char *path)
     ctx.path = path;
     init_err(&ctx.err);
     ctx.cinfo.err = &ctx.err.pub;
+    ctx.progress.progress_monitor = on_progress;
     int rc = read_body(&ctx, f, dst);
     jpeg_destroy_decompress(&ctx.cinfo);
     free(ctx.row);

@@ -5,7 +5,9 @@
  * row by row into planes, dividing by 255 or 65535; sample values are taken as stored
  * (no gamma or colour-profile conversion, as PIL and torchvision do). Writing
  * quantises each row from the tensor's strides (clamp, round, NaN as 0) and adds tEXt
- * chunks. libpng reports errors by longjmp: each setjmp sits in a small function
+ * chunks. Before anything is allocated, libpng's own limits bound what a chunk may ask
+ * for and the picture's size is checked against wick's limits and the machine's
+ * memory, so a few bytes cannot cost gigabytes. libpng reports errors by longjmp: each setjmp sits in a small function
  * whose resources belong to a context struct in the caller's frame, so nothing the
  * jump skips over is lost and the caller frees everything once, on every path. */
 #include <errno.h>
@@ -14,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/limits.h"
 #include "codec.h"
+
+#define CHUNK_MAX ((png_alloc_size_t)8 << 20)   /* bytes for one ancillary chunk */
+#define CHUNK_CACHE 128                          /* ancillary chunks kept */
 
 typedef struct png_ctx {
     const char *path;
@@ -24,6 +30,7 @@ typedef struct png_ctx {
     int truncated;        /* the file ended early */
     int read_errno;       /* fread/fwrite failed with this */
     int dims_refused;     /* message already set by wk_image_check_dims */
+    int too_big;          /* libpng refused the header's size (user limits) */
     int64_t nbytes;       /* bytes read or written so far */
     png_structp png;
     png_infop info;
@@ -39,7 +46,13 @@ static void on_error(png_structp png, png_const_charp msg)
     longjmp(ctx->jump, 1);
 }
 
-static void on_warning(png_structp png, png_const_charp msg) { (void)png, (void)msg; }   /* lib never prints */
+/* lib never prints; the one warning we keep is png_set_user_limits' refusal of a size
+ * (libpng then fails with a bare "Invalid IHDR data"). */
+static void on_warning(png_structp png, png_const_charp msg)
+{
+    png_ctx *ctx = png_get_error_ptr(png);
+    if (strstr(msg, "exceeds user limit")) ctx->too_big = 1;
+}
 
 static void on_read(png_structp png, png_bytep data, size_t len)
 {
@@ -94,7 +107,17 @@ static int read_body(png_ctx *ctx, wk_tensor *dst)
     png_structp png = ctx->png;
     png_infop info = ctx->info;
     png_set_read_fn(png, ctx, on_read);
-    png_set_user_limits(png, 0x7fffffff, 0x7fffffff);   /* our own limit, with our message */
+    /* No chunk may make libpng allocate what the file does not hold. libpng allocates
+     * a text or profile chunk's claimed length before reading it (2 GB for a 48-byte
+     * file whose tEXt says so), and this libpng (1.6.39) does not apply its chunk
+     * malloc limit there; wick uses none of those chunks, so every ancillary chunk but
+     * tRNS is skipped as it is read, in small pieces. libpng's limits stay set for
+     * what remains: sides past ours stop it at the header. */
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_AS_DEFAULT, (png_const_bytep) "tRNS", 1);
+    png_set_user_limits(png, WK_IMAGE_MAX_SIDE, WK_IMAGE_MAX_SIDE);
+    png_set_chunk_cache_max(png, CHUNK_CACHE);
+    png_set_chunk_malloc_max(png, CHUNK_MAX);
     png_read_info(png, info);
     png_uint_32 w, h;
     int depth, color, interlace;
@@ -116,6 +139,15 @@ static int read_body(png_ctx *ctx, wk_tensor *dst)
         return WK_ERR;
     }
 
+    /* The floats and libpng's rows, checked against the machine before either is
+     * allocated (w, h <= 65535 and channels <= 4: no product here overflows). */
+    double need = (double)w * h * channels * sizeof(float) + (double)rowbytes * (passes > 1 ? h : 1);
+    char what[96];
+    snprintf(what, sizeof what, "'%s' (%ux%u PNG, %d channels)", ctx->path, (unsigned)w, (unsigned)h, channels);
+    if (wk_memory_check(need, what)) {
+        ctx->dims_refused = 1;
+        return WK_ERR;
+    }
     int64_t shape[3] = {channels, h, w};
     if (wk_tensor_new(dst, 3, shape)) {
         snprintf(ctx->msg, sizeof ctx->msg, "%s", wk_errmsg());
@@ -169,6 +201,10 @@ int wk_png_read(wk_tensor *dst, FILE *f, const char *path)
     wk_tensor_release(dst);
     if (ctx.dims_refused) return WK_ERR;
     if (ctx.read_errno) return wk_fail("cannot read '%s': %s", path, strerror(ctx.read_errno));
+    unsigned char ihdr[8];   /* png_set_user_limits stopped it at the header: say the size */
+    if (ctx.too_big && fseek(f, 16, SEEK_SET) == 0 && fread(ihdr, 1, 8, f) == 8)
+        return wk_image_check_dims(path, "PNG", (int64_t)ihdr[0] << 24 | ihdr[1] << 16 | ihdr[2] << 8 | ihdr[3],
+                                   (int64_t)ihdr[4] << 24 | ihdr[5] << 16 | ihdr[6] << 8 | ihdr[7]);
     if (ctx.truncated)
         return wk_fail("'%s' is a truncated PNG: the file ends after %lld bytes, before the picture is complete",
                        path, (long long)ctx.nbytes);

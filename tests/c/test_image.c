@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -538,6 +539,147 @@ TEST(grid_layout_and_centring)
     wk_tensor_release(&c);
 }
 
+/* ---- what a few bytes may cost --------------------------------------------------------- */
+
+static long peak_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* 48 bytes: a 1×1 IHDR, then a tEXt chunk whose length field says 2^31 - 1. libpng
+ * allocated the whole claim (2.1 GB, 16 s) before finding the file ends. */
+TEST(png_chunk_claiming_2gb_costs_nothing)
+{
+    unsigned char f[48] = "\x89PNG\r\n\x1a\n";
+    unsigned char ihdr[17] = {'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0};
+    memcpy(f + 8, "\0\0\0\x0d", 4);
+    memcpy(f + 12, ihdr, 17);
+    uLong crc = crc32(0, ihdr, 17);
+    f[29] = (unsigned char)(crc >> 24), f[30] = (unsigned char)(crc >> 16), f[31] = (unsigned char)(crc >> 8), f[32] = (unsigned char)crc;
+    memcpy(f + 33, "\x7f\xff\xff\xff" "tEXt" "Comment", 15);
+    const char *path = write_file("bigtext.png", f, sizeof f);
+    long before = peak_kb();
+    expect_load_error(path, "is a truncated PNG");
+    CHECK(strstr(wk_errmsg(), "bigtext.png") != NULL);
+    long grew = peak_kb() - before;
+    if (grew > 65536) printf("  peak memory grew by %ld KB\n", grew);
+    CHECK(grew < 65536);
+}
+
+/* A picture needing more memory than the machine has (here WICK_MEMORY_LIMIT) is
+ * refused from its header, by both readers. */
+TEST(pictures_bigger_than_memory_are_refused)
+{
+    const unsigned char rgb[4][4] = {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}, {10, 11, 12}};
+    CHECK(write_test_png(tmp_path("mem.png"), 100, 100, PNG_COLOR_TYPE_RGB, 8, 0, NULL, 0, 0) == 0);
+    CHECK(write_test_jpeg(tmp_path("mem.jpg"), 3, rgb) == 0);
+    setenv("WICK_MEMORY_LIMIT", "64K", 1);
+    expect_load_error(tmp_path("mem.png"), "(100x100 PNG, 3 channels) needs");
+    expect_load_error(tmp_path("mem.jpg"), "(16x16 JPEG) needs");
+    CHECK(strstr(wk_errmsg(), "mem.jpg") != NULL);
+    unsetenv("WICK_MEMORY_LIMIT");
+    wk_tensor t = {0};
+    CHECK(wk_image_load(&t, tmp_path("mem.png")) == WK_OK);
+    wk_tensor_release(&t);
+}
+
+/* A JPEG frame header claiming 60000×60000 is refused before decoding. */
+TEST(jpeg_absurd_size_is_refused)
+{
+    const unsigned char grey[4][4] = {{50}, {100}, {150}, {200}};
+    CHECK(write_test_jpeg(tmp_path("size.jpg"), 1, grey) == 0);
+    size_t n = 0;
+    unsigned char *b = read_bytes(tmp_path("size.jpg"), &n);
+    if (!b) return;
+    for (size_t i = 0; i + 9 < n; i++)
+        if (b[i] == 0xFF && b[i + 1] == 0xC0) {   /* SOF0: length(2) precision(1) height(2) width(2) */
+            b[i + 5] = 0xEA, b[i + 6] = 0x60, b[i + 7] = 0xEA, b[i + 8] = 0x60;
+            break;
+        }
+    write_bytes(tmp_path("size.jpg"), b, n);
+    free(b);
+    int64_t live = wk_tensor_live_bytes();
+    expect_load_error(tmp_path("size.jpg"), "claims to be 60000x60000 pixels");
+    CHECK(wk_tensor_live_bytes() == live);
+}
+
+/* Every byte of a small JPEG and PNG flipped in turn: each load succeeds or fails with
+ * a message naming the file — no crash, and (under ASan) nothing leaked. */
+TEST(corrupt_bytes_fail_cleanly)
+{
+    const unsigned char rgb[4][4] = {{230, 25, 25}, {25, 200, 50}, {50, 75, 230}, {230, 230, 50}};
+    CHECK(write_test_jpeg(tmp_path("flip.jpg"), 3, rgb) == 0);
+    CHECK(write_test_png(tmp_path("flip.png"), 9, 7, PNG_COLOR_TYPE_RGB_ALPHA, 16, 0, NULL, 0, 1) == 0);
+    const char *names[2] = {"flip.jpg", "flip.png"};
+    int64_t live = wk_tensor_live_bytes();
+    for (int k = 0; k < 2; k++) {
+        size_t n = 0;
+        unsigned char *b = read_bytes(tmp_path(names[k]), &n);
+        if (!b) continue;
+        int unnamed = 0;
+        for (size_t i = 0; i < n; i++) {
+            b[i] ^= 0xA5;
+            write_bytes(tmp_path("mutant"), b, n);
+            b[i] ^= 0xA5;
+            wk_tensor t = {0};
+            if (wk_image_load(&t, tmp_path("mutant")) == WK_OK) wk_tensor_release(&t);
+            else unnamed += strstr(wk_errmsg(), "mutant'") == NULL;
+        }
+        CHECK(unnamed == 0);
+        free(b);
+    }
+    CHECK(wk_tensor_live_bytes() == live);
+}
+
+/* A progressive JPEG whose last scan is repeated 600 times: refused, not decoded for
+ * ever (each repeat is a pass over the whole picture). */
+TEST(jpeg_endless_scans_are_refused)
+{
+    const char *path = tmp_path("prog.jpg");
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr err;
+    ci.err = jpeg_std_error(&err);
+    jpeg_create_compress(&ci);
+    jpeg_stdio_dest(&ci, f);
+    ci.image_width = 16, ci.image_height = 16, ci.input_components = 1, ci.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&ci);
+    jpeg_simple_progression(&ci);
+    jpeg_start_compress(&ci, TRUE);
+    unsigned char row[16];
+    for (int y = 0; y < 16; y++) {
+        for (int x = 0; x < 16; x++) row[x] = (unsigned char)(x * y);
+        JSAMPROW r = row;
+        jpeg_write_scanlines(&ci, &r, 1);
+    }
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    fclose(f);
+    wk_tensor t = {0};
+    CHECK(wk_image_load(&t, path) == WK_OK);   /* the honest file loads */
+    wk_tensor_release(&t);
+
+    size_t n = 0;
+    unsigned char *b = read_bytes(path, &n);
+    if (!b) return;
+    size_t last = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i] == 0xFF && b[i + 1] == 0xDA) last = i;
+    CHECK(last > 0 && n > last + 2 && b[n - 2] == 0xFF && b[n - 1] == 0xD9);
+    size_t scan = n - 2 - last, m = last + 600 * scan + 2;
+    unsigned char *evil = malloc(m);
+    memcpy(evil, b, last);
+    for (int k = 0; k < 600; k++) memcpy(evil + last + k * scan, b + last, scan);
+    memcpy(evil + m - 2, "\xFF\xD9", 2);
+    write_bytes(path, evil, m);
+    expect_load_error(path, "more than 500 scans");
+    free(evil);
+    free(b);
+}
+
 TEST(no_leaks)
 {
     CHECK(wk_tensor_live_bytes() == live0);
@@ -562,6 +704,11 @@ int main(void)
     RUN(resize_area_is_exact_box_average);
     RUN(resize_nearest_and_batches);
     RUN(grid_layout_and_centring);
+    RUN(png_chunk_claiming_2gb_costs_nothing);
+    RUN(pictures_bigger_than_memory_are_refused);
+    RUN(jpeg_absurd_size_is_refused);
+    RUN(corrupt_bytes_fail_cleanly);
+    RUN(jpeg_endless_scans_are_refused);
     RUN(no_leaks);
     tmp_dir_remove();
     return check_summary("image");
