@@ -117,11 +117,19 @@ TEST(rdata_chunk_of_strings)
     CHECK(count == 3);
     CHECK(strcmp(text, "Emma\n\ncaf\xC3\xA9\n") == 0);
     free(text);
+    /* issue 10: a length the bytes cannot hold is refused before the loop (3 -> 2^31-1) */
+    put32(out + 2 + 12 + 4 + 5 + 4, 0x7FFFFFFF);
+    CHECK(wk_rxdr_strings(&text, &len, &count, out, out_len) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "claims 2147483647 strings") != NULL);
+    put32(out + 2 + 12 + 4 + 5 + 4, 3);
     out[2 + 12 + 4 + 5 + 3] = 13;   /* the vector's type byte: no longer a STRSXP */
     CHECK(wk_rxdr_strings(&text, &len, &count, out, out_len) == WK_ERR);
     CHECK(strstr(wk_errmsg(), "not a character vector") != NULL);
     free(out);
     CHECK(wk_rdb_chunk(&out, &out_len, &used, (const unsigned char *)"\0\0\0\x10garbage!", 11) == WK_ERR);
+    /* issue 10: 4 GB claimed from 4 packed bytes is refused before allocating it */
+    CHECK(wk_rdb_chunk(&out, &out_len, &used, (const unsigned char *)"\xff\xff\xff\xf0" "abcd", 8) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "claims 4294967280 bytes") != NULL);
 }
 
 // ---- sampler -----------------------------------------------------------------------

@@ -3,7 +3,8 @@
  * repeatability at one thread, save/load round trips in the three formats, analogy
  * arithmetic on hand-made vectors against a double-precision reference (3CosAdd and
  * 3CosMul), compute-accuracy scoring with restriction and coverage, the packaged-JSON
- * conversion on a tiny file, and bad input (empty corpus, corrupt files). */
+ * conversion on a tiny file, and bad input (empty corpus, corrupt files, sizes a file
+ * claims but does not hold, a learning rate that diverges). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -251,7 +252,7 @@ TEST(corrupt_files)
     CHECK(strstr(wk_errmsg(), "line 3") && strstr(wk_errmsg(), "'y'"));
     const char *t2 = write_file("bad2.txt", "3 2\nx 1 2\ny 1 2\n", 16);
     CHECK(wk_wordvec_load(&w, t2, WK_WV_TEXT, 0) == WK_ERR);
-    CHECK(strstr(wk_errmsg(), "2 of the 3") != NULL);
+    CHECK(strstr(wk_errmsg(), "truncated") != NULL);   /* 3 rows cannot fit in 12 bytes */
     const char *t3 = write_file("bad3.txt", "x 1 2\ny 1 2 3\n", 14);
     CHECK(wk_wordvec_load(&w, t3, WK_WV_GLOVE, 0) == WK_ERR);
     CHECK(strstr(wk_errmsg(), "more than 2") != NULL);
@@ -265,7 +266,7 @@ TEST(corrupt_files)
     memcpy(bin + 14, "\ny ", 3);
     const char *t5 = write_file("cut.bin", bin, 21);
     CHECK(wk_wordvec_load(&w, t5, WK_WV_BINARY, 0) == WK_ERR);
-    CHECK(strstr(wk_errmsg(), "cut off") != NULL);
+    CHECK(strstr(wk_errmsg(), "truncated") != NULL);
     CHECK(wk_wordvec_load(&w, tmp_path("none.bin"), WK_WV_AUTO, 0) == WK_ERR);
     CHECK(strstr(wk_errmsg(), "cannot open") != NULL);
     const char *t6 = write_file("empty.txt", "", 0);
@@ -332,6 +333,51 @@ TEST(wink_json)
     CHECK(strstr(wk_errmsg(), "expected") != NULL);
 }
 
+/* Issue 10: sizes read from a file must fit in it before anything is allocated. */
+TEST(claims_checked_against_the_file)
+{
+    wk_wordvec v;
+    const char *p = write_file("claim.txt", "2000000 1000\nw 1 2 3 4\n", 22);
+    CHECK(wk_wordvec_load(&v, p, WK_WV_AUTO, 0) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "claims") != NULL);
+    CHECK(wk_wordvec_load(&v, p, WK_WV_BINARY, 0) == WK_ERR);
+    CHECK(wk_wordvec_load(&v, p, WK_WV_TEXT, 0) == WK_ERR);
+    /* no newline after a header-looking first line: nothing may be read past the map */
+    const char *q = write_file("short.txt", "3 4", 3);
+    CHECK(wk_wordvec_load(&v, q, WK_WV_TEXT, 0) == WK_ERR);
+    CHECK(wk_wordvec_load(&v, q, WK_WV_AUTO, 0) == WK_OK && v.n == 1);   /* GloVe: word "3", one number */
+    wk_wordvec_free(&v);
+    /* packaged JSON whose "size" and index claim the impossible */
+    const char *js = "{\"dimensions\":2,\"size\":1000000000,\"vectors\":{\"a\":[1,2,3,0]}}";
+    const char *j = write_file("huge.json", js, strlen(js));
+    int64_t n;
+    CHECK(wk_wordvec_convert_wink_json(j, tmp_path("huge.bin"), &n) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "claims") != NULL);
+    const char *js2 = "{\"dimensions\":2,\"size\":1,\"vectors\":{\"a\":[1,2,3,1e30]}}";
+    j = write_file("badidx.json", js2, strlen(js2));
+    CHECK(wk_wordvec_convert_wink_json(j, tmp_path("badidx.bin"), &n) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "bad or repeated index") != NULL);
+}
+
+/* Issue 10: a learning rate that makes the vectors NaN stops training with an error
+ * (the NaN used to become the exp table's index: INT_MIN). */
+TEST(divergence_is_an_error)
+{
+    size_t len;
+    char *text = planted_corpus(&len);
+    wk_word2vec_opts o;
+    wk_word2vec_defaults(&o);
+    o.dim = 8, o.min_count = 1, o.threads = 1, o.alpha = 100;
+    wk_wordvec v;
+    CHECK(wk_word2vec_train(&v, text, len, &o, NULL) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "diverged") != NULL);
+    CHECK(v.vec == NULL);
+    o.alpha = 0.025, o.min_alpha = -5;
+    CHECK(wk_word2vec_train(&v, text, len, &o, NULL) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "min_alpha") != NULL);
+    free(text);
+}
+
 int main(void)
 {
     if (tmp_dir_create("wick-w2v")) return 1;
@@ -346,6 +392,8 @@ int main(void)
     RUN(empty_corpus);
     RUN(compute_accuracy);
     RUN(wink_json);
+    RUN(claims_checked_against_the_file);
+    RUN(divergence_is_an_error);
     if (tmp_dir_remove()) return 1;
     return check_summary("word2vec");
 }
