@@ -370,17 +370,18 @@ static int parse_entry(const char *path, const cJSON *item, uint64_t data_size, 
         return bad(path, "tensor '%s' has data_offsets [%llu, %llu] beyond the %llu bytes of data (truncated file?)",
                    name, (unsigned long long)b, (unsigned long long)en, (unsigned long long)data_size);
 
-    /* numel * size must equal the byte range; a zero dim makes any other dim harmless. */
-    uint64_t bytes = (uint64_t)e->dtype->size;
-    int zero = 0, overflow = 0;
-    for (int k = 0; k < e->ndim; k++) {
-        if (e->shape[k] == 0) zero = 1;
-        else if (__builtin_mul_overflow(bytes, (uint64_t)e->shape[k], &bytes)) overflow = 1;
+    /* The shape obeys every tensor's rules (at most 2^40 elements, and as many for the
+     * non-zero sizes of an empty one), so numel * size cannot overflow; it must equal
+     * the byte range. */
+    int64_t numel, nbytes;
+    if (wk_tensor_check_shape(e->ndim, e->shape, &numel) != WK_OK) {
+        char why[300];
+        snprintf(why, sizeof why, "%s", wk_errmsg());
+        return bad(path, "tensor '%s': %s", name, why);
     }
-    if (zero) bytes = 0;
-    else if (overflow)
-        return bad(path, "tensor '%s' has an absurd shape %s (its size overflows)", name,
-                   wk_shape_str(sbuf, sizeof sbuf, e->ndim, e->shape));
+    if (wk_mul_overflows(numel, e->dtype->size, &nbytes))   /* cannot happen after the check */
+        return bad(path, "tensor '%s' has an absurd shape %s", name, wk_shape_str(sbuf, sizeof sbuf, e->ndim, e->shape));
+    uint64_t bytes = (uint64_t)nbytes;
     if (bytes != en - b)
         return bad(path, "tensor '%s' is %s of shape %s (%llu bytes) but its data_offsets [%llu, %llu] span %llu bytes",
                    name, e->dtype->name, wk_shape_str(sbuf, sizeof sbuf, e->ndim, e->shape),
@@ -407,6 +408,45 @@ static int by_string(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* The JSON's shape, checked before cJSON builds a tree of it (a node of some 64 bytes
+ * for every 2 bytes of "[0,0,0,…"): no array longer than MAX_ARRAY, no nesting deeper
+ * than MAX_DEPTH, and the tree's size against the machine's memory. Strings are
+ * skipped (escapes included); cJSON still checks the syntax. */
+#define MAX_DEPTH 8
+#define MAX_ARRAY 64   /* entries; a shape needs WK_MAX_DIMS (a longer one is named below) */
+
+static int check_json_shape(const char *path, const char *h, uint64_t n)
+{
+    int64_t count[MAX_DEPTH + 1] = {0};   /* entries so far of the array open at each depth, or -1 */
+    int depth = 0;
+    uint64_t nodes = 1;
+    for (uint64_t i = 0; i < n; i++) {
+        char c = h[i];
+        if (c == '"') {
+            for (i++; i < n && h[i] != '"'; i++)
+                if (h[i] == '\\') i++;
+            continue;
+        }
+        if (c == '[' || c == '{') {
+            if (++depth > MAX_DEPTH)
+                return bad(path, "its header is nested more than %d levels deep (a safetensors header needs 3)",
+                           MAX_DEPTH);
+            count[depth] = c == '[' ? 0 : -1;
+            nodes++;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        } else if (c == ',') {
+            nodes++;
+            if (depth > 0 && count[depth] >= 0 && ++count[depth] >= MAX_ARRAY)
+                return bad(path, "its header holds an array of more than %d entries (shapes have at most %d "
+                           "dimensions, offsets 2)", MAX_ARRAY, WK_MAX_DIMS);
+        }
+    }
+    char what[300];
+    snprintf(what, sizeof what, "the header of '%s' (%llu JSON values)", path, (unsigned long long)nodes);
+    return wk_memory_check((double)nodes * sizeof(cJSON) + (double)n, what);
+}
+
 /* Parse and check the whole header. On success *entries (count n, sorted by offset)
  * and *meta (the "__metadata__" object or NULL) point into *root, which the caller
  * deletes. */
@@ -422,6 +462,7 @@ static int parse_header(const char *path, const char *h, uint64_t n, uint64_t da
     if (!utf8_valid((const unsigned char *)h, n, &badbyte))
         return bad(path, "its header is not valid UTF-8 (byte %zu of the header)", badbyte);
     if (h[0] != '{') return bad(path, "its header does not start with '{' (it starts '%s')", excerpt(buf, h, h + n));
+    if (check_json_shape(path, h, n) != WK_OK) return WK_ERR;
     const char *end = NULL;
     cJSON *json = cJSON_ParseWithLengthOpts(h, n, &end, 0);
     if (!json) {
@@ -506,6 +547,13 @@ static int parse_header(const char *path, const char *h, uint64_t n, uint64_t da
 static int load_tensors(const char *path, const unsigned char *data, const entry *es, int count,
                         const cJSON *meta, wk_safetensors *out)
 {
+    /* Every tensor's floats, against the machine, before the first is allocated (a U8
+     * file becomes four times its size). Each is at most 2^40 elements: no overflow. */
+    double floats = 0;
+    for (int i = 0; i < count; i++) floats += (double)(es[i].end - es[i].begin) / es[i].dtype->size * sizeof(float);
+    char what[300];
+    snprintf(what, sizeof what, "'%s' (%d tensors as float32)", path, count);
+    if (wk_memory_check(floats, what) != WK_OK) return WK_ERR;
     if (reserve_tensors(out, count) != WK_OK) return WK_ERR;
     for (int i = 0; i < count; i++) {
         const entry *e = &es[i];

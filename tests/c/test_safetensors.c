@@ -486,7 +486,7 @@ TEST(broken_files_say_why)
                                "{\"w\":{\"dtype\":\"F32\",\"shape\":[1099511627776,1099511627776,1099511627776],"
                                "\"data_offsets\":[0,8]}}",
                                f32x2, 8),
-                     "absurd shape", "overflows"));
+                     "tensor 'w': shape", "more than wick's limit of 2^40"));
 
     /* A zero-size dim excuses the huge one: no data, no allocation. */
     wk_safetensors st;
@@ -524,6 +524,52 @@ TEST(every_truncation_is_refused)
     free(whole);
 }
 
+/* Sizes a header claims are checked before anything is allocated: the JSON's shape
+ * (no array longer than a shape, no deep nesting) before cJSON builds a tree of it,
+ * every shape through the tensor rules, and the floats against the machine. */
+TEST(claims_are_checked_before_allocating)
+{
+    /* a 2 MB "shape" of zeros would be a million cJSON nodes (~64 MB) */
+    size_t n = 2000000;
+    char *h = malloc(n + 64);
+    int k = snprintf(h, 64, "{\"a\":{\"dtype\":\"F32\",\"data_offsets\":[0,0],\"shape\":[0");
+    while ((size_t)k < n) h[k++] = ',', h[k++] = '0';
+    memcpy(h + k, "]}}", 4);
+    CHECK(fails_with(make_file("longshape.safetensors", h, NULL, 0), "is not a safetensors file",
+                     "an array of more than 64 entries"));
+    k = snprintf(h, 64, "{\"a\":");
+    for (int d = 0; d < 5000; d++) h[k++] = '[';
+    for (int d = 0; d < 5000; d++) h[k++] = ']';
+    memcpy(h + k, "}", 2);
+    CHECK(fails_with(make_file("deep.safetensors", h, NULL, 0), "is not a safetensors file", "nested more than"));
+    free(h);
+
+    /* an empty tensor whose other sizes multiply past 2^40, after a good one */
+    const unsigned char f32[4] = {0, 0, 0x80, 0x3f};
+    const char *p = make_file("emptyhuge.safetensors",
+                              "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                              "\"b\":{\"dtype\":\"F32\",\"shape\":[0,4294967296,4294967296],\"data_offsets\":[4,4]}}",
+                              f32, 4);
+    CHECK(fails_with(p, "is not a safetensors file", "tensor 'b'"));
+    p = make_file("negative.safetensors", "{\"b\":{\"dtype\":\"U8\",\"shape\":[1099511627777],\"data_offsets\":[0,0]}}",
+                  NULL, 0);
+    CHECK(fails_with(p, "is not a safetensors file", "tensor 'b'"));
+
+    /* 256 KB of U8 become 1 MB of floats: more than a 512K machine holds */
+    unsigned char *bytes = calloc(1, 262144);
+    p = make_file("u8.safetensors", "{\"b\":{\"dtype\":\"U8\",\"shape\":[512,512],\"data_offsets\":[0,262144]}}",
+                  bytes, 262144);
+    int64_t live = wk_tensor_live_bytes();
+    setenv("WICK_MEMORY_LIMIT", "512K", 1);
+    CHECK(fails_with(p, "needs 1.0 MiB", "512.0 KiB"));
+    unsetenv("WICK_MEMORY_LIMIT");
+    CHECK(wk_tensor_live_bytes() == live);
+    wk_safetensors st;
+    CHECK(wk_safetensors_read(p, &st) == WK_OK && st.count == 1);
+    wk_safetensors_free(&st);
+    free(bytes);
+}
+
 int main(void)
 {
     if (tmp_dir_create("wick-st")) return 1;
@@ -536,6 +582,7 @@ int main(void)
     RUN(bundle_errors);
     RUN(broken_files_say_why);
     RUN(every_truncation_is_refused);
+    RUN(claims_are_checked_before_allocating);
     tmp_dir_remove();
     return check_summary("safetensors");
 }
