@@ -7,20 +7,21 @@
 #include "../lib/data/idx.h"
 #include "wk_lua.h"
 
-/* _idx(path) -> tensor of the stored shape with raw values */
+/* _idx(path) -> tensor of the stored shape with raw values. The result is pushed empty
+ * before reading, so a failure leaves nothing to free (the reader releases its own). */
 static int data_idx(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_error(L, "data: the IDX file's path must be a string, got %s", luaL_typename(L, 1));
+    const char *path = lua_tostring(L, 1);
     wk_tensor *t = wk_lua_push_empty(L);
-    if (wk_idx_read(path, t)) return wk_lua_fail(L, "data");
-    wk_lua_account(L, t);
-    return 1;
+    return wk_lua_result(L, wk_idx_read(path, t), "data");
 }
 
 /* _isatty(fd) */
 static int data_isatty(lua_State *L)
 {
-    lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+    lua_pushboolean(L, isatty((int)wk_lua_check_int(L, 1, "isatty", "fd", 0, 1 << 20)));
     return 1;
 }
 

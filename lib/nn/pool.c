@@ -12,6 +12,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../core/limits.h"
 #include "../core/threads.h"
 
 /* A chunk of planes is at least this much work (loads or adds), so a small tensor is one
@@ -96,10 +97,11 @@ static int pool_shape(const char *fn, int64_t out[4], const int64_t in[4], const
         if (o->stride[i] < 1) return wk_fail("%s: stride must be >= 1, got %d", fn, o->stride[i]);
         if (o->dilation[i] < 1) return wk_fail("%s: dilation must be >= 1, got %d", fn, o->dilation[i]);
         if (!is_max && o->dilation[i] != 1) return wk_fail("%s: dilation must be 1, got %d", fn, o->dilation[i]);
-        int eff = is_max ? (o->kernel[i] - 1) * o->dilation[i] + 1 : o->kernel[i];
+        /* int64: a kernel and dilation near 2^31 each would overflow an int */
+        int64_t eff = is_max ? (int64_t)(o->kernel[i] - 1) * o->dilation[i] + 1 : o->kernel[i];
         if (o->padding[i] < 0 || o->padding[i] > eff / 2)
-            return wk_fail("%s: padding must be between 0 and half the kernel (%d), got %d", fn, eff / 2,
-                           o->padding[i]);
+            return wk_fail("%s: padding must be between 0 and half the kernel (%lld), got %d", fn,
+                           (long long)(eff / 2), o->padding[i]);
     }
     out[0] = in[0];
     out[1] = in[1];
@@ -358,6 +360,10 @@ static int adaptive_check(const char *fn, const int64_t in[4], int64_t oh, int64
         return wk_fail("%s: output size must be >= 1, got %lldx%lld", fn, (long long)oh, (long long)ow);
     if (in[2] < 1 || in[3] < 1)
         return wk_fail("%s: input %s has an empty plane", fn, wk_shape_str(s, sizeof s, 4, in));
+    /* the window bounds multiply an output index by an input size in int64 */
+    if ((double)oh * (double)in[2] > 0x1p62 || (double)ow * (double)in[3] > 0x1p62)
+        return wk_fail("%s: output size %lldx%lld is too large for input %s", fn, (long long)oh, (long long)ow,
+                       wk_shape_str(s, sizeof s, 4, in));
     return WK_OK;
 }
 
@@ -441,11 +447,15 @@ int wk_upsample2d_output_shape(int64_t out[4], const int64_t in[4], const wk_ups
     out[0] = in[0];
     out[1] = in[1];
     for (int i = 0; i < 2; i++) {
-        if (o->size[i] < 0 || o->scale[i] < 0 || o->scale[i] != o->scale[i])
-            return wk_fail("%s: size and scale must be positive", fn);
+        if (o->size[i] < 0 || !(o->scale[i] >= 0 && o->scale[i] <= 0x1p40))   /* NaN and inf fail too */
+            return wk_fail("%s: size and scale must be positive and finite", fn);
         if (o->size[i] == 0 && o->scale[i] == 0)
             return wk_fail("%s: give an output size or a scale factor", fn);
-        out[2 + i] = o->size[i] ? o->size[i] : (int64_t)floor((double)in[2 + i] * o->scale[i]);
+        double want = o->size[i] ? (double)o->size[i] : floor((double)in[2 + i] * o->scale[i]);
+        if (want > (double)WK_MAX_NUMEL)   /* checked before the cast, which would be undefined */
+            return wk_fail("%s: input %s with scale %g gives an output of %.3g rows", fn,
+                           wk_shape_str(s, sizeof s, 4, in), o->scale[i], want);
+        out[2 + i] = (int64_t)want;
         if (out[2 + i] < 1 || in[2 + i] < 1)
             return wk_fail("%s: input %s would give an empty output (%lldx%lld)", fn,
                            wk_shape_str(s, sizeof s, 4, in), (long long)out[2], (long long)out[3]);

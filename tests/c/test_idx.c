@@ -127,7 +127,7 @@ TEST(broken_files_say_why)
     CHECK(fails_with(write_file("ndim9", ninedims, sizeof ninedims), "declares 9 dimensions", NULL));
     CHECK(fails_with(write_file("cutdims", images, 10), "truncated", "sizes of its 3 dimensions"));
     CHECK(fails_with(write_file("cutdata", images, sizeof images - 1),
-                     "truncated: dimensions [2,2,3] of u8 need 12 bytes of data but the file holds 11", NULL));
+                     "truncated: its dimensions [2,2,3] of u8 claims 12 B but only 11 B remain", NULL));
     unsigned char longer[sizeof images + 3];
     memcpy(longer, images, sizeof images);
     CHECK(fails_with(write_file("longer", longer, sizeof longer), "3 stray bytes after the 12 bytes", NULL));
@@ -136,11 +136,16 @@ TEST(broken_files_say_why)
     const unsigned char overflow[] = {0, 0, 0x0E, 8, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
                                       255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
                                       255, 255, 255, 255, 255};
-    CHECK(fails_with(write_file("overflow", overflow, sizeof overflow), "absurd", "overflows"));
-    /* A few hundred gzipped bytes that claim 216 GB of images: refused before allocating. */
-    const unsigned char claim[] = {0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60};
+    /* dimensions whose product wraps int64, or passes 2^40 elements: refused by wk_shape_numel */
+    CHECK(fails_with(write_file("overflow", overflow, sizeof overflow), "corrupt", "more than wick's limit of 2^40"));
+    const unsigned char huge[] = {0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60, 0, 0, 0xea, 0x60};
+    CHECK(fails_with(write_gz("huge.gz", huge, sizeof huge), "[60000,60000,60000]", "limit of 2^40 elements"));
+    CHECK(fails_with(write_file("huge", huge, sizeof huge), "[60000,60000,60000]", "limit of 2^40 elements"));
+    /* A few gzipped bytes that claim 1 GB of images: refused before allocating. */
+    const unsigned char claim[] = {0, 0, 8, 3, 0, 0, 0x03, 0xe8, 0, 0, 0x03, 0xe8, 0, 0, 0x03, 0xe8};
     CHECK(fails_with(write_gz("claim.gz", claim, sizeof claim), "more than a", "gzip file can hold"));
-    CHECK(fails_with(write_file("claim", claim, sizeof claim), "truncated", "216000000000000 bytes"));
+    CHECK(fails_with(write_file("claim", claim, sizeof claim), "damaged or truncated",
+                     "dimensions [1000,1000,1000] of u8 claims 953.7 MiB but only 0 B remain"));
 
     /* A gzip file cut short inside the compressed stream. */
     unsigned char big[4096 + 16];
