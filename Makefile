@@ -7,6 +7,8 @@
 #   make asan       the same tests built with AddressSanitizer and UBSan
 #   make lint       luacheck on every Lua file
 #   make bench      the benchmarks in tests/bench (slow; not part of make test)
+#   make fuzz       libFuzzer on every file loader in lib, FUZZ_SECONDS each (needs clang:
+#                   make fuzz-deps); make fuzz-regress replays every saved crash
 
 CC      ?= cc
 OPT     ?= -O3 -march=native
@@ -33,7 +35,7 @@ DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
            libkissfft-dev lua-busted lua-check tmux
 
-.PHONY: all deps data demo test asan lint bench clean
+.PHONY: all deps data demo test asan lint bench clean fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
 
 $(WICK): $(HOST_OBJ) $(BIND_OBJ) $(BUILD)/libwick.a
@@ -127,7 +129,59 @@ lint:
 bench: $(WICK)
 	tests/bench/run.sh
 
+# ---- fuzzing (tests/fuzz) ----------------------------------------------------------
+# One libFuzzer target per file loader (tests/fuzz/fuzz_<name>.c), lib compiled again with
+# clang into build/fuzz/lib; char-rnn checkpoints, read by Lua sugar, get a mutation run
+# against an ASan wick (build/fuzz-asan/wick). Saved crashes (tests/fuzz/crashes) are
+# replayed first, but for those listed in tests/fuzz/crashes/pending (make fuzz-regress
+# replays those too). Only clang is needed beyond make deps, so it has its own list.
+FUZZ_PKGS     = clang
+FUZZ_CC      ?= /usr/bin/clang
+FUZZ_SECONDS ?= 20
+FUZZ_MUTANTS ?= 300
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -march=native -fno-omit-frame-pointer -fno-strict-aliasing $(FUZZ_SAN)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=build/fuzz/%.o)
+FUZZ_TARGETS  = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN      = $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory DEB_PKGS="$(FUZZ_PKGS)" deps
+
+build/fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Wno-unknown-attributes -Wno-pass-failed -MMD -MP -c $< -o $@
+
+build/fuzz/libwick.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build/fuzz/libwick.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libwick.a $(LDLIBS)
+
+# The ASan wick for the char-rnn mutation run, built as make asan builds its own; CI,
+# which has just run make asan, passes FUZZ_WICK=build/asan/wick to reuse that one.
+FUZZ_WICK ?= build/fuzz-asan/wick
+fuzz-wick:
+	$(MAKE) BUILD=$(patsubst %/,%,$(dir $(FUZZ_WICK))) WICK=$(FUZZ_WICK) OPT="$(SAN)" \
+	        LDFLAGS="-fsanitize=address,undefined" $(FUZZ_WICK)
+
+fuzz-build: $(FUZZ_BIN) fuzz-wick
+
+# replay the saved crashes, fuzz, mutate checkpoints: all three run, any failure fails
+fuzz: fuzz-build
+	@st=0; \
+	tests/fuzz/run.sh replay $(FUZZ_TARGETS) || st=1; \
+	tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS) || st=1; \
+	tests/fuzz/mutate_charrnn.sh $(FUZZ_WICK) $(FUZZ_MUTANTS) || st=1; \
+	exit $$st
+
+fuzz-regress: fuzz-build
+	@st=0; \
+	tests/fuzz/run.sh regress $(FUZZ_TARGETS) || st=1; \
+	REGRESS=1 tests/fuzz/mutate_charrnn.sh $(FUZZ_WICK) || st=1; \
+	exit $$st
+
 clean:
 	rm -rf build $(WICK)
 
--include $(LIB_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(HOST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BIND_OBJ:.o=.d) $(HOST_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -1,0 +1,16 @@
+/* fuzz_png.c — libFuzzer target for the PNG reader (lib/media/png.c, wk_png_read):
+ * any bytes give a C×H×W tensor or WK_ERR, never a crash, a leak or a huge allocation. */
+#include "fuzz.h"
+#include "../../lib/media/codec.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0) return 0;              /* fmemopen refuses an empty buffer */
+    FILE *f = fmemopen((void *)data, size, "rb");
+    if (!f) return 0;
+    wk_tensor t = {0};
+    if (wk_png_read(&t, f, "fuzz.png") == WK_OK) wk_fuzz_touch(&t);
+    wk_tensor_release(&t);
+    fclose(f);
+    return 0;
+}
