@@ -39,7 +39,8 @@ local header_edits = {
   function(h) return replace_one(h, '"dtype":"[%w_]*"', function() return '"dtype":"' .. pick(DTYPES) .. '"' end) end,
   function(h) return replace_one(h, '"[%w_.]+":{', function(k) return k:sub(1, 2) .. k:sub(4) end) end,
   function(h)
-    return replace_one(h, "%[[%d,]*%]", function() return pick { "[]", "[0]", "[1,1]", "[4294967296]", "[1,2,3,4,5,6,7,8,9]" } end)
+    local shapes = { "[]", "[0]", "[1,1]", "[4294967296]", "[1,2,3,4,5,6,7,8,9]" }
+    return replace_one(h, "%[[%d,]*%]", function() return pick(shapes) end)
   end,
 }
 
