@@ -85,12 +85,13 @@ autograd.recording = autograd._recording
 -- x:requires_grad([flag = true]): make x a leaf whose gradient backward() accumulates
 -- into x.grad. Returns x.
 function T.requires_grad(x, flag)
+  if not is_tensor(x) then wick._raise(("requires_grad: expected a tensor, got %s"):format(type(x))) end
   if flag == false then
     set_tracks(x, false)
     return x
   end
   local st = state(x, true)
-  if st.node then error("requires_grad: only leaf tensors can require grad (use detach() first)", 2) end
+  if st.node then wick._raise("requires_grad: only leaf tensors can require grad (use detach() first)") end
   set_tracks(x, true)
   st.leaf = true
   return x
@@ -180,6 +181,19 @@ end
 
 -- loss:backward([grad [, {retain_graph = false}]])
 function T.backward(root, grad, opts)
+  if not is_tensor(root) then
+    wick._raise(("backward: expected a tensor (loss:backward()), got %s"):format(type(root)))
+  end
+  if grad ~= nil and not is_tensor(grad) then
+    wick._raise(("backward: the gradient must be a tensor, got %s"):format(type(grad)))
+  end
+  if grad ~= nil and not same_shape(grad, root) then
+    wick._raise(("backward: the gradient's shape [%s] is not the tensor's [%s]"):format(table.concat(grad:shape(), ","),
+      table.concat(root:shape(), ",")))
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    wick._raise(("backward: options must be a table {retain_graph = …}, got %s"):format(type(opts)))
+  end
   if not tracks(root) then
     wick._raise("backward: this tensor does not require grad (no input called :requires_grad())")
   end
@@ -505,9 +519,14 @@ end
 -- central finite differences at up to `samples` elements of each input that requires
 -- grad. Returns ok, worst relative error, and a message naming the worst element.
 function autograd.gradcheck(fn, inputs, opts)
-  opts = opts or {}
-  local eps, atol, rtol = opts.eps or 1e-2, opts.atol or 1e-2, opts.rtol or 1e-2
-  local samples = opts.samples or 24
+  local check = wick._check
+  check.type("gradcheck", "fn", fn, "function")
+  check.type("gradcheck", "inputs", inputs, "table")
+  opts = wick._options("gradcheck", opts, { eps = 1e-2, atol = 1e-2, rtol = 1e-2, samples = 24 })
+  local eps = check.positive("gradcheck", "eps", opts.eps)
+  local atol = check.number("gradcheck", "atol", opts.atol, 0)
+  local rtol = check.number("gradcheck", "rtol", opts.rtol, 0)
+  local samples = check.integer("gradcheck", "samples", opts.samples, 1)
   local out0 = autograd.no_grad(fn, table.unpack(inputs))
   local w = T.randn(out0:shape())
   local function objective()

@@ -133,3 +133,42 @@ describe("autograd", function()
     end)
   end)
 end)
+
+-- Issue 10: autograd's own checks name the function and point at the sketch's line.
+describe("autograd refuses bad arguments", function()
+  local function refuses(pattern, fn)
+    local ok, err = pcall(fn)
+    assert.is_false(ok)
+    assert.matches("autograd_spec%.lua:%d+: " .. pattern, tostring(err))
+  end
+
+  it("in backward, requires_grad and gradcheck", function()
+    local x = leaf(3)
+    local y = x * 2
+    refuses("backward: the gradient must be a tensor, got number", function() y:backward(1) end)
+    refuses("backward: the gradient's shape %[2%] is not the tensor's %[3%]", function() y:backward(T.ones(2)) end)
+    refuses("backward: expected a tensor", function() T.backward(nil) end)
+    refuses("requires_grad: only leaf tensors", function() y:requires_grad() end)
+    refuses("gradcheck: eps must be a finite number > 0, got nan", function()
+      local _ = A.gradcheck(function(a) return a * 2 end, { x }, { eps = 0 / 0 })
+    end)
+    refuses("gradcheck: samples must be an integer >= 1, got 0", function()
+      local _ = A.gradcheck(function(a) return a * 2 end, { x }, { samples = 0 })
+    end)
+    refuses("gradcheck: unknown option 'step'", function()
+      local _ = A.gradcheck(function(a) return a * 2 end, { x }, { step = 1 })
+    end)
+  end)
+
+  it("wick._raise never locates an error inside wick's sugar", function()
+    -- a tail call from the sketch leaves no frame of its own: no position, not "[wick …]"
+    local ok, err = pcall(function() return wick.nn.sequential(5) end)
+    assert.is_false(ok)
+    assert.is_nil(tostring(err):find("[wick ", 1, true), err)
+    -- a coroutine whose only Lua frame is "sugar": there is no sketch line to point at
+    local sugar = coroutine.wrap(load("local raise = ...; raise('boom')", "=[wick fake.lua]"))
+    ok, err = pcall(sugar, wick._raise)
+    assert.is_false(ok)
+    assert.equal("boom", err)
+  end)
+end)

@@ -157,7 +157,8 @@ describe("nn modules", function()
   it("rejects wrong option names and bad sizes", function()
     assert.matches("conv2d: unknown option 'paddin'", err_of(function() return nn.conv2d(1, 2, 3, { paddin = 1 }) end))
     assert.matches("lstm: unknown option 'layer'", err_of(function() return nn.lstm(1, 2, { layer = 2 }) end))
-    assert.matches("linear: outputs must be an integer from 1 to %d+, got 0", err_of(function() return nn.linear(3, 0) end))
+    assert.matches("linear: outputs must be an integer from 1 to %d+, got 0",
+      err_of(function() return nn.linear(3, 0) end))
     assert.matches("sequential: entry 2 is a number", err_of(function() return nn.sequential { nn.relu(), 3 } end))
     local lstm = nn.lstm(3, 4)
     assert.matches("lstm 3→4×1: input has 2 features, expected 3", err_of(function() return lstm(T.zeros(1, 2, 2)) end))
@@ -190,5 +191,166 @@ describe("nn modules", function()
     assert.is_true((y1 - y2):abs():max():item() < 1e-6)
     assert.is_true(y1:tracks_grad())
     assert.is_false(y2:tracks_grad())
+  end)
+end)
+
+-- Issue 10: every value a sketch passes is checked where it enters wick, with a message
+-- that names the public function at the sketch's own line; a failing call leaks nothing.
+describe("nn refuses bad values at the public entry", function()
+  local here = "nn_spec%.lua:%d+: "
+
+  -- fn must raise at this file's line (no tail call in fn, so the frame is there)
+  local function refuses(pattern, fn)
+    local err = err_of(fn)
+    assert.matches(here .. pattern, err)
+    assert.is_nil(err:find("[wick ", 1, true), "the position points into wick's sugar: " .. err)
+  end
+
+  it("conv and pooling sizes, strides, paddings, dilations and groups", function()
+    refuses("conv2d: groups must be an integer from 1 to %d+, got 0", function()
+      local _ = nn.conv2d(3, 8, 3, { groups = 0 })
+    end)
+    refuses("conv_transpose2d: groups must be an integer", function()
+      local _ = nn.conv_transpose2d(4, 8, 3, { groups = 0 })
+    end)
+    refuses("conv_transpose2d: groups 3 must divide", function()
+      local _ = nn.conv_transpose2d(4, 8, 3, { groups = 3 })
+    end)
+    refuses("conv2d: kernel must be an integer from 1", function() local _ = nn.conv2d(3, 8, 0) end)
+    refuses("conv2d: kernel must be an integer from 1 .*got %-3", function() local _ = nn.conv2d(3, 8, { 3, -3 }) end)
+    refuses("conv2d: stride must be an integer from 1 .*got 1.5", function()
+      local _ = nn.conv2d(3, 8, 3, { stride = 1.5 })
+    end)
+    refuses("conv2d: stride must be an integer from 1 .*got 0", function()
+      local _ = nn.conv2d(3, 8, 3, { stride = 0 })
+    end)
+    refuses("conv2d: padding must be an integer from 0 .*got %-1", function()
+      local _ = nn.conv2d(3, 8, 3, { padding = -1 })
+    end)
+    refuses("conv2d: dilation must be an integer from 1 .*got nan", function()
+      local _ = nn.conv2d(3, 8, 3, { dilation = 0 / 0 })
+    end)
+    refuses("conv2d: stride must be a number or a pair {h, w}, got 'x'", function()
+      local _ = nn.conv2d(3, 8, 3, { stride = "x" })
+    end)
+    refuses("conv2d: in_channels must be an integer from 1", function() local _ = nn.conv2d(0, 8, 3) end)
+    refuses("conv2d: groups must be an integer", function()
+      local _ = F.conv2d(T.zeros(1, 1, 4, 4), T.zeros(1, 1, 3, 3), nil, { groups = 0 })
+    end)
+    refuses("conv2d: weight must be a tensor, got nil", function() local _ = F.conv2d(T.zeros(1, 1, 4, 4), nil) end)
+    refuses("maxpool2d: kernel must be an integer from 1", function() local _ = nn.maxpool2d(0) end)
+    refuses("avgpool2d: stride must be an integer from 1", function() local _ = nn.avgpool2d(2, { stride = -2 }) end)
+    refuses("adaptive_avgpool2d: output size must be an integer", function() local _ = nn.adaptive_avgpool2d(0.5) end)
+    refuses("upsample: scale must be a finite number > 0, got nan", function()
+      local _ = nn.upsample { scale = 0 / 0 }
+    end)
+    refuses("upsample: mode must be one of", function() local _ = nn.upsample { mode = "cubic" } end)
+    -- the C kernels bound huge options before their int64 arithmetic
+    local big = { stride = 2 ^ 31 - 1, dilation = 2 ^ 31 - 1 }
+    refuses("conv_transpose2d: .*too large for BLAS", function()
+      local _ = F.conv_transpose2d(T.zeros(1, 1, 4, 4), T.zeros(1, 1, 3, 3), nil, big)
+    end)
+    refuses("conv_transpose2d: .*absurd output size", function()
+      local _ = F.conv_transpose2d(T.zeros(1, 1, 4, 4), T.zeros(1, 1, 1, 600), nil, big)
+    end)
+    refuses("conv2d: .*absurd output size", function()
+      local _ = F.conv2d(T.zeros(1, 1, 4, 4), T.zeros(1, 1, 1, 600), nil, { dilation = 2 ^ 31 - 1 })
+    end)
+    -- private functions called with a wrong option name it too (was "bad argument #-1 to '_conv2d'")
+    refuses("conv2d: groups must be an integer .*got 'x'", function()
+      local opts = { 1, 1, 0, 0, 1, 1, "x", 0, 0 }
+      local _ = nn._conv2d(T.zeros(1, 1, 4, 4), T.zeros(1, 1, 3, 3), nil, nn._workspace(), opts)
+    end)
+  end)
+
+  it("normalisation, dropout, recurrent layers and module sizes", function()
+    refuses("batchnorm2d: eps must be a finite number > 0, got %-1", function()
+      local _ = nn.batchnorm2d(3, { eps = -1 })
+    end)
+    refuses("batchnorm1d: momentum must be a number from 0 to 1, got nan", function()
+      local _ = nn.batchnorm1d(3, { momentum = 0 / 0 })
+    end)
+    refuses("batchnorm: eps must be a finite number > 0", function()
+      local _ = F.batchnorm(T.zeros(2, 3), nil, nil, T.zeros(3), T.ones(3), true, 0.1, 0)
+    end)
+    for _, p in ipairs { 0 / 0, -1, 1.5, 1 } do
+      refuses("lstm: dropout must be a number from 0 up to", function() local _ = nn.lstm(3, 4, { dropout = p }) end)
+      refuses("dropout: p must be a number from 0 up to", function() local _ = nn.dropout(p) end)
+      refuses("dropout: p must be a number from 0 up to", function() local _ = F.dropout(T.zeros(2), p, false) end)
+    end
+    refuses("gru: layers must be an integer from 1 to 1024, got 1.5", function()
+      local _ = nn.gru(3, 4, { layers = 1.5 })
+    end)
+    refuses("lstm: hidden must be an integer from 1", function() local _ = nn.lstm(3, 0) end)
+    refuses("linear: inputs must be an integer from 1 to %d+, got", function() local _ = nn.linear(2 ^ 40, 2) end)
+    refuses("embedding: dim must be an integer from 1", function() local _ = nn.embedding(10, 0 / 0) end)
+    refuses("leaky_relu: slope must be a finite number", function() local _ = nn.leaky_relu("x") end)
+    refuses("leaky_relu: parameter must be a finite number", function() local _ = F.leaky_relu(T.zeros(2), 0 / 0) end)
+    refuses("mse: input must be a tensor, got nil", function() local _ = nn.mse(nil, T.zeros(2)) end)
+  end)
+
+  it("an error at the REPL is never located inside wick's sugar", function()
+    -- a REPL line is compiled as `return <line>`: the call is a tail call and the line's
+    -- frame is gone, so the message carries no position rather than "[wick autograd.lua]:28:"
+    local lines = "'wick.nn.conv2d(3, 8, 3, {groups = 0})' 'x = wick.nn.conv2d(3, 8, 3, {groups = 0})'"
+    local out = helpers.run(("printf '%%s\\n' %s | %s -i"):format(lines, helpers.quote(helpers.WICK)))
+    assert.is_nil(out:find("> [wick", 1, true), out)
+    assert.truthy(out:find("> conv2d: groups must be", 1, true), out)
+    assert.truthy(out:find("> stdin:1: conv2d: groups must be", 1, true), out)
+  end)
+end)
+
+describe("nn bindings leak nothing when a call fails", function()
+  -- 300 failing calls, each after an input was copied to make it contiguous (or a number
+  -- was checked after it), must leave wick.memory().live where it started.
+  local function leaks_nothing(name, fn)
+    for _ = 1, 3 do assert.is_false(pcall(fn)) end   -- warm-up: first-use caches
+    collectgarbage()
+    collectgarbage()
+    local start = wick.memory().live
+    for _ = 1, 300 do assert.is_false(pcall(fn), name .. " did not fail") end
+    collectgarbage()
+    collectgarbage()
+    assert.equal(start, wick.memory().live, name .. " leaked tensor memory")
+  end
+
+  it("in every private kernel function", function()
+    local x = T.randn(2, 3, 6, 6):transpose(3, 4)        -- not contiguous: every binding copies it
+    local seq = T.randn(5, 2, 3):transpose(1, 2)         -- (2, 5, 3), not contiguous
+    local w, ws, a = T.randn(4, 3, 3, 3), nn._workspace(), nn._conv_args({}, "conv2d")
+    local pa = nn._conv_args({ stride = 2 }, "maxpool2d")
+    pa.kh, pa.kw = 2, 2
+    local calls = {
+      conv2d = function() return nn._conv2d(x, nil, nil, ws, a) end,
+      conv2d_bad_groups = function() return nn._conv2d(x, w, nil, ws, { 1, 1, 0, 0, 1, 1, 0, 0, 0 }) end,
+      conv2d_backward = function() return nn._conv2d_backward(x, x, nil, ws, a, true, true, true) end,
+      conv_transpose2d = function() return nn._conv_transpose2d(x, w, "b", ws, a) end,
+      act = function() return nn._act("leaky_relu", x, "slope") end,
+      act_backward = function() return nn._act_backward("relu", x, nil) end,
+      maxpool2d = function() return nn._maxpool2d(x, { 1, 1, 0, 0, 1, 1, 1, 0, 0, kh = "x" }) end,
+      maxpool2d_backward = function() return nn._maxpool2d_backward(x, x, nil, pa) end,
+      avgpool2d_backward = function() return nn._avgpool2d_backward(x, nil, pa) end,
+      adaptive = function() return nn._adaptive_avgpool2d(x, "x", 1) end,
+      adaptive_backward = function() return nn._adaptive_avgpool2d_backward(x, nil) end,
+      upsample = function() return nn._upsample(x, "x", 2, "nearest") end,
+      upsample_backward = function() return nn._upsample_backward(x, nil, "nearest") end,
+      batchnorm = function() return nn._batchnorm(x, nil, nil, nil, T.ones(3), true, 0.1, 1e-5) end,
+      batchnorm_backward = function() return nn._batchnorm_backward(x, x, nil, nil, nil, true, true, true, true) end,
+      softmax = function() return nn._softmax(x, 9, false) end,
+      softmax_backward = function() return nn._softmax_backward(x, nil, 1, true) end,
+      cross_entropy = function() return nn._cross_entropy(x, nil) end,
+      bce = function() return nn._bce(x, nil) end,
+      bce_backward = function() return nn._bce_backward(T.ones(1), x, nil) end,
+      nll_backward = function() return nn._nll_backward(T.zeros(0), x, x) end,
+      rnn = function() return nn._rnn("lstm", seq, nil, nil, nil, T.zeros(16, 4), nil, nil, ws, true) end,
+      rnn_backward = function()
+        return nn._rnn_backward("gru", seq, nil, nil, seq, nil, nil, seq, T.zeros(12, 3), T.zeros(12, 4), nil, ws,
+          true)
+      end,
+      -- public forms: the kernel fails after the copy was made
+      conv2d_layer = function() return nn.conv2d(2, 4, 3)(x) end,
+      lstm_layer = function() return nn.lstm(4, 4)(seq) end,
+    }
+    for name, fn in pairs(calls) do leaks_nothing(name, fn) end
   end)
 end)

@@ -122,3 +122,113 @@ describe("optim", function()
     assert.matches("parameter 1 is a number, not a tensor", err)
   end)
 end)
+
+-- Issue 10: a hyper-parameter that would turn the weights into NaN is refused, by name,
+-- at the sketch's line — when the optimizer is made, and again at the step when a
+-- sketch sets it later.
+describe("optim refuses bad hyper-parameters", function()
+  local here = "optim_spec%.lua:%d+: "
+  local function refuses(pattern, fn)
+    local ok, err = pcall(fn)
+    assert.is_false(ok, "expected an error matching " .. pattern)
+    assert.matches(here .. pattern, tostring(err))
+  end
+  local bad = { 0 / 0, -1, math.huge, -math.huge }
+
+  it("lr, eps, weight_decay, betas, momentum and alpha", function()
+    local p = param({ 1, 2 }, { 1, 1 })
+    for _, v in ipairs(bad) do
+      for _, fname in ipairs { "sgd", "adam", "adamw", "rmsprop", "lbfgs" } do
+        refuses(fname .. ": lr must be a finite number >= 0", function() local _ = optim[fname]({ p }, { lr = v }) end)
+      end
+      for _, fname in ipairs { "adam", "adamw", "rmsprop" } do
+        refuses(fname .. ": eps must be a finite number > 0", function() local _ = optim[fname]({ p }, { eps = v }) end)
+        refuses(fname .. ": weight_decay must be a finite number >= 0", function()
+          local _ = optim[fname]({ p }, { weight_decay = v })
+        end)
+      end
+      refuses("adam: betas%[1%] must be a number from 0 up to", function()
+        local _ = optim.adam({ p }, { betas = { v, 0.9 } })
+      end)
+      refuses("adamw: betas%[2%] must be a number from 0 up to", function()
+        local _ = optim.adamw({ p }, { betas = { 0.9, v } })
+      end)
+      refuses("sgd: momentum must be a number from 0 to 1", function() local _ = optim.sgd({ p }, { momentum = v }) end)
+      refuses("sgd: weight_decay must be a finite number >= 0", function()
+        local _ = optim.sgd({ p }, { weight_decay = v })
+      end)
+      refuses("rmsprop: momentum must be a number from 0 to 1", function()
+        local _ = optim.rmsprop({ p }, { momentum = v })
+      end)
+      refuses("rmsprop: alpha must be a number from 0 to 1", function() local _ = optim.rmsprop({ p }, { alpha = v }) end)
+    end
+    refuses("adam: betas%[1%] must be a number from 0 up to %(not including%) 1, got 1", function()
+      local _ = optim.adam({ p }, { betas = { 1, 0.999 } })   -- 1 − beta^t = 0 divides the step by zero
+    end)
+    refuses("adam: betas must be a pair", function() local _ = optim.adam({ p }, { betas = 0.9 }) end)
+    refuses("adam: eps must be a finite number > 0, got 0", function() local _ = optim.adam({ p }, { eps = 0 }) end)
+    refuses("lbfgs: max_iter must be an integer >= 1, got 1.5", function()
+      local _ = optim.lbfgs({ p }, { max_iter = 1.5 })
+    end)
+    refuses("lbfgs: history_size must be an integer >= 1, got 0", function()
+      local _ = optim.lbfgs({ p }, { history_size = 0 })
+    end)
+    refuses("sgd: expected a non%-empty list of parameters", function() local _ = optim.sgd(nil) end)
+  end)
+
+  it("a value set after the optimizer was made is refused at the step, leaving the weights alone", function()
+    for _, fname in ipairs { "sgd", "adam", "adamw", "rmsprop" } do
+      local p = param({ 1, 2 }, { 1, 1 })
+      local opt = optim[fname]({ p })
+      opt.lr = 0 / 0
+      refuses(fname .. ": lr must be a finite number", function() opt:step() end)
+      assert.same({ 1, 2 }, p:table())
+    end
+    local p = param({ 1, 2 }, { 1, 1 })
+    local opt = optim.adam({ p })
+    opt.eps = -1
+    refuses("adam: eps must be", function() opt:step() end)
+    assert.same({ 1, 2 }, p:table())
+  end)
+
+  it("schedules and clipping check their arguments", function()
+    local opt = optim.sgd({ param({ 0 }, { 0 }) })
+    refuses("cosine: t_max must be an integer >= 1, got 'x'", function() local _ = optim.cosine(opt, { t_max = "x" }) end)
+    refuses("cosine: t_max must be an integer >= 1, got 0", function() local _ = optim.cosine(opt, { t_max = 0 }) end)
+    refuses("cosine: eta_min must be a finite number >= 0, got nan", function()
+      local _ = optim.cosine(opt, { eta_min = 0 / 0 })
+    end)
+    refuses("step_lr: step_size must be an integer >= 1, got 0", function()
+      local _ = optim.step_lr(opt, { step_size = 0 })
+    end)
+    refuses("step_lr: gamma must be a finite number >= 0, got nan", function()
+      local _ = optim.step_lr(opt, { gamma = 0 / 0 })
+    end)
+    refuses("step_lr: expected an optimizer", function() local _ = optim.step_lr(nil) end)
+    refuses("clip_grad_norm: params must be a table, got nil", function() local _ = optim.clip_grad_norm(nil) end)
+    refuses("clip_grad_norm: max_norm must be a finite number > 0, got nan", function()
+      local _ = optim.clip_grad_norm({ param({ 0 }, { 1 }) }, 0 / 0)
+    end)
+    refuses("clip_grad_norm: parameter 1 is a number", function() local _ = optim.clip_grad_norm({ 3 }, 1) end)
+  end)
+
+  it("300 failing steps leave tensor memory where it started", function()
+    local p = param({ 1, 2 }, { 1, 1 })
+    local m, v = T.zeros(2), T.zeros(2)
+    local calls = {
+      function() optim._adam_step(p, p.grad, m, v, 0 / 0, 0.9, 0.999, 1e-8, 0, false, 1) end,
+      function() optim._adam_step(p, T.ones(3), m, v, 1e-3, 0.9, 0.999, 1e-8, 0, false, 1) end,
+      function() optim._sgd_step(p, p.grad, nil, 0.1, 0.9, 0, 0, false, true) end,
+      function() optim._rmsprop_step(p, p.grad, m, nil, 0.1, 0.99, -1, 0, 0) end,
+      function() optim._sum_squares(nil) end,
+    }
+    collectgarbage()
+    local start = wick.memory().live
+    for _, fn in ipairs(calls) do
+      for _ = 1, 300 do assert.is_false(pcall(fn)) end
+    end
+    collectgarbage()
+    assert.equal(start, wick.memory().live)
+    assert.same({ 1, 2 }, p:table())
+  end)
+end)
