@@ -7,15 +7,17 @@
 #include "../lib/data/idx.h"
 #include "wk_lua.h"
 
-/* _idx(path) -> tensor of the stored shape with raw values. The result is pushed empty
- * before reading, so a failure leaves nothing to free (the reader releases its own). */
+/* _idx(path [, fname]) -> tensor of the stored shape with raw values; errors are named
+ * fname (the public loader). The result is pushed empty before reading, so a failure
+ * leaves nothing to free (the reader releases its own buffers). */
 static int data_idx(lua_State *L)
 {
+    const char *fname = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "data";
     if (lua_type(L, 1) != LUA_TSTRING)
-        return luaL_error(L, "data: the IDX file's path must be a string, got %s", luaL_typename(L, 1));
+        return luaL_error(L, "%s: the IDX file's path must be a string, got %s", fname, luaL_typename(L, 1));
     const char *path = lua_tostring(L, 1);
     wk_tensor *t = wk_lua_push_empty(L);
-    return wk_lua_result(L, wk_idx_read(path, t), "data");
+    return wk_lua_result(L, wk_idx_read(path, t), fname);
 }
 
 /* _isatty(fd) */

@@ -47,16 +47,16 @@ local function load_idx_set(fname, dir, prefix, classes, hint)
     local values = labels:table()
     for i, v in ipairs(values) do
       if not (v >= 0 and v <= #classes - 1 and v == math.floor(v)) then
-        raise(("%s: %s is damaged: label %d is %s, not a class from 0 to %d"):format(fname, path, i, check.show(v),
-          #classes - 1))
+        raise(("%s: %s is damaged: label %d is %s, not a class from 0 to %d"):format(fname, path, i,
+          v ~= v and "nan" or ("%.17g"):format(v), #classes - 1))
       end
     end
   end
   local function set(kind)
     local image_path = need(("%s-images-idx3-ubyte"):format(kind == "train" and "train" or prefix))
     local label_path = need(("%s-labels-idx1-ubyte"):format(kind == "train" and "train" or prefix))
-    local images = data._idx(image_path)
-    local labels = data._idx(label_path)
+    local images = data._idx(image_path, fname)
+    local labels = data._idx(label_path, fname)
     if images:dim() ~= 3 then
       raise(("%s: %s holds a %d-D array, not images (N, rows, columns)"):format(fname, image_path, images:dim()))
     end
