@@ -172,6 +172,13 @@ static int product_shape(int *nb, int64_t *bshape, int *ndim, int64_t *shape, co
                            wk_tensor_shape_str(a, sa, sizeof sa), wk_tensor_shape_str(b, sb, sizeof sb));
         bshape[d] = x == 1 ? y : x;
     }
+    /* BLAS takes int sizes: refuse a matrix side above INT_MAX here, before the result
+     * is allocated, rather than truncate it (a batch may be any size: it is walked in
+     * C). 1-D · 1-D is a plain loop beyond INT_MAX. */
+    int64_t m = a->ndim >= 2 ? a->shape[a->ndim - 2] : 1, nn = b->ndim >= 2 ? b->shape[b->ndim - 1] : 1;
+    if ((a->ndim > 1 || b->ndim > 1) && (m > INT_MAX || ka > INT_MAX || nn > INT_MAX))
+        return wk_fail("shapes %s and %s are too large for BLAS (a matrix side above %d)",
+                       wk_tensor_shape_str(a, sa, sizeof sa), wk_tensor_shape_str(b, sb, sizeof sb), INT_MAX);
     *nb = n;
     int nd = n;
     memcpy(shape, bshape, sizeof(int64_t) * (size_t)n);

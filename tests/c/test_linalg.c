@@ -6,6 +6,7 @@
  * Tolerance: |wick - ref| <= 1e-5 * sum_p |a_p * b_p| for each element (float32
  * accumulation over k terms: k * 2^-24 stays below 1e-5 for the k < 160 used here).
  * Each test prints the largest such relative difference it saw. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +333,36 @@ TEST(matmul_errors)
     for (size_t i = 0; i < 6; i++) wk_tensor_release(all[i]);
 }
 
+/* Issue 10: BLAS takes int sizes. A matrix side above INT_MAX (here from expanded
+ * views, which cost no memory) is refused before the result is allocated, never
+ * truncated to a small int. */
+TEST(matmul_refuses_sides_above_int_max)
+{
+    int64_t big = (int64_t)INT_MAX + 2;   /* (int) of it would be -2147483647 */
+    wk_tensor one = make(2, (int64_t[]){1, 1}, (float[]){1}), tall, wide, c = {0};
+    CHECK(wk_tensor_expand(&tall, &one, 2, (int64_t[]){big, 1}) == WK_OK);
+    CHECK(wk_tensor_expand(&wide, &one, 2, (int64_t[]){1, big}) == WK_OK);
+    wk_tensor out = make(2, (int64_t[]){1, 1}, (float[]){0});
+    int64_t live = wk_tensor_live_bytes();
+    /* m > INT_MAX: the [big, 1] result (8 GiB) must not even be allocated */
+    CHECK(wk_tensor_matmul(&c, &tall, &one) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "too large for BLAS (a matrix side above 2147483647)") != NULL);
+    CHECK(c.storage == NULL && wk_tensor_live_bytes() == live);
+    /* k > INT_MAX, result [1, 1] */
+    CHECK(wk_tensor_matmul(&c, &wide, &tall) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "too large for BLAS") != NULL);
+    /* n > INT_MAX */
+    CHECK(wk_tensor_matmul(&c, &one, &wide) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "too large for BLAS") != NULL);
+    /* into an out tensor too */
+    CHECK(wk_tensor_matmul_out(&out, &wide, &tall) == WK_ERR);
+    CHECK(c.storage == NULL && wk_tensor_live_bytes() == live);
+    wk_tensor_release(&out);
+    wk_tensor_release(&wide);
+    wk_tensor_release(&tall);
+    wk_tensor_release(&one);
+}
+
 /* ---- dot and outer -------------------------------------------------------------- */
 
 TEST(dot_and_outer)
@@ -380,6 +411,7 @@ int main(void)
     RUN(matmul_empty);
     RUN(matmul_hand_values);
     RUN(matmul_errors);
+    RUN(matmul_refuses_sides_above_int_max);
     RUN(dot_and_outer);
     RUN(no_leaks);
     return check_summary("linalg");

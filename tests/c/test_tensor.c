@@ -32,19 +32,92 @@ TEST(new_and_release)
 TEST(absurd_sizes_fail_cleanly)
 {
     wk_tensor t;
+    /* within 2^40 elements but more than the machine: refused by wk_memory_check */
     CHECK(wk_tensor_new(&t, 2, (int64_t[]){1000000, 1000000}) == WK_ERR);
-    CHECK(strstr(wk_errmsg(), "cannot allocate") != NULL);
-    CHECK(strstr(wk_errmsg(), "[1000000,1000000]") != NULL);
+    CHECK(strstr(wk_errmsg(), "a tensor of shape [1000000,1000000] needs 3.6 TiB, more than this machine's") != NULL);
     CHECK(t.storage == NULL);
     CHECK(wk_tensor_new(&t, 3, (int64_t[]){1 << 30, 1 << 30, 1 << 30}) == WK_ERR);
-    CHECK(strstr(wk_errmsg(), "cannot allocate") != NULL);
+    CHECK(strstr(wk_errmsg(), "more than wick's limit of 2^40") != NULL);
     CHECK(wk_tensor_new(&t, 2, (int64_t[]){3, -1}) == WK_ERR);
     CHECK(strstr(wk_errmsg(), "negative") != NULL);
     CHECK(wk_tensor_new(&t, 9, (int64_t[]){1, 1, 1, 1, 1, 1, 1, 1, 1}) == WK_ERR);
-    /* a zero-size dim with a huge one is fine: no elements */
-    CHECK(wk_tensor_new(&t, 2, (int64_t[]){0, (int64_t)1 << 50}) == WK_OK);
-    CHECK(wk_tensor_numel(&t) == 0);
+    /* an empty shape is fine while its other sizes stay within 2^40 ... */
+    CHECK(wk_tensor_new(&t, 3, (int64_t[]){0, (int64_t)1 << 20, (int64_t)1 << 20}) == WK_OK);
+    CHECK(wk_tensor_numel(&t) == 0 && t.stride[0] == (int64_t)1 << 40);
+    CHECK(wk_tensor_is_contiguous(&t));
     wk_tensor_release(&t);
+    /* ... and refused beyond: the strides of [0, 2^32, 2^32] would overflow int64 */
+    CHECK(wk_tensor_zeros(&t, 3, (int64_t[]){0, (int64_t)1 << 32, (int64_t)1 << 32}) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "is empty, but its other sizes multiply to more than wick's limit") != NULL);
+    CHECK(wk_tensor_new(&t, 2, (int64_t[]){(int64_t)1 << 62, 0}) == WK_ERR);
+    CHECK(t.storage == NULL);
+}
+
+/* Issue 10: shapes whose products or sums wrap around int64. */
+TEST(view_sizes_that_wrap_are_refused)
+{
+    wk_tensor a, v;
+    CHECK(wk_tensor_zeros(&a, 1, (int64_t[]){4096}) == WK_OK);
+    /* (2^62 + 1024) * 4 wraps to 4096 */
+    CHECK(wk_tensor_view(&v, &a, 2, (int64_t[]){((int64_t)1 << 62) + 1024, 4}) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "is invalid for a tensor of shape [4096]") != NULL);
+    CHECK(v.storage == NULL || v.storage != a.storage);
+    CHECK(wk_tensor_reshape(&v, &a, 2, (int64_t[]){((int64_t)1 << 62) + 1024, 4}) == WK_ERR);
+    CHECK(wk_tensor_view(&v, &a, 3, (int64_t[]){-1, (int64_t)1 << 62, 4}) == WK_ERR);
+    CHECK(wk_tensor_view(&v, &a, 3, (int64_t[]){(int64_t)1 << 32, (int64_t)1 << 32, 4096}) == WK_ERR);
+    CHECK(a.storage->refcount == 1);   /* no failed view kept a reference */
+    /* narrow: start + length past INT64_MAX must not pass the range check */
+    CHECK(wk_tensor_narrow(&v, &a, 0, 10, INT64_MAX) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "outside dimension 1 of size 4096") != NULL);
+    CHECK(wk_tensor_narrow(&v, &a, 0, INT64_MAX, 2) == WK_ERR);
+    CHECK(wk_tensor_narrow(&v, &a, 0, 4096, 0) == WK_OK);   /* an empty range at the end */
+    CHECK(wk_tensor_numel(&v) == 0);
+    wk_tensor_release(&v);
+    CHECK(wk_tensor_select(&v, &a, 0, INT64_MIN) == WK_ERR);
+    CHECK(a.storage->refcount == 1);
+    wk_tensor_release(&a);
+}
+
+TEST(expand_and_broadcast_stay_within_the_limit)
+{
+    wk_tensor a, e, b, f;
+    int n;
+    int64_t shape[WK_MAX_DIMS];
+    wk_tensor_zeros(&a, 2, (int64_t[]){1, 4});
+    CHECK(wk_tensor_expand(&e, &a, 2, (int64_t[]){(int64_t)1 << 38, 4}) == WK_OK);   /* exactly 2^40 */
+    CHECK(wk_tensor_numel(&e) == (int64_t)1 << 40);
+    wk_tensor_release(&e);
+    CHECK(wk_tensor_expand(&e, &a, 2, (int64_t[]){(int64_t)1 << 39, 4}) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "more than wick's limit of 2^40") != NULL);
+    CHECK(wk_tensor_expand(&e, &a, 3, (int64_t[]){(int64_t)1 << 62, 1 << 2, 4}) == WK_ERR);
+    CHECK(a.storage->refcount == 1);
+    /* [2^30, 1] with [1, 2^30]: a 2^60-element result is refused by the shape rule */
+    wk_tensor_expand(&e, &a, 2, (int64_t[]){(int64_t)1 << 30, 4});
+    wk_tensor_zeros(&b, 1, (int64_t[]){1});
+    CHECK(wk_tensor_expand(&f, &b, 3, (int64_t[]){1 << 30, 1, 1}) == WK_OK);
+    CHECK(wk_broadcast_shape(&n, shape, &e, &f) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "more than wick's limit") != NULL);
+    /* unsqueeze's stride of a size-1 dim is a product of sizes: no overflow either */
+    wk_tensor u;
+    CHECK(wk_tensor_unsqueeze(&u, &e, 1) == WK_OK);
+    CHECK(u.ndim == 3 && u.shape[1] == 1);
+    wk_tensor_release(&u);
+    wk_tensor_release(&f);
+    wk_tensor_release(&b);
+    wk_tensor_release(&e);
+    wk_tensor_release(&a);
+}
+
+TEST(in_place_writes_into_expanded_views_are_refused)
+{
+    wk_tensor a, e;
+    wk_tensor_zeros(&a, 2, (int64_t[]){1, 4});
+    wk_tensor_expand(&e, &a, 2, (int64_t[]){3, 4});
+    CHECK(wk_tensor_require_writable(&a) == WK_OK);
+    CHECK(wk_tensor_require_writable(&e) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "expanded tensor of shape [3,4] (dimension 1 has stride 0)") != NULL);
+    wk_tensor_release(&e);
+    wk_tensor_release(&a);
 }
 
 TEST(views_share_storage)
@@ -223,6 +296,9 @@ int main(void)
 {
     RUN(new_and_release);
     RUN(absurd_sizes_fail_cleanly);
+    RUN(view_sizes_that_wrap_are_refused);
+    RUN(expand_and_broadcast_stay_within_the_limit);
+    RUN(in_place_writes_into_expanded_views_are_refused);
     RUN(views_share_storage);
     RUN(view_errors);
     RUN(view_of_noncontiguous_that_fits);

@@ -235,3 +235,130 @@ describe("bad input", function()
     assert.matches("tensor_spec.lua:%d+: get:", e)
   end)
 end)
+
+-- Issue 10: sizes are multiplied and added with overflow checks in the one place every
+-- shape goes through, so nothing a sketch says can address memory outside a tensor.
+describe("sizes that overflow", function()
+  it("view and reshape refuse a shape whose product wraps to the element count", function()
+    local x = T.zeros(4096)
+    -- (2^62 + 1024) * 4 = 2^64 + 4096, which is 4096 in wrapped int64 arithmetic
+    assert.matches("tensor_spec.lua:%d+: view: shape %[4611686018427388928,4%] is invalid for a tensor of shape %[4096%]",
+      err_of(function() return x:view(2 ^ 62 + 1024, 4) end))
+    assert.matches("reshape: shape .* is invalid", err_of(function() return x:reshape(2 ^ 62 + 1024, 4) end))
+    assert.matches("view: shape .* is invalid", err_of(function() return x:view(-1, 2 ^ 62, 4) end))
+    assert.matches("view: shape .* is invalid", err_of(function() return x:view(2 ^ 32, 2 ^ 32, 4096) end))
+    -- an empty tensor's view: the count matches (0) but the other sizes are absurd
+    assert.matches("view: shape %[0,4611686018427387904%] is empty, but its other sizes multiply to more than wick's limit",
+      err_of(function() return T.zeros(0):view(0, 2 ^ 62) end))
+    assert.same({ 64, 64 }, x:view(64, -1):shape())
+  end)
+
+  it("narrow refuses start + length past int64", function()
+    local x = T.zeros(4096)
+    assert.matches("narrow: start 10 and length 9223372036854775807 are outside dimension 1 of size 4096",
+      err_of(function() return x:narrow(1, 10, math.maxinteger) end))
+    assert.matches("narrow: range 4096..4097 is outside", err_of(function() return x:narrow(1, 4096, 2) end))
+    assert.matches("narrow: start must be an integer >= 1, got %-9223372036854775808",
+      err_of(function() return x:narrow(1, math.mininteger, 2) end))
+    assert.matches("select: index %-9223372036854775808 is out of range",
+      err_of(function() return x:select(1, math.mininteger) end))
+    assert.equal(1, x:narrow(1, 4096, 1):numel())
+  end)
+
+  it("an empty shape's other sizes are bounded too (T.zeros(0, 2^32, 2^32))", function()
+    assert.matches("zeros: shape %[0,4294967296,4294967296%] is empty, but its other sizes multiply to more than wick's limit of 2%^40",
+      err_of(T.zeros, 0, 2 ^ 32, 2 ^ 32))
+    assert.same({ 0, 2 ^ 20, 2 ^ 20 }, T.zeros(0, 2 ^ 20, 2 ^ 20):shape())
+  end)
+
+  it("expand and broadcasting stay within 2^40 elements", function()
+    assert.matches("expand: shape %[549755813888,4%] has .* more than wick's limit of 2%^40",
+      err_of(function() return T.ones(1, 4):expand(2 ^ 39, 4) end))
+    assert.matches("expand: shape %[0,1125899906842624%] is empty",
+      err_of(function() return T.ones(0, 1):expand(0, 2 ^ 50) end))
+    local a, b = T.ones(1, 1):expand(2 ^ 30, 1), T.ones(1, 1):expand(1, 2 ^ 30)
+    assert.matches("add: shape %[1073741824,1073741824%] has .* more than wick's limit", err_of(function() return a + b end))
+    assert.equal(2 ^ 40, T.ones(1, 4):expand(2 ^ 38, 4):numel())
+  end)
+
+  it("refuses sizes from Lua that are not integers in range, before any cast", function()
+    assert.matches("zeros: size 1 must be an integer of at most 2%^40, got 1e%+30", err_of(T.zeros, 1e30))
+    assert.matches("zeros: size 2 must be an integer of at most 2%^40, got 9.2233720368548e%+18", err_of(T.zeros, 1, 2 ^ 63))
+    assert.matches("zeros: size 1 must be an integer of at most 2%^40", err_of(T.zeros, -2 ^ 64))
+    assert.matches("zeros: size 1 must be an integer, got [%-]?nan", err_of(T.zeros, { 0 / 0 }))
+    assert.matches("zeros: size 1 must be an integer, got boolean", err_of(T.zeros, { true }))
+    assert.matches("zeros: shape %[4611686018427387905%] has", err_of(T.zeros, (1 << 62) + 1))
+    assert.matches("view: size 1 must be an integer of at most 2%^40, got inf",
+      err_of(function() return T.zeros(4):view(math.huge) end))
+    assert.matches("permute: dimension 4294967297 is out of range for a 2%-D tensor",
+      err_of(function() return T.zeros(2, 3):permute(2 ^ 32 + 1, 2) end))
+    assert.matches("arange: 1e%+300 elements are more than wick's limit", err_of(T.arange, 0, 1e300))
+    assert.matches("eye: rows must be an integer >= 0, got 1.5", err_of(T.eye, 1.5))
+  end)
+
+  it("an allocation bigger than the machine is refused, not attempted", function()
+    assert.matches("zeros: a tensor of shape %[549755813888%] needs 2.0 TiB, more than this machine's", err_of(T.zeros, 2 ^ 39))
+  end)
+
+  it("in-place writes into an expanded view are refused (they would repeat 2^40 times)", function()
+    local e = T.ones(1, 4):expand(2 ^ 38, 4)
+    assert.matches("fill_: cannot write in place into an expanded tensor", err_of(function() return e:fill_(2) end))
+    assert.matches("zero_: cannot write in place into an expanded tensor", err_of(function() return e:zero_() end))
+    assert.matches("copy_: cannot write in place into an expanded tensor", err_of(function() return e:copy_(1) end))
+    assert.matches("index assignment: cannot write in place", err_of(function() T.ones(2, 1):expand(2, 3)[1] = 5 end))
+    assert.matches("table: a Lua table of a tensor of shape %[274877906944,4%] needs", err_of(function() return e:table() end))
+  end)
+
+  it("prints a 2^40-element view at once, in a few lines", function()
+    local t0 = wick.clock()
+    local s = tostring(T.ones(1, 4):expand(2 ^ 38, 4))
+    assert.is_true(wick.clock() - t0 < 0.5)
+    assert.equal("tensor[274877906944,4]\n{{1, 1, 1, 1},\n {1, 1, 1, 1},\n {1, 1, 1, 1},\n ...,\n" ..
+      " {1, 1, 1, 1},\n {1, 1, 1, 1},\n {1, 1, 1, 1}}", s)
+    -- 8 dims of 9: a summary that shows at most 1000 numbers
+    local big = tostring(T.ones(1):expand(9, 9, 9, 9, 9, 9, 9, 9))
+    local _, numbers = big:gsub("1,", "")
+    assert.is_true(numbers <= 1000, numbers .. " numbers shown")
+    assert.matches("%.%.%.", big)
+  end)
+end)
+
+describe("failed calls leak nothing", function()
+  -- Each call fails after the binding has read some arguments; 300 of each must leave
+  -- wick.memory().live where it was once the collector has run.
+  local function fails(f)
+    local ok = pcall(f)
+    assert.is_false(ok)
+  end
+  local calls = {
+    ["x[1] = 's'"] = function() local x = T.zeros(64, 64); x[1] = "s" end,
+    ["x[1] = {}"] = function() local x = T.zeros(64, 64); x[1] = {} end,
+    ["x[1] = wrong shape"] = function() local x = T.zeros(64, 64); x[1] = T.zeros(3) end,
+    ["x[1.5] = 0"] = function() local x = T.zeros(64, 64); x[1.5] = 0 end,
+    ["expanded x[1] = 5"] = function() local x = T.ones(2, 1):expand(2, 3); x[1] = 5 end,
+    ["copy_ into expanded"] = function() T.zeros(1, 64):expand(64, 64):copy_(5) end,
+    ["copy_ wrong shape"] = function() T.zeros(64, 64):copy_(T.zeros(3)) end,
+    ["view overflow"] = function() T.zeros(4096):view(2 ^ 62 + 1024, 4) end,
+    ["narrow overflow"] = function() T.zeros(4096):narrow(1, 10, math.maxinteger) end,
+    ["zeros(0, 2^32, 2^32)"] = function() T.zeros(0, 2 ^ 32, 2 ^ 32) end,
+    ["zeros(1e30)"] = function() T.zeros(1e30) end,
+    ["table with a string"] = function() T { { 1, 2 }, { 3, "x" } } end,
+    ["index_select bad list"] = function() T.zeros(64, 64):index_select(1, { 1, "x" }) end,
+    ["cat bad dim"] = function() T.cat({ T.zeros(64, 64), T.zeros(64, 64) }, 1.5) end,
+    ["matmul mismatch"] = function() T.zeros(64, 64):matmul(T.zeros(3, 3)) end,
+    ["add mismatch"] = function() return T.zeros(64, 64) + T.zeros(3) end,
+    ["sum bad dim"] = function() T.zeros(64, 64):sum(9) end,
+    ["topk bad k"] = function() T.zeros(64, 64):topk(1.5) end,
+  }
+  for name, f in pairs(calls) do
+    it(name, function()
+      collectgarbage()
+      collectgarbage()
+      local before = wick.memory().live
+      for _ = 1, 300 do fails(f) end
+      collectgarbage()
+      collectgarbage()
+      assert.equal(before, wick.memory().live)
+    end)
+  end
+end)
