@@ -5,6 +5,7 @@
  *
  * Tolerances: float32 against float64 references, relative to the size of the sums:
  * max |wick - ref| <= 3e-5 * (1 + max |ref|). Each comparison prints its max diff. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -450,6 +451,30 @@ TEST(bad_shapes_fail_with_clear_messages)
     wk_workspace_free(&ws);
 }
 
+/* Issue 10: options near INT_MAX (a sketch may pass any int) are refused before the
+ * shape arithmetic, which wrapped int and int64 (UBSan) and could size a wrong GEMM. */
+TEST(huge_options_are_refused_before_overflowing)
+{
+    wk_workspace ws = {0};
+    wk_tensor x, w3, wlong, y = {0};
+    wk_tensor_zeros(&x, 4, (int64_t[]){1, 1, 4, 4});
+    wk_tensor_zeros(&w3, 4, (int64_t[]){1, 1, 3, 3});
+    wk_tensor_zeros(&wlong, 4, (int64_t[]){1, 1, 1, 600});
+    wk_conv_opts o = wk_conv_opts_default();
+    o.padding[0] = o.padding[1] = INT32_MAX;   /* 2 * padding wrapped an int */
+    CHECK(fails_with(wk_conv2d_forward(&y, &x, &w3, NULL, &ws, &o), "too large for BLAS"));
+    o = wk_conv_opts_default();
+    o.dilation[1] = INT32_MAX;   /* dilation * (kW - 1) past 2^40 */
+    CHECK(fails_with(wk_conv2d_forward(&y, &x, &wlong, NULL, &ws, &o), "absurd output size"));
+    CHECK(fails_with(wk_conv_transpose2d_forward(&y, &x, &wlong, NULL, &ws, &o), "absurd output size"));
+    o = wk_conv_opts_default();
+    o.stride[0] = o.stride[1] = INT32_MAX;   /* (H - 1) * stride: a plane beyond BLAS's int */
+    CHECK(fails_with(wk_conv_transpose2d_forward(&y, &x, &w3, NULL, &ws, &o), "too large for BLAS"));
+    CHECK(y.storage == NULL);
+    wk_tensor_release(&x); wk_tensor_release(&w3); wk_tensor_release(&wlong);
+    wk_workspace_free(&ws);
+}
+
 int main(void)
 {
     RUN(conv2d_matches_naive_float64);
@@ -459,5 +484,6 @@ int main(void)
     RUN(conv_transpose2d_is_adjoint_of_conv2d);
     RUN(backward_accumulates_and_output_is_reused);
     RUN(bad_shapes_fail_with_clear_messages);
+    RUN(huge_options_are_refused_before_overflowing);
     return check_summary("conv");
 }

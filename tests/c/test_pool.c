@@ -4,6 +4,7 @@
  * through the adjoint identity <f(x), g> == <x, f^T(g)> (which holds exactly for these
  * linear-in-x maps; for max pooling at fixed argmax), accumulation, and the messages.
  * Tolerances: 1e-5 on hand values, 1e-5 * (1 + |ref|) on references and adjoints. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -282,6 +283,18 @@ TEST(bad_shapes_fail_with_clear_messages)
     CHECK(fails_with(wk_upsample2d_forward(&y, &x, &u), "upsample: give an output size or a scale factor"));
     u.mode = 7;
     CHECK(fails_with(wk_upsample2d_forward(&y, &x, &u), "upsample: mode must be nearest or bilinear"));
+    /* Issue 10: values a sketch may pass, refused before undefined arithmetic */
+    u.mode = WK_UPSAMPLE_NEAREST;
+    u.scale[0] = u.scale[1] = 1.0 / 0.0;   /* floor(H * inf) cast to int64 */
+    CHECK(fails_with(wk_upsample2d_forward(&y, &x, &u), "upsample: size and scale must be positive and finite"));
+    u.scale[0] = u.scale[1] = 1e300;
+    CHECK(fails_with(wk_upsample2d_forward(&y, &x, &u), "upsample: size and scale must be positive and finite"));
+    u.scale[0] = u.scale[1] = 0x1p39;
+    CHECK(fails_with(wk_upsample2d_forward(&y, &x, &u), "gives an output of"));
+    o = wk_pool_opts_make(INT32_MAX, 2);
+    o.dilation[0] = 2;   /* (kernel - 1) * dilation wrapped an int */
+    CHECK(fails_with(wk_maxpool2d_forward(&y, idx, &x, &o), "too small for a"));
+    CHECK(fails_with(wk_adaptive_avgpool2d_forward(&y, &x, (int64_t)1 << 61, 1), "is too large for input"));
     CHECK(y.storage == NULL);
     wk_tensor_release(&x3); wk_tensor_release(&x); wk_tensor_release(&gx); wk_tensor_release(&gy);
 }
