@@ -1,6 +1,7 @@
 /* test_index.c — cat, stack, index_select, gather, masked_fill, sort and topk on small
  * tensors whose answers are worked out by hand in the comments, plus the error
  * messages. Values are exact (only copies and comparisons), so checks use ==. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/tensor/index.h"
@@ -36,6 +37,30 @@ TEST(cat_values)
     CHECK(strcmp(wk_errmsg(), "dimension 3 is out of range for a 2-D tensor") == 0);
     wk_tensor *all[] = {&a, &b, &c, &at};
     for (int i = 0; i < 4; i++) wk_tensor_release(all[i]);
+}
+
+/* Issue 10: sizes along the joined dim are added with overflow checks. Each piece is
+ * a legal 2^40-element expanded view (no memory); 2^23 + 1 of them sum past INT64_MAX,
+ * which plain int64 addition would wrap to a small, allocatable size. */
+TEST(cat_sizes_that_wrap_are_refused)
+{
+    wk_tensor one = make(1, SHAPE(1), VALS(1)), big, out = {0};
+    CHECK(wk_tensor_expand(&big, &one, 1, SHAPE((int64_t)1 << 40)) == WK_OK);
+    CHECK(wk_tensor_cat(&out, 2, (const wk_tensor *[]){&big, &big}, 0) == WK_ERR);   /* 2^41: the limit */
+    CHECK(strstr(wk_errmsg(), "more than wick's limit of 2^40") != NULL);
+    int n = (1 << 23) + 1;
+    const wk_tensor **list = malloc(sizeof *list * (size_t)n);
+    for (int i = 0; i < n; i++) list[i] = &big;
+    int64_t live = wk_tensor_live_bytes();
+    CHECK(wk_tensor_cat(&out, n, list, 0) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "add up to more than wick's limit of 2^40") != NULL);
+    CHECK(out.storage == NULL && wk_tensor_live_bytes() == live);
+    free(list);
+    /* stack: n copies of a 2^40-element view is n * 2^40 elements */
+    CHECK(wk_tensor_stack(&out, 3, (const wk_tensor *[]){&big, &big, &big}, 0) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "more than wick's limit of 2^40") != NULL);
+    wk_tensor_release(&big);
+    wk_tensor_release(&one);
 }
 
 TEST(stack_values)
@@ -267,6 +292,7 @@ TEST(no_leaks)
 int main(void)
 {
     RUN(cat_values);
+    RUN(cat_sizes_that_wrap_are_refused);
     RUN(stack_values);
     RUN(index_select_values);
     RUN(gather_values);

@@ -111,6 +111,25 @@ TEST(broadcast_errors)
     wk_tensor_release(&cond);
 }
 
+/* Issue 10: a broadcast result obeys the 2^40-element limit before anything is
+ * allocated — [2^30, 1] with [1, 2^30] (two expanded views, no memory) is 2^60. */
+TEST(broadcast_beyond_the_limit)
+{
+    wk_tensor one = make(2, SHAPE(1, 1), VALS(1)), tall, wide, out = {0};
+    wk_tensor_expand(&tall, &one, 2, SHAPE((int64_t)1 << 30, 1));
+    wk_tensor_expand(&wide, &one, 2, SHAPE(1, (int64_t)1 << 30));
+    int64_t live = wk_tensor_live_bytes();
+    CHECK(wk_tensor_binary(&out, &tall, &wide, WK_ADD) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "shape [1073741824,1073741824] has") != NULL);
+    CHECK(strstr(wk_errmsg(), "more than wick's limit of 2^40") != NULL);
+    CHECK(wk_tensor_where(&out, &one, &tall, &wide) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "more than wick's limit of 2^40") != NULL);
+    CHECK(out.storage == NULL && wk_tensor_live_bytes() == live);
+    wk_tensor_release(&wide);
+    wk_tensor_release(&tall);
+    wk_tensor_release(&one);
+}
+
 TEST(unary_values)
 {
     wk_tensor a = make(1, SHAPE(5), VALS(-2, -0.5f, 0, 1.5f, 4)), c;
@@ -512,6 +531,7 @@ int main(void)
     RUN(scalar_either_side);
     RUN(broadcast_corners);
     RUN(broadcast_errors);
+    RUN(broadcast_beyond_the_limit);
     RUN(unary_values);
     RUN(sigmoid_stable);
     RUN(exp_sweep);

@@ -448,3 +448,25 @@ describe("topk", function()
     raises("topk: largest must be a boolean, got number", function() T { 1, 2 }:topk(1, 1, 0) end)
   end)
 end)
+
+-- Issue 10: BLAS takes int sizes; expanded views make sides above INT_MAX for free.
+describe("sizes BLAS cannot take", function()
+  it("matmul refuses a matrix side above INT_MAX instead of truncating it", function()
+    local one = T.ones(1, 1)
+    local tall, wide = one:expand(2 ^ 31 + 1, 1), one:expand(1, 2 ^ 31 + 1)
+    collectgarbage()
+    local live = wick.memory().live
+    assert.matches("linalg_spec.lua:%d+: matmul: shapes %[2147483649,1%] and %[1,1%] are too large for BLAS",
+      error_of(function() return tall:matmul(one) end))
+    assert.matches("matmul: .* too large for BLAS", error_of(function() return wide:matmul(tall) end))
+    assert.matches("matmul: .* too large for BLAS", error_of(function() return one:matmul(wide) end))
+    assert.equal(live, wick.memory().live)
+  end)
+
+  it("topk and cat check their numbers at the caller's line", function()
+    assert.matches("linalg_spec.lua:%d+: topk: k must be an integer >= 0, got 1.5",
+      error_of(function() return T.zeros(4):topk(1.5) end))
+    assert.matches("linalg_spec.lua:%d+: cat: dimension must be an integer, got 1.5",
+      error_of(function() return T.cat({ T.zeros(2), T.zeros(2) }, 1.5) end))
+  end)
+end)

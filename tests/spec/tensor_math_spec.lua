@@ -368,3 +368,20 @@ describe("memory", function()
     assert.is_true(wick.memory().live - before < 256 * 2 ^ 20)
   end)
 end)
+
+-- Issue 10: a broadcast result obeys wick's 2^40-element limit (checked before any
+-- allocation; without the check the shape's product would wrap int64).
+describe("broadcasting beyond the limit", function()
+  it("is refused with the shape it would have", function()
+    local a, b = T.ones(1, 1):expand(2 ^ 30, 1), T.ones(1, 1):expand(1, 2 ^ 30)
+    assert.matches("math_spec.lua:%d+: mul: shape %[1073741824,1073741824%] has .* more than wick's limit of 2%^40",
+      err_of(function() return a * b end))
+    local huge = T.ones(1, 1, 1):expand(2 ^ 20, 2 ^ 20, 1)
+    assert.matches("where: shape .* more than wick's limit", err_of(function() return T.where(huge, 1, b) end))
+  end)
+
+  it("in-place ops into an expanded view are refused, not repeated 2^40 times", function()
+    local e = T.ones(1, 4):expand(2 ^ 38, 4)
+    assert.matches("add_: cannot write in place into an expanded tensor", err_of(function() return e:add_(1) end))
+  end)
+end)
