@@ -235,6 +235,7 @@ end
 function Markov:generate(opts)
   opts = options("markov:generate", opts, {length = 30, seed = false, prime = false})
   check_length("markov:generate", opts.length)
+  if opts.prime then wick._check.type("markov:generate", "prime", opts.prime, "string") end
   if self.tokens == 0 then wick._raise("markov:generate: the model is empty; call mk:train(text) first") end
   if opts.seed then wick.seed(opts.seed) end
   local u, n = uniform_stream(), self.order

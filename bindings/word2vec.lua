@@ -79,6 +79,8 @@ if raw then
   -- later calls load that file in about a second.
   function embed.glove(opts)
     local o = wick._options("glove", opts, { limit = 0, json = false, cache = false, verbose = true })
+    if o.json then wick._check.type("glove", "json", o.json, "string") end
+    if o.cache then wick._check.type("glove", "cache", o.cache, "string") end
     local json = o.json or nil
     local tried = {}
     if not json then
