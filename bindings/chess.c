@@ -29,6 +29,14 @@ static wk_chess *push_board(lua_State *L)
     return b;
 }
 
+/* A string argument (a FEN, a move, a game's text), or a named error. */
+static const char *check_text(lua_State *L, int idx, int optional, const char *fname, const char *what)
+{
+    if (optional && lua_isnoneornil(L, idx)) return NULL;
+    if (lua_type(L, idx) != LUA_TSTRING) luaL_error(L, "%s: %s must be a string, got %s", fname, what, luaL_typename(L, idx));
+    return lua_tostring(L, idx);
+}
+
 static const char *status_name(int st)
 {
     return st == WK_CHESS_CHECKMATE ? "checkmate" : st == WK_CHESS_STALEMATE ? "stalemate" : "playing";
@@ -37,7 +45,7 @@ static const char *status_name(int st)
 /* chess.new([fen]) */
 static int chess_new(lua_State *L)
 {
-    const char *fen = luaL_optstring(L, 1, NULL);
+    const char *fen = check_text(L, 1, 1, "chess.new", "the FEN");
     wk_chess *b = push_board(L);
     if (!fen) wk_chess_init(b);
     else if (wk_chess_from_fen(b, fen) != WK_OK) return wk_lua_fail(L, "chess.new");
@@ -83,7 +91,7 @@ static int find_uci(const wk_chess *b, const char *s, wk_chess_move *m)
 static int board_play(lua_State *L)
 {
     wk_chess *b = check_board(L, 1);
-    const char *s = luaL_checkstring(L, 2);
+    const char *s = check_text(L, 2, 0, "board:play", "the move");
     wk_chess_move m;
     if (!find_uci(b, s, &m) && wk_chess_parse_san(b, s, &m) != WK_OK) {
         lua_pushnil(L);
@@ -135,8 +143,7 @@ static int board_copy(lua_State *L)
 static int board_perft(lua_State *L)
 {
     wk_chess *b = check_board(L, 1);
-    lua_Integer d = luaL_checkinteger(L, 2);
-    if (d < 0 || d > 6) return luaL_error(L, "perft: depth must be 0..6, got %I", d);
+    lua_Integer d = wk_lua_check_int(L, 2, "board:perft", "depth", 0, 6);
     lua_pushinteger(L, (lua_Integer)wk_chess_perft(b, (int)d));
     return 1;
 }
@@ -168,8 +175,8 @@ static int board_tostring(lua_State *L)
 /* chess.check_game(text [, fen]) */
 static int chess_check_game(lua_State *L)
 {
-    const char *text = luaL_checkstring(L, 1);
-    const char *fen = luaL_optstring(L, 2, NULL);
+    const char *text = check_text(L, 1, 0, "chess.check_game", "the game's text");
+    const char *fen = check_text(L, 2, 1, "chess.check_game", "the FEN");
     wk_chess start;
     if (fen && wk_chess_from_fen(&start, fen) != WK_OK) return wk_lua_fail(L, "chess.check_game");
     wk_chess_game_report r;

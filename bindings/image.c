@@ -8,13 +8,18 @@
  * Saved files carry the run's metadata: Software = wick, Sketch = the running
  * sketch's name (from the registry field "wick.script" the host sets) and Seed = the
  * seed in force, as PNG tEXt chunks (a JPEG gets one comment). Options tables are
- * checked for unknown keys so a typo is an error, not a silent default. */
+ * checked for unknown keys so a typo is an error, not a silent default, and every
+ * number is range-checked before it is cast or anything is allocated. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../lib/core/rng.h"
 #include "../lib/media/image.h"
 #include "wk_lua.h"
+
+#define MAX_RESIZE (1 << 20)   /* pixels a side, as lib/media/resize.c allows */
+#define MAX_GRID (1 << 20)     /* images on one sheet, and columns */
 
 /* ---- options -------------------------------------------------------------------- */
 
@@ -51,43 +56,51 @@ static int get_option(lua_State *L, int idx, const char *key)
     return lua_getfield(L, idx, key);
 }
 
-static lua_Integer opt_integer(lua_State *L, int idx, const char *key, lua_Integer def, const char *fname)
+/* An integer option in lo..hi (def when absent), checked before any cast to int. */
+static lua_Integer opt_integer(lua_State *L, int idx, const char *key, lua_Integer def, lua_Integer lo, lua_Integer hi,
+                               const char *fname)
 {
-    get_option(L, idx, key);
     lua_Integer v = def;
-    if (!lua_isnil(L, -1)) {
-        int ok;
-        v = lua_tointegerx(L, -1, &ok);
-        if (!ok)
-            luaL_error(L, "%s: option '%s' must be an integer, got %s", fname, key,
-                       lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1) : luaL_typename(L, -1));
+    if (get_option(L, idx, key) != LUA_TNIL) {
+        char name[64];
+        snprintf(name, sizeof name, "option '%s'", key);
+        v = wk_lua_check_int(L, -1, fname, name, lo, hi);
     }
     lua_pop(L, 1);
     return v;
 }
 
+/* A finite number option (def when absent). */
 static lua_Number opt_number(lua_State *L, int idx, const char *key, lua_Number def, const char *fname)
 {
-    get_option(L, idx, key);
     lua_Number v = def;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TNUMBER)
-            luaL_error(L, "%s: option '%s' must be a number, got %s", fname, key, luaL_typename(L, -1));
-        v = lua_tonumber(L, -1);
+    if (get_option(L, idx, key) != LUA_TNIL) {
+        char name[64];
+        snprintf(name, sizeof name, "option '%s'", key);
+        v = wk_lua_check_finite(L, -1, fname, name, -HUGE_VAL, HUGE_VAL);
     }
     lua_pop(L, 1);
     return v;
+}
+
+/* A file name argument: a string without zero bytes (the OS would see only its start). */
+static const char *check_path(lua_State *L, int idx, const char *fname)
+{
+    size_t len;
+    if (lua_type(L, idx) != LUA_TSTRING)
+        luaL_error(L, "%s: expected a file name (a string), got %s", fname, luaL_typename(L, idx));
+    const char *path = lua_tolstring(L, idx, &len);
+    if (strlen(path) != len) luaL_error(L, "%s: the file name holds a zero byte", fname);
+    return path;
 }
 
 /* ---- load and save -------------------------------------------------------------- */
 
 static int image_load(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = check_path(L, 1, "image.load");
     wk_tensor *t = wk_lua_push_empty(L);
-    if (wk_image_load(t, path)) return wk_lua_fail(L, "image.load");
-    wk_lua_account(L, t);
-    return 1;
+    return wk_lua_result(L, wk_image_load(t, path), "image.load");
 }
 
 /* The running sketch's name ("hello" for sketches/hello/hello.lua) into buf, or 0. */
@@ -115,14 +128,12 @@ static int image_save(lua_State *L)
 {
     static const char *const known[] = {"bits", "quality", NULL};
     wk_tensor *t = wk_lua_check_tensor(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    const char *path = check_path(L, 2, "image.save");
     check_options(L, 3, "image.save", known);
     wk_image_save_opts o = {0};
-    o.bits = (int)opt_integer(L, 3, "bits", 8, "image.save");
-    o.quality = (int)opt_integer(L, 3, "quality", 90, "image.save");
+    o.bits = (int)opt_integer(L, 3, "bits", 8, 8, 16, "image.save");
+    o.quality = (int)opt_integer(L, 3, "quality", 90, 1, 100, "image.save");
     if (o.bits != 8 && o.bits != 16) return luaL_error(L, "image.save: option 'bits' must be 8 or 16, got %d", o.bits);
-    if (o.quality < 1 || o.quality > 100)
-        return luaL_error(L, "image.save: option 'quality' must be 1 to 100, got %d", o.quality);
 
     char sketch[256], seed[32];
     wk_image_text text[3];
@@ -146,7 +157,8 @@ static int image_resize(lua_State *L)
     static const char *const modes[] = {"bilinear", "area", "nearest", NULL};
     static const wk_resize_mode mode_ids[] = {WK_RESIZE_BILINEAR, WK_RESIZE_AREA, WK_RESIZE_NEAREST};
     wk_tensor *src = wk_lua_check_tensor(L, 1);
-    lua_Integer h = luaL_checkinteger(L, 2), w = luaL_checkinteger(L, 3);
+    lua_Integer h = wk_lua_check_int(L, 2, "image.resize", "height", 1, MAX_RESIZE);
+    lua_Integer w = wk_lua_check_int(L, 3, "image.resize", "width", 1, MAX_RESIZE);
     check_options(L, 4, "image.resize", known);
     int mode = 0;
     if (get_option(L, 4, "mode") != LUA_TNIL) {
@@ -159,9 +171,7 @@ static int image_resize(lua_State *L)
     }
     lua_pop(L, 1);
     wk_tensor *t = wk_lua_push_empty(L);
-    if (wk_image_resize(t, src, h, w, mode_ids[mode])) return wk_lua_fail(L, "image.resize");
-    wk_lua_account(L, t);
-    return 1;
+    return wk_lua_result(L, wk_image_resize(t, src, h, w, mode_ids[mode]), "image.resize");
 }
 
 /* ---- grid ----------------------------------------------------------------------- */
@@ -182,11 +192,9 @@ static int image_grid(lua_State *L)
     static const char *const known[] = {"cols", "pad", "pad_value", NULL};
     char buf[160];
     check_options(L, 2, "image.grid", known);
-    lua_Integer cols = opt_integer(L, 2, "cols", 0, "image.grid");
-    lua_Integer pad = opt_integer(L, 2, "pad", 2, "image.grid");
+    lua_Integer cols = opt_integer(L, 2, "cols", 0, 0, MAX_GRID, "image.grid");   /* 0: about square */
+    lua_Integer pad = opt_integer(L, 2, "pad", 2, 0, 1 << 16, "image.grid");
     lua_Number pad_value = opt_number(L, 2, "pad_value", 1.0, "image.grid");
-    if (cols < 0 || cols > 1 << 20) return luaL_error(L, "image.grid: option 'cols' must be positive, got %d", (int)cols);
-    if (pad < 0 || pad > 1 << 16) return luaL_error(L, "image.grid: option 'pad' must be >= 0, got %d", (int)pad);
 
     wk_tensor *batch = wk_lua_test_tensor(L, 1);
     int64_t n;
@@ -200,7 +208,8 @@ static int image_grid(lua_State *L)
     } else {
         return luaL_error(L, "image.grid: expected a tensor batch or a list of tensors, got %s", luaL_typename(L, 1));
     }
-    if (n == 0) return luaL_error(L, "image.grid: no images to lay out");
+    if (n < 1) return luaL_error(L, "image.grid: no images to lay out");
+    if (n > MAX_GRID) return luaL_error(L, "image.grid: at most %d images fit a sheet, got %I", MAX_GRID, (lua_Integer)n);
     /* scratch owned by Lua, so an error below frees it */
     wk_tensor *views = lua_newuserdatauv(L, sizeof *views * (size_t)n, 0);
     const wk_tensor **ptrs = lua_newuserdatauv(L, sizeof *ptrs * (size_t)n, 0);
@@ -219,9 +228,7 @@ static int image_grid(lua_State *L)
         ptrs[k] = &views[k];
     }
     wk_tensor *t = wk_lua_push_empty(L);
-    if (wk_image_grid(t, ptrs, n, (int)cols, (int)pad, (float)pad_value)) return wk_lua_fail(L, "image.grid");
-    wk_lua_account(L, t);
-    return 1;
+    return wk_lua_result(L, wk_image_grid(t, ptrs, n, (int)cols, (int)pad, (float)pad_value), "image.grid");
 }
 
 static const luaL_Reg image_funcs[] = {

@@ -10,12 +10,17 @@
  *   plot.colormap(name, t)         -> r, g, b   (t a number), or an N×3 tensor (t a tensor)
  *   plot.palette(id)               -> r, g, b   (the class colour used for labels)
  *
- * Scratch arrays live in Lua userdata so that an error midway leaks nothing. */
+ * Scratch arrays live in Lua userdata so that an error midway leaks nothing, and every
+ * count that sizes one is bounded first. */
 #include <math.h>
 #include <string.h>
 
 #include "../lib/media/draw.h"
 #include "wk_lua.h"
+
+/* Points, lines or images in one call: scratch arrays are sized from these counts, so
+ * they are bounded before anything is allocated (16.7 M points is far past legible). */
+#define MAX_ITEMS (1 << 24)
 
 /* ---- reading options ------------------------------------------------------------ */
 
@@ -198,6 +203,7 @@ static void scatter_opts(lua_State *L, wk_scatter_opts *o, double *bounds, int64
         if (!t && !lua_istable(L, src))
             luaL_error(L, "%s: option 'lines' must be a list of {i, j} pairs, got %s", f, luaL_typename(L, src));
         int64_t k = t ? t->shape[0] : (int64_t)luaL_len(L, src);
+        if (k < 0 || k > MAX_ITEMS) luaL_error(L, "%s: option 'lines' must hold 0 to %d pairs, got %I", f, MAX_ITEMS, (lua_Integer)k);
         int64_t *pairs = lua_newuserdatauv(L, sizeof *pairs * 2 * (size_t)(k ? k : 1), 0);
         for (int64_t i = 0; i < k; i++) {
             double v[2];
@@ -250,6 +256,8 @@ static wk_tensor *check_points(lua_State *L, const char *f)
     if (!p) luaL_error(L, "%s: points must be an N×2 tensor, got %s", f, luaL_typename(L, 1));
     if (p->ndim != 2 || p->shape[1] != 2 || p->shape[0] < 1)
         luaL_error(L, "%s: points must be an N×2 tensor, got shape %s", f, wk_tensor_shape_str(p, buf, sizeof buf));
+    if (p->shape[0] > MAX_ITEMS)   /* before any per-point scratch is sized from N */
+        luaL_error(L, "%s: at most %d points fit a picture, got %I", f, MAX_ITEMS, (lua_Integer)p->shape[0]);
     return p;
 }
 
@@ -305,7 +313,9 @@ static int plot_heatmap(lua_State *L)
     if (!m) return luaL_error(L, "%s: expected a matrix (R×C tensor), got %s", f, luaL_typename(L, 1));
     luaL_checktype(L, 2, LUA_TTABLE);
     char buf[64];
-    if (m->ndim != 2) return luaL_error(L, "%s: expected a matrix R×C, got shape %s", f, wk_tensor_shape_str(m, buf, sizeof buf));
+    if (m->ndim != 2 || m->shape[0] < 1 || m->shape[1] < 1 || m->shape[0] > WK_DRAW_MAX_SIDE || m->shape[1] > WK_DRAW_MAX_SIDE)
+        return luaL_error(L, "%s: expected a matrix R×C with 1 to %d rows and columns (a cell is at least a pixel), got shape %s",
+                          f, WK_DRAW_MAX_SIDE, wk_tensor_shape_str(m, buf, sizeof buf));
     wk_heatmap_opts o;
     memset(&o, 0, sizeof o);
     o.row_names = names_field(L, 2, "rows", m->shape[0], "row", f);
@@ -356,7 +366,8 @@ static int plot_mosaic(lua_State *L)
     } else {
         return luaL_error(L, "%s: images must be a tensor batch or a list of tensors, got %s", f, luaL_typename(L, 1));
     }
-    if (n == 0) return luaL_error(L, "%s: no images to place", f);
+    if (n < 1) return luaL_error(L, "%s: no images to place", f);
+    if (n > MAX_ITEMS) return luaL_error(L, "%s: at most %d images fit a mosaic, got %I", f, MAX_ITEMS, (lua_Integer)n);
     lua_pushvalue(L, 2);
     int64_t *cells = int_list(L, n, NULL, "cells", f);
     double grid[2];
@@ -376,6 +387,7 @@ static int plot_mosaic(lua_State *L)
     }
     lua_pop(L, 1);
     double background = num_field(L, 3, "background", f);
+    if (!isfinite(background)) return luaL_error(L, "%s: option 'background' must be a finite number, got %f", f, background);
 
     /* borrowed views of each image: the batch or the list keeps them alive */
     wk_tensor *views = lua_newuserdatauv(L, sizeof *views * (size_t)n, 0);
@@ -398,10 +410,7 @@ static int plot_mosaic(lua_State *L)
         ptrs[k] = &views[k];
     }
     wk_tensor *img = wk_lua_push_empty(L);
-    if (wk_draw_mosaic(img, ptrs, n, cells, (int)grid[0], (int)grid[1], (int)cs[0], (int)cs[1], (float)background))
-        return wk_lua_fail(L, f);
-    wk_lua_account(L, img);
-    return 1;
+    return wk_lua_result(L, wk_draw_mosaic(img, ptrs, n, cells, (int)grid[0], (int)grid[1], (int)cs[0], (int)cs[1], (float)background), f);
 }
 
 /* ---- colours -------------------------------------------------------------------- */
@@ -409,12 +418,14 @@ static int plot_mosaic(lua_State *L)
 static int plot_colormap(lua_State *L)
 {
     lua_settop(L, 2);
-    const char *name = luaL_checkstring(L, 1);
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_error(L, "plot.colormap: expected a colormap name, got %s", luaL_typename(L, 1));
+    const char *name = lua_tostring(L, 1);
     float rgb[3];
     if (wk_colormap(rgb, name, 0)) return wk_lua_fail(L, "plot.colormap");
     wk_tensor *t = wk_lua_test_tensor(L, 2);
     if (!t) {
-        wk_colormap(rgb, name, luaL_checknumber(L, 2));
+        wk_colormap(rgb, name, (float)wk_lua_check_finite(L, 2, "plot.colormap", "t", -HUGE_VAL, HUGE_VAL));
         for (int c = 0; c < 3; c++) lua_pushnumber(L, rgb[c]);
         return 3;
     }
@@ -424,17 +435,15 @@ static int plot_colormap(lua_State *L)
                           wk_tensor_shape_str(t, buf, sizeof buf));
     wk_tensor *out = wk_lua_push_empty(L);
     int64_t shape[2] = {t->shape[0], 3};
-    if (wk_tensor_new(out, 2, shape)) return wk_lua_fail(L, "plot.colormap");
-    float *o = wk_tensor_data(out);
-    for (int64_t i = 0; i < t->shape[0]; i++) wk_colormap(o + 3 * i, name, wk_tensor_data(t)[i * t->stride[0]]);
-    wk_lua_account(L, out);
-    return 1;
+    int rc = wk_tensor_new(out, 2, shape);
+    float *o = rc == WK_OK ? wk_tensor_data(out) : NULL;
+    for (int64_t i = 0; o && i < t->shape[0]; i++) wk_colormap(o + 3 * i, name, wk_tensor_data(t)[i * t->stride[0]]);
+    return wk_lua_result(L, rc, "plot.colormap");
 }
 
 static int plot_palette(lua_State *L)
 {
-    lua_Integer id = luaL_checkinteger(L, 1);
-    if (id < 1) return luaL_error(L, "plot.palette: class ids start at 1, got %I", id);
+    lua_Integer id = wk_lua_check_int(L, 1, "plot.palette", "class id", 1, LUA_MAXINTEGER);
     float rgb[3];
     wk_palette(rgb, (int64_t)id);
     for (int c = 0; c < 3; c++) lua_pushnumber(L, rgb[c]);

@@ -76,14 +76,17 @@ function plot.mosaic(images, cells, opts)
   if not opts.cols then
     wick._raise("plot.mosaic: option 'cols' is required (the grid's width, as given to wick.embed.grid)")
   end
+  wick._check.integer("plot.mosaic", "option 'cols'", opts.cols, 1, 2 ^ 20)
+  if opts.rows then wick._check.integer("plot.mosaic", "option 'rows'", opts.rows, 1, 2 ^ 20) end
   if not opts.rows then   -- enough rows for the largest cell
     local top = 0
     if T.is_tensor(cells) then
       top = cells:numel() > 0 and cells:max():item() or 0
+      if top ~= top then top = 0 end   -- NaN: plot._mosaic names the bad cell
     elseif type(cells) == "table" then
       for _, c in ipairs(cells) do if type(c) == "number" and c > top then top = c end end
     end
-    opts.rows = math.max(1, math.ceil(top / opts.cols))
+    opts.rows = math.max(1, math.min(2 ^ 20, math.ceil(top / opts.cols)))
   end
   return finish(plot._mosaic(images, cells, opts), opts.path)
 end

@@ -6,6 +6,7 @@
  *   wick.svg.parses(svg_text)                      -> true, or false + reason
  * Bad SVG raises "svg.render: cannot read the SVG: …"; a missing librsvg names the
  * Debian package (librsvg2-2). */
+#include <stdio.h>
 #include <string.h>
 
 #include "../lib/media/svg.h"
@@ -19,21 +20,28 @@ static lua_Integer opt_int(lua_State *L, int idx, const char *key, lua_Integer d
         lua_pop(L, 1);
         return def;
     }
-    if (!lua_isinteger(L, -1))
-        return luaL_error(L, "svg.render: option '%s' must be an integer, got %s", key, luaL_typename(L, -1));
-    lua_Integer v = lua_tointeger(L, -1);
+    char name[32];
+    snprintf(name, sizeof name, "option '%s'", key);
+    lua_Integer v = wk_lua_check_int(L, -1, "svg.render", name, 1, 16384);
     lua_pop(L, 1);
     return v;
+}
+
+/* The SVG text argument (a string; zero bytes and all, librsvg takes a length). */
+static const char *check_text(lua_State *L, size_t *len, const char *fname)
+{
+    if (lua_type(L, 1) != LUA_TSTRING) luaL_error(L, "%s: expected SVG text (a string), got %s", fname, luaL_typename(L, 1));
+    return lua_tolstring(L, 1, len);
 }
 
 static int svg_render(lua_State *L)
 {
     lua_settop(L, 2);
     size_t len;
-    const char *text = luaL_checklstring(L, 1, &len);
+    const char *text = check_text(L, &len, "svg.render");
     lua_Integer size = 72, w, h;
     if (!lua_isnil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
+        if (!lua_istable(L, 2)) return luaL_error(L, "svg.render: options must be a table, got %s", luaL_typename(L, 2));
         lua_pushnil(L);
         while (lua_next(L, 2)) {
             lua_pop(L, 1);
@@ -60,9 +68,12 @@ static int svg_render(lua_State *L)
 static int svg_parses(lua_State *L)
 {
     size_t len;
-    const char *text = luaL_checklstring(L, 1, &len);
+    const char *text = check_text(L, &len, "svg.parses");
     int r = wk_svg_parses(text, len);
-    if (r == WK_ERR) return luaL_error(L, "svg.parses: %s", wk_errmsg() + 5);
+    if (r == WK_ERR) {
+        const char *msg = wk_errmsg();
+        return luaL_error(L, "svg.parses: %s", strncmp(msg, "svg: ", 5) ? msg : msg + 5);
+    }
     lua_pushboolean(L, r);
     if (r) return 1;
     lua_pushstring(L, wk_errmsg());

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/error.h"
@@ -65,6 +66,24 @@ int wk_chess_from_fen(wk_chess *b, const char *fen)
     }
     if (r != 0 || f != 8) return wk_fail("chess: bad FEN '%s': the board needs 8 ranks of 8 squares", fen);
     if (kings[0] != 1 || kings[1] != 1) return wk_fail("chess: bad FEN '%s': each side needs exactly one king", fen);
+    /* What no game can reach is refused, which also bounds the moves a position has
+     * (WK_CHESS_MAX_MOVES in chess.h): at most 16 men and 8 pawns a side, no pawn on
+     * the first or last rank. */
+    int men[2] = {0, 0}, pawns[2] = {0, 0};
+    for (int s = 0; s < 64; s++) {
+        int pc = t.sq[s];
+        if (!pc) continue;
+        men[pc < 0]++;
+        if (abs8(pc) != WK_PAWN) continue;
+        pawns[pc < 0]++;
+        if (s < 8 || s >= 56)
+            return wk_fail("chess: bad FEN '%s': a pawn on rank %d (pawns never stand on the first or last rank)", fen,
+                           s < 8 ? 1 : 8);
+    }
+    for (int c = 0; c < 2; c++)
+        if (men[c] > 16 || pawns[c] > 8)
+            return wk_fail("chess: bad FEN '%s': %s has %d men and %d pawns (a game has no more than 16 and 8)", fen,
+                           c ? "black" : "white", men[c], pawns[c]);
     while (*p == ' ') p++;
     if (*p == 'w' || *p == 'b') t.side = *p++ == 'w' ? 1 : -1;
     else if (*p) return wk_fail("chess: bad FEN '%s': side to move must be 'w' or 'b'", fen);
@@ -89,10 +108,14 @@ int wk_chess_from_fen(wk_chess *b, const char *fen)
     } else if (*p) {
         return wk_fail("chess: bad FEN '%s': en-passant field must be '-' or a square on rank 3 or 6", fen);
     }
-    int half = 0, full = 1;
-    if (sscanf(p, "%d %d", &half, &full) >= 1) {
-        t.halfmove = half;
-        t.fullmove = full > 0 ? full : 1;
+    /* move counters: whole numbers, clamped (sscanf's %d is undefined past INT_MAX) */
+    char *end;
+    long half = strtol(p, &end, 10);
+    if (end != p) {
+        t.halfmove = half < 0 ? 0 : half > 1000000 ? 1000000 : (int)half;
+        p = end;
+        long full = strtol(p, &end, 10);
+        t.fullmove = end == p || full < 1 ? 1 : full > 1000000 ? 1000000 : (int)full;
     }
     /* drop castling rights whose king or rook is not home, so bad FENs cannot castle */
     if (t.sq[4] != WK_KING) t.castle &= ~(WK_CASTLE_WK | WK_CASTLE_WQ);

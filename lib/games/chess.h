@@ -18,7 +18,9 @@ enum { WK_PAWN = 1, WK_KNIGHT, WK_BISHOP, WK_ROOK, WK_QUEEN, WK_KING };
 enum { WK_CASTLE_WK = 1, WK_CASTLE_WQ = 2, WK_CASTLE_BK = 4, WK_CASTLE_BQ = 8 };
 enum { WK_CHESS_PLAYING = 0, WK_CHESS_CHECKMATE, WK_CHESS_STALEMATE };
 
-#define WK_CHESS_MAX_MOVES 256
+/* Room for every move of any position wk_chess_from_fen accepts (at most 16 men a
+ * side): a king's 8 and 2 castlings plus 15 queens' 27 each is 415. */
+#define WK_CHESS_MAX_MOVES 448
 
 typedef struct wk_chess {
     int8_t sq[64];   /* (64) signed piece codes, a1 = 0 */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/limits.h"
 
 // ---- the borrowed ABI ------------------------------------------------------------
 
@@ -137,6 +138,10 @@ int wk_svg_render(wk_tensor *dst, const char *svg, size_t len, int width, int he
 {
     if (width < 1 || height < 1 || width > 16384 || height > 16384)
         return wk_fail("svg: size must be 1..16384 pixels a side, got %dx%d", width, height);
+    /* cairo's 4 bytes a pixel and our 16, checked before either is allocated */
+    char what[64];
+    snprintf(what, sizeof what, "svg: a %dx%d picture", width, height);
+    if (wk_memory_check((double)width * height * 20, what) != WK_OK) return WK_ERR;
     if (load() != WK_OK) return WK_ERR;
     void *h = open_svg(svg, len);
     if (!h) return WK_ERR;

@@ -167,6 +167,33 @@ TEST(check_game)
     CHECK(wk_chess_check_game(&r, NULL, "\x01\xff garbage") == WK_OK && r.first_illegal == 1);
 }
 
+/* A FEN is text from anywhere: a board of 62 queens made 1,000+ moves into arrays of
+ * 256 (a stack overflow). More than 16 men a side, 8 pawns a side or a pawn on the
+ * first or last rank cannot arise in a game and is refused; the fullest legal-looking
+ * board (15 queens and a king a side) fits WK_CHESS_MAX_MOVES. */
+TEST(impossible_fens_are_refused)
+{
+    wk_chess b;
+    CHECK(wk_chess_from_fen(&b, "kQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQK w - - 0 1") == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "no more than 16") != NULL);
+    CHECK(wk_chess_from_fen(&b, "k7/8/8/8/8/8/PPPPPPPP/KP6 w - - 0 1") == WK_ERR);
+    CHECK(wk_chess_from_fen(&b, "k6P/8/8/8/8/8/8/K7 w - - 0 1") == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "rank") != NULL);
+    CHECK(wk_chess_from_fen(&b, "k7/8/8/8/8/8/8/K5p1 b - - 0 1") == WK_ERR);
+    CHECK(wk_chess_from_fen(&b, "8/8/8/8/8/8/8/8 w - - 99999999999999999999 1") == WK_ERR);   /* no kings */
+    CHECK(wk_chess_from_fen(&b, "k7/8/8/8/8/8/8/K7 w - - 99999999999999999999 99999999999999999999") == WK_OK);
+    /* 15 queens a side spread out, each side to move */
+    const char *full[2] = {"QQQ1QQQ1/1Q1Q1Q1Q/Q1Q1K1Q1/1Q3Q2/2q3q1/1q1k1q1q/q1q1q1q1/qqq1qqq1 w - - 0 1",
+                           "QQQ1QQQ1/1Q1Q1Q1Q/Q1Q1K1Q1/1Q3Q2/2q3q1/1q1k1q1q/q1q1q1q1/qqq1qqq1 b - - 0 1"};
+    for (int i = 0; i < 2; i++) {
+        CHECK(wk_chess_from_fen(&b, full[i]) == WK_OK);
+        wk_chess_move mv[WK_CHESS_MAX_MOVES];
+        int n = wk_chess_moves(&b, mv);
+        CHECK(n >= 0 && n <= WK_CHESS_MAX_MOVES);
+        CHECK(wk_chess_perft(&b, 2) > 0);
+    }
+}
+
 int main(void)
 {
     clock_t t0 = clock();
@@ -180,5 +207,6 @@ int main(void)
     RUN(san_read_write);
     RUN(mate_and_stalemate);
     RUN(check_game);
+    RUN(impossible_fens_are_refused);
     return check_summary("chess");
 }

@@ -124,3 +124,38 @@ describe("wick.svg", function()
     assert.has_error(function() svg.render(CIRCLE, {colour = 1}) end)
   end)
 end)
+
+-- Issue 10: FENs and moves are text from anywhere; every bad one is a named error.
+describe("wick.chess on bad input", function()
+  local chess = wick.chess
+  local function no_growth(what, fn)
+    for _ = 1, 20 do pcall(fn) end
+    collectgarbage(); collectgarbage()
+    local heap = collectgarbage("count")
+    for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
+    collectgarbage(); collectgarbage()
+    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+  end
+
+  it("refuses boards no game reaches and names bad arguments", function()
+    local ok, err = pcall(chess.new, "kQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQK w - - 0 1")
+    assert.is_false(ok)
+    assert.matches("chess.new: chess: bad FEN .* white has 63 men", err)
+    ok, err = pcall(chess.new, 42)
+    assert.is_false(ok)
+    assert.matches("chess.new: the FEN must be a string, got number", err)
+    ok, err = pcall(function() return chess.new():perft(1.5) end)
+    assert.is_false(ok)
+    assert.matches("board:perft: depth must be an integer from 0 to 6, got 1.5", err)
+    ok, err = pcall(function() return chess.new():play({}) end)
+    assert.matches("board:play: the move must be a string, got table", err)
+    ok, err = pcall(chess.check_game, nil)
+    assert.matches("chess.check_game: the game's text must be a string, got nil", err)
+  end)
+
+  it("failing calls leak nothing (300 of each)", function()
+    no_growth("chess.new with a bad FEN", function() return chess.new("rnbqkbnr/pppppppp/8/8 w") end)
+    no_growth("board:perft out of range", function() return chess.new():perft(7) end)
+    no_growth("chess.check_game with a bad FEN", function() return chess.check_game("1. e4", "x") end)
+  end)
+end)

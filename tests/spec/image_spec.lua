@@ -276,7 +276,7 @@ describe("image.save", function()
   it("names the path and the OS reason when it cannot write", function()
     error_matching("image.save: cannot write '/proc/x.png': ", image.save, T.zeros(1, 2, 2), "/proc/x.png")
     write_file(dir .. "/file", "x")
-    error_matching("image.save: cannot write '.-/file/x.png': Not a directory", image.save, T.zeros(1, 2, 2),
+    error_matching("image.save: cannot write '.-/file/x.png': cannot create folder '.-/file': a file of that name exists", image.save, T.zeros(1, 2, 2),
       dir .. "/file/x.png")
     error_matching("cannot create folder '.-/file/sub': Not a directory", image.save, T.zeros(1, 2, 2),
       dir .. "/file/sub/x.png")
@@ -284,7 +284,7 @@ describe("image.save", function()
 
   it("leaves nothing behind when the final rename fails", function()
     assert(os.execute("mkdir '" .. dir .. "/taken.png'"))
-    error_matching("cannot write '.-/taken.png': Is a directory", image.save, T.zeros(1, 2, 2), dir .. "/taken.png")
+    error_matching("cannot write '.-/taken.png': it is a folder", image.save, T.zeros(1, 2, 2), dir .. "/taken.png")
     assert.are.same({ "taken.png" }, listdir(dir))
   end)
 
@@ -367,7 +367,7 @@ describe("image.resize", function()
     error_matching("image.resize: unknown option 'mdoe'", image.resize, T.zeros(1, 2, 2), 4, 4, { mdoe = "area" })
     error_matching("image.resize: mode must be \"bilinear\", \"area\" or \"nearest\", got cubic", image.resize,
       T.zeros(1, 2, 2), 4, 4, { mode = "cubic" })
-    error_matching("image.resize: size must be positive, got 0x4", image.resize, T.zeros(1, 2, 2), 0, 4)
+    error_matching("image.resize: height must be an integer from 1 to 1048576, got 0", image.resize, T.zeros(1, 2, 2), 0, 4)
     error_matching("got shape %[2,2,2,2,2%]", image.resize, T.zeros(2, 2, 2, 2, 2), 4, 4)
   end)
 end)
@@ -409,5 +409,78 @@ describe("image.grid", function()
     error_matching("image.grid: item 2 of the list is string, expected a tensor", image.grid, { T.zeros(1, 2, 2), "x" })
     error_matching("image.grid: no images to lay out", image.grid, {})
     error_matching("image.grid: expected a batch", image.grid, T.zeros(2, 2))
+  end)
+end)
+
+-- ---- bad input (issue 10) --------------------------------------------------------------
+describe("wick.image on bad input", function()
+  local dir
+  before_each(function() dir = tmpdir() end)
+  after_each(function()
+    for _, name in ipairs(listdir(dir)) do os.remove(dir .. "/" .. name) end
+    os.remove(dir)
+  end)
+
+  -- 300 failing calls of fn leave tensor memory and the Lua heap where they were.
+  local function no_growth(what, fn)
+    for _ = 1, 20 do pcall(fn) end
+    collectgarbage(); collectgarbage()
+    local live, heap = wick.memory().live, collectgarbage("count")
+    for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
+    collectgarbage(); collectgarbage()
+    assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
+    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+  end
+
+  it("checks numbers before casting them", function()
+    -- 2^32 + 8 was cast to int: 8, and saved silently
+    error_matching("image.save: option 'bits' must be an integer from 8 to 16, got 4294967304",
+      image.save, T.zeros(1, 2, 2), dir .. "/x.png", { bits = 2 ^ 32 + 8 })
+    error_matching("image.save: option 'quality' must be an integer from 1 to 100, got %-?nan",
+      image.save, T.zeros(1, 2, 2), dir .. "/x.jpg", { quality = 0 / 0 })
+    error_matching("image.resize: width must be an integer from 1 to 1048576, got 1.5", image.resize,
+      T.zeros(1, 2, 2), 4, 1.5)
+    error_matching("image.resize: height must be an integer from 1 to 1048576, got %-?nan", image.resize,
+      T.zeros(1, 2, 2), 0 / 0, 4)
+    error_matching("image.grid: option 'cols' must be an integer from 0 to 1048576, got %-1", image.grid,
+      { T.zeros(1, 2, 2) }, { cols = -1 })
+    error_matching("image.grid: option 'pad_value' must be a finite number, got %-?nan", image.grid,
+      { T.zeros(1, 2, 2) }, { pad_value = 0 / 0 })
+    error_matching("image.grid: at most 1048576 images fit a sheet, got 274877906944", image.grid,
+      T.zeros(1, 1, 2, 2):expand(2 ^ 38, 1, 2, 2))
+    error_matching("image.load: the file name holds a zero byte", image.load, dir .. "/x.png\0.txt")
+    error_matching("image.save: expected a file name %(a string%), got no value", image.save, T.zeros(1, 2, 2))
+    assert.are.same({}, listdir(dir))
+  end)
+
+  it("failing calls leak nothing (300 of each)", function()
+    local png = dir .. "/ok.png"
+    image.save(T.rand(3, 16, 16), png)
+    local bytes = read_file(png)
+    write_file(dir .. "/cut.png", bytes:sub(1, #bytes - 20))
+    local folder = dir .. "/folder.png"
+    image.save(T.zeros(1, 1, 1), folder .. "/inner.png")
+    local t = T.rand(3, 32, 32)
+    no_growth("image.load of a truncated PNG", function() return image.load(dir .. "/cut.png") end)
+    no_growth("image.save onto a folder", function() return image.save(t, folder) end)
+    no_growth("image.save with a bad option", function() return image.save(t, png, { bits = 12 }) end)
+    no_growth("image.resize to a bad size", function() return image.resize(t, 0, 4) end)
+    no_growth("image.grid with a non-tensor in the list", function() return image.grid({ t, t, "x" }) end)
+    no_growth("image.grid of mixed channels", function() return image.grid({ t, T.rand(1, 4, 4) }) end)
+    os.remove(folder .. "/inner.png")
+    os.remove(folder)
+  end)
+
+  it("wick.svg: bad SVG and sizes are named errors, and leak nothing", function()
+    local svg = wick.svg
+    if not svg or not pcall(svg.render, "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>") then
+      return print("\n  note: librsvg is not available; skipping")
+    end
+    error_matching("svg.render: option 'size' must be an integer from 1 to 16384, got 1099511627776", svg.render,
+      "<svg/>", { size = 2 ^ 40 })
+    error_matching("svg.render: expected SVG text %(a string%), got number", svg.render, 42)
+    error_matching("svg.parses: expected SVG text %(a string%), got no value", svg.parses)
+    no_growth("svg.render of broken SVG", function() return svg.render("<svg><g>", { size = 64 }) end)
+    no_growth("svg.render with a bad size", function() return svg.render("<svg/>", { width = 0 }) end)
   end)
 end)

@@ -179,7 +179,7 @@ describe("plot.heatmap", function()
     error_containing("plot.heatmap: entry (2,1) is NaN", plot.heatmap, T { { 1, 2 }, { 0 / 0, 1 } })
     error_containing("plot.heatmap: unknown colormap 'jet'", plot.heatmap, T.eye(2), { colormap = "jet" })
     error_containing("plot.heatmap: unknown option 'cmap'", plot.heatmap, T.eye(2), { cmap = "jet" })
-    error_containing("plot.heatmap: expected a matrix R×C, got shape [4]", plot.heatmap, T.ones(4))
+    error_containing("plot.heatmap: expected a matrix R×C with 1 to 16384 rows and columns (a cell is at least a pixel), got shape [4]", plot.heatmap, T.ones(4))
   end)
 end)
 
@@ -287,5 +287,56 @@ describe("cairo loading", function()
     -- loose: the machine is shared; the maps test above is the exact check
     assert.is_true(touched < loaded * 1.25 + 0.015, "touching wick.plot should not load cairo")
     assert.is_true(plain < 0.25 and loaded < 0.5)
+  end)
+end)
+
+-- Issue 10: every user value is checked before anything is sized from it, and no
+-- failing call leaks.
+describe("wick.plot on bad input", function()
+  local function no_growth(what, fn)
+    for _ = 1, 20 do pcall(fn) end
+    collectgarbage(); collectgarbage()
+    local live, heap = wick.memory().live, collectgarbage("count")
+    for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
+    collectgarbage(); collectgarbage()
+    assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
+    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+  end
+
+  it("names bad sizes, counts and numbers", function()
+    local pts = T.rand(10, 2)
+    error_containing("plot.scatter: at most 16777216 points fit a picture, got 549755813888", plot.scatter,
+      T.ones(1, 2):expand(2 ^ 39, 2), { size = 64 })
+    error_containing("plot.scatter: option 'size' must be a number or {w, h} in 1..16384", plot.scatter, pts,
+      { size = 0 / 0 })
+    helpers.error_matching("plot.scatter: radius must be positive, got %-?nan", plot.scatter, pts, { size = 64, radius = 0 / 0 })
+    error_containing("plot.mosaic: option 'cols' must be an integer from 1 to 1048576, got 2.5", plot.mosaic,
+      T.zeros(2, 1, 4, 4), { 1, 2 }, { cols = 2.5 })
+    error_containing("plot.mosaic: option 'cols' must be an integer from 1 to 1048576, got 'x'", plot.mosaic,
+      T.zeros(2, 1, 4, 4), { 1, 2 }, { cols = "x" })
+    helpers.error_matching("plot.mosaic: option 'background' must be a finite number, got %-?nan", plot.mosaic,
+      T.zeros(2, 1, 4, 4), { 1, 2 }, { cols = 2, background = 0 / 0 })
+    error_containing("plot.heatmap: expected a matrix R×C with 1 to 16384 rows and columns", plot.heatmap,
+      T.ones(1, 1):expand(2 ^ 40, 1))
+    helpers.error_matching("plot.colormap: t must be a finite number, got %-?nan", plot.colormap, "viridis", 0 / 0)
+    error_containing("plot.colormap: expected a colormap name, got nil", plot.colormap)
+    error_containing("plot.palette: class id must be an integer >= 1, got 1.5", plot.palette, 1.5)
+  end)
+
+  it("failing calls leak nothing (300 of each)", function()
+    local pts, imgs = T.rand(50, 2), T.rand(4, 3, 8, 8)
+    no_growth("plot.scatter with a bad line", function()
+      return plot.scatter(pts, { size = 64, lines = { { 1, 2 }, { 3, "x" } } })
+    end)
+    no_growth("plot.scatter with a bad label", function()
+      return plot.scatter(pts, { size = 64, labels = T.zeros(50) })
+    end)
+    no_growth("plot.mosaic with a repeated cell", function()
+      return plot.mosaic(imgs, { 1, 1, 2, 3 }, { cols = 2 })
+    end)
+    no_growth("plot.heatmap with too few names", function()
+      return plot.heatmap(T.rand(3, 3), { rows = { "a", "b" } })
+    end)
+    no_growth("plot.colormap of an unknown map", function() return plot.colormap("nope", T.rand(100)) end)
   end)
 end)

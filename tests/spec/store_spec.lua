@@ -84,3 +84,57 @@ describe("save and load", function()
     assert.is_false(ok)
   end)
 end)
+
+-- Issue 10: a hostile file is refused from its header, and no failing call leaks.
+describe("save and load on bad input", function()
+  local dir
+  before_each(function() dir = helpers.tmpdir() end)
+  after_each(function() os.remove(dir) end)
+
+  -- 300 failing calls of fn leave tensor memory and the Lua heap where they were.
+  local function no_growth(what, fn)
+    for _ = 1, 20 do pcall(fn) end
+    collectgarbage(); collectgarbage()
+    local live, heap = wick.memory().live, collectgarbage("count")
+    for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
+    collectgarbage(); collectgarbage()
+    assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
+    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+  end
+
+  local function write(path, s)
+    local f = assert(io.open(path, "wb"))
+    f:write(s)
+    f:close()
+    return path
+  end
+  local function header(json) return string.pack("<I8", #json) .. json end
+
+  it("refuses claims the file cannot back, naming the file", function()
+    local p = write(dir .. "/huge.safetensors",
+      header('{"b":{"dtype":"F32","shape":[0,4294967296,4294967296],"data_offsets":[0,0]}}'))
+    local ok, err = pcall(wick.load, p)
+    assert.is_false(ok)
+    assert.matches("load: '.*huge.safetensors' is not a safetensors file: tensor 'b'", err)
+    p = write(dir .. "/deep.safetensors", header('{"a":' .. ("["):rep(3000) .. ("]"):rep(3000) .. "}"))
+    ok, err = pcall(wick.load, p)
+    assert.is_false(ok)
+    assert.matches("nested more than 8 levels", err)
+  end)
+
+  it("failing calls leak nothing (300 of each)", function()
+    local bad = write(dir .. "/bad.safetensors", header('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}') .. "x")
+    local folder = dir .. "/folder.safetensors"
+    assert(wick.image.save(T.zeros(1, 1, 1), folder .. "/inner.png"))   -- image.save makes the folder
+    local big = T.ones(64, 64)
+    no_growth("load of a damaged file", function() return wick.load(bad) end)
+    no_growth("save onto a folder", function() return wick.save({ a = big, b = big:t() }, folder) end)
+    no_growth("save with a bad entry after good ones", function()
+      return wick._store._save(dir .. "/x.safetensors", { a = big, b = big, c = "text" }, {})
+    end)
+    no_growth("save with a zero byte in the name", function() return wick.save(big, dir .. "/x\0y") end)
+    os.remove(folder .. "/inner.png")
+    os.remove(folder)
+    os.remove(bad)
+  end)
+end)
