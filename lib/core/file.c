@@ -198,6 +198,12 @@ int wk_file_read_all(const char *path, int64_t max_bytes, char **data, int64_t *
         fclose(f);
         return wk_fail("cannot read '%s': it is a folder", path);
     }
+    /* A device (/dev/zero, /dev/urandom, a disk) is not a file to read whole: some never
+     * end. Pipes are read, up to the same bound. */
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode)) {
+        fclose(f);
+        return wk_fail("cannot read '%s': it is a device, not a file", path);
+    }
     if (S_ISREG(st.st_mode) && (int64_t)st.st_size > max_bytes) {
         fclose(f);
         return wk_fail("'%s' holds %s, more than the %s this reader accepts", path,

@@ -44,7 +44,8 @@ int wk_file_mkdirs(const char *dir);
 int wk_file_mkdirs_for(const char *path);
 
 /* The whole of a file (regular, or a pipe) as a malloc'd, NUL-terminated buffer; fails
- * naming the file when it cannot be read or holds more than max_bytes. */
+ * naming the file when it cannot be read, is a device (/dev/zero never ends), or holds
+ * more than max_bytes. */
 int wk_file_read_all(const char *path, int64_t max_bytes, char **data, int64_t *len);
 
 /* Size of an open file, or -1 (not a regular file). */
