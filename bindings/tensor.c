@@ -255,7 +255,7 @@ static int tensor_arange(lua_State *L)
     if (!(count >= 0)) count = 0;
     /* refused before the cast to int64, which is undefined beyond its range */
     if (count > (double)WK_MAX_NUMEL)
-        return luaL_error(L, "arange: %g elements are more than wick's limit of 2^40", (lua_Number)count);
+        return luaL_error(L, "arange: %f elements are more than wick's limit of 2^40", (lua_Number)count);
     int64_t n = (int64_t)count;
     wk_tensor *t = push_new(L, 1, &n, 0, "arange");
     float *d = wk_tensor_data(t);
@@ -456,6 +456,31 @@ static int tensor_zero_(lua_State *L)
     return 1;
 }
 
+/* An integer argument at idx, or raise "<fname>: <name> must be an integer, got …". */
+static lua_Integer check_integer(lua_State *L, int idx, const char *name, const char *fname)
+{
+    int ok;
+    lua_Integer i = lua_tointegerx(L, idx, &ok);
+    if (!ok) {
+        if (lua_type(L, idx) == LUA_TNUMBER)
+            luaL_error(L, "%s: %s must be an integer, got %s", fname, name, lua_tostring(L, idx));
+        luaL_error(L, "%s: %s must be an integer, got %s", fname, name, luaL_typename(L, idx));
+    }
+    return i;
+}
+
+/* The 1-based (negative: from the end) index at stack slot idx for dim, 0-based. */
+static int64_t check_index(lua_State *L, const wk_tensor *t, int dim, int idx, const char *fname)
+{
+    lua_Integer i = check_integer(L, idx, "index", fname), given = i;
+    int64_t size = t->shape[dim];
+    if (i < 0) i += size + 1;   /* size + 1 > 0: cannot wrap */
+    if (i < 1 || i > size)
+        luaL_error(L, "%s: index %I is out of range for dimension %d of size %I", fname, given, dim + 1,
+                   (lua_Integer)size);
+    return (int64_t)i - 1;
+}
+
 /* ---- views ---------------------------------------------------------------------- */
 
 static int view_like(lua_State *L, int copy_allowed, const char *fname)
@@ -487,12 +512,9 @@ static int tensor_select(lua_State *L)
 {
     wk_tensor *src = wk_lua_check_tensor(L, 1);
     int dim = wk_lua_check_dim(L, 2, src->ndim, 0, "select");
-    lua_Integer index = wk_lua_check_int(L, 3, "select", "index", LUA_MININTEGER, LUA_MAXINTEGER);
-    if (index < 0) index += src->shape[dim] + 1;   /* shape + 1 > 0: cannot wrap */
-    if (index < 1) return luaL_error(L, "select: index %s is out of range for dimension %d of size %I",
-                                     lua_tostring(L, 3), dim + 1, (lua_Integer)src->shape[dim]);
+    int64_t index = check_index(L, src, dim, 3, "select");
     wk_tensor *t = wk_lua_push_empty(L);
-    if (wk_tensor_select(t, src, dim, index - 1)) return wk_lua_fail(L, "select");
+    if (wk_tensor_select(t, src, dim, index)) return wk_lua_fail(L, "select");
     return 1;
 }
 
@@ -632,23 +654,13 @@ static int tensor_scatter_add_(lua_State *L) { return scatter_like(L, 1, "scatte
 
 /* ---- indexing ------------------------------------------------------------------- */
 
-static int64_t check_index(lua_State *L, const wk_tensor *t, int dim, lua_Integer i, const char *fname)
-{
-    int64_t size = t->shape[dim];
-    if (i < 0) i += size + 1;
-    if (i < 1 || i > size)
-        luaL_error(L, "%s: index %I is out of range for dimension %d of size %I", fname, (lua_Integer)i, dim + 1,
-                   (lua_Integer)size);
-    return (int64_t)i - 1;
-}
-
 static float *element_at(lua_State *L, const wk_tensor *t, int first, const char *fname)
 {
     int nidx = lua_gettop(L) - first + 1;
     if (nidx != t->ndim) luaL_error(L, "%s: a %d-D tensor needs %d indices, got %d", fname, t->ndim, t->ndim, nidx);
     int64_t index[WK_MAX_DIMS];
     for (int d = 0; d < t->ndim; d++)
-        index[d] = check_index(L, t, d, wk_lua_check_int(L, first + d, fname, "index", LUA_MININTEGER, LUA_MAXINTEGER), fname);
+        index[d] = check_index(L, t, d, first + d, fname);
     return wk_tensor_at(t, index);
 }
 
@@ -678,7 +690,7 @@ static int tensor_index(lua_State *L)
     if (lua_type(L, 2) == LUA_TNUMBER) {
         wk_tensor *t = wk_lua_check_tensor(L, 1);
         if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :item())");
-        int64_t i = check_index(L, t, 0, wk_lua_check_int(L, 2, "index", "index", LUA_MININTEGER, LUA_MAXINTEGER), "index");
+        int64_t i = check_index(L, t, 0, 2, "index");
         if (t->ndim == 1) {
             lua_pushnumber(L, wk_tensor_data(t)[i * t->stride[0]]);
             return 1;
@@ -717,8 +729,7 @@ static int tensor_newindex(lua_State *L)
     if (lua_type(L, 2) != LUA_TNUMBER)
         return luaL_error(L, "cannot set field '%s' of a tensor", lua_tostring(L, 2) ? lua_tostring(L, 2) : "?");
     if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :fill_())");
-    int64_t i = check_index(L, t, 0, wk_lua_check_int(L, 2, "index assignment", "index", LUA_MININTEGER, LUA_MAXINTEGER),
-                            "index assignment");
+    int64_t i = check_index(L, t, 0, 2, "index assignment");
     /* The value is read (and any temporary pushed) before the row view exists, and the
      * view lives in a pushed userdata: an error at any point leaves nothing to free. */
     const wk_tensor *src = wk_lua_tensor_or_number(L, 3, "index assignment");

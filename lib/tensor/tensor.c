@@ -363,8 +363,8 @@ int wk_tensor_narrow(wk_tensor *dst, const wk_tensor *src, int dim, int64_t star
         if (start >= 0 && length > 0 && start < INT64_MAX - length)
             return wk_fail("range %lld..%lld is outside dimension %d of size %lld", (long long)start + 1,
                            (long long)(start + length), dim + 1, (long long)size);
-        return wk_fail("start %lld and length %lld are outside dimension %d of size %lld", (long long)start + 1,
-                       (long long)length, dim + 1, (long long)size);
+        return wk_fail("start %.0f and length %lld are outside dimension %d of size %lld", (double)start + 1,
+                       (long long)length, dim + 1, (long long)size);   /* start + 1 may not fit int64 */
     }
     wk_tensor_share(dst, src);
     dst->offset += start * src->stride[dim];

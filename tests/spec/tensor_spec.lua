@@ -233,6 +233,12 @@ describe("bad input", function()
   it("errors carry the caller's file and line", function()
     local e = err_of(function() return T.zeros(2):get(5) end)
     assert.matches("tensor_spec.lua:%d+: get:", e)
+    assert.matches("tensor_spec.lua:%d+: index: index must be an integer, got 1.5",
+      err_of(function() return T.zeros(2)[1.5] end))
+    assert.matches("tensor_spec.lua:%d+: select: index must be an integer, got string",
+      err_of(function() return T.zeros(2, 2):select(1, "x") end))
+    assert.matches("tensor_spec.lua:%d+: set: value must be a number, got nil",
+      err_of(function() return T.zeros(2):set(1, nil) end))
   end)
 end)
 
