@@ -106,6 +106,7 @@ void *wk_lua_alloc(lua_State *L, size_t n, const char *fname)
 static const char *describe_arg(lua_State *L, int idx)
 {
     int t = lua_type(L, idx);
+    if (t == LUA_TNUMBER && lua_tonumber(L, idx) != lua_tonumber(L, idx)) return "nan";   /* not "-nan" */
     if (t == LUA_TNUMBER) return luaL_tolstring(L, idx, NULL);
     if (t == LUA_TSTRING) return lua_pushfstring(L, "'%s'", lua_tostring(L, idx));
     return luaL_typename(L, idx);
