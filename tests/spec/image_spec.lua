@@ -12,12 +12,14 @@ local read_file = helpers.read_file
 local tmpdir = helpers.tmpdir
 local write_file = helpers.write_file
 
-local function listdir(dir)
-  local p = io.popen("ls -A '" .. dir .. "'")
-  local names = {}
-  for line in p:lines() do names[#names + 1] = line end
-  p:close()
-  return names
+local function listdir(dir) return wick.fs.list(dir) end
+
+-- Removes a folder and everything in it, without a shell.
+local function remove_tree(path)
+  if wick.fs.kind(path) == "folder" then
+    for _, name in ipairs(wick.fs.list(path)) do remove_tree(path .. "/" .. name) end
+  end
+  os.remove(path)
 end
 
 -- Largest |t[c,y,x] - f(c,y,x)| (0-based c, y, x) over a C×H×W tensor.
@@ -65,7 +67,7 @@ describe("image.load", function()
     write_file(dir .. "/really_a_jpeg.png", read_file(fx.dir .. "rgb.jpg"))
     same_shape(image.load(dir .. "/really_a_png.jpg"), { 3, 3, 5 })
     same_shape(image.load(dir .. "/really_a_jpeg.png"), { 3, 16, 16 })
-    os.execute("rm -rf '" .. dir .. "'")
+    remove_tree(dir)
   end)
 
   -- A real photograph, when the system has one; its size comes from the JPEG's SOF marker.
@@ -106,7 +108,7 @@ end)
 describe("image.load errors", function()
   local dir
   before_each(function() dir = tmpdir() end)
-  after_each(function() os.execute("rm -rf '" .. dir .. "'") end)
+  after_each(function() remove_tree(dir) end)
 
   it("names a missing file and the OS reason", function()
     local ok, err = pcall(image.load, "x.png")
@@ -175,7 +177,7 @@ end)
 describe("image.save", function()
   local dir
   before_each(function() dir = tmpdir() end)
-  after_each(function() os.execute("rm -rf '" .. dir .. "'") end)
+  after_each(function() remove_tree(dir) end)
 
   -- values that survive 8-bit quantisation exactly
   local function quantised(shape, levels)
@@ -283,7 +285,7 @@ describe("image.save", function()
   end)
 
   it("leaves nothing behind when the final rename fails", function()
-    assert(os.execute("mkdir '" .. dir .. "/taken.png'"))
+    wick.fs.mkdir(dir .. "/taken.png")
     error_matching("cannot write '.-/taken.png': it is a folder", image.save, T.zeros(1, 2, 2), dir .. "/taken.png")
     assert.are.same({ "taken.png" }, listdir(dir))
   end)

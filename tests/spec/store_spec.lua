@@ -7,10 +7,18 @@ local T = wick.tensor
 
 local tmpdir = helpers.tmpdir
 
+-- Removes a folder and everything in it, without a shell.
+local function remove_tree(path)
+  if wick.fs.kind(path) == "folder" then
+    for _, name in ipairs(wick.fs.list(path)) do remove_tree(path .. "/" .. name) end
+  end
+  os.remove(path)
+end
+
 describe("save and load", function()
   local dir
   before_each(function() dir = tmpdir() end)
-  after_each(function() os.execute("rm -rf " .. dir) end)
+  after_each(function() remove_tree(dir) end)
 
   it("round-trips a tensor, including non-contiguous ones", function()
     local t = T { { 1, 2, 3 }, { 4, 5, 6 } }:transpose()
@@ -89,7 +97,7 @@ end)
 describe("save and load on bad input", function()
   local dir
   before_each(function() dir = helpers.tmpdir() end)
-  after_each(function() os.remove(dir) end)
+  after_each(function() remove_tree(dir) end)
 
   -- 300 failing calls of fn leave tensor memory and the Lua heap where they were.
   local function no_growth(what, fn)
