@@ -38,6 +38,7 @@ char *wk_bytes_str(char *buf, size_t size, double bytes)
         bytes /= 1024;
         u++;
     }
-    snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    /* beyond EiB only absurd sizes remain: three digits of them are enough */
+    snprintf(buf, size, bytes >= 1024 ? "%.3g %s" : u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
     return buf;
 }
