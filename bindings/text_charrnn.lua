@@ -353,7 +353,9 @@ local function check_checkpoint(path, tensors, meta, o)
       bad("its metadata says %s = %s, not a positive integer", k, tostring(meta[k]))
     end
   end
-  if o.cell ~= "lstm" and o.cell ~= "gru" then bad("its metadata says cell = %s, not \"lstm\" or \"gru\"", tostring(o.cell)) end
+  if o.cell ~= "lstm" and o.cell ~= "gru" then
+    bad("its metadata says cell = %s, not \"lstm\" or \"gru\"", tostring(o.cell))
+  end
   if type(o.dropout) ~= "number" or not (o.dropout >= 0 and o.dropout < 1) then
     bad("its metadata says dropout = %s, not a number from 0 up to 1", tostring(meta.dropout))
   end

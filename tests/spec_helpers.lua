@@ -91,4 +91,39 @@ function helpers.run(cmd)
   return body, tonumber(rc)
 end
 
+-- Resident memory of this process in KB (from /proc).
+function helpers.rss_kb()
+  local f = assert(io.open("/proc/self/statm"))
+  local _, pages = f:read("n", "n")
+  f:close()
+  return pages * 4
+end
+
+-- fn fails 300 times in a row without growing tensor memory, the Lua heap (by more than
+-- 256 KB) or the resident size (by more than 16 MB; not under the sanitizer build, whose
+-- quarantine holds freed memory and whose leak checker covers that case).
+function helpers.no_growth(what, fn)
+  for _ = 1, 20 do pcall(fn) end   -- first-use caches settle
+  collectgarbage(); collectgarbage()
+  local wick = require "wick"
+  local live, heap, rss = wick.memory().live, collectgarbage("count"), helpers.rss_kb()
+  for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
+  collectgarbage(); collectgarbage()
+  assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
+  assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
+  if not os.getenv("WICK_SANITIZED") then
+    local grew = helpers.rss_kb() - rss
+    assert.is_true(grew < 16384, ("%s: resident memory grew %d KB"):format(what, grew))
+  end
+end
+
+-- Removes a file or a folder with everything in it (wick.fs: no shell).
+function helpers.remove_tree(path)
+  local fs = require("wick").fs
+  if fs.kind(path) == "folder" then
+    for _, name in ipairs(fs.list(path)) do helpers.remove_tree(path .. "/" .. name) end
+  end
+  os.remove(path)
+end
+
 return helpers

@@ -3,6 +3,7 @@
 -- real lichess games of npm chess.js when unpacked under WICK_DATA, and SVG rendering.
 -- The move generator itself is proven by perft in tests/c/test_chess.c.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 
 local function data_file(rel)
   local home = (os.getenv("HOME") or "") .. "/.local/share/wick"
@@ -128,17 +129,11 @@ end)
 -- Issue 10: FENs and moves are text from anywhere; every bad one is a named error.
 describe("wick.chess on bad input", function()
   local chess = wick.chess
-  local function no_growth(what, fn)
-    for _ = 1, 20 do pcall(fn) end
-    collectgarbage(); collectgarbage()
-    local heap = collectgarbage("count")
-    for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
-    collectgarbage(); collectgarbage()
-    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
-  end
+  local no_growth = helpers.no_growth
 
   it("refuses boards no game reaches and names bad arguments", function()
-    local ok, err = pcall(chess.new, "kQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQK w - - 0 1")
+    local ok, err = pcall(chess.new,
+      "kQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQQ/QQQQQQQK w - - 0 1")
     assert.is_false(ok)
     assert.matches("chess.new: chess: bad FEN .* white has 63 men", err)
     ok, err = pcall(chess.new, 42)
@@ -148,8 +143,10 @@ describe("wick.chess on bad input", function()
     assert.is_false(ok)
     assert.matches("board:perft: depth must be an integer from 0 to 6, got 1.5", err)
     ok, err = pcall(function() return chess.new():play({}) end)
+    assert.is_false(ok)
     assert.matches("board:play: the move must be a string, got table", err)
     ok, err = pcall(chess.check_game, nil)
+    assert.is_false(ok)
     assert.matches("chess.check_game: the game's text must be a string, got nil", err)
   end)
 

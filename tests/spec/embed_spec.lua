@@ -3,6 +3,7 @@
 -- snapping (optimal against brute force, errors), and t-SNE + grid on real
 -- Fashion-MNIST images when dataset-fashion-mnist is installed.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local T, embed = wick.tensor, wick.embed
 
 -- Three well-separated Gaussian blobs in d dims.
@@ -305,19 +306,12 @@ describe("embed on bad input", function()
 
   it("failing calls leak nothing (300 of each)", function()
     local x = wick.tensor.randn(40, 3):t()   -- not contiguous: each call copies it first
-    local function no_growth(what, fn)
-      for _ = 1, 20 do pcall(fn) end
-      collectgarbage(); collectgarbage()
-      local live, heap = wick.memory().live, collectgarbage("count")
-      for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
-      collectgarbage(); collectgarbage()
-      assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
-      assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
-    end
+    local no_growth = helpers.no_growth
     local xt = x:t()
     no_growth("tsne with too few points", function() return embed._tsne_new(x, { dims = 2, perplexity = 30, theta = 0.5,
       early_exaggeration = 12, exaggeration_iters = 250, learning_rate = "auto", method = "auto", init = "pca" }) end)
-    no_growth("tsne with a bad init", function() return embed._tsne_new(xt:t():t(), { dims = 2, perplexity = 5, theta = 0.5,
+    no_growth("tsne with a bad init", function() return embed._tsne_new(xt:t():t(), { dims = 2, perplexity = 5,
+      theta = 0.5,
       early_exaggeration = 12, exaggeration_iters = 250, learning_rate = "auto", method = "auto", init = "nope" }) end)
     no_growth("pca with a bad k", function() return embed._pca(x, 99) end)
     no_growth("pca of a NaN", function() local y = x:contiguous(); y[1][1] = 0 / 0; return embed._pca(y:t():t(), 1) end)

@@ -15,12 +15,7 @@ local write_file = helpers.write_file
 local function listdir(dir) return wick.fs.list(dir) end
 
 -- Removes a folder and everything in it, without a shell.
-local function remove_tree(path)
-  if wick.fs.kind(path) == "folder" then
-    for _, name in ipairs(wick.fs.list(path)) do remove_tree(path .. "/" .. name) end
-  end
-  os.remove(path)
-end
+local remove_tree = helpers.remove_tree
 
 -- Largest |t[c,y,x] - f(c,y,x)| (0-based c, y, x) over a C×H×W tensor.
 local function max_diff(t, f)
@@ -278,7 +273,8 @@ describe("image.save", function()
   it("names the path and the OS reason when it cannot write", function()
     error_matching("image.save: cannot write '/proc/x.png': ", image.save, T.zeros(1, 2, 2), "/proc/x.png")
     write_file(dir .. "/file", "x")
-    error_matching("image.save: cannot write '.-/file/x.png': cannot create folder '.-/file': a file of that name exists", image.save, T.zeros(1, 2, 2),
+    error_matching("image.save: cannot write '.-/file/x.png': cannot create folder '.-/file': a file of" ..
+      " that name exists", image.save, T.zeros(1, 2, 2),
       dir .. "/file/x.png")
     error_matching("cannot create folder '.-/file/sub': Not a directory", image.save, T.zeros(1, 2, 2),
       dir .. "/file/sub/x.png")
@@ -369,7 +365,8 @@ describe("image.resize", function()
     error_matching("image.resize: unknown option 'mdoe'", image.resize, T.zeros(1, 2, 2), 4, 4, { mdoe = "area" })
     error_matching("image.resize: mode must be \"bilinear\", \"area\" or \"nearest\", got cubic", image.resize,
       T.zeros(1, 2, 2), 4, 4, { mode = "cubic" })
-    error_matching("image.resize: height must be an integer from 1 to 1048576, got 0", image.resize, T.zeros(1, 2, 2), 0, 4)
+    error_matching("image.resize: height must be an integer from 1 to 1048576, got 0", image.resize, T.zeros(1, 2, 2),
+      0, 4)
     error_matching("got shape %[2,2,2,2,2%]", image.resize, T.zeros(2, 2, 2, 2, 2), 4, 4)
   end)
 end)
@@ -424,15 +421,7 @@ describe("wick.image on bad input", function()
   end)
 
   -- 300 failing calls of fn leave tensor memory and the Lua heap where they were.
-  local function no_growth(what, fn)
-    for _ = 1, 20 do pcall(fn) end
-    collectgarbage(); collectgarbage()
-    local live, heap = wick.memory().live, collectgarbage("count")
-    for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
-    collectgarbage(); collectgarbage()
-    assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
-    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
-  end
+  local no_growth = helpers.no_growth
 
   it("checks numbers before casting them", function()
     -- 2^32 + 8 was cast to int: 8, and saved silently

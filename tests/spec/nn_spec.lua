@@ -303,16 +303,7 @@ end)
 describe("nn bindings leak nothing when a call fails", function()
   -- 300 failing calls, each after an input was copied to make it contiguous (or a number
   -- was checked after it), must leave wick.memory().live where it started.
-  local function leaks_nothing(name, fn)
-    for _ = 1, 3 do assert.is_false(pcall(fn)) end   -- warm-up: first-use caches
-    collectgarbage()
-    collectgarbage()
-    local start = wick.memory().live
-    for _ = 1, 300 do assert.is_false(pcall(fn), name .. " did not fail") end
-    collectgarbage()
-    collectgarbage()
-    assert.equal(start, wick.memory().live, name .. " leaked tensor memory")
-  end
+  local leaks_nothing = helpers.no_growth
 
   it("in every private kernel function", function()
     local x = T.randn(2, 3, 6, 6):transpose(3, 4)        -- not contiguous: every binding copies it

@@ -11,12 +11,7 @@ local read_file = helpers.read_file
 local tmpdir = helpers.tmpdir
 
 -- Removes a folder and everything in it, without a shell.
-local function remove_tree(path)
-  if wick.fs.kind(path) == "folder" then
-    for _, name in ipairs(wick.fs.list(path)) do remove_tree(path .. "/" .. name) end
-  end
-  os.remove(path)
-end
+local remove_tree = helpers.remove_tree
 
 local WICK = os.getenv("WICK") or "./wick"
 
@@ -187,7 +182,8 @@ describe("plot.heatmap", function()
     error_containing("plot.heatmap: entry (2,1) is NaN", plot.heatmap, T { { 1, 2 }, { 0 / 0, 1 } })
     error_containing("plot.heatmap: unknown colormap 'jet'", plot.heatmap, T.eye(2), { colormap = "jet" })
     error_containing("plot.heatmap: unknown option 'cmap'", plot.heatmap, T.eye(2), { cmap = "jet" })
-    error_containing("plot.heatmap: expected a matrix R×C with 1 to 16384 rows and columns (a cell is at least a pixel), got shape [4]", plot.heatmap, T.ones(4))
+    error_containing("plot.heatmap: expected a matrix R×C with 1 to 16384 rows and columns (a cell is at" ..
+      " least a pixel), got shape [4]", plot.heatmap, T.ones(4))
   end)
 end)
 
@@ -314,7 +310,8 @@ describe("wick.plot on bad input", function()
       T.ones(1, 2):expand(2 ^ 39, 2), { size = 64 })
     error_containing("plot.scatter: option 'size' must be a number or {w, h} in 1..16384", plot.scatter, pts,
       { size = 0 / 0 })
-    helpers.error_matching("plot.scatter: radius must be positive, got %-?nan", plot.scatter, pts, { size = 64, radius = 0 / 0 })
+    helpers.error_matching("plot.scatter: radius must be positive, got %-?nan", plot.scatter, pts, { size = 64,
+      radius = 0 / 0 })
     error_containing("plot.mosaic: option 'cols' must be an integer from 1 to 1048576, got 2.5", plot.mosaic,
       T.zeros(2, 1, 4, 4), { 1, 2 }, { cols = 2.5 })
     error_containing("plot.mosaic: option 'cols' must be an integer from 1 to 1048576, got 'x'", plot.mosaic,

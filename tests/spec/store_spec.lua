@@ -8,12 +8,7 @@ local T = wick.tensor
 local tmpdir = helpers.tmpdir
 
 -- Removes a folder and everything in it, without a shell.
-local function remove_tree(path)
-  if wick.fs.kind(path) == "folder" then
-    for _, name in ipairs(wick.fs.list(path)) do remove_tree(path .. "/" .. name) end
-  end
-  os.remove(path)
-end
+local remove_tree = helpers.remove_tree
 
 describe("save and load", function()
   local dir
@@ -100,15 +95,7 @@ describe("save and load on bad input", function()
   after_each(function() remove_tree(dir) end)
 
   -- 300 failing calls of fn leave tensor memory and the Lua heap where they were.
-  local function no_growth(what, fn)
-    for _ = 1, 20 do pcall(fn) end
-    collectgarbage(); collectgarbage()
-    local live, heap = wick.memory().live, collectgarbage("count")
-    for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
-    collectgarbage(); collectgarbage()
-    assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
-    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
-  end
+  local no_growth = helpers.no_growth
 
   local function write(path, s)
     local f = assert(io.open(path, "wb"))
@@ -131,7 +118,8 @@ describe("save and load on bad input", function()
   end)
 
   it("failing calls leak nothing (300 of each)", function()
-    local bad = write(dir .. "/bad.safetensors", header('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}') .. "x")
+    local bad = write(dir .. "/bad.safetensors",
+      header('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}') .. "x")
     local folder = dir .. "/folder.safetensors"
     assert(wick.image.save(T.zeros(1, 1, 1), folder .. "/inner.png"))   -- image.save makes the folder
     local big = T.ones(64, 64)

@@ -223,7 +223,8 @@ end)
 describe("bad dimensions", function()
   it("name the function and point at the sketch", function()
     local x = T.zeros(2, 3)
-    assert.matches("reduce_spec.lua:%d+: sum: dimension must be an integer, got 1.5", err_of(function() return x:sum(1.5) end))
+    assert.matches("reduce_spec.lua:%d+: sum: dimension must be an integer, got 1.5",
+      err_of(function() return x:sum(1.5) end))
     assert.matches("reduce_spec.lua:%d+: max: dimension %-9223372036854775808 is out of range for a 2%-D tensor",
       err_of(function() return x:max(math.mininteger) end))
   end)

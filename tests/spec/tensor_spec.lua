@@ -198,10 +198,13 @@ end)
 
 describe("bad input", function()
   it("absurd sizes say what they need instead of crashing", function()
-    assert.matches("zeros: a tensor of shape %[1000000,1000000%] needs 3.6 TiB, more than this machine's [%d.]+ %a+ of memory",
+    assert.matches("zeros: a tensor of shape %[1000000,1000000%] needs 3.6 TiB, more than this machine's" ..
+      " [%d.]+ %a+ of memory",
       err_of(T.zeros, 1000000, 1000000))
-    assert.matches("rand: a tensor of shape %[1000000000000%] needs 3.6 TiB, more than this machine's", err_of(T.rand, 1e12))
-    assert.matches("ones: shape %[1099511627776,1099511627776%] has 1.21e%+24 elements %(.-%), more than wick's limit of 2%^40",
+    assert.matches("rand: a tensor of shape %[1000000000000%] needs 3.6 TiB, more than this machine's",
+      err_of(T.rand, 1e12))
+    assert.matches("ones: shape %[1099511627776,1099511627776%] has 1.21e%+24 elements %(.-%), more than" ..
+      " wick's limit of 2%^40",
       err_of(T.ones, { 2 ^ 40, 2 ^ 40 }))
   end)
 
@@ -248,13 +251,15 @@ describe("sizes that overflow", function()
   it("view and reshape refuse a shape whose product wraps to the element count", function()
     local x = T.zeros(4096)
     -- (2^62 + 1024) * 4 = 2^64 + 4096, which is 4096 in wrapped int64 arithmetic
-    assert.matches("tensor_spec.lua:%d+: view: shape %[4611686018427388928,4%] is invalid for a tensor of shape %[4096%]",
+    assert.matches("tensor_spec.lua:%d+: view: shape %[4611686018427388928,4%] is invalid for a tensor of" ..
+      " shape %[4096%]",
       err_of(function() return x:view(2 ^ 62 + 1024, 4) end))
     assert.matches("reshape: shape .* is invalid", err_of(function() return x:reshape(2 ^ 62 + 1024, 4) end))
     assert.matches("view: shape .* is invalid", err_of(function() return x:view(-1, 2 ^ 62, 4) end))
     assert.matches("view: shape .* is invalid", err_of(function() return x:view(2 ^ 32, 2 ^ 32, 4096) end))
     -- an empty tensor's view: the count matches (0) but the other sizes are absurd
-    assert.matches("view: shape %[0,4611686018427387904%] is empty, but its other sizes multiply to more than wick's limit",
+    assert.matches("view: shape %[0,4611686018427387904%] is empty, but its other sizes multiply to more" ..
+      " than wick's limit",
       err_of(function() return T.zeros(0):view(0, 2 ^ 62) end))
     assert.same({ 64, 64 }, x:view(64, -1):shape())
   end)
@@ -272,7 +277,8 @@ describe("sizes that overflow", function()
   end)
 
   it("an empty shape's other sizes are bounded too (T.zeros(0, 2^32, 2^32))", function()
-    assert.matches("zeros: shape %[0,4294967296,4294967296%] is empty, but its other sizes multiply to more than wick's limit of 2%^40",
+    assert.matches("zeros: shape %[0,4294967296,4294967296%] is empty, but its other sizes multiply to" ..
+      " more than wick's limit of 2%^40",
       err_of(T.zeros, 0, 2 ^ 32, 2 ^ 32))
     assert.same({ 0, 2 ^ 20, 2 ^ 20 }, T.zeros(0, 2 ^ 20, 2 ^ 20):shape())
   end)
@@ -283,13 +289,15 @@ describe("sizes that overflow", function()
     assert.matches("expand: shape %[0,1125899906842624%] is empty",
       err_of(function() return T.ones(0, 1):expand(0, 2 ^ 50) end))
     local a, b = T.ones(1, 1):expand(2 ^ 30, 1), T.ones(1, 1):expand(1, 2 ^ 30)
-    assert.matches("add: shape %[1073741824,1073741824%] has .* more than wick's limit", err_of(function() return a + b end))
+    assert.matches("add: shape %[1073741824,1073741824%] has .* more than wick's limit",
+      err_of(function() return a + b end))
     assert.equal(2 ^ 40, T.ones(1, 4):expand(2 ^ 38, 4):numel())
   end)
 
   it("refuses sizes from Lua that are not integers in range, before any cast", function()
     assert.matches("zeros: size 1 must be an integer of at most 2%^40, got 1e%+30", err_of(T.zeros, 1e30))
-    assert.matches("zeros: size 2 must be an integer of at most 2%^40, got 9.2233720368548e%+18", err_of(T.zeros, 1, 2 ^ 63))
+    assert.matches("zeros: size 2 must be an integer of at most 2%^40, got 9.2233720368548e%+18", err_of(T.zeros, 1,
+      2 ^ 63))
     assert.matches("zeros: size 1 must be an integer of at most 2%^40", err_of(T.zeros, -2 ^ 64))
     assert.matches("zeros: size 1 must be an integer, got [%-]?nan", err_of(T.zeros, { 0 / 0 }))
     assert.matches("zeros: size 1 must be an integer, got boolean", err_of(T.zeros, { true }))
@@ -303,7 +311,8 @@ describe("sizes that overflow", function()
   end)
 
   it("an allocation bigger than the machine is refused, not attempted", function()
-    assert.matches("zeros: a tensor of shape %[549755813888%] needs 2.0 TiB, more than this machine's", err_of(T.zeros, 2 ^ 39))
+    assert.matches("zeros: a tensor of shape %[549755813888%] needs 2.0 TiB, more than this machine's",
+      err_of(T.zeros, 2 ^ 39))
   end)
 
   it("in-place writes into an expanded view are refused (they would repeat 2^40 times)", function()
@@ -312,7 +321,8 @@ describe("sizes that overflow", function()
     assert.matches("zero_: cannot write in place into an expanded tensor", err_of(function() return e:zero_() end))
     assert.matches("copy_: cannot write in place into an expanded tensor", err_of(function() return e:copy_(1) end))
     assert.matches("index assignment: cannot write in place", err_of(function() T.ones(2, 1):expand(2, 3)[1] = 5 end))
-    assert.matches("table: a Lua table of a tensor of shape %[274877906944,4%] needs", err_of(function() return e:table() end))
+    assert.matches("table: a Lua table of a tensor of shape %[274877906944,4%] needs",
+      err_of(function() return e:table() end))
   end)
 
   it("prints a 2^40-element view at once, in a few lines", function()

@@ -177,28 +177,7 @@ end)
 describe("text on bad input", function()
   -- Memory after n failing calls of fn: tensor bytes, Lua heap and resident size must
   -- not grow (a leaked code-point buffer of a 64 KB string is 256 KB a call).
-  local function rss_kb()
-    local f = assert(io.open("/proc/self/statm"))
-    local _, pages = f:read("n", "n")
-    f:close()
-    return pages * 4
-  end
-  local function no_growth(what, fn)
-    for _ = 1, 20 do pcall(fn) end
-    collectgarbage(); collectgarbage()
-    local live, heap, rss = wick.memory().live, collectgarbage("count"), rss_kb()
-    for _ = 1, 300 do
-      local ok = pcall(fn)
-      assert.is_false(ok, what .. " should fail")
-    end
-    collectgarbage(); collectgarbage()
-    assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
-    assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
-    -- (under ASan freed memory sits in quarantine: its leak checker covers that build)
-    if not os.getenv("WICK_SANITIZED") then
-      assert.is_true(rss_kb() - rss < 16384, ("%s: resident memory grew %d KB"):format(what, rss_kb() - rss))
-    end
-  end
+  local no_growth = helpers.no_growth
 
   it("failing calls leak nothing (300 of each)", function()
     local big = ("abcdé"):rep(13000)

