@@ -161,7 +161,11 @@ static int incomplete(lua_State *L, int status)
     return msg && len >= lmark && strcmp(msg + len - lmark, mark) == 0;
 }
 
-/* Try the line as `return <line>`; on success the compiled chunk is on the stack. */
+/* Try the line as `return <line>`; on success the compiled chunk is on the stack.
+ * What runs is `return (function(...) return ... end)(<line>)`: the values are the
+ * same, but <line> is evaluated in the chunk's own frame rather than tail-called, so a
+ * failing call keeps "stdin:1" on the stack for the error handler (run.c) and the
+ * traceback. (A line that is an expression only in `return` form runs as it is.) */
 static int load_as_expression(lua_State *L, const char *line)
 {
     size_t len;
@@ -169,9 +173,19 @@ static int load_as_expression(lua_State *L, const char *line)
     len = lua_rawlen(L, -1);
     int status = luaL_loadbuffer(L, code, len, "=stdin");
     lua_remove(L, -2);   /* the source */
-    if (status != LUA_OK)
+    if (status != LUA_OK) {
         lua_pop(L, 1);
-    return status;
+        return status;
+    }
+    code = lua_pushfstring(L, "return (function(...) return ... end)(%s\n)", line);
+    len = lua_rawlen(L, -1);
+    if (luaL_loadbuffer(L, code, len, "=stdin") == LUA_OK) {
+        lua_remove(L, -2);   /* the source */
+        lua_remove(L, -2);   /* the plain `return <line>` chunk */
+    } else {
+        lua_pop(L, 2);       /* message and source: keep the plain chunk */
+    }
+    return LUA_OK;
 }
 
 /* Read one whole input (one or more lines) and compile it. Returns the load status

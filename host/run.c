@@ -1,6 +1,11 @@
 /* run.c — running Lua code on the host's behalf: protected calls that add a traceback,
  * error reports on stderr, and the two ways running code gets stopped from outside.
  *
+ * The message handler also keeps an error from pointing inside wick: a message located
+ * in the embedded sugar ("[wick nn.lua]:52: …") or located nowhere gets the user's own
+ * line instead ("sketch.lua:12: conv2d: …"). Each raise site should say that itself;
+ * this is the net under the ones that do not.
+ *
  * Ctrl-C: a signal handler may not touch the Lua state, except lua_sethook, which is
  * documented as safe to call from one. So the handler only sets a flag and a hook; the
  * hook then raises "interrupted!" inside the running code at the next instruction, the
@@ -80,7 +85,84 @@ void wk_catch_sigint(int on)
 
 // ---------------------------------------------------------------------------- calls
 
-/* Message handler: turn the error into text and add where it happened. */
+/* A chunk of wick's embedded Lua sugar ("=[wick nn.lua]"), whose lines mean nothing
+ * to the person whose code failed. */
+static int is_sugar(const lua_Debug *ar)
+{
+    return strncmp(ar->source, "=[wick ", 7) == 0;
+}
+
+/* Where msg says it happened: the length of a leading "[wick x.lua]:N: " (sugar), 0
+ * for another "where:N: " prefix, -1 for none at all. */
+static int sugar_position(const char *msg)
+{
+    const char *p = msg;
+    int sugar = strncmp(p, "[wick ", 6) == 0;
+    if (sugar) {
+        p = strchr(p, ']');
+        if (p == NULL) return -1;
+        p++;
+    } else {
+        while (*p && *p != ':' && *p != ' ' && *p != '\n') p++;
+    }
+    if (*p != ':' || p[1] < '0' || p[1] > '9') return -1;
+    p++;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p != ':') return -1;
+    p++;
+    if (*p == ' ') p++;
+    return sugar ? (int)(p - msg) : 0;
+}
+
+/* Is the function at stack level `level` Lua's own error()? */
+static int raised_by_error(lua_State *L, int level)
+{
+    lua_Debug ar;
+    if (!lua_getstack(L, level, &ar) || !lua_getinfo(L, "f", &ar))
+        return 0;
+    lua_getglobal(L, "error");
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same;
+}
+
+/* The safety net for errors raised without the user's position (an internal error in
+ * sugar, "[wick autograd.lua]:28: attempt to …", or a message with no position): put
+ * the first frame that is neither C nor sugar in front ("sketch.lua:12: "), with the
+ * name of the wick function that frame called when the message does not already say
+ * it. The real fix is at each raise site; this only keeps a message from pointing
+ * inside wick. Leaves the message on the stack (replacing msg when it changes it). */
+static const char *user_position(lua_State *L, const char *msg)
+{
+    int skip = sugar_position(msg);
+    if (skip == 0)
+        return msg;   /* already says where, outside wick */
+    lua_Debug ar;
+    const char *called = NULL;   /* the name the user's frame called the frame below by */
+    int below = 0;               /* that frame's level */
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sln", &ar))
+            break;
+        if (ar.currentline > 0 && ar.what[0] != 'C' && !is_sugar(&ar)) {
+            if (below > 0 && raised_by_error(L, below))
+                return msg;   /* the user's own error(msg, 0): as they asked */
+            const char *body = skip > 0 ? msg + skip : msg;
+            size_t n = called ? strlen(called) : 0;
+            if (called == NULL || (strncmp(body, called, n) == 0 && body[n] == ':'))
+                lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, body);
+            else
+                lua_pushfstring(L, "%s:%d: %s: %s", ar.short_src, ar.currentline, called, body);
+            lua_replace(L, 1);
+            return lua_tostring(L, 1);
+        }
+        called = ar.name && ar.namewhat[0] != '\0' ? ar.name : NULL;
+        below = level;
+    }
+    return msg;   /* no frame of the user's own (a tail call replaced it): leave it */
+}
+
+/* Message handler: turn the error into text, point it at the user's line when it
+ * points inside wick (user_position), and add the traceback. */
 static int traceback(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
@@ -88,6 +170,8 @@ static int traceback(lua_State *L)
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
             return 1;   /* an error object that knows how to print itself */
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    } else if (lua_type(L, 1) == LUA_TSTRING) {
+        msg = user_position(L, msg);
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
