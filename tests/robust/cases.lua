@@ -23,7 +23,7 @@ return function(wick, tmp)
     local short = name:match("([%w_]+)$")
     local c = { name = name, short = short, fn = fn, good = good, aliases = extra.aliases or {},
       skip = extra.skip or {}, self = extra.self, expr = extra.expr,
-      good_fails = extra.good_fails }
+      good_fails = extra.good_fails, good_may_fail = extra.good_may_fail, survey_only = extra.survey_only }
     table.insert(c.aliases, 1, short)
     list[#list + 1] = c
     return c
@@ -361,6 +361,28 @@ return function(wick, tmp)
     add("word2vec:" .. nm[1], function(self, ...) return self[nm[1]](self, ...) end, pack(nil, table.unpack(nm[2], 1,
         nm[2].n)),
       { self = w2v, aliases = { nm[1], "word2vec" }, skip = { [2] = (nm[1] == "save" or nm[1] == "evaluate") or nil } })
+  end
+
+  -- ---- wick.text.corpus (shipped data, if installed: the survey only, too slow for the spec) ----
+  for _, nm in ipairs({ { "kjv", pack({ references = false }) }, { "austen", pack({}) }, { "devil", pack() },
+    { "fortunes", pack({ files = false }) }, { "sotu", pack({}) }, { "wordnet_glosses", pack({ all_words = false }) },
+    { "gcide", pack({ max_bytes = 1000 }) } }) do
+    add("wick.text.corpus." .. nm[1], text.corpus[nm[1]], nm[2],
+      { aliases = { "corpus." .. nm[1] }, survey_only = true, good_may_fail = true })
+  end
+
+  -- ---- wick.fs -------------------------------------------------------------------------
+  if wick.fs then
+    local fs = wick.fs
+    add("wick.fs.mkdir", fs.mkdir, pack(tmp .. "/made/here"), { skip = { [1] = true } })
+    add("wick.fs.list", fs.list, pack(tmp))
+    add("wick.fs.kind", fs.kind, pack(tmp))
+    add("wick.fs.read_command", fs.read_command, pack({ "echo", "hi" }, { max_bytes = 100, quiet = true }))
+    add("wick.fs.spawn", nil, pack({ "cat" }, {}), { expr =
+      "(function(...) local p = wick.fs.spawn(...); p:close(); return true end)(table.unpack(a, 1, a.n))" })
+    local function cat() return fs.spawn({ "cat" }) end
+    add("process:send", nil, pack(nil, "hello"), { self = cat, aliases = { "send" } })
+    add("process:close", nil, pack(nil), { self = cat, aliases = { "close" } })
   end
 
   -- ---- wick.chess, wick.svg ------------------------------------------------------------

@@ -167,4 +167,49 @@ function E.growth(c, make, n, self_wrong)
   return wick.memory().live - live0, collectgarbage("count") - lua0
 end
 
+-- The public functions of the wick table tree ("wick.nn.F.conv2d"; names starting with
+-- "_" and class internals left out) and of the tensor methods ("tensor:sum") that no case
+-- in list calls.
+function E.uncovered(list)
+  local covered, by_fn = {}, {}
+  for _, c in ipairs(list) do
+    covered[c.name] = true
+    if c.fn then by_fn[c.fn] = true end
+  end
+  local out, seen = {}, {}
+  local function walk(t, path, depth)
+    if seen[t] or depth > 4 then return end
+    seen[t] = true
+    local keys = {}
+    for k in pairs(t) do if type(k) == "string" and k:sub(1, 1) ~= "_" then keys[#keys + 1] = k end end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      local v, name = t[k], path .. "." .. k
+      if type(v) == "function" then
+        if not covered[name] and not by_fn[v] then out[#out + 1] = name end
+      elseif type(v) == "table" then
+        local mt = getmetatable(v)
+        if mt and mt.__call and not covered[name] and not covered[name .. ":forward"] then
+          out[#out + 1] = name .. "()"
+        end
+        -- a layer class's own methods are reached through instances (name:forward)
+        if not (rawget(v, "kind") and (rawget(v, "forward") or rawget(v, "init"))) and k ~= "Module" then
+          walk(v, name, depth + 1)
+        end
+      end
+    end
+  end
+  walk(wick, "wick", 0)
+  local methods = getmetatable(wick.tensor.zeros(1)).__index
+  if type(methods) == "function" then methods = wick.tensor end
+  for k, v in pairs(methods) do
+    if type(v) == "function" and type(k) == "string" and k:sub(1, 1) ~= "_" and not covered["tensor:" .. k]
+      and not covered["wick.tensor." .. k] and not by_fn[v] then
+      out[#out + 1] = "tensor:" .. k
+    end
+  end
+  table.sort(out)
+  return out
+end
+
 return E

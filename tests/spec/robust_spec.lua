@@ -16,7 +16,14 @@ local PENDING = require "robust.pending"
 local SLOW = require "robust.slow"
 
 local tmp = helpers.tmpdir()
-local cases = require("robust.cases")(wick, tmp)
+wick.seed(1)
+-- Making the cases runs good calls (a small net trained, files saved); if one of those
+-- fails, the spec says so in one failing test instead of failing to load.
+local made, cases = pcall(require("robust.cases"), wick, tmp)
+if not made then
+  it("tests/robust/cases.lua makes its cases", function() error(cases, 0) end)
+  cases = { list = {}, bad = {}, reject = {} }
+end
 E.limit = 3   -- seconds; the count hook turns a longer call into a "hang" verdict
 
 -- The pending entry a problem of case `name` with call `label` falls under, if any.
@@ -42,15 +49,15 @@ end
 
 -- Every case is run when this file loads (so pending entries can be reported by name);
 -- the `it`s below assert on the results.
-wick.seed(1)
 local results = {}
 for _, c in ipairs(cases.list) do
+ if not c.survey_only then
   local res = { case = c, problems = {}, first_fail = nil }
   results[#results + 1] = res
   local ok, r, s = E.call(c, E.good_args(c))
   if c.good_fails then
     if ok or E.verdict(c, ok, r, s) then res.good_error = "good call: " .. (ok and "no error" or short(r)) end
-  elseif not ok then
+  elseif not ok and not c.good_may_fail then
     local p = pending_for(c.name, "good")
     if not p then res.good_error = short(r) end
   end
@@ -67,6 +74,7 @@ for _, c in ipairs(cases.list) do
       end
     end
   end
+ end
 end
 
 describe("every public function, given one wrong argument", function()
@@ -110,11 +118,19 @@ describe("failing calls", function()
     local live0, kb0 = wick.memory().live, collectgarbage("count")
     round(30)
     collectgarbage(); collectgarbage()
-    assert.is_true(#runs > 100, "too few failing calls: " .. #runs)
+    assert.is_true(#runs > 100 or not made, "too few failing calls: " .. #runs)
     assert.are.equal(live0, wick.memory().live, "tensor bytes still held")
     local grown = collectgarbage("count") - kb0
     assert.is_true(grown < 256, ("Lua heap grew by %.0f KB over %d failing calls"):format(grown, 30 * #runs))
   end)
+end)
+
+-- A public function with no case in tests/robust/cases.lua shows as pending (add one);
+-- wick.embed.glove needs the 300 MB GloVe package and is left to the survey.
+describe("public functions without a robustness case", function()
+  for _, name in ipairs(E.uncovered(cases.list)) do
+    if name ~= "wick.embed.glove" then pending("no case in tests/robust/cases.lua: " .. name) end
+  end
 end)
 
 -- Pending: the entries of tests/robust/pending.lua, by whether they still match.
