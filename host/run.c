@@ -93,25 +93,20 @@ static int is_sugar(const lua_Debug *ar)
 }
 
 /* Where msg says it happened: the length of a leading "[wick x.lua]:N: " (sugar), 0
- * for another "where:N: " prefix, -1 for none at all. */
+ * for another "where:N: " prefix ("sketch.lua:12: ", "(command line):1: ",
+ * "[string \"…\"]:1: "), -1 for none at all. The prefix is what comes before the
+ * first ": " of the first line, and it must end in ":<digits>". */
 static int sugar_position(const char *msg)
 {
-    const char *p = msg;
-    int sugar = strncmp(p, "[wick ", 6) == 0;
-    if (sugar) {
-        p = strchr(p, ']');
-        if (p == NULL) return -1;
-        p++;
-    } else {
-        while (*p && *p != ':' && *p != ' ' && *p != '\n') p++;
-    }
-    if (*p != ':' || p[1] < '0' || p[1] > '9') return -1;
-    p++;
-    while (*p >= '0' && *p <= '9') p++;
-    if (*p != ':') return -1;
-    p++;
-    if (*p == ' ') p++;
-    return sugar ? (int)(p - msg) : 0;
+    const char *colon = strstr(msg, ": ");
+    const char *eol = strchr(msg, '\n');
+    if (colon == NULL || colon == msg || (eol && eol < colon))
+        return -1;
+    const char *d = colon;
+    while (d > msg && d[-1] >= '0' && d[-1] <= '9') d--;
+    if (d == colon || d == msg || d[-1] != ':')
+        return -1;
+    return strncmp(msg, "[wick ", 6) == 0 ? (int)(colon + 2 - msg) : 0;
 }
 
 /* Is the function at stack level `level` Lua's own error()? */

@@ -187,6 +187,13 @@ describe("an error escaping from wick's sugar", function()
     assert.are.equal("wick: just this", out:match("^[^\n]*"))
   end)
 
+  it("leaves messages that already say where, in any chunk, as they are", function()
+    local out = helpers.run(q(WICK) .. " -e 'error(\"x\")'")
+    assert.are.equal("wick: (command line):1: x", out:match("^[^\n]*"))
+    out = helpers.run(q(WICK) .. " -e 'assert(load(\"error(1 .. [[y]])\"))()'")
+    assert.are.equal('wick: [string "error(1 .. [[y]])"]:1: 1y', out:match("^[^\n]*"))
+  end)
+
   it("names a real wick function at the sketch's line", function()
     helpers.write_file(sketch, "local wick = require 'wick'\n\nlocal c = wick.nn.conv2d(3, 8, 3, {groups = 0})\n")
     local out, rc = helpers.run(q(WICK) .. " " .. q(sketch))
