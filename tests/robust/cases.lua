@@ -20,7 +20,7 @@ return function(wick, tmp)
   -- is made fresh by extra.self() before each call.
   local function add(name, fn, good, extra)
     extra = extra or {}
-    local short = name:match("([%w_]+)$")
+    local short = name:match("([%w_]+)$") or name
     local c = { name = name, short = short, fn = fn, good = good, aliases = extra.aliases or {},
       skip = extra.skip or {}, self = extra.self, expr = extra.expr,
       good_fails = extra.good_fails, good_may_fail = extra.good_may_fail, survey_only = extra.survey_only }
@@ -114,6 +114,26 @@ return function(wick, tmp)
   for _, f in ipairs({ "index_add", "index_add_", "scatter", "scatter_", "scatter_add", "scatter_add_" }) do
     if T[f] then m(f, pack(2, T { { 1 }, { 2 } }, T.ones(2, 1))) end
   end
+
+  -- ---- tensor operators and metamethods (t + u, t[i], #t, …): the expression is the call --
+  -- (where the operand itself is wrong and not a tensor, Lua never calls wick: left out)
+  local function op(name, expr, good, aliases, unary)
+    return add("tensor " .. name, nil, good, { expr = expr, aliases = aliases, skip = unary and { [1] = true } or nil })
+  end
+  local two = function() return pack(T.ones(2, 3), T.ones(2, 3)) end
+  op("+", "a[1] + a[2]", two(), { "add" })
+  op("-", "a[1] - a[2]", two(), { "sub" })
+  op("*", "a[1] * a[2]", two(), { "mul" })
+  op("/", "a[1] / a[2]", two(), { "div" })
+  op("^", "a[1] ^ a[2]", two(), { "pow" })
+  op("unary -", "-a[1]", pack(T.ones(2)), { "neg", "unm" }, true)
+  op("<", "a[1] < a[2]", pack(T { 1 }, T { 2 }), { "cannot compare", "lt" })
+  op("<=", "a[1] <= a[2]", pack(T { 1 }, T { 2 }), { "cannot compare", "le" })
+  op("#", "#a[1]", pack(T.ones(2)), { "len", "#" }, true)
+  op("t[i]", "a[1][a[2]]", pack(T.ones(2, 3), 2), { "index" }, true)
+  op("t[i] = v", "(function(t, i, v) t[i] = v end)(a[1], a[2], a[3])", pack(T.ones(2, 3), 2, T.zeros(3)),
+    { "index", "cannot set field" }, true)
+  op("tostring", "tostring(a[1])", pack(T.ones(2)), { "tostring" }, true)
 
   -- ---- wick.autograd -------------------------------------------------------------------
   local ag = wick.autograd
@@ -232,6 +252,21 @@ return function(wick, tmp)
     add(kind .. ":zero_grad", function(self, ...) return self:zero_grad(...) end, pack(nil),
       { self = function() return optim[kind](trained_params(), { lr = 0.01 }) end, aliases = { kind, "zero_grad" } })
   end
+
+  -- schedules and L-BFGS: their step methods
+  local function sched(kind, o) return function() return optim[kind](optim.sgd(params(), { lr = 0.1 }), o) end end
+  add("step_lr:step", nil, pack(nil), { self = sched("step_lr", { step_size = 2 }), aliases = { "step", "step_lr" } })
+  add("cosine:step", nil, pack(nil), { self = sched("cosine", { t_max = 10 }), aliases = { "step", "cosine" } })
+  add("lbfgs:step", nil, pack(nil, function() return T.ones(1) end), {
+    self = function() return optim.lbfgs(trained_params(), { max_iter = 2 }) end, aliases = { "step", "lbfgs" } })
+
+  -- a module written in Lua: nn.module, :param and :buffer
+  local Mine = nn.module("mine")
+  function Mine:init() self:param("w", T.ones(2)) end
+  function Mine:forward(x) return x * self.w end
+  local function mine() return Mine() end
+  add("module:param", nil, pack(nil, "v", T.ones(2)), { self = mine, aliases = { "param", "mine" } })
+  add("module:buffer", nil, pack(nil, "b", T.ones(2)), { self = mine, aliases = { "buffer", "mine" } })
 
   -- ---- wick.data -----------------------------------------------------------------------
   local set = { x = T.rand(10, 1, 4, 4), y = T { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, n = 10 }

@@ -12,6 +12,13 @@ local function pend(case, label, file, finding) P[#P + 1] = { case = case, label
 pend("tensor:detach", "^arg 1 = ", "bindings/tensor.c", "T.detach(non-tensor): bad argument #1 to '_alias'")
 -- bindings/tensor.lua
 pend("tensor:t", "^arg 1 = ", "bindings/tensor.lua", "T.t(non-tensor): [wick tensor.lua]:7: attempt to index …")
+-- bindings/tensor_math.c
+pend("tensor <", "^arg 1 = ", "bindings/tensor_math.c",
+  "x < t with x nil/string/table/…: 'attempt to compare a tensor with a nil value' (Lua's wording, no function)")
+pend("tensor <=", "^arg 1 = ", "bindings/tensor_math.c",
+  "x <= t with x nil/string/table/…: 'attempt to compare a tensor with a nil value' (Lua's wording, no function)")
+pend("tensor <", "^arg 2 = ", "bindings/tensor_math.c", "t < x with x not a number or tensor: as above")
+pend("tensor <=", "^arg 2 = ", "bindings/tensor_math.c", "t <= x with x not a number or tensor: as above")
 -- bindings/tensor_reduce.c
 pend("tensor:std", "^unbiased not a boolean$", "bindings/tensor_reduce.c", "std(1, false, 7): unbiased = 7 accepted")
 -- bindings/autograd.lua
@@ -40,6 +47,10 @@ for _, k in ipairs({ "relu", "tanh", "sigmoid" }) do
     k .. "()(non-tensor): [wick nn_layers.lua]: attempt to index …")
 end
 -- bindings/nn.lua
+pend("module:param", "^arg [23] = ", "bindings/nn.lua",
+  "self:param(name, t) with name nil/NaN or t not a tensor: 'table index is nil', [wick nn.lua]:65: attempt to index …")
+pend("module:buffer", "^arg 2 = ", "bindings/nn.lua",
+  "self:buffer(name, t) with name nil/NaN: [wick nn.lua]:71: table index is nil")
 pend("sequential:upto", "^arg 3 = ", "bindings/nn.lua",
   "upto(x, k) with k not a number or ±inf: [wick nn.lua]:223 attempt to compare / 'format'")
 pend("sequential:activations", "^arg 3 = ", "bindings/nn.lua",
