@@ -4,15 +4,20 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[1024];
 
 int wk_fail(const char *fmt, ...)
 {
+    /* Format aside first, so a reason may quote the previous one:
+     * wk_fail("cannot write '%s': %s", path, wk_errmsg()). */
+    char next[sizeof last_error];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    vsnprintf(next, sizeof next, fmt, ap);
     va_end(ap);
+    memcpy(last_error, next, sizeof last_error);
     return WK_ERR;
 }
 

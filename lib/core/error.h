@@ -10,7 +10,8 @@
 #define WK_OK 0
 #define WK_ERR (-1)
 
-/* Store a printf-style reason and return WK_ERR, so callers can `return wk_fail(...)`. */
+/* Store a printf-style reason and return WK_ERR, so callers can `return wk_fail(...)`.
+ * The arguments may include wk_errmsg() (to wrap a callee's reason). */
 int wk_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The last reason stored on this thread ("" if none). */

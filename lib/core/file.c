@@ -90,11 +90,8 @@ int wk_file_out_open(wk_file_out *o, const char *path, int flags)
     o->fd = -1;
     o->path = path;
     if (!path || !path[0]) return wk_fail("cannot write '': empty file name");
-    if ((flags & WK_FILE_MKDIRS) && wk_file_mkdirs_for(path)) {
-        char why[512];   /* wk_fail must not read the buffer it writes */
-        snprintf(why, sizeof why, "%s", wk_errmsg());
-        return wk_fail("cannot write '%s': %s", path, why);
-    }
+    if ((flags & WK_FILE_MKDIRS) && wk_file_mkdirs_for(path))
+        return wk_fail("cannot write '%s': %s", path, wk_errmsg());
     o->target = resolve_target(path);
     if (!o->target) return wk_fail("cannot write '%s': out of memory", path);
     struct stat st;
