@@ -232,12 +232,19 @@ local function check_length(fname, v)
   end
 end
 
+-- A seed option reseeds wick's generator; checked here so a bad one is reported under
+-- the public name (wick.seed's own message would name seed).
+local function reseed(fname, v)
+  if v == false then return end
+  wick.seed(wick._check.integer(fname, "seed", v, 0))
+end
+
 function Markov:generate(opts)
   opts = options("markov:generate", opts, {length = 30, seed = false, prime = false})
   check_length("markov:generate", opts.length)
   if opts.prime then wick._check.type("markov:generate", "prime", opts.prime, "string") end
   if self.tokens == 0 then wick._raise("markov:generate: the model is empty; call mk:train(text) first") end
-  if opts.seed then wick.seed(opts.seed) end
+  reseed("markov:generate", opts.seed)
   local u, n = uniform_stream(), self.order
   local out = {}
   if opts.prime then
@@ -345,7 +352,7 @@ function Markov:reply(sentence, opts)
   if math.type(opts.tries) ~= "integer" or opts.tries < 1 or opts.tries > 100000 then
     wick._raise("markov:reply: tries must be an integer in 1..100000, got " .. tostring(opts.tries))
   end
-  if opts.seed then wick.seed(opts.seed) end
+  reseed("markov:reply", opts.seed)
   local _, list, keyset = self:keywords(sentence)
   local u = uniform_stream()
   if #list == 0 then   -- nothing to talk about: a random sentence

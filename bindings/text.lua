@@ -117,6 +117,9 @@ function Vocab:encode(s, opts)
   opts = options("vocab:encode", opts, { fallback = false })
   check_text("vocab:encode", s, "the text")
   local fb = 0
+  if opts.fallback ~= false and (type(opts.fallback) ~= "string" or utf8.len(opts.fallback) ~= 1) then
+    raise(("vocab:encode: fallback must be one character (a string), got %s"):format(wick._check.show(opts.fallback)))
+  end
   if opts.fallback then
     fb = self._index[opts.fallback]
     if not fb then raise(("vocab:encode: fallback %s is not in the vocabulary"):format(q(opts.fallback))) end
@@ -146,19 +149,25 @@ end
 
 -- text.split(ids, {valid = 0.05}) -> train, valid: the last `valid` fraction of the
 -- sequence is held out (contiguous, so no character of it is seen in training).
-function text.split(ids, opts)
-  opts = options("text.split", opts, { valid = 0.05 })
-  if not T.is_tensor(ids) or ids:dim() ~= 1 then raise("text.split: expected a 1-D tensor of ids") end
-  local v = opts.valid
-  if type(v) ~= "number" or v < 0 or v >= 1 then
-    raise(("text.split: valid must be in [0, 1), got %s"):format(tostring(v)))
+-- split and batches take the public name to raise under, so char_rnn:train's options
+-- are reported as its own.
+local function split(fname, ids, v)
+  if not T.is_tensor(ids) or ids:dim() ~= 1 then raise(fname .. ": expected a 1-D tensor of ids") end
+  if type(v) ~= "number" or not (v >= 0 and v < 1) then
+    raise(("%s: valid must be in [0, 1), got %s"):format(fname, wick._check.show(v)))
   end
   local n = ids:numel()
   local nv = math.floor(n * v)
   if v > 0 and nv < 2 then nv = math.min(2, n - 2) end
-  if n - nv < 2 then raise(("text.split: %d characters are too few to split (valid = %g)"):format(n, v)) end
+  if n - nv < 2 then raise(("%s: %d characters are too few to split (valid = %g)"):format(fname, n, v)) end
   if nv <= 0 then return ids, nil end
   return ids:narrow(1, 1, n - nv), ids:narrow(1, n - nv + 1, nv)
+end
+text._split = split
+
+function text.split(ids, opts)
+  opts = options("text.split", opts, { valid = 0.05 })
+  return split("text.split", ids, opts.valid)
 end
 
 local Stream = {}
@@ -170,16 +179,26 @@ Stream.__index = Stream
 -- (so a carried hidden state stays meaningful), and a third result true when the
 -- streams wrapped round to the start (reset the state then). seq shrinks to fit a
 -- short text.
-function text.batches(ids, opts)
-  opts = options("text.batches", opts, { batch = 32, seq = 64 })
-  if not T.is_tensor(ids) or ids:dim() ~= 1 then raise("text.batches: expected a 1-D tensor of ids") end
-  local n, N = ids:numel(), opts.batch
+local function batches(fname, ids, N, seq)
+  if not T.is_tensor(ids) or ids:dim() ~= 1 then raise(fname .. ": expected a 1-D tensor of ids") end
+  N = wick._check.integer(fname, "batch", N, 1)
+  seq = wick._check.integer(fname, "seq", seq, 1)
+  local n = ids:numel()
   local L = (n - 1) // N
-  if L < 1 then raise(("text.batches: %d characters are too few for %d streams"):format(n, N)) end
-  local self = setmetatable({ batch = N, seq = math.min(opts.seq, L), length = L, pos = 1, epoch = 1 }, Stream)
+  if L < 1 then
+    raise(("%s: %d characters are too few for batch = %d streams (at least batch + 1 are needed)")
+      :format(fname, n, N))
+  end
+  local self = setmetatable({ batch = N, seq = math.min(seq, L), length = L, pos = 1, epoch = 1 }, Stream)
   self.x = ids:narrow(1, 1, N * L):reshape(N, L)
   self.y = ids:narrow(1, 2, N * L):reshape(N, L)
   return self
+end
+text._batches = batches
+
+function text.batches(ids, opts)
+  opts = options("text.batches", opts, { batch = 32, seq = 64 })
+  return batches("text.batches", ids, opts.batch, opts.seq)
 end
 
 function Stream:next()
@@ -357,6 +376,11 @@ end
 -- " | "); one line per synset with its first word, or per word with all_words.
 function corpus.wordnet_glosses(opts)
   opts = options("corpus.wordnet_glosses", opts, { pos = { "noun", "verb", "adj", "adv" }, all_words = false })
+  wick._check.type("corpus.wordnet_glosses", "pos", opts.pos, "table")
+  wick._check.type("corpus.wordnet_glosses", "all_words", opts.all_words, "boolean")
+  for _, pos in ipairs(opts.pos) do
+    wick._check.one_of("corpus.wordnet_glosses", "pos", pos, { "noun", "verb", "adj", "adv" })
+  end
   local out = {}
   for _, pos in ipairs(opts.pos) do
     local path = "/usr/share/wordnet/data." .. pos

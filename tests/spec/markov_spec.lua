@@ -147,4 +147,20 @@ describe("markov on bad input (issue 10)", function()
     assert.is_false(ok)
     assert.truthy(tostring(err):find("markov:generate: prime must be a string, got 42", 1, true), err)
   end)
+
+  it("a bad seed is refused by generate and reply under their names, at the caller's line", function()
+    local mk = wick.text.markov()
+    mk:train("the cat sat on the mat. the dog sat on the log.")
+    local function refused(msg, fn, ...)
+      local ok, err = pcall(fn, ...)
+      assert.is_false(ok)
+      assert.truthy(tostring(err):find(msg, 1, true), err)
+      assert.truthy(tostring(err):find("^[^:]*markov_spec%.lua:%d+: "), err)
+    end
+    for _, seed in ipairs { "x", {}, true, wick.tensor.ones(1), 0 / 0, -1, 1.5, 2 ^ 62 } do
+      refused("markov:generate: seed must be an integer >= 0, got", mk.generate, mk, { seed = seed })
+      refused("markov:reply: seed must be an integer >= 0, got", mk.reply, mk, "the cat", { seed = seed })
+    end
+    assert.equal(mk:generate { seed = 3, length = 8 }, mk:generate { seed = 3, length = 8 })
+  end)
 end)

@@ -199,6 +199,43 @@ describe("text on bad input", function()
     helpers.error_containing("is 1.11411e+06, not a Unicode code point", text._decode, T { 1 }, T { 0x110000 })
   end)
 
+  -- fn(...) raises msg (plain text) at this spec's line, not inside wick's sugar.
+  local function refused(msg, fn, ...)
+    local ok, e = pcall(fn, ...)
+    assert.is_false(ok, "expected an error: " .. msg)
+    e = tostring(e)
+    assert.truthy(e:find(msg, 1, true), ("%q does not contain %q"):format(e, msg))
+    assert.truthy(e:find("^[^:]*text_spec%.lua:%d+: "), "not at the spec's line: " .. e)
+  end
+
+  it("batches, split and encode check their options up front, under their own names", function()
+    local v = text.vocab("hello world")
+    local ids = v:encode("hello world hello world")
+    for _, b in ipairs { "x", {}, true, 0, -1, 1 / 0, -1 / 0, 0 / 0, 1.5 } do
+      refused("text.batches: batch must be an integer >= 1, got", text.batches, ids, { batch = b })
+    end
+    for _, q in ipairs { "x", {}, true, print, 0, 1.5, 0 / 0 } do
+      refused("text.batches: seq must be an integer >= 1, got", text.batches, ids, { seq = q })
+    end
+    refused("text.batches: 23 characters are too few for batch = 2147483648 streams", text.batches, ids,
+      { batch = 2 ^ 31 })
+    refused("text.split: valid must be in [0, 1), got nan", text.split, ids, { valid = 0 / 0 })
+    refused("text.split: valid must be in [0, 1), got 'x'", text.split, ids, { valid = "x" })
+    for _, fb in ipairs { {}, print, T { 1 }, 5, "ab", "" } do
+      refused("vocab:encode: fallback must be one character (a string), got", v.encode, v, "hez", { fallback = fb })
+    end
+    assert.equal(1, select(2, v:encode("hez", { fallback = "o" })))
+  end)
+
+  it("wordnet_glosses: all_words must be a boolean, pos a list of parts of speech", function()
+    refused("corpus.wordnet_glosses: all_words must be a boolean, got 'x'", text.corpus.wordnet_glosses,
+      { all_words = "x" })
+    refused("corpus.wordnet_glosses: all_words must be a boolean, got 5", text.corpus.wordnet_glosses,
+      { all_words = 5 })
+    refused("corpus.wordnet_glosses: pos must be one of noun, verb, adj, adv, got 'nouns'",
+      text.corpus.wordnet_glosses, { pos = { "nouns" } })
+  end)
+
   it("reads files, not devices: /dev/zero is refused at once", function()
     helpers.error_containing("text.read: cannot read '/dev/zero': it is a device", text.read, "/dev/zero")
   end)
