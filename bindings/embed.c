@@ -244,6 +244,8 @@ int luaopen_wick_embed(lua_State *L)
 {
     luaL_newmetatable(L, TSNE_MT);
     luaL_newlib(L, tsne_methods);
+    lua_pushvalue(L, -1);   /* embed.lua wraps step (see there), then drops this field */
+    lua_insert(L, -3);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, tsne_free);
     lua_setfield(L, -2, "__gc");
@@ -253,5 +255,7 @@ int luaopen_wick_embed(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_pop(L, 1);
     luaL_newlib(L, embed_funcs);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "_tsne_methods");
     return 1;
 }

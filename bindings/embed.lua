@@ -36,6 +36,9 @@ local tsne_defaults = {
 
 -- Each column of y scaled to [0, 1] (a constant column becomes 0.5).
 local function normalize(y)
+  check.tensor("normalize", "y", y)
+  -- (check.tensor lets a freed tensor through; y:min would then name itself)
+  if not pcall(y.dim, y) then wick._raise("normalize: attempt to use a freed tensor (argument 1)") end
   local lo, hi = y:min(1), y:max(1)
   local span = (hi - lo)
   span = T.where(span:gt(0), span, T.ones(span:shape()))
@@ -81,6 +84,24 @@ local function tsne_run(x, opts)
   if opts.normalize then y = normalize(y) end
   return y, kls
 end
+
+-- t:step([n]): n iterations (default 1), each a separate call into C, so that a long
+-- request returns to Lua between iterations and Ctrl-C (whose hook only runs between
+-- Lua instructions) stops it within one iteration. An iteration costs far more than
+-- the call, even for 30 points.
+local methods = embed._tsne_methods
+local c_step = methods.step
+local MAX_STEPS = 2 ^ 31 - 1
+function methods.step(t, n)
+  local mt = type(t) == "userdata" and getmetatable(t)
+  if not (mt and mt.__index == methods) then
+    wick._raise("tsne:step: expected a t-SNE state (t:step(n)), got " .. check.show(t))
+  end
+  if n == nil then return c_step(t, 1) end
+  n = check.integer("tsne:step", "n", n, 0, MAX_STEPS)
+  for _ = 1, n do c_step(t, 1) end
+end
+embed._tsne_methods = nil
 
 embed.tsne = setmetatable({ new = tsne_new }, {
   __call = function(_, x, opts) return tsne_run(x, opts) end,

@@ -17,7 +17,7 @@
 -- metadata (kind = "wick.char_rnn", cell, layers, hidden, embed, dropout).
 local wick = ...
 local T, nn, optim, text = wick.tensor, wick.nn, wick.optim, wick.text
-local raise, options = wick._raise, wick._options
+local raise, options, check = wick._raise, wick._options, wick._check
 
 local KIND = "wick.char_rnn"
 local LOG2E = 1 / math.log(2)
@@ -58,8 +58,8 @@ local function check_hyper(o)
   if o.cell ~= "lstm" and o.cell ~= "gru" then
     raise(("char_rnn: cell must be \"lstm\" or \"gru\", got %s"):format(tostring(o.cell)))
   end
-  if type(o.dropout) ~= "number" or o.dropout < 0 or o.dropout >= 1 then
-    raise(("char_rnn: dropout must be in [0, 1), got %s"):format(tostring(o.dropout)))
+  if type(o.dropout) ~= "number" or not (o.dropout >= 0 and o.dropout < 1) then
+    raise(("char_rnn: dropout must be in [0, 1), got %s"):format(check.show(o.dropout)))
   end
 end
 
@@ -134,24 +134,44 @@ local train_defaults = {
   fallback = false, valid_chars = 65536, seconds = false,
 }
 
+-- The most steps one call may ask for: a bound a sketch can mean (weeks of training),
+-- not 2^62 or inf, which would only run until stopped.
+local MAX_STEPS = 2 ^ 31 - 1
+
+-- Every option of train checked up front, so a bad one is reported as train's own
+-- rather than later by adam, clip_grad_norm or text.batches under their names.
+local function check_train_opts(fname, opts)
+  check.one_of(fname, "optimizer", opts.optimizer, { "adam", "rmsprop" })
+  check.integer(fname, "steps", opts.steps, 1, MAX_STEPS)
+  for _, k in ipairs { "seq", "batch", "every", "decay_every" } do
+    check.integer(fname, k, opts[k], 1, MAX_STEPS)
+  end
+  check.positive(fname, "lr", opts.lr)
+  if opts.clip ~= false then check.number(fname, "clip", opts.clip, 0) end
+  check.positive(fname, "decay", opts.decay)
+  check.fraction(fname, "valid", opts.valid)
+  check.type(fname, "progress", opts.progress, "boolean")
+  check.integer(fname, "valid_chars", opts.valid_chars, 1)
+  if opts.seconds ~= false then check.positive(fname, "seconds", opts.seconds) end
+  if opts.fallback ~= false and (type(opts.fallback) ~= "string" or utf8.len(opts.fallback) ~= 1) then
+    raise(("%s: fallback must be one character (a string), got %s"):format(fname, check.show(opts.fallback)))
+  end
+end
+
 function CharRNN:train(data, opts)
-  opts = options("char_rnn:train", opts, train_defaults, 3)
-  if opts.optimizer ~= "adam" and opts.optimizer ~= "rmsprop" then
-    raise(("char_rnn:train: optimizer must be \"adam\" or \"rmsprop\", got %s"):format(tostring(opts.optimizer)))
-  end
-  for _, k in ipairs { "steps", "seq", "batch", "every", "decay_every" } do
-    local v = opts[k]
-    if type(v) ~= "number" or v < 1 or v ~= math.floor(v) then
-      raise(("char_rnn:train: %s must be a positive integer, got %s"):format(k, tostring(v)))
-    end
-  end
+  local fname = "char_rnn:train"
+  opts = options(fname, opts, train_defaults, 3)
+  check_train_opts(fname, opts)
   local losses = { valid = {}, unseen = {} }
-  local ids
+  local ids, vocab = nil, self.vocab
   if type(data) == "string" then
     text._check("char_rnn:train", data, "the training text")
-    if not self.vocab then build(self, text.vocab(data)) end
-    local unseen = self.vocab:unseen(data)
-    local fb = opts.fallback or default_fallback(self.vocab)
+    vocab = self.vocab or text.vocab(data)
+    local unseen = vocab:unseen(data)
+    local fb = opts.fallback or default_fallback(vocab)
+    if not vocab:id(fb) then
+      raise(("char_rnn:train: fallback %q is not in the model's vocabulary"):format(fb))
+    end
     if #unseen > 0 then
       local list, total = {}, 0
       for i, u in ipairs(unseen) do
@@ -163,7 +183,7 @@ function CharRNN:train(data, opts)
         :format(#unseen, #unseen == 1 and "" or "s", total, fb, table.concat(list, " ")))
       losses.unseen = unseen
     end
-    ids = self.vocab:encode(data, { fallback = fb })
+    ids = vocab:encode(data, { fallback = fb })
   elseif T.is_tensor(data) then
     if not self.vocab then
       raise("char_rnn:train: a new model needs text (a string) to build its vocabulary, not ids")
@@ -172,8 +192,10 @@ function CharRNN:train(data, opts)
   else
     raise("char_rnn:train: expected text (a string) or a tensor of ids, got " .. type(data))
   end
-  local train_ids, valid_ids = text.split(ids, { valid = opts.valid })
-  local stream = text.batches(train_ids, { batch = opts.batch, seq = opts.seq })
+  local train_ids, valid_ids = text._split(fname, ids, opts.valid)
+  local stream = text._batches(fname, train_ids, opts.batch, opts.seq)
+  -- a new model gets its vocabulary and layers only once the text passed every check
+  if not self.vocab then build(self, vocab) end
   local net = self.net
   net:train()
   local params = net:parameters()
@@ -299,7 +321,7 @@ function CharRNN:sample(opts)
   if opts.stop and (type(opts.stop) ~= "string" or #opts.stop == 0) then
     raise("char_rnn:sample: stop must be a non-empty string")
   end
-  if opts.seed then wick.seed(opts.seed) end
+  if opts.seed ~= false then wick.seed(check.integer("char_rnn:sample", "seed", opts.seed, 0)) end
   local s = sampler(self)
   s:reset()
   local start = #prime > 0 and self.vocab:encode(prime):table() or { self.vocab:id("\n") or 1 }

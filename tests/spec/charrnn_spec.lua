@@ -120,6 +120,58 @@ describe("char_rnn sampling", function()
   end)
 end)
 
+describe("char_rnn on bad options (issue 10)", function()
+  -- fn(...) raises msg (plain text) at this spec's line.
+  local function refused(msg, fn, ...)
+    local ok, e = pcall(fn, ...)
+    assert.is_false(ok, "expected an error: " .. msg)
+    e = tostring(e)
+    assert.truthy(e:find(msg, 1, true), ("%q does not contain %q"):format(e, msg))
+    assert.truthy(e:find("^[^:]*charrnn_spec%.lua:%d+: "), "not at the spec's line: " .. e)
+  end
+
+  it("train checks every option up front and names itself, not adam, text.batches or clip_grad_norm", function()
+    local m = text.char_rnn(tiny)
+    local function opts(o)
+      for k, v in pairs(fast) do if o[k] == nil then o[k] = v end end
+      return o
+    end
+    local cases = {
+      { "clip must be a finite number >= 0, got 'x'", { clip = "x" } },
+      { "clip must be a finite number >= 0, got table", { clip = {} } },
+      { "clip must be a finite number >= 0, got inf", { clip = 1 / 0 } },
+      { "lr must be a finite number > 0, got nan", { lr = 0 / 0 } },
+      { "lr must be a finite number > 0, got -1", { lr = -1 } },
+      { "valid must be a number from 0 up to (not including) 1, got nan", { valid = 0 / 0 } },
+      { "batch must be an integer from 1 to 2147483647, got inf", { batch = 1 / 0 } },
+      { "seq must be an integer from 1 to 2147483647, got 1.5", { seq = 1.5 } },
+      { "steps must be an integer from 1 to 2147483647, got inf", { steps = 1 / 0 } },
+      { "steps must be an integer from 1 to 2147483647, got 2147483648", { steps = 2 ^ 31 } },
+      { "steps must be an integer from 1 to 2147483647, got 4.6116860184274e+18", { steps = 2 ^ 62 } },
+      { "decay must be a finite number > 0, got 0", { decay = 0 } },
+      { "progress must be a boolean, got 'x'", { progress = "x" } },
+      { "seconds must be a finite number > 0, got nan", { seconds = 0 / 0 } },
+      { "fallback must be one character (a string), got table", { fallback = {} } },
+      { "fallback \"Q\" is not in the model's vocabulary", { fallback = "Q" } },
+      { "optimizer must be one of adam, rmsprop, got 'sgd'", { optimizer = "sgd" } },
+    }
+    for _, c in ipairs(cases) do refused("char_rnn:train: " .. c[1], m.train, m, corpus, opts(c[2])) end
+    local e = select(2, pcall(m.train, m, corpus, opts { batch = 2048 }))
+    assert.matches("^[^:]*charrnn_spec%.lua:%d+: char_rnn:train: %d+ characters are too few for batch = 2048", e)
+    refused("char_rnn:train: 2 characters are too few for batch = 4 streams", m.train, m, "ab", opts {})
+    assert.is_nil(m.vocab, "a refused first call leaves the model untrained")
+    assert.equal(0, m.steps)
+  end)
+
+  it("sample refuses a bad seed under its own name; char_rnn refuses a NaN dropout", function()
+    local m = trained()
+    for _, seed in ipairs { "x", {}, true, 0 / 0, -1, 1.5, 2 ^ 62 } do
+      refused("char_rnn:sample: seed must be an integer >= 0, got", m.sample, m, { length = 5, seed = seed })
+    end
+    refused("char_rnn: dropout must be in [0, 1), got nan", text.char_rnn, { dropout = 0 / 0 })
+  end)
+end)
+
 describe("char_rnn checkpoints", function()
   it("round-trip: the loaded model samples identical text", function()
     local m = trained()

@@ -304,6 +304,35 @@ describe("embed on bad input", function()
     assert.truthy(err(t.step, t, -1):find("tsne:step: n must be", 1, true))
   end)
 
+  it("normalize refuses what is not a tensor, at the caller's line", function()
+    for _, y in ipairs { false, 5, "x", {} } do
+      local e = err(embed.normalize, y)
+      assert.truthy(e:find("^[^:]*embed_spec%.lua:%d+: normalize: y must be a tensor, got"), e)
+    end
+    local y = wick.tensor.rand(3, 2)
+    y:free()
+    assert.truthy(err(embed.normalize, y):find("^[^:]*embed_spec%.lua:%d+: normalize: attempt to use a freed tensor"))
+  end)
+
+  it("tsne:step refuses absurd counts, and Ctrl-C stops a long one within a step", function()
+    local t = embed.tsne.new(wick.tensor.randn(30, 4), { perplexity = 5, method = "exact", verbose = false })
+    for _, n in ipairs { 2 ^ 31, 2 ^ 53, 2 ^ 62, 1.5, 0 / 0, "x" } do
+      assert.truthy(err(t.step, t, n):find("tsne:step: n must be an integer from 0 to 2147483647", 1, true))
+    end
+    t:step(3)
+    assert.equal(3, t:iteration())
+    -- 2^31 - 1 steps is a legal request; SIGINT after 1 s must end it (it used to be one
+    -- C loop that only returned when done). The outer timeout kills it if it does not.
+    local dir = helpers.tmpdir()
+    local sketch = helpers.write_file(dir .. "/long.lua", 'local wick = require "wick"\n'
+      .. 'local t = wick.embed.tsne.new(wick.tensor.randn(30, 4), {perplexity = 5, method = "exact"})\n'
+      .. "t:step(2^31 - 1)\n")
+    local out = helpers.run("timeout -s KILL 30 timeout -s INT 1 " .. helpers.quote(helpers.WICK) .. " "
+      .. helpers.quote(sketch))
+    helpers.remove_tree(dir)
+    assert.truthy(out:find("long.lua:3: step: interrupted!", 1, true), out)
+  end)
+
   it("failing calls leak nothing (300 of each)", function()
     local x = wick.tensor.randn(40, 3):t()   -- not contiguous: each call copies it first
     local no_growth = helpers.no_growth
