@@ -2,7 +2,7 @@
 # run_tests.sh WICK CTEST... — runs the C unit tests, then the busted specs inside WICK,
 # and ends with one line "N passed, M failed" summing both.
 wick=$1; shift
-passed=0; failed=0; log=$(mktemp); trap 'rm -f "$log"' EXIT
+passed=0; failed=0; log=$(mktemp); marker=$(mktemp); trap 'rm -f "$log" "$marker"' EXIT
 tally() {  # add up every "<suite>: N passed, M failed" line in $log
     while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done <<EOF2
 $(sed -n 's/^[a-z0-9_ -]*: \([0-9]*\) passed, \([0-9]*\) failed.*$/\1 \2/p' "$log")
@@ -18,6 +18,19 @@ done
 : > "$log"
 WICK="$wick" "$wick" tests/busted_runner.lua tests/spec 2>&1 | tee "$log"
 grep -q '^specs: ' "$log" || { echo "specs: 0 passed, 1 failed (the spec run did not finish)"; echo "specs: 0 passed, 1 failed" > "$log"; }
+tally
+# Tests write only under temporary folders: no new file in the repo (outside build/) and
+# nothing in the data folders may date from this run.
+: > "$log"
+strays=$( { git ls-files --others 2>/dev/null | grep -v '^build/' | while read -r f; do [ "$f" -nt "$marker" ] && echo "$f"; done
+            for d in /usr/local/share/wick "$HOME/.local/share/wick" "$HOME/.cache/wick"; do
+                [ -d "$d" ] && find "$d" -newer "$marker" -type f 2>/dev/null; done; } | head -n 20)
+if [ -n "$strays" ]; then
+    echo "tests wrote outside a temporary folder:"; echo "$strays" | sed 's/^/  /'
+    echo "writes: 0 passed, 1 failed" | tee "$log"
+else
+    echo "writes: 1 passed, 0 failed" > "$log"; cat "$log"
+fi
 tally
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
