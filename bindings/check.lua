@@ -62,7 +62,10 @@ end
 
 -- A wick tensor (not freed).
 function check.tensor(fname, name, v)
-  if wick.tensor.is_tensor(v) then return v end
+  if wick.tensor.is_tensor(v) then
+    if pcall(v.dim, v) then return v end   -- dim() refuses only a freed tensor
+    raise(("%s: %s is a freed tensor"):format(fname, name))
+  end
   raise(("%s: %s must be a tensor, got %s"):format(fname, name, show(v)))
 end
 

@@ -191,6 +191,8 @@ int64_t wk_tensor_numel(const wk_tensor *t)
 int wk_tensor_is_contiguous(const wk_tensor *t)
 {
     int64_t expect = 1;   /* a product of sizes: bounded by check_shape */
+    for (int d = 0; d < t->ndim; d++)
+        if (t->shape[d] == 0) return 1;   /* nothing to lay out: empty tensors are contiguous */
     for (int d = t->ndim - 1; d >= 0; d--) {
         if (t->shape[d] == 1) continue;
         if (t->stride[d] != expect) return 0;

@@ -51,6 +51,14 @@ TEST(absurd_sizes_fail_cleanly)
     CHECK(strstr(wk_errmsg(), "is empty, but its other sizes multiply to more than wick's limit") != NULL);
     CHECK(wk_tensor_new(&t, 2, (int64_t[]){(int64_t)1 << 62, 0}) == WK_ERR);
     CHECK(t.storage == NULL);
+    /* empty tensors of any shape count as contiguous (kernels that require contiguous
+     * input must accept them: there is nothing to lay out) */
+    CHECK(wk_tensor_new(&t, 2, (int64_t[]){0, 0}) == WK_OK);
+    CHECK(wk_tensor_is_contiguous(&t));
+    wk_tensor_release(&t);
+    CHECK(wk_tensor_new(&t, 3, (int64_t[]){2, 0, 3}) == WK_OK);
+    CHECK(wk_tensor_is_contiguous(&t));
+    wk_tensor_release(&t);
 }
 
 /* Issue 10: shapes whose products or sums wrap around int64. */
