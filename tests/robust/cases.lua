@@ -365,17 +365,6 @@ return function(wick, tmp)
         nm[2].n)),
       { self = ts, aliases = { nm[1], "tsne" } })
   end
-  list[#list].hangs = nil
-  for _, c in ipairs(list) do
-    if c.name == "tsne:step" then
-      local why = "a C loop of that many iterations: no error, and Ctrl-C cannot stop it"
-      c.hangs = { ["arg 2 = 2^31"] = why, ["arg 2 = 2^53"] = why, ["arg 2 = 2^62"] = why }
-    elseif c.name == "char_rnn:train" then
-      local why = "accepted: trains until stopped (inf is not an integer; 2^62 steps is no request)"
-      c.hangs = { ["arg 3.steps = inf"] = why, ["arg 3.steps = 2^31"] = why, ["arg 3.steps = 2^53"] = why,
-        ["arg 3.steps = 2^62"] = why }
-    end
-  end
   local lines = {}
   local words = { "cat", "dog", "cow", "sun", "moon", "star" }
   for i = 1, 60 do lines[i] = words[i % 6 + 1] .. " " .. words[(i * 7) % 6 + 1] .. " " .. words[(i * 5) % 6 + 1] end
