@@ -187,10 +187,12 @@ static lua_Number compare_value(lua_State *L, int idx, const char *method, const
 {
     if (lua_type(L, idx) == LUA_TNUMBER) return lua_tonumber(L, idx);
     wk_tensor *t = wk_lua_test_tensor(L, idx);
-    if (!t) luaL_error(L, "attempt to compare a tensor with a %s value", luaL_typename(L, idx));
+    if (!t)
+        luaL_error(L, "cannot compare a tensor with a %s value by %s (only with a number or a one-element tensor)",
+                   luaL_typename(L, idx), ops);
     if (wk_tensor_numel(t) != 1) {
         char buf[160];
-        luaL_error(L, "cannot compare a tensor of shape %s with %s (only one-element tensors compare as numbers); "
+        luaL_error(L, "cannot compare a tensor of shape %s by %s (only one-element tensors compare as numbers); "
                    "use :%s() for elementwise comparison", wk_tensor_shape_str(t, buf, sizeof buf), ops, method);
     }
     int64_t zero[WK_MAX_DIMS] = {0};

@@ -11,13 +11,6 @@ local function pend(case, label, file, finding) P[#P + 1] = { case = case, label
 -- bindings/tensor.c (and the freed-tensor entry at the end)
 -- bindings/tensor.lua
 pend("tensor:t", "^arg 1 = ", "bindings/tensor.lua", "T.t(non-tensor): [wick tensor.lua]:7: attempt to index …")
--- bindings/tensor_math.c
-pend("tensor <", "^arg 1 = ", "bindings/tensor_math.c",
-  "x < t with x nil/string/table/…: 'attempt to compare a tensor with a nil value' (Lua's wording, no function)")
-pend("tensor <=", "^arg 1 = ", "bindings/tensor_math.c",
-  "x <= t with x nil/string/table/…: 'attempt to compare a tensor with a nil value' (Lua's wording, no function)")
-pend("tensor <", "^arg 2 = ", "bindings/tensor_math.c", "t < x with x not a number or tensor: as above")
-pend("tensor <=", "^arg 2 = ", "bindings/tensor_math.c", "t <= x with x not a number or tensor: as above")
 -- bindings/tensor_reduce.c
 pend("tensor:std", "^unbiased not a boolean$", "bindings/tensor_reduce.c", "std(1, false, 7): unbiased = 7 accepted")
 -- bindings/autograd.lua

@@ -326,6 +326,13 @@ describe("< and <= on tensors", function()
     assert.matches("use :le%(%) for elementwise comparison", err_of(function() return t <= t end))
     assert.matches("shape %[2%]", err_of(function() return t >= 0 end))
   end)
+
+  it("refuse other values with wick's message at the caller's line, not Lua's", function()
+    local t, none = T { 1 }, nil
+    assert.matches("tensor_math_spec%.lua:%d+: cannot compare a tensor with a nil value by < or >",
+      err_of(function() return none < t end))
+    assert.matches("cannot compare a tensor with a string value by <= or >=", err_of(function() return t <= "x" end))
+  end)
 end)
 
 describe("bad operands", function()
