@@ -36,6 +36,9 @@ end
 -- Make `out` a graph node over `inputs` (tensors or constants) with
 -- backward(g) -> g_input1, g_input2, … (nil where no gradient flows).
 local function record(out, inputs, backward, name)
+  if not is_tensor(out) then wick._check.tensor("record", "out", out) end
+  if type(inputs) ~= "table" then wick._check.type("record", "inputs", inputs, "table") end
+  if type(backward) ~= "function" then wick._check.type("record", "backward", backward, "function") end
   set_tracks(out, true)
   local node = { inputs = inputs, backward = backward, name = name, outputs = setmetatable({ out }, { __mode = "v" }),
     n_outputs = 1 }
@@ -47,6 +50,13 @@ autograd.record = record
 -- A node with several outputs (an LSTM layer's y, h and c): backward receives one
 -- gradient per output, nil for an output no gradient reached.
 function autograd.record_multi(outs, inputs, backward, name)
+  local listed = type(outs) == "table" and #outs >= 1
+  for k = 1, listed and #outs or 0 do listed = listed and is_tensor(outs[k]) end
+  if not listed then
+    wick._raise("record_multi: outs must be a list of tensors, got " .. wick._check.show(outs))
+  end
+  if type(inputs) ~= "table" then wick._check.type("record_multi", "inputs", inputs, "table") end
+  if type(backward) ~= "function" then wick._check.type("record_multi", "backward", backward, "function") end
   local node = { inputs = inputs, backward = backward, name = name, outputs = setmetatable({}, { __mode = "v" }),
     n_outputs = #outs }
   for k, out in ipairs(outs) do
@@ -62,7 +72,13 @@ function autograd.enabled()
   return mode
 end
 
-local function with_mode(mode, fn, ...)
+-- fname: the public name to refuse a non-callable fn under (a table or userdata with
+-- __call is fine: wick.no_grad(net, x)).
+local function with_mode(fname, mode, fn, ...)
+  local mt = type(fn) ~= "function" and getmetatable(fn)
+  if type(fn) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    wick._raise(("%s: fn must be a function, got %s"):format(fname, wick._check.show(fn)))
+  end
   local saved = set_mode(mode)
   local result = table.pack(pcall(fn, ...))
   set_mode(saved)
@@ -71,11 +87,11 @@ local function with_mode(mode, fn, ...)
 end
 
 -- Run fn with gradient recording off (optimizer steps, evaluation, sampling).
-function autograd.no_grad(fn, ...) return with_mode(false, fn, ...) end
+function autograd.no_grad(fn, ...) return with_mode("no_grad", false, fn, ...) end
 wick.no_grad = autograd.no_grad
 
 -- Run fn with recording on, even inside no_grad (L-BFGS re-evaluates its closure).
-function autograd.with_grad(fn, ...) return with_mode(true, fn, ...) end
+function autograd.with_grad(fn, ...) return with_mode("with_grad", true, fn, ...) end
 
 -- Should a call with these operands be recorded?
 autograd.recording = autograd._recording
@@ -99,6 +115,7 @@ end
 
 function T.tracks_grad(x) return tracks(x) end
 function T.is_leaf(x)
+  wick._check.tensor("is_leaf", "x", x)
   local st = state(x)
   return not (st and st.node)
 end
@@ -118,13 +135,22 @@ local function unbroadcast(g, x)
   if same_shape(g, x) then return g end
   local gs, xs = g:shape(), x:shape()
   local lead = #gs - #xs
+  local fits = lead >= 0
+  for d = 1, fits and #xs or 0 do fits = fits and (xs[d] == 1 or xs[d] == gs[d + lead]) end
+  if not fits then
+    wick._raise(("unbroadcast: a gradient of shape [%s] does not sum to shape [%s]")
+      :format(table.concat(gs, ","), table.concat(xs, ",")))
+  end
   for _ = 1, lead do g = g:sum(1) end
   for d = 1, #xs do
     if xs[d] == 1 and gs[d + lead] ~= 1 then g = g:sum(d, true) end
   end
   return g:reshape(xs)
 end
-autograd.unbroadcast = unbroadcast
+function autograd.unbroadcast(g, x)
+  if is_tensor(x) then wick._check.tensor("unbroadcast", "g", g) end
+  return unbroadcast(g, x)
+end
 
 -- ---- the backward pass ----------------------------------------------------------------
 
@@ -252,7 +278,10 @@ function T.backward(root, grad, opts)
 end
 
 -- A view of x that shares its storage but not its graph.
-function T.detach(x) return T._alias(x) end
+function T.detach(x)
+  wick._check.tensor("detach", "x", x)
+  return T._alias(x)
+end
 
 -- ---- wrapping the tensor functions ------------------------------------------------------
 
@@ -527,7 +556,10 @@ function autograd.gradcheck(fn, inputs, opts)
   local atol = check.number("gradcheck", "atol", opts.atol, 0)
   local rtol = check.number("gradcheck", "rtol", opts.rtol, 0)
   local samples = check.integer("gradcheck", "samples", opts.samples, 1)
+  if #inputs == 0 then wick._raise("gradcheck: inputs must be a non-empty list of tensors, got an empty table") end
+  for k = 1, #inputs do check.tensor("gradcheck", ("inputs[%d]"):format(k), inputs[k]) end
   local out0 = autograd.no_grad(fn, table.unpack(inputs))
+  if not is_tensor(out0) then check.tensor("gradcheck", "the result of fn", out0) end
   local w = T.randn(out0:shape())
   local function objective()
     local y = autograd.no_grad(fn, table.unpack(inputs))

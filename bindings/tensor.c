@@ -16,10 +16,52 @@
 
 /* ---- shared helpers (declared in wk_lua.h) --------------------------------------- */
 
+/* The public function a bad tensor argument was given to, and where its caller counts
+ * that argument (self is not counted in a method call: 0 is self; -1 unknown). When the
+ * C function runs for wick's sugar (x:dim() inside nn.mse, T._alias inside detach), the
+ * public function is the outermost sugar frame, the one the sketch called; its own
+ * argument numbers may differ, so none is given. NULL when nothing names it. */
+static const char *called_name(lua_State *L, int idx, int *shown)
+{
+    lua_Debug ar;
+    *shown = idx;
+    if (!lua_getstack(L, 0, &ar)) return NULL;
+    lua_getinfo(L, "n", &ar);
+    const char *name = ar.name;
+    if (name && ar.namewhat && strcmp(ar.namewhat, "method") == 0) (*shown)--;
+    const char *outer = NULL;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sn", &ar);
+        if (strcmp(ar.what, "C") == 0) continue;
+        if (strncmp(ar.source, "=[wick ", 7) != 0) break;   /* the sketch's own code */
+        outer = ar.name;   /* NULL for a tail call: then the name below it stands */
+        if (!outer || outer[0] == '_') outer = NULL;
+        else {
+            name = outer;
+            *shown = -1;
+        }
+    }
+    return name;
+}
+
+/* "sum: attempt to use a freed tensor (argument 1)": which function, and which of its
+ * arguments, since a sketch that freed a tensor too early can pass it anywhere. The
+ * words "attempt to use a freed tensor" stay as they were (specs match them). */
+static void freed_error(lua_State *L, int idx)
+{
+    int shown;
+    const char *name = called_name(L, idx, &shown);
+    char which[32] = "";
+    if (shown == 0) snprintf(which, sizeof which, " (self)");
+    else if (shown > 0) snprintf(which, sizeof which, " (argument %d)", shown);
+    if (name) luaL_error(L, "%s: attempt to use a freed tensor%s", name, which);
+    luaL_error(L, "attempt to use a freed tensor%s", which);
+}
+
 wk_tensor *wk_lua_test_tensor(lua_State *L, int idx)
 {
     wk_tensor *t = luaL_testudata(L, idx, WK_TENSOR_MT);
-    if (t && !t->storage) luaL_error(L, "attempt to use a freed tensor");
+    if (t && !t->storage) freed_error(L, idx);
     return t;
 }
 
@@ -27,16 +69,12 @@ wk_tensor *wk_lua_test_tensor(lua_State *L, int idx)
  * sketch's file:line (lauxlib's own argument errors point at the C function). */
 static void tensor_arg_error(lua_State *L, int idx)
 {
-    lua_Debug ar;
-    const char *name = "?";
-    int shown = idx;
-    if (lua_getstack(L, 0, &ar)) {
-        lua_getinfo(L, "n", &ar);
-        if (ar.name) name = ar.name;
-        if (ar.namewhat && strcmp(ar.namewhat, "method") == 0) shown--;   /* self is not counted */
-    }
+    int shown;
+    const char *name = called_name(L, idx, &shown);
+    if (!name) name = "?";
     const char *got = luaL_getmetafield(L, idx, "__name") == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, idx);
     if (shown == 0) luaL_error(L, "calling '%s' on bad self (wick.Tensor expected, got %s)", name, got);
+    if (shown < 0) luaL_error(L, "%s: expected a tensor, got %s", name, got);
     luaL_error(L, "bad argument #%d to '%s' (wick.Tensor expected, got %s)", shown, name, got);
 }
 
@@ -44,7 +82,7 @@ wk_tensor *wk_lua_check_tensor(lua_State *L, int idx)
 {
     wk_tensor *t = luaL_testudata(L, idx, WK_TENSOR_MT);
     if (!t) tensor_arg_error(L, idx);
-    if (!t->storage) luaL_error(L, "attempt to use a freed tensor");
+    if (!t->storage) freed_error(L, idx);
     return t;
 }
 
@@ -116,7 +154,7 @@ const wk_tensor *wk_lua_tensor_or_number(lua_State *L, int idx, const char *fnam
     wk_tensor *t = luaL_testudata(L, idx, WK_TENSOR_MT);
     if (!t)
         luaL_error(L, "%s: expected a tensor or a number, got %s", fname, luaL_typename(L, idx));
-    if (!t->storage) luaL_error(L, "attempt to use a freed tensor");
+    if (!t->storage) luaL_error(L, "%s: attempt to use a freed tensor", fname);
     lua_pushnil(L);   /* one value pushed either way */
     return t;
 }

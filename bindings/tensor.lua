@@ -3,5 +3,8 @@
 local wick = ...
 local tensor = wick.tensor
 
--- t:t() is the 2-D transpose, as in Torch.
-function tensor.t(x) return x:transpose() end
+-- t:t() is the 2-D transpose, as in Torch. (check.lua loads later: looked up per call.)
+function tensor.t(x)
+  wick._check.tensor("t", "x", x)
+  return x:transpose()
+end

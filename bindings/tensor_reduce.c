@@ -23,6 +23,16 @@ static int opt_dim(lua_State *L, int idx, const wk_tensor *t, const char *fname)
     return wk_lua_check_dim(L, idx, t->ndim, 0, fname);
 }
 
+/* A true/false flag at idx (keepdim, unbiased), or dflt when absent or nil. Anything
+ * else is refused: lua_toboolean would read 7 or "no" as true. */
+static int opt_flag(lua_State *L, int idx, int dflt, const char *fname, const char *name)
+{
+    if (lua_isnoneornil(L, idx)) return dflt;
+    if (lua_type(L, idx) != LUA_TBOOLEAN)
+        return luaL_error(L, "%s: %s must be a boolean, got %s", fname, name, luaL_typename(L, idx));
+    return lua_toboolean(L, idx);
+}
+
 /* Shift 0-based indices in place to Lua's 1-based. */
 static void one_based(wk_tensor *indices) { wk_tensor_binary_scalar_(indices, 1.0f, WK_ADD); }
 
@@ -34,7 +44,7 @@ static int reduce_simple(lua_State *L, simple_reduce fn, const char *fname)
 {
     wk_tensor *src = wk_lua_check_tensor(L, 1);
     int dim = opt_dim(L, 2, src, fname);
-    int keepdim = lua_toboolean(L, 3);
+    int keepdim = opt_flag(L, 3, 0, fname, "keepdim");
     wk_tensor *out = wk_lua_push_empty(L);
     if (fn(out, src, dim, keepdim)) return wk_lua_fail(L, fname);
     wk_lua_account(L, out);
@@ -58,8 +68,8 @@ static int reduce_spread(lua_State *L, spread_reduce fn, const char *fname)
         unbiased = lua_toboolean(L, 2);
     } else {
         dim = opt_dim(L, 2, src, fname);
-        keepdim = lua_toboolean(L, 3);
-        unbiased = lua_isnoneornil(L, 4) ? 1 : lua_toboolean(L, 4);
+        keepdim = opt_flag(L, 3, 0, fname, "keepdim");
+        unbiased = opt_flag(L, 4, 1, fname, "unbiased");
     }
     wk_tensor *out = wk_lua_push_empty(L);
     if (fn(out, src, dim, keepdim, unbiased)) return wk_lua_fail(L, fname);
@@ -82,7 +92,7 @@ static int tensor_norm(lua_State *L)
         p = lua_tonumber(L, 2);
     }
     int dim = opt_dim(L, 3, src, "norm");
-    int keepdim = lua_toboolean(L, 4);
+    int keepdim = opt_flag(L, 4, 0, "norm", "keepdim");
     wk_tensor *out = wk_lua_push_empty(L);
     if (wk_tensor_norm(out, src, p, dim, keepdim)) return wk_lua_fail(L, "norm");
     wk_lua_account(L, out);
@@ -98,7 +108,7 @@ static int reduce_extreme(lua_State *L, extreme_reduce fn, const char *fname)
 {
     wk_tensor *src = wk_lua_check_tensor(L, 1);
     int dim = opt_dim(L, 2, src, fname);
-    int keepdim = lua_toboolean(L, 3);
+    int keepdim = opt_flag(L, 3, 0, fname, "keepdim");
     wk_tensor *values = wk_lua_push_empty(L);
     if (dim == WK_ALL_DIMS) {
         if (fn(values, NULL, src, dim, keepdim)) return wk_lua_fail(L, fname);
@@ -120,7 +130,7 @@ static int reduce_arg(lua_State *L, simple_reduce fn, const char *fname)
 {
     wk_tensor *src = wk_lua_check_tensor(L, 1);
     int dim = opt_dim(L, 2, src, fname);
-    int keepdim = lua_toboolean(L, 3);
+    int keepdim = opt_flag(L, 3, 0, fname, "keepdim");
     wk_tensor *out = wk_lua_push_empty(L);
     if (fn(out, src, dim, keepdim)) return wk_lua_fail(L, fname);
     one_based(out);

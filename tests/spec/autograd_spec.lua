@@ -160,6 +160,35 @@ describe("autograd refuses bad arguments", function()
     end)
   end)
 
+  it("in no_grad, with_grad, is_leaf, detach, record, record_multi, unbroadcast and gradcheck", function()
+    refuses("no_grad: fn must be a function, got nil", function() wick.no_grad(nil) end)
+    refuses("no_grad: fn must be a function, got table", function() A.no_grad({}) end)
+    refuses("with_grad: fn must be a function, got 'x'", function() A.with_grad("x") end)
+    assert.equal(3, A.no_grad(setmetatable({}, { __call = function(_, a) return a end }), 3))   -- callable table
+    refuses("is_leaf: x must be a tensor, got 1", function() T.is_leaf(1) end)
+    refuses("detach: x must be a tensor, got nil", function() T.detach(nil) end)
+    refuses("t: x must be a tensor, got 5", function() T.t(5) end)
+    local id = function(g) return g end
+    refuses("record: out must be a tensor, got 1", function() A.record(1, { leaf(2) }, id) end)
+    refuses("record: backward must be a function, got nil", function() A.record(T.ones(2), { leaf(2) }) end)
+    for _, outs in ipairs({ 5, {}, { 2 ^ 40 }, T.ones(3) }) do
+      refuses("record_multi: outs must be a list of tensors", function() A.record_multi(outs, { leaf(2) }, id) end)
+    end
+    refuses("unbroadcast: a gradient of shape %[2,3%] does not sum to shape %[2,2%]", function()
+      A.unbroadcast(T.ones(2, 3), T.ones(2, 2))
+    end)
+    assert.same({ 2, 2, 2 }, A.unbroadcast(T.ones(2, 3), T.ones(3)):table())
+    refuses("gradcheck: the result of fn must be a tensor, got nil", function()
+      A.gradcheck(function() end, { leaf(2) })
+    end)
+    refuses("gradcheck: inputs must be a non%-empty list of tensors", function()
+      A.gradcheck(function(a) return a end, {})
+    end)
+    refuses("gradcheck: inputs%[1%] must be a tensor, got 1", function()
+      A.gradcheck(function(a) return a end, { 1, 2 })
+    end)
+  end)
+
   it("wick._raise never locates an error inside wick's sugar", function()
     -- a tail call from the sketch leaves no frame of its own: no position, not "[wick …]"
     local ok, err = pcall(function() return wick.nn.sequential(5) end)

@@ -217,6 +217,15 @@ describe("errors", function()
   it("leave the sketch's own file and line", function()
     assert.matches("tensor_reduce_spec.lua:%d+: sum: dimension 5", err_of(function() return x:sum(5) end))
   end)
+
+  it("refuse a flag that is not a boolean (7 used to read as true)", function()
+    assert.matches("tensor_reduce_spec.lua:%d+: std: unbiased must be a boolean, got number",
+      err_of(function() local _ = x:std(1, false, 7) end))
+    assert.matches("sum: keepdim must be a boolean, got string", err_of(x.sum, x, 1, "yes"))
+    assert.matches("norm: keepdim must be a boolean, got number", err_of(x.norm, x, 2, 1, 1))
+    assert.same({ 2, 1 }, x:std(2, true, true):shape())
+    assert.same({ 2, 1 }, x:var(2, true, nil):shape())
+  end)
 end)
 
 -- Issue 10: dimension arguments are checked at the caller's line, with the public name.

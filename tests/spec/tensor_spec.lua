@@ -165,6 +165,22 @@ describe("memory", function()
     assert.equal("wick.Tensor (freed)", tostring(a))
   end)
 
+  it("a freed tensor's error names the function and the argument, at the sketch's line", function()
+    local a = T.zeros(3)
+    a:free()
+    local where = "tensor_spec%.lua:%d+: "
+    assert.matches(where .. "sum: attempt to use a freed tensor %(self%)", err_of(function() local _ = a:sum() end))
+    assert.matches(where .. "sum: attempt to use a freed tensor %(argument 1%)",
+      err_of(function() local _ = T.sum(a) end))
+    assert.matches(where .. "add: attempt to use a freed tensor %(argument 1%)",
+      err_of(function() local _ = T.ones(3):add(a) end))
+    assert.matches(where .. "where: attempt to use a freed tensor %(argument 3%)",
+      err_of(function() local _ = T.where(T.ones(3), T.ones(3), a) end))
+    -- sugar that calls the C function: named after the public function the sketch called
+    local lib = { fake = load("return function(x) local n = x:numel() return n end", "=[wick fake.lua]")() }
+    assert.matches(where .. "fake: attempt to use a freed tensor$", err_of(function() local _ = lib.fake(a) end))
+  end)
+
   it("<close> frees at the end of the scope", function()
     collectgarbage()
     local before = wick.memory().live
