@@ -148,8 +148,11 @@ local function unbroadcast(g, x)
   return g:reshape(xs)
 end
 function autograd.unbroadcast(g, x)
-  if is_tensor(x) then wick._check.tensor("unbroadcast", "g", g) end
-  return unbroadcast(g, x)
+  if not is_tensor(x) then return nil end
+  wick._check.tensor("unbroadcast", "x", x)
+  wick._check.tensor("unbroadcast", "g", g)
+  local r = unbroadcast(g, x)   -- not a tail call: its errors name unbroadcast
+  return r
 end
 
 -- ---- the backward pass ----------------------------------------------------------------

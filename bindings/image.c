@@ -192,7 +192,7 @@ static int image_grid(lua_State *L)
     static const char *const known[] = {"cols", "pad", "pad_value", NULL};
     char buf[160];
     check_options(L, 2, "image.grid", known);
-    lua_Integer cols = opt_integer(L, 2, "cols", 0, 0, MAX_GRID, "image.grid");   /* 0: about square */
+    lua_Integer cols = opt_integer(L, 2, "cols", 0, 1, MAX_GRID, "image.grid");   /* absent (0): about square */
     lua_Integer pad = opt_integer(L, 2, "pad", 2, 0, 1 << 16, "image.grid");
     lua_Number pad_value = opt_number(L, 2, "pad_value", 1.0, "image.grid");
 

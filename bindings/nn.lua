@@ -61,12 +61,21 @@ end
 
 -- Parameters: tensors that track gradients. Buffers: other tensors registered with
 -- :buffer() (batchnorm running statistics) — saved in the state but not trained.
+local function check_slot(fname, name, t)
+  if type(name) ~= "string" or name == "" or name:sub(1, 1) == "_" then
+    raise(("%s: name must be a string not starting with '_', got %s"):format(fname, wick._check.show(name)))
+  end
+  wick._check.tensor(fname, "t", t)
+end
+
 function Module:param(name, t)
+  check_slot("param", name, t)
   self[name] = t:requires_grad()
   return t
 end
 
 function Module:buffer(name, t)
+  check_slot("buffer", name, t)
   self._buffers = self._buffers or {}
   self._buffers[name] = true
   self[name] = t
@@ -220,16 +229,46 @@ function Sequential:forward(x) return run_layers(self, x, 1, self.n) end
 
 -- The output of layer k (a negative k counts from the end): CNN codes, style layers.
 function Sequential:upto(x, k)
-  if k < 0 then k = self.n + k + 1 end
-  if k < 1 or k > self.n then raise(("upto: layer %d is out of range (1..%d)"):format(k, self.n)) end
-  return run_layers(self, x, 1, k)
+  local n = self.n
+  if math.type(k) ~= "integer" and not (type(k) == "number" and k == math.floor(k) and math.abs(k) <= n) then
+    raise(("upto: k must be an integer from 1 to %d (or -%d to -1 from the end), got %s"):format(n, n,
+      wick._check.show(k)))
+  end
+  if k < 0 then k = n + k + 1 end
+  if k < 1 or k > n then raise(("upto: layer %d is out of range (1..%d)"):format(k, n)) end
+  return run_layers(self, x, 1, math.tointeger(k))
 end
 
--- Every layer's output: {y1, y2, …, yn}; with `wanted` (a set of indices) only those.
+-- Which layers `wanted` asks for: a list of layer numbers ({2, 3}) or a set of them
+-- ({[2] = true}; false leaves a layer out). nil when it is neither.
+local function wanted_layers(wanted, n)
+  if type(wanted) ~= "table" or getmetatable(wanted) ~= nil then return nil end
+  local set = {}
+  for k, v in pairs(wanted) do
+    local layer = v == true and k or v ~= false and v or nil
+    if v ~= false then
+      if math.type(layer) ~= "integer" and not (type(layer) == "number" and layer == math.floor(layer)) then
+        return nil
+      end
+      if layer < 1 or layer > n then return nil end
+      set[math.tointeger(layer)] = true
+    end
+  end
+  return set
+end
+
+-- Every layer's output: {y1, y2, …, yn}; with `wanted` (a list or set of layer numbers)
+-- only those.
 function Sequential:activations(x, wanted)
   local out = {}
   local last = self.n
-  if wanted then
+  if wanted ~= nil then
+    local set = wanted_layers(wanted, self.n)
+    if not set then
+      raise(("activations: wanted must be a list of layer numbers from 1 to %d ({2, 3} or {[2] = true}), got %s")
+        :format(self.n, wick._check.show(wanted)))
+    end
+    wanted = set
     last = 0
     for k in pairs(wanted) do last = math.max(last, k) end
   end

@@ -24,6 +24,15 @@ function F.linear(x, w, b)
   check.tensor("linear", "input", x)
   check.tensor("linear", "weight", w)
   if b ~= nil then check.tensor("linear", "bias", b) end
+  -- shapes checked here, so a mismatch reads as linear's and not as matmul's or add's
+  if w:dim() ~= 2 then raise(("linear: weight must be 2-D (out, in), got shape %s"):format(shape_str(w))) end
+  if x:dim() < 1 or x:size(-1) ~= w:size(2) then
+    raise(("linear: input has %d features, weight has %d (input shape %s, weight shape %s)")
+      :format(x:dim() > 0 and x:size(-1) or 0, w:size(2), shape_str(x), shape_str(w)))
+  end
+  if b ~= nil and (b:dim() ~= 1 or b:size(1) ~= w:size(1)) then
+    raise(("linear: bias must have shape [%d], got %s"):format(w:size(1), shape_str(b)))
+  end
   local y = x:matmul(w:transpose())
   if b then y = y + b end
   return y
@@ -82,6 +91,15 @@ end
 function F.embedding(ids, w)
   check.tensor("embedding", "ids", ids)
   check.tensor("embedding", "weight", w)
+  if w:dim() ~= 2 then raise(("embedding: weight must be 2-D (rows, dim), got shape %s"):format(shape_str(w))) end
+  local rows_n = w:size(1)
+  if ids:numel() > 0 then   -- ids out of range read as embedding's, not index_select's
+    local lo, hi = ids:min():item(), ids:max():item()
+    if not (lo >= 1 and hi <= rows_n) then
+      local bad = (hi ~= hi or hi > rows_n) and hi or lo
+      raise(("embedding: id %s is out of range 1..%d"):format(math.tointeger(bad) or check.show(bad), rows_n))
+    end
+  end
   local shape = ids:shape()
   local flat = ids:reshape(ids:numel())
   local rows = w:index_select(1, flat)

@@ -43,7 +43,7 @@ function Linear:init(inputs, outputs, opts)
 end
 function Linear:describe() return ("linear %d→%d"):format(self.inputs, self.outputs) end
 function Linear:forward(x)
-  if not T.is_tensor(x) then raise(("%s: expected a tensor, got %s"):format(self:describe(), type(x))) end
+  check.tensor(self:describe(), "input", x)
   if x:dim() < 1 or x:size(-1) ~= self.inputs then
     raise(("%s: input has %d features"):format(self:describe(), x:dim() > 0 and x:size(-1) or 0)
       .. (x:dim() > 0 and (" (shape " .. shape_str(x) .. ")") or ""))
@@ -238,9 +238,9 @@ local function activation_layer(name, fn, param_name, integer)
   function A:forward(x) return fn(x, self.p) end
   nn[name] = A
 end
-activation_layer("relu", function(x) return x:relu() end)
-activation_layer("tanh", function(x) return x:tanh() end)
-activation_layer("sigmoid", function(x) return x:sigmoid() end)
+activation_layer("relu", function(x) return check.tensor("relu", "input", x):relu() end)
+activation_layer("tanh", function(x) return check.tensor("tanh", "input", x):tanh() end)
+activation_layer("sigmoid", function(x) return check.tensor("sigmoid", "input", x):sigmoid() end)
 activation_layer("leaky_relu", F.leaky_relu, "slope")
 activation_layer("elu", F.elu, "alpha")
 activation_layer("gelu", function(x) return F.gelu(x) end)

@@ -12,8 +12,9 @@ local F, raise, options, shape_str = nn.F, wick._raise, wick._options, nn._shape
 local check = wick._check
 local MAX_LAYERS = 1024   -- far beyond any useful stack; a typo of 1e9 would allocate for ever
 
--- One layer over a whole sequence: x (N, T, I) -> y (N, T, H), hT, cT (N, H).
-function F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws)
+-- One layer over a whole sequence: x (N, T, I) -> y (N, T, H), hT, cT (N, H). ws: the
+-- layer's own workspace (scratch kept between its forward and backward passes).
+local function rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws)
   if autograd.recording(x, h0, c0, w_ih, w_hh, b_ih, b_hh) then
     local y, hT, cT, saved = nn._rnn(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws, true)
     local outs = cell == "lstm" and { y, hT, cT } or { y, hT }
@@ -23,6 +24,35 @@ function F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws)
     return y, hT, cT
   end
   local y, hT, cT = nn._rnn(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws, false)
+  return y, hT, cT
+end
+
+-- F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh [, ws]): the same for a sketch,
+-- with its own workspace unless given one, and every error under its own name (the
+-- kernel's say "lstm:", "gru:" or "rnn:").
+function F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws)
+  local fname = "rnn_layer"
+  check.one_of(fname, "cell", cell, { "lstm", "gru" })
+  check.tensor(fname, "x", x)
+  if h0 ~= nil then check.tensor(fname, "h0", h0) end
+  if c0 ~= nil then check.tensor(fname, "c0", c0) end
+  check.tensor(fname, "w_ih", w_ih)
+  check.tensor(fname, "w_hh", w_hh)
+  if b_ih ~= nil then check.tensor(fname, "b_ih", b_ih) end
+  if b_hh ~= nil then check.tensor(fname, "b_hh", b_hh) end
+  if ws == nil then ws = nn._workspace()
+  else
+    local mt = getmetatable(ws)
+    if not (type(mt) == "table" and mt.__name == "wick.Workspace") then
+      raise(("rnn_layer: ws must be nil (a new workspace) or a layer's workspace, got %s"):format(check.show(ws)))
+    end
+  end
+  local ok, y, hT, cT = pcall(rnn_layer, cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ws)
+  if not ok then
+    local msg = nn._strip_where(y)
+    repeat local n; msg, n = msg:gsub("^[%w_]+: ", "", 1) until n == 0   -- "gru: gru_forward: …"
+    raise("rnn_layer: " .. msg)
+  end
   return y, hT, cT
 end
 
@@ -59,9 +89,9 @@ local function recurrent(cell, gates)
   -- x (N, T, inputs); state {h = (layers, N, H), c = …} or nil (zeros).
   -- Returns y (N, T, H) and the final state in the same form.
   function R:forward(x, state)
-    if not T.is_tensor(x) or x:dim() ~= 3 then
-      raise(("%s: input must be 3-D (N,T,I), got %s"):format(self:describe(),
-        T.is_tensor(x) and (x:dim() .. "-D " .. shape_str(x)) or type(x)))
+    check.tensor(self:describe(), "input", x)
+    if x:dim() ~= 3 then
+      raise(("%s: input must be 3-D (N,T,I), got %d-D %s"):format(self:describe(), x:dim(), shape_str(x)))
     end
     if x:size(3) ~= self.inputs then
       raise(("%s: input has %d features, expected %d"):format(self:describe(), x:size(3), self.inputs))
@@ -89,7 +119,7 @@ local function recurrent(cell, gates)
       local c0 = state and cell == "lstm" and state.c:select(1, l):contiguous() or nil
       if l > 1 and self.dropout > 0 then y = F.dropout(y, self.dropout, self.training) end
       local hT, cT
-      y, hT, cT = F.rnn_layer(cell, y:contiguous(), h0, c0, self["weight_ih_l" .. k], self["weight_hh_l" .. k],
+      y, hT, cT = rnn_layer(cell, y:contiguous(), h0, c0, self["weight_ih_l" .. k], self["weight_hh_l" .. k],
         rawget(self, "bias_ih_l" .. k), rawget(self, "bias_hh_l" .. k), self.ws[l])
       hs[l], cs[l] = hT, cT
     end

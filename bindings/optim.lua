@@ -60,6 +60,9 @@ local function new_optimizer(kind, params, opts, step)
 end
 
 function Optimizer:step(closure)
+  if closure ~= nil and type(closure) ~= "function" then
+    raise(("step: closure must be a function or nil, got %s"):format(check.show(closure)))
+  end
   local loss
   if closure then loss = closure() end
   self.steps = self.steps + 1
@@ -237,13 +240,25 @@ function optim.lbfgs(params, opts)
     end
   end
 
+  -- The closure's loss as a number: a number or a one-element tensor, or an error here
+  -- rather than arithmetic on nil further down.
+  local function loss_number(loss)
+    if type(loss) == "number" then return loss end
+    if T.is_tensor(loss) and loss:numel() == 1 then return loss:item() end
+    raise(("lbfgs: the closure must return the loss (a number or a one-element tensor), got %s")
+      :format(T.is_tensor(loss) and ("a tensor of shape [" .. table.concat(loss:shape(), ",") .. "]")
+        or check.show(loss)))
+  end
+
   function self.step(s, closure)
-    if type(closure) ~= "function" then raise("lbfgs: step needs a closure that returns the loss") end
+    if type(closure) ~= "function" then
+      raise(("lbfgs: step needs a closure that returns the loss, got %s"):format(check.show(closure)))
+    end
     check_lr("lbfgs", s.lr)
     local max_eval = s.max_eval or math.floor(s.max_iter * 5 / 4)
     local loss = closure()
     local orig_loss = loss
-    local loss_value = T.is_tensor(loss) and loss:item() or loss
+    local loss_value = loss_number(loss)
     s.func_evals = s.func_evals + 1
     local g = wick.no_grad(flat_grad)
     if g:abs():max():item() <= s.tolerance_grad then return orig_loss end
@@ -293,7 +308,7 @@ function optim.lbfgs(params, opts)
         add_to_params(t, d)
         if iters ~= s.max_iter then
           loss = wick.autograd.with_grad(closure)   -- the closure records its own graph
-          loss_value = T.is_tensor(loss) and loss:item() or loss
+          loss_value = loss_number(loss)
           g = flat_grad()
           s.func_evals = s.func_evals + 1
         end

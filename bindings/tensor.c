@@ -20,7 +20,8 @@
  * that argument (self is not counted in a method call: 0 is self; -1 unknown). When the
  * C function runs for wick's sugar (x:dim() inside nn.mse, T._alias inside detach), the
  * public function is the outermost sugar frame, the one the sketch called; its own
- * argument numbers may differ, so none is given. NULL when nothing names it. */
+ * argument numbers may differ, so none is given. Sugar that was tail-called has lost
+ * the name the sketch used; NULL when nothing names the function at all. */
 static const char *called_name(lua_State *L, int idx, int *shown)
 {
     lua_Debug ar;
@@ -29,17 +30,20 @@ static const char *called_name(lua_State *L, int idx, int *shown)
     lua_getinfo(L, "n", &ar);
     const char *name = ar.name;
     if (name && ar.namewhat && strcmp(ar.namewhat, "method") == 0) (*shown)--;
+    int sugar = 0;
     const char *outer = NULL;
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sn", &ar);
         if (strcmp(ar.what, "C") == 0) continue;
         if (strncmp(ar.source, "=[wick ", 7) != 0) break;   /* the sketch's own code */
-        outer = ar.name;   /* NULL for a tail call: then the name below it stands */
-        if (!outer || outer[0] == '_') outer = NULL;
-        else {
-            name = outer;
-            *shown = -1;
-        }
+        sugar = 1;
+        outer = ar.name;   /* NULL when it was tail-called: its caller's name is lost */
+    }
+    /* An inner helper's name ("same_shape") would mislead: then the C function's own
+     * name stands (even a private "_name": it still says where to look). */
+    if (sugar && outer && outer[0] != '_') {
+        *shown = -1;
+        return outer;
     }
     return name;
 }

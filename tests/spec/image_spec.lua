@@ -433,8 +433,11 @@ describe("wick.image on bad input", function()
       T.zeros(1, 2, 2), 4, 1.5)
     error_matching("image.resize: height must be an integer from 1 to 1048576, got %-?nan", image.resize,
       T.zeros(1, 2, 2), 0 / 0, 4)
-    error_matching("image.grid: option 'cols' must be an integer from 0 to 1048576, got %-1", image.grid,
+    error_matching("image.grid: option 'cols' must be an integer from 1 to 1048576, got %-1", image.grid,
       { T.zeros(1, 2, 2) }, { cols = -1 })
+    -- 0 used to be accepted as "about square", which is what leaving cols out means
+    error_matching("image.grid: option 'cols' must be an integer from 1 to 1048576, got 0", image.grid,
+      { T.zeros(1, 2, 2) }, { cols = 0 })
     error_matching("image.grid: option 'pad_value' must be a finite number, got %-?nan", image.grid,
       { T.zeros(1, 2, 2) }, { pad_value = 0 / 0 })
     error_matching("image.grid: at most 1048576 images fit a sheet, got 274877906944", image.grid,

@@ -289,6 +289,72 @@ describe("nn refuses bad values at the public entry", function()
     refuses("mse: input must be a tensor, got nil", function() local _ = nn.mse(nil, T.zeros(2)) end)
   end)
 
+  it("activation layers, linear, embedding, upto, activations, param and buffer", function()
+    for _, kind in ipairs { "relu", "tanh", "sigmoid" } do
+      local layer = nn[kind]()
+      refuses(kind .. ": input must be a tensor, got nil", function() local _ = layer(nil) end)
+    end
+    local freed = T.ones(2, 4)
+    freed:free()
+    local lin = nn.linear(4, 3)
+    refuses("linear 4→3: input is a freed tensor", function() local _ = lin(freed) end)
+    refuses("linear: input has 2 features, weight has 4", function()
+      local _ = F.linear(T.randn(2, 2), T.randn(3, 4), T.randn(3))
+    end)
+    refuses("linear: bias must have shape %[3%], got %[4%]", function()
+      local _ = F.linear(T.randn(2, 4), T.randn(3, 4), T.randn(4))
+    end)
+    refuses("embedding: id 3 is out of range 1..2", function() local _ = F.embedding(T { 1, 3 }, T.randn(2, 4)) end)
+    refuses("embedding: id 0 is out of range 1..2", function() local _ = F.embedding(T { 0, 1 }, T.randn(2, 4)) end)
+    local net = nn.sequential { nn.linear(4, 8), nn.relu(), nn.linear(8, 3) }
+    local x = T.randn(2, 4)
+    for _, k in ipairs { "x", {}, true, math.huge, 1.5, T.ones(1) } do
+      refuses("upto: k must be an integer from 1 to 3 %(or %-3 to %-1 from the end%)", function()
+        local _ = net:upto(x, k)
+      end)
+    end
+    refuses("upto: layer 4 is out of range", function() local _ = net:upto(x, 4) end)
+    assert.same({ 2, 8 }, net:upto(x, -2):shape())
+    for _, w in ipairs { "x", 2, true, T.ones(1), { 5 }, { [0] = true }, { "a" } } do
+      refuses("activations: wanted must be a list of layer numbers from 1 to 3", function()
+        local _ = net:activations(x, w)
+      end)
+    end
+    local by_list, by_set = net:activations(x, { 2 }), net:activations(x, { [2] = true, [3] = false })
+    assert.same(by_set[2]:table(), by_list[2]:table())
+    assert.is_nil(by_list[1])
+    assert.is_nil(by_set[3])
+    local Mine = nn.module("mine")
+    function Mine:init(name, t) self:param(name, t) end
+    local unnamed = "param: name must be a string not starting with '_', got "
+    refuses(unnamed .. "nil", function() local _ = Mine(nil, T.ones(2)) end)
+    refuses(unnamed .. "nan", function() local _ = Mine(0 / 0, T.ones(2)) end)
+    refuses("param: t must be a tensor, got 5", function() local _ = Mine("w", 5) end)
+    local m = Mine("w", T.ones(2))
+    refuses("buffer: name must be a string not starting with '_', got nil", function() m:buffer(nil, T.ones(2)) end)
+    refuses("buffer: t must be a tensor, got 'x'", function() m:buffer("b", "x") end)
+  end)
+
+  it("F.rnn_layer makes its own workspace and reports errors as rnn_layer's", function()
+    local w_ih, w_hh = T.randn(15, 4):requires_grad(), T.randn(15, 5)
+    local y = F.rnn_layer("gru", T.randn(2, 3, 4), T.zeros(2, 5), nil, w_ih, w_hh, T.randn(15), T.randn(15))
+    assert.same({ 2, 3, 5 }, y:shape())
+    y:sum():backward()
+    assert.same({ 15, 4 }, w_ih.grad:shape())
+    refuses("rnn_layer: w_ih must be %(3H, I%) = %[15,4%], got %[15,3%]", function()
+      local _ = F.rnn_layer("gru", T.randn(2, 3, 4), nil, nil, T.randn(15, 3), w_hh)
+    end)
+    refuses("rnn_layer: w_ih must be a tensor, got nil", function()
+      local _ = F.rnn_layer("lstm", T.randn(2, 3, 4))
+    end)
+    refuses("rnn_layer: cell must be one of lstm, gru, got 'rnn'", function()
+      local _ = F.rnn_layer("rnn", T.randn(2, 3, 4), nil, nil, T.randn(15, 4), w_hh)
+    end)
+    refuses("rnn_layer: ws must be nil", function()
+      local _ = F.rnn_layer("gru", T.randn(2, 3, 4), nil, nil, T.randn(15, 4), w_hh, nil, nil, 5)
+    end)
+  end)
+
   it("an error at the REPL is never located inside wick's sugar", function()
     -- both an expression line and a statement keep the line's own frame (host/repl.c), so
     -- both read "stdin:1:", never "[wick autograd.lua]:28:"

@@ -193,6 +193,22 @@ describe("optim refuses bad hyper-parameters", function()
     assert.same({ 1, 2 }, p:table())
   end)
 
+  it("step refuses a closure that is not a function, and lbfgs one that returns no loss", function()
+    for _, fname in ipairs { "sgd", "adam", "rmsprop" } do
+      local p = param({ 1, 2 }, { 1, 1 })
+      local opt = optim[fname]({ p })
+      refuses("step: closure must be a function or nil, got 'x'", function() opt:step("x") end)
+      refuses("step: closure must be a function or nil, got table", function() opt:step({}) end)
+      assert.same({ 1, 2 }, p:table())
+    end
+    local p = param({ 1, 2 }, { 1, 1 })
+    local opt = optim.lbfgs({ p })
+    refuses("lbfgs: step needs a closure that returns the loss, got 5", function() opt:step(5) end)
+    refuses("lbfgs: the closure must return the loss %(a number or a one%-element tensor%), got nil", function()
+      opt:step(function() end)
+    end)
+  end)
+
   it("schedules and clipping check their arguments", function()
     local opt = optim.sgd({ param({ 0 }, { 0 }) })
     refuses("cosine: t_max must be an integer >= 1, got 'x'", function()

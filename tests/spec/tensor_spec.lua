@@ -179,6 +179,14 @@ describe("memory", function()
     -- sugar that calls the C function: named after the public function the sketch called
     local lib = { fake = load("return function(x) local n = x:numel() return n end", "=[wick fake.lua]")() }
     assert.matches(where .. "fake: attempt to use a freed tensor$", err_of(function() local _ = lib.fake(a) end))
+    -- sugar that was tail-called has lost the sketch's name for it: an inner helper's
+    -- name would mislead, so the C function's own name stands
+    lib.tail = load([[
+      local function helper(x) local n = x:numel() return n end
+      local function mid(x) local n = helper(x) return n end
+      return function(x) return mid(x) end]], "=[wick fake.lua]")()
+    assert.matches(where .. "numel: attempt to use a freed tensor %(self%)$",
+      err_of(function() local _ = lib.tail(a) end))
   end)
 
   it("<close> frees at the end of the scope", function()
