@@ -58,6 +58,7 @@ local function tsne_new(x, opts)
   opts = options("tsne.new", opts, tsne_defaults, 3)
   check_tsne_opts("tsne.new", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
+  wick._check.tensor("tsne", "x", x)
   return embed._tsne_new(x, opts)
 end
 
@@ -67,6 +68,7 @@ local function tsne_run(x, opts)
   opts = options("tsne", opts, tsne_defaults, 3)
   check_tsne_opts("tsne", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
+  wick._check.tensor("tsne", "x", x)
   local t <close> = embed._tsne_new(x, opts)
   local iters = opts.iterations
   local bar = opts.verbose and wick.data and wick.data.progress and wick.data.progress(iters, "it")

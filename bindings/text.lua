@@ -152,7 +152,8 @@ end
 -- split and batches take the public name to raise under, so char_rnn:train's options
 -- are reported as its own.
 local function split(fname, ids, v)
-  if not T.is_tensor(ids) or ids:dim() ~= 1 then raise(fname .. ": expected a 1-D tensor of ids") end
+  if not T.is_tensor(ids) then raise(fname .. ": expected a 1-D tensor of ids") end
+  if wick._check.tensor(fname, "ids", ids):dim() ~= 1 then raise(fname .. ": expected a 1-D tensor of ids") end
   if type(v) ~= "number" or not (v >= 0 and v < 1) then
     raise(("%s: valid must be in [0, 1), got %s"):format(fname, wick._check.show(v)))
   end
@@ -180,7 +181,8 @@ Stream.__index = Stream
 -- streams wrapped round to the start (reset the state then). seq shrinks to fit a
 -- short text.
 local function batches(fname, ids, N, seq)
-  if not T.is_tensor(ids) or ids:dim() ~= 1 then raise(fname .. ": expected a 1-D tensor of ids") end
+  if not T.is_tensor(ids) then raise(fname .. ": expected a 1-D tensor of ids") end
+  if wick._check.tensor(fname, "ids", ids):dim() ~= 1 then raise(fname .. ": expected a 1-D tensor of ids") end
   N = wick._check.integer(fname, "batch", N, 1)
   seq = wick._check.integer(fname, "seq", seq, 1)
   local n = ids:numel()
