@@ -64,7 +64,7 @@ end
 function check.tensor(fname, name, v)
   if wick.tensor.is_tensor(v) then
     if pcall(v.dim, v) then return v end   -- dim() refuses only a freed tensor
-    raise(("%s: %s is a freed tensor"):format(fname, name))
+    raise(("%s: attempt to use a freed tensor (%s)"):format(fname, name))
   end
   raise(("%s: %s must be a tensor, got %s"):format(fname, name, show(v)))
 end
