@@ -167,20 +167,32 @@ describe("nn modules", function()
   end)
 
   it("a training step takes no tensor memory from the system in steady state", function()
-    local net = nn.sequential { nn.conv2d(1, 8, 3), nn.relu(), nn.maxpool2d(2), nn.flatten(),
-      nn.linear(8 * 13 * 13, 10) }
-    local opt = wick.optim.adam(net:parameters(), { lr = 1e-3 })
-    local x, y = T.rand(16, 1, 28, 28), (T.arange(16) - 1):div(1.6):floor():add(1)
-    local function step()
-      local loss = nn.cross_entropy(net(x), y)
-      opt:zero_grad()
-      loss:backward()
-      opt:step()
-    end
-    for _ = 1, 10 do step() end
-    local before = wick.memory().system_allocations
-    for _ = 1, 30 do step() end
-    assert.equal(before, wick.memory().system_allocations)
+    -- In a fresh process: how soon the collector returns a step's tensors to the block
+    -- cache depends on the size of the Lua heap, and earlier specs (robust_spec's cases)
+    -- leave a large one, which made this fail in make test's full run and never alone.
+    local dir = helpers.tmpdir()
+    local script = helpers.write_file(dir .. "/step.lua", [[
+      local wick = require "wick"
+      local nn, T = wick.nn, wick.tensor
+      local net = nn.sequential { nn.conv2d(1, 8, 3), nn.relu(), nn.maxpool2d(2), nn.flatten(),
+        nn.linear(8 * 13 * 13, 10) }
+      local opt = wick.optim.adam(net:parameters(), { lr = 1e-3 })
+      local x, y = T.rand(16, 1, 28, 28), (T.arange(16) - 1):div(1.6):floor():add(1)
+      local function step()
+        local loss = nn.cross_entropy(net(x), y)
+        opt:zero_grad()
+        loss:backward()
+        opt:step()
+      end
+      for _ = 1, 10 do step() end
+      local before = wick.memory().system_allocations
+      for _ = 1, 30 do step() end
+      print("new blocks " .. (wick.memory().system_allocations - before))
+    ]])
+    local out, rc = helpers.run(helpers.quote(helpers.WICK) .. " " .. helpers.quote(script))
+    helpers.remove_tree(dir)
+    assert.equal(0, rc, out)
+    assert.equal("new blocks 0\n", out)
   end)
 
   it("lstm sampling without a graph gives the same numbers as training mode", function()
@@ -297,7 +309,7 @@ describe("nn refuses bad values at the public entry", function()
     local freed = T.ones(2, 4)
     freed:free()
     local lin = nn.linear(4, 3)
-    refuses("linear 4→3: input is a freed tensor", function() local _ = lin(freed) end)
+    refuses("linear 4→3: attempt to use a freed tensor %(input%)", function() local _ = lin(freed) end)
     refuses("linear: input has 2 features, weight has 4", function()
       local _ = F.linear(T.randn(2, 2), T.randn(3, 4), T.randn(3))
     end)
