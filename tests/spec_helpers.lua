@@ -126,4 +126,31 @@ function helpers.remove_tree(path)
   os.remove(path)
 end
 
+-- "data_spec%.lua:%d+: " for the spec file that called the helper calling this (the
+-- position a clean error must carry: the caller's own line, never wick's sugar).
+local function caller_here(level)
+  local src = debug.getinfo(level + 1, "S").short_src:match("[^/]*$")
+  return src:gsub("%p", "%%%0") .. ":%d+: "
+end
+
+-- fn(...) raises an error matching the Lua pattern, located at the calling spec's line.
+function helpers.refuses(pattern, fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error matching " .. pattern)
+  assert.matches(caller_here(2) .. pattern, tostring(err))
+end
+
+-- fn(...) raises an error containing msg (plain text), located in the calling spec. fn
+-- is called from a one-line chunk named after that spec, as if the spec called it
+-- directly (from here, the first frame outside wick's sugar would be this file's).
+function helpers.refused(msg, fn, ...)
+  local src = debug.getinfo(2, "S").source
+  local call = assert(load("local fn = ...; return (fn(select(2, ...)))", src))   -- not a tail call
+  local ok, e = pcall(call, fn, ...)
+  assert.is_false(ok, "expected an error: " .. msg)
+  e = tostring(e)
+  assert.truthy(e:find(msg, 1, true), ("%q does not contain %q"):format(e, msg))
+  assert.truthy(e:find("^[^:]*" .. caller_here(2)), "not at the spec's line: " .. e)
+end
+
 return helpers

@@ -5,6 +5,7 @@
 -- errors (empty or binary text, a checkpoint of another kind, an unseen prime
 -- character, a length ≤ 0 or absurd).
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local T, text = wick.tensor, wick.text
 
 local corpus = ("the cat sat on the mat. the dog ate the hat. a cat and a dog — café ☕.\n"):rep(12)
@@ -121,14 +122,7 @@ describe("char_rnn sampling", function()
 end)
 
 describe("char_rnn on bad options (issue 10)", function()
-  -- fn(...) raises msg (plain text) at this spec's line.
-  local function refused(msg, fn, ...)
-    local ok, e = pcall(fn, ...)
-    assert.is_false(ok, "expected an error: " .. msg)
-    e = tostring(e)
-    assert.truthy(e:find(msg, 1, true), ("%q does not contain %q"):format(e, msg))
-    assert.truthy(e:find("^[^:]*charrnn_spec%.lua:%d+: "), "not at the spec's line: " .. e)
-  end
+  local refused = helpers.refused
 
   it("train checks every option up front and names itself, not adam, text.batches or clip_grad_norm", function()
     local m = text.char_rnn(tiny)

@@ -5,13 +5,7 @@ local wick = require "wick"
 local helpers = require "spec_helpers"
 local T, data = wick.tensor, wick.data
 
-local here = "data_spec%.lua:%d+: "
-
-local function refuses(pattern, fn)
-  local ok, err = pcall(fn)
-  assert.is_false(ok, "expected an error matching " .. pattern)
-  assert.matches(here .. pattern, tostring(err))
-end
+local refuses = helpers.refuses
 
 -- An IDX file: u8 values with the given dimensions (big-endian u32 each).
 local function idx(dims, values)

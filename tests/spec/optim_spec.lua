@@ -2,6 +2,7 @@
 -- their convergence on a small least-squares problem, schedules, clipping, and option
 -- checking.
 local wick = require "wick"
+local helpers = require "spec_helpers"
 local T, optim = wick.tensor, wick.optim
 
 local function param(values, grad)
@@ -127,12 +128,7 @@ end)
 -- at the sketch's line — when the optimizer is made, and again at the step when a
 -- sketch sets it later.
 describe("optim refuses bad hyper-parameters", function()
-  local here = "optim_spec%.lua:%d+: "
-  local function refuses(pattern, fn)
-    local ok, err = pcall(fn)
-    assert.is_false(ok, "expected an error matching " .. pattern)
-    assert.matches(here .. pattern, tostring(err))
-  end
+  local refuses = helpers.refuses
   local bad = { 0 / 0, -1, math.huge, -math.huge }
 
   it("lr, eps, weight_decay, betas, momentum and alpha", function()

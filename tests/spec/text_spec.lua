@@ -199,14 +199,7 @@ describe("text on bad input", function()
     helpers.error_containing("is 1.11411e+06, not a Unicode code point", text._decode, T { 1 }, T { 0x110000 })
   end)
 
-  -- fn(...) raises msg (plain text) at this spec's line, not inside wick's sugar.
-  local function refused(msg, fn, ...)
-    local ok, e = pcall(fn, ...)
-    assert.is_false(ok, "expected an error: " .. msg)
-    e = tostring(e)
-    assert.truthy(e:find(msg, 1, true), ("%q does not contain %q"):format(e, msg))
-    assert.truthy(e:find("^[^:]*text_spec%.lua:%d+: "), "not at the spec's line: " .. e)
-  end
+  local refused = helpers.refused
 
   it("batches, split and encode check their options up front, under their own names", function()
     local v = text.vocab("hello world")
