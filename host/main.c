@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../bindings/wk_lua.h"
+#include "../bindings/wick.h"
 #include "host.h"
 
 /* What the options asked for; filled by parse_args. */

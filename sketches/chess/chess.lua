@@ -20,7 +20,7 @@
 --        out/report-seed<seed>.txt (the summary) and out/chess-seed<seed>.safetensors.
 local wick = require "wick"
 local text, chess = wick.text, wick.chess
-if not chess then error("chess: this wick has no wick.chess module (bindings/chess.c is not registered)", 0) end
+if not chess then error("chess: this wick has no wick.chess module (bindings/games/chess.c is not registered)", 0) end
 
 local full = arg[1] == "--full"
 local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 7)

@@ -20,7 +20,7 @@
 --        (names, parse results and the SVG of each generated emoji).
 local wick = require "wick"
 local text, T, image, svg = wick.text, wick.tensor, wick.image, wick.svg
-if not svg then error("emoji: this wick has no wick.svg module (bindings/svg.c is not registered)", 0) end
+if not svg then error("emoji: this wick has no wick.svg module (bindings/media/svg.c is not registered)", 0) end
 
 local full = arg[1] == "--full"
 local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 11)

@@ -1,5 +1,5 @@
 /* fuzz_rdb.c — libFuzzer target for R's lazy-load database (lib/text/rdata.c) read as
- * wick.text's austen loader does (bindings/text.c): chunk after chunk, each inflated
+ * wick.text's austen loader does (bindings/text/text.c): chunk after chunk, each inflated
  * with wk_rdb_chunk and parsed with wk_rxdr_strings. Chunks declaring more than 16 MB
  * are not passed on: wk_rdb_chunk allocates the declared size up front (pending in
  * crashes/pending), and hitting that on every other input would stall the fuzzer. */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # mutate_charrnn.sh — fuzzes char-rnn checkpoints, which libFuzzer cannot reach (the Lua
-# sugar in bindings/text_charrnn.lua interprets their metadata). Trains a tiny model with
+# sugar in bindings/text/text_charrnn.lua interprets their metadata). Trains a tiny model with
 # the ASan wick, writes N mutants of its checkpoint (tests/fuzz/mutate.lua) and loads each
 # in a fresh process (tests/fuzz/charrnn_load.lua) under a 10 s timeout and ASan's memory
 # caps. A Lua error is a pass; a crash, a sanitizer report or a hang is a finding, kept in

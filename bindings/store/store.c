@@ -2,13 +2,13 @@
  * the safetensors format (lib/store/safetensors.c), so weights travel to and from
  * PyTorch and other tools. Lua sugar in store.lua turns modules and nested tables into
  * the flat name -> tensor tables these functions take. The bundle of a call lives in a
- * box on the Lua stack (bindings/wk_lua.h's one pattern), so an error frees it. */
+ * box on the Lua stack (bindings/core/wk_lua.h's one pattern), so an error frees it. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/core/rng.h"
-#include "../lib/store/safetensors.h"
-#include "wk_lua.h"
+#include "../../lib/core/rng.h"
+#include "../../lib/store/safetensors.h"
+#include "../core/wk_lua.h"
 
 /* A wk_safetensors lives in a box on the Lua stack for the whole call, so any error
  * (a bad name, a memory error from Lua itself) frees it with the box. */

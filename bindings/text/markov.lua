@@ -1,6 +1,6 @@
 -- markov.lua — n-gram Markov chains over words or characters, and MegaHAL-style
 -- replies: the baseline the essay sets char-rnn against. Embedded in the binary; adds
--- wick.text.markov (wick.text is the C table of bindings/text.c; this file runs before
+-- wick.text.markov (wick.text is the C table of bindings/text/text.c; this file runs before
 -- text.lua and needs nothing from it).
 --
 --   local mk = wick.text.markov{order = 2, unit = "word"}   -- unit "word" | "char"

@@ -11,10 +11,10 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "../lib/tensor/tensor.h"
+#include "../../lib/tensor/tensor.h"
+#include "../wick.h"
 
 #define WK_TENSOR_MT "wick.Tensor"
-#define WK_VERSION "0.1.0"   /* wick.version, and what `wick -v` prints */
 
 /* The userdata: the lib tensor first (so a wk_lua_tensor* is a wk_tensor*), then the
  * autograd flag that every differentiable op checks, kept in C so the check is cheap.
@@ -124,13 +124,4 @@ int luaopen_wick_svg(lua_State *L);
 int luaopen_wick_fs(lua_State *L);
 int luaopen_wick_word2vec(lua_State *L);
 int luaopen_wick_nn(lua_State *L);
-int luaopen_wick(lua_State *L);
-
-/* For the host, which sees no lib/ header. Put OpenBLAS on the best kernels the CPU's
- * features allow (lib/core/cpu.h): call first thing in main, with main's argv (the
- * program may be started again, once, when OpenBLAS cannot switch in place). */
-void wk_lua_blas_setup(char **argv);
-/* "OpenBLAS 0.3.21, kernels Zen (chosen by OpenBLAS), threads 2" into buf; returns buf. */
-char *wk_lua_blas_describe(char *buf, size_t size);
-
 #endif

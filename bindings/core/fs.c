@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../lib/core/file.h"
+#include "../../lib/core/file.h"
 #include "wk_lua.h"
 
 extern char **environ;

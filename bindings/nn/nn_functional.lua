@@ -1,7 +1,7 @@
 -- nn_functional.lua — wick.nn.F: the differentiable functions layers are made of
 -- (linear, convolution, pooling, normalisation, activations, dropout, embedding) and
 -- the losses, embedded in the binary. Each one runs a C kernel from lib/nn through
--- bindings/nn.c and, when an input tracks gradients, records a graph node whose
+-- bindings/nn/nn.c and, when an input tracks gradients, records a graph node whose
 -- backward calls the matching C backward kernel.
 local wick = ...
 local T, nn, autograd = wick.tensor, wick.nn, wick.autograd

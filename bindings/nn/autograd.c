@@ -9,7 +9,7 @@
  * an argument tracks gradients. In-place functions get a guard instead of a hook. */
 #include <string.h>
 
-#include "wk_lua.h"
+#include "../core/wk_lua.h"
 
 static int grad_mode = 1;
 

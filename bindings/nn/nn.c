@@ -7,15 +7,15 @@
 #include <math.h>
 #include <string.h>
 
-#include "../lib/core/limits.h"
-#include "../lib/core/workspace.h"
-#include "../lib/nn/activation.h"
-#include "../lib/nn/conv.h"
-#include "../lib/nn/loss.h"
-#include "../lib/nn/norm.h"
-#include "../lib/nn/pool.h"
-#include "../lib/nn/rnn.h"
-#include "wk_lua.h"
+#include "../../lib/core/limits.h"
+#include "../../lib/core/workspace.h"
+#include "../../lib/nn/activation.h"
+#include "../../lib/nn/conv.h"
+#include "../../lib/nn/loss.h"
+#include "../../lib/nn/norm.h"
+#include "../../lib/nn/pool.h"
+#include "../../lib/nn/rnn.h"
+#include "../core/wk_lua.h"
 
 #define WK_WORKSPACE_MT "wick.Workspace"
 

@@ -1,5 +1,5 @@
 /* embed.c — the C half of wick.embed: PCA, the t-SNE object and grid snapping.
- * bindings/embed.lua adds the public functions (options checked and defaulted there,
+ * bindings/embed/embed.lua adds the public functions (options checked and defaulted there,
  * so this file reads tables whose keys are known to be present):
  *
  *   embed._pca(x, k)            -> projection (N,k), components (k,D), variance (k), mean (D)
@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/embed/lap.h"
-#include "../lib/embed/pca.h"
-#include "../lib/embed/tsne.h"
-#include "wk_lua.h"
+#include "../../lib/embed/lap.h"
+#include "../../lib/embed/pca.h"
+#include "../../lib/embed/tsne.h"
+#include "../core/wk_lua.h"
 
 #define TSNE_MT "wick.TSNE"
 

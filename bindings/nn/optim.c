@@ -1,8 +1,8 @@
 /* optim.c — Lua glue for the fused optimizer updates in lib/nn/optim.c. The optimizer
  * objects themselves (state, schedules, L-BFGS) are Lua sugar in optim.lua; these
  * private functions only check buffers and run one update loop. */
-#include "../lib/nn/optim.h"
-#include "wk_lua.h"
+#include "../../lib/nn/optim.h"
+#include "../core/wk_lua.h"
 
 /* A contiguous tensor argument with n elements (n < 0: any), or a Lua error. These
  * functions allocate nothing, so a raised error leaks nothing. */

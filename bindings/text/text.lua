@@ -1,7 +1,7 @@
 -- text.lua — wick.text, embedded in the binary: corpora (read files and folders, the
 -- shipped Debian corpora), code-point vocabularies, train/validation splits, batch
 -- streams for truncated back-propagation through time, and char-rnn (train, sample,
--- save, load, fine-tune). The C half is bindings/text.c (UTF-8, vocabularies, the
+-- save, load, fine-tune). The C half is bindings/text/text.c (UTF-8, vocabularies, the
 -- per-character sampler).
 --
 --   local text = wick.text

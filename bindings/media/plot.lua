@@ -11,7 +11,7 @@
 -- sketch's name and seed) and returns the path; without, it returns the picture tensor.
 -- Pictures use image coordinates: x to the right, y DOWN (a layout and its mosaic face
 -- the same way). Scatter and heatmap draw with cairo, loaded on first use (package
--- libcairo2); the mosaic is plain tensor code. The C half is bindings/plot.c.
+-- libcairo2); the mosaic is plain tensor code. The C half is bindings/media/plot.c.
 local wick = ...
 local plot, T = wick.plot, wick.tensor
 local options = wick._options

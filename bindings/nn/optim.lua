@@ -1,6 +1,6 @@
 -- optim.lua — optimizers (sgd, adam, adamw, rmsprop, lbfgs), learning-rate schedules
 -- and gradient clipping, embedded in the binary. The per-parameter updates are fused C
--- loops (bindings/optim.c); this file keeps the state and the bookkeeping.
+-- loops (bindings/nn/optim.c); this file keeps the state and the bookkeeping.
 --
 --   local opt = wick.optim.adam(net:parameters(), {lr = 1e-3})
 --   opt:zero_grad(); loss:backward(); opt:step()

@@ -21,11 +21,11 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "../lib/core/file.h"
-#include "../lib/text/charrnn.h"
-#include "../lib/text/rdata.h"
-#include "../lib/text/utf8.h"
-#include "wk_lua.h"
+#include "../../lib/core/file.h"
+#include "../../lib/text/charrnn.h"
+#include "../../lib/text/rdata.h"
+#include "../../lib/text/utf8.h"
+#include "../core/wk_lua.h"
 
 #define SAMPLER_MT "wick.CharSampler"
 

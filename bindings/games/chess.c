@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/games/chess.h"
-#include "wk_lua.h"
+#include "../../lib/games/chess.h"
+#include "../core/wk_lua.h"
 
 #define BOARD_MT "wick.ChessBoard"
 

@@ -10,8 +10,8 @@
  * method they stand for ("add" for +). */
 #include <math.h>
 
-#include "../lib/tensor/ops.h"
-#include "wk_lua.h"
+#include "../../lib/tensor/ops.h"
+#include "../core/wk_lua.h"
 
 /* ---- operands ---------------------------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* plot.c — the C half of wick.plot: reads the options tables that bindings/plot.lua has
+/* plot.c — the C half of wick.plot: reads the options tables that bindings/media/plot.lua has
  * checked for unknown names and filled with defaults (false = none), turns them into
  * lib/media/draw.h structs, and returns the pictures as C×H×W tensors. plot.lua adds
  * the public scatter/heatmap/mosaic, which save to a path through wick.image.save (so
@@ -15,8 +15,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "../lib/media/draw.h"
-#include "wk_lua.h"
+#include "../../lib/media/draw.h"
+#include "../core/wk_lua.h"
 
 /* Points, lines or images in one call: scratch arrays are sized from these counts, so
  * they are bounded before anything is allocated (16.7 M points is far past legible). */

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/core/rng.h"
-#include "../lib/media/image.h"
-#include "wk_lua.h"
+#include "../../lib/core/rng.h"
+#include "../../lib/media/image.h"
+#include "../core/wk_lua.h"
 
 #define MAX_RESIZE (1 << 20)   /* pixels a side, as lib/media/resize.c allows */
 #define MAX_GRID (1 << 20)     /* images on one sheet, and columns */

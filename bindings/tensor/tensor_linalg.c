@@ -6,9 +6,9 @@
  * tensors are passed to lib with base 1: Lua's 1-based indices are read and written as
  * they are. Dims are 1-based, negative from the end (wk_lua_check_dim). All functions are
  * registered in the one method table, so a:matmul(b) == wick.tensor.matmul(a, b). */
-#include "../lib/tensor/index.h"
-#include "../lib/tensor/linalg.h"
-#include "wk_lua.h"
+#include "../../lib/tensor/index.h"
+#include "../../lib/tensor/linalg.h"
+#include "../core/wk_lua.h"
 
 #define LUA_INDEX_BASE 1
 

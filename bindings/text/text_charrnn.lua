@@ -2,7 +2,7 @@
 -- recurrent language model (Karpathy's char-rnn) over wick.nn's embedding, LSTM/GRU
 -- and linear layers. Training is truncated back-propagation through time over
 -- text.batches streams with Adam or RMSprop, gradient clipping and step decay of the
--- learning rate; sampling runs a C loop (bindings/text.c, lib/text/charrnn.c) that
+-- learning rate; sampling runs a C loop (bindings/text/text.c, lib/text/charrnn.c) that
 -- steps one character at a time without autograd or allocation.
 --
 --   local m = wick.text.char_rnn{layers = 2, hidden = 256, embed = 64, cell = "lstm"}

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "../lib/data/idx.h"
-#include "wk_lua.h"
+#include "../../lib/data/idx.h"
+#include "../core/wk_lua.h"
 
 /* _idx(path [, fname]) -> tensor of the stored shape with raw values; errors are named
  * fname (the public loader). The result is pushed empty before reading, so a failure

@@ -10,9 +10,9 @@
  *
  * dim is 1-based, negative counts from the end (-1 = last). lib works 0-based; the
  * translation of dims and indices happens here and nowhere else. */
-#include "../lib/tensor/ops.h"
-#include "../lib/tensor/reduce.h"
-#include "wk_lua.h"
+#include "../../lib/tensor/ops.h"
+#include "../../lib/tensor/reduce.h"
+#include "../core/wk_lua.h"
 
 /* dim at idx, or WK_ALL_DIMS when it is absent or nil. */
 static int opt_dim(lua_State *L, int idx, const wk_tensor *t, const char *fname)

@@ -1,5 +1,5 @@
 -- embed.lua — wick.embed: maps of data. PCA, t-SNE in 2-D and 3-D, and snapping a
--- layout to a grid (the C half is bindings/embed.c; word2vec adds itself beside these).
+-- layout to a grid (the C half is bindings/embed/embed.c; word2vec adds itself beside these).
 --
 --   local proj, components, variance = wick.embed.pca(x, 50)
 --   local y = wick.embed.tsne(x, {dims = 2, perplexity = 30, iterations = 1000})

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/core/file.h"
-#include "../lib/core/rng.h"
-#include "../lib/embed/word2vec.h"
-#include "wk_lua.h"
+#include "../../lib/core/file.h"
+#include "../../lib/core/rng.h"
+#include "../../lib/embed/word2vec.h"
+#include "../core/wk_lua.h"
 
 #define W2V_MT "wick.Word2Vec"
 

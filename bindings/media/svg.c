@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/media/svg.h"
-#include "wk_lua.h"
+#include "../../lib/media/svg.h"
+#include "../core/wk_lua.h"
 
 int luaopen_wick_svg(lua_State *L);
 
