@@ -7,6 +7,7 @@
 #   make asan       the same tests built with AddressSanitizer and UBSan
 #   make lint       luacheck on every Lua file
 #   make bench      the benchmarks in tests/bench (slow; not part of make test)
+#   make install    PREFIX=/usr/local: bin/wick, share/man/man1/wick.1, share/wick/sketches
 #   make fuzz       libFuzzer on every file loader in lib, FUZZ_SECONDS each (needs clang:
 #                   make fuzz-deps); make fuzz-regress replays every saved crash
 
@@ -49,7 +50,7 @@ DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
            libkissfft-dev lua-busted lua-check tmux
 
-.PHONY: all deps data demo test asan lint bench clean fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
+.PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
 
 $(WICK): $(HOST_OBJ) $(BIND_OBJ) $(BUILD)/libwick.a
@@ -198,6 +199,16 @@ fuzz-regress: fuzz-build
 	tests/fuzz/run.sh regress $(FUZZ_TARGETS) || st=1; \
 	REGRESS=1 tests/fuzz/mutate_charrnn.sh $(FUZZ_WICK) || st=1; \
 	exit $$st
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, its manual page, and the
+# sketches (without their out/ folders) under share/wick, ready to copy and run.
+PREFIX ?= /usr/local
+install: $(WICK)
+	install -D -m 755 $(WICK) "$(DESTDIR)$(PREFIX)/bin/wick"
+	install -D -m 644 host/wick.1 "$(DESTDIR)$(PREFIX)/share/man/man1/wick.1"
+	@set -e; for f in $$(find sketches -type f -not -path '*/out/*' | sort); do \
+	  install -D -m 644 "$$f" "$(DESTDIR)$(PREFIX)/share/wick/$$f"; done
+	@echo "installed wick in $(DESTDIR)$(PREFIX)/bin, its manual in share/man/man1, sketches in share/wick/sketches"
 
 clean:
 	rm -rf build $(WICK)
