@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "activation.h"
+#include "cell.h"
 
 #undef I   /* <cblas.h> pulls in <complex.h>; here I is the input size */
 
@@ -177,22 +178,11 @@ static void lstm_run(float *y, float *S, float *bias, const float *x, const floa
         if (hp) gemm_nt(N, 4 * H, H, hp, ldh, w_hh, H, 1.0f, S + t * W, T * W);
 
         for (int64_t n = 0; n < N; n++) {
-            float *row = S + (n * T + t) * W;                        /* (6H) */
-            float *gi = row, *gf = row + H, *gg = row + 2 * H, *go = row + 3 * H;
-            float *c = row + 4 * H, *tc = row + 5 * H;
+            float *row = S + (n * T + t) * W;                        /* (6H): i f g o c tanh(c) */
             const float *cp = t == 0 ? (c0 ? c0 + n * H : NULL) : row - W + 4 * H;   /* c_{t-1} */
-            float *h = y + (n * T + t) * H;
             if (have_bias)
                 for (int64_t j = 0; j < 4 * H; j++) row[j] += bias[j];
-            wk_vec_sigmoid(gi, gi, 2 * H);   /* i, f */
-            wk_vec_tanh(gg, gg, H);
-            wk_vec_sigmoid(go, go, H);
-            if (cp)
-                for (int64_t j = 0; j < H; j++) c[j] = gf[j] * cp[j] + gi[j] * gg[j];
-            else
-                for (int64_t j = 0; j < H; j++) c[j] = gi[j] * gg[j];
-            wk_vec_tanh(tc, c, H);
-            for (int64_t j = 0; j < H; j++) h[j] = go[j] * tc[j];
+            wk_lstm_cell(row, cp, row + 4 * H, row + 5 * H, y + (n * T + t) * H, H);
         }
     }
 }
@@ -362,24 +352,18 @@ static void gru_run(float *y, float *S, float *Hh, const float *x, const float *
         int64_t ldh = t == 0 ? H : T * H;
         if (hp) gemm_nt(N, 3 * H, H, hp, ldh, w_hh, H, 0.0f, Hh, 3 * H);   /* (N, 3H) */
         for (int64_t n = 0; n < N; n++) {
-            float *row = S + (n * T + t) * W;
-            float *r = row, *z = row + H, *nn = row + 2 * H, *hn = row + 3 * H;
-            const float *hh = hp ? Hh + n * 3 * H : NULL;
+            float *row = S + (n * T + t) * W;                         /* (4H): r z n hn */
             const float *hpn = hp ? (t == 0 ? hp + n * H : y + (n * T + t - 1) * H) : NULL;
-            float *h = y + (n * T + t) * H;
-            for (int64_t j = 0; j < 2 * H; j++)
-                row[j] += (b_ih ? b_ih[j] : 0.0f) + (b_hh ? b_hh[j] : 0.0f) + (hh ? hh[j] : 0.0f);
-            wk_vec_sigmoid(r, r, 2 * H);   /* r, z */
-            for (int64_t j = 0; j < H; j++) {
-                float v = (hh ? hh[2 * H + j] : 0.0f) + (b_hh ? b_hh[2 * H + j] : 0.0f);
-                hn[j] = v;
-                nn[j] += (b_ih ? b_ih[2 * H + j] : 0.0f) + r[j] * v;
+            const float *gh = b_hh;                                   /* h W_hh^T + b_hh (3H) */
+            if (hp) {
+                float *hh = Hh + n * 3 * H;
+                if (b_hh)
+                    for (int64_t j = 0; j < 3 * H; j++) hh[j] += b_hh[j];
+                gh = hh;
             }
-            wk_vec_tanh(nn, nn, H);
-            if (hpn)
-                for (int64_t j = 0; j < H; j++) h[j] = (1.0f - z[j]) * nn[j] + z[j] * hpn[j];
-            else
-                for (int64_t j = 0; j < H; j++) h[j] = (1.0f - z[j]) * nn[j];
+            if (b_ih)
+                for (int64_t j = 0; j < 3 * H; j++) row[j] += b_ih[j];
+            wk_gru_cell(row, gh, hpn, y + (n * T + t) * H, row + 3 * H, H);
         }
     }
 }

@@ -1,6 +1,7 @@
 /* charrnn.c — char-rnn sampling one character at a time: gather the precomputed
- * layer-0 gates of the character, one sgemv per layer for the recurrence, one for the
- * output, then a draw with temperature / top-k / top-p. See charrnn.h. */
+ * layer-0 gates of the character, one sgemv per layer for the recurrence, the cell's
+ * arithmetic shared with training (lib/nn/cell.h), one sgemv for the output, then a
+ * draw with temperature / top-k / top-p. See charrnn.h. */
 #include "charrnn.h"
 
 #include <cblas.h>
@@ -10,6 +11,7 @@
 
 #include "../core/error.h"
 #include "../core/rng.h"
+#include "../nn/cell.h"
 
 struct wk_charrnn {
     wk_cell cell;
@@ -30,8 +32,6 @@ struct wk_charrnn {
     float *prob;      // (V)
     int *order;       // (V) ids by falling probability (top-k / top-p)
 };
-
-static float sigm(float x) { return 1.0f / (1.0f + expf(-x)); }
 
 static float *dup(const float *src, size_t n)
 {
@@ -153,11 +153,7 @@ int wk_charrnn_feed(wk_charrnn *s, int id)
                 memcpy(g, s->b[l], GH * sizeof(float));
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, GH, 2 * H, 1.0f, s->w_cat[l], 2 * H, s->xh, 1, 1.0f, g, 1);
             }
-            for (int k = 0; k < H; k++) {
-                float i = sigm(g[k]), f = sigm(g[H + k]), gg = tanhf(g[2 * H + k]), o = sigm(g[3 * H + k]);
-                c[k] = f * c[k] + i * gg;
-                h[k] = o * tanhf(c[k]);
-            }
+            wk_lstm_cell(g, c, c, s->gh, h, H);   /* (gh is free scratch in an LSTM: tanh(c)) */
         } else {
             // gi = W_ih x + b_ih (layer 0: proj0[id]);  gh = W_hh h + b_hh
             if (l == 0) memcpy(g, s->proj0 + (size_t)id * GH, GH * sizeof(float));
@@ -167,11 +163,7 @@ int wk_charrnn_feed(wk_charrnn *s, int id)
             }
             memcpy(s->gh, s->b_hh[l], GH * sizeof(float));
             cblas_sgemv(CblasRowMajor, CblasNoTrans, GH, H, 1.0f, s->w_cat[l], H, h, 1, 1.0f, s->gh, 1);
-            for (int k = 0; k < H; k++) {
-                float r = sigm(g[k] + s->gh[k]), z = sigm(g[H + k] + s->gh[H + k]);
-                float n = tanhf(g[2 * H + k] + r * s->gh[2 * H + k]);
-                h[k] = (1.0f - z) * n + z * h[k];
-            }
+            wk_gru_cell(g, s->gh, h, h, s->xh, H);   /* (xh is free scratch in a GRU) */
         }
         x = h;
     }
