@@ -101,13 +101,13 @@ static int embed_tsne_new(lua_State *L)
     o.perplexity = num_field(L, 2, "perplexity", 1, 1e6);
     o.theta = num_field(L, 2, "theta", 0, 1e6);
     o.early_exaggeration = num_field(L, 2, "early_exaggeration", 1e-6, 1e6);
-    o.exaggeration_iters = int_field(L, 2, "exaggeration_iters", 0, INT32_MAX);
-    lua_getfield(L, 2, "learning_rate");
+    o.exaggeration_iters = int_field(L, 2, "exaggeration_steps", 0, INT32_MAX);
+    lua_getfield(L, 2, "lr");   /* the learning rate (wk_tsne_opts.learning_rate) */
     if (lua_type(L, -1) == LUA_TNUMBER) {
-        o.learning_rate = wk_lua_check_finite(L, lua_gettop(L), "tsne", "learning_rate", 0, HUGE_VAL);
-        if (!(o.learning_rate > 0)) return luaL_error(L, "tsne: learning_rate must be > 0 or \"auto\", got 0");
+        o.learning_rate = wk_lua_check_finite(L, lua_gettop(L), "tsne", "lr", 0, HUGE_VAL);
+        if (!(o.learning_rate > 0)) return luaL_error(L, "tsne: lr must be > 0 or \"auto\", got 0");
     } else if (!(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "auto") == 0))
-        return luaL_error(L, "tsne: learning_rate must be a number or \"auto\"");
+        return luaL_error(L, "tsne: lr must be a number or \"auto\"");
     lua_pop(L, 1);
     lua_getfield(L, 2, "method");
     const char *m = lua_isnil(L, -1) ? "auto" : lua_tostring(L, -1);

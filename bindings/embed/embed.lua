@@ -2,7 +2,10 @@
 -- layout to a grid (the C half is bindings/embed/embed.c; word2vec adds itself beside these).
 --
 --   local proj, components, variance = wick.embed.pca(x, 50)
---   local y = wick.embed.tsne(x, {dims = 2, perplexity = 30, iterations = 1000})
+--   local y = wick.embed.tsne(x, {dims = 2, perplexity = 30, steps = 1000})
+--   wick.embed.tsne(x, {every = 50, on_step = function(info)   -- a preview every 50 steps
+--     wick.plot.scatter(info.positions, {path = ("out/tsne-%04d.png"):format(info.step)})
+--   end})
 --   local t = wick.embed.tsne.new(x, {dims = 3})      -- step form, for animations
 --   for i = 1, 1000 do t:step(); if i % 10 == 0 then draw(t:positions()) end end
 --   local cell = wick.embed.grid(y01, {cols = 64, rows = 64})   -- 1-based, row-major
@@ -22,17 +25,47 @@ end
 local tsne_defaults = {
   dims = 2,                 -- 2 or 3
   perplexity = 30,          -- effective neighbours; needs N > 3*perplexity + 1
-  iterations = 1000,        -- run form only
+  steps = 1000,             -- run form only: gradient steps (iterations)
   method = "auto",          -- "exact" (all pairs), "bh" (Barnes-Hut), "fft" (2-D interpolation);
                             -- auto: exact below 1,000 points, fft in 2-D from 25,000, else bh
   theta = 0.35,             -- Barnes-Hut opening angle (0 = exact)
-  learning_rate = "auto",   -- or a number; auto = max(N / early_exaggeration, 50)
+  lr = "auto",              -- learning rate, or "auto" = max(N / early_exaggeration, 50)
   early_exaggeration = 12,
-  exaggeration_iters = 250, -- iterations with exaggerated P and momentum 0.5 (then 0.8)
+  exaggeration_steps = 250, -- steps with exaggerated P and momentum 0.5 (then 0.8)
   init = "pca",             -- "pca" (scaled to std 1e-4), "random" (seeded), or an N×dims tensor
   normalize = false,        -- run form: scale each output column to [0, 1]
-  verbose = true,           -- run form: progress line with KL (only on a terminal)
+  progress = true,          -- run form: progress line with KL (only on a terminal)
+  every = 50,               -- run form: KL (and on_step) every this many steps
+  on_step = false,          -- run form: function(info), see tsne_run
 }
+
+-- Old spellings, accepted for one release with a note on stderr (once per name): one
+-- name for one meaning across wick — progress (as word2vec, char_rnn:train and
+-- data.batches), steps (as char_rnn:train), lr (as the optimisers and char_rnn:train).
+local renamed = { verbose = "progress", iterations = "steps", learning_rate = "lr",
+  exaggeration_iters = "exaggeration_steps" }
+local warned = {}
+local function rename_old(fname, opts)
+  if type(opts) ~= "table" then return opts end
+  local found = false
+  for old, new in pairs(renamed) do
+    if opts[old] ~= nil then
+      if opts[new] ~= nil then
+        wick._raise(("%s: give %s or its old name %s, not both"):format(fname, new, old))
+      end
+      found = true
+      if not warned[old] then
+        warned[old] = true
+        io.stderr:write(("%s: option '%s' is now '%s' (the old name goes in the next release)\n")
+          :format(fname, old, new))
+      end
+    end
+  end
+  if not found then return opts end
+  local out = {}
+  for k, v in pairs(opts) do out[renamed[k] or k] = v end
+  return out
+end
 
 -- Each column of y scaled to [0, 1] (a constant column becomes 0.5).
 local function normalize(y)
@@ -49,37 +82,62 @@ embed.normalize = normalize
 
 -- The options only the Lua side reads; embed.c checks the rest.
 local function check_tsne_opts(fname, opts)
-  check.integer(fname, "iterations", opts.iterations, 0)
+  check.integer(fname, "steps", opts.steps, 0)
   check.type(fname, "normalize", opts.normalize, "boolean")
-  check.type(fname, "verbose", opts.verbose, "boolean")
+  check.type(fname, "progress", opts.progress, "boolean")
+  check.integer(fname, "every", opts.every, 1)
+  if opts.on_step ~= false then check.type(fname, "on_step", opts.on_step, "function") end
 end
 
 local function tsne_new(x, opts)
-  opts = options("tsne.new", opts, tsne_defaults, 3)
+  opts = options("tsne.new", rename_old("tsne.new", opts), tsne_defaults, 3)
   check_tsne_opts("tsne.new", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
   wick._check.tensor("tsne", "x", x)
   return embed._tsne_new(x, opts)
 end
 
--- embed.tsne(x, opts) -> N×dims tensor, and the KL divergence every 50 iterations
--- ({iteration = KL}, as FIt-SNE reports it).
+-- What on_step returned: false or "stop" stop; nil or true go on; another string is a
+-- likely typo ("Stop") and is refused.
+local function wants_stop(fname, r)
+  if r == false or r == "stop" then return true end
+  if type(r) == "string" then
+    wick._raise(("%s: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(fname, r))
+  end
+  return false
+end
+
+-- embed.tsne(x, opts) -> N×dims tensor, and the KL divergence every `every` (50) steps
+-- and at the last ({step = KL}, as FIt-SNE reports it). on_step(info), when given, is
+-- called at the same steps with info = {step, steps, loss (the KL divergence),
+-- positions (N×dims, a fresh tensor), elapsed (seconds), model (the t-SNE state, valid
+-- only during the call)}; returning false or "stop" ends the run there with the layout
+-- reached so far (the second result then has stopped = the step).
 local function tsne_run(x, opts)
-  opts = options("tsne", opts, tsne_defaults, 3)
+  opts = options("tsne", rename_old("tsne", opts), tsne_defaults, 3)
   check_tsne_opts("tsne", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
   wick._check.tensor("tsne", "x", x)
   local t <close> = embed._tsne_new(x, opts)
-  local iters = opts.iterations
-  local bar = opts.verbose and wick.data and wick.data.progress and wick.data.progress(iters, "it")
+  local steps, every, on_step = opts.steps, opts.every, opts.on_step
+  local bar = opts.progress and wick.data and wick.data.progress and wick.data.progress(steps, "it")
   local kls, kl = {}, nil
-  for i = 1, iters do
+  local t0 = wick.clock()
+  for i = 1, steps do
     t:step()
-    if i % 50 == 0 or i == iters then
+    if i % every == 0 or i == steps then
       kl = t:kl()
       kls[i] = kl
+      if on_step then
+        local info = { step = i, steps = steps, loss = kl, positions = t:positions(), elapsed = wick.clock() - t0,
+          model = t }
+        if wants_stop("tsne", on_step(info)) then
+          kls.stopped = i
+          break
+        end
+      end
     end
-    if bar and (i % 10 == 0 or i == iters) then bar.update(i, i * x:size(1), kl) end
+    if bar and (i % 10 == 0 or i == steps) then bar.update(i, i * x:size(1), kl) end
   end
   if bar then bar.finish() end
   local y = t:positions()

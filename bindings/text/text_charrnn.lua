@@ -7,6 +7,10 @@
 --
 --   local m = wick.text.char_rnn{layers = 2, hidden = 256, embed = 64, cell = "lstm"}
 --   local losses = m:train(text, {steps = 2000, seq = 64, batch = 32, lr = 2e-3})
+--   m:train(text, {every = 100, on_step = function(info)   -- a preview every 100 steps
+--     print(info.step, info.loss, info.valid_loss, info.model:sample{length = 60})
+--     if info.elapsed > 60 then return "stop" end          -- or false: stop, keep what was learnt
+--   end})
 --   print(m:sample{prime = "The ", length = 400, temperature = 0.8, seed = 1})
 --   m:save("out/m.safetensors"); m = wick.text.char_rnn.load("out/m.safetensors")
 --   m:train(small_text, {steps = 300})   -- fine-tuning: unseen characters are reported
@@ -128,11 +132,27 @@ end
 -- seen are reported and mapped to `fallback` (default: a space, or the most frequent
 -- character when the model knows no space). seconds = n stops at the first step after
 -- n seconds of training (steps is then a maximum), for time-budget comparisons.
+-- Every `every` steps (and after the last) the validation loss is computed and
+-- on_step(info) is called, if given, with info = {step, steps, loss (the mean training
+-- loss since the previous call), valid_loss (nats/char; nil without validation text),
+-- elapsed (seconds), model (this model)}; returning false or "stop" ends training
+-- there, keeping what was learnt (losses.stopped = the step). An error inside on_step
+-- propagates as raised, at its own line.
 local train_defaults = {
   steps = 1000, seq = 64, batch = 32, lr = 2e-3, optimizer = "adam", clip = 5,
   decay = 1, decay_every = 1000, valid = 0.05, every = 100, progress = true,
-  fallback = false, valid_chars = 65536, seconds = false,
+  fallback = false, valid_chars = 65536, seconds = false, on_step = false,
 }
+
+-- What on_step returned: false or "stop" stop training; nil, true (anything else)
+-- goes on. Another string is a likely typo ("Stop", "break") and is refused.
+local function wants_stop(fname, r)
+  if r == false or r == "stop" then return true end
+  if type(r) == "string" then
+    raise(("%s: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(fname, r))
+  end
+  return false
+end
 
 -- The most steps one call may ask for: a bound a sketch can mean (weeks of training),
 -- not 2^62 or inf, which would only run until stopped.
@@ -153,6 +173,7 @@ local function check_train_opts(fname, opts)
   check.type(fname, "progress", opts.progress, "boolean")
   check.integer(fname, "valid_chars", opts.valid_chars, 1)
   if opts.seconds ~= false then check.positive(fname, "seconds", opts.seconds) end
+  if opts.on_step ~= false then check.type(fname, "on_step", opts.on_step, "function") end
   if opts.fallback ~= false and (type(opts.fallback) ~= "string" or utf8.len(opts.fallback) ~= 1) then
     raise(("%s: fallback must be one character (a string), got %s"):format(fname, check.show(opts.fallback)))
   end
@@ -206,6 +227,8 @@ function CharRNN:train(data, opts)
   local state
   local t0 = wick.clock()
   local last_step = opts.steps
+  local since = 1   -- the first step not yet reported to on_step
+  -- Validation at `step`, then on_step; true when on_step asks to stop.
   local function report(step)
     local nats = evaluate(self, valid_ids, opts.batch, opts.valid_chars)
     if nats then
@@ -215,6 +238,13 @@ function CharRNN:train(data, opts)
           :format(step, opts.steps, losses[step] or 0 / 0, nats, nats * LOG2E))
       end
     end
+    if not opts.on_step then return false end
+    local sum = 0
+    for i = since, step do sum = sum + losses[i] end
+    local info = { step = step, steps = opts.steps, loss = sum / (step - since + 1), valid_loss = nats,
+      elapsed = wick.clock() - t0, model = self }
+    since = step + 1
+    return wants_stop(fname, opts.on_step(info))
   end
   for step = 1, opts.steps do
     if opts.decay ~= 1 and step > 1 and (step - 1) % opts.decay_every == 0 then opt.lr = opt.lr * opts.decay end
@@ -232,16 +262,21 @@ function CharRNN:train(data, opts)
     losses[step] = l
     self.steps = self.steps + 1
     if bar then bar.update(step, N * S, l) end
-    if opts.seconds and wick.clock() - t0 >= opts.seconds then
+    local last = step == opts.steps or (opts.seconds and wick.clock() - t0 >= opts.seconds)
+    if last or step % opts.every == 0 then
+      if report(step) then
+        losses.stopped = step
+        last = true
+      end
+    end
+    if last then
       last_step = step
       break
     end
-    if step % opts.every == 0 and step < opts.steps then report(step) end
   end
   if bar then bar.finish() end
   losses.seconds = wick.clock() - t0
   losses.chars = last_step * N * S
-  report(last_step)
   local last = losses.valid[#losses.valid]
   losses.valid_nats = last and last.nats or nil
   losses.valid_bpc = last and last.bpc or nil

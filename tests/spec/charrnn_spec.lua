@@ -262,3 +262,59 @@ describe("char_rnn checkpoints that lie", function()
     refused("vocab.counts entry 1 is -1.0", function(t) t["vocab.counts"][1] = -1 end)
   end)
 end)
+
+-- Issue 11: a preview every `every` steps (ml5's whileTraining), stopping early.
+describe("char_rnn:train with on_step", function()
+  local refused = helpers.refused
+  local function opts(o)
+    for k, v in pairs(fast) do if o[k] == nil then o[k] = v end end
+    return o
+  end
+
+  it("calls on_step every `every` steps and after the last, with the losses and the model", function()
+    wick.seed(4)
+    local m = text.char_rnn(tiny)
+    local seen = {}
+    local l = m:train(corpus, opts { steps = 50, every = 20, on_step = function(info)
+      assert.equal(m, info.model)
+      assert.equal(50, info.steps)
+      assert.is_true(info.elapsed >= 0)
+      assert.is_number(info.valid_loss)
+      assert.is_true(#info.model:sample { length = 5, seed = 1 } >= 5)   -- a preview mid-training
+      seen[#seen + 1] = info
+    end })
+    assert.same({ 20, 40, 50 }, { seen[1].step, seen[2].step, seen[3].step })
+    assert.equal(3, #seen)
+    -- loss is the mean training loss since the previous call
+    local sum = 0
+    for i = 41, 50 do sum = sum + l[i] end
+    assert.near(sum / 10, seen[3].loss, 1e-9)
+    for i, v in ipairs(l.valid) do assert.equal(v.nats, seen[i].valid_loss) end
+    assert.is_nil(l.stopped)
+  end)
+
+  it("stops cleanly on false or \"stop\", keeping what was learnt", function()
+    for _, answer in ipairs { false, "stop" } do
+      wick.seed(4)
+      local m = text.char_rnn(tiny)
+      local l = m:train(corpus, opts { steps = 1000, every = 10, on_step = function(info)
+        if info.step == 30 then return answer end
+      end })
+      assert.equal(30, l.stopped)
+      assert.equal(30, #l)
+      assert.equal(30, m.steps)
+      assert.equal(30, l.valid[#l.valid].step)
+      assert.is_true(#m:sample { length = 10, seed = 1 } >= 10)
+    end
+  end)
+
+  it("an error inside on_step propagates at its own line; bad values are refused", function()
+    local m = text.char_rnn(tiny)
+    local ok, e = pcall(m.train, m, corpus, opts { every = 10, on_step = function() error("no preview") end })
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("charrnn_spec%.lua:%d+: no preview"), e)
+    refused("char_rnn:train: on_step must be a function, got 'x'", m.train, m, corpus, opts { on_step = "x" })
+    refused('char_rnn:train: on_step returned "Stop"', m.train, m, corpus,
+      opts { steps = 10, every = 5, on_step = function() return "Stop" end })
+  end)
+end)

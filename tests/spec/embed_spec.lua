@@ -118,7 +118,7 @@ describe("embed.tsne", function()
 
   it("separates blobs, KL goes down, normalize gives [0,1]", function()
     local x = blobs(240, 8)
-    local y, kls = embed.tsne(x, { perplexity = 10, iterations = 300, verbose = false, normalize = true })
+    local y, kls = embed.tsne(x, { perplexity = 10, steps = 300, progress = false, normalize = true })
     assert.same({ 240, 2 }, y:shape())
     assert.is_true(kls[300] < kls[50], ("KL at 300 iterations %.4f, at 50 %.4f"):format(kls[300], kls[50]))
     assert.near(0, y:min():item(), 1e-6)
@@ -134,9 +134,9 @@ describe("embed.tsne", function()
 
   it("same seed, same result; 3-D Barnes-Hut; step form", function()
     local x = blobs(150, 5)
-    local a = embed.tsne(x, { perplexity = 8, iterations = 60, init = "random", verbose = false })
+    local a = embed.tsne(x, { perplexity = 8, steps = 60, init = "random", progress = false })
     local x2 = blobs(150, 5)
-    local b = embed.tsne(x2, { perplexity = 8, iterations = 60, init = "random", verbose = false })
+    local b = embed.tsne(x2, { perplexity = 8, steps = 60, init = "random", progress = false })
     -- run twice in one process: the promise is repeatability on one machine
     local diff = (a - b):abs():max():item()
     assert.is_true(diff == 0, ("two runs with one seed differ by up to %g"):format(diff))
@@ -151,12 +151,12 @@ describe("embed.tsne", function()
   end)
 
   it("errors clearly on bad input", function()
-    local ok, err = pcall(embed.tsne, T.randn(50, 4), { verbose = false })
+    local ok, err = pcall(embed.tsne, T.randn(50, 4), { progress = false })
     assert.is_false(ok)
     assert.truthy(err:find("perplexity 30 needs at least 92 points, got 50", 1, true))
     local x = T.randn(100, 4)
     x[7][1] = 1 / 0
-    ok, err = pcall(embed.tsne, x, { perplexity = 5, verbose = false })
+    ok, err = pcall(embed.tsne, x, { perplexity = 5, progress = false })
     assert.is_false(ok)
     assert.truthy(err:find("row 7 holds NaN or inf", 1, true))
     ok, err = pcall(embed.tsne, T.randn(100, 4), { dims = 3, method = "fft", perplexity = 5 })
@@ -166,7 +166,7 @@ describe("embed.tsne", function()
     assert.is_false(ok)
     assert.truthy(err:find("unknown option 'perplexty'", 1, true))
     -- duplicates: all points equal terminates with finite output
-    local y = embed.tsne(T.ones(100, 4), { perplexity = 5, iterations = 30, verbose = false })
+    local y = embed.tsne(T.ones(100, 4), { perplexity = 5, steps = 30, progress = false })
     assert.is_true(y:ne(y):sum():item() == 0 and y:abs():max():item() < math.huge)
   end)
 end)
@@ -245,7 +245,7 @@ describe("t-SNE and grid on Fashion-MNIST", function()
     local n = 1000
     local x = train.x:narrow(1, 1, n):reshape(n, 784)
     local x50 = embed.pca(x, 50)
-    local y, kls = embed.tsne(x50, { iterations = 300, verbose = false, normalize = true, method = "bh" })
+    local y, kls = embed.tsne(x50, { steps = 300, progress = false, normalize = true, method = "bh" })
     assert.is_true(kls[300] < kls[50], ("KL at 300 iterations %.4f, at 50 %.4f"):format(kls[300], kls[50]))
     assert.is_true(kls[300] < 2.0, ("KL after 300 iterations %.4f, expected < 2"):format(kls[300]))
     -- neighbours in the map share a label more often than chance (10 classes: 0.1);
@@ -281,15 +281,15 @@ describe("embed on bad input", function()
   it("t-SNE, PCA and grid options give errors naming the option, never raw Lua errors", function()
     local x = wick.tensor.randn(40, 3)
     local cases = {
-      { "tsne: iterations must be an integer >= 0, got 'x'", embed.tsne, x, { iterations = "x" } },
-      { "iterations must be", embed.tsne, x, { iterations = 0 / 0 } },
+      { "tsne: steps must be an integer >= 0, got 'x'", embed.tsne, x, { steps = "x" } },
+      { "steps must be", embed.tsne, x, { steps = 0 / 0 } },
       { "tsne: dims must be an integer from 2 to 3, got 4", embed.tsne, x, { dims = 4 } },
       { "tsne: perplexity must be", embed.tsne, x, { perplexity = 0 / 0 } },
       { "tsne: theta must be", embed.tsne, x, { theta = -1 } },
-      { "tsne: exaggeration_iters must be", embed.tsne, x, { exaggeration_iters = 2 ^ 40 } },
+      { "tsne: exaggeration_steps must be", embed.tsne, x, { exaggeration_steps = 2 ^ 40 } },
       { "tsne: early_exaggeration must be", embed.tsne, x, { early_exaggeration = math.huge } },
-      { "tsne: learning_rate must be", embed.tsne, x, { learning_rate = -5 } },
-      { "tsne.new: verbose must be a boolean", embed.tsne.new, x, { verbose = "yes" } },
+      { "tsne: lr must be", embed.tsne, x, { lr = -5 } },
+      { "tsne.new: progress must be a boolean", embed.tsne.new, x, { progress = "yes" } },
       { "pca: k must be an integer >= 1, got 0", embed.pca, x, 0 },
       { "pca: k must be an integer from 1 to 3, got 9", embed.pca, x, 9 },
       { "grid: cols must be an integer from 1 to", embed.grid, x:narrow(2, 1, 2), { cols = 2 ^ 40, rows = 2 } },
@@ -300,7 +300,7 @@ describe("embed on bad input", function()
       assert.truthy(e:find(c[1], 1, true), ("%q does not contain %q"):format(e, c[1]))
       assert.truthy(e:find("embed_spec.lua:%d+:"), "not at the spec's line: " .. e)
     end
-    local t = embed.tsne.new(x, { perplexity = 5, verbose = false })
+    local t = embed.tsne.new(x, { perplexity = 5, progress = false })
     assert.truthy(err(t.step, t, -1):find("tsne:step: n must be", 1, true))
   end)
 
@@ -315,7 +315,7 @@ describe("embed on bad input", function()
   end)
 
   it("tsne:step refuses absurd counts, and Ctrl-C stops a long one within a step", function()
-    local t = embed.tsne.new(wick.tensor.randn(30, 4), { perplexity = 5, method = "exact", verbose = false })
+    local t = embed.tsne.new(wick.tensor.randn(30, 4), { perplexity = 5, method = "exact", progress = false })
     for _, n in ipairs { 2 ^ 31, 2 ^ 53, 2 ^ 62, 1.5, 0 / 0, "x" } do
       assert.truthy(err(t.step, t, n):find("tsne:step: n must be an integer from 0 to 2147483647", 1, true))
     end
@@ -338,12 +338,72 @@ describe("embed on bad input", function()
     local no_growth = helpers.no_growth
     local xt = x:t()
     no_growth("tsne with too few points", function() return embed._tsne_new(x, { dims = 2, perplexity = 30, theta = 0.5,
-      early_exaggeration = 12, exaggeration_iters = 250, learning_rate = "auto", method = "auto", init = "pca" }) end)
+      early_exaggeration = 12, exaggeration_steps = 250, lr = "auto", method = "auto", init = "pca" }) end)
     no_growth("tsne with a bad init", function() return embed._tsne_new(xt:t():t(), { dims = 2, perplexity = 5,
       theta = 0.5,
-      early_exaggeration = 12, exaggeration_iters = 250, learning_rate = "auto", method = "auto", init = "nope" }) end)
+      early_exaggeration = 12, exaggeration_steps = 250, lr = "auto", method = "auto", init = "nope" }) end)
     no_growth("pca with a bad k", function() return embed._pca(x, 99) end)
     no_growth("pca of a NaN", function() local y = x:contiguous(); y[1][1] = 0 / 0; return embed._pca(y:t():t(), 1) end)
     no_growth("grid with too few cells", function() return embed._grid(x:narrow(1, 1, 2):t(), 2, 2) end)
+  end)
+end)
+
+-- Issue 11: the run form calls on_step every `every` steps (previews, early stop), and
+-- the options take wick's one spelling (progress, steps, lr), the old ones for a release.
+describe("embed.tsne while it runs", function()
+  local x = blobs(60, 5, 7)
+
+  it("calls on_step every `every` steps with the step, KL, positions and time", function()
+    local seen = {}
+    local y, kls = embed.tsne(x, { perplexity = 8, steps = 100, every = 25, progress = false,
+      on_step = function(info)
+        assert.same({ 60, 2 }, info.positions:shape())
+        assert.equal(100, info.steps)
+        assert.equal(info.step, info.model:iteration())
+        assert.is_true(info.elapsed >= 0)
+        seen[#seen + 1] = { info.step, info.loss }
+      end })
+    assert.same({ 25, 50, 75, 100 }, { seen[1][1], seen[2][1], seen[3][1], seen[4][1] })
+    assert.equal(4, #seen)
+    for _, s in ipairs(seen) do assert.equal(kls[s[1]], s[2]) end
+    assert.is_nil(kls.stopped)
+    assert.same({ 60, 2 }, y:shape())
+  end)
+
+  it("stops cleanly when on_step returns false or \"stop\", keeping the layout so far", function()
+    for _, answer in ipairs { false, "stop" } do
+      local last
+      local y, kls = embed.tsne(x, { perplexity = 8, steps = 1000, every = 10, progress = false,
+        on_step = function(info)
+          last = info.positions
+          if info.step == 30 then return answer end
+        end })
+      assert.equal(30, kls.stopped)
+      assert.is_nil(kls[40])
+      assert.equal(0, (y - last):abs():max():item())   -- the result is the layout at step 30
+    end
+  end)
+
+  it("an error in on_step propagates at its own line; a mistyped answer is refused", function()
+    local ok, e = pcall(embed.tsne, x, { perplexity = 8, steps = 20, every = 5, progress = false,
+      on_step = function() error("preview failed") end })
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("embed_spec%.lua:%d+: preview failed"), e)
+    helpers.refused('tsne: on_step returned "Stop"', embed.tsne, x, { perplexity = 8, steps = 20, every = 5,
+      progress = false, on_step = function() return "Stop" end })
+    helpers.refused("tsne: on_step must be a function", embed.tsne, x, { on_step = 5 })
+    helpers.refused("tsne: every must be an integer >= 1", embed.tsne, x, { every = 0 })
+  end)
+
+  it("takes the old names (verbose, iterations, learning_rate) for one release, with a note", function()
+    local a = embed.tsne(x, { perplexity = 8, steps = 40, lr = 100, progress = false, init = "random" })
+    wick.seed(1)
+    local a2 = embed.tsne(x, { perplexity = 8, steps = 40, lr = 100, progress = false, init = "random" })
+    wick.seed(1)
+    local b = embed.tsne(x, { perplexity = 8, iterations = 40, learning_rate = 100, verbose = false, init = "random" })
+    assert.same({ 60, 2 }, a:shape())
+    assert.equal(0, (a2 - b):abs():max():item())
+    helpers.refused("tsne: give steps or its old name iterations, not both", embed.tsne, x,
+      { steps = 10, iterations = 10 })
   end)
 end)
