@@ -30,7 +30,7 @@ BIND_SRC = $(wildcard bindings/*/*.c)
 HOST_SRC = $(wildcard host/*.c)
 # The Lua sugar, in the order it runs at require "wick" (autograd.lua first: it defines
 # wick._raise, which the others use). Every bindings/*/*.lua must be listed.
-SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.lua \
+SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.lua bindings/core/sketch.lua \
            bindings/embed/embed.lua bindings/text/markov.lua bindings/nn/nn.lua \
            bindings/nn/nn_functional.lua bindings/nn/nn_layers.lua bindings/nn/nn_rnn.lua \
            bindings/nn/optim.lua bindings/media/plot.lua bindings/store/store.lua \
@@ -48,7 +48,7 @@ CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 # Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
-           libkissfft-dev lua-busted lua-check tmux
+           libkissfft-dev lua-busted lua-check lua-dkjson tmux
 
 .PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)

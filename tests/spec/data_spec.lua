@@ -100,3 +100,88 @@ describe("data.batches", function()
     assert.equal(4, count { size = 4, epochs = 2, drop_last = true, progress = false })
   end)
 end)
+
+describe("data.batches on_step", function()
+  local set = { x = T.arange(10):reshape(10, 1), y = T.arange(10) }
+
+  it("calls on_step every `every` steps once the body is done, with the step's batch and its loss", function()
+    local seen = {}
+    local function on_step(step, batch) seen[#seen + 1] = { step, batch.loss, batch.epoch } end
+    for step, batch in data.batches(set, { size = 2, epochs = 2, shuffle = false, progress = false,
+        every = 3, on_step = on_step }) do
+      batch.loss = step / 10
+    end
+    -- 10 steps: 3, 6 and 9, each after its body set the loss
+    assert.same({ { 3, 0.3, 1 }, { 6, 0.6, 2 }, { 9, 0.9, 2 } }, seen)
+    seen = {}
+    for _ in data.batches(set, { size = 5, progress = false, every = 2, on_step = on_step }) do end
+    assert.same({ { 2, nil, 1 } }, seen)   -- the last step's callback runs too
+  end)
+
+  it("stops the loop early when on_step returns false, and stays stopped", function()
+    local steps = 0
+    local it = data.batches(set, { size = 1, epochs = 3, progress = false, every = 4,
+      on_step = function(step) return step < 8 end })
+    for _ in it do steps = steps + 1 end
+    assert.equal(8, steps)
+    assert.is_nil(it())
+  end)
+
+  it("refuses an every that is not a whole number >= 1 and an on_step that is not a function", function()
+    refuses("batches: every must be an integer >= 1, got 0", function() local _ = data.batches(set, { every = 0 }) end)
+    refuses("batches: every must be an integer >= 1, got nan", function()
+      local _ = data.batches(set, { every = 0 / 0 })
+    end)
+    refuses("batches: on_step must be a function", function() local _ = data.batches(set, { on_step = 3 }) end)
+  end)
+end)
+
+describe("data.find", function()
+  local dir
+  before_each(function() dir = helpers.tmpdir() end)
+  after_each(function() helpers.remove_tree(dir) end)
+
+  it("finds a relative path in the first data folder that holds it (file or folder)", function()
+    wick.fs.mkdir(dir .. "/b/chess")
+    helpers.write_file(dir .. "/b/chess/benchmark.pgn", "1. e4 *\n")
+    wick.fs.mkdir(dir .. "/a/sotu")
+    local dirs = { dir .. "/a", dir .. "/b" }
+    assert.equal(dir .. "/b/chess/benchmark.pgn", data.find("chess/benchmark.pgn", { dirs = dirs }))
+    assert.equal(dir .. "/a/sotu", data.find("sotu", { dirs = dirs }))
+    assert.equal(dir .. "/b/chess", data.find("chess", { dirs = dirs }))
+    assert.equal(dir .. "/b/chess/benchmark.pgn", data.find(dir .. "/b/chess/benchmark.pgn"))
+  end)
+
+  it("names every place looked, the package and make data when nothing is there", function()
+    local dirs = { dir .. "/a", dir .. "/b" }
+    refuses("data.find: cannot find world%-countries/countries.json %(looked in " .. dir:gsub("%p", "%%%0")
+      .. "/a/world%-countries/countries.json, .*/b/world%-countries/countries.json%); `make data` installs "
+      .. "npm world%-countries@5.1.0", function() data.find("world-countries/countries.json", { dirs = dirs }) end)
+    refuses("data.find: cannot find mystery %(looked in .*%); `make data` installs the gallery's data, or set "
+      .. "WICK_DATA", function() data.find("mystery", { dirs = dirs }) end)
+    refuses("data.find: .*/nope does not exist", function() data.find(dir .. "/nope") end)
+    refuses("data.find: name must be a string, got 3", function() data.find(3) end)
+    refuses("data.find: dirs must be a table", function() data.find("sotu", { dirs = "x" }) end)
+  end)
+
+  it("tries a known name's Debian place after the data folders", function()
+    local want = wick.fs.kind("/usr/share/wordnet") and "/usr/share/wordnet/data.noun" or nil
+    if not want or not wick.fs.kind(want) then return print("\n  note: wordnet-base not installed; skipped") end
+    assert.equal(want, data.find("wordnet/data.noun", { dirs = { dir } }))
+    wick.fs.mkdir(dir .. "/wordnet")
+    helpers.write_file(dir .. "/wordnet/data.noun", "x")
+    assert.equal(dir .. "/wordnet/data.noun", data.find("wordnet/data.noun", { dirs = { dir } }))
+  end)
+
+  it("searches $WICK_DATA first, then the root and user folders", function()
+    wick.fs.mkdir(dir .. "/emojibase")
+    helpers.write_file(dir .. "/emojibase/data.json", "[]")
+    local out, rc = helpers.run("WICK_DATA=" .. helpers.quote(dir .. "/") .. " " .. helpers.WICK
+      .. " -e 'local d = require(\"wick\").data; print(d.find(\"emojibase/data.json\")); print(d.dirs()[1])'")
+    assert.equal(0, rc, out)
+    assert.equal(dir .. "/emojibase/data.json\n" .. dir .. "\n", out)
+    out = helpers.run("HOME=" .. helpers.quote(dir) .. " WICK_DATA= " .. helpers.WICK
+      .. " -e 'print(table.concat(require(\"wick\").data.dirs(), \",\"))'")
+    assert.equal("/usr/local/share/wick," .. dir .. "/.local/share/wick\n", out)
+  end)
+end)
