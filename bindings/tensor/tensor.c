@@ -177,10 +177,38 @@ static void fill_from_table(lua_State *L, int idx, int depth, int ndim, const in
     }
 }
 
+/* wick.tensor(2, 3) reads like PyTorch's torch.Tensor(2, 3) but would make a 0-D tensor
+ * holding 2 and drop the 3: refuse more than one value, and point at the constructor
+ * that was meant. (lua_gettop counts the module table as argument 1.) */
+static int refuse_extra_values(lua_State *L)
+{
+    int top = lua_gettop(L), numbers = 1, sizes = 1;
+    while (top > 2 && lua_isnil(L, top)) top--;   /* T(x, nil) is still one value */
+    if (top <= 2) return 0;
+    char list[160] = "", shape[160] = "";
+    for (int i = 2; i <= top; i++) {
+        if (lua_type(L, i) != LUA_TNUMBER) numbers = 0;
+        else if (!lua_isinteger(L, i) || lua_tointeger(L, i) < 0) sizes = 0;
+        if (numbers && strlen(list) < sizeof list - 40) {
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i > 2 ? ", " : "", lua_tostring(L, i));
+            snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%s", i > 2 ? "x" : "", lua_tostring(L, i));
+        }
+    }
+    if (!numbers)
+        return luaL_error(L, "tensor: takes one value (a number, a nested table or a tensor), got %d arguments",
+                          top - 1);
+    if (!sizes) return luaL_error(L, "tensor: takes one value, got %d numbers (%s): for a tensor holding them, T{%s}",
+                                  top - 1, list, list);
+    return luaL_error(L, "tensor: takes one value, got %d numbers (%s): for a %s tensor use T.zeros(%s) or "
+                      "T.zeros{%s} (or T.ones, T.rand, T.randn); for a tensor holding these numbers, T{%s}",
+                      top - 1, list, shape, list, list, list);
+}
+
 /* wick.tensor(x): x a number (0-D), a nested table, or a tensor (copied). */
 static int tensor_call(lua_State *L)
 {
     /* called as module(x): argument 1 is the module table */
+    refuse_extra_values(L);
     if (lua_type(L, 2) == LUA_TNUMBER) {
         float v = (float)lua_tonumber(L, 2);
         wk_tensor *t = push_new(L, 0, NULL, 0, "tensor");
@@ -517,13 +545,46 @@ static int tensor_set(lua_State *L)
     return 1;
 }
 
-/* t[i]: a number for a 1-D tensor, else the sub-tensor along dimension 1.
- * t.name: a method. */
+/* Iterating. A tensor iterates like a Lua list of its rows: `for i, row in ipairs(t)`
+ * and `pairs(t)` visit t[1] .. t[#t] and stop, so ipairs's step past the end (t[#t + 1])
+ * must give nil, as a table's does. Everywhere else an out-of-range index stays an
+ * error, because a tensor cannot grow and t[#t + 1] in a sketch is a mistake worth
+ * naming. The two are told apart by the caller of __index: ipairs's own iterator
+ * function (taken from the real ipairs once, at load time; upvalue 2 of __index). */
+static int called_by_ipairs(lua_State *L)
+{
+    lua_Debug ar;
+    if (lua_isnil(L, lua_upvalueindex(2)) || !lua_getstack(L, 1, &ar) || !lua_getinfo(L, "f", &ar)) return 0;
+    int yes = lua_rawequal(L, -1, lua_upvalueindex(2));
+    lua_pop(L, 1);
+    return yes;
+}
+
+/* pairs(t): the same (i, row) walk as ipairs (upvalue 1: ipairs's iterator). */
+static int tensor_pairs(lua_State *L)
+{
+    wk_tensor *t = wk_lua_check_tensor(L, 1);
+    if (t->ndim == 0) return luaL_error(L, "pairs: cannot iterate over a 0-D tensor (it holds one number: use :item())");
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, 0);
+    return 3;
+}
+
+/* t[i]: a number for a 1-D tensor, else the sub-tensor along dimension 1; nil for
+ * ipairs's step past the end (see called_by_ipairs). t.name: a method. */
 static int tensor_index(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TNUMBER) {
         wk_tensor *t = wk_lua_check_tensor(L, 1);
-        if (t->ndim == 0) return luaL_error(L, "index: cannot index a 0-D tensor (use :item())");
+        int by_ipairs = called_by_ipairs(L);
+        if (t->ndim == 0)
+            return luaL_error(L, by_ipairs ? "ipairs: cannot iterate over a 0-D tensor (it holds one number: use :item())"
+                                           : "index: cannot index a 0-D tensor (use :item())");
+        if (by_ipairs && lua_isinteger(L, 2) && lua_tointeger(L, 2) > t->shape[0]) {
+            lua_pushnil(L);
+            return 1;
+        }
         int64_t i = check_index(L, t, 0, 2, "index");
         if (t->ndim == 1) {
             lua_pushnumber(L, wk_tensor_data(t)[i * t->stride[0]]);
@@ -795,9 +856,28 @@ int luaopen_wick_tensor(lua_State *L)
 
     luaL_newmetatable(L, WK_TENSOR_MT);         /* sets __name */
     int meta = lua_gettop(L);
+    /* ipairs's iterator function, for __index and __pairs (nil if ipairs is missing) */
+    if (lua_getglobal(L, "ipairs") == LUA_TFUNCTION) {
+        lua_newtable(L);
+        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+            lua_pop(L, 1);
+            lua_pushnil(L);
+        }
+    } else {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+    }
+    int ipairs_iter = lua_gettop(L);
     lua_pushvalue(L, module);
-    lua_pushcclosure(L, tensor_index, 1);
+    lua_pushvalue(L, ipairs_iter);
+    lua_pushcclosure(L, tensor_index, 2);
     lua_setfield(L, meta, "__index");
+    if (!lua_isnil(L, ipairs_iter)) {
+        lua_pushvalue(L, ipairs_iter);
+        lua_pushcclosure(L, tensor_pairs, 1);
+        lua_setfield(L, meta, "__pairs");
+    }
+    lua_remove(L, ipairs_iter);
     lua_pushcfunction(L, tensor_newindex);
     lua_setfield(L, meta, "__newindex");
     lua_pushcfunction(L, tensor_gc);

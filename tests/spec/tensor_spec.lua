@@ -58,6 +58,95 @@ describe("constructors", function()
   end)
 end)
 
+describe("wick.tensor takes one value", function()
+  local refuses = helpers.refuses
+
+  it("refuses wick.tensor(2, 3), pointing at T.zeros(2, 3) and T.zeros{2, 3}", function()
+    refuses("tensor: takes one value, got 2 numbers %(2, 3%): for a 2x3 tensor use T%.zeros%(2, 3%) or "
+      .. "T%.zeros{2, 3} .*; for a tensor holding these numbers, T{2, 3}", function() return T(2, 3) end)
+    refuses("tensor: takes one value, got 3 numbers %(4, 1, 2%): for a 4x1x2 tensor use "
+      .. "T%.zeros%(4, 1, 2%)", function() return wick.tensor(4, 1, 2) end)
+    refuses("tensor: takes one value, got 2 numbers %(0%.5, 3%): for a tensor holding them, T{0%.5, 3}",
+      function() return T(0.5, 3) end)
+    refuses("tensor: takes one value %(a number, a nested table or a tensor%), got 2 arguments",
+      function() return T({ 1, 2 }, { 3 }) end)
+  end)
+
+  it("still makes a 0-D tensor from one number (a trailing nil is no value)", function()
+    local x = T(3.5)
+    assert.equal(0, x:dim())
+    assert.equal(3.5, x:item())
+    assert.equal(3.5, T(3.5, nil):item())
+    assert.same({ 2, 3 }, T { 2, 3 }:table())
+  end)
+end)
+
+describe("iterating a tensor", function()
+  -- Design: a tensor iterates like a Lua list of its rows. ipairs and pairs visit
+  -- t[1] .. t[#t] and end cleanly; an index past the end written in a sketch is still
+  -- an error (a tensor cannot grow), and so is iterating a 0-D tensor.
+  local refuses = helpers.refuses
+
+  it("ipairs visits every row of a 2-D tensor and ends cleanly", function()
+    local t = T { { 1, 2 }, { 3, 4 }, { 5, 6 } }
+    local seen = {}
+    for i, row in ipairs(t) do
+      assert.is_true(T.is_tensor(row))
+      seen[i] = row:table()
+    end
+    assert.same({ { 1, 2 }, { 3, 4 }, { 5, 6 } }, seen)
+    assert.equal(3, #t)
+  end)
+
+  it("ipairs over a 1-D tensor gives numbers; over an empty one, nothing", function()
+    local seen = {}
+    for i, v in ipairs(T { 7, 8, 9 }) do seen[i] = v end
+    assert.same({ 7, 8, 9 }, seen)
+    for _ in ipairs(T.zeros(0, 3)) do error("an empty tensor has no rows") end
+    assert.equal(0, #T.zeros(0, 3))
+  end)
+
+  it("pairs walks the same rows in order", function()
+    local t = T { { 1, 2 }, { 3, 4 } }
+    local keys, rows = {}, {}
+    for i, row in pairs(t) do
+      keys[#keys + 1] = i
+      rows[#rows + 1] = row:table()
+    end
+    assert.same({ 1, 2 }, keys)
+    assert.same({ { 1, 2 }, { 3, 4 } }, rows)
+  end)
+
+  it("rows from ipairs are views: assigning through them writes the tensor", function()
+    local t = T.zeros(2, 2)
+    for i, row in ipairs(t) do row[1] = i end
+    for i = 1, #t do t[i][2] = 10 * i end
+    assert.same({ { 1, 10 }, { 2, 20 } }, t:table())
+  end)
+
+  it("an index past the end, 0 or below -#t is still an error, read or written", function()
+    local t = T.zeros(3, 2)
+    refuses("index: index 4 is out of range for dimension 1 of size 3", function() return t[4] end)
+    refuses("index: index 0 is out of range for dimension 1 of size 3", function() return t[0] end)
+    refuses("index: index %-4 is out of range for dimension 1 of size 3", function() return t[-4] end)
+    refuses("index assignment: index 4 is out of range for dimension 1 of size 3", function() t[4] = 1 end)
+  end)
+
+  it("a 0-D tensor cannot be iterated: the error says to use :item()", function()
+    refuses("ipairs: cannot iterate over a 0%-D tensor %(it holds one number: use :item%(%)%)",
+      function() for _ in ipairs(T(1)) do end end)
+    refuses("pairs: cannot iterate over a 0%-D tensor", function() for _ in pairs(T(1)) do end end)
+    assert.equal(0, #T(1))
+  end)
+
+  it("a freed tensor is refused by name", function()
+    local t = T.zeros(2)
+    t:free()
+    assert.matches("freed tensor", err_of(function() for _ in pairs(t) do end end))
+    assert.matches("freed tensor", err_of(function() for _ in ipairs(t) do end end))
+  end)
+end)
+
 describe("views", function()
   it("share storage with their source", function()
     local a = T.zeros(3, 4)
