@@ -17,6 +17,7 @@
 
 #include "draw.h"
 #include "image.h"
+#include "../text/utf8.h"
 
 /* ---- cairo, loaded on first use ------------------------------------------------- */
 
@@ -192,15 +193,8 @@ static int canvas_finish(wk_tensor *dst, canvas *cv, int channels)
  * nothing more is drawn, so strings are validated first. */
 static int utf8_valid(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
-        if (n < 0 || (n == 1 && *p < 0xC2)) return 0;
-        p++;
-        for (int k = 0; k < n; k++, p++)
-            if ((*p & 0xC0) != 0x80) return 0;
-    }
-    return 1;
+    size_t n = strlen(s);
+    return wk_utf8_valid_prefix(s, n) == n;   /* strict: no overlongs, surrogates or > U+10FFFF */
 }
 
 static void set_font(cairo_t *c, double size, int bold)

@@ -20,6 +20,7 @@
 
 #include "../core/file.h"
 #include "../core/limits.h"
+#include "../text/utf8.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -51,29 +52,9 @@ static char *dup_str(const char *s)
  * be UTF-8 by the spec, and names we write end up in it. */
 static int utf8_valid(const unsigned char *s, size_t n, size_t *bad)
 {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t len;
-        uint32_t cp, min;
-        if (c < 0x80) { i++; continue; }
-        else if ((c & 0xe0) == 0xc0) { len = 2; cp = c & 0x1f; min = 0x80; }
-        else if ((c & 0xf0) == 0xe0) { len = 3; cp = c & 0x0f; min = 0x800; }
-        else if ((c & 0xf8) == 0xf0) { len = 4; cp = c & 0x07; min = 0x10000; }
-        else goto fail;
-        if (n - i < len) goto fail;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) goto fail;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) goto fail;
-        i += len;
-        continue;
-    fail:
-        if (bad) *bad = i;
-        return 0;
-    }
-    return 1;
+    size_t ok = wk_utf8_valid_prefix((const char *)s, n);
+    if (bad) *bad = ok;   /* the first bad byte (n when there is none) */
+    return ok == n;
 }
 
 static int check_name(const char *what, const char *s)

@@ -52,6 +52,20 @@ int wk_utf8_validate(size_t *bad, const char *s, size_t n)
     return WK_OK;
 }
 
+size_t wk_utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (u[i] < 0x80) { i++; continue; }
+        int32_t cp;
+        size_t len = decode_one(&cp, u + i, n - i);
+        if (len == 0) return i;
+        i += len;
+    }
+    return n;
+}
+
 size_t wk_utf8_decode(int32_t *out, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;

@@ -19,6 +19,11 @@
  * and the offending byte offset in *bad. */
 int wk_utf8_validate(size_t *bad, const char *s, size_t n);
 
+/* Length of the longest valid UTF-8 prefix of s[0..n): n when all of it is valid. NUL
+ * bytes count as valid here (wk_utf8_validate refuses them). The one UTF-8 check of lib:
+ * safetensors headers and names and the text cairo draws use it too. */
+size_t wk_utf8_valid_prefix(const char *s, size_t n);
+
 /* Code points of valid UTF-8 s[0..n) into out (room for n entries always suffices);
  * returns how many. Invalid sequences decode as U+FFFD, one byte at a time. */
 size_t wk_utf8_decode(int32_t *out, const char *s, size_t n);

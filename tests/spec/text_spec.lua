@@ -242,3 +242,23 @@ describe("text on bad input", function()
     os.remove(dir)
   end)
 end)
+
+describe("one UTF-8 check (lib/text/utf8.c)", function()
+  -- Surrogates, overlong forms and code points past U+10FFFF: plot titles (cairo) once
+  -- passed the first two, the text loaders and safetensors names never did.
+  local bad = { "\xED\xA0\x80", "\xE0\x80\xAF", "\xC0\xAF", "\xF4\x90\x80\x80", "ab\xE2\x82" }
+  it("refuses the same bytes in text, plot titles and safetensors names", function()
+    for _, s in ipairs(bad) do
+      helpers.refuses("text.vocab: the text is not UTF%-8 text", function() text.vocab(s) end)
+      helpers.refuses("plot.heatmap: title is not valid UTF%-8", function()
+        wick.plot.heatmap(wick.tensor.rand(2, 2), { title = s })
+      end)
+      helpers.refuses("save: safetensors: tensor name '.*' is not valid UTF%-8", function()
+        wick.save({ [s] = wick.tensor.rand(2) }, "/nonexistent-folder/x.safetensors")
+      end)
+    end
+    local ok = "é ≠ 𝄞"
+    assert.equal(4, text.vocab(ok).size)   -- é, space, ≠, 𝄞
+    assert.is_true(wick.tensor.is_tensor((wick.plot.heatmap(wick.tensor.rand(2, 2), { title = ok }))))
+  end)
+end)
