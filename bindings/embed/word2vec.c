@@ -147,11 +147,13 @@ static int call_progress(void *ud, int64_t done, int64_t total, double alpha)
     lua_pushinteger(c->L, (lua_Integer)done);
     lua_pushinteger(c->L, (lua_Integer)total);
     lua_pushnumber(c->L, alpha);
-    if (lua_pcall(c->L, 3, 0, 0) != LUA_OK) {
+    if (lua_pcall(c->L, 3, 1, 0) != LUA_OK) {
         c->failed = 1;   /* keep the error on the stack; stop the workers, then rethrow */
         return 1;
     }
-    return 0;
+    int stop = lua_toboolean(c->L, -1);   /* true: the sketch's on_step asked to stop */
+    lua_pop(c->L, 1);
+    return stop;
 }
 
 /* An option of the table at t, range-checked before any cast: dim = 2^32 + 3 is an
@@ -175,7 +177,8 @@ static double opt_num(lua_State *L, int t, const char *k, double def, double lo,
 /* The largest corpus file word2vec reads whole (its token stream needs as much again). */
 #define CORPUS_MAX_BYTES ((int64_t)16 << 30)
 
-/* _train(text_or_path, opts [, progress_fn]) -> model, stats table */
+/* _train(text_or_path, opts [, progress_fn]) -> model, stats table. progress_fn(done,
+ * total, lr) runs about 5 times a second on this thread; a true result stops training. */
 static int w2v_train(lua_State *L)
 {
     lua_settop(L, 3);
@@ -197,9 +200,10 @@ static int w2v_train(lua_State *L)
     else if (!model || strcmp(model, "skipgram"))
         luaL_error(L, "word2vec: model must be \"skipgram\" or \"cbow\", got %s", model ? model : luaL_typename(L, -1));
     lua_pop(L, 1);
-    o.alpha = opt_num(L, 2, "alpha", o.cbow ? 0.05 : 0.025, 0, HUGE_VAL);
-    if (!(o.alpha > 0)) luaL_error(L, "word2vec: alpha must be a finite number > 0, got 0");
-    o.min_alpha = opt_num(L, 2, "min_alpha", -1, 0, HUGE_VAL);
+    /* lr and min_lr are word2vec.c's alpha and min_alpha (the learning rate) */
+    o.alpha = opt_num(L, 2, "lr", o.cbow ? 0.05 : 0.025, 0, HUGE_VAL);
+    if (!(o.alpha > 0)) luaL_error(L, "word2vec: lr must be a finite number > 0, got 0");
+    o.min_alpha = opt_num(L, 2, "min_lr", -1, 0, HUGE_VAL);
     lua_getfield(L, 2, "seed");
     o.seed = lua_isnil(L, -1) ? wk_rng_next() : (uint64_t)wk_lua_check_int(L, lua_gettop(L), "word2vec", "seed", 0, LUA_MAXINTEGER);
     lua_pop(L, 1);

@@ -2,8 +2,9 @@
 -- files or from the packaged GloVe vectors, and ask them questions.
 --
 --   local m = wick.embed.word2vec(text_or_path, {dim = 100, window = 5, min_count = 5,
---     epochs = 1, negative = 5, sample = 1e-3, alpha = 0.025 (0.05 for cbow),
---     model = "skipgram" | "cbow", threads = 2, seed = <from wick.seed>, progress = true})
+--     epochs = 1, negative = 5, sample = 1e-3, lr = 0.025 (0.05 for cbow), min_lr = lr * 1e-4,
+--     model = "skipgram" | "cbow", threads = 2, seed = <from wick.seed>, progress = true,
+--     on_step = function(info) … end})   -- info.words, total_words, epoch, lr, elapsed
 --   m:nearest("paris", 5)                 --> {{"lyon", 0.81}, …}  (word or a vector tensor)
 --   m:analogy("france", "paris", "japan", {method = "add" | "mul", k = 10})
 --                                         --> {{"tokyo", 0.74}, …}  a:b :: c:?
@@ -28,11 +29,51 @@ if raw then
   local M = raw.methods
 
   local train_defaults = { dim = 100, window = 5, min_count = 5, epochs = 1, negative = 5,
-    sample = 1e-3, alpha = false, min_alpha = false, model = "skipgram", threads = 2,
-    seed = false, progress = true }
+    sample = 1e-3, lr = false, min_lr = false, model = "skipgram", threads = 2,
+    seed = false, progress = true, on_step = false }
 
+  -- Old spellings, accepted for one release with a note on stderr: lr is the learning
+  -- rate everywhere in wick (the optimisers, char_rnn:train, embed.tsne); alpha means an
+  -- opacity in wick.plot and a smoothing constant in optim.rmsprop.
+  local renamed = { alpha = "lr", min_alpha = "min_lr" }
+  local warned = {}
+  local function rename_old(opts)
+    if type(opts) ~= "table" or (opts.alpha == nil and opts.min_alpha == nil) then return opts end
+    local out = {}
+    for k, v in pairs(opts) do
+      local new = renamed[k]
+      if new then
+        if opts[new] ~= nil then wick._raise(("word2vec: give %s or its old name %s, not both"):format(new, k)) end
+        if not warned[k] then
+          warned[k] = true
+          io.stderr:write(("word2vec: option '%s' is now '%s' (the old name goes in the next release)\n"):format(k, new))
+        end
+      end
+      out[new or k] = v
+    end
+    return out
+  end
+
+  -- What on_step returned: false or "stop" stop; nil or true go on; another string is
+  -- a likely typo ("Stop") and is refused.
+  local function wants_stop(r)
+    if r == false or r == "stop" then return true end
+    if type(r) == "string" then
+      wick._raise(("word2vec: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(r))
+    end
+    return false
+  end
+
+  -- on_step(info) runs about five times a second while the threads train (their loop
+  -- runs in C, so there is no per-step hook): info = {words (done so far, all epochs),
+  -- total_words, epoch, lr (the current learning rate), elapsed (seconds)}. Returning
+  -- false or "stop" ends training there, keeping the vectors learnt so far (the stats
+  -- then say stopped = true); an error inside on_step propagates at its own line. The
+  -- vectors are not in info: the threads are still writing them.
   function embed.word2vec(corpus, opts)
-    local o = wick._options("word2vec", opts, train_defaults, 3)
+    local o = wick._options("word2vec", rename_old(opts), train_defaults, 3)
+    wick._check.type("word2vec", "progress", o.progress, "boolean")
+    if o.on_step then wick._check.type("word2vec", "on_step", o.on_step, "function") end
     if type(corpus) == "table" then corpus = table.concat(corpus, "\n") end
     if type(corpus) ~= "string" then
       wick._raise(("word2vec: corpus must be a string (text or a file path) or a list of lines, got %s")
@@ -45,12 +86,22 @@ if raw then
       f:close()
     end
     local c = {}
-    for k, v in pairs(o) do if v ~= false and k ~= "progress" then c[k] = v end end
+    for k, v in pairs(o) do if v ~= false and k ~= "progress" and k ~= "on_step" then c[k] = v end end
     local bar, fn
-    if o.progress and wick.data and wick.data.progress then
-      fn = function(done, total)
-        if not bar then bar = wick.data.progress(total, "words") end
-        bar.update(done, done)
+    local show = o.progress and wick.data and wick.data.progress
+    if show or o.on_step then
+      local t0, epochs, on_step = wick.clock(), o.epochs, o.on_step
+      -- called by the C loop with (done, total, lr); true asks it to stop
+      fn = function(done, total, lr)
+        if show then
+          if not bar then bar = wick.data.progress(total, "words") end
+          bar.update(done, done)
+        end
+        if on_step then
+          local epoch = total > 0 and math.min(epochs, done * epochs // total + 1) or 1
+          return wants_stop(on_step { words = done, total_words = total, epoch = epoch, lr = lr,
+            elapsed = wick.clock() - t0 })
+        end
       end
     end
     local m, stats = raw._train(corpus, c, fn)
@@ -78,7 +129,17 @@ if raw then
   -- converts the 307 MB JSON to a word2vec binary file beside it (or in opts.cache), and
   -- later calls load that file in about a second.
   function embed.glove(opts)
-    local o = wick._options("glove", opts, { limit = 0, json = false, cache = false, verbose = true })
+    if type(opts) == "table" and opts.verbose ~= nil then   -- the old name, for one release
+      if opts.progress ~= nil then wick._raise("glove: give progress or its old name verbose, not both") end
+      local out = {}
+      for k, v in pairs(opts) do out[k == "verbose" and "progress" or k] = v end
+      opts = out
+      if not warned.verbose then
+        warned.verbose = true
+        io.stderr:write("glove: option 'verbose' is now 'progress' (the old name goes in the next release)\n")
+      end
+    end
+    local o = wick._options("glove", opts, { limit = 0, json = false, cache = false, progress = true })
     if o.json then wick._check.type("glove", "json", o.json, "string") end
     if o.cache then wick._check.type("glove", "cache", o.cache, "string") end
     local json = o.json or nil
@@ -109,7 +170,7 @@ if raw then
     if not exists(bin) then
       local t0 = wick.clock()
       local n = raw._convert_wink(json, bin)
-      if o.verbose then
+      if o.progress then
         io.stderr:write(("glove: converted %d words to %s in %.1f s (once)\n"):format(n, bin, wick.clock() - t0))
       end
     end

@@ -279,7 +279,7 @@ describe("wick.embed.glove", function()
       end
     end
     local dir = not installed and tmpdir() or nil
-    local g = embed.glove({ limit = 50000, cache = dir and dir .. "/glove.bin" or false, verbose = false })
+    local g = embed.glove({ limit = 50000, cache = dir and dir .. "/glove.bin" or false, progress = false })
     if dir then os.remove(dir .. "/glove.bin"); os.remove(dir) end
     assert.are.equal(50000, #g)
     assert.are.equal(100, g:dim())
@@ -293,10 +293,10 @@ end)
 describe("word vectors on bad input", function()
   local lines = planted_lines()
 
-  it("stops diverging training with an error (alpha >= 100 never indexes with NaN)", function()
+  it("stops diverging training with an error (lr >= 100 never indexes with NaN)", function()
     for _, a in ipairs({ 100, 1e6 }) do
       error_containing("word2vec: training diverged", function()
-        embed.word2vec(lines, { alpha = a, dim = 8, min_count = 1, threads = 1, seed = 1, progress = false })
+        embed.word2vec(lines, { lr = a, dim = 8, min_count = 1, threads = 1, seed = 1, progress = false })
       end)
     end
   end)
@@ -313,9 +313,11 @@ describe("word vectors on bad input", function()
     bad("min_count must be", { min_count = 0 })
     bad("epochs must be", { epochs = 2 ^ 31 })
     bad("threads must be", { threads = 0 / 0 })
-    bad("alpha must be a finite number", { alpha = 0 / 0 })
-    bad("alpha must be", { alpha = 0 })
-    bad("min_alpha must be", { min_alpha = -1 })
+    bad("lr must be a finite number", { lr = 0 / 0 })
+    bad("lr must be", { lr = 0 })
+    bad("min_lr must be", { min_lr = -1 })
+    error_containing("word2vec: progress must be a boolean", function() embed.word2vec("a b c", { progress = "yes" }) end)
+    bad("on_step must be a function", { on_step = 1 })
     bad("sample must be", { sample = math.huge })
     bad("seed must be", { seed = -1 })
     bad("model must be", { model = 3 })
@@ -385,5 +387,57 @@ describe("word vectors on bad input", function()
     no_growth("save into a missing folder", function() return m:save(dir .. "/no/such/folder/v.bin") end)
     for _, n in ipairs(wick.fs.list(dir)) do os.remove(dir .. "/" .. n) end
     os.remove(dir)
+  end)
+end)
+
+-- Issue 11: on_step while the threads train (about 5 times a second), to show progress
+-- or stop early. A long run (1000 epochs) that each test stops within a second.
+describe("word2vec with on_step", function()
+  local lines = planted_lines()
+  local long = { dim = 16, min_count = 1, epochs = 1000, threads = 2, seed = 5, progress = false }
+  local function with(o)
+    local t = {}
+    for k, v in pairs(long) do t[k] = v end
+    for k, v in pairs(o) do t[k] = v end
+    return t
+  end
+
+  it("reports words done, the epoch and the learning rate, and stops on false or \"stop\"", function()
+    for _, answer in ipairs { false, "stop" } do
+      local calls = {}
+      local t0 = wick.clock()
+      local m, stats = embed.word2vec(lines, with { on_step = function(info)
+        calls[#calls + 1] = info
+        if #calls == 2 then return answer end
+      end })
+      assert.is_true(wick.clock() - t0 < 10, "stopping took too long")
+      assert.are.equal(2, #calls)
+      local a, b = calls[1], calls[2]
+      assert.are.equal(32000 * 1000, a.total_words)
+      assert.is_true(a.words > 0 and b.words >= a.words and b.words < b.total_words)
+      assert.is_true(b.epoch >= 1 and b.epoch == b.words * 1000 // b.total_words + 1)
+      assert.is_true(a.lr <= 0.025 and b.lr <= a.lr and b.lr > 0)
+      assert.is_true(b.elapsed >= a.elapsed and a.elapsed > 0)
+      assert.is_true(stats.stopped)
+      assert.are.equal(15, #m)   -- the vectors learnt so far are kept and usable
+      assert.are.equal(4, #m:nearest("cat", 4))
+    end
+  end)
+
+  it("an error inside on_step propagates at its own line; a mistyped answer is refused", function()
+    local ok, e = pcall(embed.word2vec, lines, with { on_step = function() error("preview failed") end })
+    assert.is_false(ok)
+    assert.truthy(tostring(e):find("word2vec_spec%.lua:%d+: preview failed"), e)
+    helpers.refused('word2vec: on_step returned "Stop"', embed.word2vec, lines,
+      with { on_step = function() return "Stop" end })
+  end)
+
+  it("takes the old names alpha and min_alpha for one release", function()
+    local o = { dim = 8, min_count = 1, threads = 1, seed = 3, progress = false }
+    local a = embed.word2vec(lines, with { epochs = 1, lr = 0.03, min_lr = 0.001, threads = 1 })
+    local b = embed.word2vec(lines, with { epochs = 1, alpha = 0.03, min_alpha = 0.001, threads = 1 })
+    assert.are.same(a:vector("cat"):table(), b:vector("cat"):table())
+    o.lr, o.alpha = 0.1, 0.1
+    helpers.refused("word2vec: give lr or its old name alpha, not both", embed.word2vec, lines, o)
   end)
 end)
