@@ -1,0 +1,76 @@
+-- doc_media.lua — help's entries for wick.image, wick.plot and wick.sketch (the
+-- gallery's kit, with its Kit type). Options and defaults are the code's: plot's are
+-- compared by help_spec with the tables plot.lua passes to wick._options; image's are
+-- read in C (image.c) and written here from it.
+local wick = ...
+local doc = wick._doc
+local add, module, type_ = doc.add, doc.module, doc.type
+
+-- ---- wick.image -------------------------------------------------------------------------
+
+module("wick.image", "images as C×H×W tensors in [0,1]: PNG and JPEG in and out, resizing, contact sheets",
+  'local img = wick.image.load("photo.jpg")\nwick.image.save(wick.image.resize(img, 256, 256), "out/small.png")')
+add("wick.image.load", { "image.load(path) → C×H×W tensor", "PNG (grey, RGB, RGBA, palette, 1–16 bit, interlaced) and JPEG (grey, RGB, CMYK); the format comes from the file's bytes",
+  example = 'local img = wick.image.load("photo.png")' })
+add("wick.image.save", { "image.save(t, path [, opts]) → path", "PNG with 1–4 channels (or JPEG by extension), values clamped; records the sketch and the seed; makes missing folders; writes atomically",
+  opts = { { "bits", 8, "8 or 16 (PNG)" }, { "quality", 90, "JPEG quality" } },
+  example = 'wick.image.save(img, "out/picture.png")' })
+add("wick.image.resize", { "image.resize(t, h, w [, opts]) → tensor", "resizes C×H×W or N×C×H×W",
+  opts = { { "mode", "bilinear", "\"bilinear\", \"area\" or \"nearest\"" } },
+  example = "local small = wick.image.resize(img, 64, 64, {mode = \"area\"})" })
+add("wick.image.grid", { "image.grid(batch_or_list [, opts]) → C×H×W tensor", "a contact sheet of N×C×H×W images or a list of C×H×W",
+  opts = { { "cols", nil, "about square", default_text = "about square" }, { "pad", 2, "pixels between images" }, { "pad_value", 1, "the padding's value" } },
+  example = 'wick.image.save(wick.image.grid(batch.x, {cols = 8}), "out/batch.png")' })
+
+-- ---- wick.plot --------------------------------------------------------------------------
+
+module("wick.plot", "pictures in image coordinates (x right, y down): with path each call writes a PNG and returns the path, without it returns a C×H×W tensor",
+  'wick.plot.scatter(y, {labels = labels, path = "out/scatter.png"})')
+add("wick.plot.scatter", { "plot.scatter(points [, opts]) → image or path, to_pixel", "N×2 points coloured by colors (N×3) or labels (class ids); text labels; lines join pairs; to_pixel(x, y) maps data to pixels",
+  opts = { { "path", false, "PNG to write; false: return the image" }, { "size", 1024, "pixels, or {w, h}" }, { "radius", 2, "disc radius" },
+    { "alpha", 0.8, "disc opacity" }, { "colors", false, "N×3 RGB tensor (see plot.rgb)" }, { "labels", false, "N class ids" },
+    { "color", { 0.12, 0.47, 0.71 }, "one colour for all" }, { "text", false, "{\"word\", …} beside the points" },
+    { "font_size", 12, "" }, { "text_color", { 0.1, 0.1, 0.1 }, "or \"point\"" }, { "lines", false, "{{i, j}, …}" },
+    { "line_color", { 0.6, 0.6, 0.6 }, "" }, { "line_width", 1, "" }, { "background", { 1, 1, 1 }, "{r, g, b[, a]}" },
+    { "title", false, "" }, { "bounds", false, "{x0, y0, x1, y1}; false: the points' extent" },
+    { "margin", false, "pixels; false: 4% of the short side" }, { "fit", "equal", "\"equal\" or \"stretch\"" } },
+  example = 'wick.plot.scatter(y, {labels = train.y, path = "out/tsne.png"})' })
+add("wick.plot.mosaic", { "plot.mosaic(images, cells [, opts]) → image or path", "image k drawn into grid cell cells[k] (1-based, row-major; from embed.grid)",
+  opts = { { "cols", false, "" }, { "rows", false, "" }, { "path", false, "" }, { "cell_size", false, "pixels; false: the images' size" },
+    { "background", 1, "" } },
+  example = 'wick.plot.mosaic(images, cells, {cols = 30, path = "out/mosaic.png"})' })
+add("wick.plot.heatmap", { "plot.heatmap(matrix [, opts]) → image or path", "a matrix as coloured cells with row and column names",
+  opts = { { "rows", false, "row names" }, { "cols", false, "column names" }, { "path", false, "" }, { "cell", 32, "cell side in pixels" },
+    { "colormap", "viridis", "viridis, magma, grey, rdbu, rdbu_r" }, { "range", false, "{lo, hi}; false: min and max" },
+    { "values", false, "print each value" }, { "title", false, "" }, { "font_size", 12, "" }, { "background", { 1, 1, 1 }, "" } },
+  example = 'wick.plot.heatmap(m:similarity(words), {rows = words, cols = words, path = "out/sim.png"})' })
+add("wick.plot.line", { "plot.line(data [, opts]) → image or path, to_pixel", "line plots (loss curves): a list or 1-D tensor of values, a list of series {name, x, y, color}, or a table name = values",
+  opts = { { "path", false, "" }, { "size", { 800, 500 }, "pixels, or one number" }, { "x", false, "x values shared by the series" },
+    { "log_y", false, "logarithmic y axis" }, { "title", false, "" }, { "x_label", false, "" }, { "y_label", false, "" },
+    { "legend", true, "a legend of the named series" }, { "line_width", 2, "" }, { "font_size", 13, "" },
+    { "colors", false, "{{r, g, b}, …}; false: plot.palette's" }, { "background", { 1, 1, 1 }, "" } },
+  example = 'wick.plot.line({train = losses, valid = valid_losses}, {log_y = true, path = "out/loss.png"})' })
+add("wick.plot.colormap", { "plot.colormap(name, v) → r, g, b or N×3 tensor", "colours for values in [0,1] (a number or a 1-D tensor)",
+  example = 'print(wick.plot.colormap("viridis", 0.5))' })
+add("wick.plot.palette", { "plot.palette(id) → r, g, b", "the colour of class id (1-based)", example = "print(wick.plot.palette(3))" })
+add("wick.plot.rgb", { "plot.rgb(y3) → N×3 tensor", "each column of an N×3 layout scaled to [0,1]: colours for scatter's colors", example = "local c = wick.plot.rgb(wick.embed.tsne(x, {dims = 3}))" })
+
+-- ---- wick.sketch ------------------------------------------------------------------------
+
+add("wick.sketch", { "wick.sketch([opts]) → kit", "the gallery's kit: --full, --seed N, --out DIR and one option per declared parameter (its default given in opts); seeds and prints the seed, makes out/, puts the sketch's folder on package.path",
+  opts = { { "positional", nil, "parameters bare arguments fill, in order", default_text = "none" },
+    { "name", nil, "the sketch's name (default: the script's)", default_text = "script's" },
+    { "arg", nil, "the arguments (default: the global arg)", default_text = "arg" },
+    { "quiet", nil, "do not print the seed", default_text = "false" },
+    { "seed", nil, "the default seed (default: wick's, per run)", default_text = "per run" } },
+  see = { "Kit" },
+  example = 'local kit = wick.sketch{seed = 7, size = 512, frames = 1}\nfor t = 1, kit.frames do kit:frame(draw(t)) end' })
+type_("Kit", { "a sketch's kit from wick.sketch: kit.seed, kit.full, kit.out, kit.here and the declared parameters", var = "kit",
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.sketch" end,
+  example = 'wick.image.save(img, kit:path("ripples-seed%d.png", kit.seed))' })
+add("Kit:path", { "kit:path(name, ...) → path", "out/<name>, formatted with ... when given", example = 'local p = kit:path("grid-%d.png", kit.seed)' })
+add("Kit:write", { "kit:write(name, s) → path", "writes text to out/<name> and prints where", example = 'kit:write("poem.txt", text)' })
+add("Kit:frame", { "kit:frame(img) → path", "saves img as out/frame-0001.png, then 0002 … (Processing's saveFrame)", example = "kit:frame(img)" })
+add("Kit:frame_path", { "kit:frame_path() → path", "the next frame's path without writing (plot.* take a path)", example = "wick.plot.scatter(y, {path = kit:frame_path()})" })
+add("Kit:frames_reset", { "kit:frames_reset([prefix])", "numbers frames from 0001 again, optionally as <prefix>-0001.png", example = 'kit:frames_reset("tsne")' })
+add("Kit:shuffle", { "kit:shuffle(list) → list", "shuffles a Lua list in place with wick's seeded generator", example = "kit:shuffle(files)" })
