@@ -1,7 +1,8 @@
 -- nn.lua — wick.nn's module system, embedded in the binary: the Module base class,
 -- `nn.module` for layers written in plain Lua, `nn.sequential`, parameter naming,
--- train/eval, state save/load and intermediate activations. The layers themselves
--- are in nn_layers.lua, the losses and functional forms in nn_functional.lua.
+-- train/eval, loading a state (from wick's files or PyTorch's) and intermediate
+-- activations. The layers themselves are in nn_layers.lua, the losses and functional
+-- forms in nn_functional.lua.
 --
 --   local Block = nn.module("block")
 --   function Block:init(c) self.conv = nn.conv2d(c, c, 3, {padding = 1}) end
@@ -149,13 +150,10 @@ function Module:state()
   return out
 end
 
--- Copy tensors from a name -> tensor table into this module. Reports every missing,
--- unexpected and mis-shaped name in one error (or, with {strict = false}, returns the
--- lists instead).
-function Module:load_state(tbl, opts)
-  opts = wick._options("load_state", opts, { strict = true })
-  if type(tbl) ~= "table" then raise("load_state: expected a table of tensors, got " .. type(tbl)) end
-  local mine = self:state()
+-- ---- loading a state -----------------------------------------------------------------
+
+-- Which of mine are missing from tbl, which of tbl's are not mine, which differ in shape.
+local function compare(mine, tbl)
   local missing, unexpected, misshaped = {}, {}, {}
   for name, t in pairs(mine) do
     local src = tbl[name]
@@ -170,20 +168,104 @@ function Module:load_state(tbl, opts)
     if mine[name] == nil and not tostring(name):find("^__") then unexpected[#unexpected + 1] = tostring(name) end
   end
   table.sort(missing); table.sort(unexpected); table.sort(misshaped)
-  if opts.strict and (#missing + #unexpected + #misshaped) > 0 then
-    local parts = {}
-    if #missing > 0 then parts[#parts + 1] = "missing " .. table.concat(missing, ", ") end
-    if #unexpected > 0 then parts[#parts + 1] = "unexpected " .. table.concat(unexpected, ", ") end
-    if #misshaped > 0 then parts[#parts + 1] = "mis-shaped " .. table.concat(misshaped, ", ") end
-    raise("load_state: " .. table.concat(parts, "; "))
+  return { missing = missing, unexpected = unexpected, misshaped = misshaped }
+end
+
+local function names_fit(report) return #report.missing == 0 and #report.unexpected == 0 end
+
+local function problems(report)
+  local parts = {}
+  if #report.missing > 0 then parts[#parts + 1] = "missing " .. table.concat(report.missing, ", ") end
+  if #report.unexpected > 0 then parts[#parts + 1] = "unexpected " .. table.concat(report.unexpected, ", ") end
+  if #report.misshaped > 0 then parts[#parts + 1] = "mis-shaped " .. table.concat(report.misshaped, ", ") end
+  return table.concat(parts, "; ")
+end
+
+-- PyTorch's nn.Sequential and nn.ModuleList number their layers from 0 ("0.weight",
+-- "features.2.bias"); wick's sequential from 1. A file's names read from 0: every
+-- all-digit part one higher. (In wick's own names digits only ever number layers.)
+local function has_layer_zero(tbl)
+  for name in pairs(tbl) do
+    if type(name) == "string" and ("." .. name .. "."):find("%.0%.") then return true end
   end
+  return false
+end
+
+local function from_zero_based(tbl)
+  local out = {}
+  for name, t in pairs(tbl) do
+    if type(name) == "string" then
+      name = name:gsub("[^.]+", function(part)
+        if part:find("^%d+$") and #part < 16 then return tostring(math.tointeger(part) + 1) end
+      end)
+    end
+    out[name] = t
+  end
+  return out
+end
+
+-- The metadata table wick.load returns second (store.lua marks it), so that
+-- net:load_state(wick.load(path)) does not take it for options.
+local function is_metadata(v)
+  return type(v) == "table" and getmetatable(v) ~= nil and getmetatable(v) == wick._store.metadata_mt
+end
+
+-- load_state and load: copy tbl's tensors into self, after matching the names (as they
+-- are, or read from 0 when only that fits: see from_zero_based).
+local function load_named(self, fname, tbl, opts)
+  if is_metadata(opts) then opts = nil end
+  opts = wick._options(fname, opts, { strict = true, index_base = "auto" })
+  wick._check.type(fname, "strict", opts.strict, "boolean")
+  wick._check.one_of(fname, "index_base", opts.index_base, { "auto", 0, 1 })
+  if T.is_tensor(tbl) then
+    raise(fname .. ": expected a table of tensors (a state), got one tensor (a file saved from a single tensor)")
+  elseif type(tbl) ~= "table" then
+    raise(("%s: expected a table of tensors, got %s"):format(fname, type(tbl)))
+  end
+  local mine = self:state()
+  local report = compare(mine, tbl)
+  local note = ""
+  if opts.index_base == 0 then
+    tbl = from_zero_based(tbl)
+    report = compare(mine, tbl)
+  elseif opts.index_base == "auto" and not names_fit(report) and has_layer_zero(tbl) then
+    local tbl0 = from_zero_based(tbl)
+    local report0 = compare(mine, tbl0)
+    if names_fit(report0) then
+      tbl, report = tbl0, report0
+    elseif opts.strict then
+      report = report0
+      note = "the file's names fit neither as they are nor read as PyTorch's (layers counted from 0, so its "
+        .. "layer 0 is wick's 1); read as PyTorch's: "
+    end
+  end
+  if opts.strict and problems(report) ~= "" then raise(fname .. ": " .. note .. problems(report)) end
   wick.no_grad(function()
     for name, t in pairs(mine) do
       local src = tbl[name]
       if T.is_tensor(src) and table.concat(src:shape(), ",") == table.concat(t:shape(), ",") then t:copy_(src) end
     end
   end)
-  return { missing = missing, unexpected = unexpected, misshaped = misshaped }
+  return report
+end
+
+-- Copy tensors from a name -> tensor table into this module. Reports every missing,
+-- unexpected and mis-shaped name in one error (or, with {strict = false}, returns the
+-- lists instead). Names counted from 0 (a PyTorch nn.Sequential's) are read as wick's
+-- from 1 when only that reading fits; {index_base = 0 or 1} says which. The metadata
+-- from wick.load is not options: net:load_state(wick.load(path)) works.
+function Module:load_state(tbl, opts)
+  local report = load_named(self, "load_state", tbl, opts)   -- not a tail call: errors name load_state
+  return report
+end
+
+-- net:load(path [, opts]): load_state from a file; returns the module and the file's
+-- metadata, so `local net = make_net():load(path)` reads well.
+function Module:load(path, opts)
+  if type(path) ~= "string" then raise("load: expected a file path, got " .. wick._check.show(path)) end
+  local tensors, meta = wick.load(path)
+  load_named(self, "load", tensors, opts)
+  return self, meta
 end
 
 -- ---- sequential -----------------------------------------------------------------------

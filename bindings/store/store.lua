@@ -3,9 +3,14 @@
 -- a table of tensors, nested tables flattened with dots ("encoder.weight"). Files are
 -- safetensors (F32), written atomically; the seed and sketch go in the metadata.
 -- wick.load returns the tensor back for a file saved from one tensor, otherwise a
--- table name -> tensor; its second result is the metadata table.
+-- table name -> tensor; its second result is the metadata table (marked as such, so
+-- that net:load_state(wick.load(path)) does not read it as options).
 local wick = ...
 local T, store = wick.tensor, wick._store
+
+-- The metadata table wick.load returns carries this metatable, so that
+-- net:load_state(wick.load(path)) can tell it from an options table (nn.lua).
+store.metadata_mt = { __name = "wick.metadata" }
 
 local function flatten(tbl, prefix, out, seen)
   if seen[tbl] then wick._raise("save: the table contains itself") end
@@ -43,6 +48,7 @@ end
 function wick.load(path)
   if type(path) ~= "string" then wick._raise("load: expected a file path") end
   local tensors, meta, names = store._load(path)
+  setmetatable(meta, store.metadata_mt)
   if #names == 1 and names[1] == "tensor" then return tensors.tensor, meta end
   return tensors, meta
 end
