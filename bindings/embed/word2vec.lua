@@ -46,7 +46,8 @@ if raw then
         if opts[new] ~= nil then wick._raise(("word2vec: give %s or its old name %s, not both"):format(new, k)) end
         if not warned[k] then
           warned[k] = true
-          io.stderr:write(("word2vec: option '%s' is now '%s' (the old name goes in the next release)\n"):format(k, new))
+          io.stderr:write(("word2vec: option '%s' is now '%s' (the old name goes in the next release)\n")
+            :format(k, new))
         end
       end
       out[new or k] = v

@@ -7,6 +7,7 @@
  *   plot._scatter(points, opts)    -> image, sx, sy, ox, oy   (pixel = o + s·point, 0-based)
  *   plot._heatmap(matrix, opts)    -> image, x0, y0           (first cell's corner, 0-based)
  *   plot._mosaic(images, cells, opts) -> image
+ *   plot._line(series, opts)       -> image, left, top, width, height, x0, x1, y0, y1 (the frame)
  *   plot.colormap(name, t)         -> r, g, b   (t a number), or an N×3 tensor (t a tensor)
  *   plot.palette(id)               -> r, g, b   (the class colour used for labels)
  *
@@ -413,6 +414,93 @@ static int plot_mosaic(lua_State *L)
     return wk_lua_result(L, wk_draw_mosaic(img, ptrs, n, cells, (int)grid[0], (int)grid[1], (int)cs[0], (int)cs[1], (float)background), f);
 }
 
+/* ---- line plot ----------------------------------------------------------------- */
+
+/* The numbers of the list at the top of the stack into a new userdata array of n
+ * doubles (left on the stack). NaN passes (a gap); what names it in errors. */
+static double *number_list(lua_State *L, int64_t n, const char *what, const char *f)
+{
+    int src = lua_gettop(L);
+    double *out = lua_newuserdatauv(L, sizeof *out * (size_t)(n ? n : 1), 0);
+    for (int64_t k = 0; k < n; k++) {
+        if (lua_geti(L, src, (lua_Integer)k + 1) != LUA_TNUMBER)
+            luaL_error(L, "%s: %s value %I is %s, not a number", f, what, (lua_Integer)k + 1, luaL_typename(L, -1));
+        out[k] = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    return out;
+}
+
+/* plot._line({{name =, x =, y =, color =}, …}, opts): plot.lua has turned every form
+ * of input into this list of plain Lua lists. */
+static int plot_line(lua_State *L)
+{
+    const char *f = "plot.line";
+    lua_settop(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int64_t ns = (int64_t)luaL_len(L, 1);
+    if (ns < 1) return luaL_error(L, "%s: no series to draw", f);
+    if (ns > 4096) return luaL_error(L, "%s: at most 4096 series fit a plot, got %I", f, (lua_Integer)ns);
+    wk_line_opts o;
+    memset(&o, 0, sizeof o);
+    field(L, 2, "size");
+    double wh[2];
+    if (lua_type(L, -1) == LUA_TNUMBER) wh[0] = wh[1] = lua_tonumber(L, -1);
+    else read_numbers(L, wh, 2, 2, "option 'size' {w, h}", f);
+    lua_pop(L, 1);
+    for (int k = 0; k < 2; k++)
+        if (!(wh[k] >= 1 && wh[k] <= WK_DRAW_MAX_SIDE))
+            return luaL_error(L, "%s: option 'size' must be a number or {w, h} in 1..%d", f, WK_DRAW_MAX_SIDE);
+    o.width = (int)wh[0], o.height = (int)wh[1];
+    field(L, 2, "log_y");
+    o.log_y = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    field(L, 2, "legend");
+    o.legend = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    o.line_width = num_field(L, 2, "line_width", f);
+    o.font_size = num_field(L, 2, "font_size", f);
+    rgb_field(L, 2, "background", o.background, 0, f);
+    o.title = str_field(L, 2, "title", f);
+    o.x_label = str_field(L, 2, "x_label", f);
+    o.y_label = str_field(L, 2, "y_label", f);
+    wk_line_series *s = lua_newuserdatauv(L, sizeof *s * (size_t)ns, 0);   /* 3 */
+    for (int64_t i = 0; i < ns; i++) {
+        char what[80];
+        wk_line_series *e = &s[i];
+        memset(e, 0, sizeof *e);
+        luaL_checkstack(L, 8, "plot.line: too many series");   /* each leaves 4 slots */
+        lua_geti(L, 1, (lua_Integer)i + 1);   /* stays on the stack: keeps name and arrays */
+        int t = lua_gettop(L);
+        if (!lua_istable(L, t)) return luaL_error(L, "%s: series %I is %s, not a table", f, (lua_Integer)i + 1, luaL_typename(L, t));
+        e->name = str_field(L, t, "name", f);
+        if (e->name) snprintf(what, sizeof what, "series '%.60s'", e->name);
+        else snprintf(what, sizeof what, "series %lld", (long long)i + 1);
+        lua_getfield(L, t, "y");
+        if (!lua_istable(L, -1)) return luaL_error(L, "%s: %s has no list of values", f, what);
+        e->n = (int64_t)luaL_len(L, -1);
+        if (e->n > MAX_ITEMS) return luaL_error(L, "%s: %s has %I values, more than %d", f, what, (lua_Integer)e->n, MAX_ITEMS);
+        e->y = number_list(L, e->n, what, f);
+        if (field(L, t, "x")) {
+            if (!lua_istable(L, -1)) return luaL_error(L, "%s: %s's x must be a list of numbers", f, what);
+            int64_t nx = (int64_t)luaL_len(L, -1);
+            if (nx != e->n) return luaL_error(L, "%s: %s has %I values but %I x values", f, what, (lua_Integer)e->n, (lua_Integer)nx);
+            char xwhat[96];
+            snprintf(xwhat, sizeof xwhat, "%s x", what);
+            e->x = number_list(L, e->n, xwhat, f);
+        }
+        rgb_field(L, t, "color", e->color, 0, f);
+    }
+    wk_tensor *img = wk_lua_push_empty(L);
+    wk_line_frame fr;
+    if (wk_draw_lines(img, &fr, s, ns, &o)) return wk_lua_fail(L, f);
+    wk_lua_account(L, img);
+    double v[8] = {fr.left, fr.top, fr.width, fr.height, fr.x0, fr.x1, fr.y0, fr.y1};
+    for (int k = 0; k < 8; k++) lua_pushnumber(L, v[k]);
+    return 9;
+}
+
 /* ---- colours -------------------------------------------------------------------- */
 
 static int plot_colormap(lua_State *L)
@@ -458,6 +546,7 @@ static int plot_load(lua_State *L)
 }
 
 static const luaL_Reg plot_funcs[] = {{"_scatter", plot_scatter}, {"_heatmap", plot_heatmap}, {"_mosaic", plot_mosaic},
+                                      {"_line", plot_line},
                                       {"_load", plot_load},       {"colormap", plot_colormap}, {"palette", plot_palette},
                                       {NULL, NULL}};
 

@@ -3,6 +3,7 @@
 --   plot.scatter(points, opts)          an N×2 layout as discs, coloured, labelled, joined
 --   plot.mosaic(images, cells, opts)    images placed on grid cells (wick.embed.grid)
 --   plot.heatmap(matrix, opts)          a matrix (e.g. similarities) as labelled cells
+--   plot.line(series, opts)             loss curves: lines over axes, log_y, a legend
 --   plot.colormap(name, t)              r, g, b of a colormap at t (or an N×3 tensor for a tensor t)
 --   plot.palette(id)                    r, g, b of the categorical colour of class id
 --   plot.rgb(y)                         an N×3 tensor scaled column by column to [0,1]
@@ -10,7 +11,7 @@
 -- With `path`, each call writes a PNG through wick.image.save (so the file carries the
 -- sketch's name and seed) and returns the path; without, it returns the picture tensor.
 -- Pictures use image coordinates: x to the right, y DOWN (a layout and its mosaic face
--- the same way). Scatter and heatmap draw with cairo, loaded on first use (package
+-- the same way). Scatter, heatmap and line draw with cairo, loaded on first use (package
 -- libcairo2); the mosaic is plain tensor code. The C half is bindings/media/plot.c.
 local wick = ...
 local plot, T = wick.plot, wick.tensor
@@ -110,6 +111,112 @@ function plot.heatmap(matrix, opts)
   opts = options("plot.heatmap", opts, heatmap_defaults, 2)
   local img, x0, y0 = plot._heatmap(as_tensor(matrix), opts)
   return finish(img, opts.path), { x = x0 + 1, y = y0 + 1 }
+end
+
+-- plot.line(series, opts) -> path | image, to_pixel
+-- series, any of:
+--   a list or 1-D tensor of values             one unnamed line (m:train's losses work as is)
+--   {train = values, valid = values}           named lines (legend), in the names' order
+--   {{name =, y = values, x = values, color = {r, g, b}}, …, or bare value lists}
+-- x values default to 1, 2, …, n (opts.x: one list for every series without its own).
+-- NaN values are gaps in a line (a validation loss known every 100 steps can sit in a
+-- per-step list); infinite values, empty series, x values that are not finite and, with
+-- log_y, values <= 0 are refused, naming the series and the index. Colours default to
+-- plot.palette(1), (2), … in series order. to_pixel(x, y) gives the 1-based pixel
+-- column and row where a value lands.
+local line_defaults = {
+  path = false,           -- PNG to write; false: return the image tensor
+  size = { 800, 500 },    -- pixels, or one number for a square
+  x = false,              -- x values shared by the series that have none
+  log_y = false,          -- logarithmic y axis
+  title = false, x_label = false, y_label = false,
+  legend = true,          -- a legend of the named series (top right)
+  line_width = 2,
+  font_size = 13,
+  colors = false,         -- {{r, g, b}, …} per series; false: plot.palette's
+  background = { 1, 1, 1 },
+}
+local series_keys = { name = true, x = true, y = true, color = true }
+
+local function line_values(v, what)
+  if T.is_tensor(v) then
+    wick._check.tensor("plot.line", what, v)
+    if v:dim() ~= 1 then
+      wick._raise(("plot.line: %s must be a 1-D tensor or a list of numbers, got shape {%s}")
+        :format(what, table.concat(v:shape(), ", ")))
+    end
+    return v:table()
+  end
+  if type(v) ~= "table" then
+    wick._raise(("plot.line: %s must be a list or 1-D tensor of numbers, got %s"):format(what, wick._check.show(v)))
+  end
+  return v
+end
+
+-- Every form of input as {{name =, x =, y =, color =}, …} of plain lists.
+local function line_series(data)
+  local list = {}
+  local function add(e, name, what)
+    if type(e) == "table" and not T.is_tensor(e) and e.y ~= nil then
+      if e.name ~= nil and type(e.name) ~= "string" then
+        wick._raise(("plot.line: %s's name must be a string, got %s"):format(what, wick._check.show(e.name)))
+      end
+      name = e.name or name
+      local label = name and ("series '" .. name .. "'") or what
+      for k in pairs(e) do
+        if not series_keys[k] then
+          wick._raise(("plot.line: %s has an unknown field '%s' (expected name, x, y, color)")
+            :format(label, tostring(k)))
+        end
+      end
+      list[#list + 1] = { name = name, y = line_values(e.y, label), x = e.x and line_values(e.x, label .. "'s x"),
+        color = e.color }
+    else
+      list[#list + 1] = { name = name, y = line_values(e, name and ("series '" .. name .. "'") or what) }
+    end
+  end
+  if T.is_tensor(data) or (type(data) == "table" and type(data[1]) == "number") then
+    add(data, nil, "the values")
+  elseif type(data) == "table" and data[1] ~= nil then
+    for i, e in ipairs(data) do add(e, nil, "series " .. i) end
+  elseif type(data) == "table" and next(data) ~= nil then
+    local names = {}
+    for k in pairs(data) do
+      if type(k) ~= "string" then
+        wick._raise(("plot.line: expected a list of values, a list of series or a table of name = values; "
+          .. "got a key %s"):format(wick._check.show(k)))
+      end
+      names[#names + 1] = k
+    end
+    table.sort(names)
+    for _, k in ipairs(names) do add(data[k], k, "series '" .. k .. "'") end
+  elseif type(data) == "table" then
+    wick._raise("plot.line: no series to draw (an empty table)")
+  else
+    wick._raise("plot.line: expected a list or 1-D tensor of values, a list of series or a table of name = values, got "
+      .. wick._check.show(data))
+  end
+  return list
+end
+
+function plot.line(data, opts)
+  opts = options("plot.line", opts, line_defaults, 2)
+  wick._check.type("plot.line", "log_y", opts.log_y, "boolean")
+  wick._check.type("plot.line", "legend", opts.legend, "boolean")
+  if opts.colors then wick._check.type("plot.line", "colors", opts.colors, "table") end
+  local list = line_series(data)
+  local shared_x = opts.x and line_values(opts.x, "option 'x'")
+  for i, e in ipairs(list) do
+    e.x = e.x or shared_x or nil
+    if e.color == nil then e.color = opts.colors and opts.colors[i] or { plot.palette(i) } end
+  end
+  local img, left, top, w, h, x0, x1, y0, y1 = plot._line(list, opts)
+  local log = opts.log_y and math.log or function(v) return v end
+  local ly0, ly1 = log(y0), log(y1)
+  local function to_pixel(x, y)
+    return left + (x - x0) / (x1 - x0) * w + 1, top + (1 - (log(y) - ly0) / (ly1 - ly0)) * h + 1
+  end
+  return finish(img, opts.path), to_pixel
 end
 
 -- plot.rgb(y) -> N×3 tensor: each column of an N×3 layout (a 3-D t-SNE, say) scaled to

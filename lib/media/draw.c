@@ -1,4 +1,4 @@
-/* draw.c — scatter plots, heatmaps and image mosaics (see draw.h).
+/* draw.c — scatter plots, heatmaps, line plots and image mosaics (see draw.h).
  *
  * cairo is opened with dlopen on first use, never linked: wick starts in ~15 ms and
  * libcairo's dependency tree alone costs more than that. The functions used are listed
@@ -25,7 +25,7 @@
     X(image_surface_create) X(image_surface_get_data) X(image_surface_get_stride)                \
     X(surface_flush) X(surface_mark_dirty) X(surface_status) X(surface_destroy) X(create) X(destroy) X(status)         \
     X(status_to_string) X(set_source_rgba) X(set_operator) X(paint) X(arc) X(fill) X(stroke)     \
-    X(move_to) X(line_to) X(rectangle) X(new_path) X(set_line_width) X(set_line_cap)             \
+    X(move_to) X(line_to) X(rectangle) X(new_path) X(set_line_width) X(set_line_cap) X(set_line_join)             \
     X(set_antialias) X(save) X(restore) X(translate) X(rotate) X(select_font_face)               \
     X(set_font_size) X(text_extents) X(font_extents) X(show_text)
 
@@ -550,6 +550,248 @@ int wk_draw_heatmap(wk_tensor *dst, int64_t *origin, const wk_tensor *m, const w
     int st = canvas_finish(dst, &cv, 3);
     canvas_close(&cv);
     if (!st && origin) origin[0] = x0, origin[1] = y0;
+    return st;
+}
+
+/* ---- line plot ------------------------------------------------------------------ */
+
+/* "'train'" or "3": how an error names a series. */
+static const char *series_name(char *buf, size_t size, const wk_line_series *s, int64_t i)
+{
+    if (s->name) snprintf(buf, size, "'%s'", s->name);
+    else snprintf(buf, size, "%lld", (long long)i + 1);
+    return buf;
+}
+
+/* A step of 1, 2 or 5 × 10^k giving about `target` intervals over span. */
+static double nice_step(double span, int target)
+{
+    double raw = span / target, mag = pow(10, floor(log10(raw))), f = raw / mag;
+    return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
+}
+
+#define MAX_TICKS 64
+
+/* Linear ticks: the multiples of a nice step inside [lo, hi], with their labels. */
+static int linear_ticks(double *at, char (*label)[24], double lo, double hi, int target)
+{
+    double step = nice_step(hi - lo, target);
+    int dec = step >= 1 ? 0 : (int)ceil(-log10(step) - 1e-9);
+    int n = 0;
+    for (double k = ceil(lo / step); k * step <= hi * (1 + 1e-12) && n < MAX_TICKS; k++) {
+        double v = k * step;
+        if (fabs(v) < step * 1e-9) v = 0;   /* no "-0" */
+        at[n] = v;
+        if (fabs(v) >= 1e6 || dec > 6) snprintf(label[n], 24, "%.3g", v);
+        else snprintf(label[n], 24, "%.*f", dec, v);
+        n++;
+    }
+    return n;
+}
+
+/* Log ticks over [lo, hi] given as log10 values: powers of ten (every k-th decade when
+ * there are many), or 1-2-5 (then 1..9) within a narrow window. at holds log10 values. */
+static int log_ticks(double *at, char (*label)[24], double lo, double hi)
+{
+    int n = 0, first = (int)ceil(lo - 1e-9), last = (int)floor(hi + 1e-9);
+    if (last - first >= 2) {
+        int every = (last - first) / 8 + 1;
+        for (int e = first; e <= last && n < MAX_TICKS; e++)
+            if ((e - first) % every == 0) {
+                at[n] = e;
+                snprintf(label[n++], 24, "%g", pow(10, e));
+            }
+        return n;
+    }
+    static const int sets[2][9] = {{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}};
+    static const int sizes[2] = {3, 9};
+    for (int k = 0; k < 2; k++) {
+        n = 0;
+        for (int e = (int)floor(lo); e <= (int)ceil(hi) && n < MAX_TICKS; e++)
+            for (int m = 0; m < sizes[k] && n < MAX_TICKS; m++) {
+                double v = log10(sets[k][m]) + e;
+                if (v < lo - 1e-9 || v > hi + 1e-9) continue;
+                at[n] = v;
+                snprintf(label[n++], 24, "%g", sets[k][m] * pow(10, e));
+            }
+        if (n >= 2) break;
+    }
+    return n;
+}
+
+/* Every check, and the data window [x0, x1] × [y0, y1] (y in log10 with log_y). */
+static int lines_window(double *win, const wk_line_series *s, int64_t ns, const wk_line_opts *o)
+{
+    char nb[96];
+    if (ns < 1) return wk_fail("no series to draw");
+    if (o->width < 1 || o->height < 1 || o->width > WK_DRAW_MAX_SIDE || o->height > WK_DRAW_MAX_SIDE)
+        return wk_fail("picture size %d×%d is outside 1..%d", o->width, o->height, WK_DRAW_MAX_SIDE);
+    if (!(o->line_width > 0 && o->line_width <= 1000)) return wk_fail("line_width must be in (0, 1000], got %g", o->line_width);
+    if (!(o->font_size > 0 && o->font_size <= 1000)) return wk_fail("font_size must be in (0, 1000], got %g", o->font_size);
+    if (check_rgb(o->background, "background")) return WK_ERR;
+    const char *texts[3] = {o->title, o->x_label, o->y_label}, *what[3] = {"title", "x_label", "y_label"};
+    for (int k = 0; k < 3; k++)
+        if (texts[k] && !utf8_valid(texts[k])) return wk_fail("%s is not valid UTF-8", what[k]);
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int64_t i = 0; i < ns; i++) {
+        const wk_line_series *e = &s[i];
+        if (e->name && !utf8_valid(e->name)) return wk_fail("series %lld's name is not valid UTF-8", (long long)i + 1);
+        if (check_rgb(e->color, "a series colour")) return WK_ERR;
+        if (e->n < 1) return wk_fail("series %s is empty", series_name(nb, sizeof nb, e, i));
+        int64_t finite = 0;
+        for (int64_t k = 0; k < e->n; k++) {
+            double x = e->x ? e->x[k] : (double)(k + 1), y = e->y[k];
+            if (!isfinite(x))
+                return wk_fail("series %s has x value %lld = %s; x values must be finite", series_name(nb, sizeof nb, e, i),
+                               (long long)k + 1, isnan(x) ? "NaN" : "infinite");
+            if (isnan(y)) continue;   /* a gap */
+            if (isinf(y))
+                return wk_fail("series %s value %lld is infinite (NaN values are gaps; infinite ones are refused)",
+                               series_name(nb, sizeof nb, e, i), (long long)k + 1);
+            if (o->log_y && !(y > 0))
+                return wk_fail("log_y needs values > 0, but series %s value %lld is %g", series_name(nb, sizeof nb, e, i),
+                               (long long)k + 1, y);
+            double fy = o->log_y ? log10(y) : y;
+            x0 = fmin(x0, x), x1 = fmax(x1, x), y0 = fmin(y0, fy), y1 = fmax(y1, fy);
+            finite++;
+        }
+        if (!finite) return wk_fail("series %s has no values to draw (all NaN)", series_name(nb, sizeof nb, e, i));
+    }
+    if (x1 - x0 <= 0) x0 -= 0.5, x1 += 0.5;   /* one x: a unit-wide window centres it */
+    if (y1 - y0 <= 0) y0 -= 0.5, y1 += 0.5;
+    double pad = 0.05 * (y1 - y0);   /* room above and below the extremes */
+    win[0] = x0, win[1] = x1, win[2] = y0 - pad, win[3] = y1 + pad;
+    if (!isfinite(win[1] - win[0]) || !isfinite(win[3] - win[2])) return wk_fail("the values span more than a double holds");
+    return WK_OK;
+}
+
+int wk_draw_lines(wk_tensor *dst, wk_line_frame *frame, const wk_line_series *s, int64_t ns, const wk_line_opts *o)
+{
+    double win[4] = {0, 1, 0, 1};
+    if (lines_window(win, s, ns, o)) return WK_ERR;
+    const float bg[4] = {o->background[0], o->background[1], o->background[2], 1};
+    canvas cv;
+    if (canvas_open(&cv, o->width, o->height, bg)) return WK_ERR;
+    cairo_t *c = cv.c;
+    double f = o->font_size, tsize = f * 1.4, pad = 10, tick = 5, W = o->width, H = o->height;
+    double ink = 0.299 * bg[0] + 0.587 * bg[1] + 0.114 * bg[2] > 0.5 ? 0.15 : 0.85;
+
+    /* ticks first: the y labels' width sets the left margin */
+    double xt[MAX_TICKS], yt[MAX_TICKS];
+    char xl[MAX_TICKS][24], yl[MAX_TICKS][24];
+    int target_x = (int)fmax(2, fmin(10, W / 110)), target_y = (int)fmax(2, fmin(10, H / 70));
+    int nx = linear_ticks(xt, xl, win[0], win[1], target_x);
+    int ny = o->log_y ? log_ticks(yt, yl, win[2], win[3]) : linear_ticks(yt, yl, win[2], win[3], target_y);
+    set_font(c, f, 0);
+    double ylw = 0, xlw = 0;
+    for (int i = 0; i < ny; i++) ylw = fmax(ylw, text_width(c, yl[i]));
+    for (int i = 0; i < nx; i++) xlw = fmax(xlw, text_width(c, xl[i]));
+    double left = pad + (o->y_label ? f * 1.6 : 0) + ylw + tick + 3;
+    double top = pad + (o->title ? tsize * 1.6 : f * 0.5);
+    double right = pad + xlw / 2;
+    double bottom = pad + f * 1.3 + tick + 3 + (o->x_label ? f * 1.6 : 0);
+    double aw = W - left - right, ah = H - top - bottom;
+    if (aw < 10 || ah < 10) {
+        canvas_close(&cv);
+        return wk_fail("picture %d×%d is too small for the axes and labels (font_size %g)", o->width, o->height, f);
+    }
+    double sx = aw / (win[1] - win[0]), sy = ah / (win[3] - win[2]);
+#define PX(x) (left + ((x) - win[0]) * sx)
+#define PY(fy) (top + ah - ((fy) - win[2]) * sy)
+
+    /* grid lines and ticks, on whole pixels so they stay one pixel wide */
+    cr.set_line_width(c, 1);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0) cr.set_source_rgba(c, 0.5 * ink + 0.5 * bg[0], 0.5 * ink + 0.5 * bg[1], 0.5 * ink + 0.5 * bg[2], 0.35);
+        else cr.set_source_rgba(c, ink, ink, ink, 1);
+        for (int i = 0; i < nx; i++) {
+            double x = floor(PX(xt[i])) + 0.5;
+            cr.move_to(c, x, pass ? top + ah : top);
+            cr.line_to(c, x, top + ah + (pass ? tick : 0));
+        }
+        for (int i = 0; i < ny; i++) {
+            double y = floor(PY(yt[i])) + 0.5;
+            cr.move_to(c, pass ? left - tick : left, y);
+            cr.line_to(c, pass ? left : left + aw, y);
+        }
+        cr.stroke(c);
+    }
+    cr.rectangle(c, floor(left) + 0.5, floor(top) + 0.5, floor(aw), floor(ah));
+    cr.stroke(c);
+    for (int i = 0; i < nx; i++) show_text(c, PX(xt[i]), top + ah + tick + 3, xl[i], 0.5, 0, 0);
+    for (int i = 0; i < ny; i++) show_text(c, left - tick - 3, PY(yt[i]), yl[i], 1, 0.5, 0);
+    if (o->x_label) show_text(c, left + aw / 2, H - pad - f * 1.2, o->x_label, 0.5, 0, 0);
+    if (o->y_label) show_text(c, pad, top + ah / 2, o->y_label, 0.5, 0, -M_PI / 2);
+    if (o->title) {
+        set_font(c, tsize, 1);
+        show_text(c, left + aw / 2, pad, o->title, 0.5, 0, 0);
+        set_font(c, f, 0);
+    }
+
+    /* the series in order (later ones on top); a run of one value between gaps is a dot */
+    cr.set_line_width(c, o->line_width);
+    cr.set_line_cap(c, CAIRO_LINE_CAP_ROUND);
+    cr.set_line_join(c, CAIRO_LINE_JOIN_ROUND);
+    for (int64_t i = 0; i < ns; i++) {
+        const wk_line_series *e = &s[i];
+        cr.set_source_rgba(c, e->color[0], e->color[1], e->color[2], 1);
+        int64_t run = 0;
+        double px = 0, py = 0;
+        for (int64_t k = 0; k <= e->n; k++) {
+            double y = k < e->n ? e->y[k] : NAN;
+            if (isnan(y)) {
+                if (run == 1) {
+                    cr.stroke(c);
+                    cr.arc(c, px, py, o->line_width, 0, 2 * M_PI);
+                    cr.fill(c);
+                }
+                run = 0;
+                continue;
+            }
+            px = PX(e->x ? e->x[k] : (double)(k + 1)), py = PY(o->log_y ? log10(y) : y);
+            if (run++ == 0) cr.move_to(c, px, py);
+            else cr.line_to(c, px, py);
+        }
+        cr.stroke(c);
+    }
+
+    /* the legend: the named series, top-right inside the plot area */
+    int64_t named = 0;
+    double nw = 0;
+    for (int64_t i = 0; i < ns; i++)
+        if (s[i].name) named++, nw = fmax(nw, text_width(c, s[i].name));
+    if (o->legend && named) {
+        double row = f * 1.5, sample = 2 * f, bw = 8 + sample + 6 + nw + 8, bh = named * row + 8;
+        double bx = left + aw - bw - 6, by = top + 6;
+        cr.set_source_rgba(c, bg[0], bg[1], bg[2], 0.85);
+        cr.rectangle(c, bx, by, bw, bh);
+        cr.fill(c);
+        cr.set_line_width(c, 1);
+        cr.set_source_rgba(c, 0.5 * ink + 0.5 * bg[0], 0.5 * ink + 0.5 * bg[1], 0.5 * ink + 0.5 * bg[2], 1);
+        cr.rectangle(c, floor(bx) + 0.5, floor(by) + 0.5, floor(bw), floor(bh));
+        cr.stroke(c);
+        int64_t r = 0;
+        for (int64_t i = 0; i < ns; i++) {
+            if (!s[i].name) continue;
+            double y = by + 4 + (r++ + 0.5) * row;
+            cr.set_line_width(c, fmax(2, o->line_width));
+            cr.set_source_rgba(c, s[i].color[0], s[i].color[1], s[i].color[2], 1);
+            cr.move_to(c, bx + 8, y);
+            cr.line_to(c, bx + 8 + sample, y);
+            cr.stroke(c);
+            cr.set_source_rgba(c, ink, ink, ink, 1);
+            show_text(c, bx + 8 + sample + 6, y, s[i].name, 0, 0.5, 0);
+        }
+    }
+#undef PX
+#undef PY
+    int st = canvas_finish(dst, &cv, 3);
+    canvas_close(&cv);
+    if (!st && frame) {
+        frame->left = left, frame->top = top, frame->width = aw, frame->height = ah;
+        frame->x0 = win[0], frame->x1 = win[1];
+        frame->y0 = o->log_y ? pow(10, win[2]) : win[2], frame->y1 = o->log_y ? pow(10, win[3]) : win[3];
+    }
     return st;
 }
 

@@ -1,6 +1,7 @@
-/* draw.h — pictures of data: scatter plots, heatmaps and image mosaics as tensors.
+/* draw.h — pictures of data: scatter plots, heatmaps, line plots and image mosaics as
+ * tensors.
  *
- * Scatter plots and heatmaps are drawn with cairo, which is NOT linked into wick:
+ * Scatter plots, heatmaps and line plots are drawn with cairo, which is NOT linked into wick:
  * linking it pulls in ~40 shared libraries and ~25 ms of start-up. Instead draw.c opens
  * libcairo.so.2 with dlopen the first time a picture is drawn and resolves the few
  * functions it needs; when the library is missing, the call fails with a reason that
@@ -93,6 +94,41 @@ typedef struct wk_heatmap_opts {
  * covers pixels [x0 + j·cell, x0 + (j+1)·cell) × [y0 + i·cell, …) exactly, where
  * (x0, y0) is the grid's top-left corner, returned through origin when not NULL. */
 int wk_draw_heatmap(wk_tensor *dst, int64_t *origin, const wk_tensor *matrix, const wk_heatmap_opts *o);
+
+/* ---- line plot ------------------------------------------------------------------ */
+
+typedef struct wk_line_series {
+    const char *name;             /* legend text, or NULL (left out of the legend) */
+    const double *x;              /* (n) x values (finite), or NULL for 1, 2, …, n */
+    const double *y;              /* (n) values; NaN leaves a gap in the line */
+    int64_t n;
+    float color[3];
+} wk_line_series;
+
+typedef struct wk_line_opts {
+    int width, height;            /* picture size in pixels */
+    int log_y;                    /* logarithmic y axis (every value must be > 0) */
+    double line_width;            /* pixels */
+    double font_size;             /* tick labels and legend; the title is 1.4 times it */
+    float background[3];
+    const char *title, *x_label, *y_label;   /* or NULL */
+    int legend;                   /* draw a legend of the named series */
+} wk_line_opts;
+
+/* Where the data went: the plot area (pixels, 0-based, y down) and the data window it
+ * shows. A value (x, y) lands at px = left + (x - x0) / (x1 - x0) · width,
+ * py = top + (1 - (f(y) - f(y0)) / (f(y1) - f(y0))) · height, f = log10 with log_y. */
+typedef struct wk_line_frame {
+    double left, top, width, height;
+    double x0, x1, y0, y1;
+} wk_line_frame;
+
+/* dst = the series as lines over one pair of axes (ticks, labels, light grid lines),
+ * with a legend and title: a loss curve. Infinite values, an empty series, a series of
+ * NaN only and (with log_y) values <= 0 are refused, naming the series and the index;
+ * NaN values are gaps. frame may be NULL. */
+int wk_draw_lines(wk_tensor *dst, wk_line_frame *frame, const wk_line_series *series, int64_t nseries,
+                  const wk_line_opts *o);
 
 /* ---- mosaic --------------------------------------------------------------------- */
 

@@ -342,3 +342,134 @@ describe("wick.plot on bad input", function()
     no_growth("plot.colormap of an unknown map", function() return plot.colormap("nope", T.rand(100)) end)
   end)
 end)
+
+-- ---- line ----------------------------------------------------------------------------
+-- Issue 11: loss curves. Pixels are checked where to_pixel says the values land.
+describe("plot.line", function()
+  local red, blue = { 1, 0, 0 }, { 0, 0, 1 }
+
+  -- Is there a pixel of colour rgb within 2 pixels of (x, y)?
+  local function has(img, rgb, x, y)
+    local r = 2
+    x, y = math.floor(x + 0.5), math.floor(y + 0.5)
+    for dy = -r, r do
+      for dx = -r, r do
+        local px, py = x + dx, y + dy
+        local inside = px >= 1 and py >= 1 and px <= img:size(3) and py <= img:size(2)
+        if inside and is_rgb(img, px, py, rgb[1], rgb[2], rgb[3], 0.02) then return true end
+      end
+    end
+    return false
+  end
+
+  -- How many pixels of column x have colour rgb.
+  local function in_column(img, x, rgb)
+    local n = 0
+    for y = 1, img:size(2) do
+      if is_rgb(img, math.floor(x + 0.5), y, rgb[1], rgb[2], rgb[3], 0.02) then n = n + 1 end
+    end
+    return n
+  end
+
+  it("draws a falling series from top left to bottom right and a rising one the other way, in their colours", function()
+    local down, up = {}, {}
+    for i = 1, 50 do down[i], up[i] = 10 - i * 0.15, 1 + i * 0.1 end
+    local img, at = plot.line({ { name = "down", y = down, color = red }, { name = "up", y = up, color = blue } },
+      { size = { 400, 300 }, legend = false })
+    assert.same({ 3, 300, 400 }, img:shape())
+    local x1, y1 = at(1, down[1])
+    local x50, y50 = at(50, down[50])
+    assert.is_true(x1 < 100 and y1 < 100, ("first value at %.0f, %.0f"):format(x1, y1))
+    assert.is_true(x50 > 300 and y50 > 200, ("last value at %.0f, %.0f"):format(x50, y50))
+    for _, i in ipairs { 5, 25, 45 } do
+      assert.is_true(has(img, red, at(i, down[i])), "the falling line at x = " .. i)
+      assert.is_true(has(img, blue, at(i, up[i])), "the rising line at x = " .. i)
+    end
+    local bx, by = at(1, up[1])
+    assert.is_true(by > 200 and bx < 100)
+    -- the lines run inside the plot area only
+    assert.equal(0, in_column(img, 3, red))
+  end)
+
+  it("log_y makes an exponential decay a straight line", function()
+    local y = {}
+    for i = 1, 60 do y[i] = 10 ^ (-i / 10) end
+    local opts = { size = { 400, 300 }, colors = { red } }
+    local log, at = plot.line(y, { size = opts.size, colors = opts.colors, log_y = true })
+    local lin, at_lin = plot.line(y, opts)
+    local xa, ya = at(1, y[1])
+    local xb, yb = at(60, y[60])
+    local xm, ym = at(30.5, 10 ^ (-3.05))
+    assert.near((ya + yb) / 2, ym, 0.5)   -- halfway in log space is halfway on screen
+    assert.near((xa + xb) / 2, xm, 0.5)
+    assert.is_true(has(log, red, xm, ym), "the log line passes through the middle")
+    -- on a linear axis the same values hug the bottom: the middle of the picture is empty
+    local lxa, lya = at_lin(1, y[1])
+    local lxb, lyb = at_lin(60, y[60])
+    assert.is_false(has(lin, red, (lxa + lxb) / 2, (lya + lyb) / 2))
+    assert.is_true(has(lin, red, at_lin(30, y[30])))
+    -- log ticks are powers of ten: the labels' pixels differ from a linear plot's
+    assert.is_true((log - lin):abs():sum():item() > 100)
+  end)
+
+  it("takes a tensor, a table of name = values, a shared x, and m:train's losses as they are", function()
+    local a = plot.line(T { 3, 2, 1 }, { size = 200 })
+    local b = plot.line({ 3, 2, 1, valid = { { step = 1 } }, seconds = 5 }, { size = 200 })
+    assert.equal(0, (a - b):abs():max():item())
+    local img, at = plot.line({ valid = { 2, 1.5, 1 }, train = { 3, 2, 1 } }, { x = { 100, 200, 300 }, size = 300 })
+    local p1, p2 = { plot.palette(1) }, { plot.palette(2) }
+    -- names in order: train is colour 1, valid colour 2, and both are in the legend
+    assert.is_true(has(img, p1, at(200, 2)))
+    assert.is_true(has(img, p2, at(200, 1.5)))
+    local x1, x3 = at(100, 3), at(300, 1)
+    assert.is_true(x1 < 60 and x3 > 240, ("x from %.0f to %.0f"):format(x1, x3))
+    local legend = 0
+    for yy = 1, 80 do
+      for xx = 150, 300 do
+        if is_rgb(img, xx, yy, p2[1], p2[2], p2[3], 0.02) then legend = legend + 1 end
+      end
+    end
+    assert.is_true(legend > 10, "the legend shows valid's colour")
+    local quiet = plot.line({ valid = { 2, 1.5, 1 }, train = { 3, 2, 1 } }, { x = { 100, 200, 300 }, size = 300,
+      legend = false })
+    assert.is_true((img - quiet):abs():sum():item() > 0)
+  end)
+
+  it("leaves a gap at NaN values and draws a lone value as a dot", function()
+    local img, at = plot.line({ 1, 2, 0 / 0, 4, 5, 0 / 0, 3 }, { size = { 400, 300 }, colors = { red } })
+    assert.is_true(has(img, red, at(1.5, 1.5)))
+    assert.equal(0, in_column(img, at(3, 3), red))   -- no segment across the gap
+    assert.is_true(has(img, red, at(7, 3)), "the lone last value is a dot")
+  end)
+
+  it("writes a PNG to path", function()
+    local dir = tmpdir()
+    local path = plot.line({ 1, 2, 3 }, { path = dir .. "/loss.png", title = "loss" })
+    assert.equal(dir .. "/loss.png", path)
+    assert.equal("\137PNG", read_file(path):sub(1, 4))
+    remove_tree(dir)
+  end)
+
+  it("refuses bad input with errors naming plot.line, at the caller's line", function()
+    local refused = helpers.refused
+    refused("plot.line: no series to draw", plot.line, {})
+    refused("plot.line: series 'train' is empty", plot.line, { train = {} })
+    refused("plot.line: series 2 is empty", plot.line, { { 1, 2 }, {} })
+    refused("plot.line: series 1 value 2 is infinite", plot.line, { 1, 1 / 0 })
+    refused("plot.line: series 'a' has no values to draw (all NaN)", plot.line, { a = { 0 / 0, 0 / 0 } })
+    refused("plot.line: log_y needs values > 0, but series 'b' value 3 is 0", plot.line, { b = { 2, 1, 0 } },
+      { log_y = true })
+    refused("plot.line: log_y needs values > 0, but series 1 value 1 is -1", plot.line, { -1, 1 }, { log_y = true })
+    refused("plot.line: series 1 has 3 values but 2 x values", plot.line, { 1, 2, 3 }, { x = { 1, 2 } })
+    refused("plot.line: series 1 has x value 2 = NaN", plot.line, { { y = { 1, 2 }, x = { 1, 0 / 0 } } })
+    refused("plot.line: series 1 value 2 is string, not a number", plot.line, { { 1, "x" } })
+    refused("plot.line: series 'n' has an unknown field 'colour'", plot.line,
+      { { name = "n", y = { 1 }, colour = red } })
+    refused("plot.line: the values must be a 1-D tensor", plot.line, T.ones(2, 2))
+    refused("plot.line: expected a list or 1-D tensor of values", plot.line, 5)
+    refused("plot.line: unknown option 'logy'", plot.line, { 1, 2 }, { logy = true })
+    refused("plot.line: log_y must be a boolean", plot.line, { 1, 2 }, { log_y = 1 })
+    refused("plot.line: option 'size' must be a number or {w, h}", plot.line, { 1, 2 }, { size = 0 })
+    refused("plot.line: picture 40×40 is too small", plot.line, { 1, 2 }, { size = 40 })
+  end)
+end)
