@@ -8,7 +8,7 @@
 --
 -- Data: Debian's bible-kjv (or r-cran-janeaustenr's Rdata.rdb), and dict-devil (or
 --       fortunes) — `make data` installs them.
--- Run:  wick sketches/charrnn/charrnn.lua [--full] [seed]
+-- Run:  wick sketches/charrnn/charrnn.lua [--full] [--seed N]
 --       default: a 2×128 LSTM, 250 pretraining steps and 120 steps on the small
 --       corpus, about two minutes on one core; --full: the essay's 2×256 model, 5,000
 --       pretraining steps and 1,000 fine-tuning steps (hours).
@@ -17,34 +17,17 @@
 local wick = require "wick"
 local text = wick.text
 
-local full = arg[1] == "--full"
-local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 42)
-print(("charrnn: seed %d%s"):format(seed, full and ", full scale" or ""))
-local out = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/out"
-wick.fs.mkdir(out)
+local kit = wick.sketch { seed = 42, positional = { "seed" } }   -- --full, --seed N, out/
+local full, seed = kit.full, kit.seed
+local corpora = require "charrnn_corpora"   -- beside this file
 
 local hyper = full and { layers = 2, hidden = 256, embed = 64 } or { layers = 2, hidden = 128, embed = 48 }
 local steps = full and { pretrain = 5000, small = 1000 } or { pretrain = 250, small = 120 }
 local train_opts = { seq = 64, batch = 32, lr = 2e-3, every = full and 500 or 125 }
 
 -- The corpora: whichever of each pair is installed.
-local function first_available(options)
-  local errors = {}
-  for _, o in ipairs(options) do
-    local ok, s = pcall(o.load)
-    if ok then return o.name, s end
-    errors[#errors + 1] = tostring(s)
-  end
-  error("charrnn: no corpus available:\n  " .. table.concat(errors, "\n  "), 0)
-end
-local big_name, big = first_available {
-  { name = "kjv", load = text.corpus.kjv },
-  { name = "austen", load = text.corpus.austen },
-}
-local small_name, small = first_available {
-  { name = "devil", load = text.corpus.devil },
-  { name = "fortunes-literature", load = function() return text.corpus.fortunes { files = { "literature" } } end },
-}
+local big_name, big = corpora.first_available { "kjv", "austen" }
+local small_name, small = corpora.first_available { "devil", "fortunes-literature" }
 print(("charrnn: big corpus %s (%d characters), small corpus %s (%d characters)")
   :format(big_name, utf8.len(big), small_name, utf8.len(small)))
 
@@ -62,7 +45,7 @@ local pre = m:train(big, opts(steps.pretrain))
 local secs = wick.clock() - t0
 print(("charrnn: pretraining took %.0f s (%.0f characters/s), validation %.3f nats/char (%.3f bits/char)")
   :format(secs, steps.pretrain * 64 * 32 / secs, pre.valid_nats, pre.valid_bpc))
-local ckpt = ("%s/%s-seed%d.safetensors"):format(out, big_name, seed)
+local ckpt = kit:path("%s-seed%d.safetensors", big_name, seed)
 m:save(ckpt)
 
 -- 2. Samples at three temperatures, streamed to the terminal as they come.
@@ -87,15 +70,11 @@ wick.seed(seed)
 local scratch_model = text.char_rnn { layers = hyper.layers, hidden = hyper.hidden, embed = hyper.embed, vocab = vocab }
 local scratch = scratch_model:train(small, opts(steps.small))
 
-local function row(name, n, nats) return ("%-44s %8d %12.3f %10.3f"):format(name, n, nats, nats / math.log(2)) end
-local rows = {
-  ("transfer: validation loss on the last 5%% of %s (%d characters), seed %d")
-    :format(small_name, valid_ids:numel(), seed),
-  ("%-44s %8s %12s %10s"):format("model", "steps", "nats/char", "bits/char"),
-  row("pretrained on " .. big_name .. ", not fine-tuned", 0, before),
-  row("pretrained on " .. big_name .. ", fine-tuned", steps.small, ft.valid_nats),
-  row("trained on " .. small_name .. " alone", steps.small, scratch.valid_nats),
-}
+local rows = corpora.transfer_rows(("transfer: validation loss on the last 5%% of %s (%d characters), seed %d")
+  :format(small_name, valid_ids:numel(), seed), {
+  { "pretrained on " .. big_name .. ", not fine-tuned", 0, before },
+  { "pretrained on " .. big_name .. ", fine-tuned", steps.small, ft.valid_nats },
+  { "trained on " .. small_name .. " alone", steps.small, scratch.valid_nats } })
 local table_text = table.concat(rows, "\n") .. "\n"
 print("\n" .. table_text)
 
@@ -107,12 +86,6 @@ samples[#samples + 1] = ("\n--- %s alone, temperature 0.5 ---\n%s\n"):format(sma
 print(samples[#samples - 1])
 print(samples[#samples])
 
-local function write(path, s)
-  local f = assert(io.open(path, "w"))
-  f:write(s)
-  f:close()
-  print("charrnn: wrote " .. path)
-end
-write(("%s/samples-seed%d.txt"):format(out, seed), table.concat(samples))
-write(("%s/transfer-seed%d.txt"):format(out, seed), table_text)
+kit:write(("samples-seed%d.txt"):format(seed), table.concat(samples))
+kit:write(("transfer-seed%d.txt"):format(seed), table_text)
 print("charrnn: wrote " .. ckpt)

@@ -10,55 +10,25 @@
 -- Needs: Debian stockfish (/usr/games/stockfish), pgn-extract, scid-data (`make data`).
 -- Time: about 0.4 games/s; the default 36 games take 1–2 minutes.
 --
---   wick sketches/chess/selfplay.lua [--games N] [--nodes N] [--seed N]
+--   wick sketches/chess/selfplay.lua [--games N] [--nodes N] [--seed N] [--max-plies N]
 local wick = require "wick"
 local chess = wick.chess
 
-local args = {games = 36, nodes = 3000, seed = 1, max_plies = 240}
-for i = 1, #arg do
-  local k = arg[i]:match("^%-%-(.+)")
-  if k and args[k:gsub("-", "_")] then args[k:gsub("-", "_")] = tonumber(arg[i + 1]) end
-end
-wick.seed(args.seed)
-print(("selfplay: seed %d, %d games at go nodes %d"):format(args.seed, args.games, args.nodes))
-
-local STOCKFISH = "/usr/games/stockfish"
-if not io.open(STOCKFISH) then
-  error("selfplay: " .. STOCKFISH .. " is missing; `make data` installs Debian package stockfish", 0)
-end
-
-local here = arg[0]:match("^(.*)/") or "."
-local out_dir = here .. "/out"
-wick.fs.mkdir(out_dir)
+local args = wick.sketch { games = 36, nodes = 3000, seed = 1, max_plies = 240 }   -- --games N, --nodes N, --seed N
+local G = require "chess_games"   -- beside this file
+print(("selfplay: %d games at go nodes %d"):format(args.games, args.nodes))
+local STOCKFISH = wick.data.find("stockfish")   -- raises, naming Debian's stockfish, when it is missing
 
 -- A uniform integer in 1..n from wick's seeded generator.
 local function below(n) return math.min(n, 1 + math.floor(wick.tensor.rand(1):item() * n)) end
 
 -- Opening lines: movetext of every eco.pgn game and every scid.eco entry.
 local openings = {}
-local f = io.open("/usr/share/pgn-extract/eco.pgn")
-if f then
-  local text = f:read("a"); f:close()
-  for para in (text .. "\n\n"):gmatch("(.-)\n%s*\n") do
-    if para:match("^%s*1%.") then openings[#openings + 1] = para:gsub("%s+", " ") end
-  end
+for _, book in ipairs { { "pgn-extract/eco.pgn", G.pgn_movetexts }, { "scid/scid.eco", G.scid_movetexts } } do
+  local s = G.read_data(book[1])
+  for _, mt in ipairs(s and book[2](s) or {}) do openings[#openings + 1] = mt:gsub("%s+", " ") end
 end
-f = io.open("/usr/share/scid/data/scid.eco")
-if f then
-  local entry = ""
-  for line in f:lines() do   -- entries may wrap over several lines; each ends with "*"
-    if not line:match("^#") then
-      entry = entry .. " " .. line
-      if line:match("%*%s*$") then
-        local moves = entry:match('"[^"]*"%s*(.-)%*%s*$')
-        if moves and moves:match("1%.") then openings[#openings + 1] = moves end
-        entry = ""
-      end
-    end
-  end
-  f:close()
-end
-if #openings == 0 then error("selfplay: no opening books found; `make data` installs pgn-extract and scid-data") end
+if #openings == 0 then error("selfplay: no opening books found; `make data` installs pgn-extract and scid-data", 0) end
 print(("selfplay: %d opening lines"):format(#openings))
 
 -- Stockfish over UCI, both ways, through pipes (wick.fs.spawn: no shell involved).
@@ -74,7 +44,7 @@ send("uci"); wait_for("uciok")
 send("setoption name Threads value 1"); send("setoption name Hash value 16")
 send("isready"); wait_for("readyok")
 
-local out_path = ("%s/selfplay-%d.pgn"):format(out_dir, args.seed)
+local out_path = args:path("selfplay-%d.pgn", args.seed)
 local out = assert(io.open(out_path, "w"))
 local t0, total_plies = wick.clock(), 0
 for game = 1, args.games do

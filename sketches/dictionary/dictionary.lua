@@ -6,41 +6,30 @@
 --
 -- Data: Debian's wordnet-base (usr/share/wordnet/data.*) or dict-gcide; `make data`
 --       installs them.
--- Run:  wick sketches/dictionary/dictionary.lua [--full] [--gcide] [seed]
+-- Run:  wick sketches/dictionary/dictionary.lua [--full] [--gcide] [--seed N]
 --       default: WordNet, a 2×128 LSTM trained for 90 s (about two minutes);
 --       --full: 2×256, 5,000 steps on the whole dictionary (hours on one core).
 -- Writes out/definitions-seed<seed>.txt and out/dictionary-seed<seed>.safetensors.
 local wick = require "wick"
 local text = wick.text
 
-local full, gcide, seed_arg = false, false, nil
-for _, a in ipairs(arg) do
-  if a == "--full" then full = true elseif a == "--gcide" then gcide = true else seed_arg = tonumber(a) end
-end
-local seed = wick.seed(seed_arg or 3)
-print(("dictionary: seed %d%s"):format(seed, full and ", full scale" or ""))
-local here = arg[0]:match("^(.*)/[^/]*$") or "."
-local out = here .. "/out"
-wick.fs.mkdir(out)
+local kit = wick.sketch { seed = 3, gcide = false, positional = { "seed" } }   -- --full, --gcide, out/
+local full, seed = kit.full, kit.seed
 
 -- The word<TAB>definition lines: WordNet by default (or when GCIDE is missing).
 local lines, source
-if gcide then
+if kit.gcide then
   local ok, s = pcall(text.corpus.gcide, full and {} or {max_bytes = 8000000})
   if ok then lines, source = s, "GCIDE (dict-gcide)" else print("dictionary: note: " .. tostring(s)) end
 end
 if not lines then
   lines, source = text.corpus.wordnet_glosses(), "WordNet glosses (wordnet-base)"
 end
--- Shuffle the lines with wick's generator, so training and validation text both span
--- the alphabet and every part of speech.
+-- Shuffled with wick's generator, so training and validation text both span the
+-- alphabet and every part of speech.
 local list = {}
 for line in lines:gmatch("[^\n]+") do list[#list + 1] = line end
-local u = wick.tensor.rand(#list):table()
-for i = #list, 2, -1 do
-  local j = math.min(i, 1 + math.floor(u[i] * i))
-  list[i], list[j] = list[j], list[i]
-end
+kit:shuffle(list)
 local corpus = table.concat(list, "\n") .. "\n"
 print(("dictionary: %d definitions from %s, %d characters"):format(#list, source, #corpus))
 
@@ -51,7 +40,7 @@ print(("dictionary: training a 2×%d LSTM for %s"):format(cfg.hidden,
   cfg.seconds and cfg.seconds .. " s" or cfg.steps .. " steps"))
 local losses = m:train(corpus, {steps = cfg.steps, seconds = cfg.seconds, seq = 64, batch = 32, lr = 3e-3,
   every = full and 500 or 100})
-m:save(("%s/dictionary-seed%d.safetensors"):format(out, seed))
+m:save(kit:path("dictionary-seed%d.safetensors", seed))
 local last = losses.valid[#losses.valid]
 
 -- Invented words (none is in WordNet) and a few real ones to compare with the truth.
@@ -82,7 +71,4 @@ for i = 1, 8 do
   local s = m:sample{prime = "\n", length = 200, temperature = 0.8, seed = seed * 100 + 80 + i, stop = "\n"}
   say("  " .. s:gsub("^\n", ""):gsub("\n$", ""):gsub("\t", "  —  "))
 end
-local f = assert(io.open(("%s/definitions-seed%d.txt"):format(out, seed), "w"))
-f:write(table.concat(report, "\n"), "\n")
-f:close()
-print(("dictionary: wrote out/definitions-seed%d.txt"):format(seed))
+kit:write(("definitions-seed%d.txt"):format(seed), table.concat(report, "\n") .. "\n")

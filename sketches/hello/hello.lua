@@ -1,18 +1,17 @@
 -- Ripples — waves spread from a few random points and add up into an interference
 -- pattern, coloured with a cosine palette. Pure tensor maths: no data needed.
 --
--- Run:  wick sketches/hello/hello.lua [size] [seed] [frames]
+-- Run:  wick sketches/hello/hello.lua [size] [seed] [--frames N]
 -- Writes sketches/hello/out/ripples-seed<seed>.png (512×512, about a second), and with
--- frames > 1 an animation as out/frame-0001.png … (the waves travel outward).
+-- --frames N an animation as out/frame-0001.png … (the waves travel outward).
 local wick = require "wick"
 local T, image = wick.tensor, wick.image
 
-local size = tonumber(arg[1]) or 512
-local seed = wick.seed(tonumber(arg[2]) or 7)
-local frames = tonumber(arg[3]) or 1
-print(("ripples: %d×%d, seed %d"):format(size, size, seed))
+-- The kit reads the arguments, seeds wick's generator, prints the seed and makes out/.
+local kit = wick.sketch { size = 512, seed = 7, frames = 1, positional = { "size", "seed", "frames" } }
+local size = kit.size
+print(("ripples: %d×%d"):format(size, size))
 
-local out = arg[0]:match("^(.*)/[^/]*$") or "."
 local ys = T.linspace(-1, 1, size):view(size, 1)   -- (size, 1): one coordinate per row
 local xs = T.linspace(-1, 1, size):view(1, size)   -- (1, size): one per column
 
@@ -43,12 +42,9 @@ local function colour(f)
   return T.stack(channels, 1)   -- (3, size, size)
 end
 
-if frames <= 1 then
-  local path = image.save(colour(field(0)), ("%s/out/ripples-seed%d.png"):format(out, seed))
-  print("wrote " .. path)
+if kit.frames <= 1 then
+  print("wrote " .. image.save(colour(field(0)), kit:path("ripples-seed%d.png", kit.seed)))
 else
-  for i = 1, frames do
-    image.save(colour(field(2 * math.pi * (i - 1) / frames)), ("%s/out/frame-%04d.png"):format(out, i))
-  end
-  print(("wrote %d frames to %s/out/"):format(frames, out))
+  for i = 1, kit.frames do kit:frame(colour(field(2 * math.pi * (i - 1) / kit.frames))) end
+  print(("wrote %d frames to %s/"):format(kit.frames, kit.out))
 end

@@ -6,7 +6,7 @@
 -- figure, with clothes instead of moons.
 --
 -- Data: Debian's dataset-fashion-mnist (`make data`).
--- Run:  wick sketches/tsne/tsne.lua [--full] [seed]
+-- Run:  wick sketches/tsne/tsne.lua [--full] [--seed N]
 --       default: the 10,000 test images (the issue's size, so more than the usual
 --       minute): PCA to 50, two Barnes-Hut t-SNE runs of 1,000 iterations (2-D 24 s,
 --       3-D 43 s; 70 s in all on two cores of a lightly loaded machine), and a
@@ -17,10 +17,8 @@
 local wick = require "wick"
 local T, embed, plot = wick.tensor, wick.embed, wick.plot
 
-local full = arg[1] == "--full"
-local seed = wick.seed(tonumber(arg[full and 2 or 1]) or 7)
-print(("tsne: seed %d%s"):format(seed, full and ", all 70,000 images" or ""))
-local out = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/out"
+local kit = wick.sketch { seed = 7, positional = { "seed" } }   -- --full, --seed N, out/
+local full, seed = kit.full, kit.seed
 
 local train, test = wick.data.fashion_mnist()
 local images, labels = test.x, test.y
@@ -42,9 +40,9 @@ local colour = embed.tsne(x50, { dims = 3, normalize = true })
 print(("tsne 3-D: %.1f s"):format(wick.clock() - clock))
 
 print((plot.scatter(map, { colors = colour, size = 1400, radius = 2, background = { 0, 0, 0 },
-  path = ("%s/map-rgb-seed%d.png"):format(out, seed) })))
+  path = kit:path("map-rgb-seed%d.png", seed) })))
 print((plot.scatter(map, { labels = labels, size = 1400, radius = 2,
-  path = ("%s/map-labels-seed%d.png"):format(out, seed) })))
+  path = kit:path("map-labels-seed%d.png", seed) })))
 
 -- Snap a slice of the map to a square grid. The slice is renormalised so that it fills
 -- the grid; the assignment is exact, so every image moves as little as it can.
@@ -56,4 +54,4 @@ local cells, cost = embed.grid(embed.normalize(pick), { cols = side, rows = side
 print(("grid: %d images to %dx%d in %.1f s (mean move %.4f of the map)"):format(m, side, side,
   wick.clock() - clock, math.sqrt(cost / m)))
 print(plot.mosaic(images:narrow(1, 1, m), cells, { cols = side, rows = side,
-  path = ("%s/mosaic-seed%d.png"):format(out, seed) }))
+  path = kit:path("mosaic-seed%d.png", seed) }))
