@@ -680,7 +680,7 @@ int wk_word2vec_train(wk_wordvec *dst, const char *text, size_t len, const wk_wo
     int diverged = atomic_load(&tr->stop) == STOP_DIVERGED;
     for (int64_t i = 0; i < nv * stride && !diverged; i++) diverged = !isfinite(dst->vec[i]);
     if (diverged) {
-        wk_fail("word2vec: training diverged (the vectors became NaN or infinite): alpha = %g is too large; "
+        wk_fail("word2vec: training diverged (the vectors became NaN or infinite): lr = %g is too large; "
                 "the usual values are 0.025 (skip-gram) and 0.05 (CBOW)", o->alpha);
         goto done;
     }

@@ -354,7 +354,7 @@ return function(wick, tmp)
   add("wick.embed.normalize", embed.normalize, pack(T.randn(10, 2)))
   add("wick.embed.grid", embed.grid, pack(T.rand(6, 2), { cols = 3, rows = 2, method = "exact" }))
   add("wick.embed.tsne", function(...) return embed.tsne(...) end,
-    pack(T.randn(30, 4), { dims = 2, perplexity = 5, iterations = 20, method = "exact", verbose = false }),
+    pack(T.randn(30, 4), { dims = 2, perplexity = 5, steps = 20, method = "exact", progress = false }),
     { aliases = { "tsne" } })
   add("wick.embed.tsne.new", embed.tsne.new, pack(T.randn(30, 4), { perplexity = 5, method = "exact" }),
       { aliases = { "tsne" } })
@@ -517,22 +517,22 @@ return function(wick, tmp)
   must("char_rnn:sample", nil, pack(crnn(), { length = 5, top_p = 1.5 }), "top_p > 1", "sample")
   must("wick.embed.word2vec", embed.word2vec, pack(lines, { dim = 8, min_count = 1, threads = 1, epochs = 0 / 0,
       progress = false }), "NaN epochs")
-  must("wick.embed.word2vec", embed.word2vec, pack(lines, { dim = 8, min_count = 1, threads = 1, alpha = -1,
-      progress = false }), "negative alpha")
+  must("wick.embed.word2vec", embed.word2vec, pack(lines, { dim = 8, min_count = 1, threads = 1, lr = -1,
+      progress = false }), "negative lr")
   must("wick.embed.word2vec", embed.word2vec, pack(lines, { dim = 8, min_count = 1, threads = 1, sample = 0 / 0,
       progress = false }), "NaN sample")
   must("wick.embed.word2vec", embed.word2vec, pack(lines, { dim = 8.5, min_count = 1, threads = 1,
       progress = false }), "non-integer dim")
   must("wick.embed.word2vec", embed.word2vec, pack(lines, { dim = 8, min_count = 1, threads = 0, progress = false }),
       "threads 0")
-  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 0 / 0, iterations = 5, verbose = false }),
+  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 0 / 0, steps = 5, progress = false }),
       "NaN perplexity", "tsne")
-  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 5, theta = -1, method = "bh", iterations = 5,
-      verbose = false }), "negative theta", "tsne")
-  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 5, learning_rate = 0 / 0, iterations = 5,
-      verbose = false }), "NaN learning_rate", "tsne")
-  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 5, iterations = 1.5, verbose = false }),
-      "non-integer iterations", "tsne")
+  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 5, theta = -1, method = "bh", steps = 5,
+      progress = false }), "negative theta", "tsne")
+  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 5, lr = 0 / 0, steps = 5,
+      progress = false }), "NaN lr", "tsne")
+  must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 5, steps = 1.5, progress = false }),
+      "non-integer steps", "tsne")
   must("wick.embed.pca", embed.pca, pack(T.randn(10, 4), 1.5), "non-integer k")
   must("wick.embed.pca", embed.pca, pack(T.randn(10, 4), 0), "k 0")
   must("wick.image.resize", image.resize, pack(img(), 0, 4), "height 0")

@@ -46,7 +46,7 @@ wick.seed(3)
 local n = 4200
 local pts = T.randn(n, 10)
 local function tsne(name, m, opts, steps, with_kl)
-  opts.verbose, opts.perplexity = false, 5
+  opts.progress, opts.perplexity = false, 5
   local t <close> = embed.tsne.new(pts:narrow(1, 1, m), opts)
   t:step(steps)
   out[name] = t:positions()
