@@ -1,6 +1,7 @@
 -- doc_core.lua — help's entries for wick itself, wick.autograd, wick.data, wick.fs,
 -- wick.chess and wick.svg (see help.lua for the table's shape). Wording follows
 -- README.md's Lua API section; options and defaults are the code's (help_spec checks).
+-- luacheck: no max line length (one entry a line or two: the strings are the documentation)
 local wick = ...
 local doc = wick._doc
 local add, module, type_ = doc.add, doc.module, doc.type
@@ -92,7 +93,7 @@ add("wick.fs.spawn", { "fs.spawn({program, arg, …} [, opts]) → process", "a 
   example = 'local p = wick.fs.spawn({"cat"})\np:send("hello")\nprint(p:read_line())\np:close()' })
 
 type_("Process", { "a running program from fs.spawn", var = "p",
-  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.Process" end,
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.fs.process" end,
   example = 'local p = wick.fs.spawn({"stockfish"})\np:send("uci")' })
 add("Process:send", { "p:send(line)", "writes line and a newline to the program's input",
   example = 'p:send("isready")' })
@@ -113,7 +114,7 @@ add("wick.chess.check_game", { "chess.check_game(pgn [, fen]) → {plies, first_
   example = 'local r = wick.chess.check_game("1. e4 e5 2. Nf3 Nc6")\nprint(r.plies)' })
 
 type_("Board", { "a chess position from chess.new", var = "b",
-  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.Board" end,
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.ChessBoard" end,
   example = 'local b = wick.chess.new()\nprint(#b:moves())   --> 20' })
 add("Board:moves", { "b:moves() → {san, …}", "the legal moves in SAN", example = "print(table.concat(b:moves(), \" \"))" })
 add("Board:play", { "b:play(move) → san, uci | nil, reason", "plays a SAN or UCI move; nil and a reason when illegal (the board is unchanged)",

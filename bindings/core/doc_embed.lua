@@ -2,6 +2,7 @@
 -- TSNE type), grids, word2vec and word vectors (the Word2Vec type). Options and
 -- defaults are the code's (help_spec compares them with what the functions pass to
 -- wick._options).
+-- luacheck: no max line length (one entry a line or two: the strings are the documentation)
 local wick = ...
 local doc = wick._doc
 local add, module, type_ = doc.add, doc.module, doc.type

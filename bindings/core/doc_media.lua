@@ -2,6 +2,7 @@
 -- gallery's kit, with its Kit type). Options and defaults are the code's: plot's are
 -- compared by help_spec with the tables plot.lua passes to wick._options; image's are
 -- read in C (image.c) and written here from it.
+-- luacheck: no max line length (one entry a line or two: the strings are the documentation)
 local wick = ...
 local doc = wick._doc
 local add, module, type_ = doc.add, doc.module, doc.type

@@ -2,6 +2,7 @@
 -- Sequential types) and wick.optim (optimizers, schedules). Options and defaults are
 -- the code's own (help_spec compares them with what each constructor passes to
 -- wick._options).
+-- luacheck: no max line length (one entry a line or two: the strings are the documentation)
 local wick = ...
 local doc = wick._doc
 local add, module, type_ = doc.add, doc.module, doc.type
@@ -104,13 +105,14 @@ fn("rnn_layer", "F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh [, ws]) →
 -- ---- Module and Sequential --------------------------------------------------------------
 
 type_("Module", { "a layer or a net: call it (net(x)); parameters get stable names like 3.weight",
-  var = "net", vars = { "net", "self", "rnn", "layer" }, table_path = "wick.nn.Module",
+  var = "net", vars = { "net", "self", "rnn", "layer" }, table_path = "wick.nn.Module", aliases = { "wick.nn.Module" },
   probe = function(x) return wick.nn.is_module(x) and getmetatable(x) ~= wick.nn.sequential end,
   example = "local net = nn.sequential{nn.linear(4, 2)}\nfor name, p in pairs(net:named_parameters()) do print(name, p) end" })
 local function m(name, sig, summary, example, opts)
   add("Module:" .. name, { sig, summary, example = example, opts = opts })
 end
 m("forward", "net:forward(x, …) → output", "what calling net(x) runs; a class written with nn.module defines it", "local y = net:forward(x)")
+m("init", "Class:init(...)", "the constructor a class made with nn.module defines; calling the class runs it on a fresh instance", "function Block:init(c) self.conv = nn.conv2d(c, c, 3) end")
 m("describe", "net:describe() → string", "a one-line (or, for a sequential, one line per layer) description; tostring(net) uses it", "print(net:describe())")
 m("parameters", "net:parameters() → {tensor, …}", "the learnable tensors, in a stable order (for an optimizer)", "local opt = wick.optim.adam(net:parameters())")
 m("named_parameters", "net:named_parameters() → {name → tensor}", "the learnable tensors by their stable names (\"3.weight\")", "for name, p in pairs(net:named_parameters()) do print(name) end")
@@ -122,10 +124,14 @@ m("eval", "net:eval() → net", "evaluation mode", "net:eval()")
 m("zero_grad", "net:zero_grad()", "clears every parameter's .grad", "net:zero_grad()")
 m("num_parameters", "net:num_parameters() → integer", "the number of learnable values", "print(net:num_parameters())")
 m("state", "net:state() → {name → tensor}", "parameters and buffers by name (what wick.save writes)", "wick.save(net:state(), \"out/net.safetensors\")")
-m("load_state", "net:load_state(tbl [, opts]) → net", "copies tensors by name; reports missing, unexpected and mis-shaped names",
-  "net:load_state(wick.load(\"out/net.safetensors\"))", { { "strict", true, "refuse missing or unexpected names" } })
+local load_opts = { { "strict", true, "refuse missing, unexpected or mis-shaped names (false: return them)" },
+  { "index_base", "auto", "0 or 1: how layer numbers in the names count (auto: PyTorch's 0-based when only that fits)" } }
+m("load_state", "net:load_state(tbl [, opts]) → report", "copies tensors by name; reports missing, unexpected and mis-shaped names in one error",
+  "net:load_state(wick.load(\"out/net.safetensors\"))", load_opts)
+m("load", "net:load(path [, opts]) → net, metadata", "load_state from a safetensors file (a PyTorch nn.Sequential's 0-based names are mapped)",
+  "local net = make_net():load(\"out/net.safetensors\")", load_opts)
 
-type_("Sequential", { "nn.sequential's modules: layers run in order, net[i] is layer i", var = "seq", base = "Module",
+type_("Sequential", { "nn.sequential's modules: layers run in order, net[i] is layer i", var = "seq", vars = { "seq", "net" }, base = "Module",
   table_path = "wick.nn.sequential",
   probe = function(x) return wick.nn.is_module(x) and getmetatable(x) == wick.nn.sequential end,
   example = "local net = nn.sequential{nn.linear(2, 8), nn.relu(), nn.linear(8, 1)}\nprint(net)" })

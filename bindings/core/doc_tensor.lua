@@ -2,6 +2,7 @@
 -- Tensor type's methods (t:sum). wick.tensor is both: T.add(a, b) and a:add(b) are the
 -- same function, so each name is documented once, as T.x or as t:x, and help finds it
 -- under either spelling (help.lua's Tensor type maps wick.tensor.x to both).
+-- luacheck: no max line length (one entry a line or two: the strings are the documentation)
 local wick = ...
 local doc = wick._doc
 local add, module, type_ = doc.add, doc.module, doc.type

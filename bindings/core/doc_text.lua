@@ -1,6 +1,7 @@
 -- doc_text.lua — help's entries for wick.text: reading text, vocabularies, the shipped
 -- corpora, the character-level RNN and the Markov chain, with their types (Vocab,
 -- Stream, CharRNN, Markov). Options and defaults are the code's (help_spec checks).
+-- luacheck: no max line length (one entry a line or two: the strings are the documentation)
 local wick = ...
 local doc = wick._doc
 local add, module, type_ = doc.add, doc.module, doc.type
@@ -72,7 +73,7 @@ add("wick.text.char_rnn.train_defaults", { "text.char_rnn.train_defaults", "m:tr
   example = "print(wick.text.char_rnn.train_defaults.steps)" })
 
 type_("CharRNN", { "a character-level RNN from text.char_rnn", var = "m", vars = { "m", "model" },
-  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.CharRNN" end,
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.char_rnn" end,
   example = "m:train(s, {steps = 1000})\nprint(m:sample{temperature = 0.5})" })
 add("CharRNN:train", { "m:train(text [, opts]) → losses", "trains (or fine-tunes) on text; returns the losses and validation loss in nats and bits per character",
   opts = { { "steps", 1000, "" }, { "seq", 64, "characters per sequence" }, { "batch", 32, "" }, { "lr", 2e-3, "learning rate" },

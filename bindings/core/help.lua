@@ -47,7 +47,10 @@ function doc.type(name, e)
   e.sig = e.sig or (name .. " (" .. (e.var or "x") .. ")")
   doc.add(name, e)
   doc.types[#doc.types + 1] = name
-  for _, v in ipairs(e.vars or { e.var }) do doc.vars[v] = doc.vars[v] or name end
+  for _, v in ipairs(e.vars or { e.var }) do
+    doc.vars[v] = doc.vars[v] or {}
+    table.insert(doc.vars[v], name)
+  end
   return e
 end
 
@@ -110,8 +113,8 @@ local function lookup(s)
     if sep == "." and PREFIX[head] and by_name[PREFIX[head] .. "." .. rest] then
       return by_name[PREFIX[head] .. "." .. rest]
     end
-    local ty = doc.vars[head] or (doc.entries[head] and doc.entries[head].kind == "type" and head)
-    if ty then
+    local types = doc.vars[head] or (doc.entries[head] and doc.entries[head].kind == "type" and { head }) or {}
+    for _, ty in ipairs(types) do
       -- a method a type inherits (a sequential's parameters are Module's)
       while ty do
         if by_name[ty .. ":" .. rest] then return by_name[ty .. ":" .. rest] end
@@ -131,17 +134,24 @@ local function lookup(s)
   return found
 end
 
+-- For help_spec: the entry a name or alias names exactly, and lookup as help uses it.
+function doc.entry(name) build(); return by_name[name] end
+doc.lookup = lookup
+
 -- Edit distance, for "did you mean".
 local function distance(a, b)
-  local prev = {}
+  local prev, before = {}, {}
   for j = 0, #b do prev[j] = j end
   for i = 1, #a do
     local cur = { [0] = i }
     for j = 1, #b do
       local cost = a:byte(i) == b:byte(j) and 0 or 1
       cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        cur[j] = math.min(cur[j], before[j - 2] + 1)   -- a swap of two letters ("tnse")
+      end
     end
-    prev = cur
+    before, prev = prev, cur
   end
   return prev[#b]
 end
@@ -169,6 +179,7 @@ local function type_of(x)
     if e.probe and e.probe(x) then return e end
   end
 end
+doc.type_of = type_of
 
 -- ---- printing ---------------------------------------------------------------------------
 
