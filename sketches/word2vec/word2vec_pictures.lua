@@ -53,8 +53,8 @@ local digits = { "zero", "one", "two", "three", "four", "five", "six", "seven", 
 -- ---- the pictures ----------------------------------------------------------------------
 local function tsne_layout(x, n)
   local perplexity = math.min(30, math.floor((n - 1) / 3))
-  local y = embed.tsne(x, { dims = 2, perplexity = perplexity, verbose = false })
-  local rgb = plot.rgb(embed.tsne(x, { dims = 3, perplexity = perplexity, verbose = false }))
+  local y = embed.tsne(x, { dims = 2, perplexity = perplexity, progress = false })
+  local rgb = plot.rgb(embed.tsne(x, { dims = 3, perplexity = perplexity, progress = false }))
   return y, rgb
 end
 
