@@ -5,7 +5,7 @@
 --
 --   local path = wick.data.find("countries-list/countries.min.json")   -- or raises, naming the package
 --   local train, test = wick.data.fashion_mnist()      -- {x = N×1×28×28 in [0,1], y = N ids 1..10}
---   for step, batch in wick.data.batches(train, {size = 64, every = 100, on_step = preview}) do
+--   for step, batch in wick.data.batches(train, {size = 64, every = 100, on_step = preview}) do   -- preview(info)
 --     local loss = …; batch.loss = loss:item()          -- shown on the progress line
 --   end
 --
@@ -207,10 +207,12 @@ data.progress = progress
 -- for step, batch in data.batches(set, {size = 64, shuffle = true, epochs = 1, drop_last = false})
 -- batch = {x = …, y = …, index = 1-based rows of the set, epoch = e}. Set batch.loss to
 -- a number to show it on the progress line; a NaN loss stops with an error naming the step.
--- on_step(step, batch) runs every `every` steps (default 100), once the loop's body for
--- that step is done (so batch.loss is set): write a preview there (ml5's whileTraining),
--- or return false to stop early — the loop then ends as if the data had run out. (When
--- the body breaks out of the loop, that step's on_step does not run.)
+-- on_step(info) runs every `every` steps (default 100), once the loop's body for that
+-- step is done, with info = {step, steps (the total), epoch, loss (batch.loss, as the
+-- body set it), batch, elapsed (seconds)} — the same callback as char_rnn:train's and
+-- t-SNE's: write a preview there (ml5's whileTraining), or return false or "stop" to
+-- stop early — the loop then ends as if the data had run out. (When the body breaks out
+-- of the loop, that step's on_step does not run.)
 function data.batches(set, opts)
   opts = wick._options("batches", opts, { size = 64, shuffle = true, epochs = 1, drop_last = false,
     progress = true, every = 100, on_step = false })
@@ -235,6 +237,7 @@ function data.batches(set, opts)
   local bar = opts.progress and progress(total, "items") or { update = function() end, finish = function() end }
   local step, epoch, pos, order, items = 0, 0, n + 1, nil, 0
   local last, called
+  local started = wick.clock()
   return function()
     if per_epoch == 0 then return nil end   -- an empty set, or drop_last with fewer items than a batch
     if last and last.loss ~= nil then
@@ -246,7 +249,13 @@ function data.batches(set, opts)
     if step > 0 then bar.update(step, items, last and last.loss) end
     if opts.on_step and step > 0 and step % opts.every == 0 and called ~= step then
       called = step   -- once, even when the loop calls the iterator again after its end
-      if opts.on_step(step, last) == false then
+      local r = opts.on_step { step = step, steps = total, epoch = last.epoch, loss = last.loss, batch = last,
+        elapsed = wick.clock() - started }
+      if type(r) == "string" and r ~= "stop" then
+        bar.finish()
+        raise(("batches: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(r))
+      end
+      if r == false or r == "stop" then
         bar.finish()
         per_epoch = 0   -- stopped: every later call ends at once too
         return nil

@@ -106,7 +106,12 @@ describe("data.batches on_step", function()
 
   it("calls on_step every `every` steps once the body is done, with the step's batch and its loss", function()
     local seen = {}
-    local function on_step(step, batch) seen[#seen + 1] = { step, batch.loss, batch.epoch } end
+    local function on_step(info)
+      assert.equal(info.loss, info.batch.loss)
+      assert.equal(10, info.steps)
+      assert.is_true(info.elapsed >= 0)
+      seen[#seen + 1] = { info.step, info.loss, info.epoch }
+    end
     for step, batch in data.batches(set, { size = 2, epochs = 2, shuffle = false, progress = false,
         every = 3, on_step = on_step }) do
       batch.loss = step / 10
@@ -114,17 +119,26 @@ describe("data.batches on_step", function()
     -- 10 steps: 3, 6 and 9, each after its body set the loss
     assert.same({ { 3, 0.3, 1 }, { 6, 0.6, 2 }, { 9, 0.9, 2 } }, seen)
     seen = {}
-    for _ in data.batches(set, { size = 5, progress = false, every = 2, on_step = on_step }) do end
-    assert.same({ { 2, nil, 1 } }, seen)   -- the last step's callback runs too
+    for _ in data.batches(set, { size = 1, progress = false, every = 10, on_step = on_step }) do end
+    assert.same({ { 10, nil, 1 } }, seen)   -- the last step's callback runs too
   end)
 
   it("stops the loop early when on_step returns false, and stays stopped", function()
     local steps = 0
     local it = data.batches(set, { size = 1, epochs = 3, progress = false, every = 4,
-      on_step = function(step) return step < 8 end })
+      on_step = function(info) if info.step >= 8 then return "stop" end end })
     for _ in it do steps = steps + 1 end
     assert.equal(8, steps)
     assert.is_nil(it())
+    steps = 0
+    for _ in data.batches(set, { size = 1, progress = false, every = 3, on_step = function() return false end }) do
+      steps = steps + 1
+    end
+    assert.equal(3, steps)
+    refuses('batches: on_step returned "Stop"; return false or "stop" to stop', function()
+      for _ in data.batches(set, { size = 1, progress = false, every = 1, on_step = function() return "Stop" end }) do
+      end
+    end)
   end)
 
   it("refuses an every that is not a whole number >= 1 and an on_step that is not a function", function()
