@@ -2,8 +2,9 @@
  *
  * The host is split by concern: main.c reads the command line and runs scripts the way
  * lua5.4 does, run.c makes protected calls (traceback, error report, interruption by
- * Ctrl-C or by a poll hook), repl.c is the interactive prompt, watch.c re-runs a sketch
- * whenever its file is saved. The host knows Lua and luaopen_wick, never tensors. */
+ * Ctrl-C or by a poll hook), repl.c is the interactive prompt (show.c prints its plain
+ * tables, complete.c completes names on Tab), watch.c re-runs a sketch whenever its
+ * file or a module it required from its folder is saved. The host knows Lua and luaopen_wick, never tensors. */
 #ifndef WK_HOST_H
 #define WK_HOST_H
 
@@ -51,6 +52,22 @@ int wk_docall_report(lua_State *L, int status, int narg);
 
 /* The interactive prompt on stdin; returns when the user ends it (Ctrl-D). */
 void wk_repl(lua_State *L);
+
+// ---------------------------------------------------------------------------- show.c
+
+/* Is the value at idx a table without a __tostring, which print would show as an
+ * address? Reads the metatable raw: runs nothing. */
+int wk_show_is_plain(lua_State *L, int idx);
+
+/* Replace the value at idx by a readable text of it ({2, 3}, {lr = 0.01}, …). A
+ * __tostring met inside may run and raise: call it protected. */
+void wk_show(lua_State *L, int idx);
+
+// ---------------------------------------------------------------------------- complete.c
+
+/* Make Tab complete globals, fields and methods of the values in L (libedit must be
+ * in use). Completion only reads tables raw: it never runs the user's code. */
+void wk_complete_setup(lua_State *L);
 
 // ---------------------------------------------------------------------------- watch.c
 

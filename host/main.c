@@ -7,6 +7,7 @@
  *     -v        print the version, BLAS      -E       ignore LUA_INIT and LUA_PATH…
  *     -W        turn warnings on             --       stop handling options
  *     -         run stdin as the script      --watch script  re-run it on every save
+ *     -h, --help  print this usage and exit 0
  *
  * Options run in the order given, then the script with `arg` set as lua.c sets it
  * (arg[0] the script, arg[1..] its arguments, negative indices the interpreter and its
@@ -37,15 +38,19 @@ struct options {
     int has_v;    /* -v (also implied by -i, as in lua5.4) */
     int has_E;    /* -E */
     int watch;    /* --watch */
+    int help;     /* -h or --help: print the usage, run nothing */
 };
 
 // ---------------------------------------------------------------------------- options
 
+/* The usage goes to stdout when asked for (--help, so `wick --help | less` works) and
+ * to stderr after a wrong option, under the reason. */
 static void print_usage(const char *badopt, const char *why)
 {
+    FILE *out = badopt ? stderr : stdout;
     if (badopt)
         fprintf(stderr, "%s: %s '%s'\n", WICK_PROGNAME, why, badopt);
-    fprintf(stderr,
+    fprintf(out,
             "usage: %s [options] [script [args]]\n"
             "Available options are:\n"
             "  -e stat   execute string 'stat'\n"
@@ -57,8 +62,10 @@ static void print_usage(const char *badopt, const char *why)
             "  -W        turn warnings on\n"
             "  --watch script  run 'script' again each time it is saved\n"
             "  --        stop handling options\n"
-            "  -         run stdin as the script and stop handling options\n",
+            "  -         run stdin as the script and stop handling options\n"
+            "  -h, --help  print this usage and exit\n",
             WICK_PROGNAME);
+    fflush(out);
 }
 
 static void print_version(void)
@@ -99,8 +106,19 @@ static int parse_args(int argc, char **argv, struct options *o)
                 o->script = i + 1;
                 return 0;
             }
+            if (strcmp(a, "--help") == 0) {
+                o->help = 1;
+                return 0;
+            }
             print_usage(a, "unrecognized option");
             return -1;
+        case 'h':   /* help wins over anything before it: nothing runs */
+            if (a[2] != '\0') {
+                print_usage(a, "unrecognized option");
+                return -1;
+            }
+            o->help = 1;
+            return 0;
         case 'E':
         case 'W':
         case 'i':
@@ -239,6 +257,11 @@ static int protected_main(lua_State *L)
     lua_settop(L, 0);
     if (parse_args(argc, argv, &o) != 0) {
         lua_pushinteger(L, 1);
+        return 1;
+    }
+    if (o.help) {
+        print_usage(NULL, NULL);
+        lua_pushinteger(L, 0);
         return 1;
     }
     if (o.has_v)

@@ -4,7 +4,9 @@
  * prints its values (tab-separated, through the global print, hence tostring and the
  * tensors' readable summaries); otherwise it is a statement, and while the parser's
  * complaint ends in "<eof>" the statement is incomplete and the next line (">> ") is
- * appended. Errors print with a traceback and the prompt comes back.
+ * appended. Errors print with a traceback and the prompt comes back. A plain table
+ * prints as its contents ({2, 3}), not its address (show.c); Tab completes names
+ * (complete.c).
  *
  * Lines come from libedit (editing, history in ~/.wick_history) on a terminal, and
  * from plain stdio otherwise. Ctrl-C while code runs is run.c's business; Ctrl-C at
@@ -229,14 +231,29 @@ static int load_input(lua_State *L)
 
 // ---------------------------------------------------------------------------- the loop
 
-/* Print the values left by a call through the global print. */
+/* The REPL's print: plain tables become their readable text (show.c), then the global
+ * print gets everything, so tostring and __tostring (tensors' summaries) apply as
+ * before. Run protected: a __tostring met inside a table may fail. */
+static int show_and_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    for (int i = 1; i <= n; i++)
+        if (wk_show_is_plain(L, i))
+            wk_show(L, i);
+    lua_getglobal(L, "print");
+    lua_insert(L, 1);
+    lua_call(L, n, 0);
+    return 0;
+}
+
+/* Print the values left by a call. */
 static void print_results(lua_State *L, int base)
 {
     int n = lua_gettop(L) - base;
     if (n <= 0)
         return;
     luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
-    lua_getglobal(L, "print");
+    lua_pushcfunction(L, show_and_print);
     lua_insert(L, base + 1);
     if (lua_pcall(L, n, 0, 0) != LUA_OK) {
         wk_message(lua_pushfstring(L, "error calling 'print' (%s)", lua_tostring(L, -1)), 0);
@@ -267,6 +284,7 @@ void wk_repl(lua_State *L)
         const char *ctype = setlocale(LC_CTYPE, "");
         if (ctype == NULL || strstr(ctype, "UTF-8") == NULL) setlocale(LC_CTYPE, "C.UTF-8");
         rl_getc_function = repl_getc;
+        wk_complete_setup(L);
         history_open();
     }
     load_wick_global(L);

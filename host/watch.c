@@ -1,4 +1,5 @@
-/* watch.c — `wick --watch sketch.lua [args]`: run the sketch again each time it is saved.
+/* watch.c — `wick --watch sketch.lua [args]`: run the sketch again each time it, or a
+ * module it required from its own folder, is saved.
  *
  * Editors rarely write a file in place: most write a temporary file and rename it over
  * the old one, so a watch on the file itself would be lost after the first save. We
@@ -11,6 +12,13 @@
  * table for the session — is what a sketch uses to carry state across reloads. A run
  * that fails (syntax or runtime error) is reported and the watcher waits for the next
  * save; whatever the last good run left behind (files, `keep`) stays.
+ *
+ * A sketch that grows splits into modules beside it (`require "palette"` finding
+ * palette.lua in its folder, or in a folder below). Those are watched and reloaded too:
+ * Lua's file searcher (package.searchers[2]) is wrapped for the session, and each module
+ * it finds inside the sketch's folder is remembered, its folder watched, and its name
+ * cleared from package.loaded before every run, so the next `require` reads the file
+ * again. A module from elsewhere (wick's own, an installed library) stays loaded.
  *
  * A save while the sketch is still running interrupts it: run.c calls our poller from
  * a count hook, the poller reads the inotify descriptor without blocking, and a save
@@ -35,12 +43,25 @@
 #define FILE_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
 #define GONE_EVENTS (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED)
 #define RELOAD_MSG "reloading: the sketch was saved while it ran"
+#define MODULES_KEY "wick.watch.modules"   /* registry: module name -> its file's path */
+
+/* A module of the sketch's: a file to watch for, and where. */
+struct module_file {
+    char *path;          /* resolved (realpath), malloc'd */
+    const char *name;    /* its file name, inside path */
+    int wd;              /* the watch on its folder */
+};
 
 struct watch {
     int fd;              /* inotify descriptor, non-blocking */
     char *dir;           /* folder holding the sketch (malloc'd) */
     const char *name;    /* the sketch's file name inside dir */
     const char *path;    /* as given on the command line */
+    char *real_dir;      /* dir resolved (realpath): modules inside it are the sketch's */
+    int wd;              /* the watch on dir */
+    struct module_file *modules;
+    int n_modules;
+    char saved_name[256];   /* the file whose save is pending, for the message */
     int saved;           /* a save was seen and not yet acted on */
     int gone;            /* the folder went away */
     long last_poll_ms;   /* when the running sketch last looked */
@@ -54,6 +75,17 @@ static long now_ms(void)
     /* The coarse clock is a plain memory read (vDSO): cheap enough for the hook. */
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Is the file `name` in the folder watched as wd the sketch or one of its modules? */
+static int is_watched(const struct watch *w, int wd, const char *name)
+{
+    if (wd == w->wd && strcmp(name, w->name) == 0)
+        return 1;
+    for (int i = 0; i < w->n_modules; i++)
+        if (w->modules[i].wd == wd && strcmp(w->modules[i].name, name) == 0)
+            return 1;
+    return 0;
 }
 
 /* Read all pending events; sets w->saved and w->gone. Returns how many were about
@@ -70,11 +102,12 @@ static int drain_events(struct watch *w)
             return count;   /* EAGAIN: nothing more; EINTR: the caller looks at Ctrl-C */
         for (char *p = buf; p < buf + n;) {
             const struct inotify_event *ev = (const struct inotify_event *)p;
-            if (ev->mask & GONE_EVENTS) {
+            if (ev->wd == w->wd && (ev->mask & GONE_EVENTS)) {
                 w->gone = 1;
                 count++;
-            } else if ((ev->mask & FILE_EVENTS) && ev->len > 0 && strcmp(ev->name, w->name) == 0) {
+            } else if ((ev->mask & FILE_EVENTS) && ev->len > 0 && is_watched(w, ev->wd, ev->name)) {
                 w->saved = 1;
+                snprintf(w->saved_name, sizeof w->saved_name, "%s", ev->name);
                 count++;
             }
             p += sizeof *ev + ev->len;
@@ -127,6 +160,114 @@ static const char *poll_save(void *ud)
     return NULL;
 }
 
+// ---------------------------------------------------------------------------- modules
+
+/* The searcher found `file` for module `modname`: if it lies in the sketch's folder,
+ * remember the name (to unload it before each run) and watch the file. A file that
+ * cannot be resolved or watched is simply not followed. */
+static void note_module(lua_State *L, struct watch *w, const char *modname, const char *file)
+{
+    char *real = realpath(file, NULL);
+    size_t n = strlen(w->real_dir);
+    if (real == NULL || strncmp(real, w->real_dir, n) != 0 || real[n] != '/') {
+        free(real);
+        return;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, MODULES_KEY);
+    lua_pushstring(L, real);
+    lua_setfield(L, -2, modname);
+    lua_pop(L, 1);
+    for (int i = 0; i < w->n_modules; i++)
+        if (strcmp(w->modules[i].path, real) == 0) {
+            free(real);
+            return;
+        }
+    char *slash = strrchr(real, '/');
+    *slash = '\0';   /* real is now the module's folder, for a moment */
+    /* IN_MASK_ADD: the sketch's own folder keeps the events it was watched for. */
+    int wd = inotify_add_watch(w->fd, real, FILE_EVENTS | IN_ONLYDIR | IN_MASK_ADD);
+    *slash = '/';
+    struct module_file *more = wd < 0 ? NULL : realloc(w->modules, sizeof *more * (size_t)(w->n_modules + 1));
+    if (more == NULL) {
+        free(real);
+        return;
+    }
+    w->modules = more;
+    w->modules[w->n_modules++] = (struct module_file){.path = real, .name = slash + 1, .wd = wd};
+}
+
+/* package.searchers[2] while watching: Lua's own file searcher (upvalue 1), after
+ * noting the file it will load. The file is found first, with package.searchpath (as
+ * the searcher itself does), so that a module whose first load fails — a syntax error
+ * in a new helper — is watched as well, and its fix re-runs the sketch. */
+static int watching_searcher(lua_State *L)
+{
+    struct watch *w = lua_touserdata(L, lua_upvalueindex(2));
+    const char *name = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, "package") == LUA_TTABLE) {
+        lua_getfield(L, -1, "searchpath");
+        lua_getfield(L, -2, "path");
+        /* Only Lua's own searchpath: calling a replacement could run anything. */
+        if (lua_iscfunction(L, -2) && lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, 1);
+            lua_insert(L, -2);
+            lua_call(L, 2, 1);
+            if (lua_type(L, -1) == LUA_TSTRING)
+                note_module(L, w, name, lua_tostring(L, -1));
+        }
+    }
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* Wrap Lua's file searcher for the session (on = 1), or put it back (on = 0).
+ * package.searchers is found through the registry, so a sketch's `package = nil`
+ * cannot hide it. */
+static void follow_modules(lua_State *L, struct watch *w, int on)
+{
+    int top = lua_gettop(L);
+    if (on) {
+        lua_newtable(L);
+        lua_setfield(L, LUA_REGISTRYINDEX, MODULES_KEY);
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, "package") == LUA_TTABLE && lua_getfield(L, -1, "searchers") == LUA_TTABLE) {
+        int searchers = lua_gettop(L);
+        lua_rawgeti(L, searchers, 2);
+        if (on && lua_isfunction(L, -1)) {
+            lua_pushlightuserdata(L, w);
+            lua_pushcclosure(L, watching_searcher, 2);
+            lua_rawseti(L, searchers, 2);
+        } else if (!on && lua_tocfunction(L, -1) == watching_searcher) {
+            lua_getupvalue(L, -1, 1);
+            lua_rawseti(L, searchers, 2);
+        }
+    }
+    lua_settop(L, top);
+}
+
+/* Before a run: forget the sketch's modules, so its `require`s read them afresh. */
+static void unload_modules(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, MODULES_KEY);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_istable(L, -1) && lua_istable(L, -2)) {
+        lua_pushnil(L);
+        while (lua_next(L, -3)) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_pushnil(L);
+            lua_rawset(L, -4);
+        }
+    }
+    lua_pop(L, 2);
+}
+
 // ---------------------------------------------------------------------------- running
 
 /* The global `keep`, created once for the session. */
@@ -158,6 +299,7 @@ static void run_once(lua_State *L, struct watch *w, char **argv, int argc, int s
     int base = lua_gettop(L);
     lua_pushstring(L, w->path);
     lua_setfield(L, LUA_REGISTRYINDEX, WICK_SCRIPT_KEY);
+    unload_modules(L);
     int status = luaL_loadfile(L, w->path);
     if (status == LUA_OK) {
         push_run_env(L);
@@ -201,18 +343,30 @@ static int watch_open(struct watch *w, const char *path)
     free(d);
     if (w->dir == NULL)
         return -1;
+    w->real_dir = realpath(w->dir, NULL);
     w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (w->fd < 0 ||
-        inotify_add_watch(w->fd, w->dir, FILE_EVENTS | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0) {
+    if (w->fd < 0 || w->real_dir == NULL ||
+        (w->wd = inotify_add_watch(w->fd, w->dir, FILE_EVENTS | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)) < 0) {
         char msg[512];
         snprintf(msg, sizeof msg, "--watch: cannot watch folder '%s': %s", w->dir, strerror(errno));
         wk_message(msg, 1);
         if (w->fd >= 0)
             close(w->fd);
         free(w->dir);
+        free(w->real_dir);
         return -1;
     }
     return 0;
+}
+
+static void watch_close(struct watch *w)
+{
+    close(w->fd);
+    for (int i = 0; i < w->n_modules; i++)
+        free(w->modules[i].path);
+    free(w->modules);
+    free(w->dir);
+    free(w->real_dir);
 }
 
 int wk_watch(lua_State *L, char **argv, int argc, int script)
@@ -221,6 +375,7 @@ int wk_watch(lua_State *L, char **argv, int argc, int script)
     if (watch_open(&w, argv[script]) != 0)
         return 1;
     ensure_keep(L);
+    follow_modules(L, &w, 1);
     wk_catch_sigint(1);
     char msg[512];
     snprintf(msg, sizeof msg, "watching %s (save it to run it again, Ctrl-C to stop)", w.path);
@@ -233,7 +388,10 @@ int wk_watch(lua_State *L, char **argv, int argc, int script)
         if (wk_sigint_seen || w.gone)
             break;
         w.saved = 0;
-        snprintf(msg, sizeof msg, "reloaded %s", w.name);
+        if (strcmp(w.saved_name, w.name) == 0)
+            snprintf(msg, sizeof msg, "reloaded %s", w.name);
+        else
+            snprintf(msg, sizeof msg, "reloaded %s (%s was saved)", w.name, w.saved_name);
         wk_message(msg, 1);
         run_once(L, &w, argv, argc, script);
     }
@@ -245,7 +403,7 @@ int wk_watch(lua_State *L, char **argv, int argc, int script)
         wk_message("stopped watching", 1);
     }
     wk_catch_sigint(0);
-    close(w.fd);
-    free(w.dir);
+    follow_modules(L, &w, 0);
+    watch_close(&w);
     return 0;
 }

@@ -1,5 +1,6 @@
--- host_spec.lua — the `wick` program itself: lua5.4-style options, scripts and their
--- errors, the REPL driven for real through tmux, and --watch re-running a sketch on save.
+-- host_spec.lua — the `wick` program itself: lua5.4-style options and --help, scripts and
+-- their errors, how the REPL prints plain tables, the REPL driven for real through tmux
+-- (Tab completion included), and --watch re-running a sketch, or a module of its, on save.
 -- Runs inside wick (tests/busted_runner.lua); WICK names the binary under test.
 local system_ok, system = pcall(require, "system")
 local helpers = require "spec_helpers"
@@ -92,6 +93,25 @@ describe("wick options", function()
     assert.are.equal("2\n", out)
   end)
 
+  it("--help and -h print the usage on stdout and exit 0, running nothing", function()
+    for _, opt in ipairs({"--help", "-h"}) do
+      local out, rc = run(q(WICK) .. " -e 'print(\"ran\")' " .. opt .. " 2>/dev/null")
+      assert.are.equal(0, rc, opt)
+      assert.matches("^usage: wick %[options%] %[script %[args%]%]\n", out)
+      assert.matches("--watch script", out, 1, true)
+      assert.matches("-h, --help", out, 1, true)
+      assert.is_nil(out:find("ran", 1, true), opt)   -- -e came first but nothing runs
+    end
+  end)
+
+  it("passes --help after the script on to the script", function()
+    local script = tmp .. "/helparg.lua"
+    write_file(script, "print('script got', ...)")
+    local out, rc = run(q(WICK) .. " " .. q(script) .. " --help")
+    assert.are.equal("script got\t--help\n", out)
+    assert.are.equal(0, rc)
+  end)
+
   it("rejects an unknown option", function()
     local out, rc = run(q(WICK) .. " -Z")
     assert.matches("unrecognized option '-Z'", out, 1, true)
@@ -125,6 +145,83 @@ describe("wick scripts", function()
     assert.are_not.equal(0, rc)
     assert.matches("wick: " .. script .. ":2:", out, 1, true)
     assert.is_nil(out:find("fine", 1, true))   -- nothing ran
+  end)
+end)
+
+-- The REPL's printing needs no terminal: `wick -i` reads piped lines the same way.
+describe("wick REPL printing", function()
+  -- Feed lines to `wick -i`; return what each line printed ("" for none), and all output.
+  -- A marker line after each one splits the output, since statements print nothing.
+  local MARK = "--8<--"
+  local function repl(lines)
+    local input = {}
+    for _, line in ipairs(lines) do input[#input + 1] = line .. "\n'" .. MARK .. "'" end
+    write_file(tmp .. "/repl-input.lua", table.concat(input, "\n") .. "\n")
+    local out = run(q(WICK) .. " -i < " .. q(tmp .. "/repl-input.lua"))
+    local body = out:gsub("^wick [^\n]*\nBLAS[^\n]*\n", "")
+    local answers = {}
+    for chunk in body:gmatch("(.-)> " .. MARK:gsub("%p", "%%%0") .. "\n") do
+      while chunk:sub(1, 2) == "> " do chunk = chunk:sub(3) end
+      answers[#answers + 1] = chunk:gsub("\n$", "")
+    end
+    return answers, out
+  end
+
+  it("prints shapes, lists and records as Lua-like text, keys sorted, strings quoted", function()
+    local got, out = repl({
+      "wick.tensor.zeros(2, 3):shape()",
+      "{1, 2, 3}",
+      "{lr = 0.01, betas = {0.9, 0.999}}",
+      "{[2.5] = 1, [\"a b\"] = \"q\\\"\\n\", ['end'] = true, [true] = 'x', z = 1, [-1] = 0}",
+      "{}",
+    })
+    assert.are.same({
+      "{2, 3}",
+      "{1, 2, 3}",
+      "{betas = {0.9, 0.999}, lr = 0.01}",
+      '{[-1] = 0, [2.5] = 1, ["a b"] = "q\\"\\n", ["end"] = true, z = 1, [true] = "x"}',
+      "{}",
+    }, got, out)
+  end)
+
+  it("shows a table of tensors (a state dict) as names and shapes", function()
+    local got, out = repl({
+      "net = wick.nn.sequential{wick.nn.conv2d(3, 8, 3), wick.nn.relu(), wick.nn.linear(8, 4)}",
+      "net:state()",
+      "{w = wick.tensor.zeros(2, 3), s = wick.tensor(3)}",
+    })
+    assert.are.equal('{["1.bias"] = tensor[8], ["1.weight"] = tensor[8,3,3,3], '
+                     .. '["3.bias"] = tensor[4], ["3.weight"] = tensor[4,8]}', got[2], out)
+    assert.are.equal("{s = tensor[] 3, w = tensor[2,3]}", got[3], out)
+  end)
+
+  it("elides what is long or deep, and marks cycles", function()
+    local got, out = repl({
+      "(function() local t = {} for i = 1, 40 do t[i] = i end return t end)()",
+      "{s = string.rep('ab', 100)}",
+      "{{{{{1}}}}}",
+      "x = {1}; x.me = x",
+      "x",
+      "_G",
+    })
+    assert.are.equal("{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, \u{2026}}", got[1], out)
+    assert.are.equal('{s = "' .. ("ab"):rep(30) .. '\u{2026}"}', got[2], out)
+    assert.are.equal("{{{{\u{2026}}}}}", got[3], out)
+    assert.are.equal("{1, me = <cycle>}", got[5], out)
+    assert.truthy(#got[6] < 1300, got[6])   -- the whole line is bounded
+    assert.matches("\u{2026}$", got[6])
+  end)
+
+  it("keeps __tostring, and reads tables raw: no __index, __pairs or __len runs", function()
+    local got, out = repl({
+      "setmetatable({}, {__tostring = function() return 'custom' end}), wick.tensor.zeros(1)",
+      "mt = {__index = function() ran = 1 end, __pairs = function() ran = 2 end, __len = function() ran = 3 end}",
+      "setmetatable({a = 1}, mt)",
+      "ran",
+    })
+    assert.are.equal("custom\ttensor[1]\n{0}", got[1], out)
+    assert.are.equal("{a = 1}", got[3], out)
+    assert.are.equal("nil", got[4], out)
   end)
 end)
 
@@ -247,6 +344,86 @@ describe("wick REPL (through tmux)", function()
     assert.is_nil(text:find("half_typed_junk'", 1, true))   -- not glued to the next line
   end)
 
+  -- Throw the typed line away (Ctrl-C at the prompt) and wait for an empty prompt.
+  local function clear_line()
+    tmux("send-keys -t repl C-c")
+    assert.truthy(eventually(function() return last_line(pane("repl")) == ">" end), pane("repl"))
+  end
+
+  -- On an empty prompt (whatever a failed test left typed is dropped), type s and wait for
+  -- it to show, then press the keys (Tab…) and type a marker after them: once the marker
+  -- shows, the keys before it have been handled. (No Ctrl-C on an empty prompt: the
+  -- terminal may flush keys sent right behind it, and nothing would show they were lost.)
+  local function complete(s, keys)
+    if last_line(pane("repl")) ~= ">" then clear_line() end
+    tmux("send-keys -t repl -l " .. q(s))
+    assert.truthy(eventually(function() return last_line(pane("repl")) == "> " .. s end), pane("repl"))
+    tmux("send-keys -t repl " .. (keys or "Tab"))
+    tmux("send-keys -t repl -l @")
+    return eventually(function()
+      local text = pane("repl")
+      return last_line(text):sub(-1) == "@" and text
+    end)
+  end
+
+  -- The typed line as it stands before the marker.
+  local function typed(text) return (last_line(text):gsub("@$", "")) end
+
+  it("completes a table field on Tab: wick.ten -> wick.tensor, then its functions", function()
+    assert.are.equal("> wick.tensor", typed(complete("wick.ten")))
+    clear_line()
+    assert.are.equal("> wick.tensor.linspace", typed(complete("wick.tensor.lin")))
+    clear_line()
+  end)
+
+  it("lists the choices on a second Tab when a prefix is ambiguous (wick.te)", function()
+    local text = complete("wick.te", "Tab Tab")
+    assert.truthy(text, pane("repl"))
+    assert.matches("wick.tensor%s+wick.text", text)
+    assert.are.equal("> wick.te", typed(text))   -- nothing chosen for the user
+    clear_line()
+  end)
+
+  it("completes globals and keywords", function()
+    assert.are.equal("> wick", typed(complete("wic")))
+    clear_line()
+    assert.are.equal("> function", typed(complete("functi")))
+    clear_line()
+  end)
+
+  it("completes a tensor's methods after ':' (t:su -> t:sum and its siblings)", function()
+    type_line("repl", "t = wick.tensor.ones(2, 3)")
+    assert.truthy(wait_prompt_after("repl", "> t = wick.tensor.ones(2, 3)"))
+    local text = complete("t:su", "Tab Tab")
+    assert.truthy(text, pane("repl"))
+    assert.matches("t:sum", text, 1, true)
+    assert.is_nil(text:find("t:__", 1, true))   -- metamethods and internals stay hidden
+    clear_line()
+    assert.are.equal("> t:reshape", typed(complete("t:reshap")))
+    clear_line()
+  end)
+
+  it("completes a module's methods through its class (net:num_ -> net:num_parameters)", function()
+    type_line("repl", "net = wick.nn.sequential{wick.nn.linear(2, 3)}")
+    assert.truthy(wait_prompt_after("repl", "> net = wick.nn"))
+    assert.are.equal("> net:num_parameters", typed(complete("net:num_")))
+    tmux("send-keys -t repl BSpace")
+    tmux("send-keys -t repl -l " .. q("()"))
+    tmux("send-keys -t repl Enter")
+    assert.truthy(wait_prompt_after("repl", "\n9\n"), pane("repl"))
+  end)
+
+  it("never runs code to complete: an __index function is not called", function()
+    type_line("repl", "p = setmetatable({abcdef = 1}, {__index = function(_, k) hit = k; return 1 end})")
+    assert.truthy(wait_prompt_after("repl", "> p = setmetatable"))
+    assert.are.equal("> p.abcdef", typed(complete("p.abc")))   -- its own fields, read raw
+    clear_line()
+    assert.are.equal("> p:x", typed(complete("p:x", "Tab Tab")))
+    clear_line()
+    type_line("repl", "'hit=' .. tostring(hit)")
+    assert.truthy(wait_prompt_after("repl", "\nhit=nil"), pane("repl"))
+  end)
+
   it("exits on Ctrl-D and keeps the history", function()
     tmux("send-keys -t repl C-d")
     assert.truthy(eventually(function() return pane("repl"):find("repl-exit=0", 1, true) end),
@@ -319,5 +496,67 @@ describe("wick --watch", function()
     assert.truthy(text, read(log))
     assert.matches("stopped watching", text, 1, true)
     assert.matches("watch-exit=0", text, 1, true)
+  end)
+end)
+
+describe("wick --watch and the sketch's own modules", function()
+  local dir = tmp .. "/watchmod"
+  local sketch = dir .. "/sketch.lua"
+  local helper = dir .. "/helper.lua"
+  local deep = dir .. "/parts/deep.lua"
+  local log = tmp .. "/watchmod.log"
+
+  local function wait_log(plain)
+    return eventually(function()
+      local text = read(log)
+      return text:find(plain, 1, true) and text
+    end)
+  end
+
+  setup(function()
+    os.execute("mkdir -p " .. q(dir .. "/parts"))
+    write_file(helper, "return {word = 'one'}\n")
+    write_file(deep, "return {word = 'deep1'}\n")
+    -- The sketch finds its modules the usual way: its folder on package.path.
+    write_file(sketch, "package.path = arg[0]:match('^(.*)/') .. '/?.lua;' .. package.path\n"
+                       .. "keep.n = (keep.n or 0) + 1\n"
+                       .. "print('run ' .. keep.n .. ' ' .. require('helper').word .. ' '"
+                       .. " .. require('parts.deep').word .. ' ' .. require('string').format('%d', 7))\n")
+    local cmd = "trap '' INT; " .. q(WICK) .. " --watch " .. q(sketch) .. " > " .. q(log)
+                .. " 2>&1; echo watch-exit=$? >> " .. q(log)
+    assert.are.equal(0, start_session("watchmod", cmd))
+    assert.truthy(wait_log("run 1 one deep1 7"), read(log))
+  end)
+
+  teardown(stop_tmux)
+
+  it("re-runs the sketch when a module it required from its folder is saved, and reloads it", function()
+    save(helper, "return {word = 'two'}\n")
+    local text = wait_log("run 2 two deep1")
+    assert.truthy(text, read(log))
+    assert.matches("wick: reloaded sketch.lua (helper.lua was saved)", text, 1, true)
+  end)
+
+  it("follows modules in folders below the sketch's", function()
+    save(deep, "return {word = 'deep2'}\n")
+    assert.truthy(wait_log("run 3 two deep2"), read(log))
+  end)
+
+  it("reports a module saved broken, and runs again once it is fixed", function()
+    save(helper, "return {word = = 'x'}\n")
+    assert.truthy(wait_log("helper.lua:1:"), read(log))
+    save(helper, "return {word = 'three'}\n")
+    assert.truthy(wait_log("run 5 three deep2"), read(log))
+  end)
+
+  it("ignores other files saved in the folder", function()
+    write_file(dir .. "/notes.txt", "not a module\n")
+    sleep(0.5)
+    save(helper, "return {word = 'four'}\n")
+    local text = wait_log("run 6 four deep2")
+    assert.truthy(text, read(log))
+    assert.is_nil(text:find("notes.txt", 1, true))
+    tmux("send-keys -t watchmod C-c")
+    assert.truthy(wait_log("watch-exit=0"), read(log))
   end)
 end)
