@@ -35,7 +35,7 @@ add("wick.memory", { "wick.memory() → {live, cached, system_allocations}", "by
 
 module("wick.autograd", "reverse-mode differentiation on the tensors themselves (x:requires_grad(), loss:backward())",
   "local x = T.randn(3):requires_grad()\n(x * x):sum():backward()\nprint(x.grad)")
-add("wick.autograd.gradcheck", { "autograd.gradcheck(fn, inputs [, opts]) → ok, report", "compares fn's backward with finite differences on a sample of input elements",
+add("wick.autograd.gradcheck", { "autograd.gradcheck(fn, inputs [, opts]) → ok, max_error, report", "compares fn's backward with finite differences on a sample of input elements",
   opts = { { "eps", 1e-2, "finite-difference step" }, { "atol", 1e-2, "absolute tolerance" },
     { "rtol", 1e-2, "relative tolerance" }, { "samples", 24, "elements checked per input" } },
   example = "local x = T.randn(4):requires_grad()\nprint(wick.autograd.gradcheck(function(a) return a:tanh() end, {x}))" })

@@ -53,7 +53,7 @@ add("wick.embed.glove", { "embed.glove([opts]) → model", "GloVe 6B 100-d from 
 type_("TSNE", { "a t-SNE in progress, from embed.tsne.new", var = "t", vars = { "state" },
   probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.TSNE" end,
   example = "local t = wick.embed.tsne.new(x)\nt:step(250)\nprint(t:iteration(), t:kl())" })
-add("TSNE:step", { "state:step([n]) → state", "n gradient steps (1)", example = "t:step(10)" })
+add("TSNE:step", { "state:step([n])", "n gradient steps (1)", example = "t:step(10)" })
 add("TSNE:positions", { "state:positions() → N×dims tensor", "the layout now", example = "local y = t:positions()" })
 add("TSNE:kl", { "state:kl() → number", "the KL divergence now", example = "print(t:kl())" })
 add("TSNE:iteration", { "state:iteration() → integer", "the steps taken", example = "print(t:iteration())" })

@@ -173,7 +173,7 @@ add("wick.optim.clip_grad_norm", { "optim.clip_grad_norm(params, max_norm) → n
 type_("Optimizer", { "an optimizer from wick.optim: opt.lr can be changed between steps", var = "opt",
   probe = function(x) local mt = getmetatable(x); return type(x) == "table" and type(mt) == "table" and type(x.kind) == "string" and type(x.params) == "table" and mt.zero_grad ~= nil end,
   example = "opt:zero_grad()\nloss:backward()\nopt:step()" })
-add("Optimizer:step", { "opt:step([closure]) → loss", "one update of every parameter from its .grad (lbfgs: runs the closure)", example = "opt:step()" })
+add("Optimizer:step", { "opt:step([closure]) → loss (lbfgs)", "one update of every parameter from its .grad (lbfgs: runs the closure)", example = "opt:step()" })
 add("Optimizer:zero_grad", { "opt:zero_grad()", "clears the parameters' .grad", example = "opt:zero_grad()" })
 add("Optimizer:buffer", { "opt:buffer(i, key) → tensor", "parameter i's state buffer called key (momentum, exp_avg), made on first use", example = "local m = opt:buffer(1, \"exp_avg\")" })
 

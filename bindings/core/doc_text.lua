@@ -44,10 +44,11 @@ add("wick.text.corpus.devil", { "corpus.devil() → text", "Ambrose Bierce's The
 type_("Vocab", { "a vocabulary of code points from text.vocab: v.size, #v", var = "v",
   probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.text.vocab" end,
   example = 'local v = wick.text.vocab("abcab")\nprint(v:decode(v:encode("cab")))' })
-add("Vocab:encode", { "v:encode(s [, opts]) → 1-D tensor", "1-based ids of s's characters; an unseen one is an error unless fallback is given",
+add("Vocab:encode", { "v:encode(s [, opts]) → 1-D tensor", "1-based ids of s's characters; an unseen one is an error unless fallback is given (a second result counts those mapped)",
   opts = { { "fallback", false, "a character (or id) unseen ones map to" } }, example = 'local ids = v:encode("hello")' })
 add("Vocab:decode", { "v:decode(ids) → string", "the text of a tensor or list of ids", example = "print(v:decode(ids))" })
-add("Vocab:unseen", { "v:unseen(s) → {char → count}", "the characters of s the vocabulary lacks", example = 'print(next(v:unseen("zebra")))' })
+add("Vocab:unseen", { "v:unseen(s) → {{char, cp, count}, …}", "the characters of s the vocabulary lacks, most frequent first",
+  example = 'for _, u in ipairs(v:unseen("zebra")) do print(u.char, u.count) end' })
 add("Vocab:char", { "v:char(id) → string", "the character with that id", example = "print(v:char(1))" })
 add("Vocab:id", { "v:id(ch) → integer | nil", "the id of a character", example = 'print(v:id("e"))' })
 add("Vocab:chars", { "v:chars() → {char, …}", "every character, in id order", example = "print(table.concat(v:chars()))" })

@@ -273,7 +273,12 @@ function doc.text(x, given)
     end
   else
     e = by_value[x]
-    if not e and (type(x) == "table" or type(x) == "userdata") then e = type_of(x) end
+    if not e and (type(x) == "table" or type(x) == "userdata") then
+      e = type_of(x)
+      -- a layer: its constructor's entry (options, example), then what every module has
+      local ctor = e and e.name == "Module" and doc.entries["wick.nn." .. tostring(x.kind)]
+      if ctor then return render(ctor) .. "\n\n" .. render(e) end
+    end
     if not e then
       return nil, ("help: no documentation for this %s; help() lists the modules, help \"name\" finds a name")
         :format(type(x))

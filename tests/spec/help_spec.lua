@@ -483,7 +483,10 @@ describe("wick.help", function()
     assert.matches("^Sequential", n)
     assert.matches("net:upto", n)
     assert.matches("net:parameters", n)
-    assert.matches("^Module", text(nn.linear(2, 2)))
+    local l = text(nn.linear(2, 2))                     -- a layer: its constructor, then Module
+    assert.matches("^nn%.linear%(inputs, outputs", l)
+    assert.matches("\nModule %(net%)", l)
+    assert.matches("net:zero_grad", l)
     assert.matches("^Board", text(wick.chess.new()))
   end)
 
