@@ -261,16 +261,24 @@ static void print_results(lua_State *L, int base)
     }
 }
 
-/* `wick` as a global, so the REPL needs no require; a failure is reported, not fatal. */
+/* `wick` and `help` (wick.help) as globals, so the REPL needs no require; a failure is
+ * reported, not fatal. An existing global `help` (from -l or a script run with -i) is
+ * left alone. */
 static void load_wick_global(lua_State *L)
 {
     lua_getglobal(L, "require");
     lua_pushliteral(L, "wick");
     int status = wk_call(L, 1, 1);
-    if (status == LUA_OK)
-        lua_setglobal(L, "wick");
-    else
+    if (status != LUA_OK) {
         wk_report(L, status, 1);
+        return;
+    }
+    if (lua_getglobal(L, "help") == LUA_TNIL) {
+        lua_getfield(L, -2, "help");
+        lua_setglobal(L, "help");
+    }
+    lua_pop(L, 1);
+    lua_setglobal(L, "wick");
 }
 
 void wk_repl(lua_State *L)

@@ -184,6 +184,15 @@ describe("wick REPL printing", function()
     }, got, out)
   end)
 
+  it("has help as a global: a function's signature, options and example", function()
+    local got, out = repl({ "help(wick.embed.tsne)", "help('t:sum')", "help == wick.help" })
+    assert.truthy(got[1]:find("embed.tsne(x [, opts])", 1, true), out)
+    assert.truthy(got[1]:find("perplexity%s+30"), out)
+    assert.truthy(got[1]:find("example:", 1, true), out)
+    assert.truthy(got[2]:find("t:sum", 1, true), out)
+    assert.are.equal("true", got[3], out)
+  end)
+
   it("shows a table of tensors (a state dict) as names and shapes", function()
     local got, out = repl({
       "net = wick.nn.sequential{wick.nn.conv2d(3, 8, 3), wick.nn.relu(), wick.nn.linear(8, 4)}",
