@@ -577,11 +577,12 @@ static int tensor_index(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TNUMBER) {
         wk_tensor *t = wk_lua_check_tensor(L, 1);
-        int by_ipairs = called_by_ipairs(L);
+        /* (who called is asked only off the fast path: a stack walk per t[i] adds up) */
         if (t->ndim == 0)
-            return luaL_error(L, by_ipairs ? "ipairs: cannot iterate over a 0-D tensor (it holds one number: use :item())"
-                                           : "index: cannot index a 0-D tensor (use :item())");
-        if (by_ipairs && lua_isinteger(L, 2) && lua_tointeger(L, 2) > t->shape[0]) {
+            return luaL_error(L, called_by_ipairs(L)
+                                     ? "ipairs: cannot iterate over a 0-D tensor (it holds one number: use :item())"
+                                     : "index: cannot index a 0-D tensor (use :item())");
+        if (lua_isinteger(L, 2) && lua_tointeger(L, 2) > t->shape[0] && called_by_ipairs(L)) {
             lua_pushnil(L);
             return 1;
         }
