@@ -61,12 +61,12 @@ add("wick.data.fashion_mnist", { "data.fashion_mnist([dir]) → train, test", "F
 add("wick.data.mnist", { "data.mnist([dir]) → train, test", "MNIST digits as sets {x, y, classes, n}, like fashion_mnist",
   example = "local train = wick.data.mnist()" })
 add("wick.data.batches", { "data.batches(set [, opts]) → iterator of step, batch", "mini-batches (batch.x, batch.y, batch.index, batch.epoch); set batch.loss to show it on the progress line; a NaN loss stops with an error naming the step",
-  opts = { { "size", 64, "items per batch" }, { "shuffle", true, "reshuffle every epoch" },
+  opts = { { "batch", 64, "items per batch (its old name size is taken until the next release)" }, { "shuffle", true, "reshuffle every epoch" },
     { "epochs", 1, "passes over the set" }, { "drop_last", false, "drop a short last batch" },
     { "progress", true, "a progress line (step, loss, items/s, ETA) on a terminal" },
     { "every", 100, "steps between on_step calls" },
-    { "on_step", false, "function(step, batch) run every `every` steps; return false to stop" } },
-  example = "for step, batch in wick.data.batches(train, {size = 128, epochs = 2}) do\n  local loss = nn.cross_entropy(net(batch.x), batch.y)\n  batch.loss = loss:item()\nend" })
+    { "on_step", false, "function(info) run every `every` steps (info.step, steps, epoch, loss, batch, elapsed); return false or \"stop\" to stop" } },
+  example = "for step, batch in wick.data.batches(train, {batch = 128, epochs = 2}) do\n  local loss = nn.cross_entropy(net(batch.x), batch.y)\n  batch.loss = loss:item()\nend" })
 add("wick.data.progress", { "data.progress(total, unit) → bar", "a progress line on stderr, redrawn in place, only on a terminal: bar.update(step, items [, loss]), bar.finish()",
   example = 'local bar = wick.data.progress(100, "items")\nfor i = 1, 100 do bar.update(i, i) end\nbar.finish()' })
 add("wick.data.find", { "data.find(name [, opts]) → path", "the installed data file or folder called name (\"glove\", \"chess/benchmark.pgn\" or an absolute path), searched in data.dirs(); a missing one names its package and `make data`",

@@ -5,7 +5,7 @@
 --
 --   local path = wick.data.find("countries-list/countries.min.json")   -- or raises, naming the package
 --   local train, test = wick.data.fashion_mnist()      -- {x = N×1×28×28 in [0,1], y = N ids 1..10}
---   for step, batch in wick.data.batches(train, {size = 64, every = 100, on_step = preview}) do   -- preview(info)
+--   for step, batch in wick.data.batches(train, {batch = 64, every = 100, on_step = preview}) do   -- preview(info)
 --     local loss = …; batch.loss = loss:item()          -- shown on the progress line
 --   end
 --
@@ -204,7 +204,7 @@ local function progress(total, unit)
 end
 data.progress = progress
 
--- for step, batch in data.batches(set, {size = 64, shuffle = true, epochs = 1, drop_last = false})
+-- for step, batch in data.batches(set, {batch = 64, shuffle = true, epochs = 1, drop_last = false})
 -- batch = {x = …, y = …, index = 1-based rows of the set, epoch = e}. Set batch.loss to
 -- a number to show it on the progress line; a NaN loss stops with an error naming the step.
 -- on_step(info) runs every `every` steps (default 100), once the loop's body for that
@@ -213,8 +213,24 @@ data.progress = progress
 -- t-SNE's: write a preview there (ml5's whileTraining), or return false or "stop" to
 -- stop early — the loop then ends as if the data had run out. (When the body breaks out
 -- of the loop, that step's on_step does not run.)
+-- The batch size is `batch`, as in text.batches and char_rnn:train. Its old name `size`
+-- is accepted for one release with a note on stderr (once), as embed.lua does for
+-- t-SNE's renamed options; giving both is an error.
+local size_warned = false
+local function rename_size(opts)
+  if type(opts) ~= "table" or opts.size == nil then return opts end
+  if opts.batch ~= nil then raise("batches: give batch or its old name size, not both") end
+  if not size_warned then
+    size_warned = true
+    io.stderr:write("batches: option 'size' is now 'batch' (the old name goes in the next release)\n")
+  end
+  local out = {}
+  for k, v in pairs(opts) do out[k == "size" and "batch" or k] = v end
+  return out
+end
+
 function data.batches(set, opts)
-  opts = wick._options("batches", opts, { size = 64, shuffle = true, epochs = 1, drop_last = false,
+  opts = wick._options("batches", rename_size(opts), { batch = 64, shuffle = true, epochs = 1, drop_last = false,
     progress = true, every = 100, on_step = false })
   if type(set) ~= "table" or not T.is_tensor(set.x) then
     raise("batches: expected a set {x = tensor, y = tensor}")
@@ -225,14 +241,14 @@ function data.batches(set, opts)
     raise(("batches: set.y must be a tensor with one row per item of set.x (%d), got %s"):format(n,
       T.is_tensor(set.y) and ("shape [" .. table.concat(set.y:shape(), ",") .. "]") or check.show(set.y)))
   end
-  check.integer("batches", "size", opts.size, 1)
+  check.integer("batches", "batch", opts.batch, 1)
   check.integer("batches", "epochs", opts.epochs, 0)   -- NaN or inf would loop for ever
   check.type("batches", "shuffle", opts.shuffle, "boolean")
   check.type("batches", "drop_last", opts.drop_last, "boolean")
   check.type("batches", "progress", opts.progress, "boolean")
   check.integer("batches", "every", opts.every, 1)
   if opts.on_step then check.type("batches", "on_step", opts.on_step, "function") end
-  local per_epoch = opts.drop_last and n // opts.size or math.ceil(n / opts.size)
+  local per_epoch = opts.drop_last and n // opts.batch or math.ceil(n / opts.batch)
   local total = per_epoch * opts.epochs
   local bar = opts.progress and progress(total, "items") or { update = function() end, finish = function() end }
   local step, epoch, pos, order, items = 0, 0, n + 1, nil, 0
@@ -261,7 +277,7 @@ function data.batches(set, opts)
         return nil
       end
     end
-    if pos > n or (opts.drop_last and pos + opts.size - 1 > n) then
+    if pos > n or (opts.drop_last and pos + opts.batch - 1 > n) then
       epoch = epoch + 1
       if epoch > opts.epochs then
         bar.finish()
@@ -275,7 +291,7 @@ function data.batches(set, opts)
         order = T.arange(n)
       end
     end
-    local count = math.min(opts.size, n - pos + 1)
+    local count = math.min(opts.batch, n - pos + 1)
     local index = order:narrow(1, pos, count)
     pos = pos + count
     step = step + 1

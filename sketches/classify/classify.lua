@@ -46,7 +46,7 @@ local function train_and_watch(net, loss_fn, judge)
   local function row() net:eval(); local r = verdict_row(judge(net)); net:train(); return r end
   local rows = { row() }
   local every = math.max(1, math.ceil(train.x:size(1) / 64) // 12)
-  for _, batch in data.batches(train, { size = 64, every = every, on_step = function() rows[#rows + 1] = row() end }) do
+  for _, batch in data.batches(train, { batch = 64, every = every, on_step = function() rows[#rows + 1] = row() end }) do
     local loss = loss_fn(net(batch.x), batch.y)
     opt:zero_grad()
     loss:backward()

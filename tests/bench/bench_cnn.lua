@@ -15,7 +15,7 @@ local net = nn.sequential {
 }
 local opt = optim.adam(net:parameters(), { lr = 1e-3 })
 local t0, seen, done = nil, 0, 0
-for step, batch in data.batches(train, { size = 64, epochs = 1, progress = false }) do
+for step, batch in data.batches(train, { batch = 64, epochs = 1, progress = false }) do
   if step == 6 then t0, seen = wick.clock(), 0 end
   local loss = nn.cross_entropy(net(batch.x), batch.y)
   opt:zero_grad()

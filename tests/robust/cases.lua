@@ -271,7 +271,7 @@ return function(wick, tmp)
   -- ---- wick.data -----------------------------------------------------------------------
   local set = { x = T.rand(10, 1, 4, 4), y = T { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, n = 10 }
   add("wick.data.batches", nil,
-    pack(set, { size = 4, shuffle = false, epochs = 1, drop_last = false, progress = false }), { expr = BATCHES })
+    pack(set, { batch = 4, shuffle = false, epochs = 1, drop_last = false, progress = false }), { expr = BATCHES })
   add("wick.data.progress", data.progress, pack(10, "items"))
   -- no data in the test folder: the good call is a clean "cannot find" error
   add("wick.data.mnist", data.mnist, pack(tmp), { good_fails = true })
@@ -495,10 +495,10 @@ return function(wick, tmp)
   must("wick.nn.softmax", nn.softmax, pack(1.5), "non-integer dim")
   must("wick.nn.upsample", nn.upsample, pack({ scale = 0 / 0 }), "NaN scale")
   must("wick.nn.upsample", nn.upsample, pack({ scale = -2 }), "negative scale")
-  must("wick.data.batches", nil, pack(set, { size = 0, progress = false }), "batch size 0", "batches", BATCHES)
-  must("wick.data.batches", nil, pack(set, { size = 4, epochs = 0 / 0, progress = false }), "NaN epochs", "batches",
+  must("wick.data.batches", nil, pack(set, { batch = 0, progress = false }), "batch size 0", "batches", BATCHES)
+  must("wick.data.batches", nil, pack(set, { batch = 4, epochs = 0 / 0, progress = false }), "NaN epochs", "batches",
       BATCHES)
-  must("wick.data.batches", nil, pack(set, { size = 4, epochs = 1.5, progress = false }), "non-integer epochs",
+  must("wick.data.batches", nil, pack(set, { batch = 4, epochs = 1.5, progress = false }), "non-integer epochs",
       "batches", BATCHES)
   must("wick.text.split", text.split, pack(vids, { valid = 0 / 0 }), "NaN valid fraction")
   must("wick.text.split", text.split, pack(vids, { valid = 1.5 }), "valid fraction > 1")

@@ -71,16 +71,16 @@ end)
 describe("data.batches", function()
   local set = { x = T.arange(10):reshape(10, 1), y = T.arange(10) }
 
-  it("refuses sizes and epoch counts that are not whole numbers", function()
+  it("refuses batch sizes and epoch counts that are not whole numbers", function()
     refuses("batches: epochs must be an integer >= 0, got nan", function()
       local _ = data.batches(set, { epochs = 0 / 0 })
     end)
     refuses("batches: epochs must be an integer >= 0, got inf", function()
       local _ = data.batches(set, { epochs = math.huge })
     end)
-    refuses("batches: size must be an integer >= 1, got 0", function() local _ = data.batches(set, { size = 0 }) end)
-    refuses("batches: size must be an integer >= 1, got nan", function()
-      local _ = data.batches(set, { size = 0 / 0 })
+    refuses("batches: batch must be an integer >= 1, got 0", function() local _ = data.batches(set, { batch = 0 }) end)
+    refuses("batches: batch must be an integer >= 1, got nan", function()
+      local _ = data.batches(set, { batch = 0 / 0 })
     end)
     refuses("batches: shuffle must be a boolean", function() local _ = data.batches(set, { shuffle = "yes" }) end)
     refuses("batches: set.y must be a tensor with one row per item of set.x %(10%)", function()
@@ -95,9 +95,28 @@ describe("data.batches", function()
       return n
     end
     assert.equal(0, count { epochs = 0, progress = false })
-    assert.equal(0, count { size = 16, drop_last = true, progress = false })
-    assert.equal(6, count { size = 4, epochs = 2, progress = false })
-    assert.equal(4, count { size = 4, epochs = 2, drop_last = true, progress = false })
+    assert.equal(0, count { batch = 16, drop_last = true, progress = false })
+    assert.equal(6, count { batch = 4, epochs = 2, progress = false })
+    assert.equal(4, count { batch = 4, epochs = 2, drop_last = true, progress = false })
+  end)
+
+  it("takes the old name size for one release, with a note on stderr once, but not with batch", function()
+    local function rows(opts)
+      local got = {}
+      for _, b in data.batches(set, opts) do got[#got + 1] = b.x:numel() end
+      return got
+    end
+    assert.same({ 4, 4, 2 }, rows { batch = 4, shuffle = false, progress = false })
+    helpers.refused("batches: give batch or its old name size, not both", data.batches, set, { batch = 4, size = 4 })
+    -- in a fresh wick, so the note is not already spent: two calls, one note
+    local script = "local wick = require 'wick'; local s = {x = wick.tensor.zeros(10, 1)}; local n = 0\n" ..
+      "for _ = 1, 2 do for _, b in wick.data.batches(s, {size = 4, progress = false}) do n = n + b.x:numel() end end\n" ..
+      "print('rows ' .. n)"
+    local out, rc = helpers.run(helpers.WICK .. " -e " .. helpers.quote(script))
+    assert.equal(0, rc, out)
+    assert.matches("rows 20", out)
+    local _, notes = out:gsub("batches: option 'size' is now 'batch' %(the old name goes in the next release%)", "")
+    assert.equal(1, notes, out)
   end)
 end)
 
@@ -112,31 +131,31 @@ describe("data.batches on_step", function()
       assert.is_true(info.elapsed >= 0)
       seen[#seen + 1] = { info.step, info.loss, info.epoch }
     end
-    for step, batch in data.batches(set, { size = 2, epochs = 2, shuffle = false, progress = false,
+    for step, batch in data.batches(set, { batch = 2, epochs = 2, shuffle = false, progress = false,
         every = 3, on_step = on_step }) do
       batch.loss = step / 10
     end
     -- 10 steps: 3, 6 and 9, each after its body set the loss
     assert.same({ { 3, 0.3, 1 }, { 6, 0.6, 2 }, { 9, 0.9, 2 } }, seen)
     seen = {}
-    for _ in data.batches(set, { size = 1, progress = false, every = 10, on_step = on_step }) do end
+    for _ in data.batches(set, { batch = 1, progress = false, every = 10, on_step = on_step }) do end
     assert.same({ { 10, nil, 1 } }, seen)   -- the last step's callback runs too
   end)
 
   it("stops the loop early when on_step returns false, and stays stopped", function()
     local steps = 0
-    local it = data.batches(set, { size = 1, epochs = 3, progress = false, every = 4,
+    local it = data.batches(set, { batch = 1, epochs = 3, progress = false, every = 4,
       on_step = function(info) if info.step >= 8 then return "stop" end end })
     for _ in it do steps = steps + 1 end
     assert.equal(8, steps)
     assert.is_nil(it())
     steps = 0
-    for _ in data.batches(set, { size = 1, progress = false, every = 3, on_step = function() return false end }) do
+    for _ in data.batches(set, { batch = 1, progress = false, every = 3, on_step = function() return false end }) do
       steps = steps + 1
     end
     assert.equal(3, steps)
     refuses('batches: on_step returned "Stop"; return false or "stop" to stop', function()
-      for _ in data.batches(set, { size = 1, progress = false, every = 1, on_step = function() return "Stop" end }) do
+      for _ in data.batches(set, { batch = 1, progress = false, every = 1, on_step = function() return "Stop" end }) do
       end
     end)
   end)
