@@ -1,7 +1,8 @@
 -- chess_games.lua — the chess sketches' game sources and analysis: real games and opening
 -- lines read from npm chess.js (lichess games), Debian pgn-extract (eco.pgn) and scid-data
 -- (scid.eco), and selfplay.lua's Stockfish games, each replayed by wick.chess into SAN
--- plies; and the longest run of plies a generated game copies from one training game.
+-- plies; the longest run of plies a generated game copies from one training game; and
+-- selfplay.lua's tools: the opening lines, Stockfish over UCI, a game written as PGN.
 local wick = require "wick"
 local chess = wick.chess
 
@@ -137,6 +138,59 @@ function M.copy_finder(games, corpus)
     end
     return best, from
   end
+end
+
+
+-- ---- selfplay.lua's tools ----------------------------------------------------------------
+
+-- Opening lines for selfplay: the movetext of every eco.pgn game and every scid.eco entry,
+-- on one line each; raises when neither book is installed.
+function M.openings()
+  local openings = {}
+  for _, book in ipairs { { "pgn-extract/eco.pgn", M.pgn_movetexts }, { "scid/scid.eco", M.scid_movetexts } } do
+    local s = M.read_data(book[1])
+    for _, mt in ipairs(s and book[2](s) or {}) do openings[#openings + 1] = mt:gsub("%s+", " ") end
+  end
+  if #openings == 0 then
+    error("selfplay: no opening books found; `make data` installs pgn-extract and scid-data", 0)
+  end
+  return openings
+end
+
+-- Stockfish at path, spoken to over UCI through pipes (wick.fs.spawn: no shell involved),
+-- on one thread with a small hash. sf:bestmove(fen, nodes) -> the UCI move; sf:close().
+function M.stockfish(path)
+  local proc = wick.fs.spawn({ path })
+  local function wait_for(prefix)
+    for line in proc:lines() do
+      if line:sub(1, #prefix) == prefix then return line end
+    end
+    error("selfplay: stockfish stopped answering", 0)
+  end
+  proc:send("uci"); wait_for("uciok")
+  proc:send("setoption name Threads value 1"); proc:send("setoption name Hash value 16")
+  proc:send("isready"); wait_for("readyok")
+  local sf = {}
+  function sf.new_game() proc:send("ucinewgame") end
+  function sf.bestmove(fen, nodes)
+    proc:send("position fen " .. fen)
+    proc:send("go nodes " .. nodes)
+    return wait_for("bestmove"):match("^bestmove (%S+)")
+  end
+  function sf.close() proc:send("quit"); proc:close() end
+  return sf
+end
+
+-- One game as PGN: the tags, then "1. e4 e5 2. …" and the result, wrapped near 72 columns.
+function M.pgn(event, sans, result)
+  local parts = {}
+  for i, san in ipairs(sans) do
+    if i % 2 == 1 then parts[#parts + 1] = ((i + 1) // 2) .. "." end
+    parts[#parts + 1] = san
+  end
+  parts[#parts + 1] = result
+  local moves = table.concat(parts, " "):gsub("(" .. ("[^\n]"):rep(72) .. "%S*) ", "%1\n")
+  return ('[Event "%s"]\n[Result "%s"]\n\n%s\n\n'):format(event, result, moves)
 end
 
 return M

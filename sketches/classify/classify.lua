@@ -13,6 +13,7 @@ local wick = require "wick"
 local T, nn, optim, data, image = wick.tensor, wick.nn, wick.optim, wick.data, wick.image
 
 local kit = wick.sketch { seed = 7, positional = { "seed" } }   -- --full, --seed N, out/
+local W = require "classify_watch"   -- beside this file: the verdict rows and the accuracy
 local train, test = data.fashion_mnist()
 if not kit.full then   -- the first 12,000 training images are a fair, quick slice
   train = { x = train.x:narrow(1, 1, 12000), y = train.y:narrow(1, 1, 12000), classes = train.classes }
@@ -26,27 +27,17 @@ local function cnn(outputs)
   }
 end
 
--- A fixed row of 16 test images, the same at every slice, each on a tile tinted by the
--- verdict: green when right, red when wrong, brighter when more confident.
+-- A fixed row of 16 test images, judged again after every slice of training.
 local row_x, row_y = test.x:narrow(1, 1, 16), test.y:narrow(1, 1, 16)
-local function verdict_row(right, confidence)
-  local tiles = {}
-  for i = 1, 16 do
-    local c = confidence:get(i)
-    local tint = right:get(i) == 1 and T { 0.1, 0.4 + 0.6 * c, 0.2 } or T { 0.4 + 0.6 * c, 0.1, 0.1 }
-    tiles[i] = tint:view(3, 1, 1):expand(3, 36, 36):contiguous()
-    tiles[i]:narrow(2, 5, 28):narrow(3, 5, 28):copy_(row_x[i]:expand(3, 28, 28))
-  end
-  return image.grid(tiles, { cols = 16, pad = 1, pad_value = 0 })
-end
 
 -- Train `net` for one epoch; data.batches' on_step draws a verdict row 12 times on the way.
 local function train_and_watch(net, loss_fn, judge)
   local opt = optim.adam(net:parameters(), { lr = 1e-3 })
-  local function row() net:eval(); local r = verdict_row(judge(net)); net:train(); return r end
+  local function row() net:eval(); local r = W.verdict_row(row_x, judge(net)); net:train(); return r end
   local rows = { row() }
   local every = math.max(1, math.ceil(train.x:size(1) / 64) // 12)
-  for _, batch in data.batches(train, { batch = 64, every = every, on_step = function() rows[#rows + 1] = row() end }) do
+  local function preview() rows[#rows + 1] = row() end
+  for _, batch in data.batches(train, { batch = 64, every = every, on_step = preview }) do
     local loss = loss_fn(net(batch.x), batch.y)
     opt:zero_grad()
     loss:backward()
@@ -55,18 +46,6 @@ local function train_and_watch(net, loss_fn, judge)
   end
   net:eval()
   return T.cat(rows, 2)   -- rows stacked top to bottom
-end
-
--- The share of test images where predict(x) equals target(y), in slices of 1,000.
-local function accuracy(predict, target)
-  return wick.no_grad(function()
-    local right, n = 0, test.x:size(1)
-    for i = 1, n, 1000 do
-      local m = math.min(1000, n - i + 1)
-      right = right + predict(test.x:narrow(1, i, m)):eq(target(test.y:narrow(1, i, m))):sum():item()
-    end
-    return right / n
-  end)
 end
 
 -- ---- sneaker or not ---------------------------------------------------------------------
@@ -78,8 +57,8 @@ image.save(train_and_watch(binary,
     local p = wick.no_grad(function() return net(row_x):view(-1):sigmoid() end)
     return p:gt(0.5):eq(is_sneaker(row_y)), (p - 0.5):abs() * 2
   end), kit:path("binary-seed%d.png", kit.seed))
-print(("sneaker or not: test accuracy %.2f%%"):format(100 * accuracy(function(x) return binary(x):view(-1):gt(0) end,
-  is_sneaker)))
+local binary_acc = W.accuracy(test, function(x) return binary(x):view(-1):gt(0) end, is_sneaker)
+print(("sneaker or not: test accuracy %.2f%%"):format(100 * binary_acc))
 
 -- ---- ten classes ------------------------------------------------------------------------
 local net = cnn(10)
@@ -87,7 +66,7 @@ image.save(train_and_watch(net, nn.cross_entropy, function(m)
   local conf, said = wick.no_grad(function() return nn.F.softmax(m(row_x), 2) end):max(2)
   return said:eq(row_y), conf
 end), kit:path("tenclass-seed%d.png", kit.seed))
-print(("ten classes: test accuracy %.2f%%"):format(100 * accuracy(function(x) return net(x):argmax(2) end,
-  function(y) return y end)))
+local ten_acc = W.accuracy(test, function(x) return net(x):argmax(2) end, function(y) return y end)
+print(("ten classes: test accuracy %.2f%%"):format(100 * ten_acc))
 wick.save(net, kit:path("tenclass.safetensors"), { metadata = { sketch = "classify", seed = tostring(kit.seed) } })
 print(("wrote %s/binary-seed%d.png, tenclass-seed%d.png, tenclass.safetensors"):format(kit.out, kit.seed, kit.seed))
