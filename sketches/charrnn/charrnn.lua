@@ -19,26 +19,23 @@ local text = wick.text
 
 local kit = wick.sketch { seed = 42, positional = { "seed" } }   -- --full, --seed N, out/
 local full, seed = kit.full, kit.seed
-local corpora = require "charrnn_corpora"   -- beside this file
+local corpora = require "charrnn_corpora"   -- beside this file: the corpora, their primes, the table
 
-local hyper = full and { layers = 2, hidden = 256, embed = 64 } or { layers = 2, hidden = 128, embed = 48 }
 local steps = full and { pretrain = 5000, small = 1000 } or { pretrain = 250, small = 120 }
-local train_opts = { seq = 64, batch = 32, lr = 2e-3, every = full and 500 or 125 }
+local function opts(n) return { steps = n, seq = 64, batch = 32, lr = 2e-3, every = full and 500 or 125 } end
 
--- The corpora: whichever of each pair is installed.
-local big_name, big = corpora.first_available { "kjv", "austen" }
-local small_name, small = corpora.first_available { "devil", "fortunes-literature" }
-print(("charrnn: big corpus %s (%d characters), small corpus %s (%d characters)")
-  :format(big_name, utf8.len(big), small_name, utf8.len(small)))
+-- The corpora: whichever of each pair is installed (kjv or austen; devil or fortunes).
+local big_name, big, small_name, small = corpora.pick()
 
 -- One vocabulary for both corpora, so the fine-tuned model meets no unseen character
 -- and both models' losses count the same symbols (torch-rnn issue #147's lesson).
 local vocab = text.vocab(big .. small)
-
-local function opts(n) local o = { steps = n }; for k, v in pairs(train_opts) do o[k] = v end; return o end
+local function new_model()   -- a two-layer LSTM: 2×128 by default, the essay's 2×256 with --full
+  return text.char_rnn { layers = 2, hidden = full and 256 or 128, embed = full and 64 or 48, vocab = vocab }
+end
 
 -- 1. Pretrain on the big corpus.
-local m = text.char_rnn { layers = hyper.layers, hidden = hyper.hidden, embed = hyper.embed, vocab = vocab }
+local m = new_model()
 print(("charrnn: %s, %d parameters, %d steps on %s"):format(tostring(m), m:num_parameters(), steps.pretrain, big_name))
 local t0 = wick.clock()
 local pre = m:train(big, opts(steps.pretrain))
@@ -48,15 +45,9 @@ print(("charrnn: pretraining took %.0f s (%.0f characters/s), validation %.3f na
 local ckpt = kit:path("%s-seed%d.safetensors", big_name, seed)
 m:save(ckpt)
 
--- 2. Samples at three temperatures, streamed to the terminal as they come.
-local samples = { ("char-rnn on %s, seed %d, %d steps, %s\n"):format(big_name, seed, steps.pretrain, tostring(m)) }
-local prime = big_name == "kjv" and "And the LORD said" or "It is a truth"
-for _, temp in ipairs { 0.2, 0.5, 1.0 } do
-  io.write(("\n--- temperature %.1f ---\n"):format(temp))
-  local s = m:sample { prime = prime, length = 400, temperature = temp, seed = seed, stream = true }
-  io.write("\n")
-  samples[#samples + 1] = ("\n--- temperature %.1f ---\n%s\n"):format(temp, s)
-end
+-- 2. Samples at temperatures 0.2, 0.5 and 1.0, streamed to the terminal as they come.
+local samples = { ("char-rnn on %s, seed %d, %d steps, %s\n"):format(big_name, seed, steps.pretrain, tostring(m)),
+  corpora.temperatures(m, corpora.PRIMES[big_name], seed) }
 
 -- 3. The transfer trick: fine-tune the pretrained model on the small corpus, against a
 -- fresh model trained on the small corpus alone for the same number of steps. Both
@@ -67,24 +58,22 @@ local loaded = text.char_rnn.load(ckpt)   -- fine-tune the checkpoint, as an art
 wick.seed(seed)
 local ft = loaded:train(small, opts(steps.small))
 wick.seed(seed)
-local scratch_model = text.char_rnn { layers = hyper.layers, hidden = hyper.hidden, embed = hyper.embed, vocab = vocab }
+local scratch_model = new_model()
 local scratch = scratch_model:train(small, opts(steps.small))
 
-local rows = corpora.transfer_rows(("transfer: validation loss on the last 5%% of %s (%d characters), seed %d")
+local table_text = corpora.transfer_table(("transfer: validation loss on the last 5%% of %s (%d characters), seed %d")
   :format(small_name, valid_ids:numel(), seed), {
   { "pretrained on " .. big_name .. ", not fine-tuned", 0, before },
   { "pretrained on " .. big_name .. ", fine-tuned", steps.small, ft.valid_nats },
   { "trained on " .. small_name .. " alone", steps.small, scratch.valid_nats } })
-local table_text = table.concat(rows, "\n") .. "\n"
 print("\n" .. table_text)
 
-local fprime = small_name == "devil" and "LOVE, n." or "The "
-samples[#samples + 1] = ("\n--- fine-tuned on %s, temperature 0.5 ---\n%s\n"):format(small_name,
-  loaded:sample { prime = fprime, length = 400, temperature = 0.5, seed = seed })
-samples[#samples + 1] = ("\n--- %s alone, temperature 0.5 ---\n%s\n"):format(small_name,
-  scratch_model:sample { prime = fprime, length = 400, temperature = 0.5, seed = seed })
-print(samples[#samples - 1])
-print(samples[#samples])
+-- 4. What each small-corpus model writes, from the same prime.
+for _, it in ipairs { { "fine-tuned on " .. small_name, loaded }, { small_name .. " alone", scratch_model } } do
+  local s = it[2]:sample { prime = corpora.PRIMES[small_name], length = 400, temperature = 0.5, seed = seed }
+  samples[#samples + 1] = ("\n--- %s, temperature 0.5 ---\n%s\n"):format(it[1], s)
+  print(samples[#samples])
+end
 
 kit:write(("samples-seed%d.txt"):format(seed), table.concat(samples))
 kit:write(("transfer-seed%d.txt"):format(seed), table_text)
