@@ -26,61 +26,46 @@
 --   wick sketches/word2vec/word2vec.lua [--full] [--corpus sotu|kjv|austen] [--no-glove]
 --                                       [--seed N] [--threads N]
 -- The pictures are drawn by word2vec_pictures.lua, the questions built by
--- analogy_sources.lua, both beside this file.
+-- analogy_sources.lua, the corpus read by word2vec_corpus.lua, all beside this file.
 local wick = require "wick"
 local embed = wick.embed
 
-local opts = wick.sketch { corpus = "sotu", glove = true, seed = 7, threads = 1 }   -- also --full, --no-glove
+local kit = wick.sketch { corpus = "sotu", glove = true, seed = 7, threads = 1 }   -- also --full, --no-glove
 local P = require "word2vec_pictures"   -- beside this file
 
--- ---- the corpus ------------------------------------------------------------------------
-local function read_corpus(name)
-  if name == "kjv" then return wick.text.corpus.kjv() end
-  if name == "austen" then return (wick.text.corpus.austen()) end
-  if name == "sotu" then return (wick.text.corpus.sotu()) end
-  error("word2vec: unknown corpus '" .. tostring(name) .. "' (sotu, kjv or austen)", 0)
-end
+-- ---- the corpus (word2vec_corpus.lua, beside this file) --------------------------------
+local text, corpus_name = require("word2vec_corpus").text(kit)
+print(("corpus: %s, %.1f MB"):format(corpus_name, #text / 1e6))
 
-local text
-if opts.full then
-  local parts = { read_corpus("sotu") }
-  for _, extra in ipairs({ "kjv", "austen" }) do
-    local ok, s = pcall(read_corpus, extra)
-    if ok then parts[#parts + 1] = s else print("note: " .. tostring(s)) end
-  end
-  text = table.concat(parts, "\n")
-else
-  text = read_corpus(opts.corpus)
-end
-print(("corpus: %s, %.1f MB"):format(opts.full and "sotu+kjv+austen" or opts.corpus, #text / 1e6))
-
+-- ---- the vectors -----------------------------------------------------------------------
 local t0 = wick.clock()
 local model, stats = embed.word2vec(text, {
-  dim = opts.full and 300 or 100, window = 5, min_count = 5, negative = 5,
-  epochs = opts.full and 5 or 2, threads = opts.threads, seed = opts.seed })
+  dim = kit.full and 300 or 100, window = 5, min_count = 5, negative = 5,
+  epochs = kit.full and 5 or 2, threads = kit.threads, seed = kit.seed })
 print(("trained: %d words of vocabulary from %d tokens in %.1f s (%.0f words/s)")
-  :format(stats.vocab, stats.tokens, wick.clock() - t0, stats.tokens * (opts.full and 5 or 2) / stats.train_seconds))
+  :format(stats.vocab, stats.tokens, wick.clock() - t0, stats.tokens * (kit.full and 5 or 2) / stats.train_seconds))
 text = nil   -- luacheck: ignore 311 (let the collector have the corpus)
 
 -- ---- the question set (make_analogies.lua's, built once into out/) ---------------------
-local questions = opts:path("analogies.txt")
+local questions = kit:path("analogies.txt")
 if wick.fs.kind(questions) ~= "file" then
   local ok, err = pcall(function() require("analogy_sources").write(questions) end)
   if not ok then print("note: no analogy questions: " .. tostring(err)); questions = nil end
 end
 
-local trained = opts.full and "full" or opts.corpus
+-- ---- analogies and pictures, from the trained vectors and then from GloVe --------------
+local trained = kit.full and "full" or kit.corpus
 P.analogies(model, trained, questions)
-P.pictures(opts, model, trained, questions)
-model:save(opts:path("%s-vectors-seed%d.bin", trained, opts.seed))
+P.pictures(kit, model, trained, questions)
+model:save(kit:path("%s-vectors-seed%d.bin", trained, kit.seed))
 
-if opts.glove then
+if kit.glove then
   local ok, glove = pcall(embed.glove, { limit = 200000 })
   if ok then
     P.analogies(glove, "glove", questions)
-    P.pictures(opts, glove, "glove", questions)
+    P.pictures(kit, glove, "glove", questions)
   else
     print("note: " .. tostring(glove))
   end
 end
-print("pictures in " .. opts.out)
+print("pictures in " .. kit.out)

@@ -76,7 +76,7 @@ describe("sketches", function()
     for _, path in ipairs(sketch_files()) do
       local s = helpers.read_file(path)
       local _, lines = s:gsub("\n", "")
-      assert.is_true(lines <= 100, ("%s is %d lines: move its helpers into a module beside it"):format(path, lines))
+      assert.is_true(lines <= 80, ("%s is %d lines: move its helpers into a module beside it"):format(path, lines))
       assert.is_nil(s:find("share/wick", 1, true), path)
       assert.is_nil(s:find('getenv("WICK_DATA")', 1, true), path)
     end
