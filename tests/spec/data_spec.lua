@@ -110,7 +110,9 @@ describe("data.batches", function()
     helpers.refused("batches: give batch or its old name size, not both", data.batches, set, { batch = 4, size = 4 })
     -- in a fresh wick, so the note is not already spent: two calls, one note
     local script = "local wick = require 'wick'; local s = {x = wick.tensor.zeros(10, 1)}; local n = 0\n" ..
-      "for _ = 1, 2 do for _, b in wick.data.batches(s, {size = 4, progress = false}) do n = n + b.x:numel() end end\n" ..
+      "for _ = 1, 2 do\n" ..
+      "  for _, b in wick.data.batches(s, {size = 4, progress = false}) do n = n + b.x:numel() end\n" ..
+      "end\n" ..
       "print('rows ' .. n)"
     local out, rc = helpers.run(helpers.WICK .. " -e " .. helpers.quote(script))
     assert.equal(0, rc, out)
