@@ -7,9 +7,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../lib/core/error.h"
@@ -255,6 +257,49 @@ TEST(a_file_in_the_way_of_a_folder_is_named)
     wk_tensor_release(&t);
 }
 
+/* Whole-file reads: a pipe is read up to the bound and refused beyond it; a device is
+ * refused at once (/dev/zero never ends). The writer is a child that exits after
+ * writing n bytes, so the read ends (pipe) or would go on past the bound. */
+static int read_pipe_of(size_t n, int64_t max, int64_t *len)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return -2;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        char buf[4096];
+        memset(buf, 'x', sizeof buf);
+        for (size_t done = 0; done < n;) {
+            size_t k = n - done < sizeof buf ? n - done : sizeof buf;
+            ssize_t w = write(fds[1], buf, k);
+            if (w <= 0) _exit(0);   /* the reader gave up: that is the point */
+            done += (size_t)w;
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fds[0]);
+    char *data = NULL;
+    int rc = wk_file_read_all(path, max, &data, len);
+    free(data);
+    close(fds[0]);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return rc;
+}
+
+TEST(reads_are_bounded_and_devices_refused)
+{
+    int64_t len = -1;
+    CHECK(read_pipe_of(5000, 100000, &len) == WK_OK && len == 5000);
+    CHECK(read_pipe_of(300000, 100000, &len) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "holds more than") != NULL);
+    char *data = NULL;
+    CHECK(wk_file_read_all("/dev/zero", 100000, &data, &len) == WK_ERR && data == NULL);
+    CHECK(strstr(wk_errmsg(), "it is a device") != NULL);
+}
+
 TEST(missing_folders_are_made)
 {
     const char *path = tmp_path("made/by/save/x.png");
@@ -275,6 +320,7 @@ int main(void)
     RUN(a_read_only_folder_keeps_the_old_file);
     RUN(a_folder_is_not_a_file);
     RUN(a_file_in_the_way_of_a_folder_is_named);
+    RUN(reads_are_bounded_and_devices_refused);
     RUN(missing_folders_are_made);
     tmp_dir_remove();
     return check_summary("file");
