@@ -76,3 +76,38 @@ function check.one_of(fname, name, v, choices)
   end
   raise(("%s: %s must be one of %s, got %s"):format(fname, name, table.concat(choices, ", "), show(v)))
 end
+
+-- Options renamed to one spelling per meaning (map: old name -> new name), accepted under
+-- their old names for one release: a copy of opts with the new names, and a note on
+-- stderr the first time each old name of a map is used; giving both names is an error.
+local warned = setmetatable({}, { __mode = "k" })   -- map -> {old name -> true}
+function check.renamed(fname, opts, map)
+  if type(opts) ~= "table" then return opts end
+  local found = false
+  for old, new in pairs(map) do
+    if opts[old] ~= nil then
+      if opts[new] ~= nil then raise(("%s: give %s or its old name %s, not both"):format(fname, new, old)) end
+      found = true
+      warned[map] = warned[map] or {}
+      if not warned[map][old] then
+        warned[map][old] = true
+        io.stderr:write(("%s: option '%s' is now '%s' (the old name goes in the next release)\n")
+          :format(fname, old, new))
+      end
+    end
+  end
+  if not found then return opts end
+  local out = {}
+  for k, v in pairs(opts) do out[map[k] or k] = v end
+  return out
+end
+
+-- What a training callback (on_step) returned: false or "stop" stop; nil or true go on;
+-- another string is a likely typo ("Stop") and is refused.
+function check.wants_stop(fname, r)
+  if r == false or r == "stop" then return true end
+  if type(r) == "string" then
+    raise(("%s: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(fname, r))
+  end
+  return false
+end

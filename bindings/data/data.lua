@@ -214,24 +214,12 @@ data.progress = progress
 -- stop early — the loop then ends as if the data had run out. (When the body breaks out
 -- of the loop, that step's on_step does not run.)
 -- The batch size is `batch`, as in text.batches and char_rnn:train. Its old name `size`
--- is accepted for one release with a note on stderr (once), as embed.lua does for
--- t-SNE's renamed options; giving both is an error.
-local size_warned = false
-local function rename_size(opts)
-  if type(opts) ~= "table" or opts.size == nil then return opts end
-  if opts.batch ~= nil then raise("batches: give batch or its old name size, not both") end
-  if not size_warned then
-    size_warned = true
-    io.stderr:write("batches: option 'size' is now 'batch' (the old name goes in the next release)\n")
-  end
-  local out = {}
-  for k, v in pairs(opts) do out[k == "size" and "batch" or k] = v end
-  return out
-end
+-- is accepted for one release (wick._check.renamed); giving both is an error.
+local renamed = { size = "batch" }
 
 function data.batches(set, opts)
-  opts = wick._options("batches", rename_size(opts), { batch = 64, shuffle = true, epochs = 1, drop_last = false,
-    progress = true, every = 100, on_step = false })
+  opts = wick._options("batches", wick._check.renamed("batches", opts, renamed), { batch = 64, shuffle = true,
+    epochs = 1, drop_last = false, progress = true, every = 100, on_step = false })
   if type(set) ~= "table" or not T.is_tensor(set.x) then
     raise("batches: expected a set {x = tensor, y = tensor}")
   end
@@ -267,11 +255,8 @@ function data.batches(set, opts)
       called = step   -- once, even when the loop calls the iterator again after its end
       local r = opts.on_step { step = step, steps = total, epoch = last.epoch, loss = last.loss, batch = last,
         elapsed = wick.clock() - started }
-      if type(r) == "string" and r ~= "stop" then
-        bar.finish()
-        raise(("batches: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(r))
-      end
-      if r == false or r == "stop" then
+      if r == false or type(r) == "string" then bar.finish() end   -- stopping, or refused
+      if wick._check.wants_stop("batches", r) then
         bar.finish()
         per_epoch = 0   -- stopped: every later call ends at once too
         return nil

@@ -44,34 +44,10 @@ local tsne_defaults = {
 -- data.batches), steps (as char_rnn:train), lr (as the optimisers and char_rnn:train).
 local renamed = { verbose = "progress", iterations = "steps", learning_rate = "lr",
   exaggeration_iters = "exaggeration_steps" }
-local warned = {}
-local function rename_old(fname, opts)
-  if type(opts) ~= "table" then return opts end
-  local found = false
-  for old, new in pairs(renamed) do
-    if opts[old] ~= nil then
-      if opts[new] ~= nil then
-        wick._raise(("%s: give %s or its old name %s, not both"):format(fname, new, old))
-      end
-      found = true
-      if not warned[old] then
-        warned[old] = true
-        io.stderr:write(("%s: option '%s' is now '%s' (the old name goes in the next release)\n")
-          :format(fname, old, new))
-      end
-    end
-  end
-  if not found then return opts end
-  local out = {}
-  for k, v in pairs(opts) do out[renamed[k] or k] = v end
-  return out
-end
 
 -- Each column of y scaled to [0, 1] (a constant column becomes 0.5).
 local function normalize(y)
   check.tensor("normalize", "y", y)
-  -- (check.tensor lets a freed tensor through; y:min would then name itself)
-  if not pcall(y.dim, y) then wick._raise("normalize: attempt to use a freed tensor (argument 1)") end
   local lo, hi = y:min(1), y:max(1)
   local span = (hi - lo)
   span = T.where(span:gt(0), span, T.ones(span:shape()))
@@ -90,21 +66,11 @@ local function check_tsne_opts(fname, opts)
 end
 
 local function tsne_new(x, opts)
-  opts = options("tsne.new", rename_old("tsne.new", opts), tsne_defaults, 3)
+  opts = options("tsne.new", check.renamed("tsne.new", opts, renamed), tsne_defaults, 3)
   check_tsne_opts("tsne.new", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
   wick._check.tensor("tsne", "x", x)
   return embed._tsne_new(x, opts)
-end
-
--- What on_step returned: false or "stop" stop; nil or true go on; another string is a
--- likely typo ("Stop") and is refused.
-local function wants_stop(fname, r)
-  if r == false or r == "stop" then return true end
-  if type(r) == "string" then
-    wick._raise(("%s: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(fname, r))
-  end
-  return false
 end
 
 -- embed.tsne(x, opts) -> N×dims tensor, and the KL divergence every `every` (50) steps
@@ -114,7 +80,7 @@ end
 -- only during the call)}; returning false or "stop" ends the run there with the layout
 -- reached so far (the second result then has stopped = the step).
 local function tsne_run(x, opts)
-  opts = options("tsne", rename_old("tsne", opts), tsne_defaults, 3)
+  opts = options("tsne", check.renamed("tsne", opts, renamed), tsne_defaults, 3)
   check_tsne_opts("tsne", opts)
   if not T.is_tensor(x) then wick._raise("tsne: x must be an N×D tensor, got " .. type(x)) end
   wick._check.tensor("tsne", "x", x)
@@ -131,7 +97,7 @@ local function tsne_run(x, opts)
       if on_step then
         local info = { step = i, steps = steps, loss = kl, positions = t:positions(), elapsed = wick.clock() - t0,
           model = t }
-        if wants_stop("tsne", on_step(info)) then
+        if check.wants_stop("tsne", on_step(info)) then
           kls.stopped = i
           break
         end

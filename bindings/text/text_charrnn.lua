@@ -144,16 +144,6 @@ local train_defaults = {
   fallback = false, valid_chars = 65536, seconds = false, on_step = false,
 }
 
--- What on_step returned: false or "stop" stop training; nil, true (anything else)
--- goes on. Another string is a likely typo ("Stop", "break") and is refused.
-local function wants_stop(fname, r)
-  if r == false or r == "stop" then return true end
-  if type(r) == "string" then
-    raise(("%s: on_step returned %q; return false or \"stop\" to stop, nothing to go on"):format(fname, r))
-  end
-  return false
-end
-
 -- The most steps one call may ask for: a bound a sketch can mean (weeks of training),
 -- not 2^62 or inf, which would only run until stopped.
 local MAX_STEPS = 2 ^ 31 - 1
@@ -244,7 +234,7 @@ function CharRNN:train(data, opts)
     local info = { step = step, steps = opts.steps, loss = sum / (step - since + 1), valid_loss = nats,
       elapsed = wick.clock() - t0, model = self }
     since = step + 1
-    return wants_stop(fname, opts.on_step(info))
+    return wick._check.wants_stop(fname, opts.on_step(info))
   end
   for step = 1, opts.steps do
     if opts.decay ~= 1 and step > 1 and (step - 1) % opts.decay_every == 0 then opt.lr = opt.lr * opts.decay end

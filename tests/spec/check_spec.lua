@@ -42,4 +42,20 @@ describe("wick._check", function()
     t:free()
     refuses("f: attempt to use a freed tensor %(x%)", check.tensor, "f", "x", t)
   end)
+
+  it("renamed options: new names, both names refused, opts untouched when none is old", function()
+    local map = { old = "new" }
+    local opts = { keep = 1 }
+    assert.equal(opts, check.renamed("f", opts, map))
+    assert.same({ new = 2, keep = 1 }, check.renamed("f", { old = 2, keep = 1 }, map))
+    refuses("f: give new or its old name old, not both", check.renamed, "f", { old = 1, new = 2 }, map)
+  end)
+
+  it("a training callback's answer: false or \"stop\" stop, a stray string is refused", function()
+    assert.is_true(check.wants_stop("f", false))
+    assert.is_true(check.wants_stop("f", "stop"))
+    assert.is_false(check.wants_stop("f", nil))
+    assert.is_false(check.wants_stop("f", true))
+    refuses('f: on_step returned "Stop"', check.wants_stop, "f", "Stop")
+  end)
 end)
