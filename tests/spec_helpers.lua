@@ -153,4 +153,29 @@ function helpers.refused(msg, fn, ...)
   assert.truthy(e:find("^[^:]*" .. caller_here(2)), "not at the spec's line: " .. e)
 end
 
+-- A tiny TensorFlow.js layers model in dir (4×4×3 input → 1×1 Conv2D with 2 filters →
+-- Flatten → Dense 2, softmax), for specs that need some loaded net; returns dir.
+function helpers.tiny_tfjs(dir)
+  local topology = [==[{"model_config": {"class_name": "Model", "config": {"name": "tiny",
+    "layers": [
+      {"class_name": "InputLayer", "name": "input", "config": {"name": "input", "batch_input_shape": [null, 4, 4, 3]},
+       "inbound_nodes": []},
+      {"class_name": "Conv2D", "name": "conv", "config": {"name": "conv", "filters": 2, "kernel_size": [1, 1],
+       "padding": "valid", "activation": "relu", "use_bias": false}, "inbound_nodes": [[["input", 0, 0, {}]]]},
+      {"class_name": "Flatten", "name": "flat", "config": {"name": "flat"}, "inbound_nodes": [[["conv", 0, 0, {}]]]},
+      {"class_name": "Dense", "name": "fc", "config": {"name": "fc", "units": 2, "activation": "softmax"},
+       "inbound_nodes": [[["flat", 0, 0, {}]]]}],
+    "input_layers": [["input", 0, 0]], "output_layers": [["fc", 0, 0]]}}}]==]
+  local manifest = [==[[{"paths": ["weights.bin"], "weights": [
+    {"name": "conv/kernel", "shape": [1, 1, 3, 2], "dtype": "float32"},
+    {"name": "fc/kernel", "shape": [32, 2], "dtype": "float32"},
+    {"name": "fc/bias", "shape": [2], "dtype": "float32"}]}]]==]
+  helpers.write_file(dir .. "/model.json", '{"format": "layers-model", "modelTopology": ' .. topology
+    .. ', "weightsManifest": ' .. manifest .. "}")
+  local floats = {}
+  for i = 1, 6 + 64 + 2 do floats[i] = string.pack("<f", math.sin(i)) end
+  helpers.write_file(dir .. "/weights.bin", table.concat(floats))
+  return dir
+end
+
 return helpers

@@ -106,7 +106,7 @@ fn("rnn_layer", "F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh [, ws]) →
 
 type_("Module", { "a layer or a net: call it (net(x)); parameters get stable names like 3.weight",
   var = "net", vars = { "net", "self", "rnn", "layer" }, table_path = "wick.nn.Module", aliases = { "wick.nn.Module" },
-  probe = function(x) return wick.nn.is_module(x) and getmetatable(x) ~= wick.nn.sequential end,
+  probe = function(x) return wick.nn.is_module(x) and getmetatable(x) ~= wick.nn.sequential and x.kind ~= "tfjs" end,
   example = "local net = nn.sequential{nn.linear(4, 2)}\nfor name, p in pairs(net:named_parameters()) do print(name, p) end" })
 local function m(name, sig, summary, example, opts)
   add("Module:" .. name, { sig, summary, example = example, opts = opts })
@@ -139,6 +139,26 @@ add("Sequential:upto", { "net:upto(x, k) → tensor", "the output of layer k (CN
 add("Sequential:activations", { "net:activations(x [, wanted]) → {k → tensor}", "every layer's output, or those of the layers in wanted (a list or set of numbers)",
   example = "local acts = net:activations(x, {2, 4})" })
 add("Sequential:add", { "net:add(layer) → net", "appends a layer", example = "net:add(nn.softmax(2))" })
+
+-- ---- trained networks from TensorFlow.js ------------------------------------------------
+
+add("wick.nn.load_tfjs", { "nn.load_tfjs(dir [, opts]) → net", "a TensorFlow.js layers model (model.json + weight shards; a folder or a data name like \"models/inception_v3\") as a module with frozen weights: net(x), net:upto(x, name), net:activations(x, names); gradients reach the input",
+  example = "local net = nn.load_tfjs(\"models/inception_v3\")\nlocal x = net:preprocess(wick.image.load(\"photo.jpg\"))\nlocal acts = net:activations(x, {\"mixed3\", \"mixed5\"})",
+  opts = { { "range", "{-1, 1}", "the input range the model was trained on ({-1, 1}: Keras's InceptionV3 and MobileNet)" } } })
+type_("TfjsNet", { "a network from nn.load_tfjs: Keras layer names, frozen weights, NCHW tensors", var = "net", base = "Module",
+  probe = function(x) return wick.nn.is_module(x) and x.kind == "tfjs" end,
+  example = "local net = nn.load_tfjs(\"models/inception_v3\")\nprint(net)" })
+add("TfjsNet:upto", { "net:upto(x, name) → tensor", "the output of the layer named name (only the layers it needs run)",
+  example = "local feats = net:upto(x, \"mixed4\")" })
+add("TfjsNet:activations", { "net:activations(x, names) → {name → tensor}", "the outputs of several layers in one pass",
+  example = "local acts = net:activations(x, {\"mixed3\", \"mixed5\"})" })
+add("TfjsNet:layers", { "net:layers() → list", "every layer: {name, class, shape = {C, H, W} or {F}, params, inputs, activation, folded}",
+  example = "for _, l in ipairs(net:layers()) do print(l.name, l.class, table.concat(l.shape, \"×\")) end" })
+add("TfjsNet:preprocess", { "net:preprocess(img [, opts]) → 1×3×H×W", "an image in [0, 1] (C×H×W or N×C×H×W; grey or RGBA too) resized to the input size and scaled to the model's range",
+  example = "local x = net:preprocess(wick.image.load(\"photo.jpg\"), {size = false})",
+  opts = { { "size", true, "true: the model's input size; false: keep the image's; a number or {h, w}" } } })
+add("TfjsNet:deprocess", { "net:deprocess(x) → 3×H×W", "the model's range back to an image in [0, 1]",
+  example = "wick.image.save(net:deprocess(x), \"out/dream.png\")" })
 
 -- ---- wick.optim -------------------------------------------------------------------------
 

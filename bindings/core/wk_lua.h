@@ -124,4 +124,5 @@ int luaopen_wick_svg(lua_State *L);
 int luaopen_wick_fs(lua_State *L);
 int luaopen_wick_word2vec(lua_State *L);
 int luaopen_wick_nn(lua_State *L);
+int luaopen_wick_tfjs(lua_State *L);
 #endif

@@ -21,12 +21,12 @@ typedef struct wcase {
 
 static const wcase CASES[] = {
     /* N  Ci   H    W  Co pad bias */
-    {1, 16, 8, 8, 16, 1, 1},       /* two tiles across and down */
-    {2, 24, 13, 11, 20, 0, 1},     /* 11x9 output: partial tiles, tiles spanning images */
-    {3, 17, 6, 7, 33, 2, 0},       /* padding 2, odd channel counts */
+    {8, 16, 8, 8, 16, 1, 1},       /* two tiles across and down (32 tiles: the least it takes) */
+    {4, 24, 13, 11, 20, 0, 1},     /* 11x9 output: partial tiles, tiles spanning images */
+    {6, 17, 6, 7, 33, 2, 0},       /* padding 2, odd channel counts */
     {1, 32, 37, 50, 24, 1, 1},     /* several blocks of tile rows */
     {64, 32, 13, 13, 64, 0, 1},    /* the small CNN's second conv */
-    {1, 16, 4, 4, 16, 1, 0},       /* one tile */
+    {32, 16, 4, 4, 16, 1, 0},      /* one tile per image */
 };
 
 static void fill(float *p, int64_t n)
@@ -179,6 +179,8 @@ TEST(applies_only_where_it_pays)
     wk_wino_geom few = {1, 3, 224, 224, 64, 224, 224, 1, 1};   /* a 3-channel first layer */
     wk_wino_geom tiny = {8, 32, 4, 4, 32, 2, 2, 0, 0};         /* 2x2 outputs */
     wk_wino_geom vgg = {1, 64, 224, 224, 64, 224, 224, 1, 1};
+    wk_wino_geom few_tiles = {1, 448, 8, 8, 384, 8, 8, 1, 1};   /* InceptionV3's mixed9: 4 tiles */
+    CHECK(!wk_winograd_applies(&few_tiles));
     CHECK(!wk_winograd_applies(&few));
     CHECK(!wk_winograd_applies(&tiny));
     CHECK(wk_winograd_applies(&vgg));

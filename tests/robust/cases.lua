@@ -198,6 +198,20 @@ return function(wick, tmp)
       { self = small_net, aliases = { "sequential", nm[1], "layer 1 (", "layer 2 (", "layer 3 (" } })
   end
 
+  -- a TensorFlow.js model folder (tests/spec_helpers.lua writes a tiny one)
+  wick.fs.mkdir(tmp .. "/tfjs")
+  local tfjs_dir = require("spec_helpers").tiny_tfjs(tmp .. "/tfjs")
+  add("wick.nn.load_tfjs", nn.load_tfjs, pack(tfjs_dir, { range = { -1, 1 } }))
+  local function x_tfjs() return T.rand(1, 3, 4, 4) end
+  local tfjs_methods = {
+    { "forward", pack(x_tfjs()) }, { "upto", pack(x_tfjs(), "conv") }, { "activations", pack(x_tfjs(), { "conv" }) },
+    { "layers", pack() }, { "preprocess", pack(T.rand(3, 6, 6), { size = true }) }, { "deprocess", pack(x_tfjs()) },
+  }
+  for _, nm in ipairs(tfjs_methods) do
+    add("tfjsnet:" .. nm[1], function(self, ...) return self[nm[1]](self, ...) end, pack(nil, table.unpack(nm[2], 1,
+        nm[2].n)), { self = function() return nn.load_tfjs(tfjs_dir) end, aliases = { "tfjs net", nm[1] } })
+  end
+
   -- ---- wick.nn losses and nn.F ---------------------------------------------------------
   local logits, ids = T.randn(4, 3), T { 1, 2, 3, 1 }
   local p = T.rand(4, 3) * 0.8 + 0.1

@@ -81,6 +81,7 @@ local function samples(dir)
     Board = wick.chess.new(),
     Process = p,
     Kit = wick.sketch { arg = { [0] = dir .. "/s.lua" }, quiet = true },
+    TfjsNet = nn.load_tfjs(helpers.tiny_tfjs(dir)),
   }, function() p:close() end
 end
 
@@ -288,7 +289,7 @@ end)
 -- Method calls resolve through the variable each subsection gives its values.
 local SECTION_VARS = {
   ["wick.tensor"] = { t = { "Tensor" }, x = { "Tensor" }, loss = { "Tensor" } },
-  ["wick.nn"] = { net = { "Module", "Sequential" }, self = { "Module" } },
+  ["wick.nn"] = { net = { "Module", "Sequential", "TfjsNet" }, self = { "Module" } },
   ["wick.optim"] = { opt = { "Optimizer" }, sched = { "Schedule" } },
   ["wick.sketch"] = { kit = { "Kit" } },
   ["wick.text"] = { v = { "Vocab" }, m = { "CharRNN" }, mk = { "Markov" }, stream = { "Stream" } },
@@ -337,9 +338,12 @@ local function readme_names(path)
         local vars = (SECTION_VARS[section] or {})[head]
         if vars and sep == ":" then
           local m = rest:match("^[%w_]+")
-          local e
-          for _, ty in ipairs(vars) do e = e or doc.entry(ty .. ":" .. m) end
-          if e then found[e.name] = true else note(vars[1] .. ":" .. m, span) end
+          local any   -- net:upto names the method of every type a net may be
+          for _, ty in ipairs(vars) do
+            local e = doc.entry(ty .. ":" .. m)
+            if e then found[e.name], any = true, true end
+          end
+          if not any then note(vars[1] .. ":" .. m, span) end
         elseif not vars and (doc.prefix[head] or head == "wick") then
           local full = (head == "wick" and "wick" or doc.prefix[head]) .. "." .. rest
           local e = note(full, span)
