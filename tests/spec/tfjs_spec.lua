@@ -547,34 +547,56 @@ describe("InceptionV3 and MobileNetV2 from nsfwjs", function()
   local inception = find("models/inception_v3")
   local mobilenet = find("models/mobilenet_v2")
 
-  local function check_reference(path, layers)
-    local ref_path = find(path:match("models/.*$") .. "/reference/reference.safetensors")
-    if not ref_path then
-      pending("no tfjs reference (make data writes it)")
-      return
+  -- nsfwjs.json: {image: [{className, probability}, …]} as {image = {class = p}}
+  local function nsfwjs_scores(file)
+    local text, out = helpers.read_file(file), {}
+    for photo, list in text:gmatch('"([%w_]+)"%s*:%s*(%b[])') do
+      out[photo] = {}
+      for name, p in list:gmatch('"className"%s*:%s*"(%w+)"%s*,%s*"probability"%s*:%s*([-%d.eE]+)') do
+        out[photo][name] = tonumber(p)
+      end
     end
-    local net = nn.load_tfjs(path)
+    return out
+  end
+  local CLASSES = { "Drawing", "Hentai", "Neutral", "Porn", "Sexy" }   -- the head's output order
+
+  -- reference.safetensors (tests/tfjs/reference.js): per image its pixels (the centre
+  -- crop, H×W×3), the input tfjs was given (NHWC) and layer outputs (NHWC) by name.
+  local function check_reference(path, layers, size)
+    local ref_path = find(path:match("models/.*$") .. "/reference/reference.safetensors")
+    if not ref_path then return pending("no tfjs reference (make data writes it)") end
+    local net = nn.load_tfjs(path, { range = { 0, 1 } })   -- nsfwjs feeds pixels / 255
     local ref = wick.load(ref_path)
+    local scores = nsfwjs_scores(ref_path:gsub("reference%.safetensors$", "nsfwjs.json"))
     local checked = 0
-    for key, input in pairs(ref) do
-      local photo = key:match("^(.-)/input$")
+    for key, pixels in pairs(ref) do
+      local photo = key:match("^(.-)/pixels$")
       if photo then
-        local x = input:permute(1, 4, 2, 3):contiguous()   -- NHWC → NCHW
-        local names = {}
-        for _, l in ipairs(layers) do if ref[photo .. "/" .. l] then names[#names + 1] = l end end
-        local acts = wick.no_grad(function() return net:activations(x, names) end)
-        for _, l in ipairs(names) do
-          local want = ref[photo .. "/" .. l]
-          local got = acts[l]
+        -- the same crop of the same file, through wick's own decoder and preprocessing
+        local img = wick.image.load(find("images/skimage/" .. photo .. ".png"))
+        local top, left = (img:size(2) - size) // 2, (img:size(3) - size) // 2
+        local crop = img:narrow(1, 1, 3):narrow(2, top + 1, size):narrow(3, left + 1, size)
+        assert.is_true((crop * 255 - pixels:permute(3, 1, 2)):abs():max():item() < 1e-3, photo .. " crop")
+        local x = net:preprocess(crop)
+        local given = ref[photo .. "/input"]:permute(1, 4, 2, 3)
+        assert.is_true((x - given):abs():max():item() < 1e-5, photo .. " input")
+        local acts = wick.no_grad(function() return net:activations(given:contiguous(), layers) end)
+        acts.output = wick.no_grad(net, given:contiguous())
+        for name, got in pairs(acts) do
+          local want = ref[photo .. "/" .. name]
           if got:dim() == 4 then got = got:permute(1, 3, 4, 2) end
           local range = want:max():item() - want:min():item()
           local diff = (got - want):abs():max():item()
-          assert.is_true(diff <= 1e-3 * range, ("%s %s: max difference %g, range %g"):format(photo, l, diff, range))
+          assert.is_true(diff <= 1e-3 * range, ("%s %s: max difference %g, range %g"):format(photo, name, diff, range))
           checked = checked + 1
+        end
+        -- the head's five scores are nsfwjs's own
+        for k, class in ipairs(CLASSES) do
+          assert.is_true(math.abs(acts.output[1][k] - scores[photo][class]) < 1e-4, photo .. " " .. class)
         end
       end
     end
-    assert.is_true(checked >= 3, "the reference holds images")
+    assert.is_true(checked >= 9, "the reference holds three images")
   end
 
   it("InceptionV3 loads with Keras's layer names and shapes", function()
@@ -589,15 +611,15 @@ describe("InceptionV3 and MobileNetV2 from nsfwjs", function()
     assert.same({ 5 }, byname.dense_3.shape)
   end)
 
-  it("InceptionV3 matches tfjs on real images (mixed3, mixed5, the output)", function()
+  it("InceptionV3 matches tfjs and nsfwjs on real images (mixed0, mixed3, mixed5, the pooled codes, the head)", function()
     if not inception then return pending("models/inception_v3 is not installed (make data)") end
-    check_reference(inception, { "mixed3", "mixed5", "output", "dense_3" })
+    check_reference(inception, { "mixed0", "mixed3", "mixed5", "flatten_1" }, 299)
   end)
 
   it("MobileNetV2 loads and matches tfjs", function()
     if not mobilenet then return pending("models/mobilenet_v2 is not installed (make data)") end
     local net = nn.load_tfjs(mobilenet)
     assert.equal(2619461, net:num_parameters())
-    check_reference(mobilenet, { "output", "dense_3", "block_6_expand_relu", "block_2_add" })
+    check_reference(mobilenet, { "block_5_add", "block_6_depthwise_relu" }, 224)
   end)
 end)
