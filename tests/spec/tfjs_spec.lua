@@ -611,7 +611,7 @@ describe("InceptionV3 and MobileNetV2 from nsfwjs", function()
     assert.same({ 5 }, byname.dense_3.shape)
   end)
 
-  it("InceptionV3 matches tfjs and nsfwjs on real images (mixed0, mixed3, mixed5, the pooled codes, the head)", function()
+  it("InceptionV3 matches tfjs and nsfwjs on real images (mixed0, mixed3, mixed5, pooled codes, head)", function()
     if not inception then return pending("models/inception_v3 is not installed (make data)") end
     check_reference(inception, { "mixed0", "mixed3", "mixed5", "flatten_1" }, 299)
   end)
