@@ -42,12 +42,14 @@ local function same_pads(size, kernel, stride, dilation)
   return total // 2, total - total // 2
 end
 
-local function activate(x, act, channel_dim)
+-- inplace: x is a fresh result nothing else will read and no gradient is recorded (an
+-- inference pass then makes no new tensor for an activation).
+local function activate(x, act, channel_dim, inplace)
   if act == "linear" then return x
-  elseif act == "relu" then return F.relu(x)
-  elseif act == "relu6" then return x:clamp(0, 6)
-  elseif act == "sigmoid" then return F.sigmoid(x)
-  elseif act == "tanh" then return F.tanh(x)
+  elseif act == "relu" then return inplace and x:relu_() or F.relu(x)
+  elseif act == "relu6" then return inplace and x:clamp_(0, 6) or x:clamp(0, 6)
+  elseif act == "sigmoid" then return inplace and x:sigmoid_() or F.sigmoid(x)
+  elseif act == "tanh" then return inplace and x:tanh_() or F.tanh(x)
   else return F.softmax(x, channel_dim) end
 end
 
@@ -67,7 +69,8 @@ local function conv(l, x)
     if t == b and le == r then a.padding = { t, le }
     else x = pad(x, t, b, le, r, 0) end
   end
-  return activate(F.conv2d(x, l.weight, l.bias, a), l.activation, 2)
+  local y = F.conv2d(x, l.weight, l.bias, a)
+  return activate(y, l.activation, 2, not recording(y))
 end
 
 local function pool(l, x)
@@ -106,12 +109,12 @@ function run.BatchNormalization(l, x)
   for _ = 3, x:dim() do shape[#shape + 1] = 1 end
   return x * l.weight:view(shape) + l.bias:view(shape)
 end
-function run.Activation(l, x) return activate(x[1], l.activation, 2) end
-function run.ReLU(l, x)
+function run.Activation(l, x, own) return activate(x[1], l.activation, 2, own) end
+function run.ReLU(l, x, own)
   x = x[1]
   if l.negative_slope ~= 0 then return F.leaky_relu(x, l.negative_slope) end
-  if l.max_value > 0 then return x:clamp(0, l.max_value) end
-  return F.relu(x)
+  if l.max_value > 0 then return own and x:clamp_(0, l.max_value) or x:clamp(0, l.max_value) end
+  return own and x:relu_() or F.relu(x)
 end
 function run.Softmax(l, x) return F.softmax(x[1], wick_dim(l.axis, x[1]:dim())) end
 run.MaxPooling2D = function(l, x) return pool(l, x[1]) end
@@ -131,7 +134,10 @@ function run.Add(_, x)
   for k = 3, #x do y = y + x[k] end
   return y
 end
-function run.Dense(l, x) return activate(F.linear(x[1], l.weight, l.bias), l.activation, 2) end
+function run.Dense(l, x)
+  local y = F.linear(x[1], l.weight, l.bias)
+  return activate(y, l.activation, 2, not recording(y))
+end
 function run.Flatten(_, x)
   x = to_keras(x[1])
   return x:reshape(x:size(1), x:numel() // x:size(1))
@@ -243,23 +249,38 @@ function Net:_run(fname, x, targets)
   end
   local keep = {}
   for _, t in ipairs(targets) do keep[t] = true end
+  -- Per tensor (a folded batch norm or a Dropout passes its input on as its output, so
+  -- several layers may hold one tensor): the reads still to come, and whether a layer
+  -- made it and nobody outside may see it — then the last reader may overwrite it.
+  local pending, fresh, seen = {}, {}, {}
   local values = {}
   for i, l in ipairs(layers) do
     if needed[i] then
+      local y
       if i == desc.input then
-        values[i] = x
+        y = x
       else
-        local ins = {}
+        local ins, own = {}, false
         for k, j in ipairs(l.inputs) do ins[k] = values[j] end
-        local ok, y = pcall(run[l.class], l, ins)
+        if #ins == 1 and (l.class == "Activation" or l.class == "ReLU") then
+          local v = ins[1]
+          own = fresh[v] and pending[v] == 1 and not seen[v] and not recording(v)
+        end
+        local ok
+        ok, y = pcall(run[l.class], l, ins, own)
         if not ok then raise(("%s: layer '%s' (%s): %s"):format(fname, l.name, l.class, nn._strip_where(y))) end
-        values[i] = y
         -- a value nobody else reads can go now (the graph keeps what backward needs)
         for _, j in ipairs(l.inputs) do
+          local v = values[j]
+          pending[v] = pending[v] - 1
           readers[j] = readers[j] - 1
           if readers[j] == 0 and not keep[j] then values[j] = nil end
         end
+        if y ~= ins[1] then fresh[y] = not (l.class == "Flatten" or l.class == "Reshape") end   -- views
       end
+      values[i] = y
+      pending[y] = (pending[y] or 0) + (readers[i] or 0)
+      if keep[i] then seen[y] = true end
     end
   end
   return values, batched

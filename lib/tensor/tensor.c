@@ -18,8 +18,13 @@ int64_t wk_tensor_live_bytes(void) { return live_bytes; }
  * steady-state step makes no system allocation and touches no fresh pages. Blocks of
  * 2 MiB or more are 2 MiB-aligned and advised as huge pages (faulting a 64 MB output in
  * 2 MiB pages instead of 4 KiB ones made an allocating add about 3x faster here). */
+#ifndef CACHE_SLOTS
 #define CACHE_SLOTS 64
-#define CACHE_MAX_BYTES ((size_t)256 << 20)
+#endif
+#ifndef CACHE_MAX_MB
+#define CACHE_MAX_MB 256
+#endif
+#define CACHE_MAX_BYTES ((size_t)CACHE_MAX_MB << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 
 static struct cache_slot {

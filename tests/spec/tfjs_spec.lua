@@ -377,6 +377,11 @@ end
 
 -- ---- the specs ------------------------------------------------------------------------------
 
+-- One layer's output with gradients recorded (no layer may work in place then).
+local function acts_of(net, x, name)
+  return net:upto(x:clone():requires_grad(), name):detach()
+end
+
 describe("nn.load_tfjs", function()
   local dir
   before_each(function() dir = helpers.tmpdir() end)
@@ -397,6 +402,10 @@ describe("nn.load_tfjs", function()
       assert.is_true(max_diff(ref, from_tensor(acts[name])) < 1e-4, name)
     end
     assert.is_true(max_diff(inner.bn2, from_tensor(net:upto(to_tensor(x), "bn2"))) < 1e-4)
+    -- without gradients an activation may overwrite its input, but never one asked for
+    local plain = wick.no_grad(net.activations, net, to_tensor(x), { "dw", "bn1", "relu6" })
+    assert.is_true(plain.dw:min():item() < 0 and plain.relu6:min():item() >= 0)
+    assert.equal(0, (plain.bn1 - acts_of(net, to_tensor(x), "bn1")):abs():max():item())
   end)
 
   it("folds a batch norm into the convolution before it, and keeps one after an Add", function()
