@@ -355,6 +355,31 @@ static void avgpool_backward_planes(void *ctx, int64_t begin, int64_t end, int w
     const wk_pool_opts *o = a->pool;
     float *gx = a->x;
     const float *gy = a->y;
+    if (W <= AVG_ROW_MAX) {
+        /* The adjoint of the forward's two passes: an output row's share of each column
+         * is gathered once, then added to every row of its window (a vectorised pass). */
+        float share[AVG_ROW_MAX];
+        for (int64_t pl = begin; pl < end; pl++) {
+            float *g = gx + pl * H * W;
+            for (int64_t i = 0; i < Ho; i++) {
+                int64_t h0, h1, w0, w1, r0, r1;
+                float div;
+                avg_window(&r0, &r1, &w0, &w1, &div, i, 0, H, W, o);
+                if (r0 >= r1) continue;
+                memset(share, 0, (size_t)W * sizeof *share);
+                for (int64_t j = 0; j < Wo; j++) {
+                    if (!avg_window(&h0, &h1, &w0, &w1, &div, i, j, H, W, o)) continue;
+                    float d = gy[(pl * Ho + i) * Wo + j] / div;
+                    for (int64_t w = w0; w < w1; w++) share[w] += d;
+                }
+                for (int64_t h = r0; h < r1; h++) {
+                    float *gr = g + h * W;
+                    for (int64_t w = 0; w < W; w++) gr[w] += share[w];
+                }
+            }
+        }
+        return;
+    }
     for (int64_t pl = begin; pl < end; pl++) {
         float *g = gx + pl * H * W;
         for (int64_t i = 0; i < Ho; i++)
