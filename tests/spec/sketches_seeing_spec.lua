@@ -1,0 +1,148 @@
+-- sketches_seeing_spec.lua — the three sketches that look through a trained network
+-- (deepdream, visualize, cnn_codes; issue 12): their Lua helpers are checked on small
+-- tensors everywhere, and each sketch is run for real at a tiny size through the wick
+-- binary, as sketches_spec does for the gallery. Runs that need the InceptionV3 folder,
+-- the pictures or Fashion-MNIST are pending when wick.data.find cannot find them (CI has
+-- no data); the Fashion-MNIST classifier they read is a fresh, untrained one saved here,
+-- so no run depends on sketches/classify having been run.
+local wick = require "wick"
+local helpers = require "spec_helpers"
+local T = wick.tensor
+
+local WICK = os.getenv("WICK") or "./wick"
+
+-- `it` when every data name is installed, else a pending test naming what is missing.
+local function needs(...)
+  local missing = {}
+  for _, name in ipairs { ... } do
+    if not pcall(wick.data.find, name) then missing[#missing + 1] = name end
+  end
+  if #missing == 0 then return it end
+  return function(title) pending(title .. " (needs " .. table.concat(missing, ", ") .. ": make data)") end
+end
+
+local MODEL = "models/inception_v3/model.json"
+local PICTURES = { "images/skimage/astronaut.png", "images/opencv/starry_night.jpg", "images/getty" }
+
+-- A module beside a sketch, loaded fresh (the sketch folders are not on package.path).
+local function module(folder, name)
+  return dofile("sketches/" .. folder .. "/" .. name .. ".lua")
+end
+
+local function copy_folder(from, to)
+  wick.fs.mkdir(to)
+  for _, name in ipairs(wick.fs.list(from)) do
+    if name:match("%.lua$") then helpers.write_file(to .. "/" .. name, helpers.read_file(from .. "/" .. name)) end
+  end
+end
+
+local function run(dir, folder, args)
+  copy_folder("sketches/" .. folder, dir .. "/" .. folder)
+  local out, rc = helpers.run(WICK .. " " .. dir .. "/" .. folder .. "/" .. folder .. ".lua " .. args)
+  assert.equal(0, rc, out)
+  return out, dir .. "/" .. folder .. "/out/"
+end
+
+-- A PNG that exists, is not flat, and records the seed.
+local function picture(path, seed)
+  local img = wick.image.load(path)
+  assert.is_true(img:std():item() > 0.02, path .. " is flat")
+  assert.truthy(helpers.read_file(path):find("Seed\0" .. seed, 1, true), path .. " records the seed")
+  return img
+end
+
+-- An untrained classifier with classify.lua's layers, saved where a sketch can read it.
+local function fresh_classifier(dir)
+  local net = wick.nn.sequential {
+    wick.nn.conv2d(1, 32, 3), wick.nn.relu(), wick.nn.maxpool2d(2),
+    wick.nn.conv2d(32, 64, 3), wick.nn.relu(), wick.nn.maxpool2d(2),
+    wick.nn.flatten(), wick.nn.linear(1600, 128), wick.nn.relu(), wick.nn.linear(128, 10),
+  }
+  return wick.save(net, dir .. "/tenclass.safetensors") and dir .. "/tenclass.safetensors"
+end
+
+describe("seeing sketches' helpers", function()
+  it("roll shifts the last two dimensions cyclically, as numpy.roll", function()
+    local x = T.arange(12):view(1, 1, 3, 4)
+    for _, roll in ipairs { module("deepdream", "dream").roll, module("visualize", "features").roll } do
+      helpers.near({ { { { 12, 9, 10, 11 }, { 4, 1, 2, 3 }, { 8, 5, 6, 7 } } } }, roll(x, 1, 1))
+      helpers.near(x:table(), roll(roll(x, 2, -3), -2, 3))
+      helpers.near(x:table(), roll(x, 3, 8))
+    end
+  end)
+
+  it("zoom crops the centre and resizes it back; factor 1 changes nothing", function()
+    local zoom = module("deepdream", "dream").zoom
+    local x = T.rand(1, 3, 20, 30)
+    helpers.near(x:table(), zoom(x, 1), 1e-5)
+    assert.same({ 1, 3, 20, 30 }, zoom(x, 1.25):shape())
+  end)
+
+  it("blur keeps a flat image flat (replicated edges) and smooths a spike into a unit-sum gaussian", function()
+    local blur = module("visualize", "features").blur
+    helpers.near(T.full({ 1, 2, 6, 7 }, 0.3):table(), blur(T.full({ 1, 2, 6, 7 }, 0.3), 1), 1e-5)
+    local spike = T.zeros(1, 1, 9, 9)
+    spike:set(1, 1, 5, 5, 1)
+    local b = blur(spike, 1)
+    assert.is_true(math.abs(b:sum():item() - 1) < 1e-5)
+    assert.is_true(b:get(1, 1, 5, 5) > b:get(1, 1, 5, 6) and b:get(1, 1, 5, 6) > b:get(1, 1, 5, 8))
+  end)
+
+  it("cuts a picture into 1 + 4 + 9 square tiles, skipping scales below the smallest side", function()
+    local tiles = module("cnn_codes", "tiles")
+    assert.equal(14, #tiles.cut(T.rand(3, 300, 400), 64))
+    assert.equal(5, #tiles.cut(T.rand(3, 150, 200), 64))
+    for _, t in ipairs(tiles.cut(T.rand(3, 300, 400), 64)) do assert.equal(t:size(2), t:size(3)) end
+  end)
+end)
+
+describe("seeing sketches", function()
+  local dir
+  before_each(function() dir = helpers.tmpdir() end)
+  after_each(function() helpers.remove_tree(dir) end)
+
+  it("visualize says which command makes the classifier when it is missing", function()
+    local out = run(dir, "visualize", "--no-inception --classifier " .. dir .. "/none.safetensors")
+    assert.matches("wick sketches/classify/classify.lua", out, nil, true)
+  end)
+
+  needs(MODEL, table.unpack(PICTURES))("deepdream dreams, fills the contact sheet and zooms, at 96 px",
+    function()
+      local out, o = run(dir, "deepdream",
+        "--size 96 --sheet 96 --frame-size 96 --steps 2 --octaves 2 --frames 2 --seed 3 --jitter 4")
+      assert.matches("mixed4 octave 1/1", out, nil, true)
+      local dreamed = picture(o .. "dream-astronaut-mixed4-seed3.png", 3)
+      local photo = wick.image.load(wick.data.find(PICTURES[1]))
+      photo = wick.image.resize(photo:narrow(1, 1, 3):contiguous(), 96, 96, { mode = "area" })
+      assert.is_true((dreamed - photo):abs():mean():item() > 0.003, "the dream changed the picture")
+      picture(o .. "sheet-mixed3-mixed4-mixed5-seed3.png", 3)
+      picture(o .. "zoom-astronaut-mixed4-0002.png", 3)
+      out = run(dir, "deepdream", "--size 96 --steps 1 --octaves 1 --frames 0 --sheet 0 --layer mixed5 --channel 7")
+      assert.truthy(wick.fs.kind(o .. "dream-astronaut-mixed5-c7-seed7.png"), out)
+    end)
+
+  needs(MODEL)("visualize grows one channel and a grid of channels from noise, at 80 px", function()
+    local _, o = run(dir, "visualize", "--side 80 --octaves 1 --steps 2 --channels 4 --batch 2 --no-classes --seed 5")
+    picture(o .. "channel-mixed4-c97-seed5.png", 5)
+    picture(o .. "channels-mixed4-1-4-seed5.png", 5)
+  end)
+
+  needs("fashion-mnist")("visualize draws every class of a Fashion-MNIST classifier", function()
+    local _, o = run(dir, "visualize", "--no-inception --classifier " .. fresh_classifier(dir))
+    local sheet = wick.image.load(o .. "classes-fashion-seed7.png")
+    assert.is_true(sheet:size(3) > 10 * 84 and sheet:size(2) > 3 * 84)
+  end)
+
+  needs(MODEL, "images")("cnn_codes maps InceptionV3 codes of tiles and snaps them to a grid", function()
+    local out, o = run(dir, "cnn_codes", "--tiles 12 --batch 4 --perplexity 3 --no-fashion")
+    assert.matches("12 codes of 2048 dimensions", out, nil, true)
+    picture(o .. "mosaic-inception-mixed10-seed7.png", 7)
+    picture(o .. "map-inception-mixed10-seed7.png", 7)
+  end)
+
+  needs("fashion-mnist")("cnn_codes maps the classifier's penultimate codes", function()
+    local out, o = run(dir, "cnn_codes", "--no-inception --fashion-count 100 --classifier " .. fresh_classifier(dir))
+    assert.matches("100 codes of 128 dimensions", out, nil, true)
+    picture(o .. "mosaic-fashion-penultimate-seed7.png", 7)
+  end)
+end)
