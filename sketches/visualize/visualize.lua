@@ -11,16 +11,16 @@
 --       saved by `wick sketches/classify/classify.lua` (missing: the class part says so).
 -- Run:  wick sketches/visualize/visualize.lua [--layer mixed4] [--channel 97] [--channels 64]
 --       [--side 96] [--steps 20] [--no-classes] [--no-inception] [--full]
---       default: one channel (20 s), 64 channels in batches of 16 (170 s), the ten classes
---       (11 s): about 3.5 minutes on two cores of an AMD EPYC (--channels 16 for under a
---       minute); --full: tiles from 160 px and 40 steps a scale (estimated: about 18 minutes).
+--       default: one channel (15 s), 64 channels in batches of 8 (150 s, 0.7 GB), the ten
+--       classes (8 s): about 3 minutes on two cores of an AMD EPYC (--channels 16: one
+--       minute); --full: tiles from 160 px and 40 steps a scale (estimated: about 15 minutes).
 -- Writes out/channel-<layer>-c<channel>-seed<seed>.png, out/channels-<layer>-1-<n>-seed<seed>.png
 -- (row-major, channel 1 top left), out/classes-fashion-seed<seed>.png (columns: the ten
 -- classes; rows: unregularised, regularised, the surest test image), out/preview.png.
 local wick = require "wick"
 local T, image = wick.tensor, wick.image
 
-local kit = wick.sketch { seed = 7, layer = "mixed4", channel = 97, channels = 64, batch = 16, side = 96,
+local kit = wick.sketch { seed = 7, layer = "mixed4", channel = 97, channels = 64, batch = 8, side = 96,
   octaves = 3, scale = 1.4, steps = 20, lr = 0.05, jitter = 8, decay = 0.01, blur = 0.5, blur_every = 4,
   lapnorm = 4, noise = 0.3, inception = true, classes = true, model = "models/inception_v3", classifier = "" }
 if kit.full then kit.side, kit.steps = 160, 40 end
