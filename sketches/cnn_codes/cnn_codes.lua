@@ -10,9 +10,9 @@
 -- Data: `make data` (the InceptionV3 model folder and images/), Fashion-MNIST, and the
 --       classifier saved by `wick sketches/classify/classify.lua` (missing: that part says so).
 -- Run:  wick sketches/cnn_codes/cnn_codes.lua [--tiles 400] [--fashion-count 2025] [--no-fashion] [--full]
---       default: 400 of the 756 tiles (codes 65 s), 2,025 Fashion-MNIST test images (6 s):
---       about 80 s on two cores of an AMD EPYC; --full: every tile and all 10,000 test
---       images (estimated: about 3 minutes).
+--       default: 400 of the 756 tiles (codes 45 s), 2,025 Fashion-MNIST test images (6 s):
+--       about a minute on two cores of an AMD EPYC; --full: every tile and all 10,000 test
+--       images, their mosaic 64×64 (126 s).
 -- Writes out/map-inception-mixed10-seed<seed>.png (the t-SNE map coloured by source folder),
 -- out/mosaic-inception-mixed10-seed<seed>.png, out/map-fashion-penultimate-seed<seed>.png
 -- (coloured by class), out/mosaic-fashion-penultimate-seed<seed>.png; out/preview.png.

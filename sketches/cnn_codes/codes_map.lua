@@ -24,8 +24,9 @@ function M.draw(kit, codes, pictures, labels, name, perplexity, title)
   local map_path = plot.scatter(map, { labels = labels, size = 1200, radius = 4, title = title,
     path = kit:path("map-%s-seed%d.png", name, kit.seed) })
 
-  -- The largest square of pictures that fits; the first side² (already in random order).
-  local side = math.floor(math.sqrt(n))
+  -- The largest square of pictures that fits, up to 64×64 (the exact assignment grows as
+  -- the cube of the count); the first side² (already in random order).
+  local side = math.min(64, math.floor(math.sqrt(n)))
   local m = side * side
   local cells = embed.grid(embed.normalize(map:narrow(1, 1, m)), { cols = side, rows = side })
   local picked = {}
