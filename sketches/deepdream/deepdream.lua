@@ -10,8 +10,8 @@
 -- Data: `make data` (the InceptionV3 model folder, skimage, opencv and Getty pictures).
 -- Run:  wick sketches/deepdream/deepdream.lua [--image starry] [--layer mixed5] [--channel 97]
 --       [--size 512] [--frames 30] [--blend 0.3] [--sheet 0] [--full]
---       default: a 512-px dream (15 s), the sheet at 320 px (35 s), 20 frames at 384 px
---       (60 s): about 2 minutes on two cores of an AMD EPYC; --full sets 1024 px, the
+--       default: a 512-px dream (10 s), the sheet at 320 px (30 s), 20 frames at 384 px
+--       (60 s): under 2 minutes on two cores of an AMD EPYC; --full sets 1024 px, the
 --       sheet at 512, 120 frames at 512 (dream 41 s, frames 9 min, 1.8 GB: about 12 minutes).
 -- Writes out/dream-<image>-<layer>[-c<channel>]-seed<seed>.png, out/sheet-mixed3-mixed4-mixed5-
 -- seed<seed>.png (rows: the three pictures; columns: the photo, mixed3, mixed4, mixed5),
