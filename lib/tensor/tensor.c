@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 
 #include "../core/limits.h"
@@ -18,13 +19,30 @@ int64_t wk_tensor_live_bytes(void) { return live_bytes; }
  * steady-state step makes no system allocation and touches no fresh pages. Blocks of
  * 2 MiB or more are 2 MiB-aligned and advised as huge pages (faulting a 64 MB output in
  * 2 MiB pages instead of 4 KiB ones made an allocating add about 3x faster here). */
+/* A Deep Dream step through InceptionV3 at 512x512 frees some 120 blocks and 400 MB
+ * between its passes: with 64 slots and 256 MB, 77 of them went back to the system each
+ * step and came back as fresh pages for the kernel to zero (15% of the step's time);
+ * with 1024 slots and 1 GiB none did and the step took 8% less. The bound is also at
+ * most an eighth of the machine's memory. */
 #ifndef CACHE_SLOTS
-#define CACHE_SLOTS 64
+#define CACHE_SLOTS 1024
 #endif
 #ifndef CACHE_MAX_MB
-#define CACHE_MAX_MB 256
+#define CACHE_MAX_MB 1024
 #endif
-#define CACHE_MAX_BYTES ((size_t)CACHE_MAX_MB << 20)
+static size_t cache_max_bytes(void)
+{
+    static size_t max;
+    if (!max) {
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        double eighth = pages > 0 && page > 0 ? (double)pages * (double)page / 8 : 0;
+        max = (size_t)CACHE_MAX_MB << 20;
+        if (eighth > 0 && eighth < (double)max) max = (size_t)eighth;
+        if (max < ((size_t)64 << 20)) max = (size_t)64 << 20;
+    }
+    return max;
+}
+#define CACHE_MAX_BYTES cache_max_bytes()
 #define HUGE_PAGE ((size_t)2 << 20)
 
 static struct cache_slot {

@@ -65,7 +65,8 @@ float *wk_tensor_at(const wk_tensor *t, const int64_t *index);
 char *wk_tensor_shape_str(const wk_tensor *t, char *buf, size_t size);
 /* Total bytes held by storages, process-wide (for tests and the REPL). */
 int64_t wk_tensor_live_bytes(void);
-/* Freed blocks kept for reuse (at most 256 MiB), and a way to return them all. */
+/* Freed blocks kept for reuse (at most 1 GiB, and an eighth of the machine's memory), and a
+ * way to return them all. */
 int64_t wk_tensor_cache_bytes(void);
 void wk_tensor_cache_trim(void);
 /* How many storage blocks came from the system rather than the cache (a training loop
