@@ -162,6 +162,9 @@ static void maxpool2x2_planes(void *ctx, int64_t begin, int64_t end, int worker)
     }
 }
 
+/* Output rows up to this long are pooled a row at a time (stack buffers). */
+#define MAX_ROW_OUT 4096
+
 static void maxpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
 {
     const planes_args *a = ctx;
@@ -172,6 +175,46 @@ static void maxpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
     const float *x = a->x;
     float *y = a->y;
     int32_t *indices = a->indices;
+    if (Wo >= 8 && Wo <= MAX_ROW_OUT) {   /* narrower rows: the loop setup costs more */
+        /* A whole output row at a time: for each window row h and column offset q in the
+         * order the scalar loop below visits them, one pass over the outputs j (which the
+         * compiler vectorises), so each output still sees its candidates in row-major
+         * order and keeps the same winner (the first maximum; the last NaN). */
+        float m[MAX_ROW_OUT];
+        int32_t best[MAX_ROW_OUT];
+        for (int64_t pl = begin; pl < end; pl++) {
+            const float *xp = x + pl * H * W;
+            for (int64_t i = 0; i < Ho; i++) {
+                int64_t h0 = i * sH - pH, h1 = h0 + (int64_t)(kH - 1) * dH + 1;
+                if (h1 > H) h1 = H;
+                while (h0 < 0) h0 += dH;
+                for (int64_t j = 0; j < Wo; j++) {   /* the scalar loop's start: its first tap */
+                    int64_t w0 = j * sW - pW;
+                    while (w0 < 0) w0 += dW;
+                    m[j] = -INFINITY;
+                    best[j] = (int32_t)(h0 * W + w0);
+                }
+                for (int64_t h = h0; h < h1; h += dH) {
+                    const float *row = xp + h * W;
+                    for (int q = 0; q < kW; q++) {
+                        const int64_t off = (int64_t)q * dW - pW;   /* column j*sW + off */
+                        int64_t jlo = off < 0 ? (-off + sW - 1) / sW : 0, jhi = Wo;
+                        if ((jhi - 1) * sW + off >= W) jhi = W - 1 - off < 0 ? 0 : (W - 1 - off) / sW + 1;
+                        const int32_t base = (int32_t)(h * W + off);
+                        for (int64_t j = jlo; j < jhi; j++) {
+                            float v = row[j * sW + off];
+                            int take = v > m[j] || v != v;
+                            m[j] = take ? v : m[j];
+                            best[j] = take ? base + (int32_t)(j * sW) : best[j];
+                        }
+                    }
+                }
+                memcpy(y + (pl * Ho + i) * Wo, m, (size_t)Wo * sizeof *m);
+                memcpy(indices + (pl * Ho + i) * Wo, best, (size_t)Wo * sizeof *best);
+            }
+        }
+        return;
+    }
     for (int64_t pl = begin; pl < end; pl++) {
         const float *xp = x + pl * H * W;
         for (int64_t i = 0; i < Ho; i++) {
@@ -274,8 +317,23 @@ static int avg_window(int64_t *h0, int64_t *h1, int64_t *w0, int64_t *w1, float 
     return 1;
 }
 
+/* Along one axis, what output i's window counts toward its divisor (avg_window's rule:
+ * the window clipped to the padded image, or to the image), 0 when it covers no input. */
+static int64_t avg_count(int64_t i, int64_t n, int k, int s, int p, int include_pad)
+{
+    int64_t a = i * s - p, ae = a + k;
+    if (ae > n + p) ae = n + p;
+    int64_t pool = ae - a;
+    if (a < 0) a = 0;
+    if (ae > n) ae = n;
+    if (a >= ae) return 0;
+    return include_pad ? pool : ae - a;
+}
+
 /* Rows of up to this many columns are summed a window of rows at a time first. */
 #define AVG_ROW_MAX 2048
+/* The forward's padded row and per-output sums live on the stack up to this size. */
+#define AVG_SPAN_MAX 4096
 
 static void avgpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
 {
@@ -284,18 +342,26 @@ static void avgpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
     const wk_pool_opts *o = a->pool;
     const float *x = a->x;
     float *y = a->y;
-    if (W <= AVG_ROW_MAX) {
-        /* Each output row's window rows are added column-wise once (a vectorised pass),
-         * then each output sums kernel[1] of those column sums: 3x3 windows cost about 4
-         * adds per output instead of 9 scalar ones. */
-        float colsum[AVG_ROW_MAX];
+    const int kW = o->kernel[1], sW = o->stride[1], pW = o->padding[1];
+    const int64_t span = (Wo - 1) * sW + kW > pW + W ? (Wo - 1) * sW + kW : pW + W;
+    if (span <= AVG_SPAN_MAX && Wo <= AVG_SPAN_MAX) {
+        /* Separable: each output row's window rows are added column-wise once (a
+         * vectorised pass) into a zero-padded row, then each output sums kernel[1] of
+         * those column sums, a pass per window column, and divides by its count — which
+         * is (rows counted) x (columns counted) either way count_include_pad goes. */
+        float padded[AVG_SPAN_MAX], acc[AVG_SPAN_MAX];
+        int32_t cols[AVG_SPAN_MAX];
+        for (int64_t j = 0; j < Wo; j++) cols[j] = (int32_t)avg_count(j, W, kW, sW, pW, o->count_include_pad);
+        memset(padded, 0, (size_t)span * sizeof *padded);
+        float *colsum = padded + pW;
         for (int64_t pl = begin; pl < end; pl++) {
             const float *xp = x + pl * H * W;
             for (int64_t i = 0; i < Ho; i++) {
-                int64_t h0, h1, w0, w1;
-                float div;
                 float *yr = y + (pl * Ho + i) * Wo;
-                avg_window(&h0, &h1, &w0, &w1, &div, i, 0, H, W, o);
+                const int64_t rows = avg_count(i, H, o->kernel[0], o->stride[0], o->padding[0], o->count_include_pad);
+                int64_t h0 = i * o->stride[0] - o->padding[0], h1 = h0 + o->kernel[0];
+                if (h0 < 0) h0 = 0;
+                if (h1 > H) h1 = H;
                 if (h0 >= h1) {
                     memset(yr, 0, (size_t)Wo * sizeof *yr);
                     continue;
@@ -305,14 +371,15 @@ static void avgpool_planes(void *ctx, int64_t begin, int64_t end, int worker)
                     const float *xr = xp + h * W;
                     for (int64_t w = 0; w < W; w++) colsum[w] += xr[w];
                 }
-                for (int64_t j = 0; j < Wo; j++) {
-                    float s = 0.0f;
-                    if (avg_window(&h0, &h1, &w0, &w1, &div, i, j, H, W, o)) {
-                        for (int64_t w = w0; w < w1; w++) s += colsum[w];
-                        s /= div;
-                    }
-                    yr[j] = s;
+                for (int64_t j = 0; j < Wo; j++) acc[j] = 0.0f;
+                for (int q = 0; q < kW; q++) {
+                    const float *from = padded + q;
+                    if (sW == 1)
+                        for (int64_t j = 0; j < Wo; j++) acc[j] += from[j];
+                    else
+                        for (int64_t j = 0; j < Wo; j++) acc[j] += from[j * sW];
                 }
+                for (int64_t j = 0; j < Wo; j++) yr[j] = cols[j] ? acc[j] / (float)(rows * cols[j]) : 0.0f;
             }
         }
         return;
