@@ -222,12 +222,15 @@ typedef struct plan {
     int64_t nb, rows, tiles, nchunks;   /* chunks per group */
     int64_t P;                          /* most columns in a chunk */
     int64_t slots;                      /* WGRAD partial sums per group */
+    int64_t mblocks, mrows;             /* FWD: output channels cut in blocks of mrows */
     size_t cols, cbuf, per_worker;      /* floats of scratch: columns (K, P), gather (Cog, P) */
     int workers;
 } plan;
 
 /* At least this many chunks, so 2-4 threads have work to share (a chunk stays ~1 MiB). */
 #define MIN_CHUNKS 4
+/* A forward pass with at least this many output channels per group may split them. */
+#define SPLIT_MIN_COG 64
 /* Weight-gradient partial sums: at most this many, and at most this many floats. */
 #define WGRAD_SLOTS 8
 #define WGRAD_SLOT_FLOATS (8 << 20)
@@ -255,7 +258,9 @@ static void make_plan(plan *pl, const geom *g, int ops)
         int64_t rows = budget / (K * (g->Wo > 0 ? g->Wo : 1));
         if (rows < 1) rows = 1;
         int64_t tiles = cdiv(g->Ho, rows);
-        if (tiles * g->N * g->G < MIN_CHUNKS) tiles = cdiv(MIN_CHUNKS, g->N * g->G);
+        /* a forward pass with many output channels shares them out instead (below) */
+        if (tiles * g->N * g->G < MIN_CHUNKS && !(ops == OP_FWD && g->Cog >= SPLIT_MIN_COG))
+            tiles = cdiv(MIN_CHUNKS, g->N * g->G);
         if (tiles > 1 && (ops & OP_DATA)) tiles = cdiv(tiles, 2) * 2;   /* two even phases */
         if (tiles > g->Ho) tiles = g->Ho;
         if (tiles < 1) tiles = 1;
@@ -269,6 +274,17 @@ static void make_plan(plan *pl, const geom *g, int ops)
         pl->nchunks = g->N * pl->tiles;
     }
     pl->P = pl->nb * pl->rows * g->Wo;
+    /* Few chunks of a forward pass with many output channels (one small image: a late
+     * InceptionV3 layer's 8x8 or 17x17 map) are shared out by blocks of output channels:
+     * thin bands of columns instead would pack the whole weight matrix once per band. */
+    pl->mblocks = 1;
+    pl->mrows = g->Cog;
+    int64_t chunks = pl->nchunks * g->G;
+    if (ops == OP_FWD && pl->nb == 1 && g->Cog >= SPLIT_MIN_COG && chunks < MIN_CHUNKS) {
+        int64_t mb = cdiv(MIN_CHUNKS, chunks);
+        pl->mrows = cdiv(cdiv(g->Cog, mb), 16) * 16;
+        pl->mblocks = cdiv(g->Cog, pl->mrows);
+    }
     pl->slots = 0;
     if (ops & OP_WGRAD) {
         int64_t s = WGRAD_SLOT_FLOATS / (g->Co * K > 0 ? g->Co * K : 1);
@@ -341,18 +357,20 @@ static const float *chunk_grad(const geom *g, const io *x, int64_t grp, chunk c,
     return cbuf;
 }
 
-/* FWD for one chunk: D (Cog, P) = bias + w (Cog, K) . B (K, P), straight into col_out
- * when nb == 1. */
-static NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf)
+/* FWD for one chunk and output channels [m0, m1) of its group: D (m1-m0, P) = bias +
+ * w (m1-m0, K) . B (K, P), straight into col_out when nb == 1 (always so when m0..m1 is
+ * not the whole group). */
+static NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0, int64_t m1,
+                                        float *cols, float *cbuf)
 {
-    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog;
+    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog, M = m1 - m0;
     int64_t ldb;
     const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
     float *D;
     int64_t ldd;
     float beta = x->col_accumulate ? 1.0f : 0.0f;
     if (c.nb == 1) {
-        D = x->col_out + (c.n0 * g->Co + grp * Cog) * g->HWo + c.r0 * g->Wo;
+        D = x->col_out + (c.n0 * g->Co + grp * Cog + m0) * g->HWo + c.r0 * g->Wo;
         ldd = g->HWo;
     } else {
         D = cbuf;
@@ -360,11 +378,11 @@ static NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp,
         beta = 0.0f;
     }
     if (x->bias && beta == 0.0f) {
-        for (int64_t o = 0; o < Cog; o++) fill_row(D + o * ldd, x->bias[grp * Cog + o], P);
+        for (int64_t o = 0; o < M; o++) fill_row(D + o * ldd, x->bias[grp * Cog + m0 + o], P);
         beta = 1.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Cog, (int)P, (int)K, 1.0f, x->w + grp * Cog * K,
-                (int)K, B, (int)ldb, beta, D, (int)ldd);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)P, (int)K, 1.0f,
+                x->w + (grp * Cog + m0) * K, (int)K, B, (int)ldb, beta, D, (int)ldd);
     if (c.nb > 1) {
         for (int64_t i = 0; i < c.nb; i++)
             for (int64_t o = 0; o < Cog; o++) {
@@ -427,9 +445,12 @@ static void forward_items(void *ctx, int64_t b, int64_t e, int worker)
     const pass *ps = ctx;
     float *cols, *cbuf;
     pass_scratch(ps, worker, &cols, &cbuf);
-    for (int64_t it = b; it < e; it++) {
-        chunk c = chunk_at(ps->g, ps->pl, it % ps->pl->nchunks);
-        if (c.r1 > c.r0 && c.nb > 0) chunk_forward(ps->g, ps->x, it / ps->pl->nchunks, c, cols, cbuf);
+    const plan *pl = ps->pl;
+    for (int64_t it = b; it < e; it++) {   /* it = (group, chunk, block of output channels) */
+        int64_t mb = it % pl->mblocks, ch = it / pl->mblocks % pl->nchunks, grp = it / pl->mblocks / pl->nchunks;
+        int64_t m0 = mb * pl->mrows, m1 = m0 + pl->mrows < ps->g->Cog ? m0 + pl->mrows : ps->g->Cog;
+        chunk c = chunk_at(ps->g, pl, ch);
+        if (c.r1 > c.r0 && c.nb > 0) chunk_forward(ps->g, ps->x, grp, c, m0, m1, cols, cbuf);
     }
 }
 
@@ -498,7 +519,7 @@ static void engine_run(const geom *g, const io *x, int ops, float *buf)
     make_plan(&pl, g, ops);
     pass ps = {g, &pl, x, buf, -1};
     const int64_t items = g->G * pl.nchunks;
-    if (ops & OP_FWD) wk_parallel_for(items, 1, forward_items, &ps);
+    if (ops & OP_FWD) wk_parallel_for(items * pl.mblocks, 1, forward_items, &ps);
     if (ops & OP_WGRAD) {
         wk_parallel_for(g->G * pl.slots, 1, wgrad_tasks, &ps);
         int64_t n = g->Co * g->K;
