@@ -229,6 +229,10 @@ typedef struct plan {
 
 /* At least this many chunks, so 2-4 threads have work to share (a chunk stays ~1 MiB). */
 #define MIN_CHUNKS 4
+/* Bands of at least this many columns (the weights are packed once per band). */
+#ifndef MIN_CHUNK_COLS
+#define MIN_CHUNK_COLS 256
+#endif
 /* A forward pass with at least this many output channels per group may split them. */
 #define SPLIT_MIN_COG 64
 /* Weight-gradient partial sums: at most this many, and at most this many floats. */
@@ -256,6 +260,9 @@ static void make_plan(plan *pl, const geom *g, int ops)
         pl->tiles = 1;
     } else {
         int64_t rows = budget / (K * (g->Wo > 0 ? g->Wo : 1));
+        /* but not so few columns that packing the weights for each band costs more than
+         * the band's product (a 288->384 3x3 layer at 17x17: 85-column bands) */
+        if (rows * g->Wo < MIN_CHUNK_COLS) rows = cdiv(MIN_CHUNK_COLS, g->Wo > 0 ? g->Wo : 1);
         if (rows < 1) rows = 1;
         int64_t tiles = cdiv(g->Ho, rows);
         /* a forward pass with many output channels shares them out instead (below) */
