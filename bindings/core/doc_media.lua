@@ -19,6 +19,12 @@ add("wick.image.save", { "image.save(t, path [, opts]) → path", "PNG with 1–
 add("wick.image.resize", { "image.resize(t, h, w [, opts]) → tensor", "resizes C×H×W or N×C×H×W",
   opts = { { "mode", "bilinear", "\"bilinear\", \"area\" or \"nearest\"" } },
   example = "local small = wick.image.resize(img, 64, 64, {mode = \"area\"})" })
+add("wick.image.roll", { "image.roll(t, dy, dx) → tensor", "shifts C×H×W or N×C×H×W down dy rows and right dx columns, wrapping around (Deep Dream's jitter)",
+  example = "local moved = wick.image.roll(img, 16, -8)" })
+add("wick.image.blur", { "image.blur(t, sigma) → tensor", "a gaussian blur of sigma pixels (separable, edges repeated), differentiable",
+  example = "local soft = wick.image.blur(img, 1.5)" })
+add("wick.image.lap_normalize", { "image.lap_normalize(g [, levels]) → tensor", "a gradient with each band of its Laplacian pyramid scaled to the same size, per image (levels 4), so ascent grows large shapes as well as grain",
+  example = "g = wick.image.lap_normalize(x.grad, 4)" })
 add("wick.image.grid", { "image.grid(batch_or_list [, opts]) → C×H×W tensor", "a contact sheet of N×C×H×W images or a list of C×H×W",
   opts = { { "cols", nil, "about square", default_text = "about square" }, { "pad", 2, "pixels between images" }, { "pad_value", 1, "the padding's value" } },
   example = 'wick.image.save(wick.image.grid(batch.x, {cols = 8}), "out/batch.png")' })

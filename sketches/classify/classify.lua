@@ -19,13 +19,7 @@ if not kit.full then   -- the first 12,000 training images are a fair, quick sli
   train = { x = train.x:narrow(1, 1, 12000), y = train.y:narrow(1, 1, 12000), classes = train.classes }
 end
 
-local function cnn(outputs)
-  return nn.sequential {
-    nn.conv2d(1, 32, 3), nn.relu(), nn.maxpool2d(2),
-    nn.conv2d(32, 64, 3), nn.relu(), nn.maxpool2d(2),
-    nn.flatten(), nn.linear(1600, 128), nn.relu(), nn.linear(128, outputs),
-  }
-end
+local cnn = require("classify_net").cnn   -- beside this file: the layers, shared with visualize, cnn_codes
 
 -- A fixed row of 16 test images, judged again after every slice of training.
 local row_x, row_y = test.x:narrow(1, 1, 16), test.y:narrow(1, 1, 16)

@@ -22,7 +22,8 @@ local T, image = wick.tensor, wick.image
 local kit = wick.sketch { seed = 7, tiles = 400, batch = 8, cell = 72, perplexity = 30, fashion_count = 2025,
   inception = true, fashion = true, model = "models/inception_v3", classifier = "" }
 if kit.full then kit.tiles, kit.fashion_count = 100000, 10000 end
-local tiles, codes_map, fashion = require "tiles", require "codes_map", require "fashion_net"   -- beside this file
+local tiles, codes_map = require "tiles", require "codes_map"   -- beside this file
+local fashion = dofile(kit.here .. "/../classify/classify_net.lua")   -- classify's net
 local started = wick.clock()
 
 -- ---- InceptionV3 codes of photo tiles ----------------------------------------------------

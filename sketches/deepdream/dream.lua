@@ -5,9 +5,8 @@
 -- by the gradient's mean size, and clipping to the valid range — plus the zoom used for
 -- the feedback animation, and the pictures by name.
 --
--- Two operations wick does not have yet are written here in Lua: roll (numpy.roll, a
--- cyclic shift) and the centre crop-and-zoom. Both are a few views and a resize; they
--- can move into wick.tensor / wick.image later.
+-- The jitter and the gradient's Laplacian normalisation are wick.image.roll and
+-- wick.image.lap_normalize; the centre crop-and-zoom is here.
 local wick = require "wick"
 local T, image = wick.tensor, wick.image
 
@@ -56,15 +55,6 @@ end
 -- picture's own. 3×H×W → 1×3×H×W.
 function M.to_net(img) return (img * 2 - 1):unsqueeze(1) end
 
--- numpy.roll over the last two dimensions: shift by dy rows and dx columns, wrapping.
-function M.roll(x, dy, dx)
-  local h, w = x:size(-2), x:size(-1)
-  dy, dx = dy % h, dx % w
-  if dy ~= 0 then x = T.cat({ x:narrow(-2, h - dy + 1, dy), x:narrow(-2, 1, h - dy) }, -2) end
-  if dx ~= 0 then x = T.cat({ x:narrow(-1, w - dx + 1, dx), x:narrow(-1, 1, w - dx) }, -1) end
-  return x
-end
-
 -- The centre 1/factor of x (N×C×H×W) blown back up to H×W: one step into the picture.
 function M.zoom(x, factor)
   local h, w = x:size(3), x:size(4)
@@ -84,27 +74,6 @@ function M.gradient(net, x, layer, channel)
   return leaf.grad, score:item()
 end
 
--- The gradient with every band of its Laplacian pyramid (`levels` bands, each half the
--- size of the last) scaled to the same size: ascent in pixel space favours the finest
--- band (colour speckle at high layers); equal bands let the coarse patterns grow too.
-function M.lap_normalize(g, levels)
-  local bands, lo = {}, g
-  for k = 1, levels - 1 do
-    local h, w = lo:size(3), lo:size(4)
-    if math.min(h, w) < 8 then break end
-    local down = image.resize(lo, (h + 1) // 2, (w + 1) // 2, { mode = "area" })
-    bands[k] = lo - image.resize(down, h, w)
-    lo = down
-  end
-  bands[#bands + 1] = lo
-  local out
-  for k = #bands, 1, -1 do
-    local band = bands[k] / size_of(bands[k])
-    out = out and image.resize(out, band:size(3), band:size(4)) + band or band
-  end
-  return out
-end
-
 -- `steps` steps of gradient ascent at one scale. Each step rolls the image by a random
 -- offset up to `jitter` pixels first (and the gradient back after), so the network's
 -- fixed grid of strides never lines up with the same pixels twice; the step is scaled
@@ -115,9 +84,9 @@ function M.ascend(net, x, o)
     local r = T.rand(2):table()
     local dy, dx = math.floor(r[1] * (2 * o.jitter + 1)) - o.jitter, math.floor(r[2] * (2 * o.jitter + 1)) - o.jitter
     local g
-    g, score = M.gradient(net, M.roll(x, dy, dx), o.layer, o.channel)
-    g = M.roll(g, -dy, -dx)
-    if (o.lapnorm or 0) > 1 then g = M.lap_normalize(g, o.lapnorm) end
+    g, score = M.gradient(net, image.roll(x, dy, dx), o.layer, o.channel)
+    g = image.roll(g, -dy, -dx)
+    if (o.lapnorm or 0) > 1 then g = image.lap_normalize(g, o.lapnorm) end
     x = (x + g * o.lr / size_of(g)):clamp(-1, 1)
   end
   return x, score

@@ -5,72 +5,16 @@
 -- legible: a random roll before each step (jitter), a slight pull toward grey (decay), a
 -- gaussian blur every few steps, and growing the picture over several scales so large
 -- structure forms at the small ones.
---
--- roll (numpy.roll) and a gaussian blur are written here in Lua; wick has neither yet.
+-- (wick.image.roll, blur and lap_normalize do the image work.)
 local wick = require "wick"
-local T, image, F = wick.tensor, wick.image, wick.nn.F
+local T, image = wick.tensor, wick.image
 
 local M = {}
-
--- numpy.roll over the last two dimensions: shift by dy rows and dx columns, wrapping.
-function M.roll(x, dy, dx)
-  local h, w = x:size(-2), x:size(-1)
-  dy, dx = dy % h, dx % w
-  if dy ~= 0 then x = T.cat({ x:narrow(-2, h - dy + 1, dy), x:narrow(-2, 1, h - dy) }, -2) end
-  if dx ~= 0 then x = T.cat({ x:narrow(-1, w - dx + 1, dx), x:narrow(-1, 1, w - dx) }, -1) end
-  return x
-end
-
--- A gaussian blur of N×C×H×W with standard deviation sigma pixels: one depthwise
--- convolution per direction (groups = C), the kernel 2·⌈2σ⌉+1 wide, edges padded by
--- replication so the border does not darken.
-function M.blur(x, sigma)
-  local r = math.max(1, math.ceil(2 * sigma))
-  local k = T.arange(-r, r)
-  k = (-(k * k) / (2 * sigma * sigma)):exp()
-  k = k / k:sum()
-  local c = x:size(2)
-  local rows = k:view(1, 1, 2 * r + 1, 1):expand(c, 1, 2 * r + 1, 1):contiguous()
-  local cols = k:view(1, 1, 1, 2 * r + 1):expand(c, 1, 1, 2 * r + 1):contiguous()
-  local h, w = x:size(3), x:size(4)
-  local function edge(t, dim, at, n)   -- row or column `at` repeated n times
-    local e = t:narrow(dim, at, 1)
-    local s = e:shape()
-    s[dim] = n
-    return e:expand(s)
-  end
-  x = T.cat({ edge(x, 3, 1, r), x, edge(x, 3, h, r) }, 3)
-  x = F.conv2d(x, rows, nil, { groups = c })
-  x = T.cat({ edge(x, 4, 1, r), x, edge(x, 4, w, r) }, 4)
-  return F.conv2d(x, cols, nil, { groups = c })
-end
 
 -- Per image, the mean absolute value of x (N×…) as an N×1×1×1 tensor, for normalising.
 local function size_of(x)
   local n = x:size(1)
   return x:abs():view(n, -1):mean(2, true):view(n, 1, 1, 1) + 1e-8
-end
-
--- The gradient with every band of its Laplacian pyramid (`levels` bands, each half the
--- size of the last) scaled to the same size, per image: plain ascent grows the finest
--- band fastest (grain); equal bands let the larger shapes form as well (Mordvintsev's
--- "Laplacian pyramid gradient normalisation").
-function M.lap_normalize(g, levels)
-  local bands, lo = {}, g
-  for k = 1, levels - 1 do
-    local h, w = lo:size(3), lo:size(4)
-    if math.min(h, w) < 8 then break end
-    local down = image.resize(lo, (h + 1) // 2, (w + 1) // 2, { mode = "area" })
-    bands[k] = lo - image.resize(down, h, w)
-    lo = down
-  end
-  bands[#bands + 1] = lo
-  local out
-  for k = #bands, 1, -1 do
-    local band = bands[k] / size_of(bands[k])
-    out = out and image.resize(out, band:size(3), band:size(4)) + band or band
-  end
-  return out
 end
 
 -- A random offset in −j..j for each of two axes, from wick's seeded generator.
@@ -87,14 +31,14 @@ end
 function M.ascend(x, score, o)
   for i = 1, o.steps do
     local dy, dx = jitter(o.jitter)
-    local leaf = M.roll(x, dy, dx):detach():requires_grad()
+    local leaf = image.roll(x, dy, dx):detach():requires_grad()
     local scores = score(leaf)
     scores:sum():backward()
-    local g = M.roll(leaf.grad, -dy, -dx)
-    if (o.lapnorm or 0) > 1 then g = M.lap_normalize(g, o.lapnorm) end
+    local g = image.roll(leaf.grad, -dy, -dx)
+    if (o.lapnorm or 0) > 1 then g = image.lap_normalize(g, o.lapnorm) end
     x = x + g * o.lr / size_of(g)
     if o.decay > 0 then x = x * (1 - o.decay) + (o.rest or (o.lo + o.hi) / 2) * o.decay end
-    if o.blur > 0 and i % o.blur_every == 0 then x = M.blur(x, o.blur) end
+    if o.blur > 0 and i % o.blur_every == 0 then x = image.blur(x, o.blur) end
     x = x:clamp(o.lo, o.hi)
     if o.on_step then o.on_step(i, x, scores) end
   end

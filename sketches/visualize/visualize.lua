@@ -24,7 +24,8 @@ local kit = wick.sketch { seed = 7, layer = "mixed4", channel = 97, channels = 6
   octaves = 3, scale = 1.4, steps = 20, lr = 0.05, jitter = 8, decay = 0.01, blur = 0.5, blur_every = 4,
   lapnorm = 4, noise = 0.3, inception = true, classes = true, model = "models/inception_v3", classifier = "" }
 if kit.full then kit.side, kit.steps = 160, 40 end
-local features, fashion = require "features", require "fashion_net"   -- beside this file
+local features = require "features"   -- beside this file
+local fashion = dofile(kit.here .. "/../classify/classify_net.lua")   -- classify's net
 local started = wick.clock()
 -- The ascent's options: the kit's (steps, lr, jitter, decay, blur, side, octaves …) unless overridden.
 local function options(o) return setmetatable(o, { __index = kit }) end

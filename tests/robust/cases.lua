@@ -298,6 +298,9 @@ return function(wick, tmp)
   add("wick.image.load", image.load, pack(tmp .. "/a.png"), { skip = { [1] = true } })
   add("wick.image.resize", image.resize, pack(img(), 4, 6, { mode = "bilinear" }))
   add("wick.image.grid", image.grid, pack({ img(), img() }, { cols = 2, pad = 2, pad_value = 1 }))
+  add("wick.image.roll", image.roll, pack(img(), 2, -3))
+  add("wick.image.blur", image.blur, pack(img(), 0.8))
+  add("wick.image.lap_normalize", image.lap_normalize, pack(T.randn(2, 3, 16, 16), 3))
 
   -- ---- wick.plot -----------------------------------------------------------------------
   add("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 2, alpha = 0.8, labels = T { 1, 2,

@@ -478,3 +478,43 @@ describe("wick.image on bad input", function()
     no_growth("svg.render with a bad size", function() return svg.render("<svg/>", { width = 0 }) end)
   end)
 end)
+
+describe("image.roll, image.blur and image.lap_normalize", function()
+
+
+  it("rolls the last two dims with wrap-around, and back", function()
+    local x = T.arange(1, 12):view(1, 3, 4)
+    local r = image.roll(x, 1, -1)
+    assert.same({ { { 10, 11, 12, 9 }, { 2, 3, 4, 1 }, { 6, 7, 8, 5 } } }, r:table())
+    local img = T.randn(2, 3, 5, 7)
+    assert.equal(0, (image.roll(image.roll(img, 3, 12), -3, -12) - img):abs():max():item())
+    local leaf = T.randn(1, 1, 4, 4):requires_grad()
+    image.roll(leaf, 1, 2):select(3, 1):sum():backward()   -- gradient lands on the rolled-in row
+    assert.equal(4, leaf.grad:select(3, 4):sum():item())
+    helpers.refuses("image.roll: dy must be an integer", function() image.roll(img, 0.5, 0) end)
+  end)
+
+  it("blurs: a flat image stays flat, an impulse spreads symmetrically and keeps its mass", function()
+    local flat = T.full({ 3, 9, 9 }, 0.25)
+    assert.is_true((image.blur(flat, 1.2) - 0.25):abs():max():item() < 1e-6)
+    local dot = T.zeros(1, 1, 15, 15)
+    dot[1][1][8][8] = 1
+    local b = image.blur(dot, 1.5)
+    assert.is_true(math.abs(b:sum():item() - 1) < 1e-5)
+    assert.is_true(math.abs(b[1][1][8][6] - b[1][1][8][10]) < 1e-7 and math.abs(b[1][1][6][8] - b[1][1][8][6]) < 1e-7)
+    assert.is_true(b[1][1][8][8] < 0.2 and b[1][1][8][8] > b[1][1][8][9])
+    helpers.refuses("image.blur: sigma must be", function() image.blur(dot, 0) end)
+    helpers.refuses("image.blur: the image must be C×H×W or N×C×H×W", function() image.blur(T.zeros(4), 1) end)
+  end)
+
+  it("normalises a gradient per image, whatever its scale, keeping its shape", function()
+    local g = T.randn(2, 3, 32, 24)
+    g[2]:mul_(1000)   -- the second image's gradient is far larger
+    local n = image.lap_normalize(g, 4)
+    assert.same(g:shape(), n:shape())
+    local a, b = n[1]:abs():mean():item(), n[2]:abs():mean():item()
+    assert.is_true(math.abs(a / b - 1) < 0.2, ("per-image sizes %g and %g"):format(a, b))
+    assert.same({ 3, 32, 24 }, image.lap_normalize(g[1]):shape())
+    helpers.refuses("image.lap_normalize: levels must be an integer", function() image.lap_normalize(g, 0) end)
+  end)
+end)

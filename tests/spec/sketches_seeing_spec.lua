@@ -38,6 +38,7 @@ end
 
 local function run(dir, folder, args)
   copy_folder("sketches/" .. folder, dir .. "/" .. folder)
+  copy_folder("sketches/classify", dir .. "/classify")   -- classify_net.lua, which two of them load
   local out, rc = helpers.run(WICK .. " " .. dir .. "/" .. folder .. "/" .. folder .. ".lua " .. args)
   assert.equal(0, rc, out)
   return out, dir .. "/" .. folder .. "/out/"
@@ -53,39 +54,16 @@ end
 
 -- An untrained classifier with classify.lua's layers, saved where a sketch can read it.
 local function fresh_classifier(dir)
-  local net = wick.nn.sequential {
-    wick.nn.conv2d(1, 32, 3), wick.nn.relu(), wick.nn.maxpool2d(2),
-    wick.nn.conv2d(32, 64, 3), wick.nn.relu(), wick.nn.maxpool2d(2),
-    wick.nn.flatten(), wick.nn.linear(1600, 128), wick.nn.relu(), wick.nn.linear(128, 10),
-  }
+  local net = module("classify", "classify_net").cnn(10)
   return wick.save(net, dir .. "/tenclass.safetensors") and dir .. "/tenclass.safetensors"
 end
 
 describe("seeing sketches' helpers", function()
-  it("roll shifts the last two dimensions cyclically, as numpy.roll", function()
-    local x = T.arange(12):view(1, 1, 3, 4)
-    for _, roll in ipairs { module("deepdream", "dream").roll, module("visualize", "features").roll } do
-      helpers.near({ { { { 12, 9, 10, 11 }, { 4, 1, 2, 3 }, { 8, 5, 6, 7 } } } }, roll(x, 1, 1))
-      helpers.near(x:table(), roll(roll(x, 2, -3), -2, 3))
-      helpers.near(x:table(), roll(x, 3, 8))
-    end
-  end)
-
   it("zoom crops the centre and resizes it back; factor 1 changes nothing", function()
     local zoom = module("deepdream", "dream").zoom
     local x = T.rand(1, 3, 20, 30)
     helpers.near(x:table(), zoom(x, 1), 1e-5)
     assert.same({ 1, 3, 20, 30 }, zoom(x, 1.25):shape())
-  end)
-
-  it("blur keeps a flat image flat (replicated edges) and smooths a spike into a unit-sum gaussian", function()
-    local blur = module("visualize", "features").blur
-    helpers.near(T.full({ 1, 2, 6, 7 }, 0.3):table(), blur(T.full({ 1, 2, 6, 7 }, 0.3), 1), 1e-5)
-    local spike = T.zeros(1, 1, 9, 9)
-    spike:set(1, 1, 5, 5, 1)
-    local b = blur(spike, 1)
-    assert.is_true(math.abs(b:sum():item() - 1) < 1e-5)
-    assert.is_true(b:get(1, 1, 5, 5) > b:get(1, 1, 5, 6) and b:get(1, 1, 5, 6) > b:get(1, 1, 5, 8))
   end)
 
   it("cuts a picture into 1 + 4 + 9 square tiles, skipping scales below the smallest side", function()
