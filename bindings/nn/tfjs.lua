@@ -371,3 +371,6 @@ function Net:deprocess(x)
   local lo, hi = self.range[1], self.range[2]
   return ((x:detach() - lo) / (hi - lo)):clamp(0, 1)
 end
+
+-- Other feature networks (nn.random_filters) take images the same way.
+nn._image_methods = { preprocess = Net.preprocess, deprocess = Net.deprocess }
