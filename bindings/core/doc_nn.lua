@@ -106,7 +106,8 @@ fn("rnn_layer", "F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh [, ws]) →
 
 type_("Module", { "a layer or a net: call it (net(x)); parameters get stable names like 3.weight",
   var = "net", vars = { "net", "self", "rnn", "layer" }, table_path = "wick.nn.Module", aliases = { "wick.nn.Module" },
-  probe = function(x) return wick.nn.is_module(x) and getmetatable(x) ~= wick.nn.sequential and x.kind ~= "tfjs" end,
+  probe = function(x) return wick.nn.is_module(x) and getmetatable(x) ~= wick.nn.sequential and x.kind ~= "tfjs"
+    and x.kind ~= "random_filters" end,
   example = "local net = nn.sequential{nn.linear(4, 2)}\nfor name, p in pairs(net:named_parameters()) do print(name, p) end" })
 local function m(name, sig, summary, example, opts)
   add("Module:" .. name, { sig, summary, example = example, opts = opts })
@@ -159,6 +160,26 @@ add("TfjsNet:preprocess", { "net:preprocess(img [, opts]) → 1×3×H×W", "an i
   opts = { { "size", true, "true: the model's input size; false: keep the image's; a number or {h, w}" } } })
 add("TfjsNet:deprocess", { "net:deprocess(x) → 3×H×W", "the model's range back to an image in [0, 1]",
   example = "wick.image.save(net:deprocess(x), \"out/dream.png\")" })
+
+-- ---- style transfer ----------------------------------------------------------------------
+
+add("wick.nn.F.gram", { "F.gram(x) → tensor", "Gram matrices of feature maps: N×C×H×W → N×C×C (or C×H×W → C×C), divided by C·H·W",
+  example = "local g = nn.F.gram(net:upto(x, \"mixed2\"))" })
+add("wick.nn.F.total_variation", { "F.total_variation(x) → scalar tensor", "mean squared difference between neighbouring pixels, down plus across (a smoothness loss)",
+  example = "local loss = nn.F.total_variation(img) * 1e-3" })
+add("wick.nn.random_filters", { "nn.random_filters([opts]) → net", "a one-layer net of random filters at several sizes (Ustyuzhaninov et al. 2016): layers conv3, conv5, … with the API of a loaded network (activations, upto, layers, preprocess); no training needed for texture and style",
+  example = "local net = nn.random_filters()\nlocal acts = net:activations(net:preprocess(img, {size = false}), {\"conv3\", \"conv11\"})",
+  opts = { { "sizes", "{3, 5, 7, 11, 15, 23}", "kernel sizes (odd), one layer each" }, { "channels", 128, "filters per size" },
+    { "seed", 1, "the weights' own generator (a sketch's seed does not change them)" }, { "range", "{-1, 1}", "the input range preprocess gives" } } })
+type_("RandomFilters", { "a net from nn.random_filters: layers conv3, conv5, … of random filters", var = "net", base = "Module",
+  probe = function(x) return wick.nn.is_module(x) and x.kind == "random_filters" end,
+  example = "local net = nn.random_filters{sizes = {3, 7, 15}}\nprint(net)" })
+add("RandomFilters:upto", { "net:upto(x, name) → tensor", "one layer's output (relu of its convolution)", example = "local f = net:upto(x, \"conv7\")" })
+add("RandomFilters:activations", { "net:activations(x, names) → {name → tensor}", "several layers' outputs", example = "local acts = net:activations(x, {\"conv3\", \"conv23\"})" })
+add("RandomFilters:layers", { "net:layers() → list", "every layer: {name, class, shape, params, inputs, activation}", example = "for _, l in ipairs(net:layers()) do print(l.name) end" })
+add("RandomFilters:preprocess", { "net:preprocess(img [, opts]) → 1×3×H×W", "an image in [0, 1] scaled to the net's range, at its own size unless size gives one",
+  example = "local x = net:preprocess(img)", opts = { { "size", true, "a number or {h, w} resizes; the net takes any size" } } })
+add("RandomFilters:deprocess", { "net:deprocess(x) → 3×H×W", "back to an image in [0, 1]", example = "wick.image.save(net:deprocess(x), \"out/texture.png\")" })
 
 -- ---- wick.optim -------------------------------------------------------------------------
 

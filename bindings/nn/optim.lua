@@ -260,6 +260,7 @@ function optim.lbfgs(params, opts)
     local orig_loss = loss
     local loss_value = loss_number(loss)
     s.func_evals = s.func_evals + 1
+    local evals = 1   -- this step's: max_eval bounds each step, as PyTorch's does
     local g = wick.no_grad(flat_grad)
     if g:abs():max():item() <= s.tolerance_grad then return orig_loss end
     local d, t, prev_g, prev_loss = s.d, s.t, s.prev_flat_grad, s.prev_loss
@@ -311,8 +312,9 @@ function optim.lbfgs(params, opts)
           loss_value = loss_number(loss)
           g = flat_grad()
           s.func_evals = s.func_evals + 1
+          evals = evals + 1
         end
-        if iters == s.max_iter or s.func_evals >= max_eval then break end
+        if iters == s.max_iter or evals >= max_eval then break end
         if g:abs():max():item() <= s.tolerance_grad then break end
         if d:mul(t):abs():max():item() <= s.tolerance_change then break end
         if math.abs(loss_value - prev_loss) < s.tolerance_change then break end

@@ -212,6 +212,21 @@ return function(wick, tmp)
         nm[2].n)), { self = function() return nn.load_tfjs(tfjs_dir) end, aliases = { "tfjs net", nm[1] } })
   end
 
+  add("wick.nn.random_filters", nn.random_filters,
+    pack({ sizes = { 3, 5 }, channels = 4, seed = 2, range = { -1, 1 } }))
+  local rf_methods = {
+    { "forward", pack(x_tfjs()) }, { "upto", pack(x_tfjs(), "conv3") }, { "activations", pack(x_tfjs(), { "conv5" }) },
+    { "layers", pack() }, { "preprocess", pack(T.rand(3, 6, 6), { size = true }) }, { "deprocess", pack(x_tfjs()) },
+  }
+  for _, nm in ipairs(rf_methods) do
+    local method = function(self, ...) return self[nm[1]](self, ...) end
+    add("random_filters:" .. nm[1], method, pack(nil, table.unpack(nm[2], 1, nm[2].n)),
+      { self = function() return nn.random_filters { sizes = { 3, 5 }, channels = 4 } end,
+        aliases = { "random_filters", nm[1] } })
+  end
+  add("wick.nn.F.gram", F.gram, pack(T.randn(2, 3, 4, 5)))
+  add("wick.nn.F.total_variation", F.total_variation, pack(T.randn(2, 3, 4, 5)))
+
   -- ---- wick.nn losses and nn.F ---------------------------------------------------------
   local logits, ids = T.randn(4, 3), T { 1, 2, 3, 1 }
   local p = T.rand(4, 3) * 0.8 + 0.1

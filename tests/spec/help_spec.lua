@@ -82,6 +82,7 @@ local function samples(dir)
     Process = p,
     Kit = wick.sketch { arg = { [0] = dir .. "/s.lua" }, quiet = true },
     TfjsNet = nn.load_tfjs(helpers.tiny_tfjs(dir)),
+    RandomFilters = nn.random_filters { sizes = { 3 }, channels = 2 },
   }, function() p:close() end
 end
 
@@ -289,7 +290,7 @@ end)
 -- Method calls resolve through the variable each subsection gives its values.
 local SECTION_VARS = {
   ["wick.tensor"] = { t = { "Tensor" }, x = { "Tensor" }, loss = { "Tensor" } },
-  ["wick.nn"] = { net = { "Module", "Sequential", "TfjsNet" }, self = { "Module" } },
+  ["wick.nn"] = { net = { "Module", "Sequential", "TfjsNet", "RandomFilters" }, self = { "Module" } },
   ["wick.optim"] = { opt = { "Optimizer" }, sched = { "Schedule" } },
   ["wick.sketch"] = { kit = { "Kit" } },
   ["wick.text"] = { v = { "Vocab" }, m = { "CharRNN" }, mk = { "Markov" }, stream = { "Stream" } },

@@ -92,6 +92,25 @@ describe("optim", function()
     near({ 2, 0, -1, 3 }, w:reshape(4):table(), 1e-3)
   end)
 
+  it("lbfgs bounds each step's evaluations, not all steps' together (as PyTorch)", function()
+    local a = T.rand(200) * 10 + 0.1
+    local x = T.randn(200):requires_grad()
+    local opt = optim.lbfgs({ x }, { max_iter = 10, tolerance_grad = 0, tolerance_change = 0 })
+    local calls = 0
+    local function closure()
+      calls = calls + 1
+      opt:zero_grad()
+      local loss = (a * x * x):sum()
+      loss:backward()
+      return loss
+    end
+    opt:step(closure)
+    local first = calls
+    opt:step(closure)   -- a second step (a sketch's preview every N iterations) runs as long
+    assert.equal(10, first)
+    assert.equal(20, calls)
+  end)
+
   it("schedules change the learning rate", function()
     local opt = optim.sgd({ param({ 0 }, { 0 }) }, { lr = 1 })
     local s = optim.step_lr(opt, { step_size = 2, gamma = 0.5 })
