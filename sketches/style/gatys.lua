@@ -1,0 +1,173 @@
+-- gatys.lua — the style-transfer loop of the style sketch (Gatys, Ecker and Bethge 2015):
+-- an image is optimised so that one layer's features match the content picture's and
+-- the Gram matrices of several layers match the style pictures' (blended by weight),
+-- with a total-variation prior; L-BFGS or Adam on the pixels. Texture synthesis is the
+-- same loop with no content. Both feature networks (the InceptionV3 trunk and one layer
+-- of random filters) answer net:activations(x, names), so the loop never asks which.
+-- Also: the pictures by name, the colour swap for --original-colors (YIQ), and the
+-- checks on a list of styles and their weights.
+local wick = require "wick"
+local T, image, F = wick.tensor, wick.image, wick.nn.F
+
+local M = {}
+
+-- Each network's layers: content (one), style (several, each with its weight), and how
+-- the losses weigh. Tuned by looking (see style.lua's header).
+M.nets = {
+  inception = { content = "mixed3", style = { "activation_1", "activation_3", "activation_5", "mixed0", "mixed2",
+    "mixed4" }, layer_weights = { 1, 1, 1, 1, 1, 1 }, content_weight = 1, style_weight = 300, tv_weight = 0.05 },
+  random = { content = "conv5", style = { "conv3", "conv5", "conv7", "conv11", "conv15", "conv23" },
+    layer_weights = { 1, 1, 1, 1, 1, 1 }, content_weight = 0.05, style_weight = 300, tv_weight = 0.05 },
+}
+
+function M.load(name, model)
+  if name == "inception" then return wick.nn.load_tfjs(model) end
+  if name == "random" then
+    return wick.nn.random_filters { sizes = { 3, 5, 7, 11, 15, 23 }, channels = 128, seed = 1 }
+  end
+  error(("--net must be inception or random, got '%s'"):format(name), 0)
+end
+
+-- Pictures by name (any other name is read as a path or a data name); "sky" is a detail
+-- of Starry Night (the swirls, top middle), "getty" the first Getty photograph.
+M.pictures = {
+  astronaut = "images/skimage/astronaut.png", chelsea = "images/skimage/chelsea.png",
+  coffee = "images/skimage/coffee.png", brick = "images/skimage/brick.png", grass = "images/skimage/grass.png",
+  gravel = "images/skimage/gravel.png", starry = "images/opencv/starry_night.jpg",
+  sky = "images/opencv/starry_night.jpg", scream = "images/darknet/scream.jpg",
+}
+
+local function path_of(name)
+  if M.pictures[name] then return wick.data.find(M.pictures[name]) end
+  if name == "getty" then
+    local root = wick.data.find("images/getty")
+    for _, d in ipairs(wick.fs.list(root)) do
+      if wick.fs.kind(root .. "/" .. d .. "/image.jpg") then return root .. "/" .. d .. "/image.jpg" end
+    end
+  end
+  return wick.data.find(name)
+end
+
+-- A picture by name as 3×H×W in [0,1], its long side `size` pixels.
+function M.picture(name, size)
+  local img = image.load(path_of(name))
+  if img:size(1) < 3 then img = img:narrow(1, 1, 1):expand(3, img:size(2), img:size(3)) end
+  img = img:narrow(1, 1, 3)
+  if name == "sky" then   -- the middle of the sky: the big swirl
+    local h, w = img:size(2), img:size(3)
+    img = img:narrow(2, h // 16, h // 2):narrow(3, w // 4, w // 2)
+  end
+  local h, w = img:size(2), img:size(3)
+  local s = size / math.max(h, w)
+  return image.resize(img:contiguous(), math.max(1, math.floor(h * s + 0.5)), math.max(1, math.floor(w * s + 0.5)),
+    { mode = s < 1 and "area" or "bilinear" })
+end
+
+-- "starry,scream" and "0.7,0.3" → the names and weights summing to 1; every weight must
+-- be a positive number and there must be one per style (none given: equal weights).
+function M.styles(names, weights)
+  local list, w, sum = {}, {}, 0
+  for s in names:gmatch("[^,]+") do list[#list + 1] = s end
+  if #list == 0 then error("--style: name at least one style picture", 0) end
+  for s in (weights or ""):gmatch("[^,]+") do
+    local v = tonumber(s)
+    if not v or v <= 0 or v ~= v or v == math.huge then
+      error(("--style-weights: every weight must be a positive number, got '%s'"):format(s), 0)
+    end
+    w[#w + 1] = v
+  end
+  if #w == 0 then for i = 1, #list do w[i] = 1 end end
+  if #w ~= #list then
+    error(("--style-weights: %d weights for %d styles (%s)"):format(#w, #list, names), 0)
+  end
+  for _, v in ipairs(w) do sum = sum + v end
+  for i = 1, #w do w[i] = w[i] / sum end
+  return list, w
+end
+
+-- RGB ↔ YIQ (NTSC): Y is the luminance, I and Q the colour.
+local YIQ = T { { 0.299, 0.587, 0.114 }, { 0.596, -0.274, -0.322 }, { 0.211, -0.523, 0.312 } }
+local RGB = T { { 1, 0.956, 0.621 }, { 1, -0.272, -0.647 }, { 1, -1.106, 1.703 } }
+
+-- The luminance of `out` with the colour of `content` (both 3×H×W in [0,1]).
+function M.original_colors(out, content)
+  local h, w = out:size(2), out:size(3)
+  local a = YIQ:matmul(out:reshape(3, h * w))
+  local b = YIQ:matmul(image.resize(content, h, w):reshape(3, h * w))
+  return RGB:matmul(T.cat({ a:narrow(1, 1, 1), b:narrow(1, 2, 2) }, 1)):view(3, h, w):clamp(0, 1)
+end
+
+-- The targets: the content layer's features, and per style layer the Gram matrix blended
+-- over the styles by weight; each with its mean square, so every loss is relative (about
+-- 1 at the start whatever the layer's scale) and the weights mean the same on both nets.
+function M.targets(net, layers, content, styles, weights)
+  return wick.no_grad(function()
+    local t = { grams = {}, scale = {} }
+    if content then
+      t.content = net:activations(content, { layers.content })[layers.content]
+      t.content_scale = (t.content ^ 2):mean():item() + 1e-12
+    end
+    for i, s in ipairs(styles) do
+      local acts = net:activations(s, layers.style)
+      for _, l in ipairs(layers.style) do
+        local g = F.gram(acts[l]) * weights[i]
+        t.grams[l] = t.grams[l] and t.grams[l] + g or g
+      end
+    end
+    for _, l in ipairs(layers.style) do t.scale[l] = (t.grams[l] ^ 2):mean():item() + 1e-12 end
+    return t
+  end)
+end
+
+-- The loss of x (1×3×H×W in the net's range) and its parts {content, style, tv}.
+function M.loss(net, x, t, o)
+  local names = { table.unpack(o.style) }
+  if t.content then names[#names + 1] = o.content end
+  local acts = net:activations(x, names)
+  local style
+  for i, l in ipairs(o.style) do
+    local s = F.mse(F.gram(acts[l]), t.grams[l]) * (o.layer_weights[i] / t.scale[l])
+    style = style and style + s or s
+  end
+  style = style * (o.style_weight / #o.style)
+  local tv = F.total_variation(x) * (o.tv_weight * 100)
+  local loss = style + tv
+  local content
+  if t.content then
+    content = F.mse(acts[o.content], t.content) * (o.content_weight / t.content_scale)
+    loss = loss + content
+  end
+  return loss, { content = content and content:item() or 0, style = style:item(), tv = tv:item() }
+end
+
+-- Optimises x0 for `o.steps` iterations with o.optimizer ("lbfgs" or "adam", o.lr);
+-- o.on_step(k, x, loss, parts) every o.every iterations. Returns x clamped to [-1, 1].
+function M.transfer(net, x0, t, o)
+  local x = x0:detach():clone():contiguous():requires_grad()
+  local parts, loss
+  local function closure()
+    x.grad = nil
+    loss, parts = M.loss(net, x, t, o)
+    loss:backward()
+    return loss
+  end
+  local every = math.max(1, math.min(o.every, o.steps))
+  local opt = o.optimizer == "lbfgs" and wick.optim.lbfgs({ x }, { lr = o.lr, max_iter = every, history_size = 50 })
+    or o.optimizer == "adam" and wick.optim.adam({ x }, { lr = o.lr })
+    or error(("--optimizer must be lbfgs or adam, got '%s'"):format(o.optimizer), 0)
+  local k = 0
+  while k < o.steps do
+    local n = math.min(every, o.steps - k)
+    if o.optimizer == "lbfgs" then
+      opt.max_iter = n
+      opt:step(closure)
+    else
+      for _ = 1, n do closure(); opt:step() end
+    end
+    k = k + n
+    if o.on_step then o.on_step(k, x:detach(), loss:item(), parts) end
+  end
+  return x:detach():clamp(-1, 1)
+end
+
+return M

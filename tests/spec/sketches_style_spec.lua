@@ -1,0 +1,125 @@
+-- sketches_style_spec.lua — the style sketch (issue 13): its helpers (the list of styles
+-- and their weights, the colour swap, the losses and the loop) on small tensors
+-- everywhere, and the sketch run for real at a tiny size through the wick binary — style
+-- transfer on each network, --compare and --texture. Runs that need the InceptionV3
+-- folder or the pictures are pending when wick.data.find cannot find them (CI has no data).
+local wick = require "wick"
+local helpers = require "spec_helpers"
+local T = wick.tensor
+
+local WICK = os.getenv("WICK") or "./wick"
+local MODEL = "models/inception_v3/model.json"
+local ASTRONAUT, STARRY = "images/skimage/astronaut.png", "images/opencv/starry_night.jpg"
+local SCREAM, BRICK = "images/darknet/scream.jpg", "images/skimage/brick.png"
+
+-- `it` when every data name is installed, else a pending test naming what is missing.
+local function needs(...)
+  local missing = {}
+  for _, name in ipairs { ... } do
+    if not pcall(wick.data.find, name) then missing[#missing + 1] = name end
+  end
+  if #missing == 0 then return it end
+  return function(title) pending(title .. " (needs " .. table.concat(missing, ", ") .. ": make data)") end
+end
+
+local gatys = dofile("sketches/style/gatys.lua")
+
+-- Runs the sketch from a copy in dir (so out/ lands there); returns its output, exit code
+-- and the out/ folder.
+local function run(dir, args)
+  wick.fs.mkdir(dir .. "/style")
+  for _, name in ipairs { "style.lua", "gatys.lua" } do
+    helpers.write_file(dir .. "/style/" .. name, helpers.read_file("sketches/style/" .. name))
+  end
+  local out, rc = helpers.run(WICK .. " " .. dir .. "/style/style.lua " .. args)
+  return out, rc, dir .. "/style/out/"
+end
+
+-- A PNG that exists, is not flat, and records the seed.
+local function picture(path, seed)
+  local img = wick.image.load(path)
+  assert.is_true(img:std():item() > 0.02, path .. " is flat")
+  assert.truthy(helpers.read_file(path):find("Seed\0" .. seed, 1, true), path .. " records the seed")
+  return img
+end
+
+describe("style sketch's helpers", function()
+  it("reads a list of styles and normalises their weights; bad weights are errors naming the option", function()
+    local names, w = gatys.styles("starry,scream", "0.7,0.3")
+    assert.same({ "starry", "scream" }, names)
+    helpers.near({ 0.7, 0.3 }, T(w), 1e-6)
+    w = select(2, gatys.styles("a,b,c"))
+    helpers.near({ 1 / 3, 1 / 3, 1 / 3 }, T(w), 1e-6)
+    for _, bad in ipairs { "0.5,-0.5", "1,0", "1,x", "1", "1,1,1" } do
+      local ok, err = pcall(gatys.styles, "starry,scream", bad)
+      assert.is_false(ok, bad)
+      assert.matches("--style-weights", err, nil, true)
+    end
+  end)
+
+  it("original colours keep the result's luminance and the content's colour", function()
+    local out, content = T.rand(3, 8, 8) * 0.5 + 0.25, T.rand(3, 8, 8) * 0.5 + 0.25
+    local mixed = gatys.original_colors(out, content)
+    local luma = T { { 0.299, 0.587, 0.114 } }
+    helpers.near(luma:matmul(out:reshape(3, 64)):table(), luma:matmul(mixed:reshape(3, 64)), 2e-3)
+    helpers.near(gatys.original_colors(content, content):table(), content, 2e-3)
+  end)
+
+  it("the loop lowers the loss on a small random-filter net", function()
+    local net = wick.nn.random_filters { sizes = { 3, 5 }, channels = 8 }
+    local o = { content = "conv3", style = { "conv3", "conv5" }, layer_weights = { 1, 1 }, content_weight = 1,
+      style_weight = 10, tv_weight = 0.01, optimizer = "lbfgs", lr = 1, steps = 6, every = 3 }
+    local c, s = T.rand(1, 3, 12, 12) * 2 - 1, T.rand(1, 3, 16, 16) * 2 - 1
+    local t = gatys.targets(net, o, c, { s }, { 1 })
+    local first = gatys.loss(net, c, t, o):item()
+    local seen = {}
+    o.on_step = function(k) seen[#seen + 1] = k end
+    local x = gatys.transfer(net, c, t, o)
+    assert.same({ 3, 6 }, seen)
+    assert.is_true(gatys.loss(net, x, t, o):item() < first)
+    o.optimizer, o.lr = "adam", 0.05
+    assert.is_true(gatys.loss(net, gatys.transfer(net, c, t, o), t, o):item() < first)
+  end)
+end)
+
+describe("style sketch", function()
+  local dir
+  before_each(function() dir = helpers.tmpdir() end)
+  after_each(function() helpers.remove_tree(dir) end)
+
+  it("refuses style weights that are not positive, naming the option", function()
+    local out, rc = run(dir, "--style starry,scream --style-weights 1,-1")
+    assert.is_not.equal(0, rc)
+    assert.matches("--style-weights: every weight must be a positive number", out, nil, true)
+  end)
+
+  needs(MODEL, ASTRONAUT, STARRY)("transfers Starry Night onto the astronaut with InceptionV3, at 64 px", function()
+    local out, rc, o = run(dir, "--size 64 --steps 4 --every 2 --seed 3")
+    assert.equal(0, rc, out)
+    assert.matches("inception 4/4", out, nil, true)
+    local img = picture(o .. "style-astronaut-starry-inception-seed3.png", 3)
+    assert.same({ 3, 64, 64 }, img:shape())
+    picture(o .. "preview.png", 3)
+  end)
+
+  needs(ASTRONAUT, STARRY, SCREAM)("blends two styles on random filters with Adam and original colours", function()
+    local out, rc, o = run(dir, "--net random --size 40 --steps 3 --every 3 --optimizer adam --init noise "
+      .. "--style starry,scream --style-weights 0.7,0.3 --style-scale 0.5 --original-colors --seed 4")
+    assert.equal(0, rc, out)
+    picture(o .. "style-astronaut-starry-scream-random-colors-seed4.png", 4)
+  end)
+
+  needs(MODEL, ASTRONAUT, STARRY)("--compare puts both networks' results on one sheet", function()
+    local out, rc, o = run(dir, "--compare --size 80 --steps 2 --every 2 --seed 5")
+    assert.equal(0, rc, out)
+    local sheet = picture(o .. "compare-astronaut-starry-seed5.png", 5)
+    assert.is_true(sheet:size(3) >= 4 * 80)
+  end)
+
+  needs(BRICK, STARRY)("--texture grows textures from noise, source beside result", function()
+    local out, rc, o = run(dir, "--texture brick,sky --net random --size 40 --steps 3 --every 3 --seed 6")
+    assert.equal(0, rc, out)
+    local sheet = picture(o .. "texture-brick-sky-random-seed6.png", 6)
+    assert.is_true(sheet:size(2) >= 2 * 30)
+  end)
+end)
