@@ -170,4 +170,28 @@ function M.transfer(net, x0, t, o)
   return x:detach():clamp(-1, 1)
 end
 
+-- One run of the sketch (`kit` its options): a content picture (nil for a texture) and
+-- style pictures → the result, 3×H×W; progress and out/preview.png every kit.every steps.
+function M.run(kit, net_name, content, style_pics, size, weights, started)
+  local net = M.load(net_name, kit.model)
+  local o = setmetatable({}, { __index = M.nets[net_name] })
+  for _, k in ipairs { "content_weight", "style_weight", "tv_weight" } do if kit[k] >= 0 then o[k] = kit[k] end end
+  o.optimizer, o.lr, o.steps, o.every = kit.optimizer, kit.optimizer == "adam" and kit.lr * 0.02 or kit.lr, kit.steps,
+    kit.every
+  if not content and kit.tv_weight < 0 then o.tv_weight = 0.1 end   -- from noise: smoother
+  local c = content and net:preprocess(content, { size = false })
+  local s = {}
+  for i, p in ipairs(style_pics) do s[i] = net:preprocess(p, { size = false }) end
+  local t = M.targets(net, o, c, s, weights)
+  local x = (not c or kit.init == "noise") and T.randn(1, 3, size.h, size.w) * 0.25
+    or kit.init == "style" and image.resize(s[1], size.h, size.w) or c
+  o.on_step = function(k, xk, loss, p)
+    print(("  %s %d/%d: loss %.4g (content %.3g, style %.3g, tv %.3g) %.0f s"):format(net_name, k, o.steps, loss,
+      p.content, p.style, p.tv, wick.clock() - started))
+    image.save(net:deprocess(xk):squeeze(1), kit:path("preview.png"))
+  end
+  local out = net:deprocess(M.transfer(net, x, t, o)):squeeze(1)
+  return kit.original_colors and content and M.original_colors(out, content) or out
+end
+
 return M

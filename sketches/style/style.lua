@@ -21,7 +21,7 @@
 -- <names>-<net>-seed<seed>.png (each source above its texture), and out/preview.png every
 -- --every iterations. Every PNG records the sketch and the seed.
 local wick = require "wick"
-local T, image = wick.tensor, wick.image
+local image = wick.image
 
 local kit = wick.sketch { seed = 7, content = "astronaut", style = "starry", style_weights = "", style_scale = 1,
   size = 512, net = "inception", optimizer = "lbfgs", lr = 1, steps = 200, every = 50, init = "content",
@@ -31,29 +31,9 @@ local gatys = require "gatys"   -- beside this file: losses, the loop, pictures 
 local started = wick.clock()
 local styles, weights = gatys.styles(kit.style, kit.style_weights)
 
--- One run: content picture (or nil for a texture) and style pictures → the result (3×H×W).
-local function run(net_name, content, style_pics, size)
-  local net = gatys.load(net_name, kit.model)
-  local o = setmetatable({}, { __index = gatys.nets[net_name] })
-  for _, k in ipairs { "content_weight", "style_weight", "tv_weight" } do if kit[k] >= 0 then o[k] = kit[k] end end
-  o.optimizer, o.lr, o.steps, o.every = kit.optimizer, kit.optimizer == "adam" and kit.lr * 0.02 or kit.lr, kit.steps,
-    kit.every
-  if not content and kit.tv_weight < 0 then o.tv_weight = 0.1 end   -- from noise: smoother
-  local c = content and net:preprocess(content, { size = false })
-  local s = {}
-  for i, p in ipairs(style_pics) do s[i] = net:preprocess(p, { size = false }) end
-  local t = gatys.targets(net, o, c, s, weights)
-  local x = (not c or kit.init == "noise") and T.randn(1, 3, size.h, size.w) * 0.25
-    or kit.init == "style" and image.resize(s[1], size.h, size.w) or c
-  o.on_step = function(k, xk, loss, p)
-    print(("  %s %d/%d: loss %.4g (content %.3g, style %.3g, tv %.3g) %.0f s"):format(net_name, k, o.steps, loss,
-      p.content, p.style, p.tv, wick.clock() - started))
-    image.save(net:deprocess(xk):squeeze(1), kit:path("preview.png"))
-  end
-  local out = net:deprocess(gatys.transfer(net, x, t, o)):squeeze(1)
-  return kit.original_colors and content and gatys.original_colors(out, content) or out
+local function run(net_name, content, style_pics, size)   -- one result, 3×H×W (gatys.run)
+  return gatys.run(kit, net_name, content, style_pics, size, weights, started)
 end
-
 local function style_pictures(size)   -- the styles, resized by --style-scale
   local list = {}
   for i, name in ipairs(styles) do list[i] = gatys.picture(name, math.floor(size * kit.style_scale + 0.5)) end

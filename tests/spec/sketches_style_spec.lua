@@ -58,7 +58,8 @@ describe("style sketch's helpers", function()
   end)
 
   it("original colours keep the result's luminance and the content's colour", function()
-    local out, content = T.rand(3, 8, 8) * 0.5 + 0.25, T.rand(3, 8, 8) * 0.5 + 0.25
+    wick.seed(3)   -- mid-grey colours: the swap stays inside [0, 1], so the clamp changes nothing
+    local out, content = T.rand(3, 8, 8) * 0.2 + 0.4, T.rand(3, 8, 8) * 0.2 + 0.4
     local mixed = gatys.original_colors(out, content)
     local luma = T { { 0.299, 0.587, 0.114 } }
     helpers.near(luma:matmul(out:reshape(3, 64)):table(), luma:matmul(mixed:reshape(3, 64)), 2e-3)
