@@ -1,6 +1,7 @@
 -- spec_helpers.lua — what several specs share: the error a call raises (and whether it
 -- says what it should), element-wise comparison of a tensor with a nested table within a
--- tolerance, fresh temporary folders, whole files written and read, and shell commands run.
+-- tolerance, fresh temporary folders, whole files written and read, shell commands run, and
+-- sketches copied out and their pictures checked.
 -- (tests/busted_runner.lua puts tests/ on package.path: `require "spec_helpers"`.)
 local assert = require "luassert"
 
@@ -176,6 +177,24 @@ function helpers.tiny_tfjs(dir)
   for i = 1, 6 + 64 + 2 do floats[i] = string.pack("<f", math.sin(i)) end
   helpers.write_file(dir .. "/weights.bin", table.concat(floats))
   return dir
+end
+
+-- Copy the .lua files of folder `from` into `to` (made if missing): a sketch run from a
+-- copy writes its out/ there, not into the repository.
+function helpers.copy_lua_files(from, to)
+  local wick = require "wick"
+  wick.fs.mkdir(to)
+  for _, name in ipairs(wick.fs.list(from)) do
+    if name:match("%.lua$") then helpers.write_file(to .. "/" .. name, helpers.read_file(from .. "/" .. name)) end
+  end
+end
+
+-- A sketch's PNG: it exists, is not flat, and records the seed. Returns the image.
+function helpers.picture(path, seed)
+  local img = require("wick").image.load(path)
+  assert.is_true(img:std():item() > 0.02, path .. " is flat")
+  assert.truthy(helpers.read_file(path):find("Seed\0" .. seed, 1, true), path .. " records the seed")
+  return img
 end
 
 return helpers

@@ -29,12 +29,7 @@ local function module(folder, name)
   return dofile("sketches/" .. folder .. "/" .. name .. ".lua")
 end
 
-local function copy_folder(from, to)
-  wick.fs.mkdir(to)
-  for _, name in ipairs(wick.fs.list(from)) do
-    if name:match("%.lua$") then helpers.write_file(to .. "/" .. name, helpers.read_file(from .. "/" .. name)) end
-  end
-end
+local copy_folder = helpers.copy_lua_files
 
 local function run(dir, folder, args)
   copy_folder("sketches/" .. folder, dir .. "/" .. folder)
@@ -44,13 +39,7 @@ local function run(dir, folder, args)
   return out, dir .. "/" .. folder .. "/out/"
 end
 
--- A PNG that exists, is not flat, and records the seed.
-local function picture(path, seed)
-  local img = wick.image.load(path)
-  assert.is_true(img:std():item() > 0.02, path .. " is flat")
-  assert.truthy(helpers.read_file(path):find("Seed\0" .. seed, 1, true), path .. " records the seed")
-  return img
-end
+local picture = helpers.picture   -- exists, not flat, records the seed
 
 -- An untrained classifier with classify.lua's layers, saved where a sketch can read it.
 local function fresh_classifier(dir)

@@ -21,11 +21,7 @@ local function sketch_files()
   return list
 end
 
-local function copy_folder(from, to)
-  for _, name in ipairs(wick.fs.list(from)) do
-    if name:match("%.lua$") then helpers.write_file(to .. "/" .. name, helpers.read_file(from .. "/" .. name)) end
-  end
-end
+local copy_folder = helpers.copy_lua_files
 
 describe("sketches", function()
   local dir

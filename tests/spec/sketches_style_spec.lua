@@ -27,21 +27,12 @@ local gatys = dofile("sketches/style/gatys.lua")
 -- Runs the sketch from a copy in dir (so out/ lands there); returns its output, exit code
 -- and the out/ folder.
 local function run(dir, args)
-  wick.fs.mkdir(dir .. "/style")
-  for _, name in ipairs { "style.lua", "gatys.lua" } do
-    helpers.write_file(dir .. "/style/" .. name, helpers.read_file("sketches/style/" .. name))
-  end
+  helpers.copy_lua_files("sketches/style", dir .. "/style")
   local out, rc = helpers.run(WICK .. " " .. dir .. "/style/style.lua " .. args)
   return out, rc, dir .. "/style/out/"
 end
 
--- A PNG that exists, is not flat, and records the seed.
-local function picture(path, seed)
-  local img = wick.image.load(path)
-  assert.is_true(img:std():item() > 0.02, path .. " is flat")
-  assert.truthy(helpers.read_file(path):find("Seed\0" .. seed, 1, true), path .. " records the seed")
-  return img
-end
+local picture = helpers.picture   -- exists, not flat, records the seed
 
 describe("style sketch's helpers", function()
   it("reads a list of styles and normalises their weights; bad weights are errors naming the option", function()
