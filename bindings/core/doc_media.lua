@@ -19,6 +19,10 @@ add("wick.image.save", { "image.save(t, path [, opts]) → path", "PNG with 1–
 add("wick.image.resize", { "image.resize(t, h, w [, opts]) → tensor", "resizes C×H×W or N×C×H×W",
   opts = { { "mode", "bilinear", "\"bilinear\", \"area\" or \"nearest\"" } },
   example = "local small = wick.image.resize(img, 64, 64, {mode = \"area\"})" })
+add("wick.image.rgb", { "image.rgb(t) → 3×H×W", "a picture as three channels: grey repeated, alpha dropped",
+  example = "local img = wick.image.rgb(wick.image.load(\"photo.png\"))" })
+add("wick.image.fit", { "image.fit(t, side) → tensor", "resized so the longer side is side pixels, the aspect kept (area when shrinking)",
+  example = "local small = wick.image.fit(img, 512)" })
 add("wick.image.roll", { "image.roll(t, dy, dx) → tensor", "shifts C×H×W or N×C×H×W down dy rows and right dx columns, wrapping around (Deep Dream's jitter)",
   example = "local moved = wick.image.roll(img, 16, -8)" })
 add("wick.image.blur", { "image.blur(t, sigma) → tensor", "a gaussian blur of sigma pixels (separable, edges repeated), differentiable",

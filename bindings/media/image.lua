@@ -1,5 +1,6 @@
 -- image.lua — wick.image's sugar for looking inside networks: the three operations every
 -- Deep Dream and feature-visualisation sketch needs beside load/save/resize (image.c) —
+-- a picture as three channels at a chosen size (rgb, fit),
 -- a circular shift (jitter that the network's stride grid never lines up with), a
 -- gaussian blur (a regulariser that keeps grown images legible) and Laplacian-pyramid
 -- normalisation of a gradient (so ascent grows large shapes, not just grain). All work
@@ -88,4 +89,29 @@ function image.lap_normalize(g, levels)
     out = out and image.resize(out, band:size(3), band:size(4)) + band or band
   end
   return single and out:select(1, 1) or out
+end
+
+-- image.rgb(t): a C×H×W picture as 3×H×W — grey repeated to three channels, alpha dropped.
+function image.rgb(x)
+  image_tensor("image.rgb", x)
+  if x:dim() ~= 3 then
+    raise(("image.rgb: the image must be C×H×W, got [%s]"):format(table.concat(x:shape(), ",")))
+  end
+  local c = x:size(1)
+  if c ~= 1 and c ~= 3 and c ~= 4 then
+    raise(("image.rgb: the image has %d channels (1, 3 or 4 are images)"):format(c))
+  end
+  if c == 1 then return x:expand(3, x:size(2), x:size(3)):contiguous() end
+  return x:narrow(1, 1, 3):contiguous()
+end
+
+-- image.fit(t, side): t resized so that its longer side is `side` pixels, the aspect kept
+-- (area averaging when it shrinks, bilinear when it grows).
+function image.fit(x, side)
+  image_tensor("image.fit", x)
+  side = check.integer("image.fit", "side", side, 1, 65536)
+  local h, w = x:size(-2), x:size(-1)
+  local s = side / math.max(h, w)
+  return image.resize(x:contiguous(), math.max(1, math.floor(h * s + 0.5)), math.max(1, math.floor(w * s + 0.5)),
+    { mode = s < 1 and "area" or "bilinear" })
 end

@@ -67,13 +67,9 @@ end
 -- A picture as 3×H×W in [0,1], its long side at most max_side pixels (the tiles are
 -- views into it, so the pictures are kept small): grey gets three channels, alpha goes.
 function M.load(path, max_side)
-  local img = image.load(path)
-  if img:size(1) < 3 then img = img:narrow(1, 1, 1):expand(3, img:size(2), img:size(3)) end
-  img = img:narrow(1, 1, 3):contiguous()
-  local h, w = img:size(2), img:size(3)
-  local s = max_side / math.max(h, w)
-  if s >= 1 then return img end
-  return image.resize(img, math.floor(h * s + 0.5), math.floor(w * s + 0.5), { mode = "area" })
+  local img = image.rgb(image.load(path))
+  if math.max(img:size(2), img:size(3)) <= max_side then return img end
+  return image.fit(img, max_side)
 end
 
 -- Tiles of every picture: a list of 3×s×s views and each one's source (an index into

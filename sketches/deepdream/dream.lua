@@ -36,18 +36,12 @@ local function getty(which)
   error("no Getty photograph matching '" .. tostring(which) .. "' in " .. root, 0)
 end
 
--- A picture by name, as 3×H×W in [0,1] with its long side `size` pixels (grey photographs
--- get three channels, an alpha channel is dropped).
+-- A picture by name, as 3×H×W in [0,1] with its long side `size` pixels.
 function M.picture(name, size)
   local path = M.pictures[name] and wick.data.find(M.pictures[name])
     or name:match("^getty") and getty(name:match("^getty%-?(.*)$"))
     or wick.data.find(name)
-  local img = image.load(path)
-  if img:size(1) < 3 then img = img:narrow(1, 1, 1):expand(3, img:size(2), img:size(3)) end
-  img = img:narrow(1, 1, 3)
-  local h, w = img:size(2), img:size(3)
-  local s = size / math.max(h, w)
-  return image.resize(img:contiguous(), math.floor(h * s + 0.5), math.floor(w * s + 0.5), { mode = "area" })
+  return image.fit(image.rgb(image.load(path)), size)
 end
 
 -- InceptionV3's input scale (pixel / 127.5 − 1, so [0,1] → [−1,1]) without net:preprocess's

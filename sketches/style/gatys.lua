@@ -50,17 +50,12 @@ end
 
 -- A picture by name as 3×H×W in [0,1], its long side `size` pixels.
 function M.picture(name, size)
-  local img = image.load(path_of(name))
-  if img:size(1) < 3 then img = img:narrow(1, 1, 1):expand(3, img:size(2), img:size(3)) end
-  img = img:narrow(1, 1, 3)
+  local img = image.rgb(image.load(path_of(name)))
   if name == "sky" then   -- the middle of the sky: the big swirl
     local h, w = img:size(2), img:size(3)
     img = img:narrow(2, h // 16, h // 2):narrow(3, w // 4, w // 2)
   end
-  local h, w = img:size(2), img:size(3)
-  local s = size / math.max(h, w)
-  return image.resize(img:contiguous(), math.max(1, math.floor(h * s + 0.5)), math.max(1, math.floor(w * s + 0.5)),
-    { mode = s < 1 and "area" or "bilinear" })
+  return image.fit(img, size)
 end
 
 -- "starry,scream" and "0.7,0.3" → the names and weights summing to 1; every weight must
