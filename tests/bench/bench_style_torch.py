@@ -14,7 +14,7 @@ import torchvision
 
 threads, size, iters = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 torch.set_num_threads(threads)
-torch.set_flush_denormal(True)   # random weights make tiny values; no peer should pay for denormals
+torch.set_flush_denormal(True)   # a precaution: random weights make tiny values, and denormals are slow
 torch.manual_seed(0)
 m = torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=True).eval()
 for p in m.parameters():
