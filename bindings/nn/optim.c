@@ -97,11 +97,45 @@ static int optim_sum_squares(lua_State *L)
     return 1;
 }
 
+/* _lbfgs_direction(d, g, steps, dirs, ro, h_diag): d = −H·g from the history lists
+ * (oldest first; steps[i], dirs[i] tensors of g's size, ro[i] numbers). */
+static int optim_lbfgs_direction(lua_State *L)
+{
+    int64_t n = numel_of(L, 2, "lbfgs");
+    float *d = check_buffer(L, 1, n, "lbfgs", "direction");
+    const float *g = check_buffer(L, 2, n, "lbfgs", "gradient");
+    luaL_checktype(L, 3, LUA_TTABLE);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    luaL_checktype(L, 5, LUA_TTABLE);
+    lua_Integer m = luaL_len(L, 3);
+    if (m < 0 || m > (1 << 20) || luaL_len(L, 4) != m || luaL_len(L, 5) != m)
+        return luaL_error(L, "lbfgs: the history lists differ in length");
+    double h_diag = luaL_checknumber(L, 6);
+    /* pointers and scalars in one scratch userdata: freed by the collector on error */
+    size_t bytes = (size_t)m * (2 * sizeof(float *) + 2 * sizeof(double));
+    char *scratch = lua_newuserdatauv(L, bytes ? bytes : 1, 0);
+    const float **steps = (const float **)scratch, **dirs = steps + m;
+    double *ro = (double *)(dirs + m), *alpha = ro + m;
+    for (lua_Integer i = 0; i < m; i++) {
+        lua_geti(L, 3, i + 1);
+        steps[i] = check_buffer(L, -1, n, "lbfgs", "a history step");
+        lua_geti(L, 4, i + 1);
+        dirs[i] = check_buffer(L, -1, n, "lbfgs", "a history gradient change");
+        lua_geti(L, 5, i + 1);
+        ro[i] = luaL_checknumber(L, -1);
+        lua_pop(L, 3);   /* the lists keep the tensors alive */
+    }
+    if (d == g) return luaL_error(L, "lbfgs: the direction must not be the gradient");
+    wk_lbfgs_direction(d, g, steps, dirs, ro, (int)m, n, h_diag, alpha);
+    return 0;
+}
+
 static const luaL_Reg optim_funcs[] = {
     {"_sgd_step", optim_sgd_step},
     {"_adam_step", optim_adam_step},
     {"_rmsprop_step", optim_rmsprop_step},
     {"_sum_squares", optim_sum_squares},
+    {"_lbfgs_direction", optim_lbfgs_direction},
     {NULL, NULL}};
 
 int luaopen_wick_optim(lua_State *L)

@@ -285,17 +285,8 @@ function optim.lbfgs(params, opts)
             s.ro[#s.ro + 1] = 1 / ys
             s.h_diag = ys / y:dot(y):item()
           end
-          local q = -g
-          local al = {}
-          for i = #s.old_dirs, 1, -1 do
-            al[i] = s.old_steps[i]:dot(q):item() * s.ro[i]
-            q:add_(s.old_dirs[i] * -al[i])
-          end
-          d = q * s.h_diag
-          for i = 1, #s.old_dirs do
-            local be = s.old_dirs[i]:dot(d):item() * s.ro[i]
-            d:add_(s.old_steps[i] * (al[i] - be))
-          end
+          d = T.empty(g:numel())   -- the two-loop recursion, fused and threaded in C
+          optim._lbfgs_direction(d, g, s.old_steps, s.old_dirs, s.ro, s.h_diag)
         end
         prev_g = g:clone()
         prev_loss = loss_value

@@ -30,4 +30,11 @@ void wk_rmsprop_step(float *p, const float *g, float *sq, float *buf, int64_t n,
 /* Σ x², accumulated in double (clip_grad_norm). */
 double wk_sum_squares(const float *x, int64_t n);
 
+/* The L-BFGS search direction d = −H·g by the two-loop recursion over m pairs, oldest
+ * first: steps[i] = s_i (x change), dirs[i] = y_i (gradient change), ro[i] = 1/(y_i·s_i);
+ * h_diag scales the initial Hessian. alpha: m doubles of scratch. d may not alias g.
+ * Dot products accumulate in double; threaded, with results independent of the count. */
+void wk_lbfgs_direction(float *d, const float *g, const float *const *steps, const float *const *dirs,
+                        const double *ro, int m, int64_t n, double h_diag, double *alpha);
+
 #endif

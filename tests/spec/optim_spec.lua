@@ -111,6 +111,35 @@ describe("optim", function()
     assert.equal(20, calls)
   end)
 
+  it("lbfgs's direction (the fused C two-loop) is the textbook recursion, on any thread count", function()
+    wick.seed(11)
+    local n, m = 70000, 7   -- several chunks of the C loop
+    local g, steps, dirs, ro = T.randn(n), {}, {}, {}
+    for i = 1, m do
+      steps[i], dirs[i] = T.randn(n), T.randn(n)
+      ro[i] = 1 / (dirs[i]:dot(steps[i]):item() + 3 * n)
+    end
+    local q, al = -g, {}   -- the recursion as written in Nocedal & Wright, on tensors
+    for i = m, 1, -1 do
+      al[i] = steps[i]:dot(q):item() * ro[i]
+      q = q - dirs[i] * al[i]
+    end
+    local want = q * 0.37
+    for i = 1, m do want = want + steps[i] * (al[i] - dirs[i]:dot(want):item() * ro[i]) end
+    local threads = wick.threads()
+    local d1, d2 = T.empty(n), T.empty(n)
+    wick.threads(1)
+    optim._lbfgs_direction(d1, g, steps, dirs, ro, 0.37)
+    wick.threads(2)
+    optim._lbfgs_direction(d2, g, steps, dirs, ro, 0.37)
+    wick.threads(threads)
+    assert.is_true(((d1 - want):abs():max() / want:abs():max()):item() < 1e-4)
+    assert.equal(0, (d1 - d2):abs():max():item())
+    local empty = T.empty(n)   -- no history: the scaled steepest descent
+    optim._lbfgs_direction(empty, g, {}, {}, {}, 2)
+    helpers.near((g * -2):table(), empty, 1e-6)
+  end)
+
   it("schedules change the learning rate", function()
     local opt = optim.sgd({ param({ 0 }, { 0 }) }, { lr = 1 })
     local s = optim.step_lr(opt, { step_size = 2, gamma = 0.5 })
