@@ -20,21 +20,29 @@ M.nets = {
     layer_weights = { 1, 1, 1, 1, 1, 1 }, content_weight = 0.05, style_weight = 300, tv_weight = 0.05 },
 }
 
+local loaded = {}   -- nets by name and model folder: a grid of 36 cells loads one once
 function M.load(name, model)
-  if name == "inception" then return wick.nn.load_tfjs(model) end
-  if name == "random" then
-    return wick.nn.random_filters { sizes = { 3, 5, 7, 11, 15, 23 }, channels = 128, seed = 1 }
-  end
-  error(("--net must be inception or random, got '%s'"):format(name), 0)
+  local key = name .. "\0" .. tostring(model)
+  if loaded[key] then return loaded[key] end
+  local net = name == "inception" and wick.nn.load_tfjs(model)
+    or name == "random" and wick.nn.random_filters { sizes = { 3, 5, 7, 11, 15, 23 }, channels = 128, seed = 1 }
+    or error(("--net must be inception or random, got '%s'"):format(name), 0)
+  loaded[key] = net
+  return net
 end
 
 -- Pictures by name (any other name is read as a path or a data name); "sky" is a detail
--- of Starry Night (the swirls, top middle), "getty" the first Getty photograph.
+-- of Starry Night (the swirls, top middle), "getty" the first Getty photograph; canyon,
+-- alps, boats, cats and sheep are Getty photographs too (old prints, sepia and grey).
 M.pictures = {
   astronaut = "images/skimage/astronaut.png", chelsea = "images/skimage/chelsea.png",
   coffee = "images/skimage/coffee.png", brick = "images/skimage/brick.png", grass = "images/skimage/grass.png",
   gravel = "images/skimage/gravel.png", starry = "images/opencv/starry_night.jpg",
   sky = "images/opencv/starry_night.jpg", scream = "images/darknet/scream.jpg",
+  fruits = "images/opencv/fruits.jpg", baboon = "images/opencv/baboon.jpg",
+  canyon = "images/getty/img-black-canyon/image.jpg", alps = "images/getty/img-french-alpine-landscape/image.jpg",
+  boats = "images/getty/img-nagasaki-boats/image.jpg", cats = "images/getty/img-locomotion-house-cat/image.jpg",
+  sheep = "images/getty/img-march-pastoral/image.jpg",
 }
 
 local function path_of(name)
@@ -48,12 +56,18 @@ local function path_of(name)
   return wick.data.find(name)
 end
 
--- A picture by name as 3×H×W in [0,1], its long side `size` pixels.
-function M.picture(name, size)
+-- A picture by name as 3×H×W in [0,1], its long side `size` pixels; square: the middle
+-- square of it, size × size (a grid's cells).
+function M.picture(name, size, square)
   local img = image.rgb(image.load(path_of(name)))
+  local h, w = img:size(2), img:size(3)
   if name == "sky" then   -- the middle of the sky: the big swirl
-    local h, w = img:size(2), img:size(3)
     img = img:narrow(2, h // 16, h // 2):narrow(3, w // 4, w // 2)
+    h, w = img:size(2), img:size(3)
+  end
+  if square then
+    local side = math.min(h, w)
+    img = img:narrow(2, (h - side) // 2 + 1, side):narrow(3, (w - side) // 2 + 1, side)
   end
   return image.fit(img, size)
 end
@@ -165,14 +179,46 @@ function M.transfer(net, x0, t, o)
   return x:detach():clamp(-1, 1)
 end
 
--- One run of the sketch (`kit` its options): a content picture (nil for a texture) and
--- style pictures → the result, 3×H×W; progress and out/preview.png every kit.every steps.
-function M.run(kit, net_name, content, style_pics, size, weights, started)
+-- What a run needs that a sketch may not declare: style.lua's defaults.
+M.defaults = { style_scale = 1, size = 512, net = "inception", optimizer = "lbfgs", lr = 1, steps = 200, every = 50,
+  init = "content", original_colors = false, content_weight = -1, style_weight = -1, tv_weight = -1,
+  model = "models/inception_v3" }
+
+-- kit's options, falling back on M.defaults; silent: no progress lines, no preview.
+function M.quiet_options(kit)
+  return setmetatable({ silent = true }, { __index = function(_, k)
+    local v = kit[k]
+    if v == nil then return M.defaults[k] end
+    return v
+  end })
+end
+
+-- One cell of a style × content grid, the same whether a grid makes it or cell.lua does:
+-- the middle square of the content, `size` pixels, in the style of one picture, after
+-- wick.seed(seed). Returns 3×size×size.
+function M.cell(kit, content_name, style_name, seed)
+  wick.seed(seed)
+  local content = M.picture(content_name, kit.size, true)
+  local o = M.quiet_options(kit)
+  local style = M.picture(style_name, math.floor(kit.size * o.style_scale + 0.5))
+  return M.run(o, o.net, content, { style }, { h = kit.size, w = kit.size }, { 1 }, wick.clock())
+end
+
+-- The net and the loop's options for a run with the sketch's options `kit`.
+function M.setup(kit, net_name)
   local net = M.load(net_name, kit.model)
   local o = setmetatable({}, { __index = M.nets[net_name] })
   for _, k in ipairs { "content_weight", "style_weight", "tv_weight" } do if kit[k] >= 0 then o[k] = kit[k] end end
   o.optimizer, o.lr, o.steps, o.every = kit.optimizer, kit.optimizer == "adam" and kit.lr * 0.02 or kit.lr, kit.steps,
     kit.every
+  return net, o
+end
+
+-- One run of the sketch (`kit` its options): a content picture (nil for a texture) and
+-- style pictures → the result, 3×H×W; progress and out/preview.png every kit.every steps
+-- (kit.silent: neither).
+function M.run(kit, net_name, content, style_pics, size, weights, started)
+  local net, o = M.setup(kit, net_name)
   if not content and kit.tv_weight < 0 then o.tv_weight = 0.1 end   -- from noise: smoother
   local c = content and net:preprocess(content, { size = false })
   local s = {}
@@ -180,7 +226,7 @@ function M.run(kit, net_name, content, style_pics, size, weights, started)
   local t = M.targets(net, o, c, s, weights)
   local x = (not c or kit.init == "noise") and T.randn(1, 3, size.h, size.w) * 0.25
     or kit.init == "style" and image.resize(s[1], size.h, size.w) or c
-  o.on_step = function(k, xk, loss, p)
+  o.on_step = not kit.silent and function(k, xk, loss, p)
     print(("  %s %d/%d: loss %.4g (content %.3g, style %.3g, tv %.3g) %.0f s"):format(net_name, k, o.steps, loss,
       p.content, p.style, p.tv, wick.clock() - started))
     image.save(net:deprocess(xk):squeeze(1), kit:path("preview.png"))

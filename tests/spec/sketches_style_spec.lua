@@ -11,6 +11,7 @@ local WICK = os.getenv("WICK") or "./wick"
 local MODEL = "models/inception_v3/model.json"
 local ASTRONAUT, STARRY = "images/skimage/astronaut.png", "images/opencv/starry_night.jpg"
 local SCREAM, BRICK = "images/darknet/scream.jpg", "images/skimage/brick.png"
+local CHELSEA = "images/skimage/chelsea.png"
 
 -- `it` when every data name is installed, else a pending test naming what is missing.
 local function needs(...)
@@ -24,11 +25,11 @@ end
 
 local gatys = dofile("sketches/style/gatys.lua")
 
--- Runs the sketch from a copy in dir (so out/ lands there); returns its output, exit code
--- and the out/ folder.
-local function run(dir, args)
+-- Runs a sketch of the folder (style.lua unless `sketch` names another) from a copy in dir
+-- (so out/ lands there); returns its output, exit code and the out/ folder.
+local function run(dir, args, sketch)
   helpers.copy_lua_files("sketches/style", dir .. "/style")
-  local out, rc = helpers.run(WICK .. " " .. dir .. "/style/style.lua " .. args)
+  local out, rc = helpers.run(WICK .. " " .. dir .. "/style/" .. (sketch or "style") .. ".lua " .. args)
   return out, rc, dir .. "/style/out/"
 end
 
@@ -113,5 +114,37 @@ describe("style sketch", function()
     assert.equal(0, rc, out)
     local sheet = picture(o .. "texture-brick-sky-random-seed6.png", 6)
     assert.is_true(sheet:size(2) >= 2 * 30)
+  end)
+
+  needs(CHELSEA, STARRY, SCREAM)("the grid: one sheet, a manifest, and each cell remade alone by its command", function()
+    local out, rc, o = run(dir, "--contents chelsea,starry --styles scream,chelsea --net random --size 32 --steps 3 "
+      .. "--seed 2", "grid")
+    assert.equal(0, rc, out)
+    local sheet = picture(o .. "grid-random-32px-seed2.png", 2)
+    assert.same({ 3, 3 * 32 + 4 * 4, 3 * 32 + 4 * 4 }, sheet:shape())   -- headers + 2×2 cells, 4 px apart
+    local rows = {}
+    for line in helpers.read_file(o .. "grid-random-32px-seed2.tsv"):gmatch("[^\n]+") do rows[#rows + 1] = line end
+    assert.equal(5, #rows)
+    local c, s, seed, _, path, command = rows[5]:match("^(.-)\t(.-)\t(%d+)\t(.-)\t(.-)\t(.*)$")
+    assert.same({ "starry", "chelsea", "20004" }, { c, s, seed })   -- the reverse direction: a painting as content
+    local cell = picture(path, 20004)
+    local again = dir .. "/again"
+    out, rc = helpers.run(command:gsub("^wick sketches/style/", WICK .. " " .. dir .. "/style/") .. " --out " .. again)
+    assert.equal(0, rc, out)
+    local alone = picture(again .. "/cell-starry-chelsea-random-32px-seed20004.png", 20004)
+    assert.is_true((alone - cell):abs():max():item() <= 1 / 255, "the cell made alone differs from the grid's")
+  end)
+
+  needs(ASTRONAUT, STARRY, SCREAM)("the morph writes every frame, each close to the one before", function()
+    local out, rc, o = run(dir, "--net random --size 32 --frames 3 --first-steps 4 --steps 2 --seed 3", "morph")
+    assert.equal(0, rc, out)
+    local name = "morph-astronaut-starry-scream"
+    local first = picture(o .. name .. "-0001.png", 3)
+    local last = picture(o .. name .. "-0003.png", 3)
+    assert.is_nil(io.open(o .. name .. "-0004.png"), "one frame too many")
+    local change = tonumber(out:match("mean change between consecutive frames: ([%d.]+)"))
+    assert.is_true(change and change > 0, out)
+    assert.is_true((last - first):abs():mean():item() > 0)
+    picture(o .. name .. "-seed3.png", 3)
   end)
 end)
