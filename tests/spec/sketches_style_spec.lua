@@ -116,7 +116,7 @@ describe("style sketch", function()
     assert.is_true(sheet:size(2) >= 2 * 30)
   end)
 
-  needs(CHELSEA, STARRY, SCREAM)("the grid: one sheet, a manifest, and each cell remade alone by its command", function()
+  needs(CHELSEA, STARRY, SCREAM)("the grid: a sheet, a manifest, and each cell remade alone by its command", function()
     local out, rc, o = run(dir, "--contents chelsea,starry --styles scream,chelsea --net random --size 32 --steps 3 "
       .. "--seed 2", "grid")
     assert.equal(0, rc, out)
