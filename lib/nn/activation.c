@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "../core/threads.h"
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
 #define WK_ACT_AVX2 1
@@ -111,14 +113,40 @@ void wk_vec_tanh(float *y, const float *x, int64_t n)
 
 /* ---- relu, leaky_relu ------------------------------------------------------------- */
 
+/* A network's ReLUs run over every activation, forward and back: large ones are cut into
+ * fixed chunks shared through the pool (element by element, so the cut never changes
+ * the result), or they become the serial part of a threaded step. */
+#define RELU_PAR_MIN ((int64_t)1 << 18)
+#define RELU_PAR_CHUNK ((int64_t)1 << 16)
+
+typedef struct relu_job {
+    float *out;
+    const float *x, *dy;   /* dy NULL: forward */
+} relu_job;
+
+static void relu_chunk(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const relu_job *j = ctx;
+    float *o = j->out;
+    const float *px = j->x, *d = j->dy;
+    if (d)
+        for (int64_t i = begin; i < end; i++) o[i] += px[i] > 0.0f ? d[i] : 0.0f;
+    else
+        for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? px[i] : 0.0f;
+}
+
+static void relu_run(float *out, const float *x, const float *dy, int64_t n)
+{
+    relu_job j = {out, x, dy};
+    if (n >= RELU_PAR_MIN) wk_parallel_for(n, RELU_PAR_CHUNK, relu_chunk, &j);
+    else relu_chunk(&j, 0, n, 0);
+}
+
 /* y = max(x, 0) */
 int wk_relu_forward(wk_tensor *y, const wk_tensor *x)
 {
     if (wk_tensor_require_same("relu_forward", "output", y, "input", x)) return WK_ERR;
-    float *py = wk_tensor_data(y);
-    const float *px = wk_tensor_data(x);
-    int64_t n = wk_tensor_numel(x);
-    for (int64_t i = 0; i < n; i++) py[i] = px[i] > 0.0f ? px[i] : 0.0f;
+    relu_run(wk_tensor_data(y), wk_tensor_data(x), NULL, wk_tensor_numel(x));
     return WK_OK;
 }
 
@@ -126,10 +154,7 @@ int wk_relu_forward(wk_tensor *y, const wk_tensor *x)
 int wk_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
 {
     if (need_three("relu_backward", dx, dy, "input", x)) return WK_ERR;
-    float *g = wk_tensor_data(dx);
-    const float *d = wk_tensor_data(dy), *px = wk_tensor_data(x);
-    int64_t n = wk_tensor_numel(x);
-    for (int64_t i = 0; i < n; i++) g[i] += px[i] > 0.0f ? d[i] : 0.0f;
+    relu_run(wk_tensor_data(dx), wk_tensor_data(x), wk_tensor_data(dy), wk_tensor_numel(x));
     return WK_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../lib/core/rng.h"
+#include "../../lib/core/threads.h"
 #include "../../lib/tensor/ops.h"
 #include "check.h"
 #include "error_checks.h"
@@ -524,6 +525,40 @@ TEST(no_leaks)
     CHECK(wk_tensor_live_bytes() == 0);
 }
 
+/* ---- large operations, shared through the thread pool ------------------------------ */
+
+/* Over 2^18 elements an op is cut into chunks run on the pool's threads: every element
+ * must still be right (the chunk edges included), and 1 thread and 2 give equal bits. */
+TEST(large_ops_threaded)
+{
+    const int64_t n = ((int64_t)1 << 18) * 3 + 12345;
+    wk_tensor a, b, out[2];
+    CHECK(wk_tensor_new(&a, 1, SHAPE(n)) == WK_OK && wk_tensor_new(&b, 1, SHAPE(n)) == WK_OK);
+    float *pa = wk_tensor_data(&a), *pb = wk_tensor_data(&b);
+    for (int64_t i = 0; i < n; i++) pa[i] = (float)(i % 1000) - 500.0f, pb[i] = (float)(i % 7) * 0.5f;
+    int threads = wk_threads_count();
+    for (int k = 0; k < 2; k++) {
+        wk_threads_set(k + 1);
+        wk_tensor sum, relu;
+        CHECK(wk_tensor_add(&sum, &a, &b) == WK_OK && wk_tensor_unary(&relu, &sum, WK_RELU) == WK_OK);
+        CHECK(wk_tensor_clamp_(&relu, 0, 300) == WK_OK && wk_tensor_binary_scalar_(&relu, 2, WK_MUL) == WK_OK);
+        out[k] = relu;
+        wk_tensor_release(&sum);
+    }
+    wk_threads_set(threads);
+    int64_t wrong = 0;
+    const float *p0 = wk_tensor_data(&out[0]), *p1 = wk_tensor_data(&out[1]);
+    for (int64_t i = 0; i < n; i++) {
+        float v = pa[i] + pb[i];
+        v = v < 0 ? 0 : v > 300 ? 300 : v;
+        wrong += p0[i] != 2 * v || memcmp(&p0[i], &p1[i], sizeof(float)) != 0;
+    }
+    CHECK(wrong == 0);
+    for (int k = 0; k < 2; k++) wk_tensor_release(&out[k]);
+    wk_tensor_release(&a);
+    wk_tensor_release(&b);
+}
+
 int main(void)
 {
     RUN(binary_same_shape);
@@ -543,6 +578,7 @@ int main(void)
     RUN(reference_binary);
     RUN(reference_unary);
     RUN(reference_where);
+    RUN(large_ops_threaded);
     RUN(no_leaks);
     return check_summary("ops");
 }
