@@ -15,9 +15,10 @@ local M = {}
 -- the losses weigh. Tuned by looking (see style.lua's header).
 M.nets = {
   inception = { content = "mixed3", style = { "activation_1", "activation_3", "activation_5", "mixed0", "mixed2",
-    "mixed4" }, layer_weights = { 1, 1, 1, 1, 1, 1 }, content_weight = 1, style_weight = 300, tv_weight = 0.05 },
+    "mixed4" }, layer_weights = { 1, 1, 1, 1, 1, 1 }, content_weight = 1, style_weight = 300, tv_weight = 0.05,
+    min_side = 43 },   -- smaller pictures shrink to nothing before mixed4 (measured)
   random = { content = "conv5", style = { "conv3", "conv5", "conv7", "conv11", "conv15", "conv23" },
-    layer_weights = { 1, 1, 1, 1, 1, 1 }, content_weight = 0.05, style_weight = 300, tv_weight = 0.05 },
+    layer_weights = { 1, 1, 1, 1, 1, 1 }, content_weight = 0.05, style_weight = 300, tv_weight = 0.05, min_side = 2 },
 }
 
 local loaded = {}   -- nets by name and model folder: a grid of 36 cells loads one once
@@ -219,6 +220,14 @@ end
 -- (kit.silent: neither).
 function M.run(kit, net_name, content, style_pics, size, weights, started)
   local net, o = M.setup(kit, net_name)
+  local function big_enough(what, h, w)
+    if math.min(h, w) < o.min_side then
+      error(("%s is %d×%d px; the %s net needs at least %d px a side (raise --size, or --style-scale)")
+        :format(what, w, h, net_name, o.min_side), 0)
+    end
+  end
+  big_enough("the result", size.h, size.w)
+  for i, p in ipairs(style_pics) do big_enough(("style picture %d"):format(i), p:size(2), p:size(3)) end
   if not content and kit.tv_weight < 0 then o.tv_weight = 0.1 end   -- from noise: smoother
   local c = content and net:preprocess(content, { size = false })
   local s = {}

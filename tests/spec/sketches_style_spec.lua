@@ -86,6 +86,12 @@ describe("style sketch", function()
     assert.matches("--style-weights: every weight must be a positive number", out, nil, true)
   end)
 
+  needs(MODEL, ASTRONAUT, STARRY)("refuses a style picture too small for InceptionV3, saying how to fix it", function()
+    local out, rc = run(dir, "--size 64 --style-scale 0.5 --steps 1")
+    assert.is_not.equal(0, rc)
+    assert.matches("style picture 1 is 32×26 px; the inception net needs at least 43 px a side", out, nil, true)
+  end)
+
   needs(MODEL, ASTRONAUT, STARRY)("transfers Starry Night onto the astronaut with InceptionV3, at 64 px", function()
     local out, rc, o = run(dir, "--size 64 --steps 4 --every 2 --seed 3")
     assert.equal(0, rc, out)
