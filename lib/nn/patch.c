@@ -7,10 +7,11 @@
  * and keeps, per position, the best score and its index; the per-tile bests are then
  * merged in patch order. So scratch is bounded (a few MB per thread, whatever the map
  * sizes), the tiles run on wick's pool, and the tiling depends on the sizes only —
- * the result is the same on any thread count. Measured on the project VM (2 Zen 3
- * cores, OpenBLAS 0.3.21): tiles on the pool with single-threaded GEMMs beat one
- * pool-threaded GEMM per row block (wk_sgemm), since the im2col and argmax passes run
- * in parallel too; numbers in tests/bench/bench_mrf.sh.
+ * the result is the same on any thread count. The alternative, tiles in turn with each
+ * GEMM cut over the pool by wk_sgemm, measured the same on the project VM (2 Zen 3
+ * cores, OpenBLAS 0.3.21, other jobs running: best of runs 317 vs 318 ms for a 512-px
+ * InceptionV3 mixed2 match on 2 threads); tiles on the pool are kept because their
+ * im2col and argmax passes run in parallel too. Numbers: tests/bench/bench_mrf.sh.
  *
  * The loss needs no GEMM: each window's difference with its matched patch is read
  * straight from x and the stored style map, squared and summed, and scattered twice
@@ -27,9 +28,11 @@
 #include "../core/threads.h"
 
 /* Tile sides: a 256-position tile of a 288-channel 3×3 map is 2.6 MB of columns, and a
- * 2048 × 256 score block 2 MB (measured: larger tiles gain nothing, smaller ones lose
- * GEMM efficiency). */
+ * 2048 × 256 score block 2 MB (larger tiles gained nothing). A small map gets narrower
+ * tiles, down to 64 positions, so that it still makes about 6 tiles for the threads
+ * (a 29×29 map: 6 tiles of 128 matched in 14 ms on 2 threads, 3 of 256 in 17-26 ms). */
 #define TILE_POS 256
+#define TILE_POS_MIN 64
 #define TILE_STYLE 2048
 /* Patch indices reach Lua as float32, exact up to 2^24. */
 #define MAX_PATCHES (1 << 24)
@@ -224,7 +227,10 @@ int wk_patch_match(wk_patch_bank *b, int32_t *nn, float *score, const float *x, 
     if (wk_patch_grid(&rows, &cols, H, W, b->size, stride)) return wk_fail("patch_match: %s", wk_errmsg());
     if (!all_finite(x, numel)) return wk_fail("patch_match: x holds a NaN or an infinity");
     match_job m = {.b = b, .x = x, .H = H, .W = W, .Wo = cols, .P = rows * cols, .stride = stride};
-    m.tile_pos = m.P < TILE_POS ? m.P : TILE_POS;
+    m.tile_pos = ((m.P + 5) / 6 + 15) & ~(int64_t)15;   /* from the sizes only: see the rule in threads.h */
+    if (m.tile_pos > TILE_POS) m.tile_pos = TILE_POS;
+    if (m.tile_pos < TILE_POS_MIN) m.tile_pos = TILE_POS_MIN;
+    if (m.tile_pos > m.P) m.tile_pos = m.P;
     m.n_style = (b->count + TILE_STYLE - 1) / TILE_STYLE;
     m.tile_style = (b->count + m.n_style - 1) / m.n_style;   /* even tiles */
     int workers = wk_threads_count();
