@@ -88,6 +88,7 @@ int wk_patch_bank_init(wk_patch_bank *b, const float *style, int64_t C, int64_t 
         total > WK_MAX_NUMEL)
         return wk_fail("patch_bank: %lld patches of %lld numbers are too many", (long long)count,
                        (long long)(C * size * size));
+    if (len > INT32_MAX) return wk_fail("patch_bank: patches of %lld numbers are too long for BLAS", (long long)len);
     if (!all_finite(style, numel)) return wk_fail("patch_bank: the style map holds a NaN or an infinity");
     if (wk_memory_check(((double)total + (double)numel + (double)count) * sizeof(float), "patch_bank"))
         return WK_ERR;

@@ -9,7 +9,7 @@
 --                                          of several calls; indices and losses to OUT
 -- Prints one line per size: patches, windows, GEMM size, milliseconds, the loss.
 local wick = require "wick"
-local T, nn, image = wick.tensor, wick.nn, wick.image
+local nn, image = wick.nn, wick.image
 
 local SIZES = { 128, 256, 512 }
 local LAYER = "mixed2"

@@ -294,7 +294,8 @@ end)
 -- Method calls resolve through the variable each subsection gives its values.
 local SECTION_VARS = {
   ["wick.tensor"] = { t = { "Tensor" }, x = { "Tensor" }, loss = { "Tensor" } },
-  ["wick.nn"] = { net = { "Module", "Sequential", "TfjsNet", "RandomFilters" }, self = { "Module" }, bank = { "PatchBank" } },
+  ["wick.nn"] = { net = { "Module", "Sequential", "TfjsNet", "RandomFilters" }, self = { "Module" },
+    bank = { "PatchBank" } },
   ["wick.optim"] = { opt = { "Optimizer" }, sched = { "Schedule" } },
   ["wick.sketch"] = { kit = { "Kit" } },
   ["wick.text"] = { v = { "Vocab" }, m = { "CharRNN" }, mk = { "Markov" }, stream = { "Stream" } },

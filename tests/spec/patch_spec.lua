@@ -159,7 +159,8 @@ describe("nn.patch_bank", function()
     helpers.refused("patch_bank: the style map holds a NaN", function() nn.patch_bank(bad) end)
     helpers.refused("patch_bank:match: x has 4 channels, the style map 3", function() bank:match(T.randn(4, 6, 6)) end)
     helpers.refused("patch_bank:loss: x has 1 channels, the style map 3", function() bank:loss(T.randn(1, 6, 6)) end)
-    helpers.refused("patch_bank:match: x: a 3×3 patch does not fit in a 2×9 map", function() bank:match(T.randn(3, 2, 9)) end)
+    helpers.refused("patch_bank:match: x: a 3×3 patch does not fit in a 2×9 map",
+      function() bank:match(T.randn(3, 2, 9)) end)
     helpers.refused("patch_bank:match: x must be a C×H×W or 1×C×H×W tensor, got string", function() bank:match("x") end)
     bad[1][1][1] = math.huge
     helpers.refused("patch_bank:match: x holds a NaN or an infinity", function() bank:match(bad) end)
@@ -167,7 +168,8 @@ describe("nn.patch_bank", function()
     helpers.refused("patch_bank:loss: 4 indices for the 4×4 windows of x", function() bank:loss(s, T.ones(4)) end)
     local idx = T.ones(16)
     idx[2] = 17
-    helpers.refused("patch_bank:loss: indices[2] = 17.0 is not a patch number (1..16)", function() bank:loss(s, idx) end)
+    helpers.refused("patch_bank:loss: indices[2] = 17.0 is not a patch number (1..16)",
+      function() bank:loss(s, idx) end)
     helpers.refused("patch_bank:loss: indices[1] = 1.5", function() bank:loss(s, T.ones(4, 4) * 1.5) end)
     helpers.refused("patch_bank:patches: unknown option 'normalise'", function() bank:patches { normalise = true } end)
     helpers.refused("wick.PatchBank expected", function() bank.match(s) end)
