@@ -33,7 +33,7 @@ HOST_SRC = $(wildcard host/*.c)
 SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.lua bindings/core/sketch.lua \
            bindings/embed/embed.lua bindings/text/markov.lua bindings/nn/nn.lua \
            bindings/nn/nn_functional.lua bindings/nn/nn_layers.lua bindings/nn/nn_rnn.lua bindings/nn/tfjs.lua \
-           bindings/nn/style.lua \
+           bindings/nn/style.lua bindings/nn/patch.lua \
            bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/store/store.lua \
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
            bindings/embed/word2vec.lua bindings/core/help.lua bindings/core/doc_core.lua \

@@ -181,6 +181,22 @@ add("RandomFilters:preprocess", { "net:preprocess(img [, opts]) → 1×3×H×W",
   example = "local x = net:preprocess(img)", opts = { { "size", true, "a number or {h, w} resizes; the net takes any size" } } })
 add("RandomFilters:deprocess", { "net:deprocess(x) → 3×H×W", "back to an image in [0, 1]", example = "wick.image.save(net:deprocess(x), \"out/texture.png\")" })
 
+add("wick.nn.patch_bank", { "nn.patch_bank(style [, opts]) → bank", "CNNMRF's patch matching (Li & Wand 2016): every size×size window of a style feature map (C×H×W or 1×C×H×W) as a patch, matched to the windows of x by normalised cross-correlation (a GEMM + argmax in C)",
+  example = "local bank = nn.patch_bank(net:upto(style, \"mixed2\"))\nlocal loss = bank:loss(net:upto(x, \"mixed2\")) * 1e-4",
+  opts = { { "size", 3, "patch side" }, { "stride", 1, "step between the style's patches" },
+    { "synthesis_stride", 1, "step between the windows of x that are matched" } }, see = { "PatchBank" } })
+type_("PatchBank", { "a bank of style patches from nn.patch_bank", var = "bank",
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.PatchBank" end,
+  example = "local bank = nn.patch_bank(T.randn(64, 32, 32))\nprint(bank)" })
+add("PatchBank:match", { "bank:match(x) → indices, cosines", "for each window of x (C×H×W or 1×C×H×W, the bank's C): the 1-based index of its best patch and the cosine of the match, both H'×W'",
+  example = "local idx, cos = bank:match(feats)" })
+add("PatchBank:loss", { "bank:loss(x [, indices]) → scalar tensor", "Σ|x_i − s_nn(i)|² over the windows of x, each matched now (or to indices); differentiable w.r.t. x with the matches held constant",
+  example = "local loss = bank:loss(net:upto(x, \"mixed2\"))\nloss:backward()" })
+add("PatchBank:size", { "bank:size() → integer", "the number of patches", example = "print(bank:size())" })
+add("PatchBank:patches", { "bank:patches([opts]) → count×C×k×k", "the patches, raw or divided by their lengths",
+  example = "local p = bank:patches{normalize = true}", opts = { { "normalize", false, "divide each patch by its length" } } })
+add("PatchBank:free", { "bank:free()", "releases the bank now (the collector would later)", example = "bank:free()" })
+
 -- ---- wick.optim -------------------------------------------------------------------------
 
 module("wick.optim", "optimizers (PyTorch's update formulas, fused into one C loop per parameter) and learning-rate schedules",

@@ -186,6 +186,8 @@ int luaopen_wick(lua_State *L)
     luaopen_wick_nn(L);
     luaopen_wick_tfjs(L);
     lua_setfield(L, -2, "_tfjs");
+    luaopen_wick_patch(L);
+    lua_setfield(L, -2, "_patch");
     lua_setfield(L, wick, "nn");
     luaopen_wick_store(L);
     lua_setfield(L, wick, "_store");

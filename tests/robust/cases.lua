@@ -226,6 +226,15 @@ return function(wick, tmp)
   end
   add("wick.nn.F.gram", F.gram, pack(T.randn(2, 3, 4, 5)))
   add("wick.nn.F.total_variation", F.total_variation, pack(T.randn(2, 3, 4, 5)))
+  add("wick.nn.patch_bank", nn.patch_bank, pack(T.randn(3, 6, 6), { size = 3, stride = 1, synthesis_stride = 1 }))
+  local patch_methods = {
+    { "match", pack(T.randn(3, 5, 7)) }, { "loss", pack(T.randn(1, 3, 5, 7), T.ones(3, 5)) }, { "size", pack() },
+    { "patches", pack({ normalize = true }) }, { "free", pack() },
+  }
+  for _, nm in ipairs(patch_methods) do
+    add("patchbank:" .. nm[1], function(self, ...) return self[nm[1]](self, ...) end, pack(nil, table.unpack(nm[2], 1,
+      nm[2].n)), { self = function() return nn.patch_bank(T.randn(3, 6, 6)) end, aliases = { "patch bank", nm[1] } })
+  end
 
   -- ---- wick.nn losses and nn.F ---------------------------------------------------------
   local logits, ids = T.randn(4, 3), T { 1, 2, 3, 1 }

@@ -83,6 +83,7 @@ local function samples(dir)
     Kit = wick.sketch { arg = { [0] = dir .. "/s.lua" }, quiet = true },
     TfjsNet = nn.load_tfjs(helpers.tiny_tfjs(dir)),
     RandomFilters = nn.random_filters { sizes = { 3 }, channels = 2 },
+    PatchBank = nn.patch_bank(T.randn(2, 4, 4)),
   }, function() p:close() end
 end
 
@@ -194,6 +195,7 @@ describe("documented option defaults", function()
     local mk = wick.text.markov {}
     local w2v = wick.embed.word2vec(("a b c d e "):rep(40), { min_count = 1, dim = 4, threads = 1, progress = false })
     local x = T.randn(12, 3)
+    local bank = nn.patch_bank(T.randn(1, 3, 3))
     local calls = {
       ["wick.save"] = function() wick.save(T.zeros(1), "/nonexistent/help_spec.safetensors") end,
       ["wick.autograd.gradcheck"] = function()
@@ -211,6 +213,8 @@ describe("documented option defaults", function()
       ["wick.nn.batchnorm2d"] = function() nn.batchnorm2d(2) end,
       ["wick.nn.lstm"] = function() nn.lstm(2, 2) end,
       ["wick.nn.gru"] = function() nn.gru(2, 2) end,
+      ["wick.nn.patch_bank"] = function() nn.patch_bank(T.randn(1, 3, 3)) end,
+      ["PatchBank:patches"] = function() bank:patches() end,
       ["Module:load_state"] = function() net:load_state(net:state()) end,
       ["wick.optim.sgd"] = function() wick.optim.sgd(net:parameters()) end,
       ["wick.optim.adam"] = function() wick.optim.adam(net:parameters()) end,
@@ -290,7 +294,8 @@ end)
 -- Method calls resolve through the variable each subsection gives its values.
 local SECTION_VARS = {
   ["wick.tensor"] = { t = { "Tensor" }, x = { "Tensor" }, loss = { "Tensor" } },
-  ["wick.nn"] = { net = { "Module", "Sequential", "TfjsNet", "RandomFilters" }, self = { "Module" } },
+  ["wick.nn"] = { net = { "Module", "Sequential", "TfjsNet", "RandomFilters" }, self = { "Module" },
+    bank = { "PatchBank" } },
   ["wick.optim"] = { opt = { "Optimizer" }, sched = { "Schedule" } },
   ["wick.sketch"] = { kit = { "Kit" } },
   ["wick.text"] = { v = { "Vocab" }, m = { "CharRNN" }, mk = { "Markov" }, stream = { "Stream" } },
