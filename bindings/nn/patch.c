@@ -5,8 +5,8 @@
  *
  *   nn._patch._new(style, size, stride, synthesis_stride) -> a wick.PatchBank
  *   bank:match(x)                 -> indices (H'×W', 1-based), cosines (H'×W')
- *   bank:_loss(x, want_grad [, indices]) -> loss (0-D tensor) [, dloss/dx, x's shape]
- *   bank:_patches(normalised)     -> (count, C, k, k)
+ *   nn._patch._loss(bank, x, want_grad [, indices]) -> loss (0-D tensor) [, dloss/dx, x's shape]
+ *   nn._patch._patches(bank, normalised)           -> (count, C, k, k)
  *   bank:size(), bank:free(), tostring(bank)
  *
  * x is C×H×W or 1×C×H×W. The userdata is created empty before the bank is built, so a
@@ -225,13 +225,16 @@ static int bank_tostring(lua_State *L)
     return 1;
 }
 
-static const luaL_Reg bank_methods[] = {
-    {"match", bank_match}, {"_loss", bank_loss}, {"_patches", bank_patches},
-    {"size", bank_size},   {"free", bank_free},  {NULL, NULL}};
+static const luaL_Reg bank_methods[] = {{"match", bank_match}, {"size", bank_size}, {"free", bank_free}, {NULL, NULL}};
 
-static const luaL_Reg patch_funcs[] = {{"_new", bank_new}, {NULL, NULL}};
+/* _loss and _patches take the bank first, as methods do; patch.lua wraps them into the
+ * methods loss and patches (they are not methods themselves, so a second load of wick
+ * in the same Lua state finds them again) */
+static const luaL_Reg patch_funcs[] = {
+    {"_new", bank_new}, {"_loss", bank_loss}, {"_patches", bank_patches}, {NULL, NULL}};
 
-/* nn._patch: {_new, _methods = the PatchBank method table (patch.lua adds to it)} */
+/* nn._patch: {_new, _loss, _patches, _methods = the PatchBank method table (patch.lua
+ * adds to it)} */
 int luaopen_wick_patch(lua_State *L)
 {
     luaL_newlib(L, patch_funcs);

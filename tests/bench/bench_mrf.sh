@@ -5,6 +5,9 @@
 # (nn.patch_bank: tiled GEMM + argmax in C) against PyTorch 1.13 doing the same work
 # (unfold + normalised matmul + argmax; the loss Σ|x_i − s_nn(i)|² and its gradient by
 # autograd) on the same features, written once by wick to a temporary safetensors file.
+# mixed2 (stride 8) gives 121, 729 and 3481 windows of x at the three sizes, against
+# 88, 567 and 2714 style patches (a 49-GFLOP match at 512 px); mixed3 (stride 16) would
+# give only 16, 144 and 784 windows.
 # At 1 and 2 threads: milliseconds for the match and for match + loss + gradient (the
 # fastest of several calls), the ratio torch/wick (above 1: wick is faster), and the
 # quality — the fraction of indices equal between the two, the largest cosine gap where
