@@ -27,7 +27,8 @@ end
 local function check_bank(fname, bank)
   local mt = type(bank) == "userdata" and getmetatable(bank)
   if not (type(mt) == "table" and mt.__name == "wick.PatchBank") then
-    wick._raise(("%s: expected a patch bank (bank:%s(…)), got %s"):format(fname, fname:match(":(.*)"), check.show(bank)))
+    wick._raise(("%s: expected a patch bank (bank:%s(…)), got %s"):format(fname, fname:match(":(.*)"),
+      check.show(bank)))
   end
 end
 
