@@ -71,7 +71,8 @@ describe("paintings from gcompris-qt-data", function()
         local inside = 0
         for k = 1, 4 do inside = inside + luma(img, dim, edge + dir * k) / 4 end
         local step = math.abs(luma(img, dim, edge) - inside)
-        assert.is_true(step < 20 / 255, ("%s: its edge line (dim %d, %d) differs by %.3f"):format(r.name, dim, edge, step))
+        assert.is_true(step < 20 / 255,
+          ("%s: its edge line (dim %d, %d) differs by %.3f"):format(r.name, dim, edge, step))
       end
     end
   end)
