@@ -93,7 +93,7 @@ deps:
 # Nothing is downloaded when a sketch runs; loaders name what is missing.
 WICK_DATA ?= $(if $(filter 0,$(shell id -u)),/usr/local/share/wick,$(HOME)/.local/share/wick)
 DATA_DEBS = dataset-fashion-mnist bible-kjv fortunes wordnet-base dict-gcide dict-devil \
-            stockfish pgn-extract scid-data
+            stockfish pgn-extract scid-data webp
 # Each entry is package : path inside it : folder under WICK_DATA. The path is a file, a
 # folder (its contents are copied) or a shell pattern (every match is copied); a * in the
 # folder stands for what the first * of the path matched, so package/img-*/data/image.jpg
@@ -134,6 +134,10 @@ DATA_TFJS = nsfwjs@4.4.0:package/dist/models/inception_v3:models/inception_v3 \
             nsfwjs@4.4.0:package/dist/models/mobilenet_v2:models/mobilenet_v2
 DATA_TFJS_REFERENCE = $(WICK_DATA)/models/inception_v3/reference/reference.safetensors \
                       $(WICK_DATA)/models/mobilenet_v2/reference/reference.safetensors
+# Paintings: GCompris's puzzle pieces (a Qt resource bundle of WebP pieces and boards),
+# put back together by host/unpack_paintings.js into one PNG per painting, with CREDITS
+# (package : bundle inside it : folder under WICK_DATA; webp, above, brings dwebp).
+DATA_PAINTINGS = gcompris-qt-data:usr/share/gcompris-qt/rcc/paintings.rcc:images/paintings
 # Split an entry into $$pkg, $$src and $$dest.
 define data_split
 pkg=$${spec%%:*}; rest=$${spec#*:}; src=$${rest%%:*}; dest=$${rest#*:}
@@ -179,6 +183,9 @@ data:
 	@set -e; unpacked=$$(mktemp -d); trap 'rm -rf "$$unpacked"' EXIT; for spec in $(DATA_TFJS); do \
 	  $(data_split); [ -e "$(WICK_DATA)/$$dest/model.json" ] && continue; $(data_unpack_npm); \
 	  node host/unwrap_tfjs.js "$$pkgdir/$$src" "$(WICK_DATA)/$$dest"; done
+	@set -e; unpacked=$$(mktemp -d); trap 'rm -rf "$$unpacked"' EXIT; for spec in $(DATA_PAINTINGS); do \
+	  $(data_split); [ -e "$(WICK_DATA)/$$dest/CREDITS" ] && continue; $(data_unpack_deb); \
+	  node host/unpack_paintings.js "$$pkgdir" "$$src" "$(WICK_DATA)/$$dest"; done
 	@set -e; missing=; for f in $(DATA_TFJS_REFERENCE); do [ -e "$$f" ] || missing=1; done; \
 	  [ -z "$$missing" ] && exit 0; \
 	  modules=$$(mktemp -d); trap 'rm -rf "$$modules"' EXIT; \
