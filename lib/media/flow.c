@@ -29,19 +29,29 @@
  * (g11, g12, g22, h1, h2 rows) so the vertical pass of the window is a run of
  * contiguous multiply-adds. Every pass works on rows through lib/core/threads.h, each
  * row computed whole by one thread (results do not depend on the thread count). The
- * workspace is allocated once per call. */
+ * workspace (about 22 floats a pixel) is one block, allocated once per call or kept by
+ * the caller from frame to frame. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/limits.h"
 #include "../core/threads.h"
+#include "../core/workspace.h"
 #include "flow.h"
 
 #define MIN_LEVEL_SIDE 32       /* coarser levels than this are not worth estimating on */
 #define FLOW_LAMBDA 1e-6f       /* the pull towards the current estimate (grey in [0,1]) */
 #define PAR_MIN_COST 60000.0    /* a chunk of rows is at least this many operations */
 #define PAR_CHUNKS 64
+
+/* Eight floats as one value (GCC/Clang vector extension: one AVX register, or two SSE
+ * ones where AVX is missing). v8 is 32-byte aligned (next's expansion at a pixel, for
+ * the bilinear lookup); LD/ST move eight floats at any address. */
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4)));
+#define LD(p) ((v8)(*(const v8u *)(p)))
+#define ST(p, v) (*(v8u *)(p) = (v8u)(v))
 
 wk_flow_opts wk_flow_defaults(void)
 {
@@ -59,11 +69,12 @@ typedef struct level {
 typedef struct workspace {
     int nlev;
     level lev[WK_FLOW_MAX_LEVELS];
-    float *r1, *r2;       /* (H, W, 5) expansions of prev and next on the current level */
+    float *r1;            /* (H, W, 5) the expansion of prev on the current level */
+    float *r2;            /* (H, W, 8) next's, padded to 8 so a pixel is one vector load */
     float *flow;          /* (H, W, 2) the estimate on the current level */
-    float *coarse;        /* (H, W, 2) the coarser level's flow, while resizing it */
-    float *m, *m2;        /* (H, 5, W) the equations, read and written in turn */
-    float *tmp;           /* (H, W) the blurred plane while building the pyramid */
+    float *coarse;        /* (H/2, W/2, 2) the coarser level's flow, while resizing it */
+    float *m;             /* (H, 5, W) the equations */
+    float *tmp;           /* (H, W) the blurred plane while building the pyramid (m's room) */
     float *scratch;       /* (workers, scratch_n) rows of one thread */
     int64_t scratch_n;
     float *block;
@@ -91,13 +102,13 @@ static int check_frame(const char *name, const wk_tensor *t, int64_t *h, int64_t
     if (wk_tensor_require("flow", name, t)) return WK_ERR;
     int c3 = t->ndim == 3 && (t->shape[0] == 1 || t->shape[0] == 3);
     if (t->ndim != 2 && !c3)
-        return wk_fail("flow: %s must be a picture H×W, 1×H×W or 3×H×W (RGB), got shape %s%s", name,
+        return wk_fail("%s must be a picture H×W, 1×H×W or 3×H×W (RGB), got shape %s%s", name,
                        wk_tensor_shape_str(t, buf, sizeof buf),
                        t->ndim == 3 && t->shape[0] == 4 ? " (drop the alpha: image.rgb)" : "");
     *h = t->shape[t->ndim - 2];
     *w = t->shape[t->ndim - 1];
-    if (*h < 1 || *w < 1) return wk_fail("flow: %s is empty (shape %s)", name, wk_tensor_shape_str(t, buf, sizeof buf));
-    if (*h > (1 << 20) || *w > (1 << 20)) return wk_fail("flow: %s is too large (shape %s)", name, wk_tensor_shape_str(t, buf, sizeof buf));
+    if (*h < 1 || *w < 1) return wk_fail("%s is empty (shape %s)", name, wk_tensor_shape_str(t, buf, sizeof buf));
+    if (*h > (1 << 20) || *w > (1 << 20)) return wk_fail("%s is too large (shape %s)", name, wk_tensor_shape_str(t, buf, sizeof buf));
     return WK_OK;
 }
 
@@ -110,7 +121,7 @@ static int to_grey(float *dst, const wk_tensor *t, const char *name, int64_t n)
         float v = rgb ? 0.299f * s[i] + 0.587f * s[n + i] + 0.114f * s[2 * n + i] : s[i];
         if (!isfinite(v)) {
             int64_t w = t->shape[t->ndim - 1];
-            return wk_fail("flow: %s holds NaN or infinity (at row %lld, column %lld)", name, (long long)(i / w + 1),
+            return wk_fail("%s holds NaN or infinity (at row %lld, column %lld)", name, (long long)(i / w + 1),
                            (long long)(i % w + 1));
         }
         dst[i] = v;
@@ -204,8 +215,8 @@ static void build_level(workspace *ws, int k)
 
 typedef struct expand_job {
     const float *src;     /* (h, w) grey */
-    float *dst;           /* (h, w, 5) */
-    int w, h, n;
+    float *dst;           /* (h, w, stride) */
+    int w, h, n, stride;  /* stride 5 or 8 (the padding is left alone) */
     float g[WK_FLOW_MAX_POLY_N + 1];   /* applicability at ±i */
     float ib, ia, iaxy, m2;            /* the closed-form inverse of the normal equations */
     const workspace *ws;
@@ -228,50 +239,59 @@ static void expand_setup(expand_job *j, int n, double sigma)
 
 /* One row at a time: the vertical correlations with g, j·g and j²·g (pairs of rows
  * ±j added or subtracted), padded by repeating the edge column, then the horizontal
- * ones that make the six moments, then the closed form. */
+ * ones that make the six moments, then the closed form. Eight columns at a time with
+ * the sums in registers across the taps (vcols, below). */
 static void expand_rows(void *ctx, int64_t y0, int64_t y1, int worker)
 {
     const expand_job *j = ctx;
-    int w = j->w, n = j->n;
-    int64_t pw = w + 2 * n;
-    float *s0 = j->ws->scratch + (int64_t)worker * j->ws->scratch_n + n;   /* (w + 2n) padded each */
+    int w = j->w, n = j->n, wr = (w + 7) & ~7;
+    int64_t pw = wr + 2 * n + 8;
+    float *s0 = j->ws->scratch + (int64_t)worker * j->ws->scratch_n + n;   /* (wr + 2n + 8) padded each */
     float *s1 = s0 + pw, *s2 = s1 + pw;
-    float *q1 = s2 + pw, *qx = q1 + w, *qxx = qx + w, *qy = qxx + w, *qxy = qy + w, *qyy = qxy + w;   /* (w) each */
+    const float *rows[2 * WK_FLOW_MAX_POLY_N + 1];
     for (int y = (int)y0; y < y1; y++) {
-        const float *c = j->src + (int64_t)y * w;
-        for (int x = 0; x < w; x++) s0[x] = j->g[0] * c[x], s1[x] = 0, s2[x] = 0;
-        for (int i = 1; i <= n; i++) {
-            const float *a = j->src + (int64_t)clampi(y - i, 0, j->h - 1) * w;
-            const float *b = j->src + (int64_t)clampi(y + i, 0, j->h - 1) * w;
-            float g0 = j->g[i], g1 = g0 * i, g2 = g1 * i;
-            for (int x = 0; x < w; x++) {
-                float sum = b[x] + a[x], diff = b[x] - a[x];
-                s0[x] += g0 * sum, s1[x] += g1 * diff, s2[x] += g2 * sum;
+        for (int i = -n; i <= n; i++) rows[n + i] = j->src + (int64_t)clampi(y + i, 0, j->h - 1) * w;
+        int x = 0;
+        for (; x + 8 <= w; x += 8) {
+            v8 c = LD(rows[n] + x);
+            v8 a0 = j->g[0] * c, a1 = {0}, a2 = {0};
+            for (int i = 1; i <= n; i++) {
+                v8 lo = LD(rows[n - i] + x), hi = LD(rows[n + i] + x);
+                float g0 = j->g[i], g1 = g0 * i, g2 = g1 * i;
+                v8 sum = hi + lo;
+                a0 += g0 * sum, a1 += g1 * (hi - lo), a2 += g2 * sum;
             }
+            ST(s0 + x, a0), ST(s1 + x, a1), ST(s2 + x, a2);
         }
-        for (int i = 1; i <= n; i++) {
-            s0[-i] = s0[0], s1[-i] = s1[0], s2[-i] = s2[0];
-            s0[w - 1 + i] = s0[w - 1], s1[w - 1 + i] = s1[w - 1], s2[w - 1 + i] = s2[w - 1];
+        for (; x < w; x++) {
+            float a0 = j->g[0] * rows[n][x], a1 = 0, a2 = 0;
+            for (int i = 1; i <= n; i++) {
+                float lo = rows[n - i][x], hi = rows[n + i][x], g0 = j->g[i], g1 = g0 * i, g2 = g1 * i;
+                a0 += g0 * (hi + lo), a1 += g1 * (hi - lo), a2 += g2 * (hi + lo);
+            }
+            s0[x] = a0, s1[x] = a1, s2[x] = a2;
         }
+        for (int i = 1; i <= n; i++) s0[-i] = s0[0], s1[-i] = s1[0], s2[-i] = s2[0];
+        for (int i = w; i < wr + n + 8; i++) s0[i] = s0[w - 1], s1[i] = s1[w - 1], s2[i] = s2[w - 1];
+        int st = j->stride;
+        float *o = j->dst + (int64_t)y * w * st;
         float g = j->g[0];
-        for (int x = 0; x < w; x++)
-            q1[x] = g * s0[x], qx[x] = 0, qxx[x] = 0, qy[x] = g * s1[x], qxy[x] = 0, qyy[x] = g * s2[x];
-        for (int i = 1; i <= n; i++) {
-            float g0 = j->g[i], g1 = g0 * i, g2 = g1 * i;
-            for (int x = 0; x < w; x++) {
-                float a0 = s0[x + i] + s0[x - i], d0 = s0[x + i] - s0[x - i];
-                float a1 = s1[x + i] + s1[x - i], d1 = s1[x + i] - s1[x - i];
-                q1[x] += g0 * a0, qx[x] += g1 * d0, qxx[x] += g2 * a0;
-                qy[x] += g0 * a1, qxy[x] += g1 * d1, qyy[x] += g0 * (s2[x + i] + s2[x - i]);
+        for (x = 0; x < w; x += 8) {
+            v8 c0 = LD(s0 + x), c1 = LD(s1 + x), c2 = LD(s2 + x);
+            v8 q1 = g * c0, qx = {0}, qxx = {0}, qy = g * c1, qxy = {0}, qyy = g * c2;
+            for (int i = 1; i <= n; i++) {
+                float g0 = j->g[i], g1 = g0 * i, g2 = g1 * i;
+                v8 p0 = LD(s0 + x + i), m0 = LD(s0 + x - i), p1 = LD(s1 + x + i), m1 = LD(s1 + x - i);
+                v8 a0 = p0 + m0, a1 = p1 + m1;
+                q1 += g0 * a0, qx += g1 * (p0 - m0), qxx += g2 * a0;
+                qy += g0 * a1, qxy += g1 * (p1 - m1), qyy += g0 * (LD(s2 + x + i) + LD(s2 + x - i));
             }
-        }
-        float *o = j->dst + (int64_t)y * w * 5;
-        for (int x = 0; x < w; x++) {
-            o[5 * x + 0] = qx[x] * j->ib;
-            o[5 * x + 1] = qy[x] * j->ib;
-            o[5 * x + 2] = (qxx[x] - j->m2 * q1[x]) * j->ia;
-            o[5 * x + 3] = (qyy[x] - j->m2 * q1[x]) * j->ia;
-            o[5 * x + 4] = qxy[x] * j->iaxy;
+            v8 bx = qx * j->ib, by = qy * j->ib, axx = (qxx - j->m2 * q1) * j->ia, ayy = (qyy - j->m2 * q1) * j->ia;
+            v8 axy = qxy * j->iaxy;
+            for (int k = 0; k < 8 && x + k < w; k++) {
+                float *q = o + (int64_t)st * (x + k);
+                q[0] = bx[k], q[1] = by[k], q[2] = axx[k], q[3] = ayy[k], q[4] = axy[k];
+            }
         }
     }
 }
@@ -279,10 +299,10 @@ static void expand_rows(void *ctx, int64_t y0, int64_t y1, int worker)
 /* ---- the flow equations --------------------------------------------------------------- */
 
 typedef struct solve_job {
-    const float *r1, *r2;   /* (h, w, 5) */
+    const float *r1;        /* (h, w, 5) */
+    const v8 *r2;           /* (h, w) of 8 */
     float *flow;            /* (h, w, 2) */
-    const float *m_in;      /* (h, 5, w) equations to average */
-    float *m_out;           /* (h, 5, w) the next iteration's, or NULL on the last */
+    float *m;               /* (h, 5, w) the equations */
     int w, h, r, n;
     float k[WK_FLOW_MAX_WINDOW / 2 + 1];   /* the window at ±i */
     const workspace *ws;
@@ -307,11 +327,9 @@ static void equations_row(const solve_job *j, int y, float *m)
             int x0 = (int)fx, y0 = (int)fy;
             int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < h - 1 ? y0 + 1 : y0;
             float ax = fx - (float)x0, ay = fy - (float)y0;
-            float w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
-            const float *a = j->r2 + ((int64_t)y0 * w + x0) * 5, *b = j->r2 + ((int64_t)y0 * w + x1) * 5;
-            const float *c = j->r2 + ((int64_t)y1 * w + x0) * 5, *d = j->r2 + ((int64_t)y1 * w + x1) * 5;
-            float q[5];
-            for (int t = 0; t < 5; t++) q[t] = w00 * a[t] + w01 * b[t] + w10 * c[t] + w11 * d[t];
+            const v8 *r0 = j->r2 + (int64_t)y0 * w, *r1 = j->r2 + (int64_t)y1 * w;
+            v8 top = r0[x0] + ax * (r0[x1] - r0[x0]), bot = r1[x0] + ax * (r1[x1] - r1[x0]);
+            v8 q = top + ay * (bot - top);
             const float *p = p1 + 5 * x;
             float axx = 0.5f * (p[2] + q[2]), ayy = 0.5f * (p[3] + q[3]), axy = 0.25f * (p[4] + q[4]);
             float bx = -0.5f * (q[0] - p[0]) + axx * dx + axy * dy;
@@ -331,44 +349,47 @@ static void equations_row(const solve_job *j, int y, float *m)
 static void equations_rows(void *ctx, int64_t y0, int64_t y1, int worker)
 {
     const solve_job *j = ctx;
-    for (int y = (int)y0; y < y1; y++) equations_row(j, y, j->m_out + (int64_t)y * 5 * j->w);
+    for (int y = (int)y0; y < y1; y++) equations_row(j, y, j->m + (int64_t)y * 5 * j->w);
 }
 
 /* One iteration for rows y0..y1: average the equations over the window (vertical pass
- * into a padded row, then horizontal), solve the 2×2 systems into the flow, and make
- * the next iteration's equations from it. */
+ * into a padded row, then horizontal; eight columns at a time, the sums in registers)
+ * and solve the 2×2 systems into the flow. */
 static void solve_rows(void *ctx, int64_t y0, int64_t y1, int worker)
 {
     const solve_job *j = ctx;
-    int w = j->w, r = j->r;
-    int64_t pw = w + 2 * r, w5 = 5 * (int64_t)w;
-    float *v = j->ws->scratch + (int64_t)worker * j->ws->scratch_n;   /* (5, w + 2r) padded */
-    float *acc = v + 5 * pw;                                          /* (5, w) */
+    int w = j->w, r = j->r, wr = (w + 7) & ~7;
+    int64_t pw = wr + 2 * r + 8, w5 = 5 * (int64_t)w;
+    float *v = j->ws->scratch + (int64_t)worker * j->ws->scratch_n;   /* (5, wr + 2r + 8) padded */
+    float *acc = v + 5 * pw;                                          /* (5, wr) */
+    const float *rows[WK_FLOW_MAX_WINDOW];
     for (int y = (int)y0; y < y1; y++) {
-        const float *c = j->m_in + (int64_t)y * w5;
-        for (int t = 0; t < 5; t++)
-            for (int x = 0; x < w; x++) v[t * pw + r + x] = j->k[0] * c[t * w + x];
-        for (int i = 1; i <= r; i++) {
-            const float *a = j->m_in + (int64_t)clampi(y - i, 0, j->h - 1) * w5;
-            const float *b = j->m_in + (int64_t)clampi(y + i, 0, j->h - 1) * w5;
-            float ki = j->k[i];
-            for (int t = 0; t < 5; t++) {
-                float *vt = v + t * pw + r;
-                const float *at = a + t * w, *bt = b + t * w;
-                for (int x = 0; x < w; x++) vt[x] += ki * (at[x] + bt[x]);
-            }
-        }
+        for (int i = -r; i <= r; i++) rows[r + i] = j->m + (int64_t)clampi(y + i, 0, j->h - 1) * w5;
         for (int t = 0; t < 5; t++) {
-            float *vt = v + t * pw + r, *o = acc + t * w;
-            for (int i = 1; i <= r; i++) vt[-i] = vt[0], vt[w - 1 + i] = vt[w - 1];
-            for (int x = 0; x < w; x++) o[x] = j->k[0] * vt[x];
-            for (int i = 1; i <= r; i++) {
-                float ki = j->k[i];
-                for (int x = 0; x < w; x++) o[x] += ki * (vt[x - i] + vt[x + i]);
+            float *vt = v + t * pw + r;
+            int64_t off = (int64_t)t * w;
+            int x = 0;
+            for (; x + 8 <= w; x += 8) {
+                v8 s = j->k[0] * LD(rows[r] + off + x);
+                for (int i = 1; i <= r; i++) s += j->k[i] * (LD(rows[r - i] + off + x) + LD(rows[r + i] + off + x));
+                ST(vt + x, s);
+            }
+            for (; x < w; x++) {
+                float s = j->k[0] * rows[r][off + x];
+                for (int i = 1; i <= r; i++) s += j->k[i] * (rows[r - i][off + x] + rows[r + i][off + x]);
+                vt[x] = s;
+            }
+            for (int i = 1; i <= r; i++) vt[-i] = vt[0];
+            for (int i = w; i < wr + r + 8; i++) vt[i] = vt[w - 1];
+            float *o = acc + t * wr;
+            for (x = 0; x < w; x += 8) {
+                v8 s = j->k[0] * LD(vt + x);
+                for (int i = 1; i <= r; i++) s += j->k[i] * (LD(vt + x - i) + LD(vt + x + i));
+                ST(o + x, s);
             }
         }
         float *fl = j->flow + (int64_t)y * w * 2;
-        const float *g11 = acc, *g12 = acc + w, *g22 = acc + 2 * w, *h1 = acc + 3 * w, *h2 = acc + 4 * w;
+        const float *g11 = acc, *g12 = acc + wr, *g22 = acc + 2 * wr, *h1 = acc + 3 * wr, *h2 = acc + 4 * wr;
         for (int x = 0; x < w; x++) {
             /* (G + λI) d = h + λ d̃: G is positive semi-definite, so the determinant is
              * at least λ² > 0 */
@@ -378,7 +399,6 @@ static void solve_rows(void *ctx, int64_t y0, int64_t y1, int worker)
             fl[2 * x] = (d * u - b * vv) * idet;
             fl[2 * x + 1] = (a * vv - b * u) * idet;
         }
-        if (j->m_out) equations_row(j, y, j->m_out + (int64_t)y * w5);
     }
 }
 
@@ -413,21 +433,21 @@ static void resize_flow(float *dst, int dw, int dh, const float *src, int sw, in
 static int check_opts(const wk_flow_opts *o)
 {
     if (o->levels < 1 || o->levels > WK_FLOW_MAX_LEVELS)
-        return wk_fail("flow: levels must be in 1..%d, got %d", WK_FLOW_MAX_LEVELS, o->levels);
-    if (!(o->scale >= 0.1 && o->scale <= 0.95)) return wk_fail("flow: scale must be in [0.1, 0.95], got %g", o->scale);
+        return wk_fail("levels must be in 1..%d, got %d", WK_FLOW_MAX_LEVELS, o->levels);
+    if (!(o->scale >= 0.1 && o->scale <= 0.95)) return wk_fail("scale must be in [0.1, 0.95], got %g", o->scale);
     if (o->window < 1 || o->window > WK_FLOW_MAX_WINDOW || o->window % 2 == 0)
-        return wk_fail("flow: window must be odd, in 1..%d, got %d", WK_FLOW_MAX_WINDOW, o->window);
+        return wk_fail("window must be odd, in 1..%d, got %d", WK_FLOW_MAX_WINDOW, o->window);
     if (o->iterations < 1 || o->iterations > WK_FLOW_MAX_ITERATIONS)
-        return wk_fail("flow: iterations must be in 1..%d, got %d", WK_FLOW_MAX_ITERATIONS, o->iterations);
+        return wk_fail("iterations must be in 1..%d, got %d", WK_FLOW_MAX_ITERATIONS, o->iterations);
     if (o->poly_n < 1 || o->poly_n > WK_FLOW_MAX_POLY_N)
-        return wk_fail("flow: poly_n must be in 1..%d, got %d", WK_FLOW_MAX_POLY_N, o->poly_n);
+        return wk_fail("poly_n must be in 1..%d, got %d", WK_FLOW_MAX_POLY_N, o->poly_n);
     if (!(o->poly_sigma > 0 && o->poly_sigma <= 2.0 * o->poly_n))
-        return wk_fail("flow: poly_sigma must be in (0, 2·poly_n] = (0, %d], got %g", 2 * o->poly_n, o->poly_sigma);
+        return wk_fail("poly_sigma must be in (0, 2·poly_n] = (0, %d], got %g", 2 * o->poly_n, o->poly_sigma);
     return WK_OK;
 }
 
 /* Sizes of the levels and one block holding every buffer. */
-static int workspace_alloc(workspace *ws, int w, int h, const wk_flow_opts *o)
+static int workspace_alloc(workspace *ws, int w, int h, const wk_flow_opts *o, wk_workspace *own)
 {
     memset(ws, 0, sizeof *ws);
     ws->lev[0] = (level){w, h, NULL, NULL};
@@ -442,13 +462,14 @@ static int workspace_alloc(workspace *ws, int w, int h, const wk_flow_opts *o)
     int64_t n = (int64_t)w * h, planes = 0;
     for (int k = 0; k < ws->nlev; k++) planes += 2 * (((int64_t)ws->lev[k].w * ws->lev[k].h + 15) & ~15);
     int pad = WK_FLOW_MAX_WINDOW / 2 + 16;
-    ws->scratch_n = ((int64_t)(w + 2 * pad) * 12 + 15) & ~15;
+    ws->scratch_n = ((int64_t)(w + 8 + 2 * pad) * 12 + 15) & ~15;
     int workers = wk_threads_count();
     int64_t n16 = (n + 15) & ~15;
-    int64_t total = planes + n16 * (5 + 5 + 2 + 2 + 5 + 5 + 1) + ws->scratch_n * workers;
+    int64_t nc = ws->nlev > 1 ? (((int64_t)ws->lev[1].w * ws->lev[1].h + 15) & ~15) : 16;
+    int64_t total = planes + n16 * (5 + 8 + 2 + 5) + 2 * nc + ws->scratch_n * workers;
     if (wk_memory_check((double)total * sizeof(float), "flow's workspace")) return WK_ERR;
-    ws->block = aligned_alloc(64, (size_t)total * sizeof(float));
-    if (!ws->block) return wk_fail("flow: out of memory for a %dx%d workspace", w, h);
+    ws->block = own ? wk_workspace_get(own, (size_t)total) : aligned_alloc(64, (size_t)total * sizeof(float));
+    if (!ws->block) return wk_fail("out of memory for the flow workspace of a %dx%d picture", w, h);
     float *p = ws->block;
     for (int k = 0; k < ws->nlev; k++) {
         int64_t ln = ((int64_t)ws->lev[k].w * ws->lev[k].h + 15) & ~15;
@@ -456,37 +477,36 @@ static int workspace_alloc(workspace *ws, int w, int h, const wk_flow_opts *o)
         ws->lev[k].next = p, p += ln;
     }
     ws->r1 = p, p += 5 * n16;
-    ws->r2 = p, p += 5 * n16;
+    ws->r2 = p, p += 8 * n16;
     ws->flow = p, p += 2 * n16;
-    ws->coarse = p, p += 2 * n16;
+    ws->coarse = p, p += 2 * nc;
     ws->m = p, p += 5 * n16;
-    ws->m2 = p, p += 5 * n16;
-    ws->tmp = p, p += n16;
+    ws->tmp = ws->m;   /* the pyramid is built before the equations need it */
     ws->scratch = p;
     return WK_OK;
 }
 
 int wk_flow_farneback(wk_tensor *dst, const wk_tensor *prev, const wk_tensor *next, const wk_tensor *init,
-                      const wk_flow_opts *opts)
+                      const wk_flow_opts *opts, wk_workspace *own)
 {
     wk_flow_opts o = opts ? *opts : wk_flow_defaults();
     int64_t h, w, h2, w2;
     char b1[96], b2[96];
     if (check_opts(&o) || check_frame("prev", prev, &h, &w) || check_frame("next", next, &h2, &w2)) return WK_ERR;
     if (h != h2 || w != w2)
-        return wk_fail("flow: prev and next differ in size (%s and %s)", wk_tensor_shape_str(prev, b1, sizeof b1),
+        return wk_fail("prev and next differ in size (%s and %s)", wk_tensor_shape_str(prev, b1, sizeof b1),
                        wk_tensor_shape_str(next, b2, sizeof b2));
     if (init) {
         if (wk_tensor_require("flow", "init", init)) return WK_ERR;
         if (init->ndim != 3 || init->shape[0] != 2 || init->shape[1] != h || init->shape[2] != w)
-            return wk_fail("flow: init must be a flow 2×%lld×%lld like the frames, got shape %s", (long long)h,
+            return wk_fail("init must be a flow 2×%lld×%lld like the frames, got shape %s", (long long)h,
                            (long long)w, wk_tensor_shape_str(init, b1, sizeof b1));
         const float *f = wk_tensor_data(init);
         for (int64_t i = 0; i < 2 * h * w; i++)
-            if (!isfinite(f[i])) return wk_fail("flow: init holds NaN or infinity");
+            if (!isfinite(f[i])) return wk_fail("init holds NaN or infinity");
     }
     workspace ws;
-    if (workspace_alloc(&ws, (int)w, (int)h, &o)) return WK_ERR;
+    if (workspace_alloc(&ws, (int)w, (int)h, &o, own)) return WK_ERR;
     int rc = WK_ERR;
     if (to_grey(ws.lev[0].prev, prev, "prev", h * w) || to_grey(ws.lev[0].next, next, "next", h * w)) goto done;
     int64_t shape[3] = {2, h, w};
@@ -496,7 +516,7 @@ int wk_flow_farneback(wk_tensor *dst, const wk_tensor *prev, const wk_tensor *ne
     expand_job ej;
     expand_setup(&ej, o.poly_n, o.poly_sigma);
     ej.ws = &ws;
-    solve_job sj = {.r1 = ws.r1, .r2 = ws.r2, .flow = ws.flow, .r = o.window / 2, .n = o.poly_n, .ws = &ws};
+    solve_job sj = {.r1 = ws.r1, .r2 = (const v8 *)ws.r2, .flow = ws.flow, .r = o.window / 2, .n = o.poly_n, .ws = &ws};
     kernel_1d(sj.k, sj.r, o.box ? 0.0 : 0.3 * sj.r);
     for (int k = ws.nlev - 1; k >= 0; k--) {
         level *L = &ws.lev[k];
@@ -513,27 +533,23 @@ int wk_flow_farneback(wk_tensor *dst, const wk_tensor *prev, const wk_tensor *ne
         }
         int64_t grain = wk_parallel_grain(L->h, (double)L->w * 80 * o.poly_n, PAR_MIN_COST, PAR_CHUNKS);
         ej.w = L->w, ej.h = L->h;
-        ej.src = L->prev, ej.dst = ws.r1;
+        ej.src = L->prev, ej.dst = ws.r1, ej.stride = 5;
         wk_parallel_for(L->h, grain, expand_rows, &ej);
-        ej.src = L->next, ej.dst = ws.r2;
+        ej.src = L->next, ej.dst = ws.r2, ej.stride = 8;
         wk_parallel_for(L->h, grain, expand_rows, &ej);
 
-        sj.m_out = ws.m;
-        wk_parallel_for(L->h, wk_parallel_grain(L->h, (double)L->w * 60, PAR_MIN_COST, PAR_CHUNKS), equations_rows, &sj);
-        grain = wk_parallel_grain(L->h, (double)L->w * (60 + 30 * sj.r), PAR_MIN_COST, PAR_CHUNKS);
-        float *in = ws.m, *out = ws.m2;
+        sj.m = ws.m;
+        int64_t eq_grain = wk_parallel_grain(L->h, (double)L->w * 60, PAR_MIN_COST, PAR_CHUNKS);
+        grain = wk_parallel_grain(L->h, (double)L->w * 30 * sj.r, PAR_MIN_COST, PAR_CHUNKS);
         for (int it = 0; it < o.iterations; it++) {
-            sj.m_in = in;
-            sj.m_out = it + 1 < o.iterations ? out : NULL;
+            wk_parallel_for(L->h, eq_grain, equations_rows, &sj);
             wk_parallel_for(L->h, grain, solve_rows, &sj);
-            float *t = in;
-            in = out, out = t;
         }
     }
     float *d = wk_tensor_data(dst);
     for (int64_t i = 0; i < h * w; i++) d[i] = ws.flow[2 * i], d[h * w + i] = ws.flow[2 * i + 1];
     rc = WK_OK;
 done:
-    free(ws.block);
+    if (!own) free(ws.block);
     return rc;
 }

@@ -9,10 +9,12 @@
  *     f = flow(frame_t, frame_t-1); warped = warp(stylised_t-1, f);
  *     mask = consistency(f, flow(frame_t-1, frame_t))   -- 1 where warped is reliable.
  * The estimator is in flow.c, warp and mask in warp.c. Every call returns WK_OK, or
- * WK_ERR with the reason in wk_errmsg() ("flow: prev and next differ in size …"). */
+ * WK_ERR with the reason in wk_errmsg() ("prev and next differ in size …"; the
+ * caller names the function). */
 #ifndef WK_FLOW_H
 #define WK_FLOW_H
 
+#include "../core/workspace.h"
 #include "../tensor/tensor.h"
 
 #define WK_FLOW_MAX_LEVELS 12
@@ -37,9 +39,11 @@ wk_flow_opts wk_flow_defaults(void);
 /* dst (new, 2×H×W) = the flow from prev to next. prev and next are contiguous H×W,
  * 1×H×W or 3×H×W (RGB, turned grey with Rec. 601 luma) of one size, finite. init
  * (NULL, or a contiguous 2×H×W finite flow) is the starting estimate, resized onto
- * every level; without it the coarsest level starts from zero motion. */
+ * every level; without it the coarsest level starts from zero motion. opts NULL: the
+ * defaults. ws (NULL: allocate and free within the call) is scratch the caller keeps,
+ * so a sequence of frames allocates nothing after the first (about 22 floats a pixel). */
 int wk_flow_farneback(wk_tensor *dst, const wk_tensor *prev, const wk_tensor *next, const wk_tensor *init,
-                      const wk_flow_opts *opts);
+                      const wk_flow_opts *opts, wk_workspace *ws);
 
 /* dst (new, shaped as img) = img sampled along flow: dst(c, y, x) = img(c, y + dy,
  * x + dx), bilinear, positions clamped to the picture. img is contiguous H×W or

@@ -30,17 +30,17 @@ static int check_flow(const char *fn, const char *name, const wk_tensor *f, int6
     char buf[96];
     if (wk_tensor_require(fn, name, f)) return WK_ERR;
     if (f->ndim != 3 || f->shape[0] != 2)
-        return wk_fail("%s: %s must be a flow 2×H×W (dx, dy), got shape %s", fn, name,
+        return wk_fail("%s must be a flow 2×H×W (dx, dy), got shape %s", name,
                        wk_tensor_shape_str(f, buf, sizeof buf));
     if (h >= 0 && (f->shape[1] != h || f->shape[2] != w))
-        return wk_fail("%s: %s is %lld×%lld pixels but the picture is %lld×%lld", fn, name, (long long)f->shape[1],
+        return wk_fail("%s is %lld×%lld pixels but the picture is %lld×%lld", name, (long long)f->shape[1],
                        (long long)f->shape[2], (long long)h, (long long)w);
-    if (f->shape[1] < 1 || f->shape[2] < 1) return wk_fail("%s: %s is empty", fn, name);
+    if (f->shape[1] < 1 || f->shape[2] < 1) return wk_fail("%s is empty", name);
     const float *d = wk_tensor_data(f);
     int64_t n = wk_tensor_numel(f);
     for (int64_t i = 0; i < n; i++)
         if (!isfinite(d[i]))
-            return wk_fail("%s: %s holds NaN or infinity (%s at row %lld, column %lld)", fn, name, i < n / 2 ? "dx" : "dy",
+            return wk_fail("%s holds NaN or infinity (%s at row %lld, column %lld)", name, i < n / 2 ? "dx" : "dy",
                            (long long)(i % (n / 2) / f->shape[2] + 1), (long long)(i % f->shape[2] + 1));
     return WK_OK;
 }
@@ -81,10 +81,10 @@ int wk_flow_warp(wk_tensor *dst, const wk_tensor *img, const wk_tensor *flow)
     char buf[96];
     if (wk_tensor_require("warp", "img", img)) return WK_ERR;
     if (img->ndim != 2 && img->ndim != 3)
-        return wk_fail("warp: img must be a picture H×W or C×H×W, got shape %s", wk_tensor_shape_str(img, buf, sizeof buf));
+        return wk_fail("img must be a picture H×W or C×H×W, got shape %s", wk_tensor_shape_str(img, buf, sizeof buf));
     int64_t h = img->shape[img->ndim - 2], w = img->shape[img->ndim - 1];
     int64_t c = img->ndim == 3 ? img->shape[0] : 1;
-    if (h < 1 || w < 1 || c < 1) return wk_fail("warp: img is empty (shape %s)", wk_tensor_shape_str(img, buf, sizeof buf));
+    if (h < 1 || w < 1 || c < 1) return wk_fail("img is empty (shape %s)", wk_tensor_shape_str(img, buf, sizeof buf));
     if (check_flow("warp", "flow", flow, h, w)) return WK_ERR;
     if (wk_tensor_new(dst, img->ndim, img->shape)) return WK_ERR;
     warp_job j = {wk_tensor_data(img), wk_tensor_data(flow), wk_tensor_data(dst), c, h, w};

@@ -80,17 +80,22 @@ static double epe(const wk_tensor *a, const wk_tensor *b)
     return s / (double)n;
 }
 
-static double estimate(int channels, field_fn d, const wk_flow_opts *o, int use_init)
+static double estimate_at(int h, int w, int channels, field_fn d, const wk_flow_opts *o, int use_init)
 {
     wk_tensor prev, next, gt, flow = {0};
-    frames(&prev, &next, &gt, 96, 128, channels, d);
-    int rc = wk_flow_farneback(&flow, &prev, &next, use_init ? &gt : NULL, o);
+    frames(&prev, &next, &gt, h, w, channels, d);
+    int rc = wk_flow_farneback(&flow, &prev, &next, use_init ? &gt : NULL, o, NULL);
     CHECK(rc == WK_OK);
     if (rc) printf("  %s\n", wk_errmsg());
     double e = rc ? INFINITY : epe(&flow, &gt);
-    if (!rc) CHECK(flow.ndim == 3 && flow.shape[0] == 2 && flow.shape[1] == 96 && flow.shape[2] == 128);
+    if (!rc) CHECK(flow.ndim == 3 && flow.shape[0] == 2 && flow.shape[1] == h && flow.shape[2] == w);
     wk_tensor_release(&prev), wk_tensor_release(&next), wk_tensor_release(&gt), wk_tensor_release(&flow);
     return e;
+}
+
+static double estimate(int channels, field_fn d, const wk_flow_opts *o, int use_init)
+{
+    return estimate_at(96, 128, channels, d, o, use_init);
 }
 
 TEST(translation)
@@ -102,6 +107,10 @@ TEST(translation)
     o.box = 1;
     e = estimate(1, shift, &o, 0);
     printf("  the same with a box window: EPE %.4f px\n", e);
+    CHECK(e < 0.05);
+    o.box = 0;
+    e = estimate_at(93, 121, 1, shift, &o, 0);   /* widths not a multiple of 8 */
+    printf("  93×121 frames: EPE %.4f px\n", e);
     CHECK(e < 0.05);
 }
 
@@ -137,6 +146,24 @@ TEST(initial_flow)
     CHECK(from_zero > 1.0);
 }
 
+TEST(kept_workspace)
+{
+    /* a workspace kept by the caller: the same flow, and no growth on the next frame */
+    wk_tensor prev, next, gt, a = {0}, b = {0}, c = {0};
+    frames(&prev, &next, &gt, 96, 128, 1, swirl);
+    wk_workspace ws = {0};
+    CHECK(wk_flow_farneback(&a, &prev, &next, NULL, NULL, NULL) == WK_OK);
+    CHECK(wk_flow_farneback(&b, &prev, &next, NULL, NULL, &ws) == WK_OK);
+    size_t cap = ws.capacity;
+    float *data = ws.data;
+    CHECK(wk_flow_farneback(&c, &next, &prev, NULL, NULL, &ws) == WK_OK);
+    CHECK(cap > 0 && ws.capacity == cap && ws.data == data);
+    if (a.storage && b.storage) CHECK(memcmp(wk_tensor_data(&a), wk_tensor_data(&b), sizeof(float) * 2 * 96 * 128) == 0);
+    wk_workspace_free(&ws);
+    wk_tensor_release(&prev), wk_tensor_release(&next), wk_tensor_release(&gt);
+    wk_tensor_release(&a), wk_tensor_release(&b), wk_tensor_release(&c);
+}
+
 TEST(warp_samples)
 {
     /* one channel 2×3, flow moving every sample half a pixel right and one down */
@@ -155,7 +182,7 @@ TEST(warp_inverts_flow)
 {
     wk_tensor prev, next, gt, flow = {0}, back = {0};
     frames(&prev, &next, &gt, 96, 128, 3, swirl);
-    CHECK(wk_flow_farneback(&flow, &prev, &next, NULL, NULL) == WK_OK);
+    CHECK(wk_flow_farneback(&flow, &prev, &next, NULL, NULL, NULL) == WK_OK);
     CHECK(wk_flow_warp(&back, &next, &flow) == WK_OK);
     int64_t plane = 96 * 128;
     double worst = 0, before = 0;
@@ -223,8 +250,8 @@ TEST(mask_estimated_flows)
     occluding_frames(&a, &b);
     wk_flow_opts o = wk_flow_defaults();
     o.window = 9;
-    CHECK(wk_flow_farneback(&fwd, &a, &b, NULL, &o) == WK_OK);
-    CHECK(wk_flow_farneback(&bwd, &b, &a, NULL, &o) == WK_OK);
+    CHECK(wk_flow_farneback(&fwd, &a, &b, NULL, &o, NULL) == WK_OK);
+    CHECK(wk_flow_farneback(&bwd, &b, &a, NULL, &o, NULL) == WK_OK);
     CHECK(wk_flow_consistency(&m, &fwd, &bwd) == WK_OK);
     const float *k = wk_tensor_data(&m);
     double strip = 0, far = 0;
@@ -246,7 +273,7 @@ TEST(tiny_frames)
 {
     /* smaller than any neighbourhood: still a finite answer */
     wk_tensor a = make(2, SHAPE(1, 2), VALS(0.2f, 0.8f)), f = {0};
-    CHECK(wk_flow_farneback(&f, &a, &a, NULL, NULL) == WK_OK);
+    CHECK(wk_flow_farneback(&f, &a, &a, NULL, NULL, NULL) == WK_OK);
     if (f.storage) {
         const float *d = wk_tensor_data(&f);
         for (int i = 0; i < 4; i++) CHECK(isfinite(d[i]) && fabsf(d[i]) < 1e-3f);
@@ -267,17 +294,17 @@ TEST(bad_input)
     wk_tensor rgba = fixture_alloc(3, SHAPE(4, 8, 10), 1), f = fixture_alloc(3, SHAPE(2, 8, 10), 1);
     wk_tensor nan = fixture_alloc(3, SHAPE(1, 8, 10), 1), out = {0};
     ((float *)wk_tensor_data(&nan))[13] = NAN;
-    CHECK(fails_with(wk_flow_farneback(&out, &a, &b, NULL, NULL), "differ in size"));
-    CHECK(fails_with(wk_flow_farneback(&out, &rgba, &rgba, NULL, NULL), "image.rgb"));
-    CHECK(fails_with(wk_flow_farneback(&out, &a, &nan, NULL, NULL), "next holds NaN"));
-    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, &b, NULL), "init must be a flow"));
+    CHECK(fails_with(wk_flow_farneback(&out, &a, &b, NULL, NULL, NULL), "differ in size"));
+    CHECK(fails_with(wk_flow_farneback(&out, &rgba, &rgba, NULL, NULL, NULL), "image.rgb"));
+    CHECK(fails_with(wk_flow_farneback(&out, &a, &nan, NULL, NULL, NULL), "next holds NaN"));
+    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, &b, NULL, NULL), "init must be a flow"));
     wk_flow_opts o = wk_flow_defaults();
     o.window = 4;
-    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, NULL, &o), "window must be odd"));
+    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, NULL, &o, NULL), "window must be odd"));
     o = wk_flow_defaults(), o.scale = 1.0;
-    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, NULL, &o), "scale"));
+    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, NULL, &o, NULL), "scale"));
     o = wk_flow_defaults(), o.poly_sigma = 0;
-    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, NULL, &o), "poly_sigma"));
+    CHECK(fails_with(wk_flow_farneback(&out, &a, &a, NULL, &o, NULL), "poly_sigma"));
     CHECK(fails_with(wk_flow_warp(&out, &b, &f), "flow is 8×10 pixels but the picture is 8×11"));
     CHECK(fails_with(wk_flow_warp(&out, &a, &a), "must be a flow"));
     ((float *)wk_tensor_data(&f))[5] = INFINITY;
@@ -295,6 +322,7 @@ int main(void)
     RUN(non_rigid);
     RUN(rgb_and_zero_motion);
     RUN(initial_flow);
+    RUN(kept_workspace);
     RUN(warp_samples);
     RUN(warp_inverts_flow);
     RUN(mask_exact_flows);
