@@ -41,7 +41,7 @@
 #include "flow.h"
 
 #define MIN_LEVEL_SIDE 32       /* coarser levels than this are not worth estimating on */
-#define FLOW_LAMBDA 1e-6f       /* the pull towards the current estimate (grey in [0,1]) */
+#define FLOW_LAMBDA 1e-7f       /* the pull towards the current estimate (grey in [0,1]) */
 #define PAR_MIN_COST 60000.0    /* a chunk of rows is at least this many operations */
 #define PAR_CHUNKS 64
 
