@@ -9,7 +9,7 @@ local add, module, type_ = doc.add, doc.module, doc.type
 
 -- ---- wick.image -------------------------------------------------------------------------
 
-module("wick.image", "images as C×H×W tensors in [0,1]: PNG and JPEG in and out, resizing, contact sheets",
+module("wick.image", "images as C×H×W tensors in [0,1]: PNG and JPEG in and out, resizing, contact sheets, optical flow",
   'local img = wick.image.load("photo.jpg")\nwick.image.save(wick.image.resize(img, 256, 256), "out/small.png")')
 add("wick.image.load", { "image.load(path) → C×H×W tensor", "PNG (grey, RGB, RGBA, palette, 1–16 bit, interlaced) and JPEG (grey, RGB, CMYK); the format comes from the file's bytes",
   example = 'local img = wick.image.load("photo.png")' })

@@ -143,7 +143,7 @@ static void free_workspace(void *p)
 
 /* The workspace image.flow keeps from call to call (an upvalue of the three
  * functions; only flow uses it), so a sequence of frames allocates nothing after the
- * first: it holds about 22 floats a pixel of the largest frames seen, until the Lua
+ * first: it holds about 23 floats a pixel of the largest frames seen, until the Lua
  * state closes. */
 int luaopen_wick_image_flow(lua_State *L)
 {

@@ -29,7 +29,7 @@
  * (g11, g12, g22, h1, h2 rows) so the vertical pass of the window is a run of
  * contiguous multiply-adds. Every pass works on rows through lib/core/threads.h, each
  * row computed whole by one thread (results do not depend on the thread count). The
- * workspace (about 22 floats a pixel) is one block, allocated once per call or kept by
+ * workspace (about 23 floats a pixel) is one block, allocated once per call or kept by
  * the caller from frame to frame. */
 #include <math.h>
 #include <stdlib.h>

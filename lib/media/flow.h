@@ -41,7 +41,7 @@ wk_flow_opts wk_flow_defaults(void);
  * (NULL, or a contiguous 2×H×W finite flow) is the starting estimate, resized onto
  * every level; without it the coarsest level starts from zero motion. opts NULL: the
  * defaults. ws (NULL: allocate and free within the call) is scratch the caller keeps,
- * so a sequence of frames allocates nothing after the first (about 22 floats a pixel). */
+ * so a sequence of frames allocates nothing after the first (about 23 floats a pixel). */
 int wk_flow_farneback(wk_tensor *dst, const wk_tensor *prev, const wk_tensor *next, const wk_tensor *init,
                       const wk_flow_opts *opts, wk_workspace *ws);
 

@@ -96,6 +96,17 @@ describe("image.flow", function()
     assert.is_true(e < 0.15, ("EPE %.4f"):format(e))
   end)
 
+  it("gives the same flow on 1 thread as on 2", function()
+    local prev, next = frames(swirl)
+    local was = wick.threads()
+    wick.threads(1)
+    local one = image.flow(prev, next)
+    wick.threads(2)
+    local two = image.flow(prev, next)
+    wick.threads(was)
+    assert.are.equal(0, (one - two):abs():max():item())
+  end)
+
   it("starts from init: a single level finds a large shift only with it", function()
     local prev, next, gt = frames(function(x) return x * 0 + 8.6, x * 0 - 5.2 end)
     local one = { levels = 1 }
