@@ -1,8 +1,9 @@
 -- bench_flow.lua — wick side of bench_flow.sh: wick.image.flow with its defaults (5
 -- levels at scale 0.5, window 15 gaussian, 3 iterations, poly_n 5, poly_sigma 1.1, as
 -- bench_flow.py passes OpenCV) on the frames bench_flow.py made, best of 5 timed runs
--- after a first call (timed too: it allocates the workspace later frames reuse); the mean endpoint error against the true flow over the picture less
--- a margin of SIZE/32 pixels. Usage: wick bench_flow.lua DIR
+-- after a first call (timed too: it allocates the workspace later frames reuse); the
+-- mean endpoint error against the true flow over the picture less a margin of SIZE/32
+-- pixels. Usage: wick bench_flow.lua DIR
 local wick = require "wick"
 local image = wick.image
 
