@@ -9,7 +9,7 @@ local add, module, type_ = doc.add, doc.module, doc.type
 
 -- ---- wick.image -------------------------------------------------------------------------
 
-module("wick.image", "images as C×H×W tensors in [0,1]: PNG and JPEG in and out, resizing, contact sheets",
+module("wick.image", "images as C×H×W tensors in [0,1]: PNG and JPEG in and out, resizing, contact sheets, optical flow",
   'local img = wick.image.load("photo.jpg")\nwick.image.save(wick.image.resize(img, 256, 256), "out/small.png")')
 add("wick.image.load", { "image.load(path) → C×H×W tensor", "PNG (grey, RGB, RGBA, palette, 1–16 bit, interlaced) and JPEG (grey, RGB, CMYK); the format comes from the file's bytes",
   example = 'local img = wick.image.load("photo.png")' })
@@ -29,6 +29,16 @@ add("wick.image.blur", { "image.blur(t, sigma) → tensor", "a gaussian blur of 
   example = "local soft = wick.image.blur(img, 1.5)" })
 add("wick.image.lap_normalize", { "image.lap_normalize(g [, levels]) → tensor", "a gradient with each band of its Laplacian pyramid scaled to the same size, per image (levels 4), so ascent grows large shapes as well as grain",
   example = "g = wick.image.lap_normalize(x.grad, 4)" })
+add("wick.image.flow", { "image.flow(prev, next [, opts]) → 2×H×W flow", "dense optical flow (Farnebäck 2003): per pixel (dx, dy) with prev(y, x) ≈ next(y + dy, x + dx); frames H×W, 1×H×W or 3×H×W (RGB goes grey), same size",
+  opts = { { "levels", 5, "pyramid levels, the full size included (sides under 32 px skipped)" }, { "scale", 0.5, "each level's size over the finer one's" },
+    { "window", 15, "odd side of the averaging window" }, { "iterations", 3, "solves per level" }, { "poly_n", 5, "polynomial neighbourhood radius" },
+    { "poly_sigma", 1.1, "its gaussian's sigma" }, { "filter", "gaussian", "the window: \"gaussian\" or \"box\"" },
+    { "init", nil, "a 2×H×W flow to start from", default_text = "zero motion" } },
+  example = "local f = wick.image.flow(frame2, frame1)      -- frame2(y, x) ≈ frame1(y + dy, x + dx)\nlocal carried = wick.image.warp(styled1, f)     -- styled1 moved onto frame2" })
+add("wick.image.warp", { "image.warp(img, flow) → tensor", "img (C×H×W or H×W) sampled along a 2×H×W flow: out(y, x) = img(y + dy, x + dx), bilinear, edges clamped; warp(next, flow(prev, next)) ≈ prev",
+  example = "local carried = wick.image.warp(styled1, wick.image.flow(frame2, frame1))" })
+add("wick.image.flow_mask", { "image.flow_mask(fwd, bwd) → H×W", "1 where the flow fwd (a→b) is reliable, 0 where the flow back bwd (b→a) disagrees (occlusion) or fwd jumps (motion boundary): Ruder et al. 2016's consistency check",
+  example = "local mask = wick.image.flow_mask(wick.image.flow(frame2, frame1), wick.image.flow(frame1, frame2))" })
 add("wick.image.grid", { "image.grid(batch_or_list [, opts]) → C×H×W tensor", "a contact sheet of N×C×H×W images or a list of C×H×W",
   opts = { { "cols", nil, "about square", default_text = "about square" }, { "pad", 2, "pixels between images" }, { "pad_value", 1, "the padding's value" } },
   example = 'wick.image.save(wick.image.grid(batch.x, {cols = 8}), "out/batch.png")' })

@@ -178,6 +178,7 @@ int luaopen_wick(lua_State *L)
     luaopen_wick_tensor(L);
     lua_setfield(L, wick, "tensor");
     luaopen_wick_image(L);
+    luaopen_wick_image_flow(L);   /* adds flow, warp, flow_mask */
     lua_setfield(L, wick, "image");
     luaopen_wick_optim(L);
     lua_setfield(L, wick, "optim");

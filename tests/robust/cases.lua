@@ -327,6 +327,10 @@ return function(wick, tmp)
   add("wick.image.roll", image.roll, pack(img(), 2, -3))
   add("wick.image.blur", image.blur, pack(img(), 0.8))
   add("wick.image.lap_normalize", image.lap_normalize, pack(T.randn(2, 3, 16, 16), 3))
+  add("wick.image.flow", image.flow, pack(img(), img(), { levels = 2, scale = 0.5, window = 5, iterations = 2,
+    poly_n = 3, poly_sigma = 1.0, filter = "box", init = T.zeros(2, 8, 8) }))
+  add("wick.image.warp", image.warp, pack(img(), T.randn(2, 8, 8)))
+  add("wick.image.flow_mask", image.flow_mask, pack(T.randn(2, 8, 8), T.randn(2, 8, 8)))
 
   -- ---- wick.plot -----------------------------------------------------------------------
   add("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 2, alpha = 0.8, labels = T { 1, 2,
@@ -583,6 +587,15 @@ return function(wick, tmp)
   must("wick.image.save", image.save, pack(img(), tmp .. "/q.jpg", { quality = 0 / 0 }), "NaN quality", "save")
   must("wick.image.save", image.save, pack(img(), tmp .. "/q.png", { bits = 7 }), "7 bits", "save")
   must("wick.image.grid", image.grid, pack({ img(), img() }, { cols = 0 }), "cols 0", "grid")
+  must("wick.image.flow", image.flow, pack(img(), T.rand(3, 8, 9)), "frames of two sizes", "flow")
+  must("wick.image.flow", image.flow, pack(T.rand(4, 8, 8), T.rand(4, 8, 8)), "RGBA frames", "flow")
+  must("wick.image.flow", image.flow, pack(img(), img(), { window = 4 }), "even window", "flow")
+  must("wick.image.flow", image.flow, pack(img(), img(), { scale = 1 }), "scale 1", "flow")
+  must("wick.image.flow", image.flow, pack(img(), img(), { filter = "median" }), "unknown filter", "flow")
+  must("wick.image.flow", image.flow, pack(img(), img(), { init = T.zeros(2, 4, 4) }), "init of another size", "flow")
+  must("wick.image.warp", image.warp, pack(img(), T.zeros(2, 8, 9)), "flow of another size", "warp")
+  must("wick.image.flow_mask", image.flow_mask, pack(T.zeros(2, 8, 8), T.zeros(2, 4, 8)), "flows of two sizes",
+    "flow_mask")
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 0 }), "size 0", "scatter")
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 0 / 0 }), "NaN radius", "scatter")
   must("wick.plot.heatmap", plot.heatmap, pack(T.rand(2, 3), { cell = 0 }), "cell 0", "heatmap")
