@@ -32,7 +32,8 @@ function M.load(name, model)
   return net
 end
 
--- Pictures by name (any other name is read as a path or a data name); "sky" is a detail
+-- Pictures by name (any other name is one of the paintings `make data` reassembles from
+-- GCompris — great_wave, kandinsky_8, mona_lisa, … — or a path or a data name); "sky" is a detail
 -- of Starry Night (the swirls, top middle), "getty" the first Getty photograph; canyon,
 -- alps, boats, cats and sheep are Getty photographs too (old prints, sepia and grey).
 M.pictures = {
@@ -48,6 +49,9 @@ M.pictures = {
 
 local function path_of(name)
   if M.pictures[name] then return wick.data.find(M.pictures[name]) end
+  if name:match("^[%w_]+$") and pcall(wick.data.find, "images/paintings/" .. name .. ".png") then
+    return wick.data.find("images/paintings/" .. name .. ".png")   -- great_wave, kandinsky_8, … (make data)
+  end
   if name == "getty" then
     local root = wick.data.find("images/getty")
     for _, d in ipairs(wick.fs.list(root)) do
@@ -129,7 +133,8 @@ function M.targets(net, layers, content, styles, weights)
   end)
 end
 
--- The loss of x (1×3×H×W in the net's range) and its parts {content, style, tv}.
+-- The loss of x (1×3×H×W in the net's range) and its parts {content, style, tv}; with
+-- t.temporal = {target, mask, weight} also the masked distance to a target picture.
 function M.loss(net, x, t, o)
   local names = { table.unpack(o.style) }
   if t.content then names[#names + 1] = o.content end
@@ -146,6 +151,9 @@ function M.loss(net, x, t, o)
   if t.content then
     content = F.mse(acts[o.content], t.content) * (o.content_weight / t.content_scale)
     loss = loss + content
+  end
+  if t.temporal then   -- stay near the last frame carried along the flow, where the flow holds (Ruder et al.)
+    loss = loss + ((x - t.temporal.target) ^ 2 * t.temporal.mask):mean() * t.temporal.weight
   end
   return loss, { content = content and content:item() or 0, style = style:item(), tv = tv:item() }
 end

@@ -14,8 +14,9 @@
 local wick = require "wick"
 local image = wick.image
 
-local kit = wick.sketch { seed = 1, contents = "astronaut,chelsea,coffee,boats,starry,scream",
-  styles = "starry,scream,sky,cats,canyon,brick", size = 128, steps = 60, every = 60, net = "inception",
+local kit = wick.sketch { seed = 1, contents = "astronaut,chelsea,coffee,boats,starry,great_wave",
+  styles = "starry,scream,great_wave,kandinsky_8,arcimboldo_spring,canyon", size = 128, steps = 60, every = 60,
+  net = "inception",
   style_scale = 1 }
 local gatys = require "gatys"   -- beside this file
 local started = wick.clock()
