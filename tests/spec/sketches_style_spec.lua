@@ -75,6 +75,51 @@ describe("style sketch's helpers", function()
   end)
 end)
 
+describe("stable animation's helpers", function()
+  local animate = dofile("sketches/style/animate.lua")
+  -- a smooth random picture: blurred noise, so the flow has texture everywhere
+  local function picture_like()
+    wick.seed(8)
+    return wick.image.blur(T.rand(3, 120, 160), 2)
+  end
+
+  it("zoom_pan cuts n frames of the asked size that move a little each time", function()
+    local frames = animate.zoom_pan(picture_like(), 4, 30, 40, 1.5)
+    assert.equal(4, #frames)
+    for _, f in ipairs(frames) do assert.same({ 3, 30, 40 }, f:shape()) end
+    local step = (frames[2] - frames[1]):abs():mean():item()
+    assert.is_true(step > 0 and step < 0.1, "frames should differ a little, not be unrelated")
+  end)
+
+  it("flicker is near 0 for motion alone and large for a frame that changed", function()
+    local frames = animate.zoom_pan(picture_like(), 3, 60, 80, 1.3)
+    local flow, mask = animate.motion(frames[1], frames[2])
+    local moved = animate.flicker(frames[1], frames[2], flow, mask)
+    wick.seed(9)
+    local other = animate.flicker(frames[1], wick.image.blur(T.rand(3, 60, 80), 2), flow, mask)
+    assert.is_true(moved < other / 3, ("motion alone %.4f vs a new picture %.4f"):format(moved, other))
+  end)
+
+  it("stylises a clip in each mode on a small random-filter net; an unknown mode is refused", function()
+    local net = wick.nn.random_filters { sizes = { 3, 5 }, channels = 8 }
+    local o = { content = "conv3", style = { "conv3", "conv5" }, layer_weights = { 1, 1 }, content_weight = 1,
+      style_weight = 10, tv_weight = 0.01, optimizer = "lbfgs", lr = 1, steps = 2, every = 2 }
+    local frames = animate.zoom_pan(picture_like(), 3, 24, 32, 1.2)
+    local style = T.rand(3, 24, 24)
+    for mode in pairs(animate.modes) do
+      local seen = 0
+      local out = animate.stylise(gatys, net, o, frames, { style }, mode, 3, 10, function() seen = seen + 1 end)
+      assert.equal(3, #out, mode)
+      assert.equal(3, seen)
+      assert.same({ 3, 24, 32 }, out[3]:shape())
+      assert.equal(2, o.steps, "the loop's steps are restored")
+    end
+    local ok, err = pcall(animate.stylise, gatys, net, o, frames, { style }, "wobbly", 3, 10)
+    assert.is_false(ok)
+    assert.matches("--modes: each mode must be independent, previous or flow, got 'wobbly'", err, nil, true)
+  end)
+end)
+
 describe("style sketch", function()
   local dir
   before_each(function() dir = helpers.tmpdir() end)
