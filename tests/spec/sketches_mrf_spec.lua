@@ -95,6 +95,16 @@ describe("mrf sketches", function()
     return out, rc, dir .. "/mrf/out/"
   end
 
+  needs(MODEL, STARRY)("a doodle map that cannot be read is an error naming the file", function()
+    local out, rc = run("doodle", "--size 96 --levels 1 --steps 1 --map " .. dir .. "/missing.png")
+    assert.is_not.equal(0, rc)
+    assert.matches("missing.png", out, nil, true)
+    helpers.write_file(dir .. "/bad.png", "not a picture")
+    out, rc = run("doodle", "--size 96 --levels 1 --steps 1 --map " .. dir .. "/bad.png")
+    assert.is_not.equal(0, rc)
+    assert.matches("bad.png", out, nil, true)
+  end)
+
   needs(MODEL, ASTRONAUT, STARRY)("mrf repaints the astronaut from Starry Night's patches, level by level", function()
     local out, rc, o = run("mrf", "--size 96 --levels 2 --steps 3 --seed 2")
     assert.equal(0, rc, out)
