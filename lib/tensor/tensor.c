@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "../core/limits.h"
+#include "../core/threads.h"
 
 static int64_t live_bytes;
 
@@ -598,6 +599,32 @@ int wk_iter_next(wk_iter *it, int64_t *off)
 
 /* ---- copies --------------------------------------------------------------------- */
 
+/* A large copy between disjoint buffers is shared through the pool in fixed pieces (one
+ * core does not saturate memory bandwidth: see ops.c); overlapping ones stay a memmove. */
+#define COPY_PAR_MIN ((int64_t)1 << 18)
+#define COPY_PAR_CHUNK ((int64_t)1 << 16)
+
+typedef struct copy_job {
+    float *d;
+    const float *s;
+} copy_job;
+
+static void copy_chunk(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const copy_job *j = ctx;
+    memcpy(j->d + begin, j->s + begin, (size_t)(end - begin) * sizeof(float));
+}
+
+static void copy_floats(float *d, const float *s, int64_t n)
+{
+    if (n >= COPY_PAR_MIN && (d + n <= s || s + n <= d)) {
+        copy_job j = {d, s};
+        wk_parallel_for(n, COPY_PAR_CHUNK, copy_chunk, &j);
+    } else {
+        memmove(d, s, (size_t)n * sizeof(float));
+    }
+}
+
 int wk_tensor_copy_(wk_tensor *dst, const wk_tensor *src)
 {
     char a[160], b[160];
@@ -612,7 +639,7 @@ int wk_tensor_copy_(wk_tensor *dst, const wk_tensor *src)
     float *d = wk_tensor_data(dst);
     const float *s = wk_tensor_data(src);
     if (wk_tensor_is_contiguous(dst) && wk_tensor_is_contiguous(src) && wk_tensor_same_shape(dst, src)) {
-        memmove(d, s, (size_t)wk_tensor_numel(dst) * sizeof(float));
+        copy_floats(d, s, wk_tensor_numel(dst));
         return WK_OK;
     }
     wk_iter it;
@@ -622,7 +649,7 @@ int wk_tensor_copy_(wk_tensor *dst, const wk_tensor *src)
         float *dp = d + off[0];
         const float *sp = s + off[1];
         int64_t ds = it.step[0], ss = it.step[1];
-        if (ds == 1 && ss == 1) memmove(dp, sp, (size_t)it.run * sizeof(float));
+        if (ds == 1 && ss == 1) copy_floats(dp, sp, it.run);
         else
             for (int64_t i = 0; i < it.run; i++) dp[i * ds] = sp[i * ss];
     }

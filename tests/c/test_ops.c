@@ -554,6 +554,16 @@ TEST(large_ops_threaded)
         wrong += p0[i] != 2 * v || memcmp(&p0[i], &p1[i], sizeof(float)) != 0;
     }
     CHECK(wrong == 0);
+    /* and a large copy (also shared through the pool), whole and into a narrowed view */
+    wk_tensor copy, whole;
+    CHECK(wk_tensor_new(&whole, 1, SHAPE(n + 10)) == WK_OK);
+    copy = whole;
+    copy.offset += 10, copy.shape[0] = n;
+    wk_threads_set(2);
+    CHECK(wk_tensor_copy_(&copy, &out[0]) == WK_OK);
+    wk_threads_set(threads);
+    CHECK(memcmp(wk_tensor_data(&copy), p0, (size_t)n * sizeof(float)) == 0);
+    wk_tensor_release(&whole);
     for (int k = 0; k < 2; k++) wk_tensor_release(&out[k]);
     wk_tensor_release(&a);
     wk_tensor_release(&b);
