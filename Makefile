@@ -16,11 +16,12 @@ OPT     ?= -O3 -march=native
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
 # lib/ is compiled without Lua's (or libedit's) include path: "lib never sees Lua" is
 # enforced by the build, not only by review.
-LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float
+LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float libavformat libavcodec libavutil libswscale
 PKGS     = lua5.4 libedit $(LIB_PKGS)
 LIB_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
 LUA_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread -ldl
+# giflib: linked by name (Debian 12's early libgif-dev had no .pc file)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgif -lm -lpthread -ldl
 
 BUILD   ?= build
 WICK    ?= ./wick
@@ -51,7 +52,8 @@ CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 # Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
-           libkissfft-dev lua-busted lua-check lua-dkjson tmux
+           libkissfft-dev lua-busted lua-check lua-dkjson tmux \
+           libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 
 .PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
