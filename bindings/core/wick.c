@@ -179,6 +179,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "tensor");
     luaopen_wick_image(L);
     lua_setfield(L, wick, "image");
+    luaopen_wick_video(L);
+    lua_setfield(L, wick, "video");
     luaopen_wick_optim(L);
     lua_setfield(L, wick, "optim");
     luaopen_wick_autograd(L);
