@@ -83,6 +83,8 @@ local function samples(dir)
     Kit = wick.sketch { arg = { [0] = dir .. "/s.lua" }, quiet = true },
     TfjsNet = nn.load_tfjs(helpers.tiny_tfjs(dir)),
     RandomFilters = nn.random_filters { sizes = { 3 }, channels = 2 },
+    VideoReader = wick.video.open(wick.video.save({ T.zeros(3, 4, 4) }, dir .. "/v.gif")),
+    VideoWriter = wick.video.writer(dir .. "/w.gif"),
   }, function() p:close() end
 end
 
@@ -297,6 +299,7 @@ local SECTION_VARS = {
   ["wick.embed"] = { t = { "TSNE" }, m = { "Word2Vec" } },
   ["wick.fs"] = { p = { "Process" } },
   ["wick.chess and wick.svg"] = { b = { "Board" } },
+  ["wick.video"] = { r = { "VideoReader" }, w = { "VideoWriter" } },
 }
 -- Bare names in a table row of these subsections are wick.tensor's or wick.nn's.
 local BARE = { ["wick.tensor"] = { "wick.tensor.", "Tensor:" }, ["wick.nn"] = { "wick.nn." } }
