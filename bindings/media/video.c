@@ -417,12 +417,19 @@ static int video_save(lua_State *L)
         } else {
             lua_geti(L, 1, (lua_Integer)k + 1);
             t = wk_lua_test_tensor(L, -1);
-            if (!t)
+            if (!t) {
+                wk_video_writer_abort(lw->w);   /* now, not when collected: no temporary lingers */
+                lw->w = NULL;
                 return luaL_error(L, "%s: frame %d of the list is %s, expected a tensor", fname, (int)k + 1,
                                   luaL_typename(L, -1));
+            }
             lua_pop(L, 1);   /* the list keeps it alive */
         }
-        if (wk_video_write(lw->w, t)) return wk_lua_fail(L, fname);
+        if (wk_video_write(lw->w, t)) {
+            wk_video_writer_abort(lw->w);
+            lw->w = NULL;
+            return wk_lua_fail(L, fname);
+        }
     }
     wk_video_writer *w = lw->w;
     lw->w = NULL;
