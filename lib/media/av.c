@@ -216,7 +216,10 @@ static int open_input(av_reader *r, wk_video_info *info)
     if (!r->dec) return wk_fail("out of memory reading '%s'", name);
     rc = avcodec_parameters_to_context(r->dec, st->codecpar);
     if (rc >= 0) {
-        r->dec->max_pixels = WK_IMAGE_MAX_PIXELS;
+        /* a stream may change size mid-way: no frame beyond wick's limits or beyond what
+         * the check above allowed for memory */
+        int64_t by_memory = wk_memory_total() / 40;
+        r->dec->max_pixels = by_memory < WK_IMAGE_MAX_PIXELS ? by_memory : WK_IMAGE_MAX_PIXELS;
         rc = avcodec_open2(r->dec, codec, NULL);
     }
     if (rc < 0) return wk_fail("'%s': cannot decode its %s video (%s)", name, r->codec, av_reason(rc, why, sizeof why));
