@@ -249,9 +249,11 @@ describe("wick.video", function()
       error_matching("video.writer: unknown option 'speed'", video.writer, dir .. "/a.mp4", { speed = 2 })
       error_matching("video.writer: option 'fps'", video.writer, dir .. "/a.mp4", { fps = 0 })
       error_matching("video.writer: option 'quality'", video.writer, dir .. "/a.mp4", { quality = 101 })
-      error_matching("video.writer: option 'codec' must be a string", video.writer, dir .. "/a.mp4", { codec = 5 })
+      error_matching("video.writer: option 'codec' must be a string", video.writer, dir .. "/a.mp4",
+        { codec = 5 })
       error_matching("video.save: no frames", video.save, {}, dir .. "/e.gif")
-      error_matching("video.save: frame 2 of the list is string, expected a tensor", video.save, { frame(1), "x" }, dir .. "/e.gif")
+      error_matching("video.save: frame 2 of the list is string, expected a tensor", video.save, { frame(1), "x" },
+        dir .. "/e.gif")
       error_matching("writer:close: .*no frames written", function() video.writer(dir .. "/n.gif"):close() end)
       error_matching("video.writer: .*one %%d", video.writer, dir .. "/%d-%d.png")
     end)
