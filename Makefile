@@ -16,11 +16,13 @@ OPT     ?= -O3 -march=native
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
 # lib/ is compiled without Lua's (or libedit's) include path: "lib never sees Lua" is
 # enforced by the build, not only by review.
-LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float libavformat libavcodec libavutil libswscale
+LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float
 PKGS     = lua5.4 libedit $(LIB_PKGS)
 LIB_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
 LUA_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# giflib: linked by name (Debian 12's early libgif-dev had no .pc file)
+# giflib: linked by name (Debian 12's early libgif-dev had no .pc file). FFmpeg's libraries
+# are not linked: lib/media/av.c opens them with dlopen on first use (their headers are
+# in the default include path).
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgif -lm -lpthread -ldl
 
 BUILD   ?= build
