@@ -384,6 +384,21 @@ TEST(writer_refusals)
     CHECK(stat(tmp_path("none.gif"), &st) != 0);
     wk_tensor_release(&a);
     wk_tensor_release(&b);
+
+    /* a frame past the image limits is refused before anything is allocated for it (a
+     * stride-0 view: 70000 rows cost one float) */
+    wk_tensor one = {0};
+    int64_t s1[1] = {1};
+    CHECK(wk_tensor_new(&one, 1, s1) == WK_OK);
+    wk_tensor tall = one;
+    tall.ndim = 3;
+    tall.shape[0] = 3, tall.shape[1] = 70000, tall.shape[2] = 2;
+    tall.stride[0] = tall.stride[1] = tall.stride[2] = 0;
+    CHECK(wk_video_writer_open(&w, tmp_path("tall.mp4"), NULL) == WK_OK);
+    CHECK(wk_video_write(w, &tall) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "bigger than wick writes") != NULL);
+    wk_video_writer_abort(w);
+    wk_tensor_release(&one);
 }
 
 int main(void)
