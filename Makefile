@@ -20,7 +20,10 @@ LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float
 PKGS     = lua5.4 libedit $(LIB_PKGS)
 LIB_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
 LUA_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread -ldl
+# giflib: linked by name (Debian 12's early libgif-dev had no .pc file). FFmpeg's libraries
+# are not linked: lib/media/av.c opens them with dlopen on first use (their headers are
+# in the default include path).
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lgif -lm -lpthread -ldl
 
 BUILD   ?= build
 WICK    ?= ./wick
@@ -51,7 +54,8 @@ CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 # Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
-           libkissfft-dev lua-busted lua-check lua-dkjson tmux
+           libkissfft-dev lua-busted lua-check lua-dkjson tmux \
+           libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 
 .PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)

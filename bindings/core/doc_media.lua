@@ -1,4 +1,4 @@
--- doc_media.lua — help's entries for wick.image, wick.plot and wick.sketch (the
+-- doc_media.lua — help's entries for wick.image, wick.video, wick.plot and wick.sketch (the
 -- gallery's kit, with its Kit type). Options and defaults are the code's: plot's are
 -- compared by help_spec with the tables plot.lua passes to wick._options; image's are
 -- read in C (image.c) and written here from it.
@@ -42,6 +42,41 @@ add("wick.image.flow_mask", { "image.flow_mask(fwd, bwd) → H×W", "1 where the
 add("wick.image.grid", { "image.grid(batch_or_list [, opts]) → C×H×W tensor", "a contact sheet of N×C×H×W images or a list of C×H×W",
   opts = { { "cols", nil, "about square", default_text = "about square" }, { "pad", 2, "pixels between images" }, { "pad_value", 1, "the padding's value" } },
   example = 'wick.image.save(wick.image.grid(batch.x, {cols = 8}), "out/batch.png")' })
+
+-- ---- wick.video -------------------------------------------------------------------------
+
+module("wick.video", "moving pictures as lists of 3×H×W frames: animated GIF, MP4, WebM (anything FFmpeg decodes) and numbered PNGs (\"out/%04d.png\") in and out",
+  'local frames, info = wick.video.read("clip.mp4", {max_frames = 48})\nwick.video.save(frames, "out/clip.gif", {fps = info.fps})')
+add("wick.video.open", { "video.open(path) → reader", "a Reader for a GIF, MP4, WebM, MKV, MOV… (recognised by its bytes) or a numbered-frame pattern; the first frame is decoded at once, so a broken file fails here",
+  see = { "VideoReader" },
+  example = 'local r = wick.video.open("clip.mp4")\nprint(r.width, r.height, r.fps, r.count, r.codec)' })
+add("wick.video.read", { "video.read(path [, opts]) → {frame, …}, info", "every frame (or the first max_frames) and info {width, height, fps, count, codec, format}; refuses frames that would take more than half the machine's memory",
+  opts = { { "max_frames", nil, "at most this many frames", default_text = "all" } },
+  example = 'local frames, info = wick.video.read("clip.gif")\nprint(#frames, info.fps)' })
+add("wick.video.writer", { "video.writer(path [, opts]) → writer", "a Writer: .gif (own palette a frame, loops), .mp4/.mkv/.mov (H.264, else MPEG-4), .webm (VP9, else VP8) or a pattern \"out/%04d.png\"; makes missing folders; the file appears only at close",
+  opts = { { "fps", 24, "frames per second (a GIF stores hundredths of a second: 24 becomes 25)" },
+    { "quality", 70, "0–100 onto the encoder's scale (x264 crf 51–0, VP9 crf 63–0, MPEG-4 q 31–1); GIF ignores it" },
+    { "codec", nil, "an FFmpeg encoder or codec name (\"mpeg4\", \"vp8\", \"libx264\")", default_text = "by extension" } },
+  see = { "VideoWriter" },
+  example = 'local w = wick.video.writer("out/spin.mp4", {fps = 30})\nfor t = 1, 60 do w:write(draw(t)) end\nw:close()' })
+add("wick.video.save", { "video.save(frames, path [, opts]) → path", "a list of frames (or an N×C×H×W batch) written as video.writer would, in one call",
+  opts = { { "fps", 24, "" }, { "quality", 70, "" }, { "codec", nil, "", default_text = "by extension" } },
+  example = 'wick.video.save(frames, "out/loop.gif", {fps = 12})' })
+
+type_("VideoReader", { "a video being read, from video.open: r.width, r.height, r.fps, r.count (frames; nil when the file does not say), r.codec, r.format, r.path", var = "r",
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.VideoReader" end,
+  example = 'local r = wick.video.open("clip.webm")\nlocal first = r:read()' })
+add("VideoReader:read", { "r:read() → 3×H×W tensor | nil", "the next frame in [0,1]; nil at the end", example = "local frame = r:read()" })
+add("VideoReader:frames", { "r:frames() → iterator", "the frames not read yet, for a for loop", example = "for frame in r:frames() do n = n + 1 end" })
+add("VideoReader:close", { "r:close()", "frees the decoder (also at the end of a <close> scope, or when collected); a closed reader raises when read", example = "r:close()" })
+
+type_("VideoWriter", { "a video being written, from video.writer: w.path, w.codec, w.fps, w.count (frames so far)", var = "w",
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.VideoWriter" end,
+  example = 'local w <close> = wick.video.writer("out/a.webm")\nw:write(frame)' })
+add("VideoWriter:write", { "w:write(frame) → w", "appends a 3×H×W, 1×H×W or H×W frame in [0,1] (clamped, NaN as 0); every frame the first's size; odd sides are padded by one edge row or column for MP4/WebM",
+  example = "w:write(img)" })
+add("VideoWriter:close", { "w:close() → path", "finishes the file and renames it into place; a <close> scope left normally does the same, one left by an error (or a writer collected unclosed) leaves no file",
+  example = 'print("wrote " .. w:close())' })
 
 -- ---- wick.plot --------------------------------------------------------------------------
 

@@ -58,7 +58,7 @@ end
 
 -- Short prefixes as the README and sketches write them.
 local PREFIX = { T = "wick.tensor", nn = "wick.nn", F = "wick.nn.F", optim = "wick.optim",
-  embed = "wick.embed", text = "wick.text", image = "wick.image", plot = "wick.plot",
+  embed = "wick.embed", text = "wick.text", image = "wick.image", video = "wick.video", plot = "wick.plot",
   data = "wick.data", fs = "wick.fs", chess = "wick.chess", svg = "wick.svg",
   autograd = "wick.autograd", corpus = "wick.text.corpus" }
 doc.prefix = PREFIX

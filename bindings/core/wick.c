@@ -180,6 +180,8 @@ int luaopen_wick(lua_State *L)
     luaopen_wick_image(L);
     luaopen_wick_image_flow(L);   /* adds flow, warp, flow_mask */
     lua_setfield(L, wick, "image");
+    luaopen_wick_video(L);
+    lua_setfield(L, wick, "video");
     luaopen_wick_optim(L);
     lua_setfield(L, wick, "optim");
     luaopen_wick_autograd(L);

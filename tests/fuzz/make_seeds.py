@@ -155,3 +155,85 @@ put("rxdr", "v2-na", plain)
 put("rxdr", "v3-latin1", latin)
 put("rdb", "two-chunks", rdb_chunk(plain) + rdb_chunk(latin))
 put("rdb", "one-chunk", rdb_chunk(rxdr([(b"Emma", 64)])))
+
+
+# ---- GIF and video: hand-made GIFs for what wick's writer never makes (disposal,
+# transparency, interlacing, local tables), and small files from wick's own writers ----
+def gif_lzw(indices, min_size):
+    """LZW data (sub-blocks) for indices: a clear code before every second index, so the
+    code width never grows past min_size + 1 bits."""
+    clear, width, codes = 1 << min_size, min_size + 1, []
+    for i, p in enumerate(indices):
+        if i % 2 == 0:
+            codes.append(clear)
+        codes.append(p)
+    codes.append(clear + 1)
+    acc = n = 0
+    out = bytearray()
+    for c in codes:
+        acc |= c << n
+        n += width
+        while n >= 8:
+            out.append(acc & 255)
+            acc >>= 8
+            n -= 8
+    if n:
+        out.append(acc & 255)
+    blocks = b"".join(bytes([len(out[i:i + 255])]) + bytes(out[i:i + 255]) for i in range(0, len(out), 255))
+    return bytes([min_size]) + blocks + b"\x00"
+
+
+def gif_frame(x, y, w, h, indices, dispose=0, transparent=None, delay=5, table=None, interlace=False):
+    packed = dispose << 2 | (1 if transparent is not None else 0)
+    gce = b"\x21\xf9\x04" + bytes([packed]) + struct.pack("<H", delay) + bytes([transparent or 0]) + b"\x00"
+    flags = (0x40 if interlace else 0) | ((0x80 | 1) if table else 0)   # local tables of 4 colours
+    desc = b"\x2c" + struct.pack("<HHHH", x, y, w, h) + bytes([flags]) + (table or b"")
+    if interlace:   # rows in the order the four passes store them
+        rows = [r for start, step in ((0, 8), (4, 8), (2, 4), (1, 2)) for r in range(start, h, step)]
+        indices = [indices[r * w + c] for r in rows for c in range(w)]
+    return gce + desc + gif_lzw(indices, 2)
+
+
+def gif(w, h, frames, table=b"\x00\x00\x00\xff\x00\x00\x00\xff\x00\x00\x00\xff", loop=True):
+    head = b"GIF89a" + struct.pack("<HH", w, h) + bytes([0x81 if table else 0, 0, 0]) + (table or b"")
+    if loop:
+        head += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    return head + b"".join(frames) + b"\x3b"
+
+
+put("gif", "disposal", gif(6, 4, [
+    gif_frame(0, 0, 6, 4, [1] * 24, dispose=2),
+    gif_frame(1, 1, 3, 2, [0, 2, 2, 3, 3, 0], dispose=3, transparent=0),
+    gif_frame(2, 0, 4, 4, [rng.randrange(4) for _ in range(16)], dispose=1, transparent=1)]))
+put("gif", "interlaced-local", gif(5, 9, [
+    gif_frame(0, 0, 5, 9, [rng.randrange(4) for _ in range(45)], interlace=True,
+              table=bytes(rng.randrange(256) for _ in range(12))),
+    gif_frame(0, 0, 5, 9, [rng.randrange(4) for _ in range(45)], delay=0)], loop=False))
+put("gif", "outside-canvas", gif(4, 4, [gif_frame(2, 2, 4, 4, [2] * 16)]))
+put("video", "gif-disposal", open(os.path.join(HERE, "corpus", "gif", "disposal"), "rb").read())
+
+vdir = os.path.join(HERE, "corpus", "video")
+gdir = os.path.join(HERE, "corpus", "gif")
+subprocess.run([wick, "-e", """
+local wick = require "wick"
+local T, vdir, gdir = wick.tensor, ...
+""".replace("...", repr(vdir) + ", " + repr(gdir)) + """
+wick.seed(5)
+local function clip(n, h, w)
+  local f = {}
+  for k = 1, n do f[k] = (T.rand(3, h, w) * 0.3 + k / n * 0.6):contiguous() end
+  return f
+end
+wick.video.save(clip(3, 16, 16), vdir .. "/h264.mp4", { fps = 10, quality = 30 })
+wick.video.save(clip(3, 16, 16), vdir .. "/mpeg4.mp4", { fps = 10, quality = 30, codec = "mpeg4" })
+wick.video.save(clip(3, 16, 16), vdir .. "/vp9.webm", { fps = 10, quality = 30 })
+wick.video.save(clip(3, 16, 16), vdir .. "/vp8.webm", { fps = 10, quality = 30, codec = "vp8" })
+wick.video.save(clip(2, 10, 14), vdir .. "/h264.mkv", { fps = 25, quality = 30 })
+wick.video.save(clip(3, 12, 12), gdir .. "/wick-many-colours.gif", { fps = 10 })
+wick.video.save({ T.zeros(3, 6, 6), T.ones(3, 6, 6) }, gdir .. "/wick-two-colours.gif", { fps = 4 })
+"""], check=True)
+for d in (vdir, gdir):
+    for f in os.listdir(d):
+        base, ext = os.path.splitext(f)
+        if ext in (".mp4", ".webm", ".mkv", ".gif"):
+            os.rename(os.path.join(d, f), os.path.join(d, base + "-" + ext[1:] if d == vdir else base))

@@ -332,6 +332,19 @@ return function(wick, tmp)
   add("wick.image.warp", image.warp, pack(img(), T.randn(2, 8, 8)))
   add("wick.image.flow_mask", image.flow_mask, pack(T.randn(2, 8, 8), T.randn(2, 8, 8)))
 
+  -- ---- wick.video ----------------------------------------------------------------------
+  wick.video.save({ img(), img() }, tmp .. "/v.gif", { fps = 10 })
+  add("wick.video.save", wick.video.save, pack({ img(), img() }, tmp .. "/w.gif", { fps = 10, quality = 70 }),
+      { skip = { [2] = true, codec = true } })
+  add("wick.video.read", wick.video.read, pack(tmp .. "/v.gif", { max_frames = 2 }), { skip = { [1] = true } })
+  add("wick.video.open", wick.video.open, pack(tmp .. "/v.gif"), { skip = { [1] = true } })
+  add("wick.video.writer", wick.video.writer, pack(tmp .. "/x.gif", { fps = 12, quality = 50 }),
+      { skip = { [1] = true, codec = true } })
+  add("VideoWriter:write", function(self, ...) return self:write(...) end, pack(nil, img()),
+      { self = function() return wick.video.writer(tmp .. "/y.gif") end, aliases = { "writer:write", "write" } })
+  add("VideoReader:read", function(self, ...) return self:read(...) end, pack(nil),
+      { self = function() return wick.video.open(tmp .. "/v.gif") end, aliases = { "reader:read", "read" } })
+
   -- ---- wick.plot -----------------------------------------------------------------------
   add("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 2, alpha = 0.8, labels = T { 1, 2,
       1, 2, 1 } }))
@@ -596,6 +609,11 @@ return function(wick, tmp)
   must("wick.image.warp", image.warp, pack(img(), T.zeros(2, 8, 9)), "flow of another size", "warp")
   must("wick.image.flow_mask", image.flow_mask, pack(T.zeros(2, 8, 8), T.zeros(2, 4, 8)), "flows of two sizes",
     "flow_mask")
+  must("wick.video.writer", wick.video.writer, pack(tmp .. "/z.mp4", { fps = 0 / 0 }), "NaN fps", "writer")
+  must("wick.video.writer", wick.video.writer, pack(tmp .. "/z.mp4", { codec = "nosuchcodec" }), "unknown codec",
+      "writer")
+  must("wick.video.save", wick.video.save, pack({ img(), T.rand(3, 6, 8) }, tmp .. "/z.gif"), "mismatched frames",
+      "save")
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 0 }), "size 0", "scatter")
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 0 / 0 }), "NaN radius", "scatter")
   must("wick.plot.heatmap", plot.heatmap, pack(T.rand(2, 3), { cell = 0 }), "cell 0", "heatmap")

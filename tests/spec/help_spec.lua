@@ -84,6 +84,8 @@ local function samples(dir)
     TfjsNet = nn.load_tfjs(helpers.tiny_tfjs(dir)),
     RandomFilters = nn.random_filters { sizes = { 3 }, channels = 2 },
     PatchBank = nn.patch_bank(T.randn(2, 4, 4)),
+    VideoReader = wick.video.open(wick.video.save({ T.zeros(3, 4, 4) }, dir .. "/v.gif")),
+    VideoWriter = wick.video.writer(dir .. "/w.gif"),
   }, function() p:close() end
 end
 
@@ -302,6 +304,7 @@ local SECTION_VARS = {
   ["wick.embed"] = { t = { "TSNE" }, m = { "Word2Vec" } },
   ["wick.fs"] = { p = { "Process" } },
   ["wick.chess and wick.svg"] = { b = { "Board" } },
+  ["wick.video"] = { r = { "VideoReader" }, w = { "VideoWriter" } },
 }
 -- Bare names in a table row of these subsections are wick.tensor's or wick.nn's.
 local BARE = { ["wick.tensor"] = { "wick.tensor.", "Tensor:" }, ["wick.nn"] = { "wick.nn." } }
