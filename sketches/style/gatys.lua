@@ -223,19 +223,21 @@ function M.setup(kit, net_name)
   return net, o
 end
 
+-- An error unless a picture (`what`, h×w) is large enough for the net of loop options o.
+function M.big_enough(o, net_name, what, h, w)
+  if math.min(h, w) < o.min_side then
+    error(("%s is %d×%d px; the %s net needs at least %d px a side (raise --size, or --style-scale)")
+      :format(what, w, h, net_name, o.min_side), 0)
+  end
+end
+
 -- One run of the sketch (`kit` its options): a content picture (nil for a texture) and
 -- style pictures → the result, 3×H×W; progress and out/preview.png every kit.every steps
 -- (kit.silent: neither).
 function M.run(kit, net_name, content, style_pics, size, weights, started)
   local net, o = M.setup(kit, net_name)
-  local function big_enough(what, h, w)
-    if math.min(h, w) < o.min_side then
-      error(("%s is %d×%d px; the %s net needs at least %d px a side (raise --size, or --style-scale)")
-        :format(what, w, h, net_name, o.min_side), 0)
-    end
-  end
-  big_enough("the result", size.h, size.w)
-  for i, p in ipairs(style_pics) do big_enough(("style picture %d"):format(i), p:size(2), p:size(3)) end
+  M.big_enough(o, net_name, "the result", size.h, size.w)
+  for i, p in ipairs(style_pics) do M.big_enough(o, net_name, ("style picture %d"):format(i), p:size(2), p:size(3)) end
   if not content and kit.tv_weight < 0 then o.tv_weight = 0.1 end   -- from noise: smoother
   local c = content and net:preprocess(content, { size = false })
   local s = {}

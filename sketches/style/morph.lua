@@ -6,10 +6,11 @@
 --
 -- Data: `make data`. Run: wick sketches/style/morph.lua [--content astronaut] [--from starry]
 --       [--to scream] [--frames 24] [--size 256] [--first-steps 100] [--steps 20]
--- Writes out/morph-<content>-<from>-<to>-0001.png … (one per frame, each records the seed)
--- and out/morph-<content>-<from>-<to>-seed<seed>.png, a sheet of eight frames.
+-- Writes out/morph-<content>-<from>-<to>-0001.png … (one per frame, each records the seed),
+-- out/morph-<content>-<from>-<to>-seed<seed>.png, a sheet of eight frames, and the same
+-- name .gif, the animation going there and back.
 local wick = require "wick"
-local image = wick.image
+local image, video = wick.image, wick.video
 
 local kit = wick.sketch { seed = 5, content = "astronaut", from = "starry", to = "scream", frames = 24, size = 256,
   first_steps = 100, steps = 20, net = "inception" }
@@ -25,7 +26,7 @@ local s = { net:preprocess(gatys.picture(kit.from, kit.size), { size = false }),
 local name = ("morph-%s-%s-%s"):format(kit.content, kit.from, kit.to)
 kit:frames_reset(name)
 
-local x, prev, sheet, change = c, nil, {}, 0
+local x, prev, sheet, change, frames = c, nil, {}, 0, {}
 for k = 1, kit.frames do
   local t = (k - 1) / (kit.frames - 1)
   local targets = gatys.targets(net, loop, c, s, { 1 - t, t })
@@ -33,6 +34,7 @@ for k = 1, kit.frames do
   x = gatys.transfer(net, x, targets, loop)
   local frame = net:deprocess(x):squeeze(1)
   kit:frame(frame)
+  frames[k] = frame
   if prev then change = change + (frame - prev):abs():mean():item() end
   prev = frame
   if (k - 1) % math.max(1, (kit.frames - 1) // 7) == 0 and #sheet < 8 then sheet[#sheet + 1] = frame end
@@ -40,4 +42,6 @@ for k = 1, kit.frames do
 end
 print(("mean change between consecutive frames: %.4f (pixel values in [0, 1])"):format(change / (kit.frames - 1)))
 print(image.save(image.grid(sheet, { cols = 4, pad = 4 }), kit:path("%s-seed%d.png", name, kit.seed)))
+for k = kit.frames - 1, 2, -1 do frames[#frames + 1] = frames[k] end   -- and back again
+print(video.save(frames, kit:path("%s-seed%d.gif", name, kit.seed), { fps = 8 }))
 print(("done in %.0f s"):format(wick.clock() - started))

@@ -25,6 +25,7 @@ local frames = animate.zoom_pan(gatys.picture(kit.content, 4 * kit.size), kit.fr
 local style = gatys.picture(kit.style, kit.size)
 local o = gatys.quiet_options(kit)
 local net, loop = gatys.setup(o, kit.net)
+gatys.big_enough(loop, kit.net, "a frame", h, w)
 
 local columns, report = { frames }, {}
 for mode in kit.modes:gmatch("[^,]+") do

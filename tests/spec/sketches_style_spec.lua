@@ -12,6 +12,7 @@ local MODEL = "models/inception_v3/model.json"
 local ASTRONAUT, STARRY = "images/skimage/astronaut.png", "images/opencv/starry_night.jpg"
 local SCREAM, BRICK = "images/darknet/scream.jpg", "images/skimage/brick.png"
 local CHELSEA = "images/skimage/chelsea.png"
+local BOATS = "images/getty/img-nagasaki-boats/image.jpg"
 
 -- `it` when every data name is installed, else a pending test naming what is missing.
 local function needs(...)
@@ -197,5 +198,23 @@ describe("style sketch", function()
     assert.is_true(change and change > 0, out)
     assert.is_true((last - first):abs():mean():item() > 0)
     picture(o .. name .. "-seed3.png", 3)
+    local frames = wick.video.read(o .. name .. "-seed3.gif")
+    assert.equal(4, #frames)   -- 1 2 3, then 2 on the way back
+  end)
+
+  needs(MODEL, BOATS, STARRY)("stable stylises a clip three ways, side by side as GIF and MP4", function()
+    local out, rc, o = run(dir, "--frames 3 --size 64 --steps 2 --first-steps 3 --seed 4", "stable")
+    assert.equal(0, rc, out)
+    for _, mode in ipairs { "independent", "previous", "flow" } do
+      assert.matches("  " .. mode .. " +flicker [%d.]+ +change between frames [%d.]+", out)
+      picture(o .. "stable-" .. mode .. "-0003.png", 4)
+    end
+    local frames, info = wick.video.read(o .. "stable-boats-starry-seed4.gif")
+    assert.equal(3, #frames)
+    assert.same({ 3, 48 + 2 * 4, 4 * 64 + 5 * 4 }, frames[1]:shape())   -- source + three modes, 4 px around each
+    local mp4 = wick.video.open(o .. "stable-boats-starry-seed4.mp4")
+    assert.equal(4 * 64 + 5 * 4, mp4.width)
+    mp4:close()
+    assert.equal(8, math.floor(info.fps + 0.5))
   end)
 end)
