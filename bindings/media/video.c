@@ -47,38 +47,6 @@ typedef struct lua_writer {
 
 /* ---- arguments ------------------------------------------------------------------ */
 
-static void check_options(lua_State *L, int idx, const char *fname, const char *const *known)
-{
-    if (lua_isnoneornil(L, idx)) return;
-    if (!lua_istable(L, idx)) luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        int ok = 0;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (const char *const *k = known; *k; k++) ok |= strcmp(lua_tostring(L, -1), *k) == 0;
-        if (!ok) {
-            char list[160] = "";
-            for (const char *const *k = known; *k; k++)
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k == known ? "" : ", ", *k);
-            if (lua_type(L, -1) == LUA_TSTRING)
-                luaL_error(L, "%s: unknown option '%s' (known: %s)", fname, lua_tostring(L, -1), list);
-            luaL_error(L, "%s: option names must be strings, got a %s key (known: %s)", fname, luaL_typename(L, -1),
-                       list);
-        }
-    }
-}
-
-/* Push option key (nil when the table is absent or lacks it); its type. */
-static int get_option(lua_State *L, int idx, const char *key)
-{
-    if (lua_isnoneornil(L, idx)) {
-        lua_pushnil(L);
-        return LUA_TNIL;
-    }
-    return lua_getfield(L, idx, key);
-}
-
 static const char *check_path(lua_State *L, int idx, const char *fname)
 {
     size_t len;
@@ -94,14 +62,14 @@ static const char *check_path(lua_State *L, int idx, const char *fname)
 static void writer_options(lua_State *L, int idx, const char *fname, wk_video_write_opts *o)
 {
     static const char *const known[] = {"fps", "quality", "codec", NULL};
-    check_options(L, idx, fname, known);
+    wk_lua_check_options(L, idx, fname, known);
     *o = (wk_video_write_opts){.fps = 24, .quality = 70, .codec = NULL};
-    if (get_option(L, idx, "fps") != LUA_TNIL) o->fps = wk_lua_check_finite(L, -1, fname, "option 'fps'", 0.01, 1000);
+    if (wk_lua_get_option(L, idx, "fps") != LUA_TNIL) o->fps = wk_lua_check_finite(L, -1, fname, "option 'fps'", 0.01, 1000);
     lua_pop(L, 1);
-    if (get_option(L, idx, "quality") != LUA_TNIL)
+    if (wk_lua_get_option(L, idx, "quality") != LUA_TNIL)
         o->quality = (int)wk_lua_check_int(L, -1, fname, "option 'quality'", 0, 100);
     lua_pop(L, 1);
-    int t = get_option(L, idx, "codec");
+    int t = wk_lua_get_option(L, idx, "codec");
     if (t != LUA_TNIL) {
         if (t != LUA_TSTRING) luaL_error(L, "%s: option 'codec' must be a string, got %s", fname, luaL_typename(L, -1));
         o->codec = lua_tostring(L, -1);   /* the options table holds the string */
@@ -254,9 +222,9 @@ static int video_read(lua_State *L)
     static const char *const known[] = {"max_frames", NULL};
     const char *fname = "video.read";
     check_path(L, 1, fname);
-    check_options(L, 2, fname, known);
+    wk_lua_check_options(L, 2, fname, known);
     lua_Integer max = LUA_MAXINTEGER;
-    if (get_option(L, 2, "max_frames") != LUA_TNIL)
+    if (wk_lua_get_option(L, 2, "max_frames") != LUA_TNIL)
         max = wk_lua_check_int(L, -1, fname, "option 'max_frames'", 1, LUA_MAXINTEGER);
     lua_pop(L, 1);
     lua_settop(L, 2);
@@ -267,9 +235,9 @@ static int video_read(lua_State *L)
     int64_t expect = in->frames >= 0 && in->frames < max ? in->frames : max;
     if (in->frames >= 0 && expect * frame_bytes > budget) {
         char need[32], have[32];
-        return luaL_error(L, "%s: '%s' holds %d frames of %dx%d, %s as tensors, more than half this machine's "
+        return luaL_error(L, "%s: '%s' holds %I frames of %dx%d, %s as tensors, more than half this machine's "
                           "memory (%s); pass {max_frames = N} or read it frame by frame with video.open",
-                          fname, lua_tostring(L, 1), (int)expect, (int)in->width, (int)in->height,
+                          fname, lua_tostring(L, 1), (lua_Integer)expect, (int)in->width, (int)in->height,
                           wk_bytes_str(need, sizeof need, expect * frame_bytes),
                           wk_bytes_str(have, sizeof have, budget * 2));
     }
@@ -277,9 +245,9 @@ static int video_read(lua_State *L)
     while (lr->read < max) {
         if ((double)(lr->read + 1) * frame_bytes > budget) {
             char have[32];
-            return luaL_error(L, "%s: '%s' has more than %d frames of %dx%d, more than half this machine's memory "
+            return luaL_error(L, "%s: '%s' has more than %I frames of %dx%d, more than half this machine's memory "
                               "(%s) as tensors; pass {max_frames = N} or read it frame by frame with video.open",
-                              fname, lua_tostring(L, 1), (int)lr->read, (int)in->width, (int)in->height,
+                              fname, lua_tostring(L, 1), (lua_Integer)lr->read, (int)in->width, (int)in->height,
                               wk_bytes_str(have, sizeof have, budget * 2));
         }
         push_frame(L, lr, fname);

@@ -5,7 +5,7 @@
  *
  *   nn._patch._new(style, size, stride, synthesis_stride) -> a wick.PatchBank
  *   bank:match(x)                 -> indices (H'×W', 1-based), cosines (H'×W')
- *   nn._patch._loss(bank, x, want_grad [, indices]) -> loss (0-D tensor) [, dloss/dx, x's shape]
+ *   nn._patch._loss(bank, x, want_grad [, indices]) -> loss (0-D tensor) [, dloss/dx]
  *   nn._patch._patches(bank, normalised)           -> (count, C, k, k)
  *   bank:size(), bank:free(), tostring(bank)
  *
@@ -145,7 +145,7 @@ static int bank_match(lua_State *L)
     return 2;
 }
 
-/* _loss(x, want_grad [, indices]): the matches are x's own (matched here) unless
+/* _loss(bank, x, want_grad [, indices]): the matches are x's own (matched here) unless
  * indices (1-based, H'·W' of them, e.g. from an earlier match) are given. */
 static int bank_loss(lua_State *L)
 {

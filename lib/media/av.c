@@ -104,9 +104,10 @@ static int av_load(void)
         if (missing) {
             for (int i = 0; i < 4; i++)
                 if (h[i]) dlclose(h[i]);
-            status = wk_fail("cannot load FFmpeg (%s is missing); video other than GIF needs Debian's "
-                             "libavformat59, libavcodec59, libavutil57 and libswscale6 "
-                             "(sudo apt-get install libavformat59 libswscale6)", missing);
+            status = wk_fail("cannot load FFmpeg (%s is missing); video other than GIF needs FFmpeg's "
+                             "%s, %s, %s and %s (Debian: sudo apt-get install libavformat%d libswscale%d)",
+                             missing, names[format], names[codec], names[util], names[scale],
+                             LIBAVFORMAT_VERSION_MAJOR, LIBSWSCALE_VERSION_MAJOR);
         } else {
             av_loaded = 1;
             fn.av_log_set_level(AV_LOG_QUIET);   /* lib never prints; reasons go to wk_errmsg() */
@@ -503,7 +504,7 @@ static int open_writer(av_writer *a, const wk_video_write_opts *o)
     a->frame = fn.av_frame_alloc();
     unsigned char *buf = fn.av_malloc(IO_BUF);
     if (buf) a->io = fn.avio_alloc_context(buf, IO_BUF, 1, a, NULL, io_write, io_wseek);
-    else fn.av_free(buf);
+    if (buf && !a->io) fn.av_free(buf);   /* the context owns it only once made */
     if (!a->enc || !a->pkt || !a->frame || !a->io) return wk_fail("out of memory writing '%s'", a->path);
 
     AVCodecContext *e = a->enc;
@@ -564,7 +565,6 @@ int wk_av_open_writer(FILE *f, const char *path, int64_t w, int64_t h, const wk_
     cw->put = writer_put;
     cw->finish = writer_finish;
     cw->free = writer_free;
-    cw->even = 1;
     snprintf(cw->codec, sizeof cw->codec, "%s", a->enc->codec->name);
     return WK_OK;
 }

@@ -391,13 +391,17 @@ static void solve_rows(void *ctx, int64_t y0, int64_t y1, int worker)
         float *fl = j->flow + (int64_t)y * w * 2;
         const float *g11 = acc, *g12 = acc + wr, *g22 = acc + 2 * wr, *h1 = acc + 3 * wr, *h2 = acc + 4 * wr;
         for (int x = 0; x < w; x++) {
-            /* (G + λI) d = h + λ d̃: G is positive semi-definite, so the determinant is
-             * at least λ² > 0 */
-            float a = g11[x] + FLOW_LAMBDA, b = g12[x], d = g22[x] + FLOW_LAMBDA;
-            float u = h1[x] + FLOW_LAMBDA * fl[2 * x], vv = h2[x] + FLOW_LAMBDA * fl[2 * x + 1];
-            float idet = 1.0f / (a * d - b * b);
-            fl[2 * x] = (d * u - b * vv) * idet;
-            fl[2 * x + 1] = (a * vv - b * u) * idet;
+            /* (G + λI) d = h + λ d̃: G is positive semi-definite, so in exact arithmetic
+             * the determinant is at least λ² > 0; in float, λ vanishes beside a large G
+             * and a window of one straight edge (rank 1) can round to 0 or below. So the
+             * 2×2 solve is in double, and a window that still gives no determinant keeps
+             * the current estimate (what the λ pull alone would give). */
+            double a = (double)g11[x] + FLOW_LAMBDA, b = g12[x], d = (double)g22[x] + FLOW_LAMBDA;
+            double u = h1[x] + FLOW_LAMBDA * (double)fl[2 * x], vv = h2[x] + FLOW_LAMBDA * (double)fl[2 * x + 1];
+            double det = a * d - b * b;
+            if (!(det > 1e-300)) continue;
+            fl[2 * x] = (float)((d * u - b * vv) / det);
+            fl[2 * x + 1] = (float)((a * vv - b * u) / det);
         }
     }
 }

@@ -39,7 +39,7 @@ wk_flow_opts wk_flow_defaults(void);
 /* dst (new, 2×H×W) = the flow from prev to next. prev and next are contiguous H×W,
  * 1×H×W or 3×H×W (RGB, turned grey with Rec. 601 luma) of one size, finite. init
  * (NULL, or a contiguous 2×H×W finite flow) is the starting estimate, resized onto
- * every level; without it the coarsest level starts from zero motion. opts NULL: the
+ * the coarsest level (as OpenCV does); without it that level starts from zero motion. opts NULL: the
  * defaults. ws (NULL: allocate and free within the call) is scratch the caller keeps,
  * so a sequence of frames allocates nothing after the first (about 23 floats a pixel). */
 int wk_flow_farneback(wk_tensor *dst, const wk_tensor *prev, const wk_tensor *next, const wk_tensor *init,

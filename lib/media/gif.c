@@ -346,7 +346,6 @@ int wk_gif_open_writer(FILE *f, const char *path, int64_t w, int64_t h, const wk
     cw->put = writer_put;
     cw->finish = writer_finish;
     cw->free = writer_free;
-    cw->even = 0;
     snprintf(cw->codec, sizeof cw->codec, "gif");
     return WK_OK;
 }

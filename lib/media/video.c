@@ -129,9 +129,8 @@ const wk_video_info *wk_video_reader_info(const wk_video_reader *r) { return &r-
 /* An RGB frame (H×W×3 bytes) into a new 3×H×W tensor. */
 static int rgb_to_tensor(wk_tensor *dst, const unsigned char *rgb, int64_t h, int64_t w)
 {
-    static float lut[256];
-    if (lut[255] != 1.0f)
-        for (int i = 0; i < 256; i++) lut[i] = (float)i / 255.0f;
+    float lut[256];   /* per call: a shared table filled lazily would race between threads */
+    for (int i = 0; i < 256; i++) lut[i] = (float)i / 255.0f;
     int64_t shape[3] = {3, h, w};
     if (wk_tensor_new(dst, 3, shape)) return WK_ERR;
     float *o = wk_tensor_data(dst);

@@ -60,7 +60,6 @@ typedef struct wk_video_codec_writer {
     int (*put)(void *state, const unsigned char *rgb);
     int (*finish)(void *state);
     void (*free)(void *state);
-    int even;                    /* the codec needs even sides (video.c pads) */
     char codec[32];              /* the encoder's name, for messages */
 } wk_video_codec_writer;
 

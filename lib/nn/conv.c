@@ -15,8 +15,9 @@
  * output rows of one image when they are large (a 224x224 64-channel image would need
  * 115 MB of columns; a band keeps them near 1 MB, in cache). A 1x1 stride-1 unpadded
  * conv skips im2col: the image already is its column matrix. With stride 1, DATA is
- * run as FWD of a conv with the kernel flipped (see "the input gradient as a forward
- * conv"), a gather instead of a scatter.
+ * usually run as FWD of a conv with the kernel flipped (see "the input gradient as a
+ * forward conv"), a gather instead of a scatter; not for small unpadded images, nor
+ * when there are many more output than input channels (flip_geom says why).
  *
  * Threads: chunks run on wick's pool (lib/core/threads.h), each GEMM on one thread.
  * Chunks are cut from the shape alone; weight gradients are summed per slot (a run of
