@@ -342,3 +342,37 @@ lua_Number wk_lua_check_finite(lua_State *L, int idx, const char *fname, const c
     return v;
 }
 
+/* ---- options tables ------------------------------------------------------------ */
+
+/* Raise on anything in the options table at idx that is not in known (NULL-ended). */
+void wk_lua_check_options(lua_State *L, int idx, const char *fname, const char *const *known)
+{
+    if (lua_isnoneornil(L, idx)) return;
+    if (!lua_istable(L, idx)) luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        int ok = 0;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (const char *const *k = known; *k; k++) ok |= strcmp(lua_tostring(L, -1), *k) == 0;
+        if (!ok) {
+            char list[256] = "";
+            for (const char *const *k = known; *k; k++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k == known ? "" : ", ", *k);
+            if (lua_type(L, -1) == LUA_TSTRING)
+                luaL_error(L, "%s: unknown option '%s' (known: %s)", fname, lua_tostring(L, -1), list);
+            luaL_error(L, "%s: option names must be strings, got a %s key (known: %s)", fname,
+                       luaL_typename(L, -1), list);
+        }
+    }
+}
+
+/* Push option key (nil when the table is absent or lacks it). */
+int wk_lua_get_option(lua_State *L, int idx, const char *key)
+{
+    if (lua_isnoneornil(L, idx)) {
+        lua_pushnil(L);
+        return LUA_TNIL;
+    }
+    return lua_getfield(L, idx, key);
+}

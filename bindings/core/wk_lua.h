@@ -45,6 +45,12 @@ void wk_lua_account(lua_State *L, const wk_tensor *t);
 void wk_lua_account_bytes(lua_State *L, size_t bytes);
 /* Raise "<fname>: <wk_errmsg()>" at the caller's file:line. Never returns. */
 int wk_lua_fail(lua_State *L, const char *fname);
+/* Raise "<fname>: unknown option 'k' (known: a, b)" on anything in the options table at
+ * idx (nil allowed) that is not in known (NULL-ended), so a typo is an error. */
+void wk_lua_check_options(lua_State *L, int idx, const char *fname, const char *const *known);
+/* Push option key of the table at idx (nil when the table is absent or lacks it); returns
+ * its Lua type. */
+int wk_lua_get_option(lua_State *L, int idx, const char *key);
 /* Read a tensor argument that may also be a number. Always pushes one value, as
  * wk_lua_contiguous does: a new 0-D wick.Tensor holding the number (returned; the
  * collector frees it, even when a later call raises), or nil for a tensor argument

@@ -18,43 +18,10 @@
 #include "../../lib/media/flow.h"
 #include "../core/wk_lua.h"
 
-/* Raise on a key of the options table at idx that is not in known (NULL-ended). */
-static void check_options(lua_State *L, int idx, const char *fname, const char *const *known)
-{
-    if (lua_isnoneornil(L, idx)) return;
-    if (!lua_istable(L, idx)) luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        int ok = 0;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (const char *const *k = known; *k; k++) ok |= strcmp(lua_tostring(L, -1), *k) == 0;
-        if (!ok) {
-            char list[200] = "";
-            for (const char *const *k = known; *k; k++)
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k == known ? "" : ", ", *k);
-            if (lua_type(L, -1) == LUA_TSTRING)
-                luaL_error(L, "%s: unknown option '%s' (known: %s)", fname, lua_tostring(L, -1), list);
-            luaL_error(L, "%s: option names must be strings, got a %s key (known: %s)", fname, luaL_typename(L, -1),
-                       list);
-        }
-    }
-}
-
-/* Push option key (nil when the table is absent or lacks it); returns its type. */
-static int get_option(lua_State *L, int idx, const char *key)
-{
-    if (lua_isnoneornil(L, idx)) {
-        lua_pushnil(L);
-        return LUA_TNIL;
-    }
-    return lua_getfield(L, idx, key);
-}
-
 static int opt_int(lua_State *L, int idx, const char *key, int def, int lo, int hi)
 {
     lua_Integer v = def;
-    if (get_option(L, idx, key) != LUA_TNIL) {
+    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
         char name[64];
         snprintf(name, sizeof name, "option '%s'", key);
         v = wk_lua_check_int(L, -1, "image.flow", name, lo, hi);
@@ -66,7 +33,7 @@ static int opt_int(lua_State *L, int idx, const char *key, int def, int lo, int 
 static double opt_num(lua_State *L, int idx, const char *key, double def, double lo, double hi)
 {
     double v = def;
-    if (get_option(L, idx, key) != LUA_TNIL) {
+    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
         char name[64];
         snprintf(name, sizeof name, "option '%s'", key);
         v = wk_lua_check_finite(L, -1, "image.flow", name, lo, hi);
@@ -81,7 +48,7 @@ static int image_flow(lua_State *L)
                                         "poly_sigma", "filter", "init", NULL};
     wk_lua_check_tensor(L, 1);
     wk_lua_check_tensor(L, 2);
-    check_options(L, 3, "image.flow", known);
+    wk_lua_check_options(L, 3, "image.flow", known);
     wk_flow_opts o = wk_flow_defaults();
     o.levels = opt_int(L, 3, "levels", o.levels, 1, WK_FLOW_MAX_LEVELS);
     o.scale = opt_num(L, 3, "scale", o.scale, 0.1, 0.95);
@@ -91,7 +58,7 @@ static int image_flow(lua_State *L)
     o.poly_n = opt_int(L, 3, "poly_n", o.poly_n, 1, WK_FLOW_MAX_POLY_N);
     o.poly_sigma = opt_num(L, 3, "poly_sigma", o.poly_sigma, 0.0, 2.0 * o.poly_n);
     if (o.poly_sigma <= 0) return luaL_error(L, "image.flow: option 'poly_sigma' must be above 0, got %f", o.poly_sigma);
-    if (get_option(L, 3, "filter") != LUA_TNIL) {
+    if (wk_lua_get_option(L, 3, "filter") != LUA_TNIL) {
         const char *f = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         if (f && !strcmp(f, "box"))
             o.box = 1;
@@ -100,7 +67,7 @@ static int image_flow(lua_State *L)
                               f ? f : luaL_typename(L, -1));
     }
     lua_settop(L, 3);
-    if (get_option(L, 3, "init") != LUA_TNIL && !wk_lua_test_tensor(L, 4))
+    if (wk_lua_get_option(L, 3, "init") != LUA_TNIL && !wk_lua_test_tensor(L, 4))
         return luaL_error(L, "image.flow: option 'init' must be a flow tensor 2×H×W, got %s", luaL_typename(L, 4));
     const wk_tensor *prev = wk_lua_contiguous(L, 1, "image.flow");   /* 5 */
     const wk_tensor *next = wk_lua_contiguous(L, 2, "image.flow");   /* 6 */

@@ -23,45 +23,12 @@
 
 /* ---- options -------------------------------------------------------------------- */
 
-/* Raise on anything in the options table at idx that is not in known (NULL-ended). */
-static void check_options(lua_State *L, int idx, const char *fname, const char *const *known)
-{
-    if (lua_isnoneornil(L, idx)) return;
-    if (!lua_istable(L, idx)) luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, idx));
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        int ok = 0;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (const char *const *k = known; *k; k++) ok |= strcmp(lua_tostring(L, -1), *k) == 0;
-        if (!ok) {
-            char list[160] = "";
-            for (const char *const *k = known; *k; k++)
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k == known ? "" : ", ", *k);
-            if (lua_type(L, -1) == LUA_TSTRING)
-                luaL_error(L, "%s: unknown option '%s' (known: %s)", fname, lua_tostring(L, -1), list);
-            luaL_error(L, "%s: option names must be strings, got a %s key (known: %s)", fname,
-                       luaL_typename(L, -1), list);
-        }
-    }
-}
-
-/* Push option key (nil when the table is absent or lacks it). */
-static int get_option(lua_State *L, int idx, const char *key)
-{
-    if (lua_isnoneornil(L, idx)) {
-        lua_pushnil(L);
-        return LUA_TNIL;
-    }
-    return lua_getfield(L, idx, key);
-}
-
 /* An integer option in lo..hi (def when absent), checked before any cast to int. */
 static lua_Integer opt_integer(lua_State *L, int idx, const char *key, lua_Integer def, lua_Integer lo, lua_Integer hi,
                                const char *fname)
 {
     lua_Integer v = def;
-    if (get_option(L, idx, key) != LUA_TNIL) {
+    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
         char name[64];
         snprintf(name, sizeof name, "option '%s'", key);
         v = wk_lua_check_int(L, -1, fname, name, lo, hi);
@@ -74,7 +41,7 @@ static lua_Integer opt_integer(lua_State *L, int idx, const char *key, lua_Integ
 static lua_Number opt_number(lua_State *L, int idx, const char *key, lua_Number def, const char *fname)
 {
     lua_Number v = def;
-    if (get_option(L, idx, key) != LUA_TNIL) {
+    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
         char name[64];
         snprintf(name, sizeof name, "option '%s'", key);
         v = wk_lua_check_finite(L, -1, fname, name, -HUGE_VAL, HUGE_VAL);
@@ -129,7 +96,7 @@ static int image_save(lua_State *L)
     static const char *const known[] = {"bits", "quality", NULL};
     wk_tensor *t = wk_lua_check_tensor(L, 1);
     const char *path = check_path(L, 2, "image.save");
-    check_options(L, 3, "image.save", known);
+    wk_lua_check_options(L, 3, "image.save", known);
     wk_image_save_opts o = {0};
     o.bits = (int)opt_integer(L, 3, "bits", 8, 8, 16, "image.save");
     o.quality = (int)opt_integer(L, 3, "quality", 90, 1, 100, "image.save");
@@ -159,9 +126,9 @@ static int image_resize(lua_State *L)
     wk_tensor *src = wk_lua_check_tensor(L, 1);
     lua_Integer h = wk_lua_check_int(L, 2, "image.resize", "height", 1, MAX_RESIZE);
     lua_Integer w = wk_lua_check_int(L, 3, "image.resize", "width", 1, MAX_RESIZE);
-    check_options(L, 4, "image.resize", known);
+    wk_lua_check_options(L, 4, "image.resize", known);
     int mode = 0;
-    if (get_option(L, 4, "mode") != LUA_TNIL) {
+    if (wk_lua_get_option(L, 4, "mode") != LUA_TNIL) {
         const char *m = lua_tostring(L, -1);
         if (lua_type(L, -1) != LUA_TSTRING) m = NULL;
         for (mode = 0; m && modes[mode] && strcmp(m, modes[mode]); mode++) {}
@@ -191,7 +158,7 @@ static int image_grid(lua_State *L)
 {
     static const char *const known[] = {"cols", "pad", "pad_value", NULL};
     char buf[160];
-    check_options(L, 2, "image.grid", known);
+    wk_lua_check_options(L, 2, "image.grid", known);
     lua_Integer cols = opt_integer(L, 2, "cols", 0, 1, MAX_GRID, "image.grid");   /* absent (0): about square */
     lua_Integer pad = opt_integer(L, 2, "pad", 2, 0, 1 << 16, "image.grid");
     lua_Number pad_value = opt_number(L, 2, "pad_value", 1.0, "image.grid");

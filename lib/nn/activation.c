@@ -113,11 +113,8 @@ void wk_vec_tanh(float *y, const float *x, int64_t n)
 
 /* ---- relu, leaky_relu ------------------------------------------------------------- */
 
-/* A network's ReLUs run over every activation, forward and back: large ones are cut into
- * fixed chunks shared through the pool (element by element, so the cut never changes
- * the result), or they become the serial part of a threaded step. */
-#define RELU_PAR_MIN ((int64_t)1 << 18)
-#define RELU_PAR_CHUNK ((int64_t)1 << 16)
+/* A network's ReLUs run over every activation, forward and back: large ones are shared
+ * through the pool in fixed pieces (threads.h: WK_PAR_MIN). */
 
 typedef struct relu_job {
     float *out;
@@ -138,7 +135,7 @@ static void relu_chunk(void *ctx, int64_t begin, int64_t end, int worker)
 static void relu_run(float *out, const float *x, const float *dy, int64_t n)
 {
     relu_job j = {out, x, dy};
-    if (n >= RELU_PAR_MIN) wk_parallel_for(n, RELU_PAR_CHUNK, relu_chunk, &j);
+    if (n >= WK_PAR_MIN) wk_parallel_for(n, WK_PAR_CHUNK, relu_chunk, &j);
     else relu_chunk(&j, 0, n, 0);
 }
 

@@ -277,14 +277,7 @@ static int needs_copy(const wk_tensor *self, const wk_tensor *b)
 /* ---- drivers ------------------------------------------------------------------------- */
 
 /* An operation that is one long run (same-shape contiguous operands, or one of them a
- * scalar) over at least PAR_MIN elements is cut into PAR_CHUNK-element pieces shared
- * through the pool: one core does not saturate memory bandwidth (two sweep an 8 MB
- * add about twice as fast here), and an activation's ReLU or a gradient's add would
- * otherwise be the serial part of a threaded network step. Element by element, so the
- * result does not depend on the cut. */
-#define PAR_MIN ((int64_t)1 << 18)
-#define PAR_CHUNK ((int64_t)1 << 16)
-
+ * scalar) is shared through the pool in fixed pieces when large (threads.h: WK_PAR_MIN). */
 typedef struct par_binary {
     binary_run run;
     float *d;
@@ -325,9 +318,9 @@ static void apply_binary(const wk_tensor *dst, const wk_tensor *a, const wk_tens
     wk_iter it;
     wk_iter_init(&it, dst->ndim, dst->shape, 3, (const int64_t *[]){dst->stride, sa, sb});
     int64_t off[3];
-    if (it.remaining == 1 && it.run >= PAR_MIN) {
+    if (it.remaining == 1 && it.run >= WK_PAR_MIN) {
         par_binary j = {run, pd, pa, pb, it.step[0], it.step[1], it.step[2]};
-        wk_parallel_for(it.run, PAR_CHUNK, par_binary_chunk, &j);
+        wk_parallel_for(it.run, WK_PAR_CHUNK, par_binary_chunk, &j);
         return;
     }
     while (wk_iter_next(&it, off))
@@ -398,9 +391,9 @@ static void apply_unary(const wk_tensor *dst, const wk_tensor *src, wk_unop op, 
     wk_iter it;
     wk_iter_init(&it, dst->ndim, dst->shape, 2, (const int64_t *[]){dst->stride, src->stride});
     int64_t off[2];
-    if (it.remaining == 1 && it.run >= PAR_MIN) {
+    if (it.remaining == 1 && it.run >= WK_PAR_MIN) {
         par_unary j = {(int)op < 0 ? NULL : unary_runs[op], pd, ps, it.step[0], it.step[1], lo, hi};
-        wk_parallel_for(it.run, PAR_CHUNK, par_unary_chunk, &j);
+        wk_parallel_for(it.run, WK_PAR_CHUNK, par_unary_chunk, &j);
         return;
     }
     if ((int)op < 0) {   /* clamp */

@@ -599,10 +599,8 @@ int wk_iter_next(wk_iter *it, int64_t *off)
 
 /* ---- copies --------------------------------------------------------------------- */
 
-/* A large copy between disjoint buffers is shared through the pool in fixed pieces (one
- * core does not saturate memory bandwidth: see ops.c); overlapping ones stay a memmove. */
-#define COPY_PAR_MIN ((int64_t)1 << 18)
-#define COPY_PAR_CHUNK ((int64_t)1 << 16)
+/* A large copy between disjoint buffers is shared through the pool in fixed pieces
+ * (threads.h: WK_PAR_MIN); overlapping ones stay a memmove. */
 
 typedef struct copy_job {
     float *d;
@@ -617,9 +615,9 @@ static void copy_chunk(void *ctx, int64_t begin, int64_t end, int worker)
 
 static void copy_floats(float *d, const float *s, int64_t n)
 {
-    if (n >= COPY_PAR_MIN && (d + n <= s || s + n <= d)) {
+    if (n >= WK_PAR_MIN && (d + n <= s || s + n <= d)) {
         copy_job j = {d, s};
-        wk_parallel_for(n, COPY_PAR_CHUNK, copy_chunk, &j);
+        wk_parallel_for(n, WK_PAR_CHUNK, copy_chunk, &j);
     } else {
         memmove(d, s, (size_t)n * sizeof(float));
     }
