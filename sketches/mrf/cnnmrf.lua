@@ -13,8 +13,10 @@ local T, image, F = wick.tensor, wick.image, wick.nn.F
 
 local M = {}
 
--- Layers: patches on mixed2 (1/8 of the picture, 288 channels) and mixed4 (1/16, 768),
--- the content on mixed3. Weights tuned by looking.
+-- Layers: patches on activation_3 (1/2 of the picture, 64 channels: colour and grain),
+-- activation_5 (1/4, 192) and mixed2 (1/8, 288: shapes), the content on mixed3 (1/16).
+-- Chosen and weighted by looking: on mixed2 and mixed4 alone the strokes came out as
+-- speckle.
 M.layers = { mrf = { "activation_3", "activation_5", "mixed2" }, content = "mixed3", min_side = 43 }
 
 -- The sizes of the levels, coarse to fine: size/2^(levels-1) … size (each at least
@@ -116,7 +118,7 @@ end
 
 -- One level: the banks from the style's features, then `o.steps` L-BFGS iterations on x
 -- (1×3×h×w in the net's range) against the patch, content and TV losses. Patch layers
--- smaller than 3×3 at this size (mixed4 of a small picture) sit the level out. Returns x
+-- smaller than 3×3 at this size (mixed2 of a small picture) sit the level out. Returns x
 -- and the last loss.
 function M.level(net, x, style, content, o)
   local banks, scale, rms, layers, target, target_scale = {}, {}, {}, {}, nil, nil

@@ -8,13 +8,13 @@
 -- keeps its strokes whole. The sheet shows content, style, and each level's result.
 --
 -- Data: `make data`. Run: wick sketches/mrf/mrf.lua [--content astronaut] [--style starry]
---       [--size 256] [--levels 2] [--steps 60] [--stride 2] [--content-weight 1]
+--       [--size 256] [--levels 3] [--steps 60] [--stride 2] [--content-weight 1]
 --       [--mrf-weight 10] [--tv-weight 0.05]      (--stride: between the painting's patches)
 -- Writes out/mrf-<content>-<style>-seed<seed>.png and out/mrf-sheet-<content>-<style>-seed<seed>.png.
 local wick = require "wick"
 local image = wick.image
 
-local kit = wick.sketch { seed = 3, content = "astronaut", style = "starry", size = 256, levels = 2, steps = 60,
+local kit = wick.sketch { seed = 3, content = "astronaut", style = "starry", size = 256, levels = 3, steps = 60,
   stride = 2, content_weight = 1, mrf_weight = 10, tv_weight = 0.05, model = "models/inception_v3" }
 local mrf = require "cnnmrf"   -- beside this file
 local gatys = dofile(kit.here .. "/../style/gatys.lua")   -- the pictures by name

@@ -51,11 +51,17 @@ function M.flicker(a, b, flow, mask)
 end
 
 -- Stylises `frames` (a list of 3×h×w) in one mode; gatys its loop, net and loop options
--- o (o.steps for later frames, first_steps for the first). Returns the stylised frames.
-function M.stylise(gatys, net, o, frames, style_pics, mode, first_steps, temporal_weight, progress)
+-- o (o.steps for the frames after the first). opts: mode, first_steps (the first
+-- frame's), temporal_weight, blend (0..1, default 1: how much of the last frame, carried
+-- along the flow or not, the next one starts from; the rest its own content), motions
+-- (motions[k] = {flow, mask} from frame k − 1 to k, made here when absent) and
+-- progress(k). Returns the stylised frames.
+function M.stylise(gatys, net, o, frames, style_pics, opts)
+  local mode, blend = opts.mode, opts.blend or 1
   if not M.modes[mode] then
     error(("--modes: each mode must be independent, previous or flow, got '%s'"):format(mode), 0)
   end
+  if not (blend >= 0 and blend <= 1) then error(("--blend must be in [0, 1], got %s"):format(blend), 0) end
   local styles = {}
   for i, p in ipairs(style_pics) do styles[i] = net:preprocess(p, { size = false }) end
   local out, prev_x, steps = {}, nil, o.steps
@@ -63,17 +69,19 @@ function M.stylise(gatys, net, o, frames, style_pics, mode, first_steps, tempora
     local c = net:preprocess(frame, { size = false })
     local t = gatys.targets(net, o, c, styles, { 1 })
     local x0 = c
-    if k > 1 and mode == "previous" then x0 = prev_x end
+    if k > 1 and mode == "previous" then x0 = prev_x * blend + c * (1 - blend) end
     if k > 1 and mode == "flow" then
-      local flow, mask = M.motion(frames[k - 1], frame)
-      x0 = image.warp(prev_x:squeeze(1), flow):unsqueeze(1)
-      t.temporal = { target = x0, mask = mask:view(1, 1, mask:size(1), mask:size(2)), weight = temporal_weight }
+      local m = opts.motions and opts.motions[k] or { M.motion(frames[k - 1], frame) }
+      local carried = image.warp(prev_x:squeeze(1), m[1]):unsqueeze(1)
+      x0 = carried * blend + c * (1 - blend)
+      t.temporal = { target = carried, mask = m[2]:view(1, 1, m[2]:size(1), m[2]:size(2)),
+        weight = opts.temporal_weight }
     end
-    o.steps = k == 1 and first_steps or steps
+    o.steps = k == 1 and opts.first_steps or steps
     o.every = o.steps
     prev_x = gatys.transfer(net, x0, t, o)
     out[k] = net:deprocess(prev_x):squeeze(1)
-    if progress then progress(k) end
+    if opts.progress then opts.progress(k) end
   end
   o.steps = steps
   return out

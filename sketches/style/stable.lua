@@ -4,17 +4,18 @@
 -- along the optical flow with a loss that holds it there where the flow is sure (Ruder et
 -- al. 2016; wick.image.flow is Farnebäck's method, in C). Prints each way's flicker: the
 -- mean change between a frame and the last one carried along the flow (motion alone ≈ 0).
+-- --blend below 1 starts each frame from that much of the last one, the rest its content.
 --
 -- Data: `make data`. Run: wick sketches/style/stable.lua [--content boats] [--style starry]
 --       [--frames 20] [--size 192] [--zoom 1.5] [--steps 30] [--first-steps 100]
---       [--modes independent,previous,flow] [--temporal-weight 50] [--fps 8]
+--       [--modes independent,previous,flow] [--temporal-weight 50] [--blend 1] [--fps 8]
 -- Writes out/stable-<content>-<style>-seed<seed>.gif and .mp4 (the source and each mode side
 -- by side) and every stylised frame as out/stable-<mode>-0001.png ….
 local wick = require "wick"
 local image, video = wick.image, wick.video
 
 local kit = wick.sketch { seed = 9, content = "boats", style = "starry", frames = 20, size = 192, zoom = 1.5,
-  steps = 30, first_steps = 100, modes = "independent,previous,flow", temporal_weight = 50, fps = 8,
+  steps = 30, first_steps = 100, modes = "independent,previous,flow", temporal_weight = 50, blend = 1, fps = 8,
   net = "inception" }
 local gatys = require "gatys"   -- beside this file: the loop and the pictures
 local animate = require "animate"
@@ -27,18 +28,20 @@ local o = gatys.quiet_options(kit)
 local net, loop = gatys.setup(o, kit.net)
 gatys.big_enough(loop, kit.net, "a frame", h, w)
 
+local motions = {}   -- the source's motion from each frame to the next, and where it holds
+for k = 2, kit.frames do motions[k] = { animate.motion(frames[k - 1], frames[k]) } end
 local columns, report = { frames }, {}
 for mode in kit.modes:gmatch("[^,]+") do
   local t0 = wick.clock()
-  local out = animate.stylise(gatys, net, loop, frames, { style }, mode, kit.first_steps, kit.temporal_weight,
-    function(k) io.write(("\r  %s: frame %d/%d"):format(mode, k, kit.frames)) io.flush() end)
+  local out = animate.stylise(gatys, net, loop, frames, { style }, { mode = mode, first_steps = kit.first_steps,
+    temporal_weight = kit.temporal_weight, blend = kit.blend, motions = motions,
+    progress = function(k) io.write(("\r  %s: frame %d/%d"):format(mode, k, kit.frames)) io.flush() end })
   kit:frames_reset("stable-" .. mode)
   local flicker, change = 0, 0
   for k, f in ipairs(out) do
     kit:frame(f)
     if k > 1 then
-      local flow, mask = animate.motion(frames[k - 1], frames[k])
-      flicker = flicker + animate.flicker(out[k - 1], f, flow, mask)
+      flicker = flicker + animate.flicker(out[k - 1], f, motions[k][1], motions[k][2])
       change = change + (f - out[k - 1]):abs():mean():item()
     end
   end

@@ -109,15 +109,19 @@ describe("stable animation's helpers", function()
     local style = T.rand(3, 24, 24)
     for mode in pairs(animate.modes) do
       local seen = 0
-      local out = animate.stylise(gatys, net, o, frames, { style }, mode, 3, 10, function() seen = seen + 1 end)
+      local out = animate.stylise(gatys, net, o, frames, { style }, { mode = mode, first_steps = 3,
+        temporal_weight = 10, blend = 0.8, progress = function() seen = seen + 1 end })
       assert.equal(3, #out, mode)
       assert.equal(3, seen)
       assert.same({ 3, 24, 32 }, out[3]:shape())
       assert.equal(2, o.steps, "the loop's steps are restored")
     end
-    local ok, err = pcall(animate.stylise, gatys, net, o, frames, { style }, "wobbly", 3, 10)
+    local ok, err = pcall(animate.stylise, gatys, net, o, frames, { style }, { mode = "wobbly", first_steps = 3 })
     assert.is_false(ok)
     assert.matches("--modes: each mode must be independent, previous or flow, got 'wobbly'", err, nil, true)
+    ok, err = pcall(animate.stylise, gatys, net, o, frames, { style }, { mode = "flow", first_steps = 3, blend = 2 })
+    assert.is_false(ok)
+    assert.matches("--blend must be in [0, 1], got 2", err, nil, true)
   end)
 end)
 
