@@ -4,18 +4,19 @@
 -- along the optical flow with a loss that holds it there where the flow is sure (Ruder et
 -- al. 2016; wick.image.flow is Farnebäck's method, in C). Prints each way's flicker: the
 -- mean change between a frame and the last one carried along the flow (motion alone ≈ 0).
--- --blend below 1 starts each frame from that much of the last one, the rest its content.
+-- --blend: each frame starts from that much of the last one, the rest its own content (at
+-- 1 the content's detail washes out over the frames: each warp blurs a little).
 --
 -- Data: `make data`. Run: wick sketches/style/stable.lua [--content boats] [--style starry]
 --       [--frames 20] [--size 192] [--zoom 1.5] [--steps 30] [--first-steps 100]
---       [--modes independent,previous,flow] [--temporal-weight 50] [--blend 1] [--fps 8]
+--       [--modes independent,previous,flow] [--temporal-weight 50] [--blend 0.7] [--fps 8]
 -- Writes out/stable-<content>-<style>-seed<seed>.gif and .mp4 (the source and each mode side
 -- by side) and every stylised frame as out/stable-<mode>-0001.png ….
 local wick = require "wick"
 local image, video = wick.image, wick.video
 
 local kit = wick.sketch { seed = 9, content = "boats", style = "starry", frames = 20, size = 192, zoom = 1.5,
-  steps = 30, first_steps = 100, modes = "independent,previous,flow", temporal_weight = 50, blend = 1, fps = 8,
+  steps = 30, first_steps = 100, modes = "independent,previous,flow", temporal_weight = 50, blend = 0.7, fps = 8,
   net = "inception" }
 local gatys = require "gatys"   -- beside this file: the loop and the pictures
 local animate = require "animate"

@@ -13,9 +13,9 @@
 --       [--original-colors] [--content-weight 1] [--style-weight 30] [--tv-weight 2]
 --       [--compare] [--texture brick,grass,gravel,sky]
 --       default: astronaut in Starry Night's style, 512 px, 200 L-BFGS iterations on
---       InceptionV3: 178 s and 1.36 GB peak (/usr/bin/time -v) on two cores of an AMD EPYC.
+--       InceptionV3: 169 s and 1.27 GB peak (/usr/bin/time -v) on two cores of an AMD EPYC.
 --       The random filters (23×23 kernels at full resolution) are slower: --compare at
---       192 px with 100 steps takes 7 minutes, 6.5 of them on the random net.
+--       192 px with 100 steps takes 143 s, 122 of them on the random net.
 -- Writes out/style-<content>-<styles>-<net>-seed<seed>.png, out/compare-<content>-<style>-
 -- seed<seed>.png (the photo, the painting, InceptionV3's, the random filters'), out/texture-
 -- <names>-<net>-seed<seed>.png (each source above its texture), and out/preview.png every
