@@ -197,4 +197,15 @@ function helpers.picture(path, seed)
   return img
 end
 
+-- Why a test that reads these data names (wick.data.find) cannot run — " (needs …: make
+-- data)" — or nil when all are installed (CI has no `make data`).
+function helpers.missing_data(...)
+  local wick = require "wick"
+  local missing = {}
+  for _, name in ipairs { ... } do
+    if not pcall(wick.data.find, name) then missing[#missing + 1] = name end
+  end
+  return #missing > 0 and " (needs " .. table.concat(missing, ", ") .. ": make data)" or nil
+end
+
 return helpers

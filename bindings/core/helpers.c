@@ -376,3 +376,14 @@ int wk_lua_get_option(lua_State *L, int idx, const char *key)
     }
     return lua_getfield(L, idx, key);
 }
+
+/* A file name argument: a string without zero bytes (the OS would see only its start). */
+const char *wk_lua_check_path(lua_State *L, int idx, const char *fname)
+{
+    size_t len;
+    if (lua_type(L, idx) != LUA_TSTRING)
+        luaL_error(L, "%s: expected a file name (a string), got %s", fname, luaL_typename(L, idx));
+    const char *path = lua_tolstring(L, idx, &len);
+    if (strlen(path) != len) luaL_error(L, "%s: the file name holds a zero byte", fname);
+    return path;
+}

@@ -45,6 +45,9 @@ void wk_lua_account(lua_State *L, const wk_tensor *t);
 void wk_lua_account_bytes(lua_State *L, size_t bytes);
 /* Raise "<fname>: <wk_errmsg()>" at the caller's file:line. Never returns. */
 int wk_lua_fail(lua_State *L, const char *fname);
+/* A file name argument: a string without zero bytes (the OS would see only its start),
+ * or "<fname>: expected a file name (a string), got …". */
+const char *wk_lua_check_path(lua_State *L, int idx, const char *fname);
 /* Raise "<fname>: unknown option 'k' (known: a, b)" on anything in the options table at
  * idx (nil allowed) that is not in known (NULL-ended), so a typo is an error. */
 void wk_lua_check_options(lua_State *L, int idx, const char *fname, const char *const *known);

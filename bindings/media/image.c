@@ -50,22 +50,11 @@ static lua_Number opt_number(lua_State *L, int idx, const char *key, lua_Number 
     return v;
 }
 
-/* A file name argument: a string without zero bytes (the OS would see only its start). */
-static const char *check_path(lua_State *L, int idx, const char *fname)
-{
-    size_t len;
-    if (lua_type(L, idx) != LUA_TSTRING)
-        luaL_error(L, "%s: expected a file name (a string), got %s", fname, luaL_typename(L, idx));
-    const char *path = lua_tolstring(L, idx, &len);
-    if (strlen(path) != len) luaL_error(L, "%s: the file name holds a zero byte", fname);
-    return path;
-}
-
 /* ---- load and save -------------------------------------------------------------- */
 
 static int image_load(lua_State *L)
 {
-    const char *path = check_path(L, 1, "image.load");
+    const char *path = wk_lua_check_path(L, 1, "image.load");
     wk_tensor *t = wk_lua_push_empty(L);
     return wk_lua_result(L, wk_image_load(t, path), "image.load");
 }
@@ -95,7 +84,7 @@ static int image_save(lua_State *L)
 {
     static const char *const known[] = {"bits", "quality", NULL};
     wk_tensor *t = wk_lua_check_tensor(L, 1);
-    const char *path = check_path(L, 2, "image.save");
+    const char *path = wk_lua_check_path(L, 2, "image.save");
     wk_lua_check_options(L, 3, "image.save", known);
     wk_image_save_opts o = {0};
     o.bits = (int)opt_integer(L, 3, "bits", 8, 8, 16, "image.save");

@@ -47,16 +47,6 @@ typedef struct lua_writer {
 
 /* ---- arguments ------------------------------------------------------------------ */
 
-static const char *check_path(lua_State *L, int idx, const char *fname)
-{
-    size_t len;
-    if (lua_type(L, idx) != LUA_TSTRING)
-        luaL_error(L, "%s: expected a file name (a string), got %s", fname, luaL_typename(L, idx));
-    const char *path = lua_tolstring(L, idx, &len);
-    if (strlen(path) != len) luaL_error(L, "%s: the file name holds a zero byte", fname);
-    return path;
-}
-
 /* The writer options at idx into o; codec points into the options table (kept on the
  * stack by the caller for the call). */
 static void writer_options(lua_State *L, int idx, const char *fname, wk_video_write_opts *o)
@@ -202,7 +192,7 @@ static int reader_tostring(lua_State *L)
 /* Push a Reader for the path at path_idx and open it. */
 static lua_reader *open_reader(lua_State *L, int path_idx, const char *fname)
 {
-    const char *path = check_path(L, path_idx, fname);
+    const char *path = wk_lua_check_path(L, path_idx, fname);
     lua_reader *lr = push_object(L, READER_MT, READER_HANDLE, sizeof *lr);
     lua_pushvalue(L, path_idx);
     lua_setfield(L, -2, "path");
@@ -221,7 +211,7 @@ static int video_read(lua_State *L)
 {
     static const char *const known[] = {"max_frames", NULL};
     const char *fname = "video.read";
-    check_path(L, 1, fname);
+    wk_lua_check_path(L, 1, fname);
     wk_lua_check_options(L, 2, fname, known);
     lua_Integer max = LUA_MAXINTEGER;
     if (wk_lua_get_option(L, 2, "max_frames") != LUA_TNIL)
@@ -332,7 +322,7 @@ static int writer_tostring(lua_State *L)
 /* Push a Writer for the path at path_idx, then open it. */
 static lua_writer *open_writer(lua_State *L, int path_idx, int opts_idx, const char *fname)
 {
-    const char *path = check_path(L, path_idx, fname);
+    const char *path = wk_lua_check_path(L, path_idx, fname);
     wk_video_write_opts o;
     writer_options(L, opts_idx, fname, &o);
     lua_writer *lw = push_object(L, WRITER_MT, WRITER_HANDLE, sizeof *lw);

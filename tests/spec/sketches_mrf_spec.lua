@@ -11,13 +11,10 @@ local WICK = os.getenv("WICK") or "./wick"
 local MODEL = "models/inception_v3/model.json"
 local ASTRONAUT, STARRY = "images/skimage/astronaut.png", "images/opencv/starry_night.jpg"
 
+-- `it` when the data is installed, else a test marked pending that says what is missing
 local function needs(...)
-  local missing = {}
-  for _, name in ipairs { ... } do
-    if not pcall(wick.data.find, name) then missing[#missing + 1] = name end
-  end
-  if #missing == 0 then return it end
-  return function(title) pending(title .. " (needs " .. table.concat(missing, ", ") .. ": make data)") end
+  local why = helpers.missing_data(...)
+  return why and function(title) pending(title .. why) end or it
 end
 
 local mrf = dofile("sketches/mrf/cnnmrf.lua")

@@ -11,14 +11,10 @@ local T = wick.tensor
 
 local WICK = os.getenv("WICK") or "./wick"
 
--- `it` when every data name is installed, else a pending test naming what is missing.
+-- `it` when the data is installed, else a test marked pending that says what is missing
 local function needs(...)
-  local missing = {}
-  for _, name in ipairs { ... } do
-    if not pcall(wick.data.find, name) then missing[#missing + 1] = name end
-  end
-  if #missing == 0 then return it end
-  return function(title) pending(title .. " (needs " .. table.concat(missing, ", ") .. ": make data)") end
+  local why = helpers.missing_data(...)
+  return why and function(title) pending(title .. why) end or it
 end
 
 local MODEL = "models/inception_v3/model.json"

@@ -14,14 +14,10 @@ local SCREAM, BRICK = "images/darknet/scream.jpg", "images/skimage/brick.png"
 local CHELSEA = "images/skimage/chelsea.png"
 local BOATS = "images/getty/img-nagasaki-boats/image.jpg"
 
--- `it` when every data name is installed, else a pending test naming what is missing.
+-- `it` when the data is installed, else a test marked pending that says what is missing
 local function needs(...)
-  local missing = {}
-  for _, name in ipairs { ... } do
-    if not pcall(wick.data.find, name) then missing[#missing + 1] = name end
-  end
-  if #missing == 0 then return it end
-  return function(title) pending(title .. " (needs " .. table.concat(missing, ", ") .. ": make data)") end
+  local why = helpers.missing_data(...)
+  return why and function(title) pending(title .. why) end or it
 end
 
 local gatys = dofile("sketches/style/gatys.lua")
