@@ -50,7 +50,8 @@
  * table of pointers typed from FFmpeg's headers; the sonames follow the headers'
  * major versions, so a mismatched library is refused by name. */
 #define AV_FUNCS(X)                                                                                      \
-    X(util, av_log_set_level) X(util, av_strerror) X(util, av_malloc) X(util, av_free) X(util, av_freep) \
+    X(util, av_log_set_level) X(util, av_max_alloc) X(util, av_strerror) X(util, av_malloc) X(util, av_free)   \
+    X(util, av_freep)                                                                                    \
     X(util, av_match_list) X(util, av_dict_set) X(util, av_dict_free) X(util, av_get_pix_fmt_name)       \
     X(util, av_frame_alloc) X(util, av_frame_free) X(util, av_frame_unref)                               \
     X(util, av_frame_make_writable) X(util, av_frame_get_buffer) X(util, av_d2q)                         \
@@ -79,6 +80,7 @@ static struct {
 #undef X
 } fn;
 static int av_loaded;
+#define AV_MAX_ALLOC ((size_t)1 << 30)
 static pthread_mutex_t av_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define SONAME(lib, major) "lib" lib ".so." AV_STRINGIFY(major)
@@ -111,6 +113,11 @@ static int av_load(void)
         } else {
             av_loaded = 1;
             fn.av_log_set_level(AV_LOG_QUIET);   /* lib never prints; reasons go to wk_errmsg() */
+            /* A demuxer sizes some buffers from the file's own fields: fuzzing found a
+             * file of a few hundred bytes that made it ask for just over 1 GiB. A frame
+             * of the largest size wick accepts (2^28 pixels) in an 8-bit format fits in
+             * AV_MAX_ALLOC; FFmpeg refuses larger requests as out of memory, an error. */
+            fn.av_max_alloc(AV_MAX_ALLOC);
         }
     }
     pthread_mutex_unlock(&av_lock);
