@@ -20,6 +20,7 @@ local started = wick.clock()
 local o = gatys.quiet_options(kit)
 local net, loop = gatys.setup(o, kit.net)
 local content = gatys.picture(kit.content, kit.size)
+gatys.big_enough(loop, kit.net, "the picture", content:size(2), content:size(3))
 local c = net:preprocess(content, { size = false })
 local s = { net:preprocess(gatys.picture(kit.from, kit.size), { size = false }),
   net:preprocess(gatys.picture(kit.to, kit.size), { size = false }) }
