@@ -358,23 +358,45 @@ int wk_bce_backward(wk_tensor *dp, float dloss, const wk_tensor *p, const wk_ten
     return WK_OK;
 }
 
-/* loss = 1/n sum (max(x, 0) - x t + log1p(exp(-|x|))) */
+/* loss = 1/n sum (max(x, 0) - x t + log1p(exp(-|x|))). An autoencoder takes this over
+ * every pixel of every batch, so the exponentials go through the vectorised wk_vec_exp
+ * a block at a time (with double exp and log1p it was 14% of a training step); the sum
+ * stays in double. */
+#define BCE_BLOCK 256
+
+/* log(1 + e) for e in [0, 1]: 2·atanh(s) with s = e / (2 + e) in [0, 1/3], its series to
+ * s^11 (the next term is under 1e-7). Branch-free, so the loop below vectorises; libm's
+ * log1pf was half of the loss's time. */
+static inline float log1p_unit(float e)
+{
+    float s = e / (2.0f + e), s2 = s * s;
+    return 2.0f * s *
+           (1.0f + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9 + s2 * (1.0f / 11))))));
+}
 int wk_bce_with_logits_forward(float *loss, const wk_tensor *x, const wk_tensor *target)
 {
     const char *fn = "bce_with_logits_forward";
     int64_t n;
     if (need_loss_ptr(fn, loss) || need_pair_n(fn, "input", x, target, &n)) return WK_ERR;
     const float *a = wk_tensor_data(x), *t = wk_tensor_data(target);
+    float buf[BCE_BLOCK];
     double sum = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double v = a[i];
-        sum += fmax(v, 0.0) - v * t[i] + log1p(exp(-fabs(v)));
+    for (int64_t i0 = 0; i0 < n; i0 += BCE_BLOCK) {
+        int m = n - i0 < BCE_BLOCK ? (int)(n - i0) : BCE_BLOCK;
+        for (int j = 0; j < m; j++) buf[j] = -fabsf(a[i0 + j]);
+        wk_vec_exp(buf, buf, m);
+        float part = 0;
+        for (int j = 0; j < m; j++) {
+            float v = a[i0 + j];
+            part += fmaxf(v, 0.0f) - v * t[i0 + j] + log1p_unit(buf[j]);
+        }
+        sum += part;
     }
     *loss = (float)(sum / (double)n);
     return WK_OK;
 }
 
-/* dx += dloss (sigmoid(x) - t) / n */
+/* dx += dloss (sigmoid(x) - t) / n, the sigmoids vectorised a block at a time */
 int wk_bce_with_logits_backward(wk_tensor *dx, float dloss, const wk_tensor *x, const wk_tensor *target)
 {
     const char *fn = "bce_with_logits_backward";
@@ -382,10 +404,12 @@ int wk_bce_with_logits_backward(wk_tensor *dx, float dloss, const wk_tensor *x, 
     if (need_pair_n(fn, "input", x, target, &n) || wk_tensor_require_same(fn, "grad input", dx, "input", x)) return WK_ERR;
     const float *a = wk_tensor_data(x), *t = wk_tensor_data(target);
     float *g = wk_tensor_data(dx);
-    double scale = (double)dloss / (double)n;
-    for (int64_t i = 0; i < n; i++) {
-        double s = 1.0 / (1.0 + exp(-(double)a[i]));
-        g[i] += (float)(scale * (s - t[i]));
+    float scale = (float)((double)dloss / (double)n);
+    float buf[BCE_BLOCK];
+    for (int64_t i0 = 0; i0 < n; i0 += BCE_BLOCK) {
+        int m = n - i0 < BCE_BLOCK ? (int)(n - i0) : BCE_BLOCK;
+        wk_vec_sigmoid(buf, a + i0, m);
+        for (int j = 0; j < m; j++) g[i0 + j] += scale * (buf[j] - t[i0 + j]);
     }
     return WK_OK;
 }

@@ -16,6 +16,22 @@ end
 
 local err_of = helpers.err_of
 
+describe("bce_with_logits values", function()
+  it("match a float64 evaluation of the definition over logits from -30 to 30", function()
+    wick.seed(12)
+    local x, t = (T.rand(20000) * 60 - 30), T.rand(20000)
+    local xs, ts, want = x:table(), t:table(), 0
+    for i = 1, #xs do
+      local v = xs[i]
+      want = want + math.max(v, 0) - v * ts[i] + math.log(1 + math.exp(-math.abs(v)))
+    end
+    want = want / #xs
+    assert.is_true(math.abs(nn.bce_with_logits(x, t):item() - want) <= 1e-6 * want)
+    local small = T { -1e-3, 0, 1e-3 }   -- near 0 every term is about log 2
+    assert.is_true(math.abs(nn.bce_with_logits(small, T { 0.5, 0.5, 0.5 }):item() - math.log(2)) < 1e-6)
+  end)
+end)
+
 describe("nn gradients", function()
   before_each(function() wick.seed(21) end)
 
