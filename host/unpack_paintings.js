@@ -24,6 +24,7 @@
 
 const fs = require("fs");
 const path = require("path");
+const replaceDir = require("./replace_dir");
 const zlib = require("zlib");
 const { spawnSync } = require("child_process");
 
@@ -569,14 +570,7 @@ function main() {
     fs.fsyncSync(fd);
     fs.closeSync(fd);
   }
-  if (fs.existsSync(out)) {
-    const old = `${out}.old-${process.pid}`;
-    fs.renameSync(out, old);
-    fs.renameSync(tmp, out);
-    fs.rmSync(old, { recursive: true, force: true });
-  } else {
-    fs.renameSync(tmp, out);
-  }
+  replaceDir(tmp, out);   // the old copy, if any, moved aside first, then dropped
   unfinished = null;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`unpack_paintings: ${out}: ${credits.length} paintings in ${seconds} s`);

@@ -14,6 +14,7 @@
 
 const fs = require("fs");
 const path = require("path");
+const replaceDir = require("./replace_dir");
 
 // Bytes per element of the dtypes a tfjs weights manifest may name (tfjs-core io/types.ts).
 const DTYPE_BYTES = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, int8: 1 };
@@ -109,14 +110,7 @@ function main() {
   };
   for (const { name, bytes } of shards) write(name, bytes);
   write("model.json", JSON.stringify(model_json));
-  if (fs.existsSync(out)) {   // replacing an older copy: move it aside first, then drop it
-    const old = `${out}.old-${process.pid}`;
-    fs.renameSync(out, old);
-    fs.renameSync(tmp, out);
-    fs.rmSync(old, { recursive: true, force: true });
-  } else {
-    fs.renameSync(tmp, out);
-  }
+  replaceDir(tmp, out);   // the old copy, if any, moved aside first, then dropped
 
   const layers = topology.model_config && topology.model_config.config && topology.model_config.config.layers;
   console.log(`unwrap_tfjs: ${out}: ${layers ? layers.length : "?"} layers, ${tensors} weight tensors, ` +

@@ -62,8 +62,9 @@ function M.stylise(gatys, net, o, frames, style_pics, opts)
     error(("--modes: each mode must be independent, previous or flow, got '%s'"):format(mode), 0)
   end
   if not (blend >= 0 and blend <= 1) then error(("--blend must be in [0, 1], got %s"):format(blend), 0) end
-  local styles = {}
-  for i, p in ipairs(style_pics) do styles[i] = net:preprocess(p, { size = false }) end
+  local pics = {}
+  for i, p in ipairs(style_pics) do pics[i] = net:preprocess(p, { size = false }) end
+  local styles = gatys.style_grams(net, o, pics)   -- once, not every frame
   local out, prev_x, steps = {}, nil, o.steps
   for k, frame in ipairs(frames) do
     local c = net:preprocess(frame, { size = false })

@@ -112,24 +112,41 @@ function M.original_colors(out, content)
 end
 
 -- The targets: the content layer's features, and per style layer the Gram matrix blended
--- over the styles by weight; each with its mean square, so every loss is relative (about
--- 1 at the start whatever the layer's scale) and the weights mean the same on both nets.
+-- over the styles (pictures, or what style_grams made of them) by weight; each with its
+-- mean square, so every loss is relative (about 1 at the start whatever the layer's
+-- scale) and the weights mean the same on both nets.
 function M.targets(net, layers, content, styles, weights)
+  local grams = styles.per_style and styles or M.style_grams(net, layers, styles)
   return wick.no_grad(function()
     local t = { grams = {}, scale = {} }
     if content then
       t.content = net:activations(content, { layers.content })[layers.content]
       t.content_scale = (t.content ^ 2):mean():item() + 1e-12
     end
-    for i, s in ipairs(styles) do
-      local acts = net:activations(s, layers.style)
+    for i, per_layer in ipairs(grams.per_style) do
       for _, l in ipairs(layers.style) do
-        local g = F.gram(acts[l]) * weights[i]
+        local g = per_layer[l] * weights[i]
         t.grams[l] = t.grams[l] and t.grams[l] + g or g
       end
     end
     for _, l in ipairs(layers.style) do t.scale[l] = (t.grams[l] ^ 2):mean():item() + 1e-12 end
     return t
+  end)
+end
+
+-- The Gram matrices of each style picture at the style layers ({per_style = {…}}), which
+-- targets() takes in place of the pictures: a morph or an animation blends them anew
+-- every frame without running the net on the styles again.
+function M.style_grams(net, layers, styles)
+  return wick.no_grad(function()
+    local out = { per_style = {} }
+    for i, s in ipairs(styles) do
+      local acts = net:activations(s, layers.style)
+      local g = {}
+      for _, l in ipairs(layers.style) do g[l] = F.gram(acts[l]) end
+      out.per_style[i] = g
+    end
+    return out
   end)
 end
 

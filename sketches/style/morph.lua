@@ -22,8 +22,8 @@ local net, loop = gatys.setup(o, kit.net)
 local content = gatys.picture(kit.content, kit.size)
 gatys.big_enough(loop, kit.net, "the picture", content:size(2), content:size(3))
 local c = net:preprocess(content, { size = false })
-local s = { net:preprocess(gatys.picture(kit.from, kit.size), { size = false }),
-  net:preprocess(gatys.picture(kit.to, kit.size), { size = false }) }
+local s = gatys.style_grams(net, loop, { net:preprocess(gatys.picture(kit.from, kit.size), { size = false }),
+  net:preprocess(gatys.picture(kit.to, kit.size), { size = false }) })   -- once: each frame reblends them
 local name = ("morph-%s-%s-%s"):format(kit.content, kit.from, kit.to)
 kit:frames_reset(name)
 

@@ -61,6 +61,8 @@ describe("style sketch's helpers", function()
       style_weight = 10, tv_weight = 0.01, optimizer = "lbfgs", lr = 1, steps = 6, every = 3 }
     local c, s = T.rand(1, 3, 12, 12) * 2 - 1, T.rand(1, 3, 16, 16) * 2 - 1
     local t = gatys.targets(net, o, c, { s }, { 1 })
+    local again = gatys.targets(net, o, c, gatys.style_grams(net, o, { s }), { 1 })   -- the Grams made once
+    for _, l in ipairs(o.style) do helpers.near(t.grams[l]:table(), again.grams[l], 1e-6) end
     local first = gatys.loss(net, c, t, o):item()
     local seen = {}
     o.on_step = function(k) seen[#seen + 1] = k end
