@@ -316,6 +316,38 @@ function F.bce_with_logits(x, target)
   return loss
 end
 
+-- ---- kl_normal (the VAE's KL term) -------------------------------------------------------
+
+-- KL(N(mu, exp(logvar)) ‖ N(0, 1)) = ½ Σ (mu² + exp(logvar) − logvar − 1) over the latent
+-- dim (the last), for mu and logvar (N, D), or (D) for one sample. reduction "mean" (the
+-- default) averages the per-sample sums over the batch, as a VAE's loss wants beside a
+-- reconstruction term summed per image; "sum" adds them; "none" gives the N sums. Made of
+-- autograd's tensor ops, so it is differentiable in both. A NaN or infinite input is
+-- refused here, since a VAE's KL is where a diverging encoder shows first.
+local KL_REDUCTIONS = { "mean", "sum", "none" }
+function F.kl_normal(mu, logvar, reduction)
+  check.tensor("kl_normal", "mu", mu)
+  check.tensor("kl_normal", "logvar", logvar)
+  reduction = reduction == nil and "mean" or check.one_of("kl_normal", "reduction", reduction, KL_REDUCTIONS)
+  if mu:dim() < 1 or mu:dim() > 2 then
+    raise(("kl_normal: mu must be N×D (or D), got %s"):format(shape_str(mu)))
+  end
+  if shape_str(mu) ~= shape_str(logvar) then
+    raise(("kl_normal: mu %s and logvar %s must have the same shape"):format(shape_str(mu), shape_str(logvar)))
+  end
+  for _, a in ipairs { { "mu", mu }, { "logvar", logvar } } do
+    local s = autograd.no_grad(function() return a[2]:sum():item() end)
+    if s ~= s or s == math.huge or s == -math.huge then
+      raise(("kl_normal: %s holds NaN or infinite values"):format(a[1]))
+    end
+  end
+  local rows = mu:dim() == 2 and mu or mu:view(1, -1)
+  local lv = logvar:dim() == 2 and logvar or logvar:view(1, -1)
+  local per = ((rows ^ 2 + lv:exp() - lv - 1) * 0.5):sum(2)   -- N
+  if reduction == "none" then return per end
+  return reduction == "sum" and per:sum() or per:mean()
+end
+
 -- The losses are also nn.<name>(input, target), as the design's sketches read.
 for _, name in ipairs { "cross_entropy", "nll", "mse", "l1", "bce", "bce_with_logits" } do nn[name] = F[name] end
 nn._unbroadcast = unbroadcast
