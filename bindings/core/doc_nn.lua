@@ -98,6 +98,9 @@ fn("embedding", "F.embedding(ids, w) → tensor", "rows of w (V×D) at 1-based i
 fn("leaky_relu", "F.leaky_relu(x [, slope]) → tensor", "leaky ReLU (slope 0.01)", "local y = F.leaky_relu(x, 0.2)")
 fn("elu", "F.elu(x [, alpha]) → tensor", "ELU (alpha 1)", "local y = F.elu(x)")
 fn("gelu", "F.gelu(x) → tensor", "GELU", "local y = F.gelu(x)")
+add("wick.nn.F.kl_normal", { "F.kl_normal(mu, logvar [, reduction]) → tensor", "KL(N(mu, exp(logvar)) ‖ N(0, 1)) = ½ Σ (mu² + exp(logvar) − logvar − 1), the VAE's KL term: summed over the latent dim (the last) and averaged over the batch (reduction \"mean\", the default; \"sum\" adds the per-sample sums, \"none\" returns the N of them); mu and logvar N×D (or D); differentiable in both; NaN or infinite inputs are refused",
+  aliases = { "F.kl_normal" },
+  example = "local mu, logvar = T.randn(8, 2), T.randn(8, 2)\nlocal kl = F.kl_normal(mu, logvar)" })
 fn("softmax", "F.softmax(x, dim) → tensor", "softmax along dim", "local p = F.softmax(logits, 2)")
 fn("log_softmax", "F.log_softmax(x, dim) → tensor", "log-softmax along dim", "local logp = F.log_softmax(logits, 2)")
 fn("rnn_layer", "F.rnn_layer(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh [, ws]) → y, h, c", "one LSTM or GRU layer over a batch-first sequence (cell = \"lstm\" | \"gru\")", "local y, h, c = F.rnn_layer(\"lstm\", x, h0, c0, w_ih, w_hh, b_ih, b_hh)")

@@ -52,11 +52,11 @@ function M.params(...)
   return all
 end
 
--- Trains kit.epochs epochs of Adam on loss_of(x, epoch, done) (x: a batch N×784; done:
+-- Trains kit.epochs epochs of Adam (with kit.decay as its weight decay, when given) on loss_of(x, epoch, done) (x: a batch N×784; done:
 -- the fraction of training behind, 0 to 1), printing "epoch e/E: <report(epoch)>,
 -- <seconds> s" after each; returns the seconds taken.
 function M.fit(kit, set, params, loss_of, report)
-  local opt = wick.optim.adam(params, { lr = kit.lr })
+  local opt = wick.optim.adam(params, { lr = kit.lr, weight_decay = kit.decay or 0 })
   local started, steps = wick.clock(), math.ceil(set.n / kit.batch)
   for epoch = 1, kit.epochs do
     for step, batch in wick.data.batches(set, { batch = kit.batch, shuffle = true }) do

@@ -14,7 +14,7 @@
 -- it), and prints the test BCE and the mean hidden activation.
 local wick = require "wick"
 local T, nn = wick.tensor, wick.nn
-local kit = wick.sketch { seed = 3, epochs = 5, hidden = 144, penalty = "kl", rho = 0.05, beta = 3, l1 = 0.1,
+local kit = wick.sketch { seed = 3, epochs = 5, hidden = 144, penalty = "kl", rho = 0.05, beta = 3, l1 = 0.1, init = 0.1, decay = 0,
   batch = 128, lr = 1e-3, limit = 0, data = "mnist" }
 local ae = require "ae"   -- beside this file
 ae.check(kit, { epochs = 1, hidden = 1, batch = 1, limit = 0 })
@@ -23,6 +23,7 @@ if not (kit.rho > 0 and kit.rho < 1) then error("--rho must be between 0 and 1, 
 if not (kit.beta >= 0 and kit.l1 >= 0) then error("--beta and --l1 must be at least 0", 0) end
 local train, test = ae.data(kit.data, kit.limit)
 local enc, dec = nn.linear(784, kit.hidden), nn.linear(kit.hidden, 784)
+wick.no_grad(function() enc.weight:mul_(kit.init) end)
 local function hidden(x) return enc(x:reshape(-1, 784)):sigmoid() end
 
 -- the penalty per image, beside a reconstruction error summed over its 784 pixels
