@@ -52,9 +52,9 @@ function M.params(...)
   return all
 end
 
--- Trains kit.epochs epochs of Adam (with kit.decay as its weight decay, when given) on loss_of(x, epoch, done) (x: a batch N×784; done:
--- the fraction of training behind, 0 to 1), printing "epoch e/E: <report(epoch)>,
--- <seconds> s" after each; returns the seconds taken.
+-- Trains kit.epochs epochs of Adam (kit.decay its weight decay, when given) on
+-- loss_of(x, epoch, done) (x: a batch N×784; done: the fraction of training behind, 0 to
+-- 1), printing "epoch e/E: <report(epoch)>, <seconds> s" after each; returns the seconds.
 function M.fit(kit, set, params, loss_of, report)
   local opt = wick.optim.adam(params, { lr = kit.lr, weight_decay = kit.decay or 0 })
   local started, steps = wick.clock(), math.ceil(set.n / kit.batch)

@@ -21,7 +21,8 @@ local train, test = ae.data(kit.data, kit.limit)
 local encoder, decoder = ae.encoder(kit.code), ae.decoder(kit.code)
 local untrained = {}   -- the decoder's first weights (the same on every run of a seed)
 for i, p in ipairs(decoder:parameters()) do untrained[i] = p:clone() end
-local net, saved = nn.sequential { encoder, decoder }, kit:path("glitch-ae-code%d-seed%d.safetensors", kit.code, kit.seed)
+local net = nn.sequential { encoder, decoder }
+local saved = kit:path("glitch-ae-code%d-seed%d.safetensors", kit.code, kit.seed)
 if wick.fs.kind(saved) == "file" and not kit.retrain then
   net:load(saved)
   print("loaded " .. saved .. " (--retrain to train afresh)")

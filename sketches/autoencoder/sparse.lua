@@ -11,14 +11,14 @@
 --
 -- Data: `make data` (MNIST; --data fashion for Fashion-MNIST). Run: wick
 --       sketches/autoencoder/sparse.lua [--penalty kl|l1] [--hidden 196] [--rho 0.1]
---       [--beta 50] [--l1 0.5] [--decay 0.03] [--epochs 5] [--limit 0] [--seed 3]
+--       [--beta 50] [--l1 0.3] [--decay 0.03] [--epochs 5] [--limit 0] [--seed 3]
 --       (5 epochs: 25 s on 2 cores)
 -- Writes out/features-<penalty>-seed<seed>.png: each hidden unit's weights as a tile,
 -- stretched to its own range (dark: the pixels that silence it, light: those that drive
 -- it), and prints the test BCE and the mean hidden activation.
 local wick = require "wick"
-local T, nn = wick.tensor, wick.nn
-local kit = wick.sketch { seed = 3, epochs = 5, hidden = 196, penalty = "kl", rho = 0.1, beta = 50, l1 = 0.5,
+local nn = wick.nn
+local kit = wick.sketch { seed = 3, epochs = 5, hidden = 196, penalty = "kl", rho = 0.1, beta = 50, l1 = 0.3,
   decay = 0.03, init = 0.1, batch = 128, lr = 3e-3, limit = 0, data = "mnist" }
 local ae = require "ae"   -- beside this file
 ae.check(kit, { epochs = 1, hidden = 1, batch = 1, limit = 0 })
