@@ -9,7 +9,7 @@
 --
 -- Data: `make data` (MNIST; --data fashion for Fashion-MNIST). Run: wick
 --       sketches/autoencoder/binary.lua [--epochs 10] [--noise 4] [--limit 0] [--seed 3]
---       (10 epochs: 85 s on 2 cores; --limit N trains on the first N digits only).
+--       (10 epochs: 65 s on 2 cores; --limit N trains on the first N digits only).
 -- Writes out/corners-seed<seed>.png: the 64 corner codes decoded, 8 × 8, in Gray-code
 -- order (rows step units 1–3, columns units 4–6; a cell differs from each neighbour in
 -- one unit). Prints how binary the test codes became and which corners the digits use.
@@ -24,8 +24,7 @@ local train, test = ae.data(kit.data, kit.limit)
 -- corner for every digit within the first epoch, noise or not (seen); with it they start
 -- centred and the noise makes them grow apart
 local encoder, decoder = wick.nn.sequential { ae.encoder(6), wick.nn.batchnorm1d(6) }, ae.decoder(6)
-
-local function codes(x)
+local function codes(x)   -- at test time: batch norm with its running statistics, no noise
   encoder:eval()
   local c = encoder(x):sigmoid()
   encoder:train()
@@ -56,19 +55,21 @@ wick.no_grad(function()
     by_digit[k] = by_digit[k] or {}
     by_digit[k][d] = (by_digit[k][d] or 0) + 1
   end
-  local used, lines = 0, {}
+  local lines = {}
   for k = 0, 63 do
     if count[k] then
-      used = used + 1
       local best = 1
       for d, n in pairs(by_digit[k]) do if n > (by_digit[k][best] or 0) then best = d end end
-      lines[#lines + 1] = ("%d%d%d%d%d%d: %d digits, most often a %s"):format(k & 1, k >> 1 & 1, k >> 2 & 1,
-        k >> 3 & 1, k >> 4 & 1, k >> 5 & 1, count[k], test.classes[best])
+      lines[#lines + 1] = ("%d%d%d%d%d%d %5d, mostly %s"):format(k & 1, k >> 1 & 1, k >> 2 & 1, k >> 3 & 1,
+        k >> 4 & 1, k >> 5 & 1, count[k], test.classes[best])
     end
   end
-  print(("the test digits use %d of the 64 corners:\n  %s"):format(used, table.concat(lines, "\n  ")))
+  local rows = {}   -- four corners a line
+  for i = 1, #lines, 4 do rows[#rows + 1] = table.concat(lines, "    ", i, math.min(i + 3, #lines)) end
+  print(("the test digits use %d of the 64 corners (units 1–6, digits there, the commonest):\n  %s"):format(
+    #lines, table.concat(rows, "\n  ")))
   -- all 64 corners, in Gray-code order along rows and columns
-  local rows = {}
+  rows = {}
   for r = 0, 7 do
     for c = 0, 7 do
       local g1, g2 = r ~ (r >> 1), c ~ (c >> 1)
