@@ -6,7 +6,8 @@
 --
 -- Data: `make data` (MNIST; --data fashion for Fashion-MNIST). Run: wick
 --       sketches/autoencoder/denoise.lua [--noise mask|gauss|both] [--amount 0.5]
---       [--std 0.5] [--code 32] [--epochs 5] [--limit 0] [--seed 3]   (5 epochs: 40 s on 2 cores)
+--       [--std 0.5] [--code 32] [--epochs 5] [--limit 0] [--seed 3]   (5 epochs: 55 s on 2
+--       cores shared with other runs; masking: test BCE 0.122 damaged, 0.178 clean)
 -- Writes out/denoise-<noise>-seed<seed>.png: twelve test digits as rows — damaged, what
 -- the net made of them, the clean originals, and what it makes of those. Prints the test
 -- BCE against the clean digits, from damaged inputs (the same damage every epoch) and

@@ -12,7 +12,8 @@
 -- Data: `make data` (MNIST; --data fashion for Fashion-MNIST). Run: wick
 --       sketches/autoencoder/sparse.lua [--penalty kl|l1] [--hidden 196] [--rho 0.1]
 --       [--beta 50] [--l1 0.3] [--decay 0.03] [--epochs 5] [--limit 0] [--seed 3]
---       (5 epochs: 25 s on 2 cores)
+--       (5 epochs: 20-30 s on 2 cores shared with other runs; kl: test BCE 0.192, mean
+--       activation 0.104, features like parts of digits; l1: BCE 0.129, mean 0.350, dots and strokes)
 -- Writes out/features-<penalty>-seed<seed>.png: each hidden unit's weights as a tile,
 -- stretched to its own range (dark: the pixels that silence it, light: those that drive
 -- it), and prints the test BCE and the mean hidden activation.
