@@ -36,13 +36,15 @@ do
     check.tensor("slerp", "b", b)
     local sa, sb = a:shape(), b:shape()
     if table.concat(sa, "×") ~= table.concat(sb, "×") or a:dim() ~= b:dim() then
-      wick._raise(("slerp: a and b must have the same shape, got %s and %s"):format(
-        a:dim() == 0 and "a 0-D tensor" or table.concat(sa, "×"), b:dim() == 0 and "a 0-D tensor" or table.concat(sb, "×")))
+      local function show(x, s) return x:dim() == 0 and "a 0-D tensor" or table.concat(s, "×") end
+      wick._raise(("slerp: a and b must have the same shape, got %s and %s"):format(show(a, sa), show(b, sb)))
     end
     if a:numel() == 0 then wick._raise("slerp: a and b are empty") end
     local fractions
     if tensor.is_tensor(t) then
-      if t:dim() ~= 1 then wick._raise(("slerp: t must be a number or a 1-D tensor of fractions, got a %d-D tensor"):format(t:dim())) end
+      if t:dim() ~= 1 then
+        wick._raise(("slerp: t must be a number or a 1-D tensor of fractions, got a %d-D tensor"):format(t:dim()))
+      end
       if t:numel() == 0 then wick._raise("slerp: t is an empty tensor") end
       finite_or_raise("slerp", "t", t)
       fractions = t
