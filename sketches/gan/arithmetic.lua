@@ -1,20 +1,23 @@
 -- Latent arithmetic (Radford et al. 2015, their glasses-on-faces sums) on the generator
 -- fashion.lua trained: it draws a few thousand samples, a judge sorts them into concepts,
 -- the latent vectors of the --pick most typical samples per concept are averaged, and
--- sums like "pullover − T-shirt + dress" (sleeves, taken off one garment, put on another)
--- are drawn. The judge is the classify sketch's Fashion-MNIST net when it has been trained
--- (out/tenclass.safetensors there), else the nearest class mean in pixel space (and always
--- for --data mnist). Each sheet: rows a, b, c (the picked samples, then their mean vector's
--- picture at the right), then the result a − b + c at the right with nearby variations.
+-- sums like "trouser − dress + pullover" (sleeves put on trousers) are drawn; the mean
+-- vectors are stretched back to a gaussian sample's length (--no-renorm leaves them
+-- short). The judge is the classify sketch's Fashion-MNIST net when it has been trained
+-- (its out/tenclass.safetensors, or --classifier), else the nearest class mean in pixel
+-- space (always for --data mnist). Each sheet: rows a, b, c (the picked samples, then
+-- their mean vector's picture at the right), then a − b + c at the right with variations.
 --
 -- Needs: out/<data>-generator.safetensors from `wick sketches/gan/fashion.lua` (or
 --        --data mnist). Run: wick sketches/gan/arithmetic.lua [--data fashion|mnist]
---        [--samples 3000] [--pick 6] [--sums "pullover-tshirt+dress,…"]   (a few seconds)
+--        [--samples 3000] [--pick 6] [--sums "trouser-dress+pullover,…"] [--classifier PATH]
+--        (about 10 seconds)
 -- Writes out/<data>-sum-<a>-<b>-<c>.png per sum and out/<data>-sums.png (a, b, c, = result).
 local wick = require "wick"
 local T, image = wick.tensor, wick.image
 
-local kit = wick.sketch { seed = 2, data = "fashion", samples = 3000, pick = 6, sums = "", generator = "" }
+local kit = wick.sketch { seed = 2, data = "fashion", samples = 3000, pick = 6, sums = "", generator = "",
+  classifier = "", renorm = true }
 local dcgan = require "dcgan"   -- beside this file: the generator, the judge
 if kit.pick < 1 or kit.samples < 10 * kit.pick then error("--pick must be at least 1, --samples 10×--pick", 0) end
 local G = dcgan.load(dcgan.generator28, kit.generator ~= "" and kit.generator
@@ -23,7 +26,7 @@ local G = dcgan.load(dcgan.generator28, kit.generator ~= "" and kit.generator
 local names, sums = dcgan.concepts(kit.data)
 if kit.sums ~= "" then sums = kit.sums end
 
-local judge, how = dcgan.judge(kit.data, kit.here)
+local judge, how = dcgan.judge(kit.data, kit.here, kit.classifier ~= "" and kit.classifier or nil)
 print("judge: " .. how)
 local z = T.randn(kit.samples, G.zdim)
 local pics = T.cat((function()   -- in slices of 500: the generator's activations stay small
@@ -54,7 +57,11 @@ for a, b, c in sums:gmatch("([%w_]+)%-([%w_]+)%+([%w_]+)") do
   local zc, pc = concept(c)
   local mean = { za:mean(1), zb:mean(1), zc:mean(1) }
   local result = mean[1] - mean[2] + mean[3]
-  local near = T.cat({ result:view(1, -1):expand(kit.pick, G.zdim) + T.randn(kit.pick, G.zdim) * 0.25,
+  if kit.renorm then   -- back to a gaussian vector's length: a mean of k is √k times shorter
+    for i = 1, 3 do mean[i] = mean[i] * (math.sqrt(G.zdim) / mean[i]:norm():item()) end
+    result = result * (math.sqrt(G.zdim) / result:norm():item())
+  end
+  local near = T.cat({ result:view(1, -1):expand(kit.pick, G.zdim) + T.randn(kit.pick, G.zdim) * 0.5,
     result:view(1, -1) }, 1)   -- variations, then the result itself at the right
   local means = dcgan.pictures(G, T.stack(mean))
   local res = dcgan.pictures(G, near)

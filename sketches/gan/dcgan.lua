@@ -322,7 +322,9 @@ function M.concepts(data)
     return names, "7-1+4,8-3+2,9-7+1"
   end
   for i, n in ipairs(FASHION) do names[n] = i end
-  return names, "pullover-tshirt+dress,boot-sneaker+sandal,trouser-dress+pullover,coat-pullover+shirt"
+  -- trousers given sleeves, a boot's height on a sandal, a coat's sleeves cut short, a
+  -- sneaker's boot-ness back on a boot
+  return names, "trouser-dress+pullover,boot-sneaker+sandal,tshirt-pullover+coat,sneaker-sandal+boot"
 end
 function M.concept_name(names, id)
   for k, v in pairs(names) do if v == id then return k end end
@@ -336,19 +338,21 @@ function M.concept_list(names)
 end
 
 -- judge(pictures N×1×28×28 in [0, 1]) → class ids (N), confidences (N, 0..1), and how it
--- judges: the classify sketch's net when it was trained (Fashion-MNIST only), else the
+-- judges: the classify sketch's net when it was trained (Fashion-MNIST only; at `path`,
+-- by default where classify.lua saves it), else the
 -- nearest class mean of the training images (confidence: how much nearer the nearest
 -- mean is than the second).
-function M.judge(data, here)
+function M.judge(data, here, path)
   if data ~= "mnist" then
     local fashion = dofile(here .. "/../classify/classify_net.lua")
-    local net = fashion.load(fashion.default_path(here))
+    path = path or fashion.default_path(here)
+    local net = fashion.load(path)
     if net then
       return function(x)
         local p = wick.no_grad(function() return F.softmax(net(x), 2) end)
         local conf, class = p:max(2)
         return class, conf
-      end, "the classify sketch's Fashion-MNIST net (" .. fashion.default_path(here) .. ")"
+      end, "the classify sketch's Fashion-MNIST net (" .. path .. ")"
     end
   end
   local train = data == "mnist" and wick.data.mnist() or wick.data.fashion_mnist()
