@@ -220,8 +220,10 @@ function M.signed(x) return x * 2 - 1 end
 -- between snapshots, 0 = epochs only), on_snapshot(pictures of z, step, epoch) and
 -- on_epoch(pictures, epoch, stats), collapse ("warn" | "stop" | "off"), warmup (steps
 -- before the samples' spread is judged: at first every sample is the same grey blob),
--- quiet. Returns stats {loss_d, loss_g (per-epoch means), collapse (a message or nil),
--- ratio (the last spread ratio), images_per_s, seconds, steps}.
+-- d_floor and patience (the discriminator-wins detector: 0.01, 200 steps), alike (0.2 of
+-- the data's spread), quiet (no progress or epoch lines: for specs). Returns stats
+-- {loss_d, loss_g (per-epoch means), collapse (a message or nil), ratio (the last spread
+-- ratio), images_per_s, seconds, steps}.
 function M.train(G, D, set, opts)
   M.check_images(D, set.x:narrow(1, 1, 1), "dcgan.train")
   M.check_images(D, M.pictures(G, T.randn(1, G.zdim)), "dcgan.train (the generator's output)")
@@ -233,11 +235,12 @@ function M.train(G, D, set, opts)
   local d_wins = M.d_watch(opts.d_floor or 0.01, opts.patience or 200)
   local stats = { loss_d = {}, loss_g = {} }
   local started, images = wick.clock(), 0
+  local say = opts.quiet and function() end or print
   local function found(msg)
     if msg and collapse ~= "off" and not stats.collapse then
       stats.collapse = msg
-      io.stderr:write("\n")
-      print("COLLAPSE at step " .. t.step .. ": " .. msg)
+      if not opts.quiet then io.stderr:write("\n") end
+      say("COLLAPSE at step " .. t.step .. ": " .. msg)
     end
   end
   local function snapshot()   -- the fixed grid, and the samples' spread judged after the warm-up
@@ -265,12 +268,12 @@ function M.train(G, D, set, opts)
     if not opts.quiet then io.stderr:write("\n") end
     stats.loss_d[epoch], stats.loss_g[epoch] = sum_d / k, sum_g / k
     local pics = snapshot()
-    print(("epoch %d/%d: D loss %.3f, G loss %.3f, sample spread %.2f of the data's, %.0f images/s, %.0f s")
+    say(("epoch %d/%d: D loss %.3f, G loss %.3f, sample spread %.2f of the data's, %.0f images/s, %.0f s")
       :format(epoch, epochs, stats.loss_d[epoch], stats.loss_g[epoch], stats.ratio, images / (wick.clock() - started),
         wick.clock() - started))
     if opts.on_epoch then opts.on_epoch(pics, epoch, stats) end
     if stats.collapse and collapse == "stop" then
-      print("stopped early (--collapse stop); the grids so far are in out/")
+      say("stopped early (--collapse stop); the grids so far are in out/")
       break
     end
   end

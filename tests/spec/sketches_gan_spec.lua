@@ -80,6 +80,21 @@ describe("dcgan module", function()
     assert.matches("lower --lr", msg, nil, true)
   end)
 
+  it("train warns of a collapse and goes on, or stops there with collapse = 'stop'", function()
+    wick.seed(5)
+    local set = { x = T.rand(32, 1, 28, 28) }
+    local opts = { epochs = 2, batch = 4, quiet = true, d_floor = 100, patience = 3 }   -- every loss counts
+    local warned = dcgan.train(dcgan.generator28(), dcgan.discriminator28(), set, opts)
+    assert.matches("for 3 steps (to step 3)", warned.collapse, nil, true)
+    assert.equal(16, warned.steps)
+    opts.collapse = "stop"
+    local stopped = dcgan.train(dcgan.generator28(), dcgan.discriminator28(), set, opts)
+    assert.equal(3, stopped.steps)
+    assert.equal(1, #stopped.loss_d)
+    opts.collapse = "off"
+    assert.is_nil(dcgan.train(dcgan.generator28(), dcgan.discriminator28(), set, opts).collapse)
+  end)
+
   it("stops on a NaN loss, naming the step", function()
     wick.seed(3)
     local t = dcgan.trainer(dcgan.generator28(), dcgan.discriminator28())
