@@ -8,8 +8,9 @@
 -- Needs: out/<data>-generator.safetensors from `wick sketches/gan/fashion.lua` (or
 --        --data mnist). Run: wick sketches/gan/walk.lua [--data fashion|mnist] [--points 5]
 --        [--steps 16] [--fps 12] [--mp4 (also MP4)] [--limit 0 (frames, 0 = all)]  (~10 s)
--- Writes out/walk/frame-0001.png … and out/<data>-walk.gif (+ .mp4); with the paintings
--- generator also out/walk-paintings/frame-0001.png … and out/paintings-walk.gif (+ .mp4).
+-- Writes out/walk/frame-0001.png … (out/walk-mnist/ for MNIST) and out/<data>-walk.gif
+-- (+ .mp4); with the paintings generator also out/walk-paintings/frame-0001.png … and
+-- out/paintings-walk.gif (+ .mp4).
 local wick = require "wick"
 local T, image = wick.tensor, wick.image
 
@@ -53,7 +54,7 @@ local started = wick.clock()
 local G = dcgan.load(dcgan.generator28, kit.generator ~= "" and kit.generator
   or kit.here .. "/out/" .. kit.data .. "-generator.safetensors", "fashion.lua" .. (kit.data == "mnist" and
   " --data mnist" or ""))
-film(G, 16, 4, 3, "walk", kit.data)
+film(G, 16, 4, 3, kit.data == "fashion" and "walk" or "walk-" .. kit.data, kit.data)
 
 local paintings = kit.here .. "/out/paintings-generator.safetensors"
 if wick.fs.kind(paintings) then
