@@ -109,6 +109,7 @@ method("norm", "t:norm([p [, dim [, keepdim]]]) → tensor", "the p-norm (p = 2 
 
 -- linear algebra, join and pick
 method("matmul", "t:matmul(b [, out]) → tensor", "matrix product: 1-D, 2-D, or batched with broadcast batch dims (OpenBLAS; transposed views need no copy)", "local y = x:matmul(w:t())")
+method("slerp", "a:slerp(b, t) or T.slerp(a, b, t) → tensor", "spherical interpolation between same-shaped a and b taken as flat vectors (the arc between latent vectors); t a number → a's shape, a 1-D tensor of k fractions → k × a's shape; nearly parallel vectors fall back to the straight line; refuses zero vectors, NaN and infinity", "local frames = T.slerp(z1, z2, T.linspace(0, 1, 30))   -- 30 × z1's shape")
 method("dot", "t:dot(b) → 0-D tensor", "the dot product of two 1-D tensors", "print(a:dot(b):item())")
 method("outer", "t:outer(b) → tensor", "the outer product of two 1-D tensors", "local m = T.arange(3):outer(T.arange(4))")
 method("index_select", "t:index_select(dim, idx) → tensor", "the entries of dim at the 1-based indices idx (a tensor or table)", "local rows = x:index_select(1, {3, 1})")

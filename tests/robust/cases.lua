@@ -58,6 +58,8 @@ return function(wick, tmp)
   add("wick.tensor.stack", T.stack, pack({ T.ones(2), T.zeros(2) }, 1))
   add("wick.tensor.where", T.where, pack(T { 1, 0 }, T { 1, 2 }, T { 3, 4 }))
   add("wick.tensor.is_tensor", T.is_tensor, pack(1))
+  add("wick.tensor.slerp", T.slerp, pack(T { 1, 0, 0 }, T { 0, 1, 0 }, 0.5))
+  add("wick.tensor.slerp", T.slerp, pack(T.randn(2, 3), T.randn(2, 3), T { 0, 0.5, 1 }))
 
   -- ---- tensor methods (called as t:name(…)) ------------------------------------------
   local function m(name, good, mk, extra)
@@ -514,6 +516,12 @@ return function(wick, tmp)
     end
   end
   must("wick.optim.sgd", optim.sgd, pack(params(), { lr = 0.1, momentum = -1 }), "negative momentum")
+  must("wick.tensor.slerp", T.slerp, pack(T { 1, 0 }, T { 1, 0, 0 }, 0.5), "shapes differ")
+  must("wick.tensor.slerp", T.slerp, pack(T { 1, 0 }, T { 0, 0 }, 0.5), "zero vector")
+  must("wick.tensor.slerp", T.slerp, pack(T { 1, 0 / 0 }, T { 0, 1 }, 0.5), "NaN in a")
+  must("wick.tensor.slerp", T.slerp, pack(T { 1, 0 }, T { math.huge, 1 }, 0.5), "infinity in b")
+  must("wick.tensor.slerp", T.slerp, pack(T { 1, 0 }, T { 0, 1 }, 0 / 0), "NaN t")
+  must("wick.tensor.slerp", T.slerp, pack(T { 1, 0 }, T { 0, 1 }, T { { 0.5 } }), "2-D t")
   must("wick.optim.adam", optim.adam, pack(params(), { betas = { 1.5, 0.999 } }), "beta1 >= 1")
   must("wick.optim.adam", optim.adam, pack(params(), { betas = { 0.9, 0 / 0 } }), "NaN beta2")
   must("wick.optim.rmsprop", optim.rmsprop, pack(params(), { alpha = 2 }), "alpha > 1")
