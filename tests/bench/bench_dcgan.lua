@@ -94,12 +94,13 @@ end
 
 local function time_steps(step, batches, steps, warm)
   for k = 1, warm do step(batches[(k - 1) % #batches + 1]) end
-  local t0 = wick.clock()
+  local t0, c0 = wick.clock(), os.clock()
   local ld, lg
   for k = 1, steps do ld, lg = step(batches[(k - 1) % #batches + 1]) end
-  local dt = wick.clock() - t0
-  return ("wick steps=%d s=%.2f steps/s=%.2f loss_d=%.3f loss_g=%.3f"):format(steps, dt, steps / dt, ld:item(),
-    lg:item())
+  local dt, cpu = wick.clock() - t0, os.clock() - c0
+  -- cpu_s: the process's CPU seconds (all threads), a steadier figure on a shared machine
+  return ("wick steps=%d s=%.2f cpu_s=%.2f steps/s=%.2f loss_d=%.3f loss_g=%.3f"):format(steps, dt, cpu, steps / dt,
+    ld:item(), lg:item())
 end
 
 if mode == "step28" then

@@ -104,11 +104,12 @@ def trainer(g, d):
 def time_steps(step, batches, steps, warm):
     for k in range(warm):
         step(batches[k % len(batches)])
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for k in range(steps):
         ld, lg = step(batches[k % len(batches)])
-    dt = time.perf_counter() - t0
-    return f"torch steps={steps} s={dt:.2f} steps/s={steps / dt:.2f} loss_d={ld.item():.3f} loss_g={lg.item():.3f}"
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return (f"torch steps={steps} s={dt:.2f} cpu_s={cpu:.2f} steps/s={steps / dt:.2f} loss_d={ld.item():.3f} "
+            f"loss_g={lg.item():.3f}")
 
 
 def read_safetensors(path):
