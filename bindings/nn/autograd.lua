@@ -11,14 +11,6 @@ local tracks, set_tracks, state, is_tensor = T._tracks, T._set_tracks, T._ag, T.
 local autograd = wick.autograd   -- the C half: _mode, _wrap, _guard, _recording
 local set_mode = autograd._mode
 
--- The collector in generational mode. Every tensor a kernel makes adds its bytes to
--- the collector's debt (wk_lua_account), so a training step of a few MB of temporaries
--- ran an incremental cycle through the whole heap — wick's modules, docs and sketch —
--- every step or two: a fifth of an autoencoder step's time, in Lua. Minor collections
--- visit only what is young, which is where a step's garbage is (autoencoder bench
--- 15-20 % faster on one thread). This file is the first sugar to run.
-collectgarbage("generational")
-
 -- wick._raise(msg): raise msg at the first stack level outside wick's embedded sugar,
 -- so an error in a sketch reads "sketch.lua:12: …" wherever the check happened. (This
 -- file is the first sugar to run, so every other one can use it.) When no such level
