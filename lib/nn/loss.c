@@ -389,7 +389,7 @@ int wk_bce_with_logits_forward(float *loss, const wk_tensor *x, const wk_tensor 
          * kept the whole loop scalar (a third of an autoencoder step's non-GEMM time) */
         for (int j = 0; j < m; j++) {
             float v = a[i0 + j];
-            buf[j] = fmaxf(v, 0.0f) - v * t[i0 + j] + log1p_unit(buf[j]);
+            buf[j] = (v > 0.0f ? v : 0.0f) - v * t[i0 + j] + log1p_unit(buf[j]);   /* not fmaxf: a libm call */
         }
         float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0}, part = 0;
         int j = 0;
