@@ -12,7 +12,7 @@ set -eu
 sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 WICK=${WICK:-./wick}
-STEPS=${STEPS:-60}
+STEPS=${STEPS:-40}
 WARM=${WARM:-5}
 STEPS64=${STEPS64:-6}
 EPOCHS=${EPOCHS:-1}
