@@ -14,6 +14,7 @@ distance on the classifier's 128 penultimate features against the real test set.
 WICK_SAMPLES is wick's safetensors file of 10,000 samples (N x 1 x 28 x 28 in [-1, 1])."""
 import gzip
 import json
+import os
 import struct
 import sys
 import time
@@ -217,6 +218,10 @@ def main():
     real_feats = features(net, test)
     print(f"classifier test_accuracy={acc:.3f} (2 epochs); real test set: {score(net, test, real_feats)}")
     print(f"quality torch: {score(net, torch_samples, real_feats)}")
+    waited = 0
+    while not os.path.exists(wick_path) and waited < 3600:   # wick trains beside this script
+        time.sleep(1)
+        waited += 1
     print(f"quality wick:  {score(net, read_safetensors(wick_path), real_feats)}")
 
 
