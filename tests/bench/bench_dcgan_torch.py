@@ -170,7 +170,8 @@ def frechet(f1, f2):
     c1, c2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
     s1 = sqrtm_psd(c1)
     cross = sqrtm_psd(s1 @ c2 @ s1)   # tr sqrt(c1 c2) = tr sqrt(s1 c2 s1)
-    return float(((m1 - m2) ** 2).sum() + np.trace(c1) + np.trace(c2) - 2 * np.trace(cross))
+    d = float(((m1 - m2) ** 2).sum() + np.trace(c1) + np.trace(c2) - 2 * np.trace(cross))
+    return max(d, 0.0)   # rounding leaves a set against itself a hair below 0
 
 
 def score(net, x, real_feats):
