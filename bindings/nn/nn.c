@@ -11,6 +11,7 @@
 #include "../../lib/core/workspace.h"
 #include "../../lib/nn/activation.h"
 #include "../../lib/nn/conv.h"
+#include "../../lib/nn/linear.h"
 #include "../../lib/nn/loss.h"
 #include "../../lib/nn/norm.h"
 #include "../../lib/nn/pool.h"
@@ -187,6 +188,32 @@ static int nn_conv_transpose2d(lua_State *L)
 static int nn_conv_transpose2d_backward(lua_State *L)
 {
     return conv_backward(L, wk_conv_transpose2d_backward, "conv_transpose2d");
+}
+
+/* ---- linear ------------------------------------------------------------------------ */
+
+/* (x (R, in), w (out, in), b (out) or nil) -> y (R, out) */
+static int nn_linear(lua_State *L)
+{
+    const wk_tensor *x = contiguous_arg(L, 1, "linear", "input");
+    const wk_tensor *w = contiguous_arg(L, 2, "linear", "weight");
+    const wk_tensor *b = optional_contiguous(L, 3, "linear", "bias");
+    wk_tensor *y = wk_lua_push_empty(L);
+    return wk_lua_result(L, wk_linear_forward(y, x, w, b), "linear");
+}
+
+/* (g (R, out), x, w, want_x, want_w, want_b) -> gx, gw, gb (nil where not wanted) */
+static int nn_linear_backward(lua_State *L)
+{
+    int want_x = lua_toboolean(L, 4), want_w = lua_toboolean(L, 5), want_b = lua_toboolean(L, 6);
+    const wk_tensor *g = contiguous_arg(L, 1, "linear", "gradient");
+    const wk_tensor *x = contiguous_arg(L, 2, "linear", "input");
+    const wk_tensor *w = contiguous_arg(L, 3, "linear", "weight");
+    wk_tensor *gx = NULL, *gw = NULL, *gb = NULL;
+    if (want_x) gx = wk_lua_push_empty(L); else lua_pushnil(L);
+    if (want_w) gw = wk_lua_push_empty(L); else lua_pushnil(L);
+    if (want_b) gb = wk_lua_push_empty(L); else lua_pushnil(L);
+    return results(L, wk_linear_backward(gx, gw, gb, g, x, w), "linear", 3);
 }
 
 /* ---- activations ------------------------------------------------------------------ */
@@ -623,6 +650,8 @@ static const luaL_Reg nn_funcs[] = {
     {"_conv2d_backward", nn_conv2d_backward},
     {"_conv_transpose2d", nn_conv_transpose2d},
     {"_conv_transpose2d_backward", nn_conv_transpose2d_backward},
+    {"_linear", nn_linear},
+    {"_linear_backward", nn_linear_backward},
     {"_act", nn_act},
     {"_act_backward", nn_act_backward},
     {"_maxpool2d", nn_maxpool2d},

@@ -18,8 +18,9 @@ nn._shape_str = shape_str
 
 -- ---- linear -----------------------------------------------------------------------------
 
--- y = x·Wᵀ + b for x (…, in), W (out, in), b (out). The transposed view goes straight
--- to BLAS; autograd differentiates the matmul and the broadcast add.
+-- y = x·Wᵀ + b for x (…, in), W (out, in), b (out): one C kernel each way
+-- (lib/nn/linear.c; the bias rides in the GEMM) and one graph node, the leading dims
+-- of x flattened into rows.
 function F.linear(x, w, b)
   check.tensor("linear", "input", x)
   check.tensor("linear", "weight", w)
@@ -33,8 +34,24 @@ function F.linear(x, w, b)
   if b ~= nil and (b:dim() ~= 1 or b:size(1) ~= w:size(1)) then
     raise(("linear: bias must have shape [%d], got %s"):format(w:size(1), shape_str(b)))
   end
-  local y = x:matmul(w:transpose())
-  if b then y = y + b end
+  local shape = x:shape()
+  local nrows = 1
+  for d = 1, #shape - 1 do nrows = nrows * shape[d] end
+  local rows = x:dim() == 2 and x or x:reshape(nrows, w:size(2))
+  local y = nn._linear(rows, w, b)
+  if #shape ~= 2 then
+    shape[#shape] = w:size(1)
+    y = y:reshape(shape)
+  end
+  if recording(x, w, b) then
+    local tracks = T._tracks
+    record(y, { x, w, b }, function(g)
+      local g2 = g:dim() == 2 and g or g:reshape(nrows, w:size(1))
+      local gx, gw, gb = nn._linear_backward(g2, rows, w, tracks(x), tracks(w), b ~= nil and tracks(b))
+      if gx and #shape ~= 2 then gx = gx:reshape(x:shape()) end
+      return gx, gw, gb
+    end, "linear")
+  end
   return y
 end
 

@@ -119,22 +119,34 @@ void wk_vec_tanh(float *y, const float *x, int64_t n)
 typedef struct relu_job {
     float *out;
     const float *x, *dy;   /* dy NULL: forward */
+    float slope;
+    int leaky;             /* 0: relu */
 } relu_job;
 
+/* leaky_relu's x > 0 ? x : slope * x vectorises only because the Makefile passes
+ * -fno-trapping-math (see there); it was scalar and mispredicted on random signs before
+ * (11 ns a float, 60x torch on a 64x64x14x14 batch). */
 static void relu_chunk(void *ctx, int64_t begin, int64_t end, int worker)
 {
     const relu_job *j = ctx;
-    float *o = j->out;
-    const float *px = j->x, *d = j->dy;
-    if (d)
-        for (int64_t i = begin; i < end; i++) o[i] += px[i] > 0.0f ? d[i] : 0.0f;
-    else
-        for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? px[i] : 0.0f;
+    float *restrict o = j->out;
+    const float *restrict px = j->x, *restrict d = j->dy;
+    const float slope = j->slope;
+    if (!j->leaky) {
+        if (d)
+            for (int64_t i = begin; i < end; i++) o[i] += px[i] > 0.0f ? d[i] : 0.0f;
+        else
+            for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? px[i] : 0.0f;
+    } else if (d) {
+        for (int64_t i = begin; i < end; i++) o[i] += px[i] > 0.0f ? d[i] : slope * d[i];
+    } else {
+        for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? px[i] : slope * px[i];
+    }
 }
 
-static void relu_run(float *out, const float *x, const float *dy, int64_t n)
+static void relu_run(float *out, const float *x, const float *dy, int64_t n, int leaky, float slope)
 {
-    relu_job j = {out, x, dy};
+    relu_job j = {out, x, dy, slope, leaky};
     if (n >= WK_PAR_MIN) wk_parallel_for(n, WK_PAR_CHUNK, relu_chunk, &j);
     else relu_chunk(&j, 0, n, 0);
 }
@@ -143,7 +155,7 @@ static void relu_run(float *out, const float *x, const float *dy, int64_t n)
 int wk_relu_forward(wk_tensor *y, const wk_tensor *x)
 {
     if (wk_tensor_require_same("relu_forward", "output", y, "input", x)) return WK_ERR;
-    relu_run(wk_tensor_data(y), wk_tensor_data(x), NULL, wk_tensor_numel(x));
+    relu_run(wk_tensor_data(y), wk_tensor_data(x), NULL, wk_tensor_numel(x), 0, 0.0f);
     return WK_OK;
 }
 
@@ -151,7 +163,7 @@ int wk_relu_forward(wk_tensor *y, const wk_tensor *x)
 int wk_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
 {
     if (need_three("relu_backward", dx, dy, "input", x)) return WK_ERR;
-    relu_run(wk_tensor_data(dx), wk_tensor_data(x), wk_tensor_data(dy), wk_tensor_numel(x));
+    relu_run(wk_tensor_data(dx), wk_tensor_data(x), wk_tensor_data(dy), wk_tensor_numel(x), 0, 0.0f);
     return WK_OK;
 }
 
@@ -159,10 +171,7 @@ int wk_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
 int wk_leaky_relu_forward(wk_tensor *y, const wk_tensor *x, float slope)
 {
     if (wk_tensor_require_same("leaky_relu_forward", "output", y, "input", x)) return WK_ERR;
-    float *py = wk_tensor_data(y);
-    const float *px = wk_tensor_data(x);
-    int64_t n = wk_tensor_numel(x);
-    for (int64_t i = 0; i < n; i++) py[i] = px[i] > 0.0f ? px[i] : slope * px[i];
+    relu_run(wk_tensor_data(y), wk_tensor_data(x), NULL, wk_tensor_numel(x), 1, slope);
     return WK_OK;
 }
 
@@ -170,10 +179,7 @@ int wk_leaky_relu_forward(wk_tensor *y, const wk_tensor *x, float slope)
 int wk_leaky_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x, float slope)
 {
     if (need_three("leaky_relu_backward", dx, dy, "input", x)) return WK_ERR;
-    float *g = wk_tensor_data(dx);
-    const float *d = wk_tensor_data(dy), *px = wk_tensor_data(x);
-    int64_t n = wk_tensor_numel(x);
-    for (int64_t i = 0; i < n; i++) g[i] += px[i] > 0.0f ? d[i] : slope * d[i];
+    relu_run(wk_tensor_data(dx), wk_tensor_data(x), wk_tensor_data(dy), wk_tensor_numel(x), 1, slope);
     return WK_OK;
 }
 

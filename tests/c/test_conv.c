@@ -162,6 +162,7 @@ static const cfg CASES[] = {
     {1, 16, 96, 96, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1},   /* big: row bands of one image */
     {1, 2, 40, 300, 3, 7, 3, 3, 2, 3, 1, 2, 3, 2, 1, 1, 1},   /* wide, big dilation */
     {1, 32, 120, 120, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1}, /* big, strided: col2im in bands */
+    {6, 8, 14, 14, 16, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0},   /* a DCGAN layer: k4 s2 p1, tap tables */
 };
 
 static void run_conv2d_case(const cfg *c)

@@ -39,6 +39,25 @@ describe("nn gradients", function()
     local lin = nn.linear(4, 3)
     check(function(x, w, b) return F.linear(x, w, b) end, { leaf(2, 5, 4), lin.weight, lin.bias })
     check(function(w) return F.embedding(T { { 1, 3 }, { 3, 2 } }, w) end, { leaf(4, 3) })
+    check(function(x, w) return F.linear(x, w) end, { leaf(4), leaf(3, 4) })
+  end)
+
+  it("linear's fused kernel gives matmul + add's values and gradients (1-D, 2-D, 3-D, a transposed input)", function()
+    local w, b = T.randn(3, 4), T.randn(3)
+    for _, x in ipairs { T.randn(4), T.randn(5, 4), T.randn(2, 5, 4), T.randn(4, 5):transpose() } do
+      local xa, wa, ba = x:clone():requires_grad(), w:clone():requires_grad(), b:clone():requires_grad()
+      local xb, wb, bb = x:clone():requires_grad(), w:clone():requires_grad(), b:clone():requires_grad()
+      local ya, yb = F.linear(xa, wa, ba), xb:matmul(wb:transpose()) + bb
+      assert.are.same(yb:shape(), ya:shape())
+      assert.is_true((ya - yb):abs():max():item() < 1e-5)
+      local r = T.randn(ya:shape())
+      ;(ya * r):sum():backward()
+      ;(yb * r):sum():backward()
+      for _, pair in ipairs { { xa, xb }, { wa, wb }, { ba, bb } } do
+        assert.are.same(pair[2].grad:shape(), pair[1].grad:shape())
+        assert.is_true((pair[1].grad - pair[2].grad):abs():max():item() < 1e-4)
+      end
+    end
   end)
 
   it("conv2d with stride, padding, dilation, groups, and conv_transpose2d", function()
