@@ -89,15 +89,4 @@ function M.sheet(kit, tiles, cols, name, ...)
   return path
 end
 
--- Spherical interpolation from a to b (equal shapes) at t in [0, 1]: T.slerp when this
--- wick has it; until then this local one (the angle between a and b, each end weighed
--- by sin((1 − t)Ω) and sin(tΩ) over sin Ω; nearly parallel vectors go straight).
-function M.slerp(a, b, t)
-  if T.slerp then return T.slerp(a, b, t) end
-  local cos = ((a * b):sum() / (a:norm() * b:norm() + 1e-12)):item()
-  local omega = math.acos(math.max(-1, math.min(1, cos)))
-  if math.sin(omega) < 1e-4 then return a * (1 - t) + b * t end
-  return a * (math.sin((1 - t) * omega) / math.sin(omega)) + b * (math.sin(t * omega) / math.sin(omega))
-end
-
 return M

@@ -41,7 +41,7 @@ local function report()
 end
 ae.fit(kit, train, ae.params(encoder, decoder), function(x) local b, k = terms(x); return b + k end, report)
 
-local between = kit.walk == "slerp" and ae.slerp or function(a, b, t) return a * (1 - t) + b * t end
+local between = kit.walk == "slerp" and T.slerp or function(a, b, t) return a * (1 - t) + b * t end
 wick.no_grad(function()
   ae.sheet(kit, ae.tiles(decoder(T.randn(100, L))), 10, "vae-samples-seed%d.png", kit.seed)
   local mu = encode(test.x)
