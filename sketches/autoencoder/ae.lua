@@ -4,7 +4,7 @@
 -- sheets of 28×28 tiles, and spherical interpolation for walks. Decoders give logits;
 -- the losses take them as they are and the pictures through a sigmoid.
 local wick = require "wick"
-local T, nn, image, F = wick.tensor, wick.nn, wick.image, wick.nn.F
+local nn, image, F = wick.nn, wick.image, wick.nn.F
 
 local M = {}
 
