@@ -69,6 +69,16 @@ function check.tensor(fname, name, v)
   raise(("%s: %s must be a tensor, got %s"):format(fname, name, show(v)))
 end
 
+-- A tensor holding no NaN and no infinity (x·0 is 0 for every finite value and NaN for
+-- the rest, so its sum is 0 exactly when all are finite; a plain sum could overflow).
+function check.finite_tensor(fname, name, x)
+  check.tensor(fname, name, x)
+  if wick.no_grad(function() return (x * 0):sum():item() end) ~= 0 then
+    raise(("%s: %s holds NaN or infinite values"):format(fname, name))
+  end
+  return x
+end
+
 -- One of a list of strings.
 function check.one_of(fname, name, v, choices)
   for _, c in ipairs(choices) do

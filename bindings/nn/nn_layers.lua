@@ -45,8 +45,7 @@ function Linear:describe() return ("linear %d→%d"):format(self.inputs, self.ou
 function Linear:forward(x)
   -- the layer's name only on the failing path: formatting it every call was garbage
   -- the collector had to chase through a whole autoencoder step
-  if not T.is_tensor(x) then check.tensor(self:describe(), "input", x) end
-  if not pcall(x.dim, x) then check.tensor(self:describe(), "input", x) end   -- a freed tensor
+  if not (T.is_tensor(x) and pcall(x.dim, x)) then check.tensor(self:describe(), "input", x) end
   if x:dim() < 1 or x:size(-1) ~= self.inputs then
     raise(("%s: input has %d features"):format(self:describe(), x:dim() > 0 and x:size(-1) or 0)
       .. (x:dim() > 0 and (" (shape " .. shape_str(x) .. ")") or ""))

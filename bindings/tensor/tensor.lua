@@ -19,16 +19,9 @@ end
 --   slerp(a, b, t) = sin((1 − t)ω) / sin ω · a + sin(tω) / sin ω · b
 -- Nearly parallel (or opposite) vectors, where sin ω vanishes, fall back to the straight
 -- line (1 − t)·a + t·b. t is a number (→ a's shape) or a 1-D tensor of k fractions (→ k ×
--- a's shape, one result per fraction). The angle is worked out in double precision.
+-- a's shape, one result per fraction). The trigonometry is in Lua's doubles.
 do
   local PARALLEL = 1e-4   -- sin ω below this: the arc and the line differ by less than float32 resolves
-
-  local function finite_or_raise(fname, name, x)
-    local worst = x:abs():max():item()
-    if worst ~= worst or worst == math.huge or x:ne(x):sum():item() > 0 then
-      wick._raise(("%s: %s holds NaN or infinite values"):format(fname, name))
-    end
-  end
 
   function tensor.slerp(a, b, t)
     local check = wick._check
@@ -46,13 +39,13 @@ do
         wick._raise(("slerp: t must be a number or a 1-D tensor of fractions, got a %d-D tensor"):format(t:dim()))
       end
       if t:numel() == 0 then wick._raise("slerp: t is an empty tensor") end
-      finite_or_raise("slerp", "t", t)
+      check.finite_tensor("slerp", "t", t)
       fractions = t
     else
       check.number("slerp", "t", t)   -- refuses NaN and infinity too
     end
-    finite_or_raise("slerp", "a", a)
-    finite_or_raise("slerp", "b", b)
+    check.finite_tensor("slerp", "a", a)
+    check.finite_tensor("slerp", "b", b)
     local fa, fb = a:reshape(-1), b:reshape(-1)
     local na, nb = fa:norm():item(), fb:norm():item()
     if na == 0 or nb == 0 then

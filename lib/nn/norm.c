@@ -62,20 +62,8 @@ static int need_like_x(const bn_dims *d, const char *name, const wk_tensor *t, c
 
 static float at_or(const wk_tensor *t, int64_t c, float dflt) { return t ? wk_tensor_data(t)[c] : dflt; }
 
-/* y[:, c] = x[:, c] * scale + shift over one channel. */
-static void affine_channel(float *y, const float *x, const bn_dims *d, int64_t c, float scale, float shift)
-{
-    for (int64_t n = 0; n < d->N; n++) {
-        const float *xs = x + (n * d->C + c) * d->S;
-        float *ys = y + (n * d->C + c) * d->S;
-        for (int64_t s = 0; s < d->S; s++) ys[s] = xs[s] * scale + shift;
-    }
-}
-
 /* ---- forward -------------------------------------------------------------------------- */
 
-/* mean_c = sum x / M,  var_c = sum (x - mean_c)^2 / M  (two passes, double);
- * y = (x - mean_c) invstd_c gamma_c + beta_c, as one scale and shift per channel. */
 /* Sum of a run of S floats, and of (v - mean)^2, in double (4 lanes, then in order). */
 static double run_sum(const float *v, int64_t S)
 {
@@ -135,6 +123,8 @@ static void affine_block(float *y, const float *x, const bn_dims *d, int64_t c0,
     }
 }
 
+/* For channels [c0, c1): mean_c = sum x / M,  var_c = sum (x - mean_c)^2 / M  (two passes, double);
+ * y = (x - mean_c) invstd_c gamma_c + beta_c, as one scale and shift per channel. */
 static void forward_train_block(void *ctx, int64_t c0, int64_t c1, int worker)
 {
     const bn_job *j = ctx;
@@ -217,15 +207,21 @@ int wk_batchnorm_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *sav
         return WK_ERR;
     const float *px = wk_tensor_data(x), *rm = wk_tensor_data(running_mean), *rv = wk_tensor_data(running_var);
     float *py = wk_tensor_data(y);
-    for (int64_t c = 0; c < d.C; c++) {
-        if (!(rv[c] + eps > 0))
-            return wk_fail("batchnorm_forward_eval: running_var[%lld] = %g plus eps %g is not positive", (long long)c,
-                           (double)rv[c], (double)eps);
-        double invstd = 1.0 / sqrt((double)rv[c] + (double)eps);
-        if (save_mean) wk_tensor_data(save_mean)[c] = rm[c];
-        if (save_invstd) wk_tensor_data(save_invstd)[c] = (float)invstd;
-        double scale = invstd * at_or(gamma, c, 1.0f);
-        affine_channel(py, px, &d, c, (float)scale, (float)(at_or(beta, c, 0.0f) - rm[c] * scale));
+    float scale[BN_BLOCK], shift[BN_BLOCK];
+    for (int64_t c0 = 0; c0 < d.C; c0 += BN_BLOCK) {   /* row by row, as in training */
+        const int64_t c1 = d.C - c0 < BN_BLOCK ? d.C : c0 + BN_BLOCK;
+        for (int64_t c = c0; c < c1; c++) {
+            if (!(rv[c] + eps > 0))
+                return wk_fail("batchnorm_forward_eval: running_var[%lld] = %g plus eps %g is not positive",
+                               (long long)c, (double)rv[c], (double)eps);
+            double invstd = 1.0 / sqrt((double)rv[c] + (double)eps);
+            if (save_mean) wk_tensor_data(save_mean)[c] = rm[c];
+            if (save_invstd) wk_tensor_data(save_invstd)[c] = (float)invstd;
+            double sc = invstd * at_or(gamma, c, 1.0f);
+            scale[c - c0] = (float)sc;
+            shift[c - c0] = (float)(at_or(beta, c, 0.0f) - rm[c] * sc);
+        }
+        affine_block(py, px, &d, c0, c1, scale, shift);
     }
     return WK_OK;
 }

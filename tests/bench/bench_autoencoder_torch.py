@@ -3,7 +3,6 @@
 bench_autoencoder.lua (784-256-64-2-64-256-784, ReLU, BCE on logits, Adam 1e-3, batch
 128, shuffled, pixels/255) trained EPOCHS epochs on MNIST, then the test BCE per pixel.
 Usage: bench_autoencoder_torch.py THREADS EPOCHS"""
-import struct
 import sys
 import time
 
@@ -11,15 +10,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from peer_idx import read_idx
+
 DIR = "/usr/local/share/wick/mnist"
 
 
 def idx(name):
-    with open(f"{DIR}/{name}", "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    return read_idx(f"{DIR}/{name}")
 
 
 def main():

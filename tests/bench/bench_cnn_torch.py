@@ -3,8 +3,6 @@
 way as tests/bench/bench_cnn.lua (batch 64, Adam 1e-3, pixels/255, shuffled order),
 printing images/s over the timed steps and, with --epoch, test accuracy after one epoch.
 Usage: bench_cnn_torch.py THREADS STEPS [--epoch]"""
-import gzip
-import struct
 import sys
 import time
 
@@ -12,15 +10,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from peer_idx import read_idx
+
 DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def idx(name):
-    with gzip.open(f"{DIR}/{name}.gz", "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    return read_idx(f"{DIR}/{name}")
 
 
 class Net(torch.nn.Module):

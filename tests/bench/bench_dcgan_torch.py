@@ -12,7 +12,6 @@ generator with it: mean max-softmax confidence, class spread (entropy of the mea
 predicted class distribution; ln 10 = 2.30 is every class equally often) and a Frechet
 distance on the classifier's 128 penultimate features against the real test set.
 WICK_SAMPLES is wick's safetensors file of 10,000 samples (N x 1 x 28 x 28 in [-1, 1])."""
-import gzip
 import json
 import os
 import struct
@@ -24,15 +23,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from peer_idx import read_idx
+
 DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def idx(name):
-    with gzip.open(f"{DIR}/{name}.gz", "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    return read_idx(f"{DIR}/{name}")
 
 
 def images(name):
