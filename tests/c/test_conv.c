@@ -162,7 +162,10 @@ static const cfg CASES[] = {
     {1, 16, 96, 96, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1},   /* big: row bands of one image */
     {1, 2, 40, 300, 3, 7, 3, 3, 2, 3, 1, 2, 3, 2, 1, 1, 1},   /* wide, big dilation */
     {1, 32, 120, 120, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1}, /* big, strided: col2im in bands */
-    {6, 8, 14, 14, 16, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0},   /* a DCGAN layer: k4 s2 p1, tap tables */
+    {6, 8, 14, 14, 16, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0},   /* a DCGAN layer: k4 s2 p1, phase rows */
+    {2, 3, 20, 64, 5, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1},    /* phase rows of 32 values */
+    {2, 4, 17, 23, 4, 5, 5, 3, 3, 2, 2, 1, 1, 2, 0, 2, 1},    /* stride 3: three phases */
+    {1, 2, 9, 40, 3, 2, 3, 1, 2, 0, 4, 1, 2, 0, 1, 1, 0},     /* dilated taps, pad past a phase */
 };
 
 static void run_conv2d_case(const cfg *c)
@@ -263,7 +266,7 @@ TEST(conv_transpose2d_matches_naive_float64)
 TEST(conv2d_random_shapes)
 {
     wk_rng_seed(3);
-    for (int t = 0; t < 12; t++) {
+    for (int t = 0; t < 40; t++) {
         cfg c;
         c.G = 1 + (int)wk_rng_below(3);
         c.N = 1 + (int64_t)wk_rng_below(3);
@@ -276,7 +279,7 @@ TEST(conv2d_random_shapes)
         c.ph = (int)wk_rng_below(3); c.pw = (int)wk_rng_below(3);
         c.oph = 0; c.opw = 0;
         c.H = (c.kH - 1) * c.dh + 1 + (int64_t)wk_rng_below(9);
-        c.W = (c.kW - 1) * c.dw + 1 + (int64_t)wk_rng_below(9);
+        c.W = (c.kW - 1) * c.dw + 1 + (int64_t)wk_rng_below(t % 4 ? 9 : 40);   /* some rows past 8 */
         c.bias = (int)wk_rng_below(2);
         printf("  random %d: N%lld C%lld->%lld %lldx%lld k%lldx%lld s%d,%d p%d,%d d%d,%d g%d\n", t,
                (long long)c.N, (long long)c.Ci, (long long)c.Co, (long long)c.H, (long long)c.W,
@@ -286,6 +289,10 @@ TEST(conv2d_random_shapes)
         c.oph = (int)wk_rng_below((uint64_t)lim);
         lim = c.sw > c.dw ? c.sw : c.dw;
         c.opw = (int)wk_rng_below((uint64_t)lim);
+        /* as a transposed conv the padding may eat the whole output: no case then */
+        if ((c.H - 1) * c.sh - 2 * c.ph + c.dh * (c.kH - 1) + c.oph < 0 ||
+            (c.W - 1) * c.sw - 2 * c.pw + c.dw * (c.kW - 1) + c.opw < 0)
+            continue;
         run_convt_case(&c);
     }
 }
@@ -478,6 +485,7 @@ TEST(huge_options_are_refused_before_overflowing)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* lines in order with a sanitizer's report */
     RUN(conv2d_matches_naive_float64);
     RUN(conv_transpose2d_matches_naive_float64);
     RUN(conv2d_random_shapes);
