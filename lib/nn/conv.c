@@ -3,10 +3,11 @@
  *
  * 3x3 stride-1 convolutions with 16 or more channels each way go to Winograd's
  * F(4x4, 3x3) (winograd.c): forward, input gradient (its adjoint) and weight gradient.
- * Everything else runs here. Both convolutions are three GEMM-shaped operations on one
- * geometry. Call the big NCHW side of a conv2d the "image" (N, Ci, H, W) and its output
- * the "column side" (N, Co, Ho, Wo); with the weight w (Co, Ci/G, kH, kW) seen per group
- * as a (Co/G, K) matrix, K = Ci/G*kH*kW:
+ * Everything else runs here, on column matrices built by im2col.c. Both convolutions
+ * are three GEMM-shaped operations on one geometry (im2col.h). Call the big NCHW side of
+ * a conv2d the "image" (N, Ci, H, W) and its output the "column side" (N, Co, Ho, Wo);
+ * with the weight w (Co, Ci/G, kH, kW) seen per group as a (Co/G, K) matrix,
+ * K = Ci/G*kH*kW:
  *   FWD    col  = w . im2col(img)          conv2d forward,   conv_transpose2d grad input
  *   DATA   img += col2im(w^T . col)        conv2d grad input, conv_transpose2d forward
  *   WGRAD  gw  += col . im2col(img)^T      the weight gradient of both
@@ -38,12 +39,10 @@
 #include <cblas.h>
 #include <limits.h>
 #include <stdio.h>
-#ifdef __AVX2__
-#include <immintrin.h>
-#endif
 #include <string.h>
 #include "../core/limits.h"
 #include "../core/threads.h"
+#include "im2col.h"
 #include "winograd.h"
 
 /* Columns per chunk are kept near this many floats (1 MiB: measured best of 2^17..2^20). */
@@ -51,406 +50,7 @@
 #define WK_CONV_CHUNK_FLOATS (1 << 18)
 #endif
 
-/* ---- geometry ----------------------------------------------------------------- */
-
-typedef struct geom {
-    int64_t N, G;
-    int64_t Ci, H, W;       /* image side (N, Ci, H, W) */
-    int64_t Co, Ho, Wo;     /* column side (N, Co, Ho, Wo) */
-    int64_t kH, kW, sH, sW, pH, pW, dH, dW;
-    int64_t Cig, Cog, K;    /* Ci/G, Co/G, Cig*kH*kW */
-    int64_t HW, HWo;
-    int pointwise;          /* 1x1, stride 1, no padding: im2col is the identity */
-} geom;
-
-static void geom_finish(geom *g)
-{
-    g->Cig = g->Ci / g->G;
-    g->Cog = g->Co / g->G;
-    g->K = g->Cig * g->kH * g->kW;
-    g->HW = g->H * g->W;
-    g->HWo = g->Ho * g->Wo;
-    g->pointwise = g->kH == 1 && g->kW == 1 && g->sH == 1 && g->sW == 1 && g->pH == 0 &&
-                   g->pW == 0 && g->Ho == g->H && g->Wo == g->W;
-}
-
-/* ---- im2col / col2im ----------------------------------------------------------- */
-
-/* Range [lo, hi) of output columns ow whose input column ow*s + off falls in [0, W). */
-static void valid_range(int64_t *lo, int64_t *hi, int64_t off, int64_t s, int64_t W, int64_t Wo)
-{
-    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
-    int64_t b = W - off > 0 ? (W - off + s - 1) / s : 0;
-    if (a > Wo) a = Wo;
-    if (b > Wo) b = Wo;
-    if (b < a) b = a;
-    *lo = a;
-    *hi = b;
-}
-
-/* Short rows (a 28x28 image's) are copied by plain loops: a libc call per row of 11
- * floats costs more than the copy, so GCC must not turn these loops back into calls. */
-#if defined(__GNUC__) && !defined(__clang__)
-#define NO_LIBC_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
-#else
-#define NO_LIBC_LOOPS
-#endif
-#define SHORT_ROW 64
-
-static inline void copy_row(float *dst, const float *src, int64_t n)
-{
-    if (n >= SHORT_ROW) {
-        memcpy(dst, src, (size_t)n * sizeof(float));
-        return;
-    }
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) memcpy(dst + i, src + i, 8 * sizeof(float));   /* one AVX move */
-    for (; i < n; i++) dst[i] = src[i];
-}
-
-static inline void zero_row(float *dst, int64_t n)
-{
-    if (n >= SHORT_ROW) {
-        memset(dst, 0, (size_t)n * sizeof(float));
-        return;
-    }
-    static const float zeros[8];
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) memcpy(dst + i, zeros, 8 * sizeof(float));
-    for (; i < n; i++) dst[i] = 0.0f;
-}
-
-static inline void fill_row(float *dst, float v, int64_t n)
-{
-    const float pattern[8] = {v, v, v, v, v, v, v, v};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) memcpy(dst + i, pattern, 8 * sizeof(float));
-    for (; i < n; i++) dst[i] = v;
-}
-
-/* dst += src, 8 lanes at a time (the plain loop would need an aliasing check that -O2
- * does not emit, and stay scalar). */
-static inline void add_row(float *restrict dst, const float *restrict src, int64_t n)
-{
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        float a[8], b[8];
-        memcpy(a, dst + i, sizeof a);
-        memcpy(b, src + i, sizeof b);
-        for (int k = 0; k < 8; k++) a[k] += b[k];
-        memcpy(dst + i, a, sizeof a);
-    }
-    for (; i < n; i++) dst[i] += src[i];
-}
-
-/* Small or strided output planes go through a table per kernel tap instead, when the
- * phase rows below do not fit: row by row, a 7-wide stride-2 plane (a DCGAN's 14x14 ->
- * 7x7) spent more on each row's bounds and zero fills than on its 7 values (im2col was
- * 30% of such a conv's forward). The table holds, for each of the band's output pixels,
- * the offset of the input pixel this tap reads and whether it lies inside the image (-1
- * or 0); every channel then reuses it. */
-#define TAP_TABLE 4096
-
-static int use_tap_table(const geom *g, int64_t r0, int64_t r1)
-{
-    return (g->sW != 1 || g->Wo < SHORT_ROW) && (r1 - r0) * g->Wo <= TAP_TABLE;
-}
-
-/* off[k], ok[k] for the band's pixels k = (oh - r0) * Wo + ow and tap (p, q); an
- * outside pixel gets offset 0 (a valid read whose value is then dropped). */
-static void tap_table(int32_t *off, int32_t *ok, const geom *g, int64_t r0, int64_t r1, int64_t p, int64_t q)
-{
-    int64_t k = 0;
-    for (int64_t oh = r0; oh < r1; oh++) {
-        int64_t ih = oh * g->sH - g->pH + p * g->dH;
-        for (int64_t ow = 0; ow < g->Wo; ow++, k++) {
-            int64_t iw = ow * g->sW - g->pW + q * g->dW;
-            int inside = ih >= 0 && ih < g->H && iw >= 0 && iw < g->W;
-            off[k] = inside ? (int32_t)(ih * g->W + iw) : 0;
-            ok[k] = inside ? -1 : 0;   /* all bits set: an AVX2 gather mask */
-        }
-    }
-}
-
-static void im2col_table(float *cols, int64_t ld, const float *img, const geom *g, int64_t r0, int64_t r1)
-{
-    int32_t off[TAP_TABLE], ok[TAP_TABLE];
-    const int64_t n = (r1 - r0) * g->Wo;
-    for (int64_t p = 0; p < g->kH; p++)
-        for (int64_t q = 0; q < g->kW; q++) {
-            tap_table(off, ok, g, r0, r1, p, q);
-            for (int64_t c = 0; c < g->Cig; c++) {
-                const float *restrict plane = img + c * g->HW;
-                float *restrict dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                int64_t k = 0;
-#ifdef __AVX2__   /* GCC leaves this loop scalar (1.3 ns a value); a masked gather reads 8 */
-                for (; k + 8 <= n; k += 8) {
-                    __m256i idx = _mm256_loadu_si256((const __m256i *)(off + k));
-                    __m256 mask = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(ok + k)));
-                    _mm256_storeu_ps(dst + k, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), plane, idx, mask, 4));
-                }
-#endif
-                for (; k < n; k++) dst[k] = ok[k] ? plane[off[k]] : 0.0f;
-            }
-        }
-}
-
-/* The adjoint. Within one tap distinct pixels read distinct input pixels, and each
- * input pixel receives its taps in the same (p, q) order as col2im's rows, so the sums
- * are the same bits. */
-static void col2im_table(float *img, const float *cols, int64_t ld, const geom *g, int64_t r0, int64_t r1)
-{
-    int32_t off[TAP_TABLE], ok[TAP_TABLE];
-    const int64_t n = (r1 - r0) * g->Wo;
-    for (int64_t p = 0; p < g->kH; p++)
-        for (int64_t q = 0; q < g->kW; q++) {
-            tap_table(off, ok, g, r0, r1, p, q);
-            for (int64_t c = 0; c < g->Cig; c++) {
-                float *restrict plane = img + c * g->HW;
-                const float *restrict src = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                for (int64_t k = 0; k < n; k++)
-                    if (ok[k]) plane[off[k]] += src[k];
-            }
-        }
-}
-
-/* Strided convolutions go through "phase rows" instead: input row ih split into its
- * sW interleaved phases, phase r holding x[ih][sW*(j - J0) + r] for j in [0, Wp) with
- * zeros past the edges. Tap q reads input column ow*sW + off, off = q*dW - pW =
- * sW*a + r, which is phase r at j = ow + a + J0: so every row of columns is one
- * contiguous copy of Wo values, and col2im one contiguous add. On the DCGAN's
- * 64x14x14 <-> 128x7x7, k4 s2 conv, the masked gathers of the tap table took 2.7 ms of
- * a 13.7 ms forward; phase rows cut that to a fraction. A band's phase rows live on the
- * stack: bands whose rows need more than PHASE_FLOATS take the other paths. */
-#define PHASE_FLOATS 8192
-
-typedef struct phases {
-    int64_t ih0, rows;   /* input rows [ih0, ih0 + rows) */
-    int64_t J0, Wp;      /* left zero padding and length of a phase row */
-} phases;
-
-static inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
-static int phase_plan(phases *ph, const geom *g, int64_t r0, int64_t r1)
-{
-    if (g->sW < 2) return 0;
-    int64_t lo = r0 * g->sH - g->pH, hi = (r1 - 1) * g->sH - g->pH + (g->kH - 1) * g->dH + 1;
-    if (lo < 0) lo = 0;
-    if (hi > g->H) hi = g->H;
-    ph->ih0 = lo;
-    ph->rows = hi > lo ? hi - lo : 0;
-    ph->J0 = -floor_div(-g->pW, g->sW);
-    int64_t a_max = floor_div((g->kW - 1) * g->dW - g->pW, g->sW);
-    ph->Wp = a_max + ph->J0 + g->Wo + 8;   /* + 8: an 8-wide read never leaves the row */
-    return ph->rows * g->sW * ph->Wp <= PHASE_FLOATS;
-}
-
-/* The j of phase r whose input column s*(j - J0) + r lies in [0, W): [lo, hi). */
-static inline void phase_valid(const phases *ph, const geom *g, int64_t r, int64_t *lo, int64_t *hi)
-{
-    int64_t a = ph->J0 - floor_div(r, g->sW), b = ph->J0 + floor_div(g->W - 1 - r, g->sW) + 1;
-    if (a < 0) a = 0;
-    if (b > ph->Wp) b = ph->Wp;
-    *lo = a;
-    *hi = b > a ? b : a;
-}
-
-/* Phase row (row, r) of the band, and where tap q's values start in it (its r and a). */
-static inline int64_t phase_start(const phases *ph, const geom *g, int64_t q, int64_t *r)
-{
-    int64_t off = q * g->dW - g->pW, a = floor_div(off, g->sW);
-    *r = off - a * g->sW;
-    return a + ph->J0;
-}
-
-/* dst[0, n) = src[0, n); for n < 8, `spill` allows one 8-wide store whose tail lands
- * on values written later (the next output rows of the same column row: there must be
- * at least 8 - n of them). */
-static inline void copy_short(float *restrict dst, const float *restrict src, int64_t n, int spill)
-{
-#ifdef __AVX2__
-    if (n < 8 && spill) {
-        _mm256_storeu_ps(dst, _mm256_loadu_ps(src));
-        return;
-    }
-    if (n >= 8) {
-        int64_t i = 0;
-        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
-        if (i < n) _mm256_storeu_ps(dst + n - 8, _mm256_loadu_ps(src + n - 8));
-        return;
-    }
-#endif
-    (void)spill;
-    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
-}
-
-/* buf (rows, sW, Wp) <- the phase rows of plane (H, W); the padding is not touched. */
-static void phase_fill(float *buf, const float *plane, const geom *g, const phases *ph)
-{
-    const int64_t s = g->sW, Wp = ph->Wp;
-    for (int64_t r = 0; r < s; r++) {
-        int64_t lo, hi;
-        phase_valid(ph, g, r, &lo, &hi);
-        for (int64_t i = 0; i < ph->rows; i++) {
-            const float *row = plane + (ph->ih0 + i) * g->W;
-            float *dst = buf + (i * s + r) * Wp;
-            for (int64_t j = lo; j < hi; j++) dst[j] = row[s * (j - ph->J0) + r];
-        }
-    }
-}
-
-/* Two phase buffers, filled a channel ahead: copying 8 values out of a row just
- * written value by value stalls on store forwarding. */
-static void im2col_phases(float *cols, int64_t ld, const float *img, const geom *g, const phases *ph, int64_t r0,
-                          int64_t r1)
-{
-    float buf[2][PHASE_FLOATS];   /* each (rows, sW, Wp) */
-    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp, n = ph->rows * s * Wp;
-    memset(buf[0], 0, (size_t)n * sizeof(float));   /* the padding, once */
-    memset(buf[1], 0, (size_t)n * sizeof(float));
-    phase_fill(buf[0], img, g, ph);
-    for (int64_t c = 0; c < g->Cig; c++) {
-        if (c + 1 < g->Cig) phase_fill(buf[(c + 1) & 1], img + (c + 1) * g->HW, g, ph);
-        const float *cur = buf[c & 1];
-        for (int64_t p = 0; p < g->kH; p++)
-            for (int64_t q = 0; q < g->kW; q++) {
-                float *dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                int64_t r, j0 = phase_start(ph, g, q, &r);
-                for (int64_t oh = r0; oh < r1; oh++, dst += Wo) {
-                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
-                    if (ih < 0 || ih >= g->H) zero_row(dst, Wo);
-                    else copy_short(dst, cur + ((ih - ph->ih0) * s + r) * Wp + j0, Wo, (r1 - oh) * Wo >= 8);
-                }
-            }
-    }
-}
-
-/* The adjoint: each channel's taps are summed into phase rows, then interleaved back
- * into the image. The order of the sums depends on the shape alone. (Summing each
- * phase row in registers from the taps landing on it, to spare the overlapping adds
- * their store forwarding, measured slower: it reads four rows of columns at once.) */
-static void col2im_phases(float *img, const float *cols, int64_t ld, const geom *g, const phases *ph, int64_t r0,
-                          int64_t r1)
-{
-    float buf[PHASE_FLOATS];   /* (rows, sW, Wp) */
-    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp;
-#ifdef __AVX2__
-    int32_t lanes[8];
-    for (int k = 0; k < 8; k++) lanes[k] = k < Wo % 8 ? -1 : 0;
-    const __m256i tail = _mm256_loadu_si256((const __m256i *)lanes);
-#endif
-    for (int64_t c = 0; c < g->Cig; c++) {
-        memset(buf, 0, (size_t)(ph->rows * s * Wp) * sizeof(float));
-        for (int64_t p = 0; p < g->kH; p++)
-            for (int64_t q = 0; q < g->kW; q++) {
-                const float *src = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                int64_t r, j0 = phase_start(ph, g, q, &r);
-                for (int64_t oh = r0; oh < r1; oh++, src += Wo) {
-                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
-                    if (ih < 0 || ih >= g->H) continue;
-                    float *dst = buf + ((ih - ph->ih0) * s + r) * Wp + j0;
-                    int64_t k = 0;
-#ifdef __AVX2__   /* the row's tail through a masked load: the phase row has room past it */
-                    for (; k + 8 <= Wo; k += 8)
-                        _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_loadu_ps(dst + k), _mm256_loadu_ps(src + k)));
-                    if (k < Wo) {
-                        __m256 v = _mm256_maskload_ps(src + k, tail);
-                        _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_loadu_ps(dst + k), v));
-                        k = Wo;
-                    }
-#endif
-                    for (; k < Wo; k++) dst[k] += src[k];
-                }
-            }
-        float *plane = img + c * g->HW;
-        for (int64_t r = 0; r < s; r++) {
-            int64_t lo, hi;
-            phase_valid(ph, g, r, &lo, &hi);
-            for (int64_t i = 0; i < ph->rows; i++) {
-                const float *src = buf + (i * s + r) * Wp;
-                float *row = plane + (ph->ih0 + i) * g->W;
-                for (int64_t j = lo; j < hi; j++) row[s * (j - ph->J0) + r] += src[j];
-            }
-        }
-    }
-}
-
-/* cols (K, ld) columns [0, (r1-r0)*Wo) <- the patches of output rows [r0, r1) of one
- * image's group planes img (Cig, H, W); zero where the kernel hangs over the edge. */
-static NO_LIBC_LOOPS void im2col(float *cols, int64_t ld, const float *img, const geom *g, int64_t r0, int64_t r1)
-{
-    phases ph;
-    if (phase_plan(&ph, g, r0, r1)) {
-        im2col_phases(cols, ld, img, g, &ph, r0, r1);
-        return;
-    }
-    if (use_tap_table(g, r0, r1)) {
-        im2col_table(cols, ld, img, g, r0, r1);
-        return;
-    }
-    const int64_t Wo = g->Wo, sW = g->sW;
-    for (int64_t c = 0; c < g->Cig; c++) {
-        const float *plane = img + c * g->HW;
-        for (int64_t p = 0; p < g->kH; p++) {
-            for (int64_t q = 0; q < g->kW; q++) {
-                float *dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                int64_t off = q * g->dW - g->pW, lo, hi;
-                valid_range(&lo, &hi, off, sW, g->W, Wo);
-                for (int64_t oh = r0; oh < r1; oh++, dst += Wo) {
-                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
-                    if (ih < 0 || ih >= g->H) {
-                        zero_row(dst, Wo);
-                        continue;
-                    }
-                    const float *src = plane + ih * g->W + off;
-                    zero_row(dst, lo);
-                    if (sW == 1) {
-                        copy_row(dst + lo, src + lo, hi - lo);
-                    } else {
-                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * sW];
-                    }
-                    zero_row(dst + hi, Wo - hi);
-                }
-            }
-        }
-    }
-}
-
-/* img (Cig, H, W) += the patches in cols (K, ld) of output rows [r0, r1); the adjoint
- * of im2col. */
-static NO_LIBC_LOOPS void col2im(float *img, const float *cols, int64_t ld, const geom *g, int64_t r0, int64_t r1)
-{
-    phases ph;
-    if (phase_plan(&ph, g, r0, r1)) {
-        col2im_phases(img, cols, ld, g, &ph, r0, r1);
-        return;
-    }
-    if (use_tap_table(g, r0, r1)) {
-        col2im_table(img, cols, ld, g, r0, r1);
-        return;
-    }
-    const int64_t Wo = g->Wo, sW = g->sW;
-    for (int64_t c = 0; c < g->Cig; c++) {
-        float *plane = img + c * g->HW;
-        for (int64_t p = 0; p < g->kH; p++) {
-            for (int64_t q = 0; q < g->kW; q++) {
-                const float *src = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                int64_t off = q * g->dW - g->pW, lo, hi;
-                valid_range(&lo, &hi, off, sW, g->W, Wo);
-                for (int64_t oh = r0; oh < r1; oh++, src += Wo) {
-                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
-                    if (ih < 0 || ih >= g->H) continue;
-                    float *dst = plane + ih * g->W + off;
-                    if (sW == 1) {
-                        add_row(dst + lo, src + lo, hi - lo);
-                    } else {
-                        for (int64_t ow = lo; ow < hi; ow++) dst[ow * sW] += src[ow];
-                    }
-                }
-            }
-        }
-    }
-}
+typedef wk_conv_geom geom;   /* the short name inside this file (im2col.h) */
 
 /* ---- the engine ---------------------------------------------------------------- */
 
@@ -597,7 +197,7 @@ static const float *chunk_columns(const geom *g, const io *x, int64_t grp, chunk
         return x->img_in + (c.n0 * g->Ci + grp * g->Cig) * g->HW + c.r0 * g->W;
     }
     for (int64_t i = 0; i < c.nb; i++)
-        im2col(cols + i * seg, P, x->img_in + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, g, c.r0, c.r1);
+        wk_im2col(cols + i * seg, P, x->img_in + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, g, c.r0, c.r1);
     *ldb = P;
     return cols;
 }
@@ -613,7 +213,7 @@ static const float *chunk_grad(const geom *g, const io *x, int64_t grp, chunk c,
     }
     for (int64_t i = 0; i < c.nb; i++)
         for (int64_t o = 0; o < g->Cog; o++)
-            copy_row(cbuf + o * P + i * seg, x->col_in + ((c.n0 + i) * g->Co + grp * g->Cog + o) * g->HWo, seg);
+            wk_row_copy(cbuf + o * P + i * seg, x->col_in + ((c.n0 + i) * g->Co + grp * g->Cog + o) * g->HWo, seg);
     *ldm = P;
     return cbuf;
 }
@@ -621,7 +221,7 @@ static const float *chunk_grad(const geom *g, const io *x, int64_t grp, chunk c,
 /* FWD for one chunk and output channels [m0, m1) of its group: D (m1-m0, P) = bias +
  * w (m1-m0, K) . B (K, P), straight into col_out when nb == 1 (always so when m0..m1 is
  * not the whole group). */
-static NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0, int64_t m1,
+static WK_NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0, int64_t m1,
                                         float *cols, float *cbuf)
 {
     const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog, M = m1 - m0;
@@ -639,7 +239,7 @@ static NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp,
         beta = 0.0f;
     }
     if (x->bias && beta == 0.0f) {
-        for (int64_t o = 0; o < M; o++) fill_row(D + o * ldd, x->bias[grp * Cog + m0 + o], P);
+        for (int64_t o = 0; o < M; o++) wk_row_fill(D + o * ldd, x->bias[grp * Cog + m0 + o], P);
         beta = 1.0f;
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)P, (int)K, 1.0f,
@@ -649,8 +249,8 @@ static NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp,
             for (int64_t o = 0; o < Cog; o++) {
                 float *dst = x->col_out + ((c.n0 + i) * g->Co + grp * Cog + o) * g->HWo;
                 const float *src = cbuf + o * P + i * seg;
-                if (x->col_accumulate) add_row(dst, src, seg);
-                else copy_row(dst, src, seg);
+                if (x->col_accumulate) wk_row_add(dst, src, seg);
+                else wk_row_copy(dst, src, seg);
             }
     }
 }
@@ -671,7 +271,7 @@ static void chunk_data(const geom *g, const io *x, int64_t grp, chunk c, float *
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Cog, 1.0f, wg, (int)K, Cm, (int)ldm,
                 0.0f, cols, (int)P);
     for (int64_t i = 0; i < c.nb; i++)
-        col2im(x->img_out + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, c.r0, c.r1);
+        wk_col2im(x->img_out + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, c.r0, c.r1);
 }
 
 /* WGRAD for one chunk: gw (Cog, K) = beta * gw + Cm (Cog, P) . B^T (P, K). */
@@ -852,7 +452,7 @@ static int flip_geom(geom *f, const geom *g)
     f->Ci = g->Co; f->H = g->Ho; f->W = g->Wo;
     f->Co = g->Ci; f->Ho = g->H; f->Wo = g->W;
     f->pH = ph; f->pW = pw;
-    geom_finish(f);
+    wk_conv_geom_finish(f);
     return 1;
 }
 
@@ -1102,7 +702,7 @@ static int conv_shapes(geom *g, int64_t out_shape[4], const char *fn, const int6
             g->Ci = C_out; g->H = Ho; g->W = Wo;
             g->Co = C_in; g->Ho = in[2]; g->Wo = in[3];
         }
-        geom_finish(g);
+        wk_conv_geom_finish(g);
     }
     return WK_OK;
 }

@@ -25,7 +25,7 @@ CASES=${*:-vgg64 vgg3 cnn1 cnn2}
 PY=/usr/bin/python3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-SRC="lib/nn/conv.c lib/nn/winograd.c lib/core/cpu.c lib/core/error.c lib/core/rng.c lib/core/workspace.c
+SRC="lib/nn/conv.c lib/nn/im2col.c lib/nn/winograd.c lib/core/cpu.c lib/core/error.c lib/core/rng.c lib/core/workspace.c
      lib/core/threads.c lib/tensor/tensor.c tests/bench/bench_conv.c"
 FLAGS="-std=c11 -D_GNU_SOURCE -O3 -march=native"
 LIBS="$(pkg-config --cflags --libs openblas) -lm -lpthread -ldl"

@@ -1,0 +1,332 @@
+/* im2col.c — the column matrix of a convolution and its adjoint (see im2col.h): the
+ * patches of a band of output rows laid out as a (K, columns) matrix for one GEMM, and
+ * their sums scattered back into the image. Three ways, chosen from the shape alone:
+ * phase rows for strided convolutions, a per-tap offset table for short stride-1 rows,
+ * and plain row copies for the rest. Any of them gives the same bits on any thread
+ * count: the engine in conv.c cuts the work by shape only. */
+#include "im2col.h"
+
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
+/* Range [lo, hi) of output columns ow whose input column ow*s + off falls in [0, W). */
+static void valid_range(int64_t *lo, int64_t *hi, int64_t off, int64_t s, int64_t W, int64_t Wo)
+{
+    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+    int64_t b = W - off > 0 ? (W - off + s - 1) / s : 0;
+    if (a > Wo) a = Wo;
+    if (b > Wo) b = Wo;
+    if (b < a) b = a;
+    *lo = a;
+    *hi = b;
+}
+
+/* Small or strided output planes go through a table per kernel tap instead, when the
+ * phase rows below do not fit: row by row, a 7-wide stride-2 plane (a DCGAN's 14x14 ->
+ * 7x7) spent more on each row's bounds and zero fills than on its 7 values (im2col was
+ * 30% of such a conv's forward). The table holds, for each of the band's output pixels,
+ * the offset of the input pixel this tap reads and whether it lies inside the image (-1
+ * or 0); every channel then reuses it. */
+#define TAP_TABLE 4096
+
+static int use_tap_table(const wk_conv_geom *g, int64_t r0, int64_t r1)
+{
+    return (g->sW != 1 || g->Wo < WK_SHORT_ROW) && (r1 - r0) * g->Wo <= TAP_TABLE;
+}
+
+/* off[k], ok[k] for the band's pixels k = (oh - r0) * Wo + ow and tap (p, q); an
+ * outside pixel gets offset 0 (a valid read whose value is then dropped). */
+static void tap_table(int32_t *off, int32_t *ok, const wk_conv_geom *g, int64_t r0, int64_t r1, int64_t p, int64_t q)
+{
+    int64_t k = 0;
+    for (int64_t oh = r0; oh < r1; oh++) {
+        int64_t ih = oh * g->sH - g->pH + p * g->dH;
+        for (int64_t ow = 0; ow < g->Wo; ow++, k++) {
+            int64_t iw = ow * g->sW - g->pW + q * g->dW;
+            int inside = ih >= 0 && ih < g->H && iw >= 0 && iw < g->W;
+            off[k] = inside ? (int32_t)(ih * g->W + iw) : 0;
+            ok[k] = inside ? -1 : 0;   /* all bits set: an AVX2 gather mask */
+        }
+    }
+}
+
+static void im2col_table(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, int64_t r0, int64_t r1)
+{
+    int32_t off[TAP_TABLE], ok[TAP_TABLE];
+    const int64_t n = (r1 - r0) * g->Wo;
+    for (int64_t p = 0; p < g->kH; p++)
+        for (int64_t q = 0; q < g->kW; q++) {
+            tap_table(off, ok, g, r0, r1, p, q);
+            for (int64_t c = 0; c < g->Cig; c++) {
+                const float *restrict plane = img + c * g->HW;
+                float *restrict dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
+                int64_t k = 0;
+#ifdef __AVX2__   /* GCC leaves this loop scalar (1.3 ns a value); a masked gather reads 8 */
+                for (; k + 8 <= n; k += 8) {
+                    __m256i idx = _mm256_loadu_si256((const __m256i *)(off + k));
+                    __m256 mask = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(ok + k)));
+                    _mm256_storeu_ps(dst + k, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), plane, idx, mask, 4));
+                }
+#endif
+                for (; k < n; k++) dst[k] = ok[k] ? plane[off[k]] : 0.0f;
+            }
+        }
+}
+
+/* The adjoint. Within one tap distinct pixels read distinct input pixels, and each
+ * input pixel receives its taps in the same (p, q) order as col2im's rows, so the sums
+ * are the same bits. */
+static void col2im_table(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, int64_t r0, int64_t r1)
+{
+    int32_t off[TAP_TABLE], ok[TAP_TABLE];
+    const int64_t n = (r1 - r0) * g->Wo;
+    for (int64_t p = 0; p < g->kH; p++)
+        for (int64_t q = 0; q < g->kW; q++) {
+            tap_table(off, ok, g, r0, r1, p, q);
+            for (int64_t c = 0; c < g->Cig; c++) {
+                float *restrict plane = img + c * g->HW;
+                const float *restrict src = cols + ((c * g->kH + p) * g->kW + q) * ld;
+                for (int64_t k = 0; k < n; k++)
+                    if (ok[k]) plane[off[k]] += src[k];
+            }
+        }
+}
+
+/* Strided convolutions go through "phase rows" instead: input row ih split into its
+ * sW interleaved phases, phase r holding x[ih][sW*(j - J0) + r] for j in [0, Wp) with
+ * zeros past the edges. Tap q reads input column ow*sW + off, off = q*dW - pW =
+ * sW*a + r, which is phase r at j = ow + a + J0: so every row of columns is one
+ * contiguous copy of Wo values, and col2im one contiguous add. On the DCGAN's
+ * 64x14x14 <-> 128x7x7, k4 s2 conv, the masked gathers of the tap table took 2.7 ms of
+ * a 13.7 ms forward; phase rows cut that to a fraction. A band's phase rows live on the
+ * stack: bands whose rows need more than PHASE_FLOATS take the other paths. */
+#define PHASE_FLOATS 8192
+
+typedef struct phases {
+    int64_t ih0, rows;   /* input rows [ih0, ih0 + rows) */
+    int64_t J0, Wp;      /* left zero padding and length of a phase row */
+} phases;
+
+static inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+static int phase_plan(phases *ph, const wk_conv_geom *g, int64_t r0, int64_t r1)
+{
+    if (g->sW < 2) return 0;
+    int64_t lo = r0 * g->sH - g->pH, hi = (r1 - 1) * g->sH - g->pH + (g->kH - 1) * g->dH + 1;
+    if (lo < 0) lo = 0;
+    if (hi > g->H) hi = g->H;
+    ph->ih0 = lo;
+    ph->rows = hi > lo ? hi - lo : 0;
+    ph->J0 = -floor_div(-g->pW, g->sW);
+    int64_t a_max = floor_div((g->kW - 1) * g->dW - g->pW, g->sW);
+    ph->Wp = a_max + ph->J0 + g->Wo + 8;   /* + 8: an 8-wide read never leaves the row */
+    return ph->rows * g->sW * ph->Wp <= PHASE_FLOATS;
+}
+
+/* The j of phase r whose input column s*(j - J0) + r lies in [0, W): [lo, hi). */
+static inline void phase_valid(const phases *ph, const wk_conv_geom *g, int64_t r, int64_t *lo, int64_t *hi)
+{
+    int64_t a = ph->J0 - floor_div(r, g->sW), b = ph->J0 + floor_div(g->W - 1 - r, g->sW) + 1;
+    if (a < 0) a = 0;
+    if (b > ph->Wp) b = ph->Wp;
+    *lo = a;
+    *hi = b > a ? b : a;
+}
+
+/* Phase row (row, r) of the band, and where tap q's values start in it (its r and a). */
+static inline int64_t phase_start(const phases *ph, const wk_conv_geom *g, int64_t q, int64_t *r)
+{
+    int64_t off = q * g->dW - g->pW, a = floor_div(off, g->sW);
+    *r = off - a * g->sW;
+    return a + ph->J0;
+}
+
+/* dst[0, n) = src[0, n); for n < 8, `spill` allows one 8-wide store whose tail lands
+ * on values written later (the next output rows of the same column row: there must be
+ * at least 8 - n of them). */
+static inline void copy_short(float *restrict dst, const float *restrict src, int64_t n, int spill)
+{
+#ifdef __AVX2__
+    if (n < 8 && spill) {
+        _mm256_storeu_ps(dst, _mm256_loadu_ps(src));
+        return;
+    }
+    if (n >= 8) {
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
+        if (i < n) _mm256_storeu_ps(dst + n - 8, _mm256_loadu_ps(src + n - 8));
+        return;
+    }
+#endif
+    (void)spill;
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+}
+
+/* buf (rows, sW, Wp) <- the phase rows of plane (H, W); the padding is not touched. */
+static void phase_fill(float *buf, const float *plane, const wk_conv_geom *g, const phases *ph)
+{
+    const int64_t s = g->sW, Wp = ph->Wp;
+    for (int64_t r = 0; r < s; r++) {
+        int64_t lo, hi;
+        phase_valid(ph, g, r, &lo, &hi);
+        for (int64_t i = 0; i < ph->rows; i++) {
+            const float *row = plane + (ph->ih0 + i) * g->W;
+            float *dst = buf + (i * s + r) * Wp;
+            for (int64_t j = lo; j < hi; j++) dst[j] = row[s * (j - ph->J0) + r];
+        }
+    }
+}
+
+/* Two phase buffers, filled a channel ahead: copying 8 values out of a row just
+ * written value by value stalls on store forwarding. */
+static void im2col_phases(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, const phases *ph, int64_t r0,
+                          int64_t r1)
+{
+    float buf[2][PHASE_FLOATS];   /* each (rows, sW, Wp) */
+    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp, n = ph->rows * s * Wp;
+    memset(buf[0], 0, (size_t)n * sizeof(float));   /* the padding, once */
+    memset(buf[1], 0, (size_t)n * sizeof(float));
+    phase_fill(buf[0], img, g, ph);
+    for (int64_t c = 0; c < g->Cig; c++) {
+        if (c + 1 < g->Cig) phase_fill(buf[(c + 1) & 1], img + (c + 1) * g->HW, g, ph);
+        const float *cur = buf[c & 1];
+        for (int64_t p = 0; p < g->kH; p++)
+            for (int64_t q = 0; q < g->kW; q++) {
+                float *dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
+                int64_t r, j0 = phase_start(ph, g, q, &r);
+                for (int64_t oh = r0; oh < r1; oh++, dst += Wo) {
+                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
+                    if (ih < 0 || ih >= g->H) wk_row_zero(dst, Wo);
+                    else copy_short(dst, cur + ((ih - ph->ih0) * s + r) * Wp + j0, Wo, (r1 - oh) * Wo >= 8);
+                }
+            }
+    }
+}
+
+/* The adjoint: each channel's taps are summed into phase rows, then interleaved back
+ * into the image. The order of the sums depends on the shape alone. (Summing each
+ * phase row in registers from the taps landing on it, to spare the overlapping adds
+ * their store forwarding, measured slower: it reads four rows of columns at once.) */
+static void col2im_phases(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, const phases *ph, int64_t r0,
+                          int64_t r1)
+{
+    float buf[PHASE_FLOATS];   /* (rows, sW, Wp) */
+    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp;
+#ifdef __AVX2__
+    int32_t lanes[8];
+    for (int k = 0; k < 8; k++) lanes[k] = k < Wo % 8 ? -1 : 0;
+    const __m256i tail = _mm256_loadu_si256((const __m256i *)lanes);
+#endif
+    for (int64_t c = 0; c < g->Cig; c++) {
+        memset(buf, 0, (size_t)(ph->rows * s * Wp) * sizeof(float));
+        for (int64_t p = 0; p < g->kH; p++)
+            for (int64_t q = 0; q < g->kW; q++) {
+                const float *src = cols + ((c * g->kH + p) * g->kW + q) * ld;
+                int64_t r, j0 = phase_start(ph, g, q, &r);
+                for (int64_t oh = r0; oh < r1; oh++, src += Wo) {
+                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
+                    if (ih < 0 || ih >= g->H) continue;
+                    float *dst = buf + ((ih - ph->ih0) * s + r) * Wp + j0;
+                    int64_t k = 0;
+#ifdef __AVX2__   /* the row's tail through a masked load: the phase row has room past it */
+                    for (; k + 8 <= Wo; k += 8)
+                        _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_loadu_ps(dst + k), _mm256_loadu_ps(src + k)));
+                    if (k < Wo) {
+                        __m256 v = _mm256_maskload_ps(src + k, tail);
+                        _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_loadu_ps(dst + k), v));
+                        k = Wo;
+                    }
+#endif
+                    for (; k < Wo; k++) dst[k] += src[k];
+                }
+            }
+        float *plane = img + c * g->HW;
+        for (int64_t r = 0; r < s; r++) {
+            int64_t lo, hi;
+            phase_valid(ph, g, r, &lo, &hi);
+            for (int64_t i = 0; i < ph->rows; i++) {
+                const float *src = buf + (i * s + r) * Wp;
+                float *row = plane + (ph->ih0 + i) * g->W;
+                for (int64_t j = lo; j < hi; j++) row[s * (j - ph->J0) + r] += src[j];
+            }
+        }
+    }
+}
+
+/* cols (K, ld) columns [0, (r1-r0)*Wo) <- the patches of output rows [r0, r1) of one
+ * image's group planes img (Cig, H, W); zero where the kernel hangs over the edge. */
+WK_NO_LIBC_LOOPS void wk_im2col(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, int64_t r0, int64_t r1)
+{
+    phases ph;
+    if (phase_plan(&ph, g, r0, r1)) {
+        im2col_phases(cols, ld, img, g, &ph, r0, r1);
+        return;
+    }
+    if (use_tap_table(g, r0, r1)) {
+        im2col_table(cols, ld, img, g, r0, r1);
+        return;
+    }
+    const int64_t Wo = g->Wo, sW = g->sW;
+    for (int64_t c = 0; c < g->Cig; c++) {
+        const float *plane = img + c * g->HW;
+        for (int64_t p = 0; p < g->kH; p++) {
+            for (int64_t q = 0; q < g->kW; q++) {
+                float *dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
+                int64_t off = q * g->dW - g->pW, lo, hi;
+                valid_range(&lo, &hi, off, sW, g->W, Wo);
+                for (int64_t oh = r0; oh < r1; oh++, dst += Wo) {
+                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
+                    if (ih < 0 || ih >= g->H) {
+                        wk_row_zero(dst, Wo);
+                        continue;
+                    }
+                    const float *src = plane + ih * g->W + off;
+                    wk_row_zero(dst, lo);
+                    if (sW == 1) {
+                        wk_row_copy(dst + lo, src + lo, hi - lo);
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow] = src[ow * sW];
+                    }
+                    wk_row_zero(dst + hi, Wo - hi);
+                }
+            }
+        }
+    }
+}
+
+/* img (Cig, H, W) += the patches in cols (K, ld) of output rows [r0, r1); the adjoint
+ * of im2col. */
+WK_NO_LIBC_LOOPS void wk_col2im(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, int64_t r0, int64_t r1)
+{
+    phases ph;
+    if (phase_plan(&ph, g, r0, r1)) {
+        col2im_phases(img, cols, ld, g, &ph, r0, r1);
+        return;
+    }
+    if (use_tap_table(g, r0, r1)) {
+        col2im_table(img, cols, ld, g, r0, r1);
+        return;
+    }
+    const int64_t Wo = g->Wo, sW = g->sW;
+    for (int64_t c = 0; c < g->Cig; c++) {
+        float *plane = img + c * g->HW;
+        for (int64_t p = 0; p < g->kH; p++) {
+            for (int64_t q = 0; q < g->kW; q++) {
+                const float *src = cols + ((c * g->kH + p) * g->kW + q) * ld;
+                int64_t off = q * g->dW - g->pW, lo, hi;
+                valid_range(&lo, &hi, off, sW, g->W, Wo);
+                for (int64_t oh = r0; oh < r1; oh++, src += Wo) {
+                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
+                    if (ih < 0 || ih >= g->H) continue;
+                    float *dst = plane + ih * g->W + off;
+                    if (sW == 1) {
+                        wk_row_add(dst + lo, src + lo, hi - lo);
+                    } else {
+                        for (int64_t ow = lo; ow < hi; ow++) dst[ow * sW] += src[ow];
+                    }
+                }
+            }
+        }
+    }
+}
