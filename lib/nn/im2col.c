@@ -98,9 +98,10 @@ static void col2im_table(float *img, const float *cols, int64_t ld, const wk_con
  * zeros past the edges. Tap q reads input column ow*sW + off, off = q*dW - pW =
  * sW*a + r, which is phase r at j = ow + a + J0: so every row of columns is one
  * contiguous copy of Wo values, and col2im one contiguous add. On the DCGAN's
- * 64x14x14 <-> 128x7x7, k4 s2 conv, the masked gathers of the tap table took 2.7 ms of
- * a 13.7 ms forward; phase rows cut that to a fraction. A band's phase rows live on the
- * stack: bands whose rows need more than PHASE_FLOATS take the other paths. */
+ * 64x14x14 <-> 128x7x7, k4 s2 conv (1 Zen 3 thread, under perf) im2col went from 3.6 ms
+ * of the forward's 17.8 (masked gathers of the tap table) to 2.3 of 13.7. A band's phase
+ * rows live on the stack: bands whose rows need more than PHASE_FLOATS take the other
+ * paths. */
 #define PHASE_FLOATS 8192
 
 typedef struct phases {
@@ -178,19 +179,14 @@ static void phase_fill(float *buf, const float *plane, const wk_conv_geom *g, co
     }
 }
 
-/* Two phase buffers, filled a channel ahead: copying 8 values out of a row just
- * written value by value stalls on store forwarding. */
-static void im2col_phases(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, const phases *ph, int64_t r0,
-                          int64_t r1)
+static void im2col_phases(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, const phases *ph,
+                          int64_t r0, int64_t r1)
 {
-    float buf[2][PHASE_FLOATS];   /* each (rows, sW, Wp) */
-    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp, n = ph->rows * s * Wp;
-    memset(buf[0], 0, (size_t)n * sizeof(float));   /* the padding, once */
-    memset(buf[1], 0, (size_t)n * sizeof(float));
-    phase_fill(buf[0], img, g, ph);
+    float buf[PHASE_FLOATS];   /* (rows, sW, Wp) */
+    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp;
+    memset(buf, 0, (size_t)(ph->rows * s * Wp) * sizeof(float));   /* the padding, once */
     for (int64_t c = 0; c < g->Cig; c++) {
-        if (c + 1 < g->Cig) phase_fill(buf[(c + 1) & 1], img + (c + 1) * g->HW, g, ph);
-        const float *cur = buf[c & 1];
+        phase_fill(buf, img + c * g->HW, g, ph);
         for (int64_t p = 0; p < g->kH; p++)
             for (int64_t q = 0; q < g->kW; q++) {
                 float *dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
@@ -198,7 +194,7 @@ static void im2col_phases(float *cols, int64_t ld, const float *img, const wk_co
                 for (int64_t oh = r0; oh < r1; oh++, dst += Wo) {
                     int64_t ih = oh * g->sH - g->pH + p * g->dH;
                     if (ih < 0 || ih >= g->H) wk_row_zero(dst, Wo);
-                    else copy_short(dst, cur + ((ih - ph->ih0) * s + r) * Wp + j0, Wo, (r1 - oh) * Wo >= 8);
+                    else copy_short(dst, buf + ((ih - ph->ih0) * s + r) * Wp + j0, Wo, (r1 - oh) * Wo >= 8);
                 }
             }
     }
@@ -208,8 +204,8 @@ static void im2col_phases(float *cols, int64_t ld, const float *img, const wk_co
  * into the image. The order of the sums depends on the shape alone. (Summing each
  * phase row in registers from the taps landing on it, to spare the overlapping adds
  * their store forwarding, measured slower: it reads four rows of columns at once.) */
-static void col2im_phases(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, const phases *ph, int64_t r0,
-                          int64_t r1)
+static void col2im_phases(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, const phases *ph,
+                          int64_t r0, int64_t r1)
 {
     float buf[PHASE_FLOATS];   /* (rows, sW, Wp) */
     const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp;
@@ -256,7 +252,8 @@ static void col2im_phases(float *img, const float *cols, int64_t ld, const wk_co
 
 /* cols (K, ld) columns [0, (r1-r0)*Wo) <- the patches of output rows [r0, r1) of one
  * image's group planes img (Cig, H, W); zero where the kernel hangs over the edge. */
-WK_NO_LIBC_LOOPS void wk_im2col(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, int64_t r0, int64_t r1)
+WK_NO_LIBC_LOOPS void wk_im2col(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, int64_t r0,
+                                int64_t r1)
 {
     phases ph;
     if (phase_plan(&ph, g, r0, r1)) {
@@ -297,7 +294,8 @@ WK_NO_LIBC_LOOPS void wk_im2col(float *cols, int64_t ld, const float *img, const
 
 /* img (Cig, H, W) += the patches in cols (K, ld) of output rows [r0, r1); the adjoint
  * of im2col. */
-WK_NO_LIBC_LOOPS void wk_col2im(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, int64_t r0, int64_t r1)
+WK_NO_LIBC_LOOPS void wk_col2im(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, int64_t r0,
+                                int64_t r1)
 {
     phases ph;
     if (phase_plan(&ph, g, r0, r1)) {
