@@ -307,6 +307,40 @@ describe("memory", function()
     assert.is_true(grown_mb < 400, ("resident memory grew by %.0f MB"):format(grown_mb))
     assert.is_true(wick.memory().live < 400 * 1024 * 1024)
   end)
+
+  it("collects garbage tensors paced by the memory in use: bounded, and not every step", function()
+    -- In a fresh process, so the Lua heap is wick's own. Garbage may reach about a third
+    -- of the memory in use (a cycle per quarter of growth), never much more.
+    local dir = helpers.tmpdir()
+    local script = helpers.write_file(dir .. "/pace.lua", [[
+      local wick = require "wick"
+      local T = wick.tensor
+      local function worst(n, size)
+        local base, most = wick.memory().live, 0
+        for _ = 1, n do
+          local t = T.zeros(size)
+          t:set(1, 1)
+          most = math.max(most, wick.memory().live - base)
+        end
+        return most / 2 ^ 20
+      end
+      collectgarbage()
+      local small = worst(2000, 2 ^ 18)     -- 1 MB temporaries, little else alive
+      local keep = T.zeros(2 ^ 24)          -- 64 MB alive
+      collectgarbage()
+      local big = worst(2000, 2 ^ 20)       -- 4 MB temporaries beside it
+      print(("%.1f %.1f"):format(small, big))
+      keep:free()
+    ]])
+    local out, rc = helpers.run(helpers.quote(helpers.WICK) .. " " .. helpers.quote(script))
+    helpers.remove_tree(dir)
+    assert.equal(0, rc, out)
+    local small, big = out:match("^(%S+) (%S+)")
+    small, big = tonumber(small), tonumber(big)
+    assert.is_true(small < 16, "garbage beside a small heap reached " .. small .. " MB")
+    -- beside 64 MB: more than a few temporaries wait (no cycle per step), far below 2000
+    assert.is_true(big > 8 and big < 48, "garbage beside 64 MB reached " .. big .. " MB")
+  end)
 end)
 
 describe("bad input", function()
