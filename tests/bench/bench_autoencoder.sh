@@ -5,15 +5,24 @@
 # optimiser, in the same run, at 1 and 2 threads. Prints the seconds for EPOCHS epochs
 # (2 by default), images/s, the test BCE per pixel after them (the quality figure: each
 # side from its own random start) and the ratio wick/torch in images/s (above 1: wick
-# is faster).
+# is faster). ROUNDS (3) alternating runs of each side per thread count, one line each,
+# then the median of the rounds' ratios (speeds on a shared VM drift between runs).
 set -eu
 sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 WICK=${WICK:-./wick}
 EPOCHS=${EPOCHS:-2}
 rate() { echo "$1" | sed 's/.*images\/s=\([0-9.]*\).*/\1/'; }
+ROUNDS=${ROUNDS:-3}
+median() { sort -n | awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for t in 1 2; do
-    w=$(WICK_THREADS=$t "$WICK" tests/bench/bench_autoencoder.lua "$EPOCHS")
-    p=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tests/bench/bench_autoencoder_torch.py "$t" "$EPOCHS")
-    echo "autoencoder threads=$t | $w | $p | ratio wick/torch $(echo "$(rate "$w") $(rate "$p")" | awk '{printf "%.2f", $1/$2}')"
+    ratios=""
+    for r in $(seq "$ROUNDS"); do
+        w=$(WICK_THREADS=$t "$WICK" tests/bench/bench_autoencoder.lua "$EPOCHS")
+        p=$(OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tests/bench/bench_autoencoder_torch.py "$t" "$EPOCHS")
+        q=$(echo "$(rate "$w") $(rate "$p")" | awk '{printf "%.2f", $1/$2}')
+        echo "autoencoder threads=$t round $r | $w | $p | ratio wick/torch $q"
+        ratios="$ratios $q"
+    done
+    echo "autoencoder threads=$t: median ratio wick/torch over $ROUNDS rounds $(printf "%s\n" $ratios | median)"
 done

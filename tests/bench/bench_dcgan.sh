@@ -9,6 +9,9 @@
 # default), both at once on one thread each, and one classifier trained by the torch
 # script scores 10,000 samples of each generator (confidence, class spread, Fréchet
 # distance on its features; see bench_dcgan_torch.py). QUALITY=0 skips it.
+# Each step figure is ROUNDS (3) alternating runs of wick and torch, one line each, then
+# the median of the rounds' ratios: on a shared VM either side's speed drifts by tens of
+# percent between runs, and alternating gives both sides the same drift.
 set -eu
 sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
@@ -23,16 +26,23 @@ rate() { echo "$1" | sed 's/.*steps\/s=\([0-9.]*\).*/\1/'; }
 cpu() { echo "$1" | sed 's/.*cpu_s=\([0-9.]*\).*/\1/'; }
 ratio() { echo "$(rate "$1") $(rate "$2")" | awk '{printf "%.2f", $1/$2}'; }
 cpu_ratio() { echo "$(cpu "$2") $(cpu "$1")" | awk '{printf "%.2f", $1/$2}'; }
-for t in 1 2; do
-    w=$(WICK_THREADS=$t "$WICK" tests/bench/bench_dcgan.lua step28 "$STEPS" "$WARM")
-    p=$(OMP_NUM_THREADS=$t $PY tests/bench/bench_dcgan_torch.py step28 "$t" "$STEPS" "$WARM")
-    echo "dcgan28 threads=$t | $w | $p | ratio wick/torch $(ratio "$w" "$p") (by CPU time $(cpu_ratio "$w" "$p"))"
-done
-for t in 1 2; do
-    w=$(WICK_THREADS=$t "$WICK" tests/bench/bench_dcgan.lua step64 "$STEPS64" 2)
-    p=$(OMP_NUM_THREADS=$t $PY tests/bench/bench_dcgan_torch.py step64 "$t" "$STEPS64" 2)
-    echo "dcgan64 threads=$t | $w | $p | ratio wick/torch $(ratio "$w" "$p") (by CPU time $(cpu_ratio "$w" "$p"))"
-done
+ROUNDS=${ROUNDS:-3}
+median() { sort -n | awk '{v[NR] = $1} END {printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# step NAME STEPS WARM: ROUNDS alternating runs at 1 and at 2 threads, then the medians
+step() {
+    for t in 1 2; do
+        ratios=""
+        for r in $(seq "$ROUNDS"); do
+            w=$(WICK_THREADS=$t "$WICK" tests/bench/bench_dcgan.lua "$1" "$2" "$3")
+            p=$(OMP_NUM_THREADS=$t $PY tests/bench/bench_dcgan_torch.py "$1" "$t" "$2" "$3")
+            echo "$1 threads=$t round $r | $w | $p | ratio wick/torch $(ratio "$w" "$p") (by CPU time $(cpu_ratio "$w" "$p"))"
+            ratios="$ratios $(ratio "$w" "$p")"
+        done
+        echo "$1 threads=$t: median ratio wick/torch over $ROUNDS rounds $(printf "%s\n" $ratios | median)"
+    done
+}
+step step28 "$STEPS" "$WARM"
+step step64 "$STEPS64" 2
 if [ "$QUALITY" != 0 ]; then
     # the two trainings side by side, one thread each (the figure does not depend on the
     # thread count, and on a shared machine a 2-thread OpenMP torch can crawl); the torch
