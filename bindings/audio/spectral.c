@@ -103,7 +103,8 @@ static double check_rate(lua_State *L, int idx, const char *fname)
         return luaL_error(L, "%s: rate (argument %d) must be samples per second, got %s", fname, idx, luaL_typename(L, idx));
     double r = lua_tonumber(L, idx);
     if (!(r > 0) || !isfinite(r) || r > 1e7)
-        return luaL_error(L, "%s: rate must be a number of samples per second above 0 (at most 1e7), got %g", fname, r);
+        return luaL_error(L, "%s: rate must be a number of samples per second above 0 (at most 1e7), got %s", fname,
+                          lua_tostring(L, idx));
     return r;
 }
 
@@ -139,7 +140,7 @@ static int audio_istft(lua_State *L)
     wk_stft_opts o = stft_opts(L, 2, "audio.istft", spec_fft(L, s, 1, "audio.istft"));
     lua_Integer length = -1;
     if (wk_lua_get_option(L, 2, "length") != LUA_TNIL)
-        length = wk_lua_check_int(L, -1, "audio.istft", "option 'length'", 1, (lua_Integer)1 << 40);
+        length = wk_lua_check_int(L, -1, "audio.istft", "option 'length'", 1, (lua_Integer)1 << 30);
     lua_settop(L, 2);
     const wk_tensor *spec = wk_lua_contiguous(L, 1, "audio.istft");
     wk_tensor *t = wk_lua_push_empty(L);
@@ -160,7 +161,7 @@ static int audio_griffin_lim(lua_State *L)
     g.momentum = opt_num(L, 2, fn, "momentum", g.momentum, 0, 0.999999);
     g.random_init = opt_choice(L, 2, fn, "init", inits, 0) == 0;
     if (wk_lua_get_option(L, 2, "length") != LUA_TNIL)
-        g.length = wk_lua_check_int(L, -1, fn, "option 'length'", 1, (lua_Integer)1 << 40);
+        g.length = wk_lua_check_int(L, -1, fn, "option 'length'", 1, (lua_Integer)1 << 30);
     lua_settop(L, 2);
     const wk_tensor *mag = wk_lua_contiguous(L, 1, fn);   /* 3 */
     double *errors = wk_lua_alloc(L, sizeof(double) * (size_t)(g.iters + 1), fn);   /* 4 */
@@ -178,7 +179,7 @@ static void mel_range(lua_State *L, int idx, const char *fname, double rate, dou
 {
     *fmin = opt_num(L, idx, fname, "fmin", 0.0, 0.0, rate / 2);
     *fmax = opt_num(L, idx, fname, "fmax", rate / 2, 0.0, rate / 2);
-    if (!(*fmax > *fmin)) luaL_error(L, "%s: option 'fmax' (%g Hz) must be above 'fmin' (%g Hz)", fname, *fmax, *fmin);
+    if (!(*fmax > *fmin)) luaL_error(L, "%s: option 'fmax' (%f Hz) must be above 'fmin' (%f Hz)", fname, *fmax, *fmin);
 }
 
 static int audio_mel(lua_State *L)

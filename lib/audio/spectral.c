@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/limits.h"
 #include "../core/rng.h"
 #include "../core/threads.h"
 
@@ -367,6 +368,7 @@ int wk_istft(wk_tensor *dst, const wk_tensor *spec, const wk_stft_opts *o, int64
     int64_t L = length < 0 ? natural_length(o, T) : length;
     if (L < 1) return wk_fail("istft: the result would have %lld samples (one frame, centred: give length)", (long long)L);
     int64_t shape[2] = {C, L}, block = inverse_block(o->n_fft, C * T);
+    if (wk_memory_check(4.0 * ((double)(C + 1) * (double)L + (double)block * o->n_fft), "istft")) return WK_ERR;
     spec_plan p;
     if (plan_init("istft", &p, o)) return WK_ERR;
     float *wsum = malloc(sizeof(float) * (size_t)L), *buf = malloc(sizeof(float) * (size_t)(block * o->n_fft));
@@ -409,9 +411,10 @@ int wk_griffin_lim(wk_tensor *dst, const wk_tensor *mag, const wk_stft_opts *o, 
     int64_t F = o->n_fft / 2 + 1, n = C * F * T, block = inverse_block(o->n_fft, C * T);
     int64_t shape[2] = {C, Lout};
     const float *S = wk_tensor_data(mag);
+    size_t bytes = sizeof(float) * (size_t)(4 * 2 * n + C * L + L + (Lout > L ? Lout : L) + block * o->n_fft);
+    if (wk_memory_check((double)bytes + 4.0 * (double)C * (double)Lout, fn)) return WK_ERR;
     spec_plan p;
     if (plan_init(fn, &p, o)) return WK_ERR;
-    size_t bytes = sizeof(float) * (size_t)(4 * 2 * n + C * L + L + (Lout > L ? Lout : L) + block * o->n_fft);
     float *mem = malloc(bytes);
     if (!mem) {
         plan_free(&p);
