@@ -182,7 +182,7 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "image");
     luaopen_wick_video(L);
     lua_setfield(L, wick, "video");
-    lua_newtable(L);   /* wick.audio (h-audio's luaopen_wick_audio makes it) */
+    luaopen_wick_audio(L);
     luaopen_wick_audio_spectral(L);   /* adds stft, istft, griffin_lim, mel, mel_filters, cqt */
     lua_setfield(L, wick, "audio");
     luaopen_wick_optim(L);
