@@ -80,6 +80,22 @@ static int opt_choice(lua_State *L, int idx, const char *fname, const char *key,
     return v;
 }
 
+/* lib names its functions ("cqt: …"); the error says "audio.cqt: …" once. */
+static int fail(lua_State *L, const char *fname)
+{
+    const char *msg = wk_errmsg(), *dot = strchr(fname, '.');
+    const char *bare = dot ? dot + 1 : fname;
+    size_t n = strlen(bare);
+    if (!strncmp(msg, bare, n) && msg[n] == ':') return luaL_error(L, "%s:%s", fname, msg + n + 1);
+    return wk_lua_fail(L, fname);
+}
+
+static int result(lua_State *L, int rc, const char *fname)
+{
+    if (rc != WK_OK) return fail(L, fname);
+    return wk_lua_result(L, rc, fname);
+}
+
 static const char *const window_names[] = {"hann", "hamming", "rect", NULL};
 static const char *const pad_names[] = {"constant", "reflect", NULL};
 
@@ -129,7 +145,7 @@ static int audio_stft(lua_State *L)
     lua_settop(L, 2);
     const wk_tensor *x = wk_lua_contiguous(L, 1, "audio.stft");
     wk_tensor *t = wk_lua_push_empty(L);
-    return wk_lua_result(L, wk_stft(t, x, &o, cplx, power), "audio.stft");
+    return result(L, wk_stft(t, x, &o, cplx, power), "audio.stft");
 }
 
 static int audio_istft(lua_State *L)
@@ -144,7 +160,7 @@ static int audio_istft(lua_State *L)
     lua_settop(L, 2);
     const wk_tensor *spec = wk_lua_contiguous(L, 1, "audio.istft");
     wk_tensor *t = wk_lua_push_empty(L);
-    return wk_lua_result(L, wk_istft(t, spec, &o, length), "audio.istft");
+    return result(L, wk_istft(t, spec, &o, length), "audio.istft");
 }
 
 static int audio_griffin_lim(lua_State *L)
@@ -166,7 +182,7 @@ static int audio_griffin_lim(lua_State *L)
     const wk_tensor *mag = wk_lua_contiguous(L, 1, fn);   /* 3 */
     double *errors = wk_lua_alloc(L, sizeof(double) * (size_t)(g.iters + 1), fn);   /* 4 */
     wk_tensor *t = wk_lua_push_empty(L);   /* 5 */
-    wk_lua_result(L, wk_griffin_lim(t, mag, &o, &g, errors), fn);
+    result(L, wk_griffin_lim(t, mag, &o, &g, errors), fn);
     lua_createtable(L, g.iters, 0);
     for (int i = 0; i < g.iters; i++) {
         lua_pushnumber(L, errors[i]);
@@ -197,7 +213,7 @@ static int audio_mel(lua_State *L)
     lua_settop(L, 3);
     const wk_tensor *x = wk_lua_contiguous(L, 1, fn);
     wk_tensor *t = wk_lua_push_empty(L);
-    return wk_lua_result(L, wk_mel(t, x, rate, &o, n_mels, fmin, fmax, power), fn);
+    return result(L, wk_mel(t, x, rate, &o, n_mels, fmin, fmax, power), fn);
 }
 
 static int audio_mel_filters(lua_State *L)
@@ -211,7 +227,7 @@ static int audio_mel_filters(lua_State *L)
     mel_range(L, 2, fn, rate, &fmin, &fmax);
     lua_settop(L, 2);
     wk_tensor *t = wk_lua_push_empty(L);
-    return wk_lua_result(L, wk_mel_filters(t, rate, n_fft, n_mels, fmin, fmax), fn);
+    return result(L, wk_mel_filters(t, rate, n_fft, n_mels, fmin, fmax), fn);
 }
 
 static wk_cqt_opts cqt_opts(lua_State *L, int idx, const char *fn)
@@ -242,12 +258,12 @@ static int audio_cqt(lua_State *L)
     if (!box->p || !wk_cqt_kernel_matches(box->p, rate, &o)) {
         wk_lua_box_release(box);
         wk_cqt_kernel *k = NULL;
-        if (wk_cqt_kernel_new(&k, rate, &o) != WK_OK) return wk_lua_fail(L, fn);
+        if (wk_cqt_kernel_new(&k, rate, &o) != WK_OK) return fail(L, fn);
         box->p = k;
     }
     const wk_tensor *x = wk_lua_contiguous(L, 1, fn);
     wk_tensor *t = wk_lua_push_empty(L);
-    return wk_lua_result(L, wk_cqt(t, x, box->p, cplx), fn);
+    return result(L, wk_cqt(t, x, box->p, cplx), fn);
 }
 
 static int audio_cqt_frequencies(lua_State *L)
@@ -261,7 +277,7 @@ static int audio_cqt_frequencies(lua_State *L)
     int rc = wk_tensor_new(t, 1, (int64_t[]){o.n_bins});
     if (rc == WK_OK)
         for (int k = 0; k < o.n_bins; k++) wk_tensor_data(t)[k] = (float)(o.fmin * pow(2.0, (double)k / o.bins_per_octave));
-    return wk_lua_result(L, rc, fn);
+    return result(L, rc, fn);
 }
 
 static const luaL_Reg spectral_funcs[] = {
