@@ -93,9 +93,8 @@ describe("audio.mel", function()
     local want = fb:matmul(p)
     assert.is_true(max_abs(m - want) < 1e-4 * max_abs(want))
     local _, band = m:select(2, 30):max(1)
-    local centre = 0
     -- the band whose Slaney centre is nearest 1 kHz: 1 kHz is mel 15, the top (8 kHz) 45.6
-    centre = math.floor(15 / (15 + 27 * math.log(8) / math.log(6.4)) * 41 + 0.5)
+    local centre = math.floor(15 / (15 + 27 * math.log(8) / math.log(6.4)) * 41 + 0.5)
     assert.is_true(math.abs(band:item() - centre) <= 1, ("band %d, centre %d"):format(band:item(), centre))
   end)
 end)
@@ -145,7 +144,8 @@ end)
 
 describe("soundmap sketch", function()
   local have = pcall(audio.samples)
-  local test = have and it or function(title) pending(title .. " (needs sonic-pi-samples, hydrogen-drumkits: make data)") end
+  local why = " (needs sonic-pi-samples, hydrogen-drumkits: make data)"
+  local test = have and it or function(title) pending(title .. why) end
   test("maps 30 sounds: a picture, a table of positions", function()
     local dir = helpers.tmpdir()
     helpers.copy_lua_files("sketches/soundmap", dir .. "/soundmap")
