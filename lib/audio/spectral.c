@@ -535,6 +535,33 @@ int wk_mel_filters(wk_tensor *dst, double rate, int n_fft, int n_mels, double fm
     return mel_fill("mel_filters", dst, rate, n_fft, n_mels, fmin, fmax);
 }
 
+/* Each triangle covers a few frequencies (about 2F/M), so the product skips the zeros:
+ * out (C, M, T) row m = sum over f in m's support of w[m, f] · spec row f, in the order
+ * of f (the same sums on any thread count). */
+typedef struct mel_job {
+    const float *w, *spec;   /* (M, F), (C, F, T) */
+    float *out;              /* (C, M, T) */
+    int64_t F, T;
+    int M;
+} mel_job;
+
+static void mel_chunk(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    mel_job *j = ctx;
+    for (int64_t item = begin; item < end; item++) {
+        int64_t c = item / j->M, m = item % j->M;
+        const float *w = j->w + m * j->F, *S = j->spec + c * j->F * j->T;
+        float *o = j->out + (c * j->M + m) * j->T;
+        memset(o, 0, sizeof(float) * (size_t)j->T);
+        for (int64_t f = 0; f < j->F; f++) {
+            float wf = w[f];
+            if (wf == 0.0f) continue;
+            const float *row = S + f * j->T;
+            for (int64_t t = 0; t < j->T; t++) o[t] += wf * row[t];
+        }
+    }
+}
+
 int wk_mel(wk_tensor *dst, const wk_tensor *x, double rate, const wk_stft_opts *o, int n_mels, double fmin, double fmax,
            double power)
 {
@@ -553,14 +580,9 @@ int wk_mel(wk_tensor *dst, const wk_tensor *x, double rate, const wk_stft_opts *
     }
     if (rc == WK_OK) rc = wk_tensor_new(dst, x->ndim == 2 ? 3 : 2, x->ndim == 2 ? shape : shape + 1);
     if (rc == WK_OK) {
-        if (F > INT32_MAX || T > INT32_MAX) {
-            wk_tensor_release(dst);
-            rc = wk_fail("mel: %lld frames is more than one product can take", (long long)T);
-        } else {
-            for (int64_t c = 0; c < C; c++)   /* (M, T) = (M, F) · (F, T) */
-                wk_sgemm(CblasNoTrans, CblasNoTrans, n_mels, (int)T, (int)F, 1.0f, wk_tensor_data(&fb), (int)F,
-                         wk_tensor_data(&spec) + c * F * T, (int)T, 0.0f, wk_tensor_data(dst) + c * n_mels * T, (int)T);
-        }
+        mel_job j = {wk_tensor_data(&fb), wk_tensor_data(&spec), wk_tensor_data(dst), F, T, n_mels};
+        wk_parallel_for(C * n_mels, wk_parallel_grain(C * n_mels, 4.0 * (double)T * F / n_mels, 2e5, 256), mel_chunk,
+                        &j);
     }
     wk_tensor_release(&spec);
     wk_tensor_release(&fb);

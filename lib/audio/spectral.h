@@ -72,7 +72,7 @@ int wk_griffin_lim(wk_tensor *dst, const wk_tensor *mag, const wk_stft_opts *o, 
  * triangles evenly spaced on Slaney's mel scale (linear below 1 kHz, logarithmic
  * above) from fmin to fmax, each scaled by 2 / its width in Hz. */
 int wk_mel_filters(wk_tensor *dst, double rate, int n_fft, int n_mels, double fmin, double fmax);
-/* Mel spectrogram: mel_filters · |STFT(x)|^power, (.., M, T). */
+/* Mel spectrogram: mel_filters · |STFT(x)|^power, (.., M, T) (the filters' zeros skipped). */
 int wk_mel(wk_tensor *dst, const wk_tensor *x, double rate, const wk_stft_opts *o, int n_mels, double fmin,
            double fmax, double power);
 /* Slaney's mel scale and its inverse. */
