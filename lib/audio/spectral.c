@@ -103,8 +103,15 @@ int wk_stft_frames(int64_t *frames, int64_t n, const wk_stft_opts *o) { return f
 typedef struct spec_worker {
     kiss_fftr_cfg fwd, inv;
     float *frame;        /* (n_fft) */
-    kiss_fft_cpx *bins;  /* (F) */
+    kiss_fft_cpx *bins;  /* (BLOCK, F): the spectra of up to BLOCK frames in a row */
 } spec_worker;
+
+/* Frames transformed before their spectra are written out: the output is (.., F, T),
+ * frames last, so writing one frame touches F cache lines; a block of frames writes
+ * up to BLOCK consecutive values to each (fewer for long FFTs: the block's spectra stay
+ * within 64 K values). */
+#define BLOCK 16
+static int block_of(int F) { return F >= (1 << 16) ? 1 : (1 << 16) / F < BLOCK ? (1 << 16) / F : BLOCK; }
 
 typedef struct spec_plan {
     int n_fft, F;
@@ -127,7 +134,7 @@ static int worker_init(spec_worker *w, int n_fft)
     w->fwd = kiss_fftr_alloc(n_fft, 0, NULL, NULL);
     w->inv = kiss_fftr_alloc(n_fft, 1, NULL, NULL);
     w->frame = malloc(sizeof(float) * (size_t)n_fft);
-    w->bins = malloc(sizeof(kiss_fft_cpx) * (size_t)(n_fft / 2 + 1));
+    w->bins = malloc(sizeof(kiss_fft_cpx) * (size_t)(n_fft / 2 + 1) * (size_t)block_of(n_fft / 2 + 1));
     if (w->fwd && w->inv && w->frame && w->bins) return 0;
     worker_free(w);
     return -1;
@@ -203,24 +210,34 @@ static void fwd_chunk(void *ctx, int64_t begin, int64_t end, int worker)
     if (!w) return;
     int n_fft = p->n_fft, F = p->F, reflect = j->o->pad_mode == WK_PAD_REFLECT;
     int64_t N = j->N, T = j->T, pad = j->o->center ? n_fft / 2 : 0;
-    for (int64_t item = begin; item < end; item++) {
-        int64_t c = item / T, t = item % T, start = t * j->o->hop - pad;
+    for (int64_t item = begin; item < end;) {
+        /* frames [t0, t0 + nb) of channel c, all in this chunk */
+        int64_t c = item / T, t0 = item % T, nb = end - item;
+        if (nb > block_of(F)) nb = block_of(F);
+        if (nb > T - t0) nb = T - t0;
         const float *x = j->x + c * N;
-        if (start >= 0 && start + n_fft <= N)
-            for (int n = 0; n < n_fft; n++) w->frame[n] = x[start + n] * p->window[n];
-        else
-            for (int n = 0; n < n_fft; n++) w->frame[n] = padded(x, start + n, N, reflect) * p->window[n];
-        kiss_fftr(w->fwd, w->frame, w->bins);
-        if (j->cplx) {
-            float *o = j->out + (c * F * T + t) * 2;
-            for (int f = 0; f < F; f++, o += 2 * T) o[0] = w->bins[f].r, o[1] = w->bins[f].i;
-        } else {
-            float *o = j->out + c * F * T + t;
-            for (int f = 0; f < F; f++, o += T) {
-                double re = w->bins[f].r, im = w->bins[f].i, pw = re * re + im * im;
-                *o = (float)(j->power == 2.0 ? pw : j->power == 1.0 ? sqrt(pw) : pow(pw, 0.5 * j->power));
+        for (int64_t b = 0; b < nb; b++) {
+            int64_t start = (t0 + b) * j->o->hop - pad;
+            if (start >= 0 && start + n_fft <= N)
+                for (int n = 0; n < n_fft; n++) w->frame[n] = x[start + n] * p->window[n];
+            else
+                for (int n = 0; n < n_fft; n++) w->frame[n] = padded(x, start + n, N, reflect) * p->window[n];
+            kiss_fftr(w->fwd, w->frame, w->bins + b * F);
+        }
+        for (int f = 0; f < F; f++) {
+            const kiss_fft_cpx *in = w->bins + f;
+            if (j->cplx) {
+                float *o = j->out + ((c * F + f) * T + t0) * 2;
+                for (int64_t b = 0; b < nb; b++) o[2 * b] = in[b * F].r, o[2 * b + 1] = in[b * F].i;
+            } else {
+                float *o = j->out + (c * F + f) * T + t0;
+                for (int64_t b = 0; b < nb; b++) {
+                    double re = in[b * F].r, im = in[b * F].i, pw = re * re + im * im;
+                    o[b] = (float)(j->power == 2.0 ? pw : j->power == 1.0 ? sqrt(pw) : pow(pw, 0.5 * j->power));
+                }
             }
         }
+        item += nb;
     }
     if (own.fwd) worker_free(&own);
 }
