@@ -13,8 +13,8 @@ if not wick.tensor.is_tensor(x) then x = x.signal end
 local rate = 22050
 
 local function best_of(fn)
-  local out, t0 = nil, wick.clock()
-  out = fn()
+  local t0 = wick.clock()
+  local out = fn()
   local first, best = wick.clock() - t0, math.huge
   for _ = 1, 5 do
     t0 = wick.clock()
