@@ -229,12 +229,13 @@ static void fwd_chunk(void *ctx, int64_t begin, int64_t end, int worker)
             if (j->cplx) {
                 float *o = j->out + ((c * F + f) * T + t0) * 2;
                 for (int64_t b = 0; b < nb; b++) o[2 * b] = in[b * F].r, o[2 * b + 1] = in[b * F].i;
-            } else {
+            } else {   /* |X|^power: the common powers without pow() */
                 float *o = j->out + (c * F + f) * T + t0;
-                for (int64_t b = 0; b < nb; b++) {
-                    double re = in[b * F].r, im = in[b * F].i, pw = re * re + im * im;
-                    o[b] = (float)(j->power == 2.0 ? pw : j->power == 1.0 ? sqrt(pw) : pow(pw, 0.5 * j->power));
-                }
+                for (int64_t b = 0; b < nb; b++) o[b] = in[b * F].r * in[b * F].r + in[b * F].i * in[b * F].i;
+                if (j->power == 1.0)
+                    for (int64_t b = 0; b < nb; b++) o[b] = sqrtf(o[b]);
+                else if (j->power != 2.0)
+                    for (int64_t b = 0; b < nb; b++) o[b] = (float)pow(o[b], 0.5 * j->power);
             }
         }
         item += nb;
