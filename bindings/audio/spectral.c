@@ -10,7 +10,8 @@
  *   audio.mel(x, rate [, {n_mels = 128, fmin = 0, fmax = rate/2, power = 2, …stft's}])
  *   audio.mel_filters(rate [, {n_fft = 2048, n_mels = 128, fmin = 0, fmax = rate/2}])
  *   audio.cqt(x, rate [, {fmin = 32.70, n_bins = 84, bins_per_octave = 12, hop = 512,
- *             filter_scale = 1, window = "hann", sparsity = 0.001, complex = false}])
+ *             filter_scale = 1, window = "hann", sparsity = 0.001, downsample = true,
+ *             complex = false}])
  *   audio.cqt_frequencies([{fmin, n_bins, bins_per_octave}]) -> the bins' centres, Hz
  *
  * x is a signal: N samples or C × N (channels first, as audio.load gives). Options are
@@ -242,7 +243,7 @@ static wk_cqt_opts cqt_opts(lua_State *L, int idx, const char *fn)
 static int audio_cqt(lua_State *L)
 {
     static const char *const known[] = {"fmin", "n_bins", "bins_per_octave", "hop", "filter_scale", "window",
-                                        "sparsity", "complex", NULL};
+                                        "sparsity", "downsample", "complex", NULL};
     const char *fn = "audio.cqt";
     wk_lua_check_tensor(L, 1);
     double rate = check_rate(L, 2, fn);
@@ -252,6 +253,7 @@ static int audio_cqt(lua_State *L)
     o.filter_scale = opt_num(L, 3, fn, "filter_scale", o.filter_scale, 1e-3, 100);
     o.window = opt_choice(L, 3, fn, "window", window_names, o.window);
     o.sparsity = opt_num(L, 3, fn, "sparsity", o.sparsity, 0, 0.5);
+    o.downsample = opt_bool(L, 3, fn, "downsample", o.downsample);
     int cplx = opt_bool(L, 3, fn, "complex", 0);
     lua_settop(L, 3);
     wk_lua_box *box = lua_touserdata(L, lua_upvalueindex(1));

@@ -90,6 +90,8 @@ typedef struct wk_cqt_opts {
     int window;           /* WK_WINDOW_HANN */
     double sparsity;      /* each kernel drops its smallest spectral weights summing to at
                              most this share of its total (0.001); 0 keeps them all */
+    int downsample;       /* 1: each octave below the top on the signal decimated by 2
+                             once more (cqt.c); 0: every bin at the full rate */
 } wk_cqt_opts;
 wk_cqt_opts wk_cqt_defaults(void);
 
@@ -99,15 +101,17 @@ int wk_cqt_kernel_new(wk_cqt_kernel **out, double rate, const wk_cqt_opts *o);
 void wk_cqt_kernel_free(wk_cqt_kernel *k);
 /* Does k serve this rate and these options? */
 int wk_cqt_kernel_matches(const wk_cqt_kernel *k, double rate, const wk_cqt_opts *o);
-/* FFT frame length, nonzero weights kept, and those of the full kernels. */
+/* The longest FFT frame, nonzero weights kept, and those of the full kernels. */
 void wk_cqt_kernel_info(const wk_cqt_kernel *k, int *frame, int64_t *kept, int64_t *total);
+/* Rates the kernel works at (1 without downsampling). */
+int wk_cqt_kernel_levels(const wk_cqt_kernel *k);
 
 /* Brown's constant-Q transform, frames centred on t*hop, zeros outside the signal:
  *   X[k, t] = sum_n w_k[n] x[t*hop + n - N_k/2] e^{-2 pi i f_k (n - N_k/2) / rate} / sum_n w_k[n]
  * with f_k = fmin 2^(k / bins_per_octave), N_k = ceil(Q rate / f_k) and w_k a periodic
  * window of N_k samples: a sine of amplitude A at f_k reads A/2 in bin k. Computed by
- * Brown & Puckette's (1992) sparse spectral kernels: one FFT per frame. cplx: dst
- * (.., K, T, 2); else |X|. */
+ * Brown & Puckette's (1992) sparse spectral kernels, one octave per level of a signal
+ * halved in rate each time (downsample). cplx: dst (.., K, T, 2); else |X|. */
 int wk_cqt(wk_tensor *dst, const wk_tensor *x, wk_cqt_kernel *k, int cplx);
 /* Frames the CQT gives for n samples at this hop: 1 + n / hop. */
 int64_t wk_cqt_frames(int64_t n, int hop);

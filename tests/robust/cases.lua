@@ -349,7 +349,7 @@ return function(wick, tmp)
     center = false, pad_mode = "constant", n_mels = 8, fmin = 50, fmax = 3000, power = 1 }))
   add("wick.audio.mel_filters", audio.mel_filters, pack(8000, { n_fft = 64, n_mels = 8, fmin = 0, fmax = 4000 }))
   add("wick.audio.cqt", audio.cqt, pack(sig(), 8000, { fmin = 200, n_bins = 24, bins_per_octave = 12, hop = 64,
-    filter_scale = 1, window = "hann", sparsity = 0.01, complex = true }))
+    filter_scale = 1, window = "hann", sparsity = 0.01, downsample = false, complex = true }))
   add("wick.audio.cqt_frequencies", audio.cqt_frequencies, pack({ fmin = 55, n_bins = 12, bins_per_octave = 12 }))
 
   -- ---- wick.video ----------------------------------------------------------------------
