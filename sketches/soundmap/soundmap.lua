@@ -6,9 +6,9 @@
 --
 -- Data: Debian's sonic-pi-samples and hydrogen-drumkits (`make data`).
 -- Run:  wick sketches/soundmap/soundmap.lua [--limit N] [--perplexity P] [--seed N]
---       default: all 919 sounds, about 40 s on two cores shared with other work (load 5):
---       loading and resampling ~20 ms a sound, the CQT ~15 ms, t-SNE 10 s; --limit 40 for
---       a quick look (a few seconds).
+--       default: all 919 sounds, about 25 s on two cores shared with other work (load 4):
+--       loading and resampling ~17 ms a sound, the CQT ~1 ms, t-SNE 6 s; --limit 40 for a
+--       quick look (a few seconds).
 -- Writes out/soundmap-seed<seed>.png (the map coloured by category, with a legend),
 -- out/soundmap-seed<seed>.tsv (x, y, category, path per sound) and, when this wick has
 -- wick.page, out/page/index.html: hover a point to hear its sound.
