@@ -48,7 +48,8 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
            bindings/embed/word2vec.lua bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
-           bindings/core/doc_embed.lua bindings/core/doc_media.lua bindings/core/doc_audio.lua
+           bindings/core/doc_embed.lua bindings/core/doc_media.lua bindings/core/doc_audio.lua \
+           bindings/core/doc_spectral.lua
 ifneq ($(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)),)
 $(error bindings/*/*.lua not in SUGAR's load order: $(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)))
 endif

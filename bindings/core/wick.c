@@ -183,6 +183,7 @@ int luaopen_wick(lua_State *L)
     luaopen_wick_video(L);
     lua_setfield(L, wick, "video");
     luaopen_wick_audio(L);
+    luaopen_wick_audio_spectral(L);   /* adds stft, istft, griffin_lim, mel, mel_filters, cqt */
     lua_setfield(L, wick, "audio");
     luaopen_wick_optim(L);
     lua_setfield(L, wick, "optim");

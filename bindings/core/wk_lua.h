@@ -122,6 +122,7 @@ extern const luaL_Reg wk_tensor_linalg_methods[];  /* tensor_linalg.c: matmul, c
 int luaopen_wick_tensor(lua_State *L);
 int luaopen_wick_image(lua_State *L);
 int luaopen_wick_image_flow(lua_State *L);   /* media/flow.c: into the table on top */
+int luaopen_wick_audio_spectral(lua_State *L);   /* audio/spectral.c: into the table on top */
 int luaopen_wick_video(lua_State *L);
 int luaopen_wick_optim(lua_State *L);
 int luaopen_wick_autograd(lua_State *L);

@@ -335,6 +335,23 @@ return function(wick, tmp)
   add("wick.image.warp", image.warp, pack(img(), T.randn(2, 8, 8)))
   add("wick.image.flow_mask", image.flow_mask, pack(T.randn(2, 8, 8), T.randn(2, 8, 8)))
 
+  -- ---- wick.audio: spectral transforms (small frames, so each call is cheap) --------------
+  local audio = wick.audio
+  local function sig() return T.randn(2, 600) end
+  local so = { n_fft = 64, hop = 16, win_length = 48, window = "hamming", center = true, pad_mode = "reflect" }
+  add("wick.audio.stft", audio.stft, pack(sig(), { n_fft = 64, hop = 16, win_length = 48, window = "hamming",
+    center = true, pad_mode = "reflect", power = 2, complex = false }))
+  add("wick.audio.istft", audio.istft, pack(audio.stft(sig(), { n_fft = 64, hop = 16, complex = true }),
+    { n_fft = 64, hop = 16, win_length = 64, window = "hann", center = true, length = 600 }))
+  add("wick.audio.griffin_lim", audio.griffin_lim, pack(audio.stft(sig(), so), { n_fft = 64, hop = 16, win_length = 48,
+    window = "hamming", center = true, pad_mode = "reflect", iters = 3, momentum = 0.5, init = "zeros", length = 600 }))
+  add("wick.audio.mel", audio.mel, pack(sig(), 8000, { n_fft = 64, hop = 16, win_length = 64, window = "hann",
+    center = false, pad_mode = "constant", n_mels = 8, fmin = 50, fmax = 3000, power = 1 }))
+  add("wick.audio.mel_filters", audio.mel_filters, pack(8000, { n_fft = 64, n_mels = 8, fmin = 0, fmax = 4000 }))
+  add("wick.audio.cqt", audio.cqt, pack(sig(), 8000, { fmin = 200, n_bins = 24, bins_per_octave = 12, hop = 64,
+    filter_scale = 1, window = "hann", sparsity = 0.01, downsample = false, complex = true }))
+  add("wick.audio.cqt_frequencies", audio.cqt_frequencies, pack({ fmin = 55, n_bins = 12, bins_per_octave = 12 }))
+
   -- ---- wick.video ----------------------------------------------------------------------
   wick.video.save({ img(), img() }, tmp .. "/v.gif", { fps = 10 })
   add("wick.video.save", wick.video.save, pack({ img(), img() }, tmp .. "/w.gif", { fps = 10, quality = 70 }),
@@ -639,6 +656,31 @@ return function(wick, tmp)
   must("wick.image.warp", image.warp, pack(img(), T.zeros(2, 8, 9)), "flow of another size", "warp")
   must("wick.image.flow_mask", image.flow_mask, pack(T.zeros(2, 8, 8), T.zeros(2, 4, 8)), "flows of two sizes",
     "flow_mask")
+  local nan_sig = T.randn(300); nan_sig[7] = 0 / 0
+  must("wick.audio.stft", audio.stft, pack(nan_sig, { n_fft = 64 }), "NaN sample", "stft")
+  must("wick.audio.stft", audio.stft, pack(T.randn(100), { n_fft = 63 }), "odd n_fft", "stft")
+  must("wick.audio.stft", audio.stft, pack(T.randn(100), { center = false }), "signal shorter than n_fft", "stft")
+  must("wick.audio.stft", audio.stft, pack(T.randn(100), { pad_mode = "reflect" }), "too short to reflect", "stft")
+  must("wick.audio.stft", audio.stft, pack(T.randn(2, 2, 100)), "3-D signal", "stft")
+  must("wick.audio.istft", audio.istft, pack(T.randn(33, 5)), "magnitudes, not complex", "istft")
+  must("wick.audio.istft", audio.istft, pack(T.randn(33, 5, 2), { n_fft = 128 }), "n_fft that does not fit", "istft")
+  must("wick.audio.griffin_lim", audio.griffin_lim, pack(T.rand(33, 5), { iters = -1 }), "negative iters",
+    "griffin_lim")
+  must("wick.audio.griffin_lim", audio.griffin_lim, pack(T.rand(33, 5), { momentum = 1 }), "momentum 1",
+    "griffin_lim")
+  must("wick.audio.griffin_lim", audio.griffin_lim, pack(T.rand(33, 5) - 1), "negative magnitudes", "griffin_lim")
+  must("wick.audio.mel", audio.mel, pack(T.randn(3000), 0), "rate 0", "mel")
+  must("wick.audio.mel", audio.mel, pack(T.randn(3000), 0 / 0), "NaN rate", "mel")
+  must("wick.audio.mel", audio.mel, pack(T.randn(3000), 8000, { fmax = 6000 }), "fmax above Nyquist", "mel")
+  must("wick.audio.mel", audio.mel, pack(nan_sig, 8000, { n_fft = 64 }), "NaN sample", "mel")
+  must("wick.audio.mel_filters", audio.mel_filters, pack(-1), "negative rate", "mel_filters")
+  must("wick.audio.mel_filters", audio.mel_filters, pack(8000, { n_mels = 0 }), "no bands", "mel_filters")
+  must("wick.audio.cqt", audio.cqt, pack(T.randn(3000), 8000), "84 bins above Nyquist at 8 kHz", "cqt")
+  must("wick.audio.cqt", audio.cqt, pack(T.randn(3000), -22050), "negative rate", "cqt")
+  must("wick.audio.cqt", audio.cqt, pack(T.randn(3000), 22050, { fmin = 0.001 }), "window too long", "cqt")
+  must("wick.audio.cqt", audio.cqt, pack(T.randn(3000), 22050, { hop = 0 }), "hop 0", "cqt")
+  must("wick.audio.cqt", audio.cqt, pack(nan_sig, 22050), "NaN sample", "cqt")
+  must("wick.audio.cqt_frequencies", audio.cqt_frequencies, pack({ n_bins = 0 }), "no bins", "cqt_frequencies")
   must("wick.video.writer", wick.video.writer, pack(tmp .. "/z.mp4", { fps = 0 / 0 }), "NaN fps", "writer")
   must("wick.video.writer", wick.video.writer, pack(tmp .. "/z.mp4", { codec = "nosuchcodec" }), "unknown codec",
       "writer")
