@@ -1,0 +1,132 @@
+-- gruv_model.lua — the gruv sketch's pieces: drum loops from Debian's sonic-pi-samples
+-- turned into 8-bit mu-law sample ids (optionally each loop followed by itself
+-- reversed, as the essay's GRUV runs were), the model (wick's char-rnn over 256 sample
+-- values instead of characters: embedding -> GRU -> linear -> cross-entropy), sampling
+-- it back into sound, and the training curve as a picture.
+--
+-- A sample value is one "character": mu-law code c (0..255) is vocabulary id c + 1,
+-- spelled as the Braille cell U+2800 + c, so the model, its C sampler and its
+-- checkpoints are char_rnn's own and a stretch of audio prints as a line of Braille.
+local wick = require "wick"
+local T, text, audio, plot = wick.tensor, wick.text, wick.audio, wick.plot
+
+local M = {}
+
+M.DIR = "/usr/share/sonic-pi/samples"
+-- The drum loops: three short breaks by default, nine loops with --full.
+M.LOOPS = { "loop_amen", "loop_breakbeat", "loop_industrial" }
+M.FULL_LOOPS = { "loop_amen", "loop_amen_full", "loop_breakbeat", "loop_industrial", "loop_compus", "loop_perc1",
+  "loop_perc2", "loop_tabla", "loop_mika" }
+M.LEVELS = 256
+
+local cells = {}
+for c = 0, M.LEVELS - 1 do cells[#cells + 1] = utf8.char(0x2800 + c) end
+M.vocab = text.vocab(table.concat(cells))   -- id = code + 1, in code order
+
+local function fail(msg) error("gruv: " .. msg, 0) end
+
+-- The sketch's options, checked before any sound is read.
+function M.check(kit)
+  local function whole(name, lo, hi)
+    local v = kit[name]
+    if v ~= math.floor(v) or v < lo or (hi and v > hi) then
+      fail(("--%s must be a whole number from %d%s, got %s"):format(name, lo, hi and (" to " .. hi) or " up",
+        tostring(v)))
+    end
+  end
+  whole("rate", 4000, 16000)
+  for _, k in ipairs { "steps", "hidden", "layers", "seq", "batch" } do whole(k, 1) end
+  if not (kit.seconds > 0 and kit.seconds <= 600) then
+    fail(("--seconds must be more than 0 and at most 600, got %s"):format(tostring(kit.seconds)))
+  end
+  if not (kit.lr > 0 and kit.lr < 1) then fail(("--lr must be between 0 and 1, got %s"):format(tostring(kit.lr))) end
+  local temps = {}
+  for s in kit.temperatures:gmatch("[^,%s]+") do
+    local t = tonumber(s)
+    if not t or t < 0 or t > 10 then fail(("--temperatures must be numbers from 0 to 10, got %q"):format(s)) end
+    temps[#temps + 1] = t
+  end
+  if #temps == 0 then fail("--temperatures needs at least one number, e.g. 0.9,1") end
+  return temps
+end
+
+-- The paths of the named loops; a missing one names the package.
+function M.find(names, dir)
+  dir = dir or M.DIR
+  local paths = {}
+  for i, name in ipairs(names) do
+    local path = ("%s/%s.flac"):format(dir, name)
+    local f = io.open(path, "rb")
+    if not f then
+      fail(("%s not found: the drum loops come from Debian's sonic-pi-samples (`make data`, or "
+        .. "apt-get install sonic-pi-samples)"):format(path))
+    end
+    f:close()
+    paths[i] = path
+  end
+  return paths
+end
+
+-- A 1-D tensor's values in reverse order.
+local function reversed(x)
+  local n = x:numel()
+  return x:index_select(1, T.arange(n, 1, -1))
+end
+
+-- load(paths, {rate, reverse = false, seconds = false}) -> ids (1-D, 1..256), and a
+-- list of {name, seconds} per loop. Each loop: mono at `rate`, at most `seconds`
+-- long, peak-normalised to 0.95, mu-law coded; with reverse, followed by itself
+-- played backwards.
+function M.load(paths, o)
+  local parts, info = {}, {}
+  for _, path in ipairs(paths) do
+    local x = audio.load(path, { rate = o.rate, mono = true, max_seconds = o.seconds or nil })
+    local n = x:size(2)
+    x = audio.normalize(x, 0.95)
+    local codes = audio.mulaw_encode(x, M.LEVELS):reshape(n)
+    parts[#parts + 1] = codes
+    if o.reverse then parts[#parts + 1] = reversed(codes) end
+    info[#info + 1] = { name = path:match("([^/]+)%.%w+$"), seconds = n / o.rate }
+  end
+  return T.cat(parts) + 1, info
+end
+
+-- ids (1-D, 1..256) -> a 1×N sound in [-1, 1].
+function M.to_sound(ids)
+  return audio.mulaw_decode(ids - 1, M.LEVELS):reshape(1, ids:numel())
+end
+
+-- The model: text.char_rnn over the 256 sample values (embed 64, GRU or LSTM).
+function M.new(o)
+  return text.char_rnn { cell = o.cell or "gru", layers = o.layers or 2, hidden = o.hidden or 256,
+    embed = o.embed or 64, vocab = M.vocab }
+end
+
+-- sample(m, prime_ids, {frames, temperature, seed}) -> 1×frames sound: the model run
+-- on the prime (real audio), then free for `frames` samples.
+function M.sample(m, prime, o)
+  local s = m:sample { prime = M.vocab:decode(prime), length = o.frames, temperature = o.temperature, seed = o.seed }
+  local ids = M.vocab:encode(s)
+  return M.to_sound(ids:narrow(1, prime:numel() + 1, o.frames))
+end
+
+-- The training curve: the training loss (mean of every `every` steps) and the held-out
+-- loss, in nats per sample (log 256 = 5.55 is knowing nothing), to `path`.
+function M.curve(losses, path, title, every)
+  every = math.max(1, math.min(every, #losses))
+  local xs, ys = {}, {}
+  for i = every, #losses, every do
+    local sum = 0
+    for j = i - every + 1, i do sum = sum + losses[j] end
+    xs[#xs + 1], ys[#ys + 1] = i, sum / every
+  end
+  local series = { { name = "training", x = xs, y = ys } }
+  if #losses.valid > 0 then
+    local vx, vy = {}, {}
+    for i, v in ipairs(losses.valid) do vx[i], vy[i] = v.step, v.nats end
+    series[2] = { name = "held out", x = vx, y = vy }
+  end
+  return plot.line(series, { path = path, title = title, x_label = "step", y_label = "nats per sample" })
+end
+
+return M
