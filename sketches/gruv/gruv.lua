@@ -8,7 +8,7 @@
 --
 -- Data: Debian's sonic-pi-samples (loop_amen, loop_breakbeat, loop_industrial; `make data`).
 -- Run:  wick sketches/gruv/gruv.lua [--full] [--seed N] [--reverse] [--steps N] [--rate HZ]
---       [--temperatures 0.9,1] [--seconds S] [--cell lstm] [--loops amen,tabla]
+--       [--temperatures 0.9,1] [--seconds S] [--cell lstm] [--loops amen,tabla] [--loop-seconds S]
 --       default: 8 kHz, 2×256 GRU, 300 steps of 32×128 samples, a few minutes on two cores;
 --       --full: nine loops at 16 kHz, 3,000 steps (about an hour).
 -- Writes out/input-seed<seed>.wav (the loops as the model hears them), out/sample-t<T>-seed
@@ -18,7 +18,8 @@ local wick = require "wick"
 local audio = wick.audio
 
 local kit = wick.sketch { seed = 7, rate = 8000, steps = 300, hidden = 256, layers = 2, seq = 128, batch = 32,
-  lr = 2e-3, cell = "gru", reverse = false, seconds = 4, temperatures = "0.9,1", loops = "", every = 25,
+  lr = 2e-3, cell = "gru", reverse = false, seconds = 4, temperatures = "0.9,1", loops = "", loop_seconds = 0,
+  every = 25,
   positional = { "steps" } }
 local gruv = require "gruv_model"   -- beside this file: loops, model, sampling, curve
 if kit.full then kit.rate, kit.steps = 16000, math.max(kit.steps, 3000) end
@@ -30,7 +31,8 @@ if kit.loops ~= "" then
   names = {}
   for n in kit.loops:gmatch("[^,%s]+") do names[#names + 1] = n:match("^loop_") and n or "loop_" .. n end
 end
-local ids, parts = gruv.load(gruv.find(names), { rate = kit.rate, reverse = kit.reverse })
+local ids, parts = gruv.load(gruv.find(names), { rate = kit.rate, reverse = kit.reverse,
+  seconds = kit.loop_seconds > 0 and kit.loop_seconds })
 for _, p in ipairs(parts) do io.write(("%s %.2f s  "):format(p.name, p.seconds)) end
 print(("\ngruv: %d samples at %d Hz (%.1f s%s) as 256 mu-law levels"):format(ids:numel(), kit.rate,
   ids:numel() / kit.rate, kit.reverse and ", each loop then itself reversed" or ""))

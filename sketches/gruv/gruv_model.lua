@@ -12,7 +12,6 @@ local T, text, audio, plot = wick.tensor, wick.text, wick.audio, wick.plot
 
 local M = {}
 
-M.DIR = "/usr/share/sonic-pi/samples"
 -- The drum loops: three short breaks by default, nine loops with --full.
 M.LOOPS = { "loop_amen", "loop_breakbeat", "loop_industrial" }
 M.FULL_LOOPS = { "loop_amen", "loop_amen_full", "loop_breakbeat", "loop_industrial", "loop_compus", "loop_perc1",
@@ -36,9 +35,13 @@ function M.check(kit)
   end
   whole("rate", 4000, 16000)
   for _, k in ipairs { "steps", "hidden", "layers", "seq", "batch" } do whole(k, 1) end
-  if not (kit.seconds > 0 and kit.seconds <= 600) then
-    fail(("--seconds must be more than 0 and at most 600, got %s"):format(tostring(kit.seconds)))
+  for _, k in ipairs { "seconds", "loop_seconds" } do
+    if not (kit[k] >= 0 and kit[k] <= 600) or (k == "seconds" and kit[k] == 0) then
+      fail(("--%s must be %s 0 and at most 600, got %s"):format(k:gsub("_", "-"),
+        k == "seconds" and "more than" or "from", tostring(kit[k])))
+    end
   end
+  if kit.cell ~= "gru" and kit.cell ~= "lstm" then fail("--cell must be gru or lstm, got " .. kit.cell) end
   if not (kit.lr > 0 and kit.lr < 1) then fail(("--lr must be between 0 and 1, got %s"):format(tostring(kit.lr))) end
   local temps = {}
   for s in kit.temperatures:gmatch("[^,%s]+") do
@@ -50,19 +53,17 @@ function M.check(kit)
   return temps
 end
 
--- The paths of the named loops; a missing one names the package.
-function M.find(names, dir)
-  dir = dir or M.DIR
-  local paths = {}
+-- The paths of the named loops among sonic-pi-samples' sounds (audio.samples names the
+-- package when it is missing); an unknown name lists the loops there are.
+function M.find(names)
+  local paths, have, loops = {}, {}, {}
+  for _, s in ipairs(audio.samples("sonic-pi")) do
+    have[s.name] = s.path
+    if s.category == "loop" then loops[#loops + 1] = s.name:sub(6) end
+  end
   for i, name in ipairs(names) do
-    local path = ("%s/%s.flac"):format(dir, name)
-    local f = io.open(path, "rb")
-    if not f then
-      fail(("%s not found: the drum loops come from Debian's sonic-pi-samples (`make data`, or "
-        .. "apt-get install sonic-pi-samples)"):format(path))
-    end
-    f:close()
-    paths[i] = path
+    paths[i] = have[name] or fail(("no sound %s in sonic-pi-samples; its loops are %s"):format(name,
+      table.concat(loops, ", ")))
   end
   return paths
 end
