@@ -23,7 +23,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter 
            -fno-trapping-math
 # lib/ is compiled without Lua's (or libedit's) include path: "lib never sees Lua" is
 # enforced by the build, not only by review.
-LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float
+LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float sndfile samplerate
 PKGS     = lua5.4 libedit $(LIB_PKGS)
 LIB_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
 LUA_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -44,11 +44,11 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/embed/embed.lua bindings/text/markov.lua bindings/nn/nn.lua \
            bindings/nn/nn_functional.lua bindings/nn/nn_layers.lua bindings/nn/nn_rnn.lua bindings/nn/tfjs.lua \
            bindings/nn/style.lua bindings/nn/patch.lua \
-           bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/store/store.lua \
+           bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/audio/audio.lua bindings/store/store.lua \
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
            bindings/embed/word2vec.lua bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
-           bindings/core/doc_embed.lua bindings/core/doc_media.lua
+           bindings/core/doc_embed.lua bindings/core/doc_media.lua bindings/core/doc_audio.lua
 ifneq ($(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)),)
 $(error bindings/*/*.lua not in SUGAR's load order: $(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)))
 endif
@@ -62,7 +62,8 @@ CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
            libkissfft-dev lua-busted lua-check lua-dkjson tmux \
-           libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+           libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
+           libsndfile1-dev libsamplerate0-dev
 
 .PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
@@ -104,7 +105,7 @@ deps:
 # Nothing is downloaded when a sketch runs; loaders name what is missing.
 WICK_DATA ?= $(if $(filter 0,$(shell id -u)),/usr/local/share/wick,$(HOME)/.local/share/wick)
 DATA_DEBS = dataset-fashion-mnist bible-kjv fortunes wordnet-base dict-gcide dict-devil \
-            stockfish pgn-extract scid-data webp
+            stockfish pgn-extract scid-data webp sonic-pi-samples hydrogen-drumkits
 # Each entry is package : path inside it : folder under WICK_DATA. The path is a file, a
 # folder (its contents are copied) or a shell pattern (every match is copied); a * in the
 # folder stands for what the first * of the path matched, so package/img-*/data/image.jpg

@@ -60,7 +60,7 @@ end
 local PREFIX = { T = "wick.tensor", nn = "wick.nn", F = "wick.nn.F", optim = "wick.optim",
   embed = "wick.embed", text = "wick.text", image = "wick.image", video = "wick.video", plot = "wick.plot",
   data = "wick.data", fs = "wick.fs", chess = "wick.chess", svg = "wick.svg",
-  autograd = "wick.autograd", corpus = "wick.text.corpus" }
+  autograd = "wick.autograd", corpus = "wick.text.corpus", audio = "wick.audio" }
 doc.prefix = PREFIX
 
 local by_name, by_value   -- built on first use: every sugar file has loaded by then

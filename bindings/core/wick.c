@@ -182,6 +182,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "image");
     luaopen_wick_video(L);
     lua_setfield(L, wick, "video");
+    luaopen_wick_audio(L);
+    lua_setfield(L, wick, "audio");
     luaopen_wick_optim(L);
     lua_setfield(L, wick, "optim");
     luaopen_wick_autograd(L);

@@ -137,4 +137,5 @@ int luaopen_wick_word2vec(lua_State *L);
 int luaopen_wick_nn(lua_State *L);
 int luaopen_wick_tfjs(lua_State *L);
 int luaopen_wick_patch(lua_State *L);
+int luaopen_wick_audio(lua_State *L);
 #endif

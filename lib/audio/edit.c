@@ -1,0 +1,227 @@
+/* edit.c — what a sketch does to a sound between loading and analysing it, or between
+ * synthesising and saving it: resampling (libsamplerate), mono mix-down, finding the
+ * loud part (for trimming silence), peak normalisation, and mu-law companding (8-bit
+ * codes for raw-audio sequence models).
+ *
+ * Sounds are C×N contiguous tensors (or N, one channel); see sound.h. Each channel
+ * of a resampling is converted on its own through the thread pool; a channel's result
+ * does not depend on which thread ran it. */
+#include <math.h>
+#include <samplerate.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/limits.h"
+#include "../core/threads.h"
+#include "sound.h"
+
+/* Channels and frames of a contiguous sound tensor (C×N or N). */
+static int dims(const wk_tensor *t, const char *fn, int64_t *ch, int64_t *frames)
+{
+    char buf[96];
+    if (wk_tensor_require(fn, "samples", t)) return WK_ERR;
+    if (t->ndim == 1) *ch = 1, *frames = t->shape[0];
+    else if (t->ndim == 2) *ch = t->shape[0], *frames = t->shape[1];
+    else
+        return wk_fail("%s: samples must be channels × frames (2-D) or frames (1-D), got %d-D %s", fn, t->ndim,
+                       wk_tensor_shape_str(t, buf, sizeof buf));
+    if (*ch < 1 || *frames < 1) return wk_fail("%s: samples %s hold no sound", fn, wk_tensor_shape_str(t, buf, sizeof buf));
+    return WK_OK;
+}
+
+/* The first non-finite sample, as an error naming it (WK_OK when there is none). */
+static int check_finite(const char *fn, const float *x, int64_t ch, int64_t frames)
+{
+    for (int64_t i = 0; i < ch * frames; i++)
+        if (!isfinite(x[i]))
+            return wk_fail("%s: sample %lld of channel %lld is %s", fn, (long long)(i % frames) + 1,
+                           (long long)(i / frames) + 1, isnan(x[i]) ? "NaN" : "infinite");
+    return WK_OK;
+}
+
+/* ---- resampling ------------------------------------------------------------------- */
+
+typedef struct resample_job {
+    const float *in;    /* (ch, n) */
+    float *out;         /* (ch, m) */
+    float *scratch;     /* (ch, cap): what the converter writes, then trimmed into out */
+    int64_t n, m, cap;
+    double ratio;
+    int converter;
+    int *status;        /* (ch) libsamplerate's error per channel, 0 for none */
+} resample_job;
+
+static void resample_range(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    resample_job *j = ctx;
+    for (int64_t c = begin; c < end; c++) {
+        float *s = j->scratch + c * j->cap;
+        SRC_DATA d = {.data_in = j->in + c * j->n, .data_out = s, .input_frames = (long)j->n,
+                      .output_frames = (long)j->cap, .src_ratio = j->ratio};
+        j->status[c] = src_simple(&d, j->converter, 1);
+        int64_t got = j->status[c] ? 0 : d.output_frames_gen;
+        /* the converter may stop a frame or two short of n·ratio: pad with silence */
+        int64_t keep = got < j->m ? got : j->m;
+        memcpy(j->out + c * j->m, s, (size_t)keep * sizeof *s);
+        memset(j->out + c * j->m + keep, 0, (size_t)(j->m - keep) * sizeof *s);
+    }
+}
+
+int wk_sound_resample(wk_tensor *dst, const wk_tensor *t, double from, double to, wk_resample_quality quality)
+{
+    static const int converters[] = {SRC_SINC_BEST_QUALITY, SRC_SINC_MEDIUM_QUALITY, SRC_SINC_FASTEST, SRC_LINEAR};
+    const char *fn = "audio.resample";
+    int64_t ch, n;
+    if (dims(t, fn, &ch, &n)) return WK_ERR;
+    if (!(from >= 1 && from <= WK_SOUND_MAX_RATE) || !(to >= 1 && to <= WK_SOUND_MAX_RATE))
+        return wk_fail("%s: rates must be 1..%d Hz, got %g and %g", fn, WK_SOUND_MAX_RATE, from, to);
+    if ((int)quality < 0 || (int)quality > WK_RESAMPLE_LINEAR) return wk_fail("%s: unknown quality %d", fn, (int)quality);
+    double ratio = to / from;
+    if (!src_is_valid_ratio(ratio))
+        return wk_fail("%s: %g Hz to %g Hz is a ratio of %g; libsamplerate converts within 1/256..256 (resample in two steps)",
+                       fn, from, to, ratio);
+    const float *x = wk_tensor_data(t);
+    if (check_finite(fn, x, ch, n)) return WK_ERR;
+    double mf = floor((double)n * ratio + 0.5);
+    if (mf < 1) mf = 1;
+    if (mf > (double)WK_MAX_NUMEL / (double)ch) return wk_fail("%s: %lld frames at ratio %g is too many", fn, (long long)n, ratio);
+    int64_t m = (int64_t)mf;
+    int64_t shape[2] = {ch, m};
+    if (wk_tensor_new(dst, t->ndim, t->ndim == 1 ? shape + 1 : shape)) return WK_ERR;
+    if (from == to) {
+        memcpy(wk_tensor_data(dst), x, (size_t)(ch * n) * sizeof *x);
+        return WK_OK;
+    }
+    int64_t cap = m + 64, bytes;
+    if (wk_mul_overflows(cap * ch, (int64_t)sizeof(float), &bytes) || wk_memory_check((double)bytes, "resampling")) {
+        wk_tensor_release(dst);
+        return wk_fail("%s: %s", fn, wk_errmsg());
+    }
+    resample_job j = {.in = x, .out = wk_tensor_data(dst), .n = n, .m = m, .cap = cap, .ratio = ratio,
+                      .converter = converters[quality]};
+    j.scratch = malloc((size_t)bytes);
+    j.status = calloc((size_t)ch, sizeof *j.status);
+    int rc = WK_OK;
+    if (!j.scratch || !j.status) {
+        rc = wk_fail("%s: out of memory", fn);
+    } else {
+        wk_parallel_for(ch, 1, resample_range, &j);
+        for (int64_t c = 0; c < ch && rc == WK_OK; c++)
+            if (j.status[c]) rc = wk_fail("%s: libsamplerate: %s", fn, src_strerror(j.status[c]));
+    }
+    free(j.scratch);
+    free(j.status);
+    if (rc) wk_tensor_release(dst);
+    return rc;
+}
+
+/* ---- mix-down, loudness, normalisation -------------------------------------------- */
+
+int wk_sound_mono(wk_tensor *dst, const wk_tensor *t)
+{
+    int64_t ch, n;
+    if (dims(t, "audio.mono", &ch, &n)) return WK_ERR;
+    int64_t shape[2] = {1, n};
+    if (wk_tensor_new(dst, 2, shape)) return WK_ERR;
+    const float *x = wk_tensor_data(t);   /* (ch, n) */
+    float *y = wk_tensor_data(dst);       /* (1, n) */
+    memcpy(y, x, (size_t)n * sizeof *y);
+    for (int64_t c = 1; c < ch; c++)
+        for (int64_t i = 0; i < n; i++) y[i] += x[c * n + i];
+    if (ch > 1) {
+        float s = 1.0f / (float)ch;
+        for (int64_t i = 0; i < n; i++) y[i] *= s;
+    }
+    return WK_OK;
+}
+
+int wk_sound_loud_range(int64_t *start, int64_t *end, const wk_tensor *t, float threshold)
+{
+    int64_t ch, n;
+    *start = *end = 0;
+    if (dims(t, "audio.trim", &ch, &n)) return WK_ERR;
+    if (!(threshold >= 0)) return wk_fail("audio.trim: threshold must be a non-negative amplitude, got %g", threshold);
+    const float *x = wk_tensor_data(t);
+    if (check_finite("audio.trim", x, ch, n)) return WK_ERR;
+    int64_t first = n, last = -1;
+    for (int64_t c = 0; c < ch; c++) {
+        const float *r = x + c * n;
+        for (int64_t i = 0; i < first; i++)
+            if (fabsf(r[i]) > threshold) {
+                first = i;
+                break;
+            }
+        for (int64_t i = n - 1; i > last; i--)
+            if (fabsf(r[i]) > threshold) {
+                last = i;
+                break;
+            }
+    }
+    if (last >= first) *start = first, *end = last + 1;
+    return WK_OK;
+}
+
+int wk_sound_normalize(wk_tensor *dst, const wk_tensor *t, float peak, float *gain)
+{
+    int64_t ch, n;
+    if (dims(t, "audio.normalize", &ch, &n)) return WK_ERR;
+    if (!(peak > 0 && peak <= 1e6f)) return wk_fail("audio.normalize: peak must be in (0, 1e6], got %g", peak);
+    const float *x = wk_tensor_data(t);
+    if (check_finite("audio.normalize", x, ch, n)) return WK_ERR;
+    float top = 0;
+    for (int64_t i = 0; i < ch * n; i++) top = fmaxf(top, fabsf(x[i]));
+    float g = top > 0 ? peak / top : 1.0f;
+    if (wk_tensor_new_like(dst, t)) return WK_ERR;
+    float *y = wk_tensor_data(dst);
+    for (int64_t i = 0; i < ch * n; i++) y[i] = x[i] * g;
+    if (gain) *gain = g;
+    return WK_OK;
+}
+
+/* ---- mu-law ------------------------------------------------------------------------ */
+
+/* encode: y = sign(x)·ln(1 + mu|x|)/ln(1 + mu), code = round((y + 1)/2 · mu)
+ * decode: y = 2·code/mu - 1, x = sign(y)·((1 + mu)^|y| - 1)/mu
+ * (ITU G.711's continuous form; WaveNet's 256 levels are mu = 255.) */
+static int mulaw_args(const char *fn, const wk_tensor *t, int levels)
+{
+    if (wk_tensor_require(fn, "x", t)) return WK_ERR;
+    if (levels < 2 || levels > 65536) return wk_fail("%s: levels must be 2..65536, got %d", fn, levels);
+    return WK_OK;
+}
+
+int wk_mulaw_encode(wk_tensor *dst, const wk_tensor *t, int levels)
+{
+    if (mulaw_args("audio.mulaw_encode", t, levels)) return WK_ERR;
+    int64_t n = wk_tensor_numel(t);
+    const float *x = wk_tensor_data(t);
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return wk_fail("audio.mulaw_encode: element %lld is %s", (long long)i + 1, isnan(x[i]) ? "NaN" : "infinite");
+    if (wk_tensor_new_like(dst, t)) return WK_ERR;
+    float *y = wk_tensor_data(dst);
+    const double mu = levels - 1, inv_log = 1.0 / log1p(mu);
+    for (int64_t i = 0; i < n; i++) {
+        double v = x[i] > 1 ? 1 : x[i] < -1 ? -1 : x[i];
+        double c = copysign(log1p(mu * fabs(v)) * inv_log, v);
+        y[i] = (float)floor((c + 1) * 0.5 * mu + 0.5);
+    }
+    return WK_OK;
+}
+
+int wk_mulaw_decode(wk_tensor *dst, const wk_tensor *t, int levels)
+{
+    if (mulaw_args("audio.mulaw_decode", t, levels)) return WK_ERR;
+    int64_t n = wk_tensor_numel(t);
+    const float *x = wk_tensor_data(t);
+    const double mu = levels - 1;
+    for (int64_t i = 0; i < n; i++)
+        if (!(x[i] >= 0 && x[i] <= mu) || x[i] != floorf(x[i]))
+            return wk_fail("audio.mulaw_decode: code %lld is %g; codes are integers 0..%d", (long long)i + 1, x[i], levels - 1);
+    if (wk_tensor_new_like(dst, t)) return WK_ERR;
+    float *y = wk_tensor_data(dst);
+    for (int64_t i = 0; i < n; i++) {
+        double v = 2.0 * x[i] / mu - 1;
+        y[i] = (float)copysign(expm1(fabs(v) * log1p(mu)) / mu, v);
+    }
+    return WK_OK;
+}

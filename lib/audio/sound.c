@@ -1,0 +1,354 @@
+/* sound.c — sound files in and out through libsndfile: WAV, FLAC, OGG Vorbis, AIFF and
+ * the rest of what the library reads, WAV and FLAC written.
+ *
+ * Loading decodes to interleaved floats in chunks, into a buffer that grows as frames
+ * arrive (a header's frame count is believed only up to a first allocation, so a few
+ * bytes claiming an hour of audio cost nothing until an hour of audio decodes), then
+ * turns them into a C×N tensor. A file that decodes to fewer frames than its header
+ * promised is reported as truncated; an empty file, a rate of 0, no channels or no
+ * frames are errors naming the file. Files and memory share the one path (files by
+ * name through sf_open, memory through libsndfile's virtual I/O), so the fuzz target
+ * exercises what sketches run.
+ *
+ * Saving checks the tensor (C×N or N, finite), refuses an existing file unless told to
+ * overwrite it, and writes through lib/core/file.h's atomic replacement: libsndfile
+ * writes into the temporary's descriptor, which is renamed over the target only once
+ * complete, so an error leaves no half-written sound where a user's file was. */
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "../core/file.h"
+#include "../core/limits.h"
+#include "sound.h"
+
+#define CHUNK_FRAMES 4096             /* frames per read or write call */
+#define FIRST_SAMPLES ((int64_t)1 << 22)   /* most a header's claim may allocate up front */
+
+/* ---- names ------------------------------------------------------------------------ */
+
+static const struct { int id; const char *name; } major_names[] = {
+    {SF_FORMAT_WAV, "wav"},   {SF_FORMAT_AIFF, "aiff"}, {SF_FORMAT_AU, "au"},     {SF_FORMAT_RAW, "raw"},
+    {SF_FORMAT_PAF, "paf"},   {SF_FORMAT_SVX, "svx"},   {SF_FORMAT_NIST, "nist"}, {SF_FORMAT_VOC, "voc"},
+    {SF_FORMAT_IRCAM, "ircam"}, {SF_FORMAT_W64, "w64"}, {SF_FORMAT_MAT4, "mat4"}, {SF_FORMAT_MAT5, "mat5"},
+    {SF_FORMAT_PVF, "pvf"},   {SF_FORMAT_XI, "xi"},     {SF_FORMAT_HTK, "htk"},   {SF_FORMAT_SDS, "sds"},
+    {SF_FORMAT_AVR, "avr"},   {SF_FORMAT_WAVEX, "wav"}, {SF_FORMAT_SD2, "sd2"},   {SF_FORMAT_FLAC, "flac"},
+    {SF_FORMAT_CAF, "caf"},   {SF_FORMAT_WVE, "wve"},   {SF_FORMAT_OGG, "ogg"},   {SF_FORMAT_MPC2K, "mpc2k"},
+    {SF_FORMAT_RF64, "rf64"}, {SF_FORMAT_MPEG, "mp3"},
+};
+
+static const struct { int id; const char *name; } encoding_names[] = {
+    {SF_FORMAT_PCM_S8, "pcm8"},   {SF_FORMAT_PCM_U8, "pcm8u"},  {SF_FORMAT_PCM_16, "pcm16"},
+    {SF_FORMAT_PCM_24, "pcm24"},  {SF_FORMAT_PCM_32, "pcm32"},  {SF_FORMAT_FLOAT, "float"},
+    {SF_FORMAT_DOUBLE, "double"}, {SF_FORMAT_ULAW, "ulaw"},     {SF_FORMAT_ALAW, "alaw"},
+    {SF_FORMAT_IMA_ADPCM, "ima_adpcm"}, {SF_FORMAT_MS_ADPCM, "ms_adpcm"}, {SF_FORMAT_GSM610, "gsm610"},
+    {SF_FORMAT_VORBIS, "vorbis"}, {SF_FORMAT_OPUS, "opus"},     {SF_FORMAT_ALAC_16, "alac16"},
+    {SF_FORMAT_ALAC_24, "alac24"}, {SF_FORMAT_MPEG_LAYER_III, "mp3"},
+};
+
+static void fill_names(wk_sound_info *info, int format)
+{
+    snprintf(info->format, sizeof info->format, "other");
+    snprintf(info->encoding, sizeof info->encoding, "other");
+    for (size_t i = 0; i < sizeof major_names / sizeof *major_names; i++)
+        if ((format & SF_FORMAT_TYPEMASK) == major_names[i].id) snprintf(info->format, sizeof info->format, "%s", major_names[i].name);
+    for (size_t i = 0; i < sizeof encoding_names / sizeof *encoding_names; i++)
+        if ((format & SF_FORMAT_SUBMASK) == encoding_names[i].id)
+            snprintf(info->encoding, sizeof info->encoding, "%s", encoding_names[i].name);
+}
+
+/* ---- opening ---------------------------------------------------------------------- */
+
+/* Bytes in memory as a libsndfile virtual file. */
+typedef struct mem_file {
+    const unsigned char *data;
+    sf_count_t size, pos;
+} mem_file;
+
+static sf_count_t mem_len(void *u) { return ((mem_file *)u)->size; }
+static sf_count_t mem_tell(void *u) { return ((mem_file *)u)->pos; }
+static sf_count_t mem_seek(sf_count_t off, int whence, void *u)
+{
+    mem_file *m = u;
+    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->pos : m->size;
+    if (off < -base || off > m->size - base) return -1;   /* stays inside the bytes */
+    m->pos = base + off;
+    return m->pos;
+}
+static sf_count_t mem_read(void *ptr, sf_count_t n, void *u)
+{
+    mem_file *m = u;
+    if (n < 0) return 0;
+    if (n > m->size - m->pos) n = m->size - m->pos;
+    memcpy(ptr, m->data + m->pos, (size_t)n);
+    m->pos += n;
+    return n;
+}
+static sf_count_t mem_write(const void *ptr, sf_count_t n, void *u) { return 0; }
+
+/* Describe why libsndfile could not open name (sf_strerror(NULL) is its last reason). */
+static int open_failed(const char *name, const unsigned char *head, size_t n)
+{
+    const char *why = sf_strerror(NULL);
+    if (n >= 3 && !memcmp(head, "ID3", 3))
+        return wk_fail("cannot read '%s': an MP3 file this libsndfile does not decode (%s); convert it to WAV or FLAC", name, why);
+    if (n >= 8 && !memcmp(head + 4, "ftyp", 4))
+        return wk_fail("cannot read '%s': an MP4/M4A file, which libsndfile does not read; convert it to WAV or FLAC", name);
+    char hex[40] = "";
+    for (size_t i = 0; i < n && i < 4; i++) snprintf(hex + (i ? 3 * i - 1 : 0), 4, i ? " %02x" : "%02x", head[i]);
+    return wk_fail("cannot read '%s' as a sound (it starts with the bytes %s): %s; wick reads WAV, FLAC, OGG Vorbis, "
+                   "AIFF and the other formats of libsndfile", name, n ? hex : "(none)", why);
+}
+
+/* Open path for reading: the file must exist, be a regular file and hold bytes. */
+static SNDFILE *open_path(const char *path, SF_INFO *sfi)
+{
+    struct stat st;
+    if (!path || !path[0]) return wk_fail("cannot read '': empty file name"), NULL;
+    if (stat(path, &st) != 0) return wk_fail("cannot open '%s': %s", path, strerror(errno)), NULL;
+    if (S_ISDIR(st.st_mode)) return wk_fail("cannot read '%s': it is a folder, not a sound file", path), NULL;
+    if (S_ISREG(st.st_mode) && st.st_size == 0) return wk_fail("'%s' is empty (0 bytes), not a sound file", path), NULL;
+    memset(sfi, 0, sizeof *sfi);
+    SNDFILE *sf = sf_open(path, SFM_READ, sfi);
+    if (!sf) {
+        unsigned char head[12];
+        size_t n = 0;
+        FILE *f = fopen(path, "rb");
+        if (!f) return wk_fail("cannot open '%s': %s", path, strerror(errno)), NULL;
+        n = fread(head, 1, sizeof head, f);
+        fclose(f);
+        open_failed(path, head, n);
+    }
+    return sf;
+}
+
+static SNDFILE *open_memory(mem_file *m, SF_VIRTUAL_IO *vio, SF_INFO *sfi, const char *name)
+{
+    if (m->size == 0) return wk_fail("'%s' is empty (0 bytes), not a sound file", name), NULL;
+    *vio = (SF_VIRTUAL_IO){mem_len, mem_seek, mem_read, mem_write, mem_tell};
+    memset(sfi, 0, sizeof *sfi);
+    SNDFILE *sf = sf_open_virtual(vio, SFM_READ, sfi, m);
+    if (!sf) open_failed(name, m->data, (size_t)(m->size < 12 ? m->size : 12));
+    return sf;
+}
+
+/* The header's numbers, checked. */
+static int check_header(const SF_INFO *sfi, const char *name)
+{
+    if (sfi->channels < 1 || sfi->channels > WK_SOUND_MAX_CHANNELS)
+        return wk_fail("'%s' is damaged: its header gives %d channels (1..%d make sense)", name, sfi->channels,
+                       WK_SOUND_MAX_CHANNELS);
+    if (sfi->samplerate < 1 || sfi->samplerate > WK_SOUND_MAX_RATE)
+        return wk_fail("'%s' is damaged: its header gives a sample rate of %d Hz (1..%d make sense)", name,
+                       sfi->samplerate, WK_SOUND_MAX_RATE);
+    if (sfi->frames < 0) return wk_fail("'%s' is damaged: its header gives %lld frames", name, (long long)sfi->frames);
+    return WK_OK;
+}
+
+int wk_sound_info_read(wk_sound_info *info, const char *path)
+{
+    memset(info, 0, sizeof *info);
+    SF_INFO sfi;
+    SNDFILE *sf = open_path(path, &sfi);
+    if (!sf) return WK_ERR;
+    int rc = check_header(&sfi, path);
+    sf_close(sf);
+    if (rc) return rc;
+    /* libsndfile says SF_COUNT_MAX when a stream does not tell its length */
+    info->frames = sfi.frames == SF_COUNT_MAX ? -1 : (int64_t)sfi.frames;
+    info->channels = sfi.channels;
+    info->rate = sfi.samplerate;
+    fill_names(info, sfi.format);
+    return WK_OK;
+}
+
+/* ---- decoding --------------------------------------------------------------------- */
+
+/* Decode every frame of an open file (at most max_frames when > 0) into dst (C×N). */
+static int decode(wk_tensor *dst, int *rate, SNDFILE *sf, const SF_INFO *sfi, const char *name, int64_t max_frames)
+{
+    if (check_header(sfi, name)) return WK_ERR;
+    const int64_t ch = sfi->channels;
+    int64_t claimed = sfi->frames == SF_COUNT_MAX ? -1 : (int64_t)sfi->frames;
+    if (claimed == 0) return wk_fail("'%s' holds no samples (0 frames)", name);
+    int64_t want = max_frames > 0 && (claimed < 0 || max_frames < claimed) ? max_frames : claimed;   /* -1: all */
+
+    /* buf: (cap, ch) interleaved, as decoded; grown by doubling */
+    int64_t cap = want > 0 ? want : CHUNK_FRAMES;
+    if (cap * ch > FIRST_SAMPLES) cap = FIRST_SAMPLES / ch;
+    if (cap < CHUNK_FRAMES) cap = CHUNK_FRAMES;
+    float *buf = malloc((size_t)(cap * ch) * sizeof *buf);
+    if (!buf) return wk_fail("'%s': out of memory decoding", name);
+    int64_t n = 0;
+    int rc = WK_OK;
+    for (;;) {
+        int64_t room = want > 0 ? want - n : CHUNK_FRAMES;
+        if (room <= 0) break;
+        if (room > CHUNK_FRAMES) room = CHUNK_FRAMES;
+        if (n + room > cap) {
+            int64_t ncap = cap * 2, bytes;
+            if (wk_mul_overflows(ncap * ch, (int64_t)sizeof *buf, &bytes) || ncap * ch > WK_MAX_NUMEL ||
+                wk_memory_check((double)bytes * 2, "decoding the sound")) {
+                rc = wk_fail("'%s': %s", name, wk_errmsg());
+                break;
+            }
+            float *nb = realloc(buf, (size_t)bytes);
+            if (!nb) {
+                rc = wk_fail("'%s': out of memory after %lld frames", name, (long long)n);
+                break;
+            }
+            buf = nb, cap = ncap;
+        }
+        sf_count_t got = sf_readf_float(sf, buf + n * ch, (sf_count_t)room);
+        if (got <= 0) break;
+        n += got;
+    }
+    if (rc == WK_OK && sf_error(sf) != SF_ERR_NO_ERROR)
+        rc = wk_fail("'%s' is damaged after %lld frames: %s", name, (long long)n, sf_strerror(sf));
+    if (rc == WK_OK && want > 0 && n < want)
+        rc = wk_fail("'%s' is truncated or damaged: its header promises %lld frames but only %lld decode", name,
+                     (long long)want, (long long)n);
+    if (rc == WK_OK && n == 0) rc = wk_fail("'%s' holds no samples (0 frames decode)", name);
+    if (rc == WK_OK) {
+        int64_t shape[2] = {ch, n};
+        rc = wk_tensor_new(dst, 2, shape);
+        if (rc == WK_OK) {
+            float *out = wk_tensor_data(dst);   /* (ch, n) */
+            int bad = 0;
+            for (int64_t c = 0; c < ch; c++)
+                for (int64_t i = 0; i < n; i++) {
+                    float v = buf[i * ch + c];
+                    bad |= !isfinite(v);
+                    out[c * n + i] = v;
+                }
+            if (bad) {   /* float WAVs can hold them; the rest of wick must not see them */
+                wk_tensor_release(dst);
+                rc = wk_fail("'%s' holds NaN or infinite samples", name);
+            }
+        }
+    }
+    free(buf);
+    if (rc == WK_OK) *rate = sfi->samplerate;
+    return rc;
+}
+
+int wk_sound_load(wk_tensor *dst, int *rate, const char *path, const wk_sound_load_opts *opts)
+{
+    SF_INFO sfi;
+    SNDFILE *sf = open_path(path, &sfi);
+    if (!sf) return WK_ERR;
+    int rc = decode(dst, rate, sf, &sfi, path, opts ? opts->max_frames : 0);
+    sf_close(sf);
+    return rc;
+}
+
+int wk_sound_load_memory(wk_tensor *dst, int *rate, const void *data, size_t size, const char *name,
+                         const wk_sound_load_opts *opts)
+{
+    mem_file m = {data, (sf_count_t)size, 0};
+    SF_VIRTUAL_IO vio;
+    SF_INFO sfi;
+    SNDFILE *sf = open_memory(&m, &vio, &sfi, name);
+    if (!sf) return WK_ERR;
+    int rc = decode(dst, rate, sf, &sfi, name, opts ? opts->max_frames : 0);
+    sf_close(sf);
+    return rc;
+}
+
+/* ---- saving ----------------------------------------------------------------------- */
+
+static int ends_with_ci(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* The sound's channels and frames: C×N, or N as one channel. */
+static int sound_dims(const wk_tensor *t, const char *fn, int64_t *ch, int64_t *frames)
+{
+    char buf[96];
+    if (t->ndim == 1) *ch = 1, *frames = t->shape[0];
+    else if (t->ndim == 2) *ch = t->shape[0], *frames = t->shape[1];
+    else
+        return wk_fail("%s: samples must be channels × frames (2-D) or frames (1-D), got %d-D %s", fn, t->ndim,
+                       wk_tensor_shape_str(t, buf, sizeof buf));
+    if (*ch > WK_SOUND_MAX_CHANNELS)
+        return wk_fail("%s: samples %s would be %lld channels (at most %d); is it frames × channels? use :t()", fn,
+                       wk_tensor_shape_str(t, buf, sizeof buf), (long long)*ch, WK_SOUND_MAX_CHANNELS);
+    if (*ch < 1 || *frames < 1)
+        return wk_fail("%s: samples %s hold no sound", fn, wk_tensor_shape_str(t, buf, sizeof buf));
+    return WK_OK;
+}
+
+int wk_sound_save(const char *path, const wk_tensor *t, int rate, const wk_sound_save_opts *opts)
+{
+    static const wk_sound_save_opts none = {0};
+    const wk_sound_save_opts *o = opts ? opts : &none;
+    int64_t ch = 0, frames = 0;
+    if (wk_tensor_require("audio.save", "samples", t) || sound_dims(t, "audio.save", &ch, &frames)) return WK_ERR;
+    if (rate < 1 || rate > WK_SOUND_MAX_RATE)
+        return wk_fail("audio.save: rate must be 1..%d Hz, got %d", WK_SOUND_MAX_RATE, rate);
+    const float *x = wk_tensor_data(t);   /* (ch, frames) */
+    for (int64_t i = 0; i < ch * frames; i++)
+        if (!isfinite(x[i]))
+            return wk_fail("audio.save: sample %lld of channel %lld is %s; nothing written to '%s'",
+                           (long long)(i % frames) + 1, (long long)(i / frames) + 1, isnan(x[i]) ? "NaN" : "infinite", path);
+    int format = o->format;
+    if (format == WK_SOUND_AUTO) {
+        if (ends_with_ci(path, ".wav")) format = WK_SOUND_WAV;
+        else if (ends_with_ci(path, ".flac")) format = WK_SOUND_FLAC;
+        else return wk_fail("audio.save: cannot tell the format of '%s' from its name: use .wav or .flac, or pass {format = \"wav\"}", path);
+    }
+    int bits = o->bits ? o->bits : 16;
+    int sub;
+    if (bits == 16) sub = SF_FORMAT_PCM_16;
+    else if (bits == 24) sub = SF_FORMAT_PCM_24;
+    else if (bits == 32 && format == WK_SOUND_WAV) sub = SF_FORMAT_FLOAT;
+    else if (bits == 32) return wk_fail("audio.save: FLAC holds 16 or 24 bits, not 32 ('%s'); use a .wav for float samples", path);
+    else return wk_fail("audio.save: bits must be 16, 24 or 32, got %d", bits);
+    if (format == WK_SOUND_FLAC && (ch > 8 || rate > 655350))
+        return wk_fail("audio.save: FLAC holds at most 8 channels at 655350 Hz, got %lld at %d ('%s')", (long long)ch, rate, path);
+
+    struct stat st;
+    if (!o->overwrite && lstat(path, &st) == 0)
+        return wk_fail("audio.save: '%s' exists; pass {overwrite = true} to replace it", path);
+
+    SF_INFO sfi = {.samplerate = rate, .channels = (int)ch,
+                   .format = (format == WK_SOUND_FLAC ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | sub};
+    if (!sf_format_check(&sfi)) return wk_fail("audio.save: libsndfile cannot write this format for '%s'", path);
+    float *buf = malloc((size_t)(CHUNK_FRAMES * ch) * sizeof *buf);   /* (CHUNK_FRAMES, ch) interleaved */
+    if (!buf) return wk_fail("audio.save: out of memory writing '%s'", path);
+    wk_file_out out;
+    if (wk_file_out_open(&out, path, WK_FILE_MKDIRS)) {
+        free(buf);
+        return wk_fail("audio.save: %s", wk_errmsg());
+    }
+    SNDFILE *sf = sf_open_fd(out.fd, SFM_WRITE, &sfi, 0);
+    int rc = WK_OK;
+    if (!sf) {
+        rc = wk_fail("audio.save: cannot write '%s': %s", path, sf_strerror(NULL));
+    } else {
+        sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);   /* 1.0 becomes full scale, not a wrap to -1 */
+        if (o->software) sf_set_string(sf, SF_STR_SOFTWARE, o->software);
+        if (o->comment) sf_set_string(sf, SF_STR_COMMENT, o->comment);
+        for (int64_t i0 = 0; i0 < frames && rc == WK_OK; i0 += CHUNK_FRAMES) {
+            int64_t m = frames - i0 < CHUNK_FRAMES ? frames - i0 : CHUNK_FRAMES;
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t c = 0; c < ch; c++) buf[i * ch + c] = x[c * frames + i0 + i];
+            if (sf_writef_float(sf, buf, (sf_count_t)m) != (sf_count_t)m)
+                rc = wk_fail("audio.save: cannot write '%s': %s", path, sf_strerror(sf));
+        }
+        if (sf_close(sf) != 0 && rc == WK_OK) rc = wk_fail("audio.save: cannot finish '%s'", path);
+    }
+    free(buf);
+    if (rc) {
+        wk_file_out_abort(&out);
+        return rc;
+    }
+    if (wk_file_out_commit(&out)) return wk_fail("audio.save: %s", wk_errmsg());
+    return WK_OK;
+}
