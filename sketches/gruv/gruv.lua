@@ -31,21 +31,23 @@ if kit.loops ~= "" then
   names = {}
   for n in kit.loops:gmatch("[^,%s]+") do names[#names + 1] = n:match("^loop_") and n or "loop_" .. n end
 end
-local ids, parts = gruv.load(gruv.find(names), { rate = kit.rate, reverse = kit.reverse,
+local ids, held, parts = gruv.load(gruv.find(names), { rate = kit.rate, reverse = kit.reverse,
   seconds = kit.loop_seconds > 0 and kit.loop_seconds })
 for _, p in ipairs(parts) do io.write(("%s %.2f s  "):format(p.name, p.seconds)) end
-print(("\ngruv: %d samples at %d Hz (%.1f s%s) as 256 mu-law levels"):format(ids:numel(), kit.rate,
-  ids:numel() / kit.rate, kit.reverse and ", each loop then itself reversed" or ""))
+print(("\ngruv: %d samples at %d Hz (%.1f s%s) as 256 mu-law levels, the last %d of the loops held out")
+  :format(ids:numel(), kit.rate, ids:numel() / kit.rate, kit.reverse and ", each loop then itself reversed" or "",
+    held and held:numel() or 0))
 audio.save(kit:path("input-seed%d.wav", kit.seed), gruv.to_sound(ids), kit.rate, { overwrite = true })
 
--- 2. Train: truncated back-propagation through time over `batch` streams of the audio,
--- the last 5% held out; the held-out loss every `every` steps makes the curve.
+-- 2. Train: truncated back-propagation through time over `batch` streams of the audio;
+-- the held-out loss every `every` steps makes the curve.
 local m = gruv.new { cell = kit.cell, hidden = kit.hidden, layers = kit.layers }
 print(("gruv: %s, %d parameters, %d steps"):format(tostring(m), m:num_parameters(), kit.steps))
-local losses = m:train(ids, { steps = kit.steps, seq = kit.seq, batch = kit.batch, lr = kit.lr, clip = 5,
-  valid = 0.05, every = kit.every })
+local losses = gruv.train(m, ids, held, { steps = kit.steps, seq = kit.seq, batch = kit.batch, lr = kit.lr,
+  every = kit.every, streams = #parts })
 print(("gruv: %.0f s of training, %.0f samples/s; held-out loss %.3f nats per sample (%.2f bits; 8 is knowing nothing)")
-  :format(losses.seconds, losses.chars / losses.seconds, losses.valid_nats, losses.valid_bpc))
+  :format(losses.seconds, losses.chars / losses.seconds, losses.valid_nats or 0 / 0,
+    (losses.valid_nats or 0 / 0) / math.log(2)))
 local curve = gruv.curve(losses, kit:path("curve-seed%d.png", kit.seed),
   ("gruv: %s %d×%d on %d loops at %d Hz%s, seed %d"):format(kit.cell, kit.layers, kit.hidden, #parts, kit.rate,
     kit.reverse and ", reversed too" or "", kit.seed), kit.every)

@@ -74,22 +74,43 @@ local function reversed(x)
   return x:index_select(1, T.arange(n, 1, -1))
 end
 
--- load(paths, {rate, reverse = false, seconds = false}) -> ids (1-D, 1..256), and a
--- list of {name, seconds} per loop. Each loop: mono at `rate`, at most `seconds`
--- long, peak-normalised to 0.95, mu-law coded; with reverse, followed by itself
--- played backwards.
+-- load(paths, {rate, reverse = false, seconds = false, held = 0.05}) -> training ids
+-- (1-D, 1..256), held-out ids, and a list of {name, seconds} per loop. Each loop: mono
+-- at `rate`, at most `seconds` long, peak-normalised to 0.95, mu-law coded; its last
+-- `held` fraction is held out (so every loop is tested, not only the last one), and
+-- with reverse the rest is followed by itself played backwards.
 function M.load(paths, o)
-  local parts, info = {}, {}
+  local parts, held, info = {}, {}, {}
   for _, path in ipairs(paths) do
     local x = audio.load(path, { rate = o.rate, mono = true, max_seconds = o.seconds or nil })
     local n = x:size(2)
-    x = audio.normalize(x, 0.95)
-    local codes = audio.mulaw_encode(x, M.LEVELS):reshape(n)
-    parts[#parts + 1] = codes
-    if o.reverse then parts[#parts + 1] = reversed(codes) end
+    local codes = audio.mulaw_encode(audio.normalize(x, 0.95), M.LEVELS):reshape(n) + 1
+    local nh = math.floor(n * (o.held or 0.05))
+    if n - nh < 2 then fail(("%s is too short (%d samples at %d Hz)"):format(path, n, o.rate)) end
+    local keep = codes:narrow(1, 1, n - nh)
+    parts[#parts + 1] = keep
+    if o.reverse then parts[#parts + 1] = reversed(keep) end
+    if nh > 0 then held[#held + 1] = codes:narrow(1, n - nh + 1, nh) end
     info[#info + 1] = { name = path:match("([^/]+)%.%w+$"), seconds = n / o.rate }
   end
-  return T.cat(parts) + 1, info
+  return T.cat(parts), #held > 0 and T.cat(held) or nil, info
+end
+
+-- train(m, ids, held, {steps, seq, batch, lr, every}) -> char_rnn's losses, with
+-- losses.valid = {{step, nats}, …}: the held-out loss every `every` steps, one stream
+-- per loop, printed with the mean training loss since the last line.
+function M.train(m, ids, held, o)
+  local valid = {}
+  local losses = m:train(ids, { steps = o.steps, seq = o.seq, batch = o.batch, lr = o.lr, clip = 5, valid = 0,
+    every = o.every, on_step = function(info)
+      local nats = held and m:loss(held, { batch = o.streams or 1 }) or 0 / 0
+      valid[#valid + 1] = { step = info.step, nats = nats }
+      print(("gruv: step %d/%d  training %.3f  held out %.3f nats per sample"):format(info.step, info.steps,
+        info.loss, nats))
+    end })
+  losses.valid = held and valid or {}
+  losses.valid_nats = held and valid[#valid].nats or nil
+  return losses
 end
 
 -- ids (1-D, 1..256) -> a 1×N sound in [-1, 1].
