@@ -1,16 +1,18 @@
 -- Drum loops that play themselves — GRUV, small. The essay trained recurrent nets on raw
 -- audio (Nayebi & Vitelli's GRUV); here a two-layer GRU reads a few drum loops one 8-bit
 -- mu-law sample at a time (256 classes: char-rnn, with samples for characters) and
--- learns to continue them. Sampled with a temperature from a quarter second of a real
--- loop, it plays on by itself: hits, decays and swing at first, hiss and wandering
--- pitch where it has learnt less. --reverse trains on each loop followed by itself
--- backwards, as the essay's runs did.
+-- learns to continue them. Primed with a quarter second of a real loop it plays on by
+-- itself, one WAV per temperature. After the default few minutes it has the kick's
+-- slow swell and the snare's hiss but not yet the beat; the curve shows the held-out
+-- loss (each loop's last 5%) bottoming out while the training loss keeps falling: with
+-- seconds of audio, it memorises. --reverse trains on each loop followed by itself
+-- backwards, as the essay's runs did; --dropout, more loops or --full fight memorising.
 --
 -- Data: Debian's sonic-pi-samples (loop_amen, loop_breakbeat, loop_industrial; `make data`).
--- Run:  wick sketches/gruv/gruv.lua [--full] [--seed N] [--reverse] [--steps N] [--rate HZ]
+-- Run:  wick sketches/gruv/gruv.lua [steps] [--full] [--seed N] [--reverse] [--rate HZ] [--dropout P]
 --       [--temperatures 0.9,1] [--seconds S] [--cell lstm] [--loops amen,tabla] [--loop-seconds S]
 --       default: 8 kHz, 2×256 GRU, 300 steps of 32×128 samples, a few minutes on two cores;
---       --full: nine loops at 16 kHz, 3,000 steps (about an hour).
+--       --full: nine loops at 16 kHz, 3,000 steps (half an hour or more).
 -- Writes out/input-seed<seed>.wav (the loops as the model hears them), out/sample-t<T>-seed
 --        <seed>.wav per temperature, out/curve-seed<seed>.png (loss in nats per sample)
 --        and out/gruv-seed<seed>.safetensors (load it with wick.text.char_rnn.load).
@@ -18,9 +20,8 @@ local wick = require "wick"
 local audio = wick.audio
 
 local kit = wick.sketch { seed = 7, rate = 8000, steps = 300, hidden = 256, layers = 2, seq = 128, batch = 32,
-  lr = 2e-3, cell = "gru", reverse = false, seconds = 4, temperatures = "0.9,1", loops = "", loop_seconds = 0,
-  every = 25,
-  positional = { "steps" } }
+  lr = 2e-3, dropout = 0, cell = "gru", reverse = false, seconds = 4, temperatures = "0.9,1", loops = "",
+  loop_seconds = 0, every = 25, positional = { "steps" } }
 local gruv = require "gruv_model"   -- beside this file: loops, model, sampling, curve
 if kit.full then kit.rate, kit.steps = 16000, math.max(kit.steps, 3000) end
 local temperatures = gruv.check(kit)
@@ -41,7 +42,7 @@ audio.save(kit:path("input-seed%d.wav", kit.seed), gruv.to_sound(ids), kit.rate,
 
 -- 2. Train: truncated back-propagation through time over `batch` streams of the audio;
 -- the held-out loss every `every` steps makes the curve.
-local m = gruv.new { cell = kit.cell, hidden = kit.hidden, layers = kit.layers }
+local m = gruv.new { cell = kit.cell, hidden = kit.hidden, layers = kit.layers, dropout = kit.dropout }
 print(("gruv: %s, %d parameters, %d steps"):format(tostring(m), m:num_parameters(), kit.steps))
 local losses = gruv.train(m, ids, held, { steps = kit.steps, seq = kit.seq, batch = kit.batch, lr = kit.lr,
   every = kit.every, streams = #parts })

@@ -42,6 +42,9 @@ function M.check(kit)
     end
   end
   if kit.cell ~= "gru" and kit.cell ~= "lstm" then fail("--cell must be gru or lstm, got " .. kit.cell) end
+  if not (kit.dropout >= 0 and kit.dropout < 1) then
+    fail(("--dropout must be from 0 up to 1, got %s"):format(tostring(kit.dropout)))
+  end
   if not (kit.lr > 0 and kit.lr < 1) then fail(("--lr must be between 0 and 1, got %s"):format(tostring(kit.lr))) end
   local temps = {}
   for s in kit.temperatures:gmatch("[^,%s]+") do
@@ -118,10 +121,11 @@ function M.to_sound(ids)
   return audio.mulaw_decode(ids - 1, M.LEVELS):reshape(1, ids:numel())
 end
 
--- The model: text.char_rnn over the 256 sample values (embed 64, GRU or LSTM).
+-- The model: text.char_rnn over the 256 sample values (embed 64, GRU or LSTM; dropout
+-- between layers).
 function M.new(o)
   return text.char_rnn { cell = o.cell or "gru", layers = o.layers or 2, hidden = o.hidden or 256,
-    embed = o.embed or 64, vocab = M.vocab }
+    embed = o.embed or 64, dropout = o.dropout or 0, vocab = M.vocab }
 end
 
 -- sample(m, prime_ids, {frames, temperature, seed}) -> 1×frames sound: the model run

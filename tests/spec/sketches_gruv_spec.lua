@@ -76,6 +76,7 @@ describe("gruv sketch", function()
       { "--loop-seconds -1", "--loop-seconds must be from 0" },
       { "--cell rnn", "--cell must be gru or lstm" },
       { "--lr 2", "--lr must be between 0 and 1" },
+      { "--dropout 1", "--dropout must be from 0 up to 1" },
     } do
       local out, rc = run(case[1])
       assert.is_not.equal(0, rc, case[1])
