@@ -90,18 +90,58 @@ static sf_count_t mem_read(void *ptr, sf_count_t n, void *u)
 }
 static sf_count_t mem_write(const void *ptr, sf_count_t n, void *u) { return 0; }
 
+/* The format a file's first bytes announce, or NULL. */
+static const char *magic_format(const unsigned char *b, size_t n)
+{
+    if (n >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WAVE", 4)) return "WAV";
+    if (n >= 4 && (!memcmp(b, "RIFF", 4) || !memcmp(b, "RF64", 4))) return "RIFF";
+    if (n >= 4 && !memcmp(b, "fLaC", 4)) return "FLAC";
+    if (n >= 4 && !memcmp(b, "OggS", 4)) return "OGG";
+    if (n >= 4 && !memcmp(b, "FORM", 4)) return "AIFF";
+    if (n >= 4 && !memcmp(b, "caff", 4)) return "CAF";
+    return NULL;
+}
+
 /* Describe why libsndfile could not open name (sf_strerror(NULL) is its last reason). */
 static int open_failed(const char *name, const unsigned char *head, size_t n)
 {
-    const char *why = sf_strerror(NULL);
+    char why[256];
+    snprintf(why, sizeof why, "%s", sf_strerror(NULL));
+    size_t k = strlen(why);
+    while (k > 0 && (why[k - 1] == '.' || why[k - 1] == ' ' || why[k - 1] == '\n')) why[--k] = '\0';
+    const char *fmt = magic_format(head, n);
+    if (fmt) return wk_fail("cannot read '%s': a damaged, truncated or unsupported %s file (libsndfile: %s)", name, fmt, why);
     if (n >= 3 && !memcmp(head, "ID3", 3))
         return wk_fail("cannot read '%s': an MP3 file this libsndfile does not decode (%s); convert it to WAV or FLAC", name, why);
     if (n >= 8 && !memcmp(head + 4, "ftyp", 4))
         return wk_fail("cannot read '%s': an MP4/M4A file, which libsndfile does not read; convert it to WAV or FLAC", name);
     char hex[40] = "";
     for (size_t i = 0; i < n && i < 4; i++) snprintf(hex + (i ? 3 * i - 1 : 0), 4, i ? " %02x" : "%02x", head[i]);
-    return wk_fail("cannot read '%s' as a sound (it starts with the bytes %s): %s; wick reads WAV, FLAC, OGG Vorbis, "
-                   "AIFF and the other formats of libsndfile", name, n ? hex : "(none)", why);
+    return wk_fail("cannot read '%s' as a sound (it starts with the bytes %s; libsndfile: %s); wick reads WAV, FLAC, "
+                   "OGG Vorbis, AIFF and the other formats of libsndfile", name, n ? hex : "(none)", why);
+}
+
+/* Uncompressed files whose samples chunk is cut short still open (libsndfile reads what
+ * is there), noting "data : 88200 (should be 880)" in its log. A promise larger than
+ * the file by more than a few bytes is truncation — but for the placeholders streaming
+ * writers leave (all ones) when they cannot seek back. */
+static int check_truncated(SNDFILE *sf, const char *name)
+{
+    char log[8192];
+    log[0] = '\0';
+    sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log);
+    for (const char *line = log; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+        while (*line == ' ') line++;
+        unsigned long long said, is;
+        char chunk[8];
+        if (sscanf(line, "%4[a-zA-Z] : %llu (should be %llu)", chunk, &said, &is) != 3) continue;
+        if (strcmp(chunk, "data") && strcmp(chunk, "SSND")) continue;
+        /* a few bytes short is a writer's missing pad byte or partial last frame, not a cut */
+        if (said > is + 16 && said != 0xFFFFFFFFull && said != 0x7FFFFFFFull && said != 0xFFFFFFFEull)
+            return wk_fail("'%s' is truncated: its header promises %llu bytes of samples but only %llu are there", name,
+                           said, is);
+    }
+    return WK_OK;
 }
 
 /* Open path for reading: the file must exist, be a regular file and hold bytes. */
@@ -156,6 +196,7 @@ int wk_sound_info_read(wk_sound_info *info, const char *path)
     SNDFILE *sf = open_path(path, &sfi);
     if (!sf) return WK_ERR;
     int rc = check_header(&sfi, path);
+    if (rc == WK_OK) rc = check_truncated(sf, path);
     sf_close(sf);
     if (rc) return rc;
     /* libsndfile says SF_COUNT_MAX when a stream does not tell its length */
@@ -208,7 +249,7 @@ static int decode(wk_tensor *dst, int *rate, SNDFILE *sf, const SF_INFO *sfi, co
         n += got;
     }
     if (rc == WK_OK && sf_error(sf) != SF_ERR_NO_ERROR)
-        rc = wk_fail("'%s' is damaged after %lld frames: %s", name, (long long)n, sf_strerror(sf));
+        rc = wk_fail("'%s' is truncated or damaged: decoding stops after %lld frames (libsndfile: %s)", name, (long long)n, sf_strerror(sf));
     if (rc == WK_OK && want > 0 && n < want)
         rc = wk_fail("'%s' is truncated or damaged: its header promises %lld frames but only %lld decode", name,
                      (long long)want, (long long)n);
@@ -241,7 +282,8 @@ int wk_sound_load(wk_tensor *dst, int *rate, const char *path, const wk_sound_lo
     SF_INFO sfi;
     SNDFILE *sf = open_path(path, &sfi);
     if (!sf) return WK_ERR;
-    int rc = decode(dst, rate, sf, &sfi, path, opts ? opts->max_frames : 0);
+    int rc = check_truncated(sf, path);
+    if (rc == WK_OK) rc = decode(dst, rate, sf, &sfi, path, opts ? opts->max_frames : 0);
     sf_close(sf);
     return rc;
 }
@@ -254,7 +296,8 @@ int wk_sound_load_memory(wk_tensor *dst, int *rate, const void *data, size_t siz
     SF_INFO sfi;
     SNDFILE *sf = open_memory(&m, &vio, &sfi, name);
     if (!sf) return WK_ERR;
-    int rc = decode(dst, rate, sf, &sfi, name, opts ? opts->max_frames : 0);
+    int rc = check_truncated(sf, name);
+    if (rc == WK_OK) rc = decode(dst, rate, sf, &sfi, name, opts ? opts->max_frames : 0);
     sf_close(sf);
     return rc;
 }

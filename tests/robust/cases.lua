@@ -348,6 +348,24 @@ return function(wick, tmp)
   add("VideoReader:read", function(self, ...) return self:read(...) end, pack(nil),
       { self = function() return wick.video.open(tmp .. "/v.gif") end, aliases = { "reader:read", "read" } })
 
+  -- ---- wick.audio ----------------------------------------------------------------------
+  local audio = wick.audio
+  local function snd() return T.rand(2, 64):mul(2):sub(1) end
+  audio.save(tmp .. "/a.wav", snd(), 8000, { overwrite = true })
+  add("wick.audio.save", audio.save,
+      pack(tmp .. "/b.wav", snd(), 8000, { format = "wav", bits = 16, overwrite = true }),
+      { skip = { [1] = true, overwrite = true } })
+  add("wick.audio.load", audio.load, pack(tmp .. "/a.wav", { rate = 4000, mono = true, quality = "fast",
+    max_seconds = 1 }), { skip = { [1] = true } })
+  add("wick.audio.info", audio.info, pack(tmp .. "/a.wav"), { skip = { [1] = true } })
+  add("wick.audio.resample", audio.resample, pack(snd(), 8000, 16000, { quality = "best" }))
+  add("wick.audio.mono", audio.mono, pack(snd()))
+  add("wick.audio.trim", audio.trim, pack(snd(), { threshold = -40, trailing = true }))
+  add("wick.audio.normalize", audio.normalize, pack(snd(), 0.9))
+  add("wick.audio.mulaw_encode", audio.mulaw_encode, pack(snd(), 256))
+  add("wick.audio.mulaw_decode", audio.mulaw_decode, pack(T { 0, 128, 255 }, 256))
+  add("wick.audio.samples", audio.samples, pack("sonic-pi"), { good_may_fail = true })
+
   -- ---- wick.plot -----------------------------------------------------------------------
   add("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 2, alpha = 0.8, labels = T { 1, 2,
       1, 2, 1 } }))
@@ -626,6 +644,19 @@ return function(wick, tmp)
       "writer")
   must("wick.video.save", wick.video.save, pack({ img(), T.rand(3, 6, 8) }, tmp .. "/z.gif"), "mismatched frames",
       "save")
+  must("wick.audio.save", wick.audio.save, pack(tmp .. "/n.wav", T { { 0, 0 / 0 } }, 8000), "NaN sample", "save")
+  must("wick.audio.save", wick.audio.save, pack(tmp .. "/n.wav", T { { 0, 0.5 } }, 0), "rate 0", "save")
+  must("wick.audio.save", wick.audio.save, pack(tmp .. "/a.wav", T { { 0, 0.5 } }, 8000), "an existing file", "save")
+  must("wick.audio.load", wick.audio.load, pack(tmp .. "/a.png"), "a PNG as a sound", "load")
+  must("wick.audio.resample", wick.audio.resample, pack(T { { 0, 0.5 } }, 8000, 0), "rate 0", "resample")
+  must("wick.audio.resample", wick.audio.resample, pack(T { { 0, 0 / 0 } }, 8000, 16000), "NaN sample", "resample")
+  must("wick.audio.mono", wick.audio.mono, pack(T.zeros(2, 0)), "no frames", "mono")
+  must("wick.audio.trim", wick.audio.trim, pack(T { { 0, 0 / 0 } }), "NaN sample", "trim")
+  must("wick.audio.normalize", wick.audio.normalize, pack(T { { 0, 0 / 0 } }), "NaN sample", "normalize")
+  must("wick.audio.mulaw_encode", wick.audio.mulaw_encode, pack(T { 0 / 0 }), "NaN sample", "mulaw_encode")
+  must("wick.audio.mulaw_decode", wick.audio.mulaw_decode, pack(T { 256 }), "code out of range", "mulaw_decode")
+  must("wick.audio.samples", wick.audio.samples, pack("lmms"), "unknown package", "samples")
+  must("wick.audio.info", wick.audio.info, pack(tmp .. "/none.wav"), "a missing file", "info")
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 0 }), "size 0", "scatter")
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 0 / 0 }), "NaN radius", "scatter")
   must("wick.plot.heatmap", plot.heatmap, pack(T.rand(2, 3), { cell = 0 }), "cell 0", "heatmap")
