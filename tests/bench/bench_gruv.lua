@@ -6,7 +6,8 @@
 -- SEQ samples with the state carried, seed 0. Every step is timed (wall clock); then the
 -- held-out loss in nats per sample (not timed).
 -- Usage: wick bench_gruv.lua STEPS [SEQ BATCH HIDDEN LAYERS EMBED]   (from the repo root)
--- Prints: wick steps=… s=… samples_s=… last_train=… valid_nats=… threads=…
+-- Prints: wick steps=… s=… samples_s=… cpu_s=… samples_per_cpu_s=… last_train=… valid_nats=… threads=…
+-- (cpu: this process's CPU seconds over the training call, os.clock)
 local wick = require "wick"
 local T = wick.tensor
 package.path = "sketches/gruv/?.lua;" .. package.path
@@ -36,9 +37,13 @@ local nv = LENGTH // 20
 local train, valid = ids:narrow(1, 1, LENGTH - nv), ids:narrow(1, LENGTH - nv + 1, nv)
 wick.seed(0)
 local m = gruv.new { hidden = hidden, layers = layers, embed = embed }
+local c0 = os.clock()
 local l = m:train(train, { steps = steps, seq = seq, batch = batch, lr = 2e-3, clip = 5, valid = 0,
   progress = false, every = steps })
+local cpu = os.clock() - c0
 local last = 0
-for i = #l - 9, #l do last = last + l[i] / 10 end
-print(("wick steps=%d s=%.2f samples_s=%.0f last_train=%.4f valid_nats=%.4f threads=%d"):format(#l, l.seconds,
-  l.chars / l.seconds, last, m:loss(valid, { batch = 32 }), wick.threads()))
+local first = math.max(1, #l - 9)
+for i = first, #l do last = last + l[i] / (#l - first + 1) end
+print(("wick steps=%d s=%.2f samples_s=%.0f cpu_s=%.2f samples_per_cpu_s=%.0f last_train=%.4f valid_nats=%.4f"
+  .. " threads=%d"):format(#l, l.seconds, l.chars / l.seconds, cpu, l.chars / cpu, last, m:loss(valid, { batch = 32 }),
+  wick.threads()))

@@ -8,8 +8,9 @@
 # last 5% is held out. Each side trains STEPS steps (80 by default) from its own random
 # start; the speed is training samples per second of wall clock (every step timed), the
 # quality figure the held-out loss after those steps in nats per sample (and the mean
-# training loss of the last 10 steps). Ratio: wick/torch in samples/s (above 1: wick is
-# faster).
+# training loss of the last 10 steps). Ratio: wick/torch in samples/s of wall clock
+# (above 1: wick is faster), and in samples per CPU-second of each process (steadier on a
+# shared machine; at 2 threads it counts both threads' time, so it rewards not spinning).
 #   wick at t threads: WICK_THREADS=t (its pool; OpenBLAS pinned to one thread).
 #   torch at t threads: torch.set_num_threads(t), OPENBLAS_NUM_THREADS=t,
 #   OMP_WAIT_POLICY=PASSIVE (as bench_charrnn.sh: spinning OpenMP threads collapse both
@@ -36,6 +37,7 @@ for t in 1 2; do
     if [ -z "$PY" ]; then echo "gruv threads=$t | $w"; continue; fi
     p=$(OPENBLAS_NUM_THREADS=$t $PY tests/bench/bench_gruv_torch.py "$t" "$steps" $sizes)
     ratio=$(awk -v a="$(field "$w" samples_s)" -v b="$(field "$p" samples_s)" 'BEGIN {printf "%.2f", a / b}')
-    echo "gruv threads=$t | $w | $p | wick/torch ${ratio}x (target >= 1.0)"
+    cpu=$(awk -v a="$(field "$w" samples_per_cpu_s)" -v b="$(field "$p" samples_per_cpu_s)" 'BEGIN {printf "%.2f", a / b}')
+    echo "gruv threads=$t | $w | $p | wick/torch ${ratio}x wall, ${cpu}x per CPU-second (target >= 1.0)"
 done
 echo "gruv: load average after $(cut -d' ' -f1-3 /proc/loadavg)"

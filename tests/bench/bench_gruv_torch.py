@@ -8,7 +8,9 @@ SEQ steps with the state carried (detached) and reset when the streams wrap, as 
 text.batches cuts them; seed 0. Times STEPS training steps (all of them, wall clock),
 then the held-out loss in nats per sample the way wick's char_rnn:loss computes it
 (min(32, (n-1)//16) streams, chunks of 256, state carried; not timed).
-Prints: torch steps=… s=… samples_s=… last_train=… valid_nats=… threads=…
+Prints: torch steps=… s=… samples_s=… cpu_s=… samples_per_cpu_s=… last_train=… valid_nats=… threads=…
+(cpu: this process's CPU seconds over the same steps, the fairer figure at 1 thread on a
+shared machine)
 Usage: bench_gruv_torch.py THREADS STEPS [SEQ BATCH HIDDEN LAYERS EMBED]"""
 import math
 import sys
@@ -79,7 +81,7 @@ def main():
     net = Net(embed, hidden, layers)
     opt = torch.optim.Adam(net.parameters(), lr=2e-3)
     losses, h, pos = [], None, 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         if pos + seq > L:
             pos, h = 0, None
@@ -93,9 +95,10 @@ def main():
         opt.step()
         h = h.detach()
         losses.append(loss.item())
-    dt = time.perf_counter() - t0
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     last = sum(losses[-10:]) / len(losses[-10:])
-    print(f"torch steps={steps} s={dt:.2f} samples_s={steps * batch * seq / dt:.0f} last_train={last:.4f}"
+    print(f"torch steps={steps} s={dt:.2f} samples_s={steps * batch * seq / dt:.0f} cpu_s={cpu:.2f}"
+          f" samples_per_cpu_s={steps * batch * seq / cpu:.0f} last_train={last:.4f}"
           f" valid_nats={valid_loss(net, valid):.4f} threads={torch.get_num_threads()}")
 
 
