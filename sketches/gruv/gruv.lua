@@ -23,7 +23,7 @@ local kit = wick.sketch { seed = 7, rate = 8000, steps = 300, hidden = 256, laye
   lr = 2e-3, dropout = 0, cell = "gru", reverse = false, seconds = 4, temperatures = "0.9,1", loops = "",
   loop_seconds = 0, every = 25, positional = { "steps" } }
 local gruv = require "gruv_model"   -- beside this file: loops, model, sampling, curve
-if kit.full then kit.rate, kit.steps = 16000, math.max(kit.steps, 3000) end
+if kit.full then kit.rate, kit.steps = kit.rate == 8000 and 16000 or kit.rate, math.max(kit.steps, 3000) end
 local temperatures = gruv.check(kit)
 
 -- 1. The loops as mu-law sample ids (each followed by itself reversed with --reverse).
@@ -55,7 +55,7 @@ local curve = gruv.curve(losses, kit:path("curve-seed%d.png", kit.seed),
 print("gruv: wrote " .. curve)
 
 -- 3. Listen: a quarter second of the first loop primes the model, then it plays alone.
-local prime = ids:narrow(1, 1, math.floor(kit.rate / 4))
+local prime = ids:narrow(1, 1, math.min(ids:numel(), math.floor(kit.rate / 4)))
 for _, t in ipairs(temperatures) do
   local sound = gruv.sample(m, prime, { frames = math.floor(kit.seconds * kit.rate), temperature = t, seed = kit.seed })
   local path = audio.save(kit:path("sample-t%g-seed%d.wav", t, kit.seed), sound, kit.rate, { overwrite = true })
