@@ -26,7 +26,7 @@
 
 /* ---- options ---------------------------------------------------------------------- */
 
-static const char *const qualities[] = {"best", "medium", "fast", "linear", NULL};
+static const char *const qualities[] = {"best", "medium", "fast", "linear", "poly", NULL};
 
 /* Option "quality" of the table at idx, as a libsamplerate converter. */
 static wk_resample_quality opt_quality(lua_State *L, int idx, const char *fname)
@@ -36,7 +36,7 @@ static wk_resample_quality opt_quality(lua_State *L, int idx, const char *fname)
         const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         for (q = 0; s && qualities[q] && strcmp(s, qualities[q]); q++) {}
         if (!s || !qualities[q])
-            luaL_error(L, "%s: option 'quality' must be \"best\", \"medium\", \"fast\" or \"linear\", got %s", fname,
+            luaL_error(L, "%s: option 'quality' must be \"best\", \"medium\", \"fast\", \"linear\" or \"poly\", got %s", fname,
                        s ? s : luaL_typename(L, -1));
     }
     lua_pop(L, 1);

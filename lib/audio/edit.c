@@ -4,8 +4,9 @@
  * codes for raw-audio sequence models).
  *
  * Sounds are C×N contiguous tensors (or N, one channel); see sound.h. Each channel
- * of a resampling is converted on its own through the thread pool; a channel's result
- * does not depend on which thread ran it. */
+ * of a resampling is converted on its own through the thread pool (the polyphase path
+ * cuts channels into blocks of output frames too); a frame's value does not depend on
+ * which thread computed it. */
 #include <math.h>
 #include <samplerate.h>
 #include <stdlib.h>
@@ -67,15 +68,114 @@ static void resample_range(void *ctx, int64_t begin, int64_t end, int worker)
     }
 }
 
+
+/* ---- polyphase resampling ----------------------------------------------------------
+ * For rates from and to with up/down = to/from in lowest terms, the sound is (in
+ * principle) zero-stuffed by up, low-pass filtered and kept every down-th sample. The
+ * filter h (L = 2·HALF·M + 1 taps, M = max(up, down), centred on c = HALF·M, so the
+ * output has no delay) is a Kaiser-windowed sinc on that common grid:
+ *   h[k] = up · 2fc · sinc(2fc·(k - c)) · I0(β·sqrt(1 - ((k - c)/c)²)) / I0(β)
+ * with fc the cut-off over the common rate: ROLL of the lower Nyquist, so the transition
+ * band (about 6.4/HALF of Nyquist wide for β ≈ 10) ends at Nyquist and what lies above
+ * it is removed, not folded back. Output j reads only the taps of one phase:
+ *   y[j] = Σ_m h[r + m·up] · x[n₀ - m],  s = j·down + c,  n₀ = ⌊s/up⌋,  r = s mod up;
+ * each phase's taps are stored reversed and padded to T ≥ ⌈L/up⌉, so y[j] is one
+ * contiguous dot product with x[n₀-T+1 .. n₀]. */
+#define POLY_HALF 64                  /* zero crossings of the sinc on each side */
+#define POLY_BETA 10.0                /* Kaiser β: ~100 dB stopband */
+#define POLY_ROLL (1.0 - 3.2 / POLY_HALF)   /* cut-off in the transition's middle */
+#define POLY_MAX_TAPS ((int64_t)1 << 22)
+#define POLY_BLOCK 8192               /* output frames per pool chunk */
+
+static double bessel_i0(double x)
+{
+    double sum = 1, term = 1, q = x * x / 4;
+    for (int k = 1; k < 200 && term > 1e-17 * sum; k++) {
+        term *= q / ((double)k * k);
+        sum += term;
+    }
+    return sum;
+}
+
+static int64_t gcd64(int64_t a, int64_t b)
+{
+    while (b) {
+        int64_t t = a % b;
+        a = b, b = t;
+    }
+    return a;
+}
+
+typedef struct poly_job {
+    const float *in;     /* (ch, n) */
+    float *out;          /* (ch, m) */
+    const float *bank;   /* (up, T): phase r's taps, reversed, zero-padded in front */
+    int64_t n, m, up, down, c, T, blocks;
+} poly_job;
+
+static void poly_range(void *ctx, int64_t begin, int64_t end, int worker)
+{
+    const poly_job *p = ctx;
+    for (int64_t item = begin; item < end; item++) {
+        int64_t ch = item / p->blocks, j0 = (item % p->blocks) * POLY_BLOCK;
+        int64_t j1 = j0 + POLY_BLOCK < p->m ? j0 + POLY_BLOCK : p->m;
+        const float *x = p->in + ch * p->n;
+        float *y = p->out + ch * p->m;
+        for (int64_t j = j0; j < j1; j++) {
+            int64_t s = j * p->down + p->c, n0 = s / p->up, r = s % p->up;
+            int64_t first = n0 - p->T + 1;   /* x index of tap 0 */
+            const float *g = p->bank + r * p->T;
+            float acc = 0;
+            if (first >= 0 && n0 < p->n) {
+                float part[8] = {0};   /* 8 running sums in a fixed order: vectorised, same on any thread */
+                const float *xs = x + first;
+                for (int64_t t = 0; t < p->T; t += 8)
+                    for (int k = 0; k < 8; k++) part[k] += g[t + k] * xs[t + k];
+                acc = ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
+            } else {   /* near the ends: the sound is silent outside */
+                int64_t t0 = first < 0 ? -first : 0, t1 = n0 < p->n ? p->T : p->n - first;
+                for (int64_t t = t0; t < t1; t++) acc += g[t] * x[first + t];
+            }
+            y[j] = acc;
+        }
+    }
+}
+
+/* dst (ch, m) already allocated. 1 when the rates do not suit the polyphase path. */
+static int poly_resample(float *dst, const float *x, int64_t ch, int64_t n, int64_t m, double from, double to)
+{
+    if (from != floor(from) || to != floor(to)) return 1;
+    int64_t g = gcd64((int64_t)from, (int64_t)to), up = (int64_t)to / g, down = (int64_t)from / g;
+    int64_t M = up > down ? up : down, L = 2 * POLY_HALF * M + 1, c = POLY_HALF * M;
+    if (L > POLY_MAX_TAPS) return 1;
+    int64_t T = ((L + up - 1) / up + 7) / 8 * 8;   /* taps a phase, padded to whole 8s */
+    float *bank = calloc((size_t)(up * T), sizeof *bank);
+    if (!bank) return 1;
+    double fc = POLY_ROLL * 0.5 / (double)M, i0b = bessel_i0(POLY_BETA);   /* cycles per common-grid sample */
+    for (int64_t k = 0; k < L; k++) {
+        double d = (double)(k - c), u = d / (double)c;
+        double sinc = d == 0 ? 1 : sin(2 * M_PI * fc * d) / (2 * M_PI * fc * d);
+        double w = bessel_i0(POLY_BETA * sqrt(fmax(0, 1 - u * u))) / i0b;
+        int64_t r = k % up, mm = k / up, count = (L - 1 - r) / up + 1;
+        bank[r * T + (T - count) + (count - 1 - mm)] = (float)(up * 2 * fc * sinc * w);
+    }
+    poly_job p = {.in = x, .out = dst, .bank = bank, .n = n, .m = m, .up = up, .down = down, .c = c, .T = T,
+                  .blocks = (m + POLY_BLOCK - 1) / POLY_BLOCK};
+    wk_parallel_for(ch * p.blocks, 1, poly_range, &p);
+    free(bank);
+    return 0;
+}
+
 int wk_sound_resample(wk_tensor *dst, const wk_tensor *t, double from, double to, wk_resample_quality quality)
 {
-    static const int converters[] = {SRC_SINC_BEST_QUALITY, SRC_SINC_MEDIUM_QUALITY, SRC_SINC_FASTEST, SRC_LINEAR};
+    static const int converters[] = {SRC_SINC_BEST_QUALITY, SRC_SINC_MEDIUM_QUALITY, SRC_SINC_FASTEST, SRC_LINEAR,
+                                     SRC_SINC_FASTEST};
     const char *fn = "audio.resample";
     int64_t ch, n;
     if (dims(t, fn, &ch, &n)) return WK_ERR;
     if (!(from >= 1 && from <= WK_SOUND_MAX_RATE) || !(to >= 1 && to <= WK_SOUND_MAX_RATE))
         return wk_fail("%s: rates must be 1..%d Hz, got %g and %g", fn, WK_SOUND_MAX_RATE, from, to);
-    if ((int)quality < 0 || (int)quality > WK_RESAMPLE_LINEAR) return wk_fail("%s: unknown quality %d", fn, (int)quality);
+    if ((int)quality < 0 || (int)quality > WK_RESAMPLE_POLY) return wk_fail("%s: unknown quality %d", fn, (int)quality);
     double ratio = to / from;
     if (!src_is_valid_ratio(ratio))
         return wk_fail("%s: %g Hz to %g Hz is a ratio of %g; libsamplerate converts within 1/256..256 (resample in two steps)",
@@ -92,6 +192,7 @@ int wk_sound_resample(wk_tensor *dst, const wk_tensor *t, double from, double to
         memcpy(wk_tensor_data(dst), x, (size_t)(ch * n) * sizeof *x);
         return WK_OK;
     }
+    if (quality == WK_RESAMPLE_POLY && poly_resample(wk_tensor_data(dst), x, ch, n, m, from, to) == 0) return WK_OK;
     int64_t cap = m + 64, bytes;
     if (wk_mul_overflows(cap * ch, (int64_t)sizeof(float), &bytes) || wk_memory_check((double)bytes, "resampling")) {
         wk_tensor_release(dst);

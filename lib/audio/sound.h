@@ -63,6 +63,10 @@ typedef enum wk_resample_quality {
     WK_RESAMPLE_MEDIUM,
     WK_RESAMPLE_FAST,
     WK_RESAMPLE_LINEAR,     /* no anti-aliasing: for control signals, not music */
+    WK_RESAMPLE_POLY,       /* wick's polyphase Kaiser-windowed sinc (about 100 dB), for
+                               whole-number rates whose ratio reduces to small numbers;
+                               many times faster than the sinc converters; other rates
+                               go to libsamplerate's fast sinc */
 } wk_resample_quality;
 
 /* dst (empty) = samples at to_rate: C×M with M = round(N·to/from); same rates copy.

@@ -1,6 +1,7 @@
 /* test_sound.c — unit tests of lib/audio: sound files (save then load from a file and
  * from memory, the refusals), resampling against a float64 evaluation of the ideal
- * result (a sine at the new rate), the same result at 1 and 2 threads, mono, the loud
+ * result (a sine at the new rate; libsamplerate's converters and wick's polyphase
+ * filter), the same result at 1 and 2 threads, mono, the loud
  * range, normalisation and mu-law against the float64 formulas. */
 #include <math.h>
 #include <stdint.h>
@@ -94,6 +95,9 @@ TEST(resample_matches_the_ideal_sine)
     static const struct { double from, to, tol; wk_resample_quality q; } cases[] = {
         {44100, 16000, 2e-5, WK_RESAMPLE_BEST}, {8000, 22050, 2e-5, WK_RESAMPLE_BEST},
         {44100, 16000, 1e-4, WK_RESAMPLE_FAST}, {48000, 44100, 2e-5, WK_RESAMPLE_MEDIUM},
+        {44100, 16000, 2e-5, WK_RESAMPLE_POLY}, {8000, 22050, 2e-5, WK_RESAMPLE_POLY},
+        {48000, 44100, 2e-5, WK_RESAMPLE_POLY}, {44100, 22050, 2e-5, WK_RESAMPLE_POLY},
+        {16000.5, 8000, 1e-4, WK_RESAMPLE_POLY},   /* not whole numbers: libsamplerate's fast sinc */
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         wk_tensor x = {0}, y = {0};
@@ -120,12 +124,16 @@ TEST(resample_does_not_depend_on_threads)
     wk_tensor x = {0}, a = {0}, b = {0};
     make_sine(&x, 4, 20000, 500, 44100, 0.4);
     int before = wk_threads_count();
-    wk_threads_set(1);
-    CHECK(wk_sound_resample(&a, &x, 44100, 22050, WK_RESAMPLE_BEST) == WK_OK);
-    wk_threads_set(2);
-    CHECK(wk_sound_resample(&b, &x, 44100, 22050, WK_RESAMPLE_BEST) == WK_OK);
+    for (int q = WK_RESAMPLE_BEST; q <= WK_RESAMPLE_POLY; q += WK_RESAMPLE_POLY - WK_RESAMPLE_BEST) {
+        wk_threads_set(1);
+        CHECK(wk_sound_resample(&a, &x, 44100, 22050, (wk_resample_quality)q) == WK_OK);
+        wk_threads_set(2);
+        CHECK(wk_sound_resample(&b, &x, 44100, 22050, (wk_resample_quality)q) == WK_OK);
+        CHECK(max_diff(&a, &b) == 0);
+        wk_tensor_release(&a);
+        wk_tensor_release(&b);
+    }
     wk_threads_set(before);
-    CHECK(max_diff(&a, &b) == 0);
     wk_tensor_release(&x);
     wk_tensor_release(&a);
     wk_tensor_release(&b);
