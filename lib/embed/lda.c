@@ -53,6 +53,7 @@ struct wk_lda {
     int32_t *dpos;       /* (K) position of a topic in dnz, or -1 */
     double *ck;          /* (K) (n_dk + α) / (n_k + Vβ) */
     double *qk;          /* (K) q bucket terms, by position in the word list */
+    double *inv;         /* (K) 1 / (n_k + Vβ), kept in step with nk */
     uint64_t rng[4];     /* xoshiro256** */
 };
 
@@ -104,6 +105,7 @@ void wk_lda_free(wk_lda *m)
     free(m->dpos);
     free(m->ck);
     free(m->qk);
+    free(m->inv);
     free(m);
 }
 
@@ -183,7 +185,8 @@ int wk_lda_new(wk_lda **out, const int32_t *words, const int64_t *doc_start, int
     m->dpos = malloc(K * sizeof *m->dpos);
     m->ck = malloc(K * sizeof *m->ck);
     m->qk = malloc(K * sizeof *m->qk);
-    if (!m->w || !m->z || !m->ds || !m->nk || !m->wl_start || !m->wl_len || !m->ndk || !m->dnz || !m->dpos || !m->ck ||
+    m->inv = malloc(K * sizeof *m->inv);
+    if (!m->inv || !m->w || !m->z || !m->ds || !m->nk || !m->wl_start || !m->wl_len || !m->ndk || !m->dnz || !m->dpos || !m->ck ||
         !m->qk) {
         wk_lda_free(m);
         return wk_fail("lda: out of memory for %lld tokens", (long long)N);
@@ -242,8 +245,9 @@ static void sweep_once(wk_lda *m)
     const int K = m->K;
     const double alpha = m->alpha, beta = m->beta, vb = m->V * beta, ab = alpha * beta;
     int32_t *nk = m->nk, *ndk = m->ndk, *dnz = m->dnz;
-    double *ck = m->ck, *qk = m->qk;
+    double *ck = m->ck, *qk = m->qk, *inv = m->inv;
     int32_t n_nz = 0;
+    for (int k = 0; k < K; k++) inv[k] = 1.0 / (vb + nk[k]);
     for (int64_t d = 0; d < m->D; d++) {
         int64_t b = m->ds[d], e = m->ds[d + 1];
         if (b == e) continue;
@@ -256,25 +260,23 @@ static void sweep_once(wk_lda *m)
         /* s and r afresh per document, so rounding never accumulates */
         double s = 0, r = 0;
         for (int k = 0; k < K; k++) {
-            double inv = 1.0 / (vb + nk[k]);
-            s += ab * inv;
-            ck[k] = (alpha + ndk[k]) * inv;
+            s += ab * inv[k];
+            ck[k] = (alpha + ndk[k]) * inv[k];
         }
-        for (int32_t j = 0; j < n_nz; j++) r += ndk[dnz[j]] * beta / (vb + nk[dnz[j]]);
+        for (int32_t j = 0; j < n_nz; j++) r += ndk[dnz[j]] * beta * inv[dnz[j]];
         for (int64_t i = b; i < e; i++) {
             int32_t v = m->w[i];
             int t = m->z[i];
             /* take token i out of the counts */
-            double inv = 1.0 / (vb + nk[t]);
-            s -= ab * inv;
-            r -= ndk[t] * beta * inv;
+            s -= ab * inv[t];
+            r -= ndk[t] * beta * inv[t];
             nk[t]--;
             doc_remove_topic(m, t, &n_nz);
             word_dec(m, v, t);
-            inv = 1.0 / (vb + nk[t]);
-            s += ab * inv;
-            r += ndk[t] * beta * inv;
-            ck[t] = (alpha + ndk[t]) * inv;
+            inv[t] = 1.0 / (vb + nk[t]);
+            s += ab * inv[t];
+            r += ndk[t] * beta * inv[t];
+            ck[t] = (alpha + ndk[t]) * inv[t];
             /* the word bucket over v's topics */
             const uint64_t *l = m->wl + m->wl_start[v];
             int32_t nl = m->wl_len[v];
@@ -285,7 +287,7 @@ static void sweep_once(wk_lda *m)
                 q += x;
             }
             double u = rng_uniform(m->rng) * (s + r + q);
-            int nt = -1;
+            int nt;
             if (u < q) {
                 int32_t j = 0;
                 for (; j < nl - 1; j++) {
@@ -296,7 +298,7 @@ static void sweep_once(wk_lda *m)
             } else if ((u -= q) < r) {
                 int32_t j = 0;
                 for (; j < n_nz - 1; j++) {
-                    u -= ndk[dnz[j]] * beta / (vb + nk[dnz[j]]);
+                    u -= ndk[dnz[j]] * beta * inv[dnz[j]];
                     if (u < 0) break;
                 }
                 nt = dnz[j];
@@ -304,22 +306,21 @@ static void sweep_once(wk_lda *m)
                 u -= r;
                 int k = 0;
                 for (; k < K - 1; k++) {
-                    u -= ab / (vb + nk[k]);
+                    u -= ab * inv[k];
                     if (u < 0) break;
                 }
                 nt = k;
             }
             /* put it back under topic nt */
-            inv = 1.0 / (vb + nk[nt]);
-            s -= ab * inv;
-            r -= ndk[nt] * beta * inv;
+            s -= ab * inv[nt];
+            r -= ndk[nt] * beta * inv[nt];
             nk[nt]++;
             doc_add_topic(m, nt, &n_nz);
             word_inc(m, v, nt);
-            inv = 1.0 / (vb + nk[nt]);
-            s += ab * inv;
-            r += ndk[nt] * beta * inv;
-            ck[nt] = (alpha + ndk[nt]) * inv;
+            inv[nt] = 1.0 / (vb + nk[nt]);
+            s += ab * inv[nt];
+            r += ndk[nt] * beta * inv[nt];
+            ck[nt] = (alpha + ndk[nt]) * inv[nt];
             m->z[i] = (uint16_t)nt;
         }
     }
