@@ -451,7 +451,8 @@ return function(wick, tmp)
   end
 
   -- ---- topic models and the tokenizer ---------------------------------------------------
-  add("wick.text.tokenize", text.tokenize, pack("Call me Ishmael, don't", { lower = true, stop_words = true, min_length = 2 }))
+  add("wick.text.tokenize", text.tokenize,
+    pack("Call me Ishmael, don't", { lower = true, stop_words = true, min_length = 2 }))
   local lda_docs = {}
   for i = 1, 12 do lda_docs[i] = { words[i % 6 + 1], words[(i * 5) % 6 + 1], words[(i * 7) % 6 + 1], "sea" } end
   local lda_opts = { topics = 2, iterations = 2, alpha = 0.1, beta = 0.01, seed = 1, min_count = 1, every = 1,
