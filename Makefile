@@ -46,7 +46,8 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/nn/style.lua bindings/nn/patch.lua \
            bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/store/store.lua \
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
-           bindings/text/tokenize.lua bindings/embed/word2vec.lua bindings/embed/lda.lua bindings/core/help.lua bindings/core/doc_core.lua \
+           bindings/text/tokenize.lua bindings/embed/word2vec.lua bindings/embed/lda.lua \
+           bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
            bindings/core/doc_embed.lua bindings/core/doc_media.lua
 ifneq ($(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)),)

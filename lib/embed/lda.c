@@ -13,9 +13,10 @@
  * coefficient (n_dk + α)/(n_k + Vβ) is cached per topic for the document, and q is
  * summed over the topics word w actually has. Each word keeps those topics in a list of
  * (count << 16 | topic) sorted by count, so after a few sweeps the list is short and the
- * draw usually ends in its first entries. Most of the mass is in q (measured: about 90%
- * of draws end there on the benchmark corpus after ten sweeps), so a draw costs a few
- * operations, not K.
+ * draw usually ends in its first entries. Once the sampler settles most of the mass is
+ * in q (β is small), so a draw costs a few operations, not K; s and r are walked only
+ * in the rare draws that land there. 1/(n_k + Vβ) is cached per topic, so the walks
+ * divide nothing.
  *
  * Why SparseLDA and not an alias method (LightLDA, WarpLDA): at the topic counts a
  * sketch uses (10–100) the word lists are a handful of entries and a SparseLDA draw is
