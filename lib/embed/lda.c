@@ -273,17 +273,19 @@ static void sweep_once(wk_lda *m)
             r -= ndk[t] * beta * inv[t];
             nk[t]--;
             doc_remove_topic(m, t, &n_nz);
-            word_dec(m, v, t);
             inv[t] = 1.0 / (vb + nk[t]);
             s += ab * inv[t];
             r += ndk[t] * beta * inv[t];
             ck[t] = (alpha + ndk[t]) * inv[t];
-            /* the word bucket over v's topics */
+            /* the word bucket over v's topics. v's list still counts token i under t
+             * (one less is subtracted here): most draws keep the topic, and then the
+             * list needs no change at all */
             const uint64_t *l = m->wl + m->wl_start[v];
             int32_t nl = m->wl_len[v];
             double q = 0;
             for (int32_t j = 0; j < nl; j++) {
-                double x = ck[l[j] & TOPIC_MASK] * (double)(l[j] >> TOPIC_BITS);
+                int k = (int)(l[j] & TOPIC_MASK);
+                double x = ck[k] * (double)((int64_t)(l[j] >> TOPIC_BITS) - (k == t));
                 qk[j] = x;
                 q += x;
             }
@@ -317,7 +319,10 @@ static void sweep_once(wk_lda *m)
             r -= ndk[nt] * beta * inv[nt];
             nk[nt]++;
             doc_add_topic(m, nt, &n_nz);
-            word_inc(m, v, nt);
+            if (nt != t) {
+                word_dec(m, v, t);
+                word_inc(m, v, nt);
+            }
             inv[nt] = 1.0 / (vb + nk[nt]);
             s += ab * inv[nt];
             r += ndk[nt] * beta * inv[nt];
