@@ -45,7 +45,7 @@ add("wick.embed.word2vec", { "embed.word2vec(corpus [, opts]) → model", "skip-
 add("wick.embed.lda", { "embed.lda(docs [, opts]) → model, info", "topic model (LDA) by collapsed Gibbs sampling, SparseLDA, one thread; docs are word lists or strings (tokenized, stop words dropped); info.log_likelihood = {{iteration, ll}, …}",
   opts = { { "topics", 20, "K" }, { "iterations", 200, "Gibbs sweeps" }, { "alpha", false, "false: 0.1 (document-topic prior)" },
     { "beta", 0.01, "topic-word prior" }, { "seed", false, "false: wick.seed's" }, { "min_count", 1, "rarer words are dropped" },
-    { "threads", false, "for nothing but infer/perplexity (false: wick.threads())" }, { "progress", true, "a progress line on a terminal" },
+    { "threads", false, "threads of m:infer and m:perplexity (false: wick.threads()); sampling is one thread" }, { "progress", true, "a progress line on a terminal" },
     { "every", 10, "sweeps between log-likelihoods and on_step calls" },
     { "on_step", false, "function(info): step, steps, log_likelihood, elapsed, model; return false to stop" } },
   see = { "LDA", "wick.text.tokenize" }, example = "local m = wick.embed.lda(pages, {topics = 12, iterations = 100})\nfor k = 1, 12 do print(k, table.concat(m:top_words(k, 8), \" \")) end" })

@@ -16,8 +16,10 @@
 --   m:step(n), m:log_likelihood(), m:iteration(), m:topics(), m:tokens(), #m, m:free()
 --
 -- Sampling is one thread: the same seed gives the same model on any machine and thread
--- count. infer and perplexity run documents on wick's thread pool (`threads`), each
--- document with its own generator, so their results do not depend on it either.
+-- count (a sweep is a chain of dependent draws; sharing it between threads, as AD-LDA
+-- does, changes the result with the number of threads). infer and perplexity run
+-- documents on wick's thread pool — `threads` (the model's, else wick.threads()) —
+-- each document with its own generator, so their results do not depend on it either.
 local wick = ...
 local raw = wick._lda
 if raw then
@@ -47,6 +49,9 @@ if raw then
     return out
   end
 
+  -- the threads option each model was made with: infer and perplexity's default
+  local threads_of = setmetatable({}, { __mode = "k" })
+
   -- runs fn with wick.threads set to n (when given), restoring the count after
   local function with_threads(n, fn, ...)
     if not n then return fn(...) end
@@ -72,6 +77,7 @@ if raw then
     if o.on_step then check.type("lda", "on_step", o.on_step, "function") end
     local t0 = wick.clock()
     local m = raw._new(as_word_lists("lda", docs), K, alpha, beta, seed, o.min_count)
+    threads_of[m] = o.threads or nil
     local lls = { { 0, m:log_likelihood() } }
     local bar = o.progress and iters > 0 and wick.data and wick.data.progress and wick.data.progress(iters, "sweeps")
     local done, stopped = 0, false
@@ -120,7 +126,7 @@ if raw then
     if o.threads then check.integer("infer", "threads", o.threads, 1, 256) end
     local single = type(doc) == "string" or (type(doc) == "table" and (#doc == 0 or type(doc[1]) ~= "table"))
     local docs = as_word_lists("infer", single and { doc } or doc)
-    local theta = with_threads(o.threads, self._infer, self, docs, o.iterations, o.seed)
+    local theta = with_threads(o.threads or threads_of[self], self._infer, self, docs, o.iterations, o.seed)
     if single then return theta[1] end
     return theta
   end
@@ -132,8 +138,8 @@ if raw then
     check.integer("perplexity", "iterations", o.iterations, 1)
     check.integer("perplexity", "seed", o.seed, 0)
     if o.threads then check.integer("perplexity", "threads", o.threads, 1, 256) end
-    local lp, scored = with_threads(o.threads, self._completion, self, as_word_lists("perplexity", docs), o.iterations,
-      o.seed)
+    local lp, scored = with_threads(o.threads or threads_of[self], self._completion, self,
+      as_word_lists("perplexity", docs), o.iterations, o.seed)
     return math.exp(-lp / scored), lp / scored, scored
   end
 
