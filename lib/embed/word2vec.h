@@ -8,9 +8,10 @@
  * 30,000 most frequent words" is simply the first 30,000 rows. Rows are `stride` floats
  * apart (stride >= dim; training pads rows to 64 bytes for the vector kernels).
  *
- * Tokenisation of a corpus (wk_word2vec_train): ASCII letters are lowercased, apostrophes
- * are deleted ("don't" -> "dont"), a token is a maximal run of [a-z], and every other
- * byte separates tokens (digits and non-ASCII bytes included). A newline ends a sentence;
+ * Tokenisation of a corpus (wk_word2vec_train) is lib/text/tokenize.h's, shared with LDA
+ * and wick.text.tokenize: ASCII letters are lowercased, apostrophes are deleted ("don't"
+ * -> "dont"), a token is a maximal run of [a-z], and every other byte separates tokens
+ * (digits and non-ASCII bytes included). A newline ends a sentence;
  * context windows never cross sentences; sentences longer than 10,000 tokens are cut.
  * This is the normalisation of the peers' make_corpus.py (../shared/peers), so a corpus
  * it wrote tokenises to exactly its words.

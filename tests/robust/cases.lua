@@ -485,6 +485,24 @@ return function(wick, tmp)
       { self = w2v, aliases = { nm[1], "word2vec" }, skip = { [2] = (nm[1] == "save" or nm[1] == "evaluate") or nil } })
   end
 
+  -- ---- topic models and the tokenizer ---------------------------------------------------
+  add("wick.text.tokenize", text.tokenize,
+    pack("Call me Ishmael, don't", { lower = true, stop_words = true, min_length = 2 }))
+  local lda_docs = {}
+  for i = 1, 12 do lda_docs[i] = { words[i % 6 + 1], words[(i * 5) % 6 + 1], words[(i * 7) % 6 + 1], "sea" } end
+  local lda_opts = { topics = 2, iterations = 2, alpha = 0.1, beta = 0.01, seed = 1, min_count = 1, every = 1,
+    progress = false }
+  add("wick.embed.lda", embed.lda, pack(lda_docs, lda_opts), { skip = { progress = true } })
+  local function lda() return (embed.lda(lda_docs, lda_opts)) end
+  for _, nm in ipairs({ { "doc_topics", pack() }, { "topic_words", pack() }, { "top_words", pack(1, 3) },
+    { "vocab", pack() }, { "infer", pack({ "cat", "sea" }, { iterations = 5, seed = 1 }) },
+    { "perplexity", pack({ { "cat", "sea", "dog" } }, { iterations = 5, seed = 1 }) }, { "step", pack(1) },
+    { "log_likelihood", pack() }, { "iteration", pack() }, { "topics", pack() }, { "tokens", pack() },
+    { "free", pack() } }) do
+    add("lda:" .. nm[1], function(self, ...) return self[nm[1]](self, ...) end, pack(nil, table.unpack(nm[2], 1,
+        nm[2].n)), { self = lda, aliases = { nm[1], "lda" } })
+  end
+
   -- ---- wick.text.corpus (shipped data, if installed: the survey only, too slow for the spec) ----
   for _, nm in ipairs({ { "kjv", pack({ references = false }) }, { "austen", pack({}) }, { "devil", pack() },
     { "fortunes", pack({ files = false }) }, { "sotu", pack({}) }, { "wordnet_glosses", pack({ all_words = false }) },
@@ -632,6 +650,12 @@ return function(wick, tmp)
       progress = false }), "non-integer dim")
   must("wick.embed.word2vec", embed.word2vec, pack(lines, { dim = 8, min_count = 1, threads = 0, progress = false }),
       "threads 0")
+  must("wick.embed.lda", embed.lda, pack({}, { topics = 2, progress = false }), "no documents")
+  must("wick.embed.lda", embed.lda, pack({ {}, {} }, { topics = 2, progress = false }), "empty documents")
+  must("wick.embed.lda", embed.lda, pack(lda_docs, { topics = 0, progress = false }), "topics 0")
+  must("wick.embed.lda", embed.lda, pack(lda_docs, { topics = 2, alpha = 0 / 0, progress = false }), "NaN alpha")
+  must("wick.embed.lda", embed.lda, pack({ { "a", 3 } }, { topics = 2, progress = false }), "a non-string token")
+  must("wick.text.tokenize", text.tokenize, pack("a b", { stop_words = "yes" }), "stop_words a string")
   must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 0 / 0, steps = 5, progress = false }),
       "NaN perplexity", "tsne")
   must("wick.embed.tsne", nil, pack(T.randn(30, 4), { perplexity = 5, theta = -1, method = "bh", steps = 5,

@@ -8,6 +8,8 @@ return {
   ["wick.data.batches\targ 2.epochs = 2^53"] = true,
   ["wick.data.fashion_mnist\targ 1 = nil"] = true,
   ["wick.data.mnist\targ 1 = nil"] = true,
+  ["wick.embed.lda\targ 2.iterations = 2^31"] = true,
+  ["wick.embed.lda\targ 2.iterations = 2^53"] = true,
   ["wick.embed.tsne\targ 2.steps = 2^31"] = true,
   ["wick.embed.tsne\targ 2.steps = 2^53"] = true,
   ["wick.embed.word2vec\targ 2 = empty table"] = true,
