@@ -44,11 +44,15 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/embed/embed.lua bindings/text/markov.lua bindings/nn/nn.lua \
            bindings/nn/nn_functional.lua bindings/nn/nn_layers.lua bindings/nn/nn_rnn.lua bindings/nn/tfjs.lua \
            bindings/nn/style.lua bindings/nn/patch.lua \
-           bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/store/store.lua \
+           bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/media/page.lua \
+           bindings/store/store.lua \
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
            bindings/embed/word2vec.lua bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
            bindings/core/doc_embed.lua bindings/core/doc_media.lua
+# Text files embedded beside the sugar (host/embed.lua files each as wick._assets[name]),
+# run before it: the page template that wick.page (bindings/media/page.lua) fills in.
+ASSETS   = bindings/media/page_template.html
 ifneq ($(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)),)
 $(error bindings/*/*.lua not in SUGAR's load order: $(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)))
 endif
@@ -82,9 +86,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LUA_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/sugar.c: host/embed.lua $(SUGAR)
+$(BUILD)/sugar.c: host/embed.lua $(ASSETS) $(SUGAR)
 	@mkdir -p $(dir $@)
-	lua5.4 host/embed.lua $@ $(SUGAR)
+	lua5.4 host/embed.lua $@ $(ASSETS) $(SUGAR)
 
 $(BUILD)/sugar.o: $(BUILD)/sugar.c
 	$(CC) $(CFLAGS) -c $< -o $@
