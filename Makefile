@@ -62,11 +62,12 @@ HOST_OBJ = $(HOST_SRC:%.c=$(BUILD)/%.o)
 CTEST_SRC = $(wildcard tests/c/test_*.c)
 CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 
-# Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
+# Debian packages: build tools and libraries, the test tools, and what the REPL spec and
+# the browser test (chromium, for wick.page: tests/browser) drive.
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
            libkissfft-dev lua-busted lua-check lua-dkjson tmux \
-           libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+           libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev chromium
 
 .PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
@@ -212,8 +213,18 @@ demo: deps
 	$(MAKE) $(WICK)
 	$(WICK) sketches/hello/hello.lua
 
-test: $(WICK) $(CTEST_BIN)
+# The browser test's driver: npm playwright-core (pinned by tests/browser/package-lock.json;
+# it downloads no browser, Debian's chromium is used) in build/browser, installed once.
+# Without npm or the registry the browser test is skipped, not failed.
+BROWSER_DRIVER = build/browser/node_modules/playwright-core/package.json
+$(BROWSER_DRIVER): tests/browser/package.json tests/browser/package-lock.json
+	@mkdir -p build/browser && cp tests/browser/package.json tests/browser/package-lock.json build/browser/
+	@(cd build/browser && npm ci --silent --ignore-scripts --no-audit --no-fund) || \
+	  echo "browser: npm could not install playwright-core; the browser test will be skipped"
+
+test: $(WICK) $(CTEST_BIN) $(BROWSER_DRIVER)
 	@tests/run_tests.sh $(WICK) $(CTEST_BIN)
+
 
 SAN = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan:
