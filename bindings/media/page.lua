@@ -263,7 +263,9 @@ local function fitted_image(fn, i, cell)
   check.tensor(FNAME, "image " .. i, img)
   if img:dim() == 2 then img = img:view(1, img:size(1), img:size(2)) end
   local c = img:size(1)
-  if c ~= 1 and c ~= 3 and c ~= 4 then raise(("%s: image %d has %d channels (1, 3 or 4 are images)"):format(FNAME, i, c)) end
+  if c ~= 1 and c ~= 3 and c ~= 4 then
+    raise(("%s: image %d has %d channels (1, 3 or 4 are images)"):format(FNAME, i, c))
+  end
   img = wick.image.rgb(img:contiguous())
   local h, w = img:size(2), img:size(3)
   if h > cell or w > cell then
