@@ -115,11 +115,12 @@ add("wick.plot.rgb", { "plot.rgb(y3) → N×3 tensor", "each column of an N×3 l
 
 add("wick.page", { "wick.page(dir, points [, opts]) → path of index.html", "an interactive map of N×2 points as a folder that opens from disk with no server: pan, zoom, hover to see the image larger, read the text or hear the sound, click to pin, search, colour by label with a legend; thumbnails in sprite sheets, sounds as clips; never writes into a folder of other files (a previous page is replaced)",
   opts = { { "label", false, "N strings (or a 1-D tensor of ids): colours, legend, search" },
+    { "classes", false, "names of label's ids 1..K: legend in id order, plot.palette(id) colours as plot.scatter's" },
     { "image", false, "N×C×H×W tensor in [0,1], a list of images, or function(i) → image" },
     { "sound", false, "N sound files (false: none), or function(i) → samples, rate (needs wick.audio)" },
     { "text", false, "N strings shown on hover and searched" }, { "title", false, "false: \"wick map of N points\"" },
     { "thumb", 64, "thumbnails' longest side in pixels (never enlarged)" } },
-  example = 'wick.page("out/map", y, {label = names, image = test.x, title = "Fashion-MNIST"})' })
+  example = 'wick.page("out/map", y, {label = test.y, classes = test.classes, image = test.x, title = "Fashion-MNIST"})' })
 
 -- ---- wick.sketch ------------------------------------------------------------------------
 

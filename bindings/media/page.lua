@@ -27,6 +27,7 @@ local PLAYABLE = { wav = true, flac = true, ogg = true, oga = true, opus = true,
 
 local defaults = {
   label = false,   -- N strings (or numbers, or a 1-D tensor): colour, legend and search
+  classes = false, -- names of label's class ids 1..K: legend in id order, plot.palette(id) colours
   image = false,   -- N×C×H×W (or N×H×W) tensor in [0,1], a list of C×H×W, or function(i) -> image
   sound = false,   -- N file paths (false for none), or function(i) -> samples, rate (wick.audio)
   text = false,    -- N strings shown on hover (and searched)
@@ -73,6 +74,29 @@ local function string_list(name, v, n, allow_tensor)
     end
   end
   return out
+end
+
+-- label as 1-based class ids naming entries of classes (a list of K strings).
+local function class_ids(label, classes, n)
+  if type(classes) ~= "table" or T.is_tensor(classes) or #classes == 0 then
+    raise(("%s: option 'classes' must be a list of class names, got %s"):format(FNAME, check.show(classes)))
+  end
+  for k, c in ipairs(classes) do
+    if type(c) ~= "string" then
+      raise(("%s: option 'classes' entry %d must be a string, got %s"):format(FNAME, k, check.show(c)))
+    end
+  end
+  if not label then raise(("%s: option 'classes' names label's class ids: give label too"):format(FNAME)) end
+  local ids = string_list("label", label, n, true)
+  for i = 1, n do
+    local id = math.tointeger(tonumber(ids[i] or ""))
+    if not id or id < 1 or id > #classes then
+      raise(("%s: with classes, label %d must be a class id from 1 to %d, got %s"):format(FNAME, i, #classes,
+        check.show(ids[i] or "none")))
+    end
+    ids[i] = id
+  end
+  return ids
 end
 
 local function check_points(points)
@@ -224,9 +248,21 @@ local function natural_less(a, b)
   return a < b
 end
 
+local function hex(k)
+  local r, g, b = wick.plot.palette(k)
+  return ("#%02x%02x%02x"):format(math.floor(r * 255 + 0.5), math.floor(g * 255 + 0.5), math.floor(b * 255 + 0.5))
+end
+
 -- Labels as sorted names (numerically when all are numbers), ids per point (0: none)
--- and one plot.palette colour per name.
-local function label_table(labels, n)
+-- and one plot.palette colour per name; with classes, the ids as given and the classes'
+-- names and colours in id order, as plot.scatter's labels colour them.
+local function label_table(labels, n, classes)
+  if classes then
+    local colors = {}
+    for k = 1, #classes do colors[k] = hex(k) end
+    return ('{"names":%s,"colors":%s,"ids":%s}'):format(json_strings(classes, #classes),
+      json_strings(colors, #colors), json_numbers(labels, "%d"))
+  end
   local seen, names, numeric = {}, {}, true
   for i = 1, n do
     local l = labels[i]
@@ -243,9 +279,7 @@ local function label_table(labels, n)
   local index, colors, ids = {}, {}, {}
   for k, name in ipairs(names) do
     index[name] = k
-    local r, g, b = wick.plot.palette(k)
-    colors[k] = ("#%02x%02x%02x"):format(math.floor(r * 255 + 0.5), math.floor(g * 255 + 0.5),
-      math.floor(b * 255 + 0.5))
+    colors[k] = hex(k)
   end
   for i = 1, n do ids[i] = labels[i] and index[labels[i]] or 0 end
   return ('{"names":%s,"colors":%s,"ids":%s}'):format(json_strings(names, #names), json_strings(colors, #colors),
@@ -379,7 +413,9 @@ function wick.page(dir, points, opts)
   local state = check_folder(dir)
   points = check_points(points)
   local n = points:size(1)
-  local labels = opts.label and string_list("label", opts.label, n, true)
+  local labels
+  if opts.classes then labels = class_ids(opts.label, opts.classes, n)
+  elseif opts.label then labels = string_list("label", opts.label, n, true) end
   local texts = opts.text and string_list("text", opts.text, n)
   local thumb = check.integer(FNAME, "option 'thumb'", opts.thumb, 4, 1024)
   local image_fn, image_batch, sound_fn, sound_paths
@@ -398,7 +434,7 @@ function wick.page(dir, points, opts)
   local parts = { ('"version":1,"title":%s,"n":%d'):format(json_string(title), n) }
   parts[#parts + 1] = '"x":' .. json_numbers(points:select(2, 1):contiguous():table(), "%.7g")
   parts[#parts + 1] = '"y":' .. json_numbers(points:select(2, 2):contiguous():table(), "%.7g")
-  parts[#parts + 1] = '"labels":' .. (labels and label_table(labels, n) or "null")
+  parts[#parts + 1] = '"labels":' .. (labels and label_table(labels, n, opts.classes or nil) or "null")
   parts[#parts + 1] = '"text":' .. (texts and json_strings(texts, n) or "null")
   parts[#parts + 1] = '"sprites":' .. ((image_fn or image_batch)
     and write_sprites(dir, n, image_fn, image_batch, thumb) or "null")

@@ -58,6 +58,19 @@ describe("wick.page writes", function()
     assert.same({ "2", "9", "10" }, data_of(dir).labels.names)
   end)
 
+  it("class ids with classes: names in id order, plot.palette(id) colours, as plot.scatter", function()
+    local dir = root .. "/classes"
+    wick.page(dir, T.rand(3, 2), { label = T { 3, 1, 3 }, classes = { "zebra", "ant", "cat" } })
+    local d = data_of(dir).labels
+    assert.same({ "zebra", "ant", "cat" }, d.names)
+    assert.same({ 3, 1, 3 }, d.ids)
+    local r = wick.plot.palette(3)
+    assert.equal(math.floor(r * 255 + 0.5), tonumber(d.colors[3]:sub(2, 3), 16))
+    error_containing("with classes, label 2 must be a class id from 1 to 3, got '4'", wick.page, dir, T.rand(2, 2),
+      { label = { 1, 4 }, classes = { "a", "b", "c" } })
+    error_containing("give label too", wick.page, dir, T.rand(2, 2), { classes = { "a" } })
+  end)
+
   it("texts with quotes, newlines, backslashes and UTF-8 that come back unchanged", function()
     local dir = root .. "/text"
     local texts = { 'say "hi"\nthen go', "back\\slash\ttab", "naïve — café ✓", false }
