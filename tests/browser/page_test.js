@@ -90,6 +90,13 @@ async function smallPage(context) {
       check(`hover point ${k}: the page's clip`, clip !== null && src.endsWith("/" + clip), `${src} vs ${clip}`);
       const bytes = clip && fs.existsSync(path.join(dir, clip)) ? fs.readFileSync(path.join(dir, clip)) : null;
       check(`hover point ${k}: the clip is its sound (${want.sound})`, bytes !== null && bytes.equals(sources[want.sound]));
+      // and chromium decodes it: 0.2 s of audio, no media error
+      const media = await page.waitForFunction(() => {
+        const a = window.wickPage.audio;
+        return a.error ? { error: a.error.code } : a.readyState >= 1 ? { duration: a.duration } : null;
+      }, null, { timeout: 5000 }).then((h) => h.jsonValue(), (e) => ({ error: String(e) }));
+      check(`hover point ${k}: the browser decodes the clip`, media.duration > 0.19 && media.duration < 0.21,
+        JSON.stringify(media));
     } else {
       check(`hover point ${k}: no sound asked for`, played.length === before, JSON.stringify(played));
     }
@@ -228,12 +235,19 @@ async function bigPage(context) {
 
 (async () => {
   fs.mkdirSync(outDir, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath, headless: true,
-    // file access lets the test read back the hover canvas (the page itself never reads
-    // pixels); autoplay lets a hover start a sound without a click first
-    args: ["--allow-file-access-from-files", "--autoplay-policy=no-user-gesture-required", "--mute-audio"],
-  });
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath, headless: true,
+      // file access lets the test read back the hover canvas (the page itself never reads
+      // pixels); autoplay lets a hover start a sound without a click first
+      args: ["--allow-file-access-from-files", "--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+    });
+  } catch (e) {
+    console.log(`FAIL chromium (${executablePath}) did not start: ${String(e).split("\n")[0]}`);
+    console.log("browser: 0 passed, 1 failed");
+    process.exit(1);
+  }
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, deviceScaleFactor: 1 });
   const outside = [];
   await context.route("**/*", (route) => {
