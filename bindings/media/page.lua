@@ -329,7 +329,8 @@ local function write_sprites(dir, n, fn, batch, thumb)
     local s = math.min(1, thumb / math.max(h, w))
     ch, cw = math.max(1, math.floor(h * s + 0.5)), math.max(1, math.floor(w * s + 0.5))
   else
-    local first = fn(1)
+    local first, call = fn(1), fn
+    fn = function(i) if i == 1 then return first end return call(i) end   -- image(1) is asked for once
     local side = T.is_tensor(first) and first:dim() >= 2 and math.max(first:size(-1), first:size(-2)) or thumb
     ch = math.min(thumb, side)
     cw = ch

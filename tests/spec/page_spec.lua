@@ -101,12 +101,15 @@ describe("wick.page writes", function()
     local dir = root .. "/fn"
     wick.page(dir, T.rand(3, 2), { image = T.rand(3, 1, 100, 50), thumb = 20 })
     assert.same({ 10, 20 }, data_of(dir).sprites.cell)
+    local asked = {}
     local function picture(i)
+      asked[i] = (asked[i] or 0) + 1
       if i == 2 then return nil end
       return T.full({ 3, 8 * i, 16 }, i / 4)
     end
     wick.page(dir, T.rand(3, 2), { image = picture, thumb = 16 })
     local sp = data_of(dir).sprites
+    assert.same({ 1, 1, 1 }, asked)    -- each image asked for once
     assert.same({ 16, 16 }, sp.cell)   -- square: the first image's longer side (at most thumb)
     assert.same({ 1 }, sp.missing)     -- 0-based: point 2
     local sheet = wick.image.load(dir .. "/" .. sp.sheets[1])
