@@ -44,13 +44,17 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/embed/embed.lua bindings/text/markov.lua bindings/nn/nn.lua \
            bindings/nn/nn_functional.lua bindings/nn/nn_layers.lua bindings/nn/nn_rnn.lua bindings/nn/tfjs.lua \
            bindings/nn/style.lua bindings/nn/patch.lua \
-           bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/audio/audio.lua bindings/store/store.lua \
+           bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/audio/audio.lua \
+           bindings/media/page.lua bindings/store/store.lua \
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
            bindings/text/tokenize.lua bindings/embed/word2vec.lua bindings/embed/lda.lua \
            bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
            bindings/core/doc_embed.lua bindings/core/doc_media.lua bindings/core/doc_audio.lua \
            bindings/core/doc_spectral.lua
+# Text files embedded beside the sugar (host/embed.lua files each as wick._assets[name]),
+# run before it: the page template that wick.page (bindings/media/page.lua) fills in.
+ASSETS   = bindings/media/page_template.html
 ifneq ($(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)),)
 $(error bindings/*/*.lua not in SUGAR's load order: $(filter-out $(SUGAR),$(wildcard bindings/*/*.lua)))
 endif
@@ -60,12 +64,13 @@ HOST_OBJ = $(HOST_SRC:%.c=$(BUILD)/%.o)
 CTEST_SRC = $(wildcard tests/c/test_*.c)
 CTEST_BIN = $(CTEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
 
-# Debian packages: build tools and libraries, the test tools, and what the REPL spec drives.
+# Debian packages: build tools and libraries, the test tools, and what the REPL spec and
+# the browser test (chromium, for wick.page: tests/browser) drive.
 DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
            libkissfft-dev lua-busted lua-check lua-dkjson tmux \
            libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-           libsndfile1-dev libsamplerate0-dev
+           libsndfile1-dev libsamplerate0-dev chromium
 
 .PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
@@ -85,9 +90,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LUA_CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/sugar.c: host/embed.lua $(SUGAR)
+$(BUILD)/sugar.c: host/embed.lua $(ASSETS) $(SUGAR)
 	@mkdir -p $(dir $@)
-	lua5.4 host/embed.lua $@ $(SUGAR)
+	lua5.4 host/embed.lua $@ $(ASSETS) $(SUGAR)
 
 $(BUILD)/sugar.o: $(BUILD)/sugar.c
 	$(CC) $(CFLAGS) -c $< -o $@
@@ -212,8 +217,18 @@ demo: deps
 	$(MAKE) $(WICK)
 	$(WICK) sketches/hello/hello.lua
 
-test: $(WICK) $(CTEST_BIN)
+# The browser test's driver: npm playwright-core (pinned by tests/browser/package-lock.json;
+# it downloads no browser, Debian's chromium is used) in build/browser, installed once.
+# Without npm or the registry the browser test is skipped, not failed.
+BROWSER_DRIVER = build/browser/node_modules/playwright-core/package.json
+$(BROWSER_DRIVER): tests/browser/package.json tests/browser/package-lock.json
+	@mkdir -p build/browser && cp tests/browser/package.json tests/browser/package-lock.json build/browser/
+	@(cd build/browser && npm ci --silent --ignore-scripts --no-audit --no-fund) || \
+	  echo "browser: npm could not install playwright-core; the browser test will be skipped"
+
+test: $(WICK) $(CTEST_BIN) $(BROWSER_DRIVER)
 	@tests/run_tests.sh $(WICK) $(CTEST_BIN)
+
 
 SAN = -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan:

@@ -1,11 +1,12 @@
 #!/bin/sh
 # run_tests.sh WICK CTEST... — runs the C unit tests, then the busted specs inside WICK,
-# and ends with one line "N passed, M failed" summing both.
+# then wick.page's browser test (tests/browser/run.sh), and ends with one line "N passed,
+# M failed" summing them (", K skipped" after it when a suite skipped some).
 wick=$1; shift
-passed=0; failed=0; log=$(mktemp); marker=$(mktemp); trap 'rm -f "$log" "$marker"' EXIT
-tally() {  # add up every "<suite>: N passed, M failed" line in $log
-    while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done <<EOF2
-$(sed -n 's/^[a-z0-9_ -]*: \([0-9]*\) passed, \([0-9]*\) failed.*$/\1 \2/p' "$log")
+passed=0; failed=0; skipped=0; log=$(mktemp); marker=$(mktemp); trap 'rm -f "$log" "$marker"' EXIT
+tally() {  # add up every "<suite>: N passed, M failed[, K skipped]" line in $log
+    while read -r p f s; do passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0})); done <<EOF2
+$(sed -n 's/^[a-z0-9_ -]*: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}.*$/\1 \2 \4/p' "$log")
 EOF2
 }
 for t in "$@"; do
@@ -18,6 +19,10 @@ done
 : > "$log"
 WICK="$wick" "$wick" tests/busted_runner.lua tests/spec 2>&1 | tee "$log"
 grep -q '^specs: ' "$log" || { echo "specs: 0 passed, 1 failed (the spec run did not finish)"; echo "specs: 0 passed, 1 failed" > "$log"; }
+tally
+: > "$log"
+tests/browser/run.sh "$wick" 2>&1 | tee "$log"
+grep -q '^browser: ' "$log" || echo "browser: 0 passed, 1 failed (the browser test did not finish)" | tee "$log"
 tally
 # Tests write only under temporary folders: no new file in the repo (outside build/) and
 # nothing in the data folders may date from this run.
@@ -32,5 +37,6 @@ else
     echo "writes: 1 passed, 0 failed" > "$log"; cat "$log"
 fi
 tally
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"
+else echo "$passed passed, $failed failed"; fi
 [ "$failed" -eq 0 ]

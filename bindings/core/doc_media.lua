@@ -1,4 +1,4 @@
--- doc_media.lua — help's entries for wick.image, wick.video, wick.plot and wick.sketch (the
+-- doc_media.lua — help's entries for wick.image, wick.video, wick.plot, wick.page and wick.sketch (the
 -- gallery's kit, with its Kit type). Options and defaults are the code's: plot's are
 -- compared by help_spec with the tables plot.lua passes to wick._options; image's are
 -- read in C (image.c) and written here from it.
@@ -110,6 +110,17 @@ add("wick.plot.colormap", { "plot.colormap(name, v) → r, g, b or N×3 tensor",
   example = 'print(wick.plot.colormap("viridis", 0.5))' })
 add("wick.plot.palette", { "plot.palette(id) → r, g, b", "the colour of class id (1-based)", example = "print(wick.plot.palette(3))" })
 add("wick.plot.rgb", { "plot.rgb(y3) → N×3 tensor", "each column of an N×3 layout scaled to [0,1]: colours for scatter's colors", example = "local c = wick.plot.rgb(wick.embed.tsne(x, {dims = 3}))" })
+
+-- ---- wick.page --------------------------------------------------------------------------
+
+add("wick.page", { "wick.page(dir, points [, opts]) → path of index.html", "an interactive map of N×2 points as a folder that opens from disk with no server: pan, zoom, hover to see the image larger, read the text or hear the sound, click to pin, search, colour by label with a legend; thumbnails in sprite sheets, sounds as clips; never writes into a folder of other files (a previous page is replaced)",
+  opts = { { "label", false, "N strings (or a 1-D tensor of ids): colours, legend, search" },
+    { "classes", false, "names of label's ids 1..K: legend in id order, plot.palette(id) colours as plot.scatter's" },
+    { "image", false, "N×C×H×W tensor in [0,1], a list of images, or function(i) → image" },
+    { "sound", false, "N sound files (false: none), or function(i) → samples, rate (needs wick.audio)" },
+    { "text", false, "N strings shown on hover and searched" }, { "title", false, "false: \"wick map of N points\"" },
+    { "thumb", 64, "thumbnails' longest side in pixels (never enlarged)" } },
+  example = 'wick.page("out/map", y, {label = test.y, classes = test.classes, image = test.x, title = "Fashion-MNIST"})' })
 
 -- ---- wick.sketch ------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@
 --       images, their mosaic 64×64 (126 s).
 -- Writes out/map-inception-mixed10-seed<seed>.png (the t-SNE map coloured by source folder),
 -- out/mosaic-inception-mixed10-seed<seed>.png, out/map-fashion-penultimate-seed<seed>.png
--- (coloured by class), out/mosaic-fashion-penultimate-seed<seed>.png; out/preview.png.
+-- (coloured by class), out/mosaic-fashion-penultimate-seed<seed>.png; out/preview.png; and
+-- each map as a page to explore (hover a point for its picture), out/page-<map>-seed<seed>/.
 local wick = require "wick"
 local T, image = wick.tensor, wick.image
 
@@ -47,7 +48,7 @@ if kit.inception then
   end
   bar.finish()
   print(codes_map.draw(kit, T.cat(codes, 1), thumbs, T(from), "inception-mixed10", kit.perplexity,
-    "InceptionV3 mixed10 codes: blue skimage, orange opencv, green darknet, red Getty"))
+    "InceptionV3 mixed10 codes: blue skimage, orange opencv, green darknet, red Getty", tiles.sources))
 end
 
 -- ---- the Fashion-MNIST classifier's penultimate layer ------------------------------------
@@ -59,6 +60,6 @@ if kit.fashion then
   local x, y = test.x:narrow(1, 1, n), test.y:narrow(1, 1, n)
   local codes = wick.no_grad(function() return net:upto(x, fashion.penultimate) end)
   print(codes_map.draw(kit, codes, x, y, "fashion-penultimate", kit.perplexity,
-    "Fashion-MNIST penultimate codes, coloured by class"))
+    "Fashion-MNIST penultimate codes, coloured by class", test.classes))
 end
 print(("done in %.0f s; pictures in %s"):format(wick.clock() - started, kit.out))

@@ -13,7 +13,9 @@
 --       2,025-image mosaic (2 s); --full: all 70,000 images and a 4,096-image mosaic
 --       (about ten minutes or more).
 -- Writes out/map-rgb-seed<seed>.png (2-D map, 3-D colour), out/map-labels-seed<seed>.png
--- (the same map coloured by class) and out/mosaic-seed<seed>.png.
+-- (the same map coloured by class), out/mosaic-seed<seed>.png, and the map as a page to
+-- explore, out/page-seed<seed>/index.html (open it from disk: hover a point to see its
+-- image, search a class; a few seconds more).
 local wick = require "wick"
 local T, embed, plot = wick.tensor, wick.embed, wick.plot
 
@@ -43,6 +45,8 @@ print((plot.scatter(map, { colors = colour, size = 1400, radius = 2, background 
   path = kit:path("map-rgb-seed%d.png", seed) })))
 print((plot.scatter(map, { labels = labels, size = 1400, radius = 2,
   path = kit:path("map-labels-seed%d.png", seed) })))
+print(wick.page(kit:path("page-seed%d", seed), map, { image = images, label = labels, classes = test.classes,
+  title = ("Fashion-MNIST: %d images by t-SNE (seed %d)"):format(n, seed) }))
 
 -- Snap a slice of the map to a square grid. The slice is renormalised so that it fills
 -- the grid; the assignment is exact, so every image moves as little as it can.

@@ -8,6 +8,8 @@
 --   moods                      WordNet's noun.feeling words (lexicographer file 12) laid
 --                              out by t-SNE, labelled, coloured by their own 3-D t-SNE
 --   opposites                  antonym pairs as vector differences (b - a), laid out the same
+-- and the moods and opposites maps as pages (out/page-<vectors>-moods-seed<seed>/index.html:
+-- open from disk, hover a point for its word, search words).
 -- It also prints a few analogies (france : paris :: japan : ?) and the analogy accuracy,
 -- scored as word2vec's compute-accuracy (30,000 most frequent words), on the question set
 -- that make_analogies.lua builds from shipped data (written to out/analogies.txt).

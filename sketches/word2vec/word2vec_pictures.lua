@@ -1,7 +1,8 @@
 -- word2vec_pictures.lua — the word2vec sketch's pictures and analogies for one set of
 -- vectors (trained, or GloVe): similarity heatmaps of weekdays, months and digits;
 -- countries joined to their capitals (PCA); WordNet's feeling words and antonym pairs
--- laid out by t-SNE, coloured by their own 3-D t-SNE; a few analogies and the accuracy
+-- laid out by t-SNE, coloured by their own 3-D t-SNE, and both maps as pages to explore
+-- (wick.page: hover a point for its word, search a word); a few analogies and the accuracy
 -- on the question set.
 local wick = require "wick"
 local embed, plot = wick.embed, wick.plot
@@ -97,6 +98,8 @@ function M.pictures(kit, m, name, questions)
     local y, rgb = tsne_layout(m:vectors(mw), #mw)
     plot.scatter(y, { text = mw, colors = rgb, radius = 4, font_size = 10, size = 1400,
       path = png("moods"), title = name .. ": WordNet noun.feeling words (t-SNE)" })
+    wick.page(kit:path("page-%s-moods-seed%d", name, kit.seed), y, { text = mw,
+      title = name .. ": WordNet noun.feeling words (t-SNE)" })
   end
 
   -- opposites: differences b - a of antonym pairs
@@ -113,6 +116,8 @@ function M.pictures(kit, m, name, questions)
     local y, rgb = tsne_layout(diff, #labels)
     plot.scatter(y, { text = labels, colors = rgb, radius = 4, font_size = 9, size = 1400,
       path = png("opposites"), title = name .. ": antonym pairs as differences b - a (t-SNE)" })
+    wick.page(kit:path("page-%s-opposites-seed%d", name, kit.seed), y, { text = labels,
+      title = name .. ": antonym pairs as differences b - a (t-SNE)" })
   end
   print(("%s: %d capitals pairs, %d mood words, %d antonym pairs drawn"):format(name, #lines, #mw, #labels))
 end

@@ -391,6 +391,9 @@ return function(wick, tmp)
   add("wick.plot.colormap", plot.colormap, pack("viridis", 0.5))
   add("wick.plot.palette", plot.palette, pack(3))
   add("wick.plot.rgb", plot.rgb, pack(T.rand(5, 3)))
+  add("wick.page", wick.page, pack(tmp .. "/page", T.rand(5, 2), { label = { "a", "b", "a", "c", "b" },
+    text = { "one", "two", "three", "four", "five" }, image = T.rand(5, 1, 4, 4), title = "robust", thumb = 16 }),
+    { skip = { [1] = true } })
 
   -- ---- wick.text -----------------------------------------------------------------------
   local f = io.open(tmp .. "/c.txt", "w"); f:write("the cat sat on the mat\nthe dog sat on the log\n"); f:close()
@@ -726,6 +729,16 @@ return function(wick, tmp)
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 0 }), "size 0", "scatter")
   must("wick.plot.scatter", plot.scatter, pack(T.rand(5, 2), { size = 32, radius = 0 / 0 }), "NaN radius", "scatter")
   must("wick.plot.heatmap", plot.heatmap, pack(T.rand(2, 3), { cell = 0 }), "cell 0", "heatmap")
+  must("wick.page", wick.page, pack(tmp .. "/page-shape", T.rand(4, 3)), "points not N×2")
+  must("wick.page", wick.page, pack(tmp .. "/page-len", T.rand(3, 2), { label = { "a", "b" } }), "2 labels, 3 points")
+  must("wick.page", wick.page, pack(tmp .. "/page-len", T.rand(3, 2), { image = T.rand(4, 3, 2, 2) }),
+    "4 images, 3 points")
+  local not_folder = tmp .. "/page-file"
+  io.open(not_folder, "w"):close()
+  must("wick.page", wick.page, pack(not_folder, T.rand(3, 2)), "a file, not a folder")
+  wick.fs.mkdir(tmp .. "/page-user")
+  io.open(tmp .. "/page-user/mine.txt", "w"):close()
+  must("wick.page", wick.page, pack(tmp .. "/page-user", T.rand(3, 2)), "a folder of the user's files")
   must("wick.tensor.linspace", T.linspace, pack(0, 1, 0 / 0), "NaN count", "linspace")
   must("wick.tensor.arange", T.arange, pack(1, 5, 0), "step 0", "arange")
   must("wick.tensor.arange", T.arange, pack(1, 0 / 0), "NaN end", "arange")
