@@ -45,12 +45,16 @@ end
 
 -- Every sound under dir (kits keep their sounds in the kit's folder; sub-folders, where a
 -- kit has them, are walked too), with the kit as category.
-local function walk(list, dir, kit)
+-- fs.kind follows symlinks and wick.fs has no realpath, so a symlinked folder that points
+-- back up would recurse forever: the walk stops at WALK_DEPTH levels (kits use one or two).
+local WALK_DEPTH = 6
+local function walk(list, dir, kit, depth)
+  depth = depth or 1
   for _, f in ipairs(fs.list(dir)) do
     local path = dir .. "/" .. f
     local kind = fs.kind(path)
     if kind == "folder" then
-      walk(list, path, kit)
+      if depth < WALK_DEPTH then walk(list, path, kit, depth + 1) end
     elseif kind == "file" and sound_ext[ext_of(f)] then
       list[#list + 1] = { path = path, name = stem(f), category = kit, package = "hydrogen-drumkits" }
     end

@@ -131,7 +131,7 @@ static int spec_fft(lua_State *L, const wk_tensor *s, int cplx, const char *fnam
     int nd = s->ndim - cplx;
     if (nd < 2) return luaL_error(L, "%s: expected a spectrogram (.., F, T%s), got %d-D", fname, cplx ? ", 2" : "", s->ndim);
     int64_t F = s->shape[nd - 2];
-    if (F < 2 || F > WK_SPECTRAL_MAX_FFT / 2 + 1) return luaL_error(L, "%s: %lld frequencies is not a spectrogram", fname, (long long)F);
+    if (F < 2 || F > WK_SPECTRAL_MAX_FFT / 2 + 1) return luaL_error(L, "%s: %I frequencies is not a spectrogram", fname, (lua_Integer)F);
     return (int)(2 * (F - 1));
 }
 

@@ -45,6 +45,7 @@
 #define CQT_MAX_WORKERS 64
 #define CQT_MAX_LEVELS 24
 #define CQT_MAX_TAPS 255
+#define CQT_MAX_KERNEL (1 << 24)   /* full-rate kernel samples (12 minutes at 22050 Hz) */
 #define CQT_STOP_DB 110.0
 
 typedef struct cqt_level {
@@ -185,8 +186,11 @@ static int build_level(wk_cqt_kernel *k, cqt_level *lv, double Q, kiss_fft_cpx *
          * at index offset mod L. */
         double f = o->fmin * pow(2.0, (double)(lv->k0 + b) / o->bins_per_octave);
         int64_t N = (int64_t)ceil(Q * k->rate / f), half = N / 2;
-        double wsum = 0;
-        for (int64_t n = 0; n < N; n++) wsum += wk_window_value(o->window, n, N);
+        /* the window's sum in closed form (a loop over N costs billions of cos for a low
+           fmin): the periodic windows' cosine sums to 0 over a whole period when N >= 2 */
+        double wsum = N < 2 ? wk_window_value(o->window, 0, N) * N
+                    : o->window == WK_WINDOW_HANN ? 0.5 * (double)N
+                    : o->window == WK_WINDOW_HAMMING ? 0.54 * (double)N : (double)N;
         memset(a, 0, sizeof(kiss_fft_cpx) * (size_t)L);
         for (int64_t n = half % F; n < N; n += F) {
             int64_t off = (n - half) / F, j = off < 0 ? off + L : off;
@@ -265,6 +269,11 @@ int wk_cqt_kernel_new(wk_cqt_kernel **out, double rate, const wk_cqt_opts *o)
     for (int l = 0; l < k->nlev; l++) {
         cqt_level *lv = &k->lev[l];
         double full = ceil(Q * rate / (o->fmin * pow(2.0, (double)lv->k0 / bpo))), longest = ceil(full / (1 << l)) + 2;
+        if (full > CQT_MAX_KERNEL) {
+            wk_cqt_kernel_free(k);
+            return wk_fail("cqt: fmin %g Hz at rate %g needs full-rate kernels of %.0f samples (at most %d): raise fmin",
+                           o->fmin, rate, full, CQT_MAX_KERNEL);
+        }
         if (longest > WK_SPECTRAL_MAX_FFT) {
             wk_cqt_kernel_free(k);
             return wk_fail("cqt: fmin %g Hz at rate %g needs windows of %.0f samples (at most %d): raise fmin", o->fmin,

@@ -7,6 +7,7 @@
  * of a resampling is converted on its own through the thread pool (the polyphase path
  * cuts channels into blocks of output frames too); a frame's value does not depend on
  * which thread computed it. */
+#include <float.h>
 #include <math.h>
 #include <samplerate.h>
 #include <stdlib.h>
@@ -271,7 +272,11 @@ int wk_sound_normalize(wk_tensor *dst, const wk_tensor *t, float peak, float *ga
     if (check_finite("audio.normalize", x, ch, n)) return WK_ERR;
     float top = 0;
     for (int64_t i = 0; i < ch * n; i++) top = fmaxf(top, fabsf(x[i]));
-    float g = top > 0 ? peak / top : 1.0f;
+    /* in double: peak / a subnormal top overflows a float to inf and turns zeros into NaN;
+       a gain too large for a float means the sound is silent for every purpose, so it is
+       returned unchanged with gain 1, as an all-zero sound is */
+    double gd = top > 0 ? (double)peak / top : 1.0;
+    float g = gd <= FLT_MAX ? (float)gd : 1.0f;
     if (wk_tensor_new_like(dst, t)) return WK_ERR;
     float *y = wk_tensor_data(dst);
     for (int64_t i = 0; i < ch * n; i++) y[i] = x[i] * g;

@@ -151,6 +151,8 @@ static SNDFILE *open_path(const char *path, SF_INFO *sfi)
     if (!path || !path[0]) return wk_fail("cannot read '': empty file name"), NULL;
     if (stat(path, &st) != 0) return wk_fail("cannot open '%s': %s", path, strerror(errno)), NULL;
     if (S_ISDIR(st.st_mode)) return wk_fail("cannot read '%s': it is a folder, not a sound file", path), NULL;
+    /* a FIFO would block in sf_open and a device would be read forever: regular files only */
+    if (!S_ISREG(st.st_mode)) return wk_fail("cannot read '%s': it is not a regular file (a pipe or device?)", path), NULL;
     if (S_ISREG(st.st_mode) && st.st_size == 0) return wk_fail("'%s' is empty (0 bytes), not a sound file", path), NULL;
     memset(sfi, 0, sizeof *sfi);
     SNDFILE *sf = sf_open(path, SFM_READ, sfi);
@@ -216,11 +218,14 @@ static int decode(wk_tensor *dst, int *rate, SNDFILE *sf, const SF_INFO *sfi, co
     const int64_t ch = sfi->channels;
     int64_t claimed = sfi->frames == SF_COUNT_MAX ? -1 : (int64_t)sfi->frames;
     if (claimed == 0) return wk_fail("'%s' holds no samples (0 frames)", name);
+    /* claimed (the header's promise, -1 unknown) and the caller's limit stay apart: a stream of
+       unknown length that ends before the limit is whole, not truncated */
     int64_t want = max_frames > 0 && (claimed < 0 || max_frames < claimed) ? max_frames : claimed;   /* -1: all */
+    int64_t promised = claimed > 0 && max_frames > 0 && max_frames < claimed ? max_frames : claimed;  /* -1: none */
 
     /* buf: (cap, ch) interleaved, as decoded; grown by doubling */
     int64_t cap = want > 0 ? want : CHUNK_FRAMES;
-    if (cap * ch > FIRST_SAMPLES) cap = FIRST_SAMPLES / ch;
+    if (cap > FIRST_SAMPLES / ch) cap = FIRST_SAMPLES / ch;   /* divided: cap * ch could overflow */
     if (cap < CHUNK_FRAMES) cap = CHUNK_FRAMES;
     float *buf = malloc((size_t)(cap * ch) * sizeof *buf);
     if (!buf) return wk_fail("'%s': out of memory decoding", name);
@@ -250,9 +255,9 @@ static int decode(wk_tensor *dst, int *rate, SNDFILE *sf, const SF_INFO *sfi, co
     }
     if (rc == WK_OK && sf_error(sf) != SF_ERR_NO_ERROR)
         rc = wk_fail("'%s' is truncated or damaged: decoding stops after %lld frames (libsndfile: %s)", name, (long long)n, sf_strerror(sf));
-    if (rc == WK_OK && want > 0 && n < want)
+    if (rc == WK_OK && promised > 0 && n < promised)
         rc = wk_fail("'%s' is truncated or damaged: its header promises %lld frames but only %lld decode", name,
-                     (long long)want, (long long)n);
+                     (long long)claimed, (long long)n);
     if (rc == WK_OK && n == 0) rc = wk_fail("'%s' holds no samples (0 frames decode)", name);
     if (rc == WK_OK) {
         int64_t shape[2] = {ch, n};

@@ -535,6 +535,15 @@ static int mel_fill(const char *fn, wk_tensor *dst, double rate, int n_fft, int 
     }
     double m0 = wk_hz_to_mel(fmin), m1 = wk_hz_to_mel(fmax);
     for (int i = 0; i < n_mels + 2; i++) hz[i] = wk_mel_to_hz(m0 + (m1 - m0) * i / (n_mels + 1));
+    /* neighbouring points that coincide (fmax - fmin tiny for the number of mels) would divide
+       by zero below and fill the bank with infinities: refuse them */
+    for (int i = 0; i + 1 < n_mels + 2; i++)
+        if (!(hz[i + 1] > hz[i])) {
+            free(hz);
+            wk_tensor_release(dst);
+            return wk_fail("%s: %d mel bands do not fit between fmin %g and fmax %g Hz (neighbouring band edges "
+                           "coincide); use fewer mels or a wider range", fn, n_mels, fmin, fmax);
+        }
     float *w = wk_tensor_data(dst);
     for (int m = 0; m < n_mels; m++) {
         double lo = hz[m], mid = hz[m + 1], hi = hz[m + 2], enorm = 2.0 / (hi - lo);

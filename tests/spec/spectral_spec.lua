@@ -142,6 +142,17 @@ describe("audio.cqt", function()
     helpers.refused("audio.cqt: the top bin", audio.cqt, T.randn(1000), 8000)
     helpers.refused("audio.cqt: rate must be", audio.cqt, T.randn(1000), 0)
     helpers.refused("audio.mel: rate must be", audio.mel, T.randn(1000), 0 / 0)
+    helpers.refused("audio.istft: 1 frequencies is not a spectrogram", audio.istft, T.zeros(1, 4, 2))
+    -- band edges that coincide would divide by zero
+    helpers.refused("audio.mel_filters: 128 mel bands do not fit", audio.mel_filters, 16000,
+      { n_mels = 128, fmin = 1000, fmax = 1000 + 1e-11 })
+    helpers.refused("audio.mel: 128 mel bands do not fit", audio.mel, T.randn(1000), 16000,
+      { n_mels = 128, fmin = 1000, fmax = 1000 + 1e-11 })
+    -- a very low fmin is refused at once, not after billions of window samples
+    local t0 = os.clock()
+    helpers.refused("audio.cqt: fmin 0.01 Hz at rate 22050 needs full-rate kernels", audio.cqt, T.randn(1000), 22050,
+      { fmin = 0.01 })
+    assert.is_true(os.clock() - t0 < 1, "refused quickly")
     local bad = T.randn(500)
     bad[100] = 0 / 0
     helpers.refused("audio.stft: sample 100 of channel 1 is NaN", audio.stft, bad, { n_fft = 64 })
