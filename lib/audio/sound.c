@@ -397,6 +397,9 @@ int wk_sound_save(const char *path, const wk_tensor *t, int rate, const wk_sound
         wk_file_out_abort(&out);
         return rc;
     }
-    if (wk_file_out_commit(&out)) return wk_fail("audio.save: %s", wk_errmsg());
+    /* the lstat above is only the early, cheap answer: a file made since then must still
+       not be replaced, so the commit itself refuses to replace */
+    if ((o->overwrite ? wk_file_out_commit(&out) : wk_file_out_commit_new(&out)))
+        return wk_fail("audio.save: %s", wk_errmsg());
     return WK_OK;
 }

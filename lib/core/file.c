@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -131,23 +132,39 @@ int wk_file_out_open(wk_file_out *o, const char *path, int flags)
     return WK_OK;
 }
 
-int wk_file_out_commit(wk_file_out *o)
+/* Put the temporary at the target without ever replacing a file: renameat2's
+ * RENAME_NOREPLACE, or where the kernel or file system lacks it, link() (which fails on
+ * an existing name) and then unlink of the temporary. 0 or an errno (EEXIST: taken). */
+static int rename_new(const char *tmp, const char *target)
+{
+#ifdef RENAME_NOREPLACE
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) return errno;
+#endif
+    if (link(tmp, target) != 0) return errno;
+    unlink(tmp);
+    return 0;
+}
+
+static int commit(wk_file_out *o, int replace)
 {
     int rc = WK_OK, e = 0;
     if (fflush(o->f) != 0 || ferror(o->f)) e = errno ? errno : EIO;
     /* The data must be on disk before the rename makes it the file's only content. */
     if (!e && fsync(o->fd) != 0 && errno != EINVAL) e = errno;
     struct stat st;
-    if (!e && stat(o->target, &st) == 0) {   /* replacing: keep its permissions (0600 stays 0600) */
+    if (!e && replace && stat(o->target, &st) == 0) {   /* replacing: keep its permissions (0600 stays 0600) */
         if (fchmod(o->fd, st.st_mode & 07777) != 0) e = errno;
         if (!e && fchown(o->fd, st.st_uid, st.st_gid) != 0) { /* not ours to give away: keep ours */ }
     }
     int closed = fclose(o->f);
     o->f = NULL, o->fd = -1;
     if (!e && closed != 0) e = errno ? errno : EIO;
-    if (!e && rename(o->tmp, o->target) != 0) e = errno;
+    if (!e && replace && rename(o->tmp, o->target) != 0) e = errno;
+    if (!e && !replace) e = rename_new(o->tmp, o->target);
     if (e) {
-        rc = wk_fail("cannot write '%s': %s", o->path, strerror(e));
+        rc = e == EEXIST && !replace ? wk_fail("'%s' exists (it appeared while writing); nothing replaced", o->path)
+                                     : wk_fail("cannot write '%s': %s", o->path, strerror(e));
         wk_file_out_abort(o);
         return rc;
     }
@@ -163,6 +180,9 @@ int wk_file_out_commit(wk_file_out *o)
     free(o->target), o->target = NULL;
     return WK_OK;
 }
+
+int wk_file_out_commit(wk_file_out *o) { return commit(o, 1); }
+int wk_file_out_commit_new(wk_file_out *o) { return commit(o, 0); }
 
 void wk_file_out_abort(wk_file_out *o)
 {

@@ -35,6 +35,10 @@ enum { WK_FILE_MKDIRS = 1 };   /* create missing parent folders first */
 int wk_file_out_open(wk_file_out *o, const char *path, int flags);
 /* Flush, fsync, give the old file's mode, rename over the target; frees o either way. */
 int wk_file_out_commit(wk_file_out *o);
+/* As commit, but never replaces: fails ("... exists") when the target exists by now,
+ * even if it was created after a caller's own check (renameat2 RENAME_NOREPLACE, or
+ * link + unlink where that is unsupported). */
+int wk_file_out_commit_new(wk_file_out *o);
 /* Delete the temporary and free o; the target is untouched. Idempotent. */
 void wk_file_out_abort(wk_file_out *o);
 

@@ -162,6 +162,28 @@ TEST(the_temporary_is_fresh_and_beside_the_target)
     CHECK(temporaries_in(tmp_dir) == 0);
 }
 
+/* commit_new never replaces: a file that appears between open and commit (another
+ * program's, made after the caller checked) stays as it was; into a free name it writes. */
+TEST(commit_new_never_replaces)
+{
+    wk_file_out o;
+    const char *path = tmp_path("new.txt");
+    CHECK(wk_file_out_open(&o, path, 0) == WK_OK);
+    fputs("ours", o.f);
+    CHECK(write_text(path, "theirs") == WK_OK);   /* appears meanwhile */
+    CHECK(wk_file_out_commit_new(&o) == WK_ERR);
+    CHECK(strstr(wk_errmsg(), "new.txt' exists") != NULL);
+    CHECK(holds(path, "theirs"));
+    CHECK(temporaries_in(tmp_dir) == 0);
+    unlink(path);
+    CHECK(wk_file_out_open(&o, path, 0) == WK_OK);
+    fputs("ours", o.f);
+    CHECK(wk_file_out_commit_new(&o) == WK_OK);
+    CHECK(holds(path, "ours"));
+    CHECK(temporaries_in(tmp_dir) == 0);
+    unlink(path);
+}
+
 /* A write that fails (here: the file-size limit, as a full disk would) leaves the old
  * file whole and no temporary behind, for every writer. */
 TEST(a_failed_write_keeps_the_old_file)
@@ -316,6 +338,7 @@ int main(void)
     RUN(saving_through_a_symlink_keeps_the_link);
     RUN(a_250_character_name_works);
     RUN(the_temporary_is_fresh_and_beside_the_target);
+    RUN(commit_new_never_replaces);
     RUN(a_failed_write_keeps_the_old_file);
     RUN(a_read_only_folder_keeps_the_old_file);
     RUN(a_folder_is_not_a_file);
