@@ -36,6 +36,7 @@
 #include "../core/error.h"
 #include "../core/limits.h"
 #include "../core/threads.h"
+#include "sound.h"
 #include "spectral.h"
 
 #ifndef M_PI
@@ -127,18 +128,6 @@ static int check(double rate, const wk_cqt_opts *o, double *Q, double *reach)
     return WK_OK;
 }
 
-/* Zeroth-order modified Bessel function (Kaiser's window), by its series. */
-static double bessel_i0(double x)
-{
-    double s = 1, t = 1;
-    for (int k = 1; k < 60; k++) {
-        t *= (x / (2 * k)) * (x / (2 * k));
-        s += t;
-        if (t < 1e-17 * s) break;
-    }
-    return s;
-}
-
 /* The half-band-centred low-pass for bins reaching r·rate: cutoff rate/4, transition
  * (0.5 - r)·rate, CQT_STOP_DB of stopband (Kaiser's formulas); 0 taps when too long. */
 static int design_fir(double *h, double r)
@@ -151,7 +140,7 @@ static int design_fir(double *h, double r)
     double sum = 0;
     for (int j = 0; j < taps; j++) {
         double d = j - M, x = d == 0 ? 0.5 : sin(M_PI * 0.5 * d) / (M_PI * d), u = d / M;
-        h[j] = x * bessel_i0(beta * sqrt(1 - u * u)) / bessel_i0(beta);
+        h[j] = x * wk_bessel_i0(beta * sqrt(1 - u * u)) / wk_bessel_i0(beta);
         sum += h[j];
     }
     for (int j = 0; j < taps; j++) h[j] /= sum;   /* gain 1 at 0 Hz */

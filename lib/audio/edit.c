@@ -88,7 +88,9 @@ static void resample_range(void *ctx, int64_t begin, int64_t end, int worker)
 #define POLY_MAX_TAPS ((int64_t)1 << 22)
 #define POLY_BLOCK 8192               /* output frames per pool chunk */
 
-static double bessel_i0(double x)
+/* Zeroth-order modified Bessel function of the first kind (Kaiser's window), by its
+ * series; shared with cqt.c's decimation filter. */
+double wk_bessel_i0(double x)
 {
     double sum = 1, term = 1, q = x * x / 4;
     for (int k = 1; k < 200 && term > 1e-17 * sum; k++) {
@@ -152,11 +154,11 @@ static int poly_resample(float *dst, const float *x, int64_t ch, int64_t n, int6
     int64_t T = ((L + up - 1) / up + 7) / 8 * 8;   /* taps a phase, padded to whole 8s */
     float *bank = calloc((size_t)(up * T), sizeof *bank);
     if (!bank) return 1;
-    double fc = POLY_ROLL * 0.5 / (double)M, i0b = bessel_i0(POLY_BETA);   /* cycles per common-grid sample */
+    double fc = POLY_ROLL * 0.5 / (double)M, i0b = wk_bessel_i0(POLY_BETA);   /* cycles per common-grid sample */
     for (int64_t k = 0; k < L; k++) {
         double d = (double)(k - c), u = d / (double)c;
         double sinc = d == 0 ? 1 : sin(2 * M_PI * fc * d) / (2 * M_PI * fc * d);
-        double w = bessel_i0(POLY_BETA * sqrt(fmax(0, 1 - u * u))) / i0b;
+        double w = wk_bessel_i0(POLY_BETA * sqrt(fmax(0, 1 - u * u))) / i0b;
         int64_t r = k % up, mm = k / up, count = (L - 1 - r) / up + 1;
         bank[r * T + (T - count) + (count - 1 - mm)] = (float)(up * 2 * fc * sinc * w);
     }

@@ -87,4 +87,7 @@ int wk_sound_normalize(wk_tensor *dst, const wk_tensor *samples, float peak, flo
 int wk_mulaw_encode(wk_tensor *dst, const wk_tensor *x, int levels);
 int wk_mulaw_decode(wk_tensor *dst, const wk_tensor *codes, int levels);
 
+/* I0, the zeroth-order modified Bessel function (for Kaiser windows). */
+double wk_bessel_i0(double x);
+
 #endif
