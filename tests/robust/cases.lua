@@ -366,7 +366,6 @@ return function(wick, tmp)
       { self = function() return wick.video.open(tmp .. "/v.gif") end, aliases = { "reader:read", "read" } })
 
   -- ---- wick.audio ----------------------------------------------------------------------
-  local audio = wick.audio
   local function snd() return T.rand(2, 64):mul(2):sub(1) end
   audio.save(tmp .. "/a.wav", snd(), 8000, { overwrite = true })
   add("wick.audio.save", audio.save,
