@@ -72,7 +72,7 @@ DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
            libsndfile1-dev libsamplerate0-dev chromium
 
-.PHONY: all deps data demo test asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
+.PHONY: all deps data demo test browser-deps asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
 
 $(WICK): $(HOST_OBJ) $(BIND_OBJ) $(BUILD)/libwick.a
@@ -219,14 +219,27 @@ demo: deps
 
 # The browser test's driver: npm playwright-core (pinned by tests/browser/package-lock.json;
 # it downloads no browser, Debian's chromium is used) in build/browser, installed once.
-# Without npm or the registry the browser test is skipped, not failed.
-BROWSER_DRIVER = build/browser/node_modules/playwright-core/package.json
-$(BROWSER_DRIVER): tests/browser/package.json tests/browser/package-lock.json
+# npm is tried once per build (the stamp): when it fails (no npm, no registry) the reason
+# goes to build/browser/npm-failed, the browser test counts as skipped and says why, and
+# `make browser-deps` tries again. Short npm retries, so a dead network costs seconds.
+BROWSER_STAMP = build/browser/.npm-tried
+$(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json
 	@mkdir -p build/browser && cp tests/browser/package.json tests/browser/package-lock.json build/browser/
-	@(cd build/browser && npm ci --silent --ignore-scripts --no-audit --no-fund) || \
-	  echo "browser: npm could not install playwright-core; the browser test will be skipped"
+	@rm -f build/browser/npm-failed; \
+	 if ! command -v npm >/dev/null 2>&1; then echo "no npm" > build/browser/npm-failed; \
+	 elif ! (cd build/browser && npm ci --silent --ignore-scripts --no-audit --no-fund \
+	        --fetch-retries=1 --fetch-timeout=30000) > build/browser/npm.log 2>&1; then \
+	   echo "npm ci failed, see build/browser/npm.log" > build/browser/npm-failed; fi; \
+	 [ -f build/browser/npm-failed ] && echo "browser: playwright-core not installed ($$(cat build/browser/npm-failed));" \
+	   "the browser test will be skipped; make browser-deps tries again"; \
+	 touch $@
 
-test: $(WICK) $(CTEST_BIN) $(BROWSER_DRIVER)
+browser-deps:
+	@rm -f $(BROWSER_STAMP)
+	@$(MAKE) --no-print-directory $(BROWSER_STAMP)
+	@[ ! -f build/browser/npm-failed ]
+
+test: $(WICK) $(CTEST_BIN) $(BROWSER_STAMP)
 	@tests/run_tests.sh $(WICK) $(CTEST_BIN)
 
 

@@ -9,11 +9,14 @@
 --   <dir>/sounds/clip-K.ext     one clip per distinct sound
 --   <dir>/.wick-page        the marker: this folder is a page wick.page may replace
 --
--- Everything is checked before the first file is written. A folder that exists must be
--- empty or a previous page (its marker present): wick.page never replaces a file it did
--- not write, and when it replaces a page it removes only the names it writes itself
--- (index.html, data.js, sprites/sheet-K.png, sounds/clip-K.*), so a user's own file in
--- the folder survives. Sprite sheets are built with tensor views (N images → rows ×
+-- The arguments are checked before the first file is written; image and sound functions
+-- can only be checked by calling them, so the page is written into a hidden sibling
+-- folder (.<name>.wick-page-tmp-*) and moved into place only once complete: a function
+-- that raises leaves the previous page as it was and no temporary folder behind. A folder
+-- that exists must be empty or a previous page (its marker present): wick.page never
+-- replaces a file it did not write, and when it replaces a page it removes only the names
+-- it writes itself (index.html, data.js, sprites/sheet-K.png, sounds/clip-K.*), so a
+-- user's own file in the folder survives. Sprite sheets are built with tensor views (N images → rows ×
 -- cols → one C×H×W picture), so 70,000 thumbnails pack in seconds without a C helper.
 local wick = ...
 local T, check, raise = wick.tensor, wick._check, wick._raise
@@ -21,7 +24,7 @@ local FNAME = "page"
 local MARKER = ".wick-page"
 local SHEET = 2048   -- the longest side of a sprite sheet (what every browser decodes fast)
 -- Sound files a browser plays as they are (copied); others are converted to WAV through
--- wick.audio when this build has it.
+-- wick.audio.
 local PLAYABLE = { wav = true, flac = true, ogg = true, oga = true, opus = true, mp3 = true, m4a = true,
   aac = true, webm = true }
 
@@ -165,26 +168,14 @@ end
 
 local function extension(path) return (path:match("%.([%w]+)$") or ""):lower() end
 
-local function has_audio() return type(wick.audio) == "table" and wick.audio.save and wick.audio.load end
-
 -- The sound option: a function i -> samples, rate, or the list of paths (nil = none).
 local function check_sounds(sound, n)
-  if type(sound) == "function" then
-    if not has_audio() then
-      raise(("%s: option 'sound' as a function (samples, rate) needs wick.audio, which this build of wick "
-        .. "does not have; give a list of sound files instead"):format(FNAME))
-    end
-    return sound
-  end
+  if type(sound) == "function" then return sound end
   local paths = string_list("sound", sound, n)
   for i = 1, n do
     local p = paths[i]
     if p then
       if wick.fs.kind(p) ~= "file" then raise(("%s: sound %d: no file '%s'"):format(FNAME, i, p)) end
-      if not PLAYABLE[extension(p)] and not has_audio() then
-        raise(("%s: sound %d: '%s' is not a format browsers play (WAV, FLAC, OGG, MP3); wick.audio, "
-          .. "which would convert it, is not in this build of wick"):format(FNAME, i, p))
-      end
     end
   end
   return nil, paths
@@ -222,9 +213,41 @@ local function clear_page(dir)
   end
 end
 
-local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+-- JSON strings for a <script>: "<" as \u003c so no text can close the script ("</script>")
+-- or open a comment if data.js is ever inlined into a page, and U+2028/U+2029 escaped as
+-- older JavaScript parsers end a line at them.
+-- Removes the temporary folder tmp and everything in it (only wick.page's own files).
+local function remove_tree(path)
+  if wick.fs.kind(path) == "folder" then
+    for _, name in ipairs(wick.fs.list(path)) do remove_tree(path .. "/" .. name) end
+  end
+  os.remove(path)
+end
+
+-- Moves a complete page from tmp into dir (cleared of a previous page): the marker first,
+-- index.html last, so a folder never shows an index.html without its data.
+local function move_page(tmp, dir)
+  local function move(rel)
+    local ok, err = os.rename(tmp .. "/" .. rel, dir .. "/" .. rel)
+    if not ok then raise(("%s: cannot move '%s' into '%s': %s"):format(FNAME, rel, dir, err)) end
+  end
+  move(MARKER)
+  for _, sub in ipairs({ "sprites", "sounds" }) do
+    if wick.fs.kind(tmp .. "/" .. sub) == "folder" then
+      wick.fs.mkdir(dir .. "/" .. sub)
+      for _, f in ipairs(wick.fs.list(tmp .. "/" .. sub)) do move(sub .. "/" .. f) end
+    end
+  end
+  move("data.js")
+  move("index.html")
+end
+
+local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t",
+  ["<"] = "\\u003c" }
 local function json_string(s)
-  return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or ("\\u%04x"):format(c:byte()) end) .. '"'
+  s = s:gsub('[%c"\\<]', function(c) return escapes[c] or ("\\u%04x"):format(c:byte()) end)
+  s = s:gsub("\226\128\168", "\\u2028"):gsub("\226\128\169", "\\u2029")
+  return '"' .. s .. '"'
 end
 
 -- A JSON array of a Lua list of strings (nil entries as null).
@@ -387,7 +410,7 @@ local function write_sounds(dir, n, fn, paths)
         if PLAYABLE[ext] then
           name = ("sounds/clip-%d.%s"):format(#clips + 1, ext)
           copy_file(p, dir .. "/" .. name)
-        else   -- AIFF and the like: WAV through wick.audio (checked to be there)
+        else   -- AIFF and the like: WAV through wick.audio
           name = ("sounds/clip-%d.wav"):format(#clips + 1)
           local samples, rate = wick.audio.load(p)
           wick.audio.save(dir .. "/" .. name, samples, rate)
@@ -427,22 +450,35 @@ function wick.page(dir, points, opts)
   local template = wick._assets and wick._assets["page_template.html"]
   if not template then raise(FNAME .. ": this build of wick lacks the page template (page_template.html)") end
 
-  -- Every argument is good: write. The marker first, so a run that fails halfway (a
-  -- function option raising) leaves a folder the next call may replace.
+  -- Every argument is good: write the page next to dir, then move it in (see the top).
+  local base = dir:gsub("/+$", "")
+  local parent, name = base:match("^(.*)/([^/]+)$")
+  if not parent then parent, name = ".", base elseif parent == "" then parent = "/" end
+  -- a unique name without math.random (that would shift the sketch's random stream)
+  local tmp = ("%s/.%s.wick-page-tmp-%d-%s"):format(parent, name, os.time(), tostring({}):match("%x+$"))
+  wick.fs.mkdir(tmp)
+  local ok, err = pcall(function()
+    write_file(tmp .. "/" .. MARKER, "written by wick.page: a later wick.page call may replace index.html, "
+      .. "data.js, sprites/ and sounds/ here\n")
+    local parts = { ('"version":1,"title":%s,"n":%d'):format(json_string(title), n) }
+    parts[#parts + 1] = '"x":' .. json_numbers(points:select(2, 1):contiguous():table(), "%.7g")
+    parts[#parts + 1] = '"y":' .. json_numbers(points:select(2, 2):contiguous():table(), "%.7g")
+    parts[#parts + 1] = '"labels":' .. (labels and label_table(labels, n, opts.classes or nil) or "null")
+    parts[#parts + 1] = '"text":' .. (texts and json_strings(texts, n) or "null")
+    parts[#parts + 1] = '"sprites":' .. ((image_fn or image_batch)
+      and write_sprites(tmp, n, image_fn, image_batch, thumb) or "null")
+    parts[#parts + 1] = '"sounds":' .. ((sound_fn or sound_paths) and write_sounds(tmp, n, sound_fn, sound_paths)
+      or "null")
+    write_file(tmp .. "/data.js", "window.WICK_PAGE_DATA = {" .. table.concat(parts, ",\n") .. "};\n")
+    local html = template:gsub("{{TITLE}}", function() return html_escape(title) end)
+    write_file(tmp .. "/index.html", html)
+  end)
+  if not ok then
+    remove_tree(tmp)
+    error(err, 0)   -- already names page and the caller's line
+  end
   if state == "page" then clear_page(dir) else wick.fs.mkdir(dir) end
-  write_file(dir .. "/" .. MARKER, "written by wick.page: a later wick.page call may replace index.html, "
-    .. "data.js, sprites/ and sounds/ here\n")
-  local parts = { ('"version":1,"title":%s,"n":%d'):format(json_string(title), n) }
-  parts[#parts + 1] = '"x":' .. json_numbers(points:select(2, 1):contiguous():table(), "%.7g")
-  parts[#parts + 1] = '"y":' .. json_numbers(points:select(2, 2):contiguous():table(), "%.7g")
-  parts[#parts + 1] = '"labels":' .. (labels and label_table(labels, n, opts.classes or nil) or "null")
-  parts[#parts + 1] = '"text":' .. (texts and json_strings(texts, n) or "null")
-  parts[#parts + 1] = '"sprites":' .. ((image_fn or image_batch)
-    and write_sprites(dir, n, image_fn, image_batch, thumb) or "null")
-  parts[#parts + 1] = '"sounds":' .. ((sound_fn or sound_paths) and write_sounds(dir, n, sound_fn, sound_paths)
-    or "null")
-  write_file(dir .. "/data.js", "window.WICK_PAGE_DATA = {" .. table.concat(parts, ",\n") .. "};\n")
-  local html = template:gsub("{{TITLE}}", function() return html_escape(title) end)
-  write_file(dir .. "/index.html", html)
+  move_page(tmp, dir)
+  remove_tree(tmp)
   return dir .. "/index.html"
 end

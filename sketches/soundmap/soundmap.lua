@@ -10,8 +10,8 @@
 --       loading and resampling ~17 ms a sound, the CQT ~1 ms, t-SNE 6 s; --limit 40 for a
 --       quick look (a few seconds).
 -- Writes out/soundmap-seed<seed>.png (the map coloured by category, with a legend),
--- out/soundmap-seed<seed>.tsv (x, y, category, path per sound) and, when this wick has
--- wick.page, out/page/index.html: hover a point to hear its sound.
+-- out/soundmap-seed<seed>.tsv (x, y, category, path per sound) and the
+-- page out/page-seed<seed>/index.html: hover a point to hear its sound.
 local wick = require "wick"
 local T, embed = wick.tensor, wick.embed
 
@@ -61,10 +61,8 @@ for i, s in ipairs(kept) do
 end
 kit:write(("soundmap-seed%d.tsv"):format(kit.seed), table.concat(lines, "\n") .. "\n")
 
--- The page to hear it (wick.page comes with another part of wick; skipped without it).
-if wick.page then
-  local paths, text = {}, {}
-  for i, s in ipairs(kept) do paths[i], text[i] = s.path, s.name .. " (" .. s.category .. ")" end
-  print(wick.page(kit:path("page"), map, { label = cats, sound = paths, text = text,
-    title = ("soundmap: %d sounds"):format(n) }))
-end
+-- The page to hear it: points, categories, and each sound played on hover.
+local paths, text = {}, {}
+for i, s in ipairs(kept) do paths[i], text[i] = s.path, s.name .. " (" .. s.category .. ")" end
+print(wick.page(kit:path("page-seed%d", kit.seed), map, { label = cats, sound = paths, text = text,
+  title = ("soundmap: %d sounds"):format(n) }))

@@ -11,7 +11,7 @@
 --       [--iterations 300] [--window 300] [--paragraphs] [--pages N] [--seed N]
 --       default: Moby-Dick's ~720 pages, 12 topics, 300 sweeps (about 10 s), t-SNE (5 s).
 -- Writes out/topics-<book>-seed<seed>.png and out/topics-<book>-seed<seed>.txt (the
--- topics' top words), and a page folder when wick.page exists.
+-- topics' top words), and the page folder out/topics-<book>-page-seed<seed>/.
 local wick = require "wick"
 
 local kit = wick.sketch { seed = 7, book = "moby", topics = 12, iterations = 300, window = 300,
@@ -48,12 +48,11 @@ local title = ("%s: %d %s, %d topics"):format(kit.book == "moby" and "Moby-Dick"
   kit.paragraphs and "paragraphs" or "pages", m:topics())
 print((book.picture(y, theta, words, kit:path("topics-%s-seed%d.png", kit.book, kit.seed), title)))
 
-if wick.page then   -- the interactive map (another part of wick), when this build has it
-  local text, label = {}, {}
-  local _, lead = theta:max(2)
-  for i, d in ipairs(docs) do
-    text[i] = ("page %d (word %d): %s"):format(i, d.first, table.concat(d.words, " ", 1, math.min(#d.words, 40)))
-    label[i] = table.concat(words[math.floor(lead[i])], " ")
-  end
-  print(wick.page(kit:path("topics-%s-page", kit.book), y, { text = text, label = label }))
+-- The interactive map: each point's page text on hover, its leading topic as label.
+local text, label = {}, {}
+local _, lead = theta:max(2)
+for i, d in ipairs(docs) do
+  text[i] = ("page %d (word %d): %s"):format(i, d.first, table.concat(d.words, " ", 1, math.min(#d.words, 40)))
+  label[i] = table.concat(words[math.floor(lead[i])], " ")
 end
+print(wick.page(kit:path("topics-%s-page-seed%d", kit.book, kit.seed), y, { text = text, label = label }))

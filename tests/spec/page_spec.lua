@@ -133,18 +133,30 @@ describe("wick.page writes", function()
     assert.equal(read_file(high), read_file(dir .. "/sounds/clip-2.wav"))
   end)
 
-  it("sound samples through wick.audio, or a clear error without it", function()
+  it("sound samples through wick.audio.save, one WAV clip each", function()
     local dir = root .. "/samples"
     local function tone(i) return T.linspace(0, 1, 800):mul(6.28 * i):sin():view(1, 800), 8000 end
-    if wick.audio and wick.audio.save then
-      wick.page(dir, T.rand(2, 2), { sound = tone })
-      assert.equal("file", fs.kind(dir .. "/sounds/clip-2.wav"))
-    else
-      error_containing("needs wick.audio", wick.page, dir, T.rand(2, 2), { sound = tone })
-      assert.is_nil(fs.kind(dir), "nothing written before the check")
-      local aiff = helpers.write_file(root .. "/x.aiff", "FORM")
-      error_containing("x.aiff", wick.page, dir, T.rand(1, 2), { sound = { aiff } })
-    end
+    wick.page(dir, T.rand(3, 2), { sound = function(i) if i == 2 then return nil end return tone(i) end })
+    local s = data_of(dir).sounds
+    assert.same({ 1, 0, 2 }, s.ids)
+    local clip, rate = wick.audio.load(dir .. "/sounds/clip-2.wav")
+    assert.equal(8000, rate)
+    assert.is_true((clip - tone(3)):abs():max():item() < 1e-3)
+  end)
+
+  it("labels and texts that cannot close a <script> (\\u003c, U+2028/9 escaped) and come back unchanged", function()
+    local dir = root .. "/inject"
+    local evil = "</script><img src=x onerror=alert(1)>"
+    local seps = "a\226\128\168b\226\128\169c"
+    wick.page(dir, T.rand(2, 2), { label = { evil, "b" }, text = { seps, evil } })
+    local s = read_file(dir .. "/data.js")
+    assert.falsy(s:lower():find("</script", 1, true))
+    assert.falsy(s:find("<", 1, true))
+    assert.falsy(s:find("\226\128\168", 1, true))
+    local d = data_of(dir)
+    assert.same({ evil, "b" }, d.labels.names)
+    assert.equal(seps, d.text[1])
+    assert.equal(evil, d.text[2])
   end)
 end)
 
@@ -180,6 +192,26 @@ describe("wick.page replaces only its own pages", function()
     assert.is_nil(fs.kind(dir .. "/sounds"))
     assert.equal("kept", read_file(dir .. "/README.txt"))
     assert.equal(2, data_of(dir).n)
+  end)
+
+  it("keeps the previous page whole when an image function raises, and no temporary folder", function()
+    local dir = root .. "/keep"
+    wick.page(dir, T.rand(4, 2), { image = T.rand(4, 1, 8, 8), label = { "a", "b", "c", "d" } })
+    local before = { read_file(dir .. "/data.js"), read_file(dir .. "/index.html"),
+      read_file(dir .. "/sprites/sheet-1.png") }
+    local ok, err = pcall(wick.page, dir, T.rand(5, 2), { image = function(i)
+      if i == 3 then error("no picture 3") end
+      return T.rand(1, 8, 8)
+    end })
+    assert.is_false(ok)
+    assert.truthy(tostring(err):find("no picture 3", 1, true), tostring(err))
+    assert.same(before, { read_file(dir .. "/data.js"), read_file(dir .. "/index.html"),
+      read_file(dir .. "/sprites/sheet-1.png") })
+    assert.same({ "sheet-1.png" }, fs.list(dir .. "/sprites"))
+    for _, name in ipairs(fs.list(root)) do assert.falsy(name:find("wick-page-tmp", 1, true), name) end
+    -- a new folder is not made at all when the function raises
+    assert.is_false(pcall(wick.page, root .. "/never", T.rand(2, 2), { image = function() error("x") end }))
+    assert.is_nil(fs.kind(root .. "/never"))
   end)
 end)
 

@@ -59,6 +59,9 @@ describe("topics sketch", function()
     local n = 0
     for _ in topics:gmatch("[^\n]+") do n = n + 1 end
     assert.are.equal(6, n)
+    -- the page, named with the seed like the picture
+    assert.equal("file", wick.fs.kind(dir .. "/out/topics-moby-page-seed4/index.html"))
+    assert.matches("60 points", helpers.read_file(dir .. "/out/topics-moby-page-seed4/index.html"))
     helpers.remove_tree(dir)
   end)
 end)

@@ -167,7 +167,7 @@ describe("soundmap sketch", function()
   local have = pcall(audio.samples)
   local why = " (needs sonic-pi-samples, hydrogen-drumkits: make data)"
   local test = have and it or function(title) pending(title .. why) end
-  test("maps 30 sounds: a picture, a table of positions", function()
+  test("maps 30 sounds: a picture, a table of positions, a page", function()
     local dir = helpers.tmpdir()
     helpers.copy_lua_files("sketches/soundmap", dir .. "/soundmap")
     local out, rc = helpers.run(WICK .. " " .. helpers.quote(dir .. "/soundmap/soundmap.lua") .. " --limit 30 --seed 3")
@@ -181,6 +181,9 @@ describe("soundmap sketch", function()
       if rows > 1 then assert.matches("^[%d.e-]+\t[%d.e-]+\t[%w -]+\t/", line) end
     end
     assert.equal(31, rows)
+    -- the page, named with the seed like the picture
+    assert.equal("file", wick.fs.kind(dir .. "/soundmap/out/page-seed3/data.js"))
+    assert.equal("folder", wick.fs.kind(dir .. "/soundmap/out/page-seed3/sounds"))
     helpers.remove_tree(dir)
   end)
 end)
