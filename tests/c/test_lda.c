@@ -190,7 +190,7 @@ TEST(lda_infer_and_completion)
     int64_t ds[2] = {0, 20};
     for (int i = 0; i < 20; i++) doc[i] = GROUP_WORDS + i % GROUP_WORDS;
     float th[GROUPS];
-    CHECK(wk_lda_infer(m, th, doc, ds, 1, 50, 1, 0) == WK_OK);
+    CHECK(wk_lda_infer(m, th, doc, ds, 1, 50, 1) == WK_OK);
     float mx = fmaxf(th[0], fmaxf(th[1], th[2]));
     printf("  theta of a pure group-1 document: %.3f %.3f %.3f\n", th[0], th[1], th[2]);
     CHECK(mx > 0.85f);
@@ -201,9 +201,9 @@ TEST(lda_infer_and_completion)
     double lp1, lp2;
     int64_t n1, n2;
     wk_threads_set(1);
-    CHECK(wk_lda_completion(m, &lp1, &n1, held.w, held.ds, held.D, 50, 7, 0) == WK_OK);
+    CHECK(wk_lda_completion(m, &lp1, &n1, held.w, held.ds, held.D, 50, 7) == WK_OK);
     wk_threads_set(2);
-    CHECK(wk_lda_completion(m, &lp2, &n2, held.w, held.ds, held.D, 50, 7, 0) == WK_OK);
+    CHECK(wk_lda_completion(m, &lp2, &n2, held.w, held.ds, held.D, 50, 7) == WK_OK);
     wk_threads_set(before);
     double ppl = exp(-lp1 / n1);
     printf("  held-out perplexity %.2f over %lld words (1 thread), %.2f (2 threads)\n", ppl, (long long)n1,
@@ -214,7 +214,7 @@ TEST(lda_infer_and_completion)
     /* unknown word ids are skipped, not an error */
     int32_t odd[4] = {0, 1, 1000, -5};
     int64_t ods[2] = {0, 4};
-    CHECK(wk_lda_infer(m, th, odd, ods, 1, 10, 1, 0) == WK_OK);
+    CHECK(wk_lda_infer(m, th, odd, ods, 1, 10, 1) == WK_OK);
     wk_lda_free(m);
     free_corpus(&c);
     free_corpus(&held);
@@ -244,11 +244,11 @@ TEST(lda_bad_input)
     CHECK(wk_lda_new(&m, w, ds, 2, 4, &o) == WK_OK);
     CHECK(wk_lda_sweep(m, -1) == WK_ERR);
     float th[2];
-    CHECK(wk_lda_infer(m, th, w, ds, 1, 0, 1, 0) == WK_ERR);
+    CHECK(wk_lda_infer(m, th, w, ds, 1, 0, 1) == WK_ERR);
     double lp;
     int64_t n;
     int64_t one[2] = {0, 1};
-    CHECK(wk_lda_completion(m, &lp, &n, w, one, 1, 5, 1, 0) == WK_ERR);   /* 1 word: nothing to score */
+    CHECK(wk_lda_completion(m, &lp, &n, w, one, 1, 5, 1) == WK_ERR);   /* 1 word: nothing to score */
     wk_lda_free(m);
 }
 
