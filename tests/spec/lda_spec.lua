@@ -111,12 +111,12 @@ describe("wick.embed.lda", function()
     local held = corpus(600, 99)
     local p1 = m:perplexity(held, { threads = 1 })
     local before = wick.threads()
-    local two, s0 = wick.threads(2)
+    local in_force, s0 = wick.threads(2)
     wick.threads(before)
     local p2 = m:perplexity(held, { threads = 2 })
     local _, s1 = wick.threads()
     assert.are.equal(p1, p2)
-    if two < 2 then
+    if in_force < 2 then
       print("  (one thread available: the 1-vs-2 thread comparison ran on one thread)")
     elseif s1.throttled_jobs > s0.throttled_jobs or s1.busy_machine_jobs > s0.busy_machine_jobs then
       print("  (other programs had the CPUs: the pool held its helpers back)")
