@@ -96,7 +96,7 @@ add("LDA:doc_topics", { "m:doc_topics() → D×K tensor", "θ: each document's t
 add("LDA:topic_words", { "m:topic_words() → K×V tensor", "φ: each topic's word distribution, columns in m:vocab() order", example = "local phi = m:topic_words()" })
 add("LDA:top_words", { "m:top_words(k [, n]) → {word, …}", "the n (10) likeliest words of topic k", example = "print(table.concat(m:top_words(3, 8), \" \"))" })
 add("LDA:vocab", { "m:vocab() → {word, …}", "the words, in the order of φ's columns", example = "print(#m:vocab())" })
-add("LDA:infer", { "m:infer(doc [, opts]) → K tensor", "θ of a new document (string or word list; a list of documents gives D×K), sampled with the topics fixed",
+add("LDA:infer", { "m:infer(doc [, opts]) → K tensor", "θ of a new document, sampled with the topics fixed. A string is one document (tokenized) → K tensor; a table is a list of documents, strings or word lists as lda takes → D×K (one word list: m:infer({words})[1])",
   opts = { { "iterations", 50, "sweeps (the first half burn-in)" }, { "seed", 1, "" }, { "threads", false, "false: wick.threads()" } },
   example = 'local theta = m:infer("the whale sounded and the boats gave chase")' })
 add("LDA:perplexity", { "m:perplexity(docs [, opts]) → perplexity, log p per word, words", "held-out perplexity by document completion: each document's first half infers θ, the second half is scored",

@@ -50,12 +50,14 @@ static void gather_docs(lua_State *L, int docs_slot, int index_slot, int list_sl
                         int grow, const char *fname, int32_t **words_out, int64_t **ds_out, int64_t *n_docs)
 {
     if (!lua_istable(L, docs_slot)) luaL_error(L, "%s: documents must be a list, got %s", fname, luaL_typename(L, docs_slot));
-    int64_t D = (int64_t)luaL_len(L, docs_slot), N = 0;
+    /* raw lengths and reads: the first pass sizes the buffers the second fills, so
+     * both must see the same lists (a __len or __index could answer differently) */
+    int64_t D = (int64_t)lua_rawlen(L, docs_slot), N = 0;
     if (D < 1) luaL_error(L, "%s: no documents (an empty list)", fname);
     for (int64_t d = 1; d <= D; d++) {
-        if (lua_geti(L, docs_slot, d) != LUA_TTABLE)
+        if (lua_rawgeti(L, docs_slot, d) != LUA_TTABLE)
             luaL_error(L, "%s: document %I must be a list of words, got %s", fname, (lua_Integer)d, luaL_typename(L, -1));
-        N += (int64_t)luaL_len(L, -1);
+        N += (int64_t)lua_rawlen(L, -1);
         lua_pop(L, 1);
     }
     int64_t *ds = wk_lua_alloc(L, (size_t)(D + 1) * sizeof *ds, fname);
@@ -63,10 +65,10 @@ static void gather_docs(lua_State *L, int docs_slot, int index_slot, int list_sl
     int64_t n = 0, next_id = grow ? (int64_t)luaL_len(L, list_slot) : 0;
     ds[0] = 0;
     for (int64_t d = 1; d <= D; d++) {
-        lua_geti(L, docs_slot, d);
-        int64_t len = (int64_t)luaL_len(L, -1);
+        lua_rawgeti(L, docs_slot, d);
+        int64_t len = (int64_t)lua_rawlen(L, -1);
         for (int64_t i = 1; i <= len; i++) {
-            if (lua_geti(L, -1, i) != LUA_TSTRING)
+            if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
                 luaL_error(L, "%s: document %I, word %I is a %s, expected a string", fname, (lua_Integer)d,
                            (lua_Integer)i, luaL_typename(L, -1));
             lua_pushvalue(L, -1);
@@ -93,7 +95,10 @@ static void gather_docs(lua_State *L, int docs_slot, int index_slot, int list_sl
                 }
             }
             lua_pop(L, 2);
-            if (id >= 0 || !grow) w[n++] = (int32_t)id;
+            if (id >= 0 || !grow) {
+                if (n >= N) luaL_error(L, "%s: the documents changed while being read", fname);   /* never, with raw reads */
+                w[n++] = (int32_t)id;
+            }
         }
         lua_pop(L, 1);
         ds[d] = n;
@@ -237,7 +242,7 @@ static int lda_infer(lua_State *L)
     gather_docs(L, 2, 5, 0, 0, 1, 0, "infer", &w, &ds, &D);
     wk_tensor *t = wk_lua_push_empty(L);
     if (wk_tensor_new(t, 2, (int64_t[]){D, wk_lda_topics(m)})) return wk_lua_fail(L, "infer");
-    if (wk_lda_infer(m, wk_tensor_data(t), w, ds, D, iters, seed, 0)) return wk_lua_fail(L, "infer");
+    if (wk_lda_infer(m, wk_tensor_data(t), w, ds, D, iters, seed)) return wk_lua_fail(L, "infer");
     wk_lua_account(L, t);
     return 1;
 }
@@ -254,7 +259,7 @@ static int lda_completion(lua_State *L)
     int64_t *ds, D, scored;
     double lp;
     gather_docs(L, 2, 5, 0, 0, 1, 0, "perplexity", &w, &ds, &D);
-    if (wk_lda_completion(m, &lp, &scored, w, ds, D, iters, seed, 0)) return wk_lua_fail(L, "perplexity");
+    if (wk_lda_completion(m, &lp, &scored, w, ds, D, iters, seed)) return wk_lua_fail(L, "perplexity");
     lua_pushnumber(L, lp);
     lua_pushinteger(L, (lua_Integer)scored);
     return 2;

@@ -11,7 +11,8 @@
 --   m:doc_topics()            --> D×K tensor θ (rows sum to 1)
 --   m:topic_words()           --> K×V tensor φ (rows sum to 1), columns in m:vocab() order
 --   m:top_words(k, n)         --> the n likeliest words of topic k (1-based)
---   m:infer(doc, {iterations = 50, seed = 1})   --> K tensor (a list of docs: D×K)
+--   m:infer("a text", {iterations = 50, seed = 1})   --> K tensor; a list of documents
+--   -- (strings or word lists, as lda takes) --> D×K; one word list: m:infer({words})[1]
 --   m:perplexity(docs, {iterations = 50, seed = 1})  --> perplexity, log p per word
 --   m:step(n), m:log_likelihood(), m:iteration(), m:topics(), m:tokens(), #m, m:free()
 --
@@ -118,13 +119,15 @@ if raw then
 
   local infer_defaults = { iterations = 50, seed = 1, threads = false }
 
-  -- one document (a string or a word list) -> K tensor; a list of documents -> D×K
+  -- one document (a string) -> K tensor; a list of documents (strings or word lists) -> D×K
   function M:infer(doc, opts)
     local o = wick._options("infer", opts, infer_defaults)
     check.integer("infer", "iterations", o.iterations, 1)
     check.integer("infer", "seed", o.seed, 0)
     if o.threads then check.integer("infer", "threads", o.threads, 1, 256) end
-    local single = type(doc) == "string" or (type(doc) == "table" and (#doc == 0 or type(doc[1]) ~= "table"))
+    -- one rule, the same as embed.lda's: a string is one document (K tensor); a table is
+    -- a list of documents, strings or word lists (D×K), so {"text one", "text two"} is two
+    local single = type(doc) == "string"
     local docs = as_word_lists("infer", single and { doc } or doc)
     local theta = with_threads(o.threads or threads_of[self], self._infer, self, docs, o.iterations, o.seed)
     if single then return theta[1] end

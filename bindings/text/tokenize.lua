@@ -64,7 +64,8 @@ local function stop_set_of(fname, sw, lower)
     if type(w) ~= "string" then
       raise(("%s: stop_words[%d] must be a string, got %s"):format(fname, i, check.show(w)))
     end
-    set[lower and w:lower() or w] = true
+    -- through the tokenizer itself, so a listed "don't" matches the "dont" it makes
+    for _, t in ipairs(raw._tokenize(w, lower, nil, 1)) do set[t] = true end
   end
   return set
 end

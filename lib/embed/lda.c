@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/limits.h"
 #include "../core/threads.h"
 
 #define TOPIC_BITS 16
@@ -531,6 +532,9 @@ static int run_infer(const wk_lda *m, float *theta, double *log_p, int64_t *scor
     head = (head + 15) & ~(size_t)15;
     size_t stride = head + (size_t)max_len * sizeof(int32_t) + (size_t)K * sizeof(double);
     stride = (stride + 63) & ~(size_t)63;
+    /* φ word-major and each worker's scratch: checked first, so a huge vocabulary fails
+     * with the machine's memory named rather than a bare out-of-memory */
+    if (wk_memory_check((double)m->V * K * sizeof(float) + (double)stride * workers, "lda: inference")) return WK_ERR;
     float *phi = malloc((size_t)m->V * K * sizeof *phi);
     char *scratch = malloc(stride * workers);
     if (!phi || !scratch) {
@@ -558,17 +562,15 @@ static int run_infer(const wk_lda *m, float *theta, double *log_p, int64_t *scor
 }
 
 int wk_lda_infer(const wk_lda *m, float *theta, const int32_t *words, const int64_t *doc_start, int64_t n_docs,
-                 int iterations, uint64_t seed, int threads)
+                 int iterations, uint64_t seed)
 {
-    (void)threads;   /* the pool's count; the cut above does not depend on it */
     if (n_docs < 1) return wk_fail("lda: no documents to infer");
     return run_infer(m, theta, NULL, NULL, words, doc_start, n_docs, iterations, seed);
 }
 
 int wk_lda_completion(const wk_lda *m, double *log_p, int64_t *scored, const int32_t *words,
-                      const int64_t *doc_start, int64_t n_docs, int iterations, uint64_t seed, int threads)
+                      const int64_t *doc_start, int64_t n_docs, int iterations, uint64_t seed)
 {
-    (void)threads;
     if (n_docs < 1) return wk_fail("lda: no held-out documents");
     double *lp = malloc(n_docs * sizeof *lp);
     int64_t *sc = malloc(n_docs * sizeof *sc);

@@ -12,7 +12,7 @@
  * thread count: a sweep is a chain of dependent draws, and the ways to share it between
  * threads (AD-LDA's stale copies of the topic-word counts) change the result with the
  * number of workers. Inference of many held-out documents is independent per document
- * and runs on `threads` threads, each document with a generator seeded from (seed,
+ * and runs on wick's thread pool, each document with a generator seeded from (seed,
  * document index), so its result does not depend on the thread count either. */
 #ifndef WK_LDA_H
 #define WK_LDA_H
@@ -62,13 +62,13 @@ void wk_lda_topic_counts(const wk_lda *m, int64_t *n_k);
  * θ averaged over the rest. theta: (n_docs, K). Deterministic for a seed whatever the
  * thread count. */
 int wk_lda_infer(const wk_lda *m, float *theta, const int32_t *words, const int64_t *doc_start, int64_t n_docs,
-                 int iterations, uint64_t seed, int threads);
+                 int iterations, uint64_t seed);
 
 /* Held-out quality by document completion (Wallach et al. 2009): each document's first
  * half of tokens infers θ (as wk_lda_infer), and its second half is scored:
  * *log_p = Σ log Σ_k θ_k φ_kw over the scored tokens, *scored = their number (documents
  * with fewer than 2 known tokens are skipped). perplexity = exp(-log_p / scored). */
 int wk_lda_completion(const wk_lda *m, double *log_p, int64_t *scored, const int32_t *words,
-                      const int64_t *doc_start, int64_t n_docs, int iterations, uint64_t seed, int threads);
+                      const int64_t *doc_start, int64_t n_docs, int iterations, uint64_t seed);
 
 #endif
