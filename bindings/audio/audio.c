@@ -43,16 +43,6 @@ static wk_resample_quality opt_quality(lua_State *L, int idx, const char *fname)
     return (wk_resample_quality)q;
 }
 
-/* A boolean option (def when absent). */
-static int opt_bool(lua_State *L, int idx, const char *key, int def, const char *fname)
-{
-    int t = wk_lua_get_option(L, idx, key), v = def;
-    if (t == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-    else if (t != LUA_TNIL) luaL_error(L, "%s: option '%s' must be true or false, got %s", fname, key, luaL_typename(L, -1));
-    lua_pop(L, 1);
-    return v;
-}
-
 /* Push the result of a lib call that filled the empty tensor on top, or raise. */
 static void finish(lua_State *L, int rc, const char *fname)
 {
@@ -71,7 +61,7 @@ static int audio_load(lua_State *L)
     lua_Integer to = 0;
     if (wk_lua_get_option(L, 2, "rate") != LUA_TNIL) to = wk_lua_check_int(L, -1, fname, "option 'rate'", 1, WK_SOUND_MAX_RATE);
     lua_pop(L, 1);
-    int mono = opt_bool(L, 2, "mono", 0, fname);
+    int mono = wk_lua_opt_bool(L, 2, fname, "mono", 0);
     wk_resample_quality q = opt_quality(L, 2, fname);
     lua_Number max_seconds = 0;
     if (wk_lua_get_option(L, 2, "max_seconds") != LUA_TNIL)
@@ -173,7 +163,7 @@ static int audio_save(lua_State *L)
             return luaL_error(L, "%s: option 'bits' must be 16, 24 or 32, got %d", fname, o.bits);
     }
     lua_pop(L, 1);
-    o.overwrite = opt_bool(L, 4, "overwrite", 0, fname);
+    o.overwrite = wk_lua_opt_bool(L, 4, fname, "overwrite", 0);
     lua_settop(L, 4);
     const wk_tensor *x = wk_lua_contiguous(L, 2, fname);   /* 5 */
     char comment[256];
@@ -221,7 +211,7 @@ static int audio_trim(lua_State *L)
     if (wk_lua_get_option(L, 2, "threshold") != LUA_TNIL)
         db = wk_lua_check_finite(L, -1, fname, "option 'threshold' (dB below full scale)", -400, 0);
     lua_pop(L, 1);
-    int trailing = opt_bool(L, 2, "trailing", 0, fname);
+    int trailing = wk_lua_opt_bool(L, 2, fname, "trailing", 0);
     lua_settop(L, 2);
     const wk_tensor *x = wk_lua_contiguous(L, 1, fname);
     int64_t start, end;

@@ -26,40 +26,6 @@
 #include "../../lib/audio/spectral.h"
 #include "../core/wk_lua.h"
 
-static int opt_int(lua_State *L, int idx, const char *fname, const char *key, int def, int lo, int hi)
-{
-    lua_Integer v = def;
-    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
-        char name[64];
-        snprintf(name, sizeof name, "option '%s'", key);
-        v = wk_lua_check_int(L, -1, fname, name, lo, hi);
-    }
-    lua_pop(L, 1);
-    return (int)v;
-}
-
-static double opt_num(lua_State *L, int idx, const char *fname, const char *key, double def, double lo, double hi)
-{
-    double v = def;
-    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
-        char name[64];
-        snprintf(name, sizeof name, "option '%s'", key);
-        v = wk_lua_check_finite(L, -1, fname, name, lo, hi);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-static int opt_bool(lua_State *L, int idx, const char *fname, const char *key, int def)
-{
-    int t = wk_lua_get_option(L, idx, key), v = def;
-    if (t == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-    else if (t != LUA_TNIL)
-        return luaL_error(L, "%s: option '%s' must be true or false, got %s", fname, key, luaL_typename(L, -1));
-    lua_pop(L, 1);
-    return v;
-}
-
 /* A string option among names (NULL-ended): its index, or def when absent. */
 static int opt_choice(lua_State *L, int idx, const char *fname, const char *key, const char *const *names, int def)
 {
@@ -104,12 +70,12 @@ static const char *const pad_names[] = {"constant", "reflect", NULL};
 static wk_stft_opts stft_opts(lua_State *L, int idx, const char *fname, int def_fft)
 {
     wk_stft_opts o = wk_stft_defaults();
-    o.n_fft = opt_int(L, idx, fname, "n_fft", def_fft, 2, WK_SPECTRAL_MAX_FFT);
+    o.n_fft = (int)wk_lua_opt_int(L, idx, fname, "n_fft", def_fft, 2, WK_SPECTRAL_MAX_FFT);
     if (o.n_fft % 2) luaL_error(L, "%s: option 'n_fft' must be even, got %d", fname, o.n_fft);
-    o.hop = opt_int(L, idx, fname, "hop", o.n_fft / 4 > 0 ? o.n_fft / 4 : 1, 1, WK_SPECTRAL_MAX_HOP);
-    o.win_length = opt_int(L, idx, fname, "win_length", o.n_fft, 1, o.n_fft);
+    o.hop = (int)wk_lua_opt_int(L, idx, fname, "hop", o.n_fft / 4 > 0 ? o.n_fft / 4 : 1, 1, WK_SPECTRAL_MAX_HOP);
+    o.win_length = (int)wk_lua_opt_int(L, idx, fname, "win_length", o.n_fft, 1, o.n_fft);
     o.window = opt_choice(L, idx, fname, "window", window_names, WK_WINDOW_HANN);
-    o.center = opt_bool(L, idx, fname, "center", 1);
+    o.center = wk_lua_opt_bool(L, idx, fname, "center", 1);
     o.pad_mode = opt_choice(L, idx, fname, "pad_mode", pad_names, WK_PAD_CONSTANT) == 1 ? WK_PAD_REFLECT : WK_PAD_CONSTANT;
     return o;
 }
@@ -141,8 +107,8 @@ static int audio_stft(lua_State *L)
     wk_lua_check_tensor(L, 1);
     wk_lua_check_options(L, 2, "audio.stft", known);
     wk_stft_opts o = stft_opts(L, 2, "audio.stft", 2048);
-    double power = opt_num(L, 2, "audio.stft", "power", 1.0, 1e-6, 16);
-    int cplx = opt_bool(L, 2, "audio.stft", "complex", 0);
+    double power = wk_lua_opt_number(L, 2, "audio.stft", "power", 1.0, 1e-6, 16);
+    int cplx = wk_lua_opt_bool(L, 2, "audio.stft", "complex", 0);
     lua_settop(L, 2);
     const wk_tensor *x = wk_lua_contiguous(L, 1, "audio.stft");
     wk_tensor *t = wk_lua_push_empty(L);
@@ -174,8 +140,8 @@ static int audio_griffin_lim(lua_State *L)
     wk_lua_check_options(L, 2, fn, known);
     wk_stft_opts o = stft_opts(L, 2, fn, spec_fft(L, s, 0, fn));
     wk_griffin_lim_opts g = wk_griffin_lim_defaults();
-    g.iters = opt_int(L, 2, fn, "iters", g.iters, 0, WK_SPECTRAL_MAX_ITERS);
-    g.momentum = opt_num(L, 2, fn, "momentum", g.momentum, 0, 0.999999);
+    g.iters = (int)wk_lua_opt_int(L, 2, fn, "iters", g.iters, 0, WK_SPECTRAL_MAX_ITERS);
+    g.momentum = wk_lua_opt_number(L, 2, fn, "momentum", g.momentum, 0, 0.999999);
     g.random_init = opt_choice(L, 2, fn, "init", inits, 0) == 0;
     if (wk_lua_get_option(L, 2, "length") != LUA_TNIL)
         g.length = wk_lua_check_int(L, -1, fn, "option 'length'", 1, (lua_Integer)1 << 30);
@@ -194,8 +160,8 @@ static int audio_griffin_lim(lua_State *L)
 
 static void mel_range(lua_State *L, int idx, const char *fname, double rate, double *fmin, double *fmax)
 {
-    *fmin = opt_num(L, idx, fname, "fmin", 0.0, 0.0, rate / 2);
-    *fmax = opt_num(L, idx, fname, "fmax", rate / 2, 0.0, rate / 2);
+    *fmin = wk_lua_opt_number(L, idx, fname, "fmin", 0.0, 0.0, rate / 2);
+    *fmax = wk_lua_opt_number(L, idx, fname, "fmax", rate / 2, 0.0, rate / 2);
     if (!(*fmax > *fmin)) luaL_error(L, "%s: option 'fmax' (%f Hz) must be above 'fmin' (%f Hz)", fname, *fmax, *fmin);
 }
 
@@ -208,9 +174,9 @@ static int audio_mel(lua_State *L)
     double rate = check_rate(L, 2, fn), fmin, fmax;
     wk_lua_check_options(L, 3, fn, known);
     wk_stft_opts o = stft_opts(L, 3, fn, 2048);
-    int n_mels = opt_int(L, 3, fn, "n_mels", 128, 1, WK_SPECTRAL_MAX_BINS);
+    int n_mels = (int)wk_lua_opt_int(L, 3, fn, "n_mels", 128, 1, WK_SPECTRAL_MAX_BINS);
     mel_range(L, 3, fn, rate, &fmin, &fmax);
-    double power = opt_num(L, 3, fn, "power", 2.0, 1e-6, 16);
+    double power = wk_lua_opt_number(L, 3, fn, "power", 2.0, 1e-6, 16);
     lua_settop(L, 3);
     const wk_tensor *x = wk_lua_contiguous(L, 1, fn);
     wk_tensor *t = wk_lua_push_empty(L);
@@ -223,8 +189,8 @@ static int audio_mel_filters(lua_State *L)
     const char *fn = "audio.mel_filters";
     double rate = check_rate(L, 1, fn), fmin, fmax;
     wk_lua_check_options(L, 2, fn, known);
-    int n_fft = opt_int(L, 2, fn, "n_fft", 2048, 2, WK_SPECTRAL_MAX_FFT);
-    int n_mels = opt_int(L, 2, fn, "n_mels", 128, 1, WK_SPECTRAL_MAX_BINS);
+    int n_fft = (int)wk_lua_opt_int(L, 2, fn, "n_fft", 2048, 2, WK_SPECTRAL_MAX_FFT);
+    int n_mels = (int)wk_lua_opt_int(L, 2, fn, "n_mels", 128, 1, WK_SPECTRAL_MAX_BINS);
     mel_range(L, 2, fn, rate, &fmin, &fmax);
     lua_settop(L, 2);
     wk_tensor *t = wk_lua_push_empty(L);
@@ -234,9 +200,9 @@ static int audio_mel_filters(lua_State *L)
 static wk_cqt_opts cqt_opts(lua_State *L, int idx, const char *fn)
 {
     wk_cqt_opts o = wk_cqt_defaults();
-    o.fmin = opt_num(L, idx, fn, "fmin", o.fmin, 1e-3, 5e6);
-    o.n_bins = opt_int(L, idx, fn, "n_bins", o.n_bins, 1, WK_SPECTRAL_MAX_BINS);
-    o.bins_per_octave = opt_int(L, idx, fn, "bins_per_octave", o.bins_per_octave, 1, WK_SPECTRAL_MAX_BINS);
+    o.fmin = wk_lua_opt_number(L, idx, fn, "fmin", o.fmin, 1e-3, 5e6);
+    o.n_bins = (int)wk_lua_opt_int(L, idx, fn, "n_bins", o.n_bins, 1, WK_SPECTRAL_MAX_BINS);
+    o.bins_per_octave = (int)wk_lua_opt_int(L, idx, fn, "bins_per_octave", o.bins_per_octave, 1, WK_SPECTRAL_MAX_BINS);
     return o;
 }
 
@@ -249,12 +215,12 @@ static int audio_cqt(lua_State *L)
     double rate = check_rate(L, 2, fn);
     wk_lua_check_options(L, 3, fn, known);
     wk_cqt_opts o = cqt_opts(L, 3, fn);
-    o.hop = opt_int(L, 3, fn, "hop", o.hop, 1, WK_SPECTRAL_MAX_HOP);
-    o.filter_scale = opt_num(L, 3, fn, "filter_scale", o.filter_scale, 1e-3, 100);
+    o.hop = (int)wk_lua_opt_int(L, 3, fn, "hop", o.hop, 1, WK_SPECTRAL_MAX_HOP);
+    o.filter_scale = wk_lua_opt_number(L, 3, fn, "filter_scale", o.filter_scale, 1e-3, 100);
     o.window = opt_choice(L, 3, fn, "window", window_names, o.window);
-    o.sparsity = opt_num(L, 3, fn, "sparsity", o.sparsity, 0, 0.5);
-    o.downsample = opt_bool(L, 3, fn, "downsample", o.downsample);
-    int cplx = opt_bool(L, 3, fn, "complex", 0);
+    o.sparsity = wk_lua_opt_number(L, 3, fn, "sparsity", o.sparsity, 0, 0.5);
+    o.downsample = wk_lua_opt_bool(L, 3, fn, "downsample", o.downsample);
+    int cplx = wk_lua_opt_bool(L, 3, fn, "complex", 0);
     lua_settop(L, 3);
     wk_lua_box *box = lua_touserdata(L, lua_upvalueindex(1));
     if (!box->p || !wk_cqt_kernel_matches(box->p, rate, &o)) {

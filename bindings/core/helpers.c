@@ -396,6 +396,44 @@ int wk_lua_get_option(lua_State *L, int idx, const char *key)
     return lua_getfield(L, idx, key);
 }
 
+/* Options of the table at idx, each named "option 'key'" in errors; absent (or no table)
+ * gives def. Integers and numbers are range-checked before any cast. */
+lua_Integer wk_lua_opt_int(lua_State *L, int idx, const char *fname, const char *key, lua_Integer def,
+                           lua_Integer lo, lua_Integer hi)
+{
+    lua_Integer v = def;
+    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
+        char name[80];
+        snprintf(name, sizeof name, "option '%s'", key);
+        v = wk_lua_check_int(L, -1, fname, name, lo, hi);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+lua_Number wk_lua_opt_number(lua_State *L, int idx, const char *fname, const char *key, lua_Number def,
+                             lua_Number lo, lua_Number hi)
+{
+    lua_Number v = def;
+    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
+        char name[80];
+        snprintf(name, sizeof name, "option '%s'", key);
+        v = wk_lua_check_finite(L, -1, fname, name, lo, hi);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+int wk_lua_opt_bool(lua_State *L, int idx, const char *fname, const char *key, int def)
+{
+    int t = wk_lua_get_option(L, idx, key), v = def;
+    if (t == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
+    else if (t != LUA_TNIL)
+        return luaL_error(L, "%s: option '%s' must be true or false, got %s", fname, key, luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return v;
+}
+
 /* A file name argument: a string without zero bytes (the OS would see only its start). */
 const char *wk_lua_check_path(lua_State *L, int idx, const char *fname)
 {

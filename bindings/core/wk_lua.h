@@ -54,6 +54,12 @@ void wk_lua_check_options(lua_State *L, int idx, const char *fname, const char *
 /* Push option key of the table at idx (nil when the table is absent or lacks it); returns
  * its Lua type. */
 int wk_lua_get_option(lua_State *L, int idx, const char *key);
+/* Option key of the table at idx, checked ("option 'key'" in errors); def when absent. */
+lua_Integer wk_lua_opt_int(lua_State *L, int idx, const char *fname, const char *key, lua_Integer def,
+                           lua_Integer lo, lua_Integer hi);
+lua_Number wk_lua_opt_number(lua_State *L, int idx, const char *fname, const char *key, lua_Number def,
+                             lua_Number lo, lua_Number hi);
+int wk_lua_opt_bool(lua_State *L, int idx, const char *fname, const char *key, int def);
 /* Read a tensor argument that may also be a number. Always pushes one value, as
  * wk_lua_contiguous does: a new 0-D wick.Tensor holding the number (returned; the
  * collector frees it, even when a later call raises), or nil for a tensor argument

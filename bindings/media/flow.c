@@ -18,30 +18,6 @@
 #include "../../lib/media/flow.h"
 #include "../core/wk_lua.h"
 
-static int opt_int(lua_State *L, int idx, const char *key, int def, int lo, int hi)
-{
-    lua_Integer v = def;
-    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
-        char name[64];
-        snprintf(name, sizeof name, "option '%s'", key);
-        v = wk_lua_check_int(L, -1, "image.flow", name, lo, hi);
-    }
-    lua_pop(L, 1);
-    return (int)v;
-}
-
-static double opt_num(lua_State *L, int idx, const char *key, double def, double lo, double hi)
-{
-    double v = def;
-    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
-        char name[64];
-        snprintf(name, sizeof name, "option '%s'", key);
-        v = wk_lua_check_finite(L, -1, "image.flow", name, lo, hi);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
 static int image_flow(lua_State *L)
 {
     static const char *const known[] = {"levels", "scale", "window", "iterations", "poly_n",
@@ -50,13 +26,13 @@ static int image_flow(lua_State *L)
     wk_lua_check_tensor(L, 2);
     wk_lua_check_options(L, 3, "image.flow", known);
     wk_flow_opts o = wk_flow_defaults();
-    o.levels = opt_int(L, 3, "levels", o.levels, 1, WK_FLOW_MAX_LEVELS);
-    o.scale = opt_num(L, 3, "scale", o.scale, 0.1, 0.95);
-    o.window = opt_int(L, 3, "window", o.window, 1, WK_FLOW_MAX_WINDOW);
+    o.levels = (int)wk_lua_opt_int(L, 3, "image.flow", "levels", o.levels, 1, WK_FLOW_MAX_LEVELS);
+    o.scale = wk_lua_opt_number(L, 3, "image.flow", "scale", o.scale, 0.1, 0.95);
+    o.window = (int)wk_lua_opt_int(L, 3, "image.flow", "window", o.window, 1, WK_FLOW_MAX_WINDOW);
     if (o.window % 2 == 0) return luaL_error(L, "image.flow: option 'window' must be odd, got %d", o.window);
-    o.iterations = opt_int(L, 3, "iterations", o.iterations, 1, WK_FLOW_MAX_ITERATIONS);
-    o.poly_n = opt_int(L, 3, "poly_n", o.poly_n, 1, WK_FLOW_MAX_POLY_N);
-    o.poly_sigma = opt_num(L, 3, "poly_sigma", o.poly_sigma, 0.0, 2.0 * o.poly_n);
+    o.iterations = (int)wk_lua_opt_int(L, 3, "image.flow", "iterations", o.iterations, 1, WK_FLOW_MAX_ITERATIONS);
+    o.poly_n = (int)wk_lua_opt_int(L, 3, "image.flow", "poly_n", o.poly_n, 1, WK_FLOW_MAX_POLY_N);
+    o.poly_sigma = wk_lua_opt_number(L, 3, "image.flow", "poly_sigma", o.poly_sigma, 0.0, 2.0 * o.poly_n);
     if (o.poly_sigma <= 0) return luaL_error(L, "image.flow: option 'poly_sigma' must be above 0, got %f", o.poly_sigma);
     if (wk_lua_get_option(L, 3, "filter") != LUA_TNIL) {
         const char *f = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;

@@ -23,33 +23,6 @@
 
 /* ---- options -------------------------------------------------------------------- */
 
-/* An integer option in lo..hi (def when absent), checked before any cast to int. */
-static lua_Integer opt_integer(lua_State *L, int idx, const char *key, lua_Integer def, lua_Integer lo, lua_Integer hi,
-                               const char *fname)
-{
-    lua_Integer v = def;
-    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
-        char name[64];
-        snprintf(name, sizeof name, "option '%s'", key);
-        v = wk_lua_check_int(L, -1, fname, name, lo, hi);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-/* A finite number option (def when absent). */
-static lua_Number opt_number(lua_State *L, int idx, const char *key, lua_Number def, const char *fname)
-{
-    lua_Number v = def;
-    if (wk_lua_get_option(L, idx, key) != LUA_TNIL) {
-        char name[64];
-        snprintf(name, sizeof name, "option '%s'", key);
-        v = wk_lua_check_finite(L, -1, fname, name, -HUGE_VAL, HUGE_VAL);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
 /* ---- load and save -------------------------------------------------------------- */
 
 static int image_load(lua_State *L)
@@ -87,8 +60,8 @@ static int image_save(lua_State *L)
     const char *path = wk_lua_check_path(L, 2, "image.save");
     wk_lua_check_options(L, 3, "image.save", known);
     wk_image_save_opts o = {0};
-    o.bits = (int)opt_integer(L, 3, "bits", 8, 8, 16, "image.save");
-    o.quality = (int)opt_integer(L, 3, "quality", 90, 1, 100, "image.save");
+    o.bits = (int)wk_lua_opt_int(L, 3, "image.save", "bits", 8, 8, 16);
+    o.quality = (int)wk_lua_opt_int(L, 3, "image.save", "quality", 90, 1, 100);
     if (o.bits != 8 && o.bits != 16) return luaL_error(L, "image.save: option 'bits' must be 8 or 16, got %d", o.bits);
 
     char sketch[256], seed[32];
@@ -148,9 +121,9 @@ static int image_grid(lua_State *L)
     static const char *const known[] = {"cols", "pad", "pad_value", NULL};
     char buf[160];
     wk_lua_check_options(L, 2, "image.grid", known);
-    lua_Integer cols = opt_integer(L, 2, "cols", 0, 1, MAX_GRID, "image.grid");   /* absent (0): about square */
-    lua_Integer pad = opt_integer(L, 2, "pad", 2, 0, 1 << 16, "image.grid");
-    lua_Number pad_value = opt_number(L, 2, "pad_value", 1.0, "image.grid");
+    lua_Integer cols = wk_lua_opt_int(L, 2, "image.grid", "cols", 0, 1, MAX_GRID);   /* absent (0): about square */
+    lua_Integer pad = wk_lua_opt_int(L, 2, "image.grid", "pad", 2, 0, 1 << 16);
+    lua_Number pad_value = wk_lua_opt_number(L, 2, "image.grid", "pad_value", 1.0, -HUGE_VAL, HUGE_VAL);
 
     wk_tensor *batch = wk_lua_test_tensor(L, 1);
     int64_t n;
