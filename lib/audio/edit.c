@@ -17,22 +17,21 @@
 #include "../core/threads.h"
 #include "sound.h"
 
-/* Channels and frames of a contiguous sound tensor (C×N or N). */
-static int dims(const wk_tensor *t, const char *fn, int64_t *ch, int64_t *frames)
+int wk_sound_shape(const char *fn, const char *what, const wk_tensor *t, int64_t *ch, int64_t *frames)
 {
     char buf[96];
-    if (wk_tensor_require(fn, "samples", t)) return WK_ERR;
+    if (wk_tensor_require(fn, what, t)) return WK_ERR;
     if (t->ndim == 1) *ch = 1, *frames = t->shape[0];
     else if (t->ndim == 2) *ch = t->shape[0], *frames = t->shape[1];
     else
-        return wk_fail("%s: samples must be channels × frames (2-D) or frames (1-D), got %d-D %s", fn, t->ndim,
+        return wk_fail("%s: %s must be channels × frames (2-D) or frames (1-D), got %d-D %s", fn, what, t->ndim,
                        wk_tensor_shape_str(t, buf, sizeof buf));
-    if (*ch < 1 || *frames < 1) return wk_fail("%s: samples %s hold no sound", fn, wk_tensor_shape_str(t, buf, sizeof buf));
+    if (*ch < 1 || *frames < 1)
+        return wk_fail("%s: %s %s hold no sound", fn, what, wk_tensor_shape_str(t, buf, sizeof buf));
     return WK_OK;
 }
 
-/* The first non-finite sample, as an error naming it (WK_OK when there is none). */
-static int check_finite(const char *fn, const float *x, int64_t ch, int64_t frames)
+int wk_sound_check_finite(const char *fn, const float *x, int64_t ch, int64_t frames)
 {
     for (int64_t i = 0; i < ch * frames; i++)
         if (!isfinite(x[i]))
@@ -175,7 +174,7 @@ int wk_sound_resample(wk_tensor *dst, const wk_tensor *t, double from, double to
                                      SRC_SINC_FASTEST};
     const char *fn = "audio.resample";
     int64_t ch, n;
-    if (dims(t, fn, &ch, &n)) return WK_ERR;
+    if (wk_sound_shape(fn, "samples", t, &ch, &n)) return WK_ERR;
     if (!(from >= 1 && from <= WK_SOUND_MAX_RATE) || !(to >= 1 && to <= WK_SOUND_MAX_RATE))
         return wk_fail("%s: rates must be 1..%d Hz, got %g and %g", fn, WK_SOUND_MAX_RATE, from, to);
     if ((int)quality < 0 || (int)quality > WK_RESAMPLE_POLY) return wk_fail("%s: unknown quality %d", fn, (int)quality);
@@ -184,7 +183,7 @@ int wk_sound_resample(wk_tensor *dst, const wk_tensor *t, double from, double to
         return wk_fail("%s: %g Hz to %g Hz is a ratio of %g; libsamplerate converts within 1/256..256 (resample in two steps)",
                        fn, from, to, ratio);
     const float *x = wk_tensor_data(t);
-    if (check_finite(fn, x, ch, n)) return WK_ERR;
+    if (wk_sound_check_finite(fn, x, ch, n)) return WK_ERR;
     double mf = floor((double)n * ratio + 0.5);
     if (mf < 1) mf = 1;
     if (mf > (double)WK_MAX_NUMEL / (double)ch) return wk_fail("%s: %lld frames at ratio %g is too many", fn, (long long)n, ratio);
@@ -224,7 +223,7 @@ int wk_sound_resample(wk_tensor *dst, const wk_tensor *t, double from, double to
 int wk_sound_mono(wk_tensor *dst, const wk_tensor *t)
 {
     int64_t ch, n;
-    if (dims(t, "audio.mono", &ch, &n)) return WK_ERR;
+    if (wk_sound_shape("audio.mono", "samples", t, &ch, &n)) return WK_ERR;
     int64_t shape[2] = {1, n};
     if (wk_tensor_new(dst, 2, shape)) return WK_ERR;
     const float *x = wk_tensor_data(t);   /* (ch, n) */
@@ -243,10 +242,10 @@ int wk_sound_loud_range(int64_t *start, int64_t *end, const wk_tensor *t, float 
 {
     int64_t ch, n;
     *start = *end = 0;
-    if (dims(t, "audio.trim", &ch, &n)) return WK_ERR;
+    if (wk_sound_shape("audio.trim", "samples", t, &ch, &n)) return WK_ERR;
     if (!(threshold >= 0)) return wk_fail("audio.trim: threshold must be a non-negative amplitude, got %g", threshold);
     const float *x = wk_tensor_data(t);
-    if (check_finite("audio.trim", x, ch, n)) return WK_ERR;
+    if (wk_sound_check_finite("audio.trim", x, ch, n)) return WK_ERR;
     int64_t first = n, last = -1;
     for (int64_t c = 0; c < ch; c++) {
         const float *r = x + c * n;
@@ -268,10 +267,10 @@ int wk_sound_loud_range(int64_t *start, int64_t *end, const wk_tensor *t, float 
 int wk_sound_normalize(wk_tensor *dst, const wk_tensor *t, float peak, float *gain)
 {
     int64_t ch, n;
-    if (dims(t, "audio.normalize", &ch, &n)) return WK_ERR;
+    if (wk_sound_shape("audio.normalize", "samples", t, &ch, &n)) return WK_ERR;
     if (!(peak > 0 && peak <= 1e6f)) return wk_fail("audio.normalize: peak must be in (0, 1e6], got %g", peak);
     const float *x = wk_tensor_data(t);
-    if (check_finite("audio.normalize", x, ch, n)) return WK_ERR;
+    if (wk_sound_check_finite("audio.normalize", x, ch, n)) return WK_ERR;
     float top = 0;
     for (int64_t i = 0; i < ch * n; i++) top = fmaxf(top, fabsf(x[i]));
     /* in double: peak / a subnormal top overflows a float to inf and turns zeros into NaN;

@@ -315,20 +315,14 @@ static int ends_with_ci(const char *s, const char *suffix)
     return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
-/* The sound's channels and frames: C×N, or N as one channel. */
+/* The sound's channels and frames, and no more channels than a file can hold. */
 static int sound_dims(const wk_tensor *t, const char *fn, int64_t *ch, int64_t *frames)
 {
     char buf[96];
-    if (t->ndim == 1) *ch = 1, *frames = t->shape[0];
-    else if (t->ndim == 2) *ch = t->shape[0], *frames = t->shape[1];
-    else
-        return wk_fail("%s: samples must be channels × frames (2-D) or frames (1-D), got %d-D %s", fn, t->ndim,
-                       wk_tensor_shape_str(t, buf, sizeof buf));
+    if (wk_sound_shape(fn, "samples", t, ch, frames)) return WK_ERR;
     if (*ch > WK_SOUND_MAX_CHANNELS)
         return wk_fail("%s: samples %s would be %lld channels (at most %d); is it frames × channels? use :t()", fn,
                        wk_tensor_shape_str(t, buf, sizeof buf), (long long)*ch, WK_SOUND_MAX_CHANNELS);
-    if (*ch < 1 || *frames < 1)
-        return wk_fail("%s: samples %s hold no sound", fn, wk_tensor_shape_str(t, buf, sizeof buf));
     return WK_OK;
 }
 
@@ -337,14 +331,11 @@ int wk_sound_save(const char *path, const wk_tensor *t, int rate, const wk_sound
     static const wk_sound_save_opts none = {0};
     const wk_sound_save_opts *o = opts ? opts : &none;
     int64_t ch = 0, frames = 0;
-    if (wk_tensor_require("audio.save", "samples", t) || sound_dims(t, "audio.save", &ch, &frames)) return WK_ERR;
+    if (sound_dims(t, "audio.save", &ch, &frames)) return WK_ERR;
     if (rate < 1 || rate > WK_SOUND_MAX_RATE)
         return wk_fail("audio.save: rate must be 1..%d Hz, got %d", WK_SOUND_MAX_RATE, rate);
     const float *x = wk_tensor_data(t);   /* (ch, frames) */
-    for (int64_t i = 0; i < ch * frames; i++)
-        if (!isfinite(x[i]))
-            return wk_fail("audio.save: sample %lld of channel %lld is %s; nothing written to '%s'",
-                           (long long)(i % frames) + 1, (long long)(i / frames) + 1, isnan(x[i]) ? "NaN" : "infinite", path);
+    if (wk_sound_check_finite("audio.save", x, ch, frames)) return WK_ERR;   /* nothing written yet */
     int format = o->format;
     if (format == WK_SOUND_AUTO) {
         if (ends_with_ci(path, ".wav")) format = WK_SOUND_WAV;

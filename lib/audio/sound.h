@@ -55,6 +55,15 @@ typedef struct wk_sound_save_opts {
 
 int wk_sound_save(const char *path, const wk_tensor *samples, int rate, const wk_sound_save_opts *opts);
 
+/* ---- checks shared by every audio kernel (edit.c) -------------------------------- */
+
+/* Channels and frames of a sound tensor: C×N, or N as one channel; errors name fn and
+ * what ("samples", "signal"). */
+int wk_sound_shape(const char *fn, const char *what, const wk_tensor *t, int64_t *ch, int64_t *frames);
+/* The first non-finite value of x (ch, frames) as an error naming its sample and
+ * channel; WK_OK when there is none. */
+int wk_sound_check_finite(const char *fn, const float *x, int64_t ch, int64_t frames);
+
 /* ---- edits (edit.c) ---------------------------------------------------------------- */
 
 /* libsamplerate's converters, best first. */

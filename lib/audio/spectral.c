@@ -19,6 +19,7 @@
 #include "../core/error.h"
 #include "../core/limits.h"
 #include "../core/rng.h"
+#include "sound.h"
 #include "../core/threads.h"
 
 #ifndef M_PI
@@ -39,21 +40,8 @@ double wk_window_value(int window, int64_t i, int64_t n)
 
 int wk_spectral_check_signal(const char *fn, const wk_tensor *x, int64_t *channels, int64_t *length)
 {
-    if (wk_tensor_require(fn, "signal", x) != WK_OK) return WK_ERR;
-    char s[96];
-    if (x->ndim != 1 && x->ndim != 2)
-        return wk_fail("%s: signal must be 1-D (samples) or 2-D (channels × samples), got %d-D %s", fn, x->ndim,
-                       wk_tensor_shape_str(x, s, sizeof s));
-    int64_t c = x->ndim == 2 ? x->shape[0] : 1, n = x->shape[x->ndim - 1];
-    if (c < 1 || n < 1) return wk_fail("%s: signal %s is empty", fn, wk_tensor_shape_str(x, s, sizeof s));
-    const float *p = wk_tensor_data(x);
-    for (int64_t i = 0; i < c * n; i++)
-        if (!isfinite(p[i]))
-            return wk_fail("%s: sample %lld of channel %lld is %s (samples must be finite)", fn,
-                           (long long)(i % n + 1), (long long)(i / n + 1), isnan(p[i]) ? "NaN" : "infinite");
-    *channels = c;
-    *length = n;
-    return WK_OK;
+    if (wk_sound_shape(fn, "signal", x, channels, length)) return WK_ERR;
+    return wk_sound_check_finite(fn, wk_tensor_data(x), *channels, *length);
 }
 
 wk_stft_opts wk_stft_defaults(void)
