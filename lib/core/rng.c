@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-static uint64_t state[4];
+static wk_rng_state global;
 static uint64_t seed_in_force;
 static int have_spare;      /* Marsaglia's polar method makes normals in pairs */
 static float spare_normal;
@@ -17,12 +17,15 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+void wk_rng_state_seed(wk_rng_state *r, uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+}
 
 void wk_rng_seed(uint64_t seed)
 {
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++) state[i] = splitmix64(&x);
+    wk_rng_state_seed(&global, seed);
     seed_in_force = seed;
     have_spare = 0;
 }
@@ -31,16 +34,9 @@ uint64_t wk_rng_get_seed(void) { return seed_in_force; }
 
 uint64_t wk_rng_next(void)
 {
-    if ((state[0] | state[1] | state[2] | state[3]) == 0) wk_rng_seed(seed_in_force);
-    uint64_t result = rotl(state[1] * 5, 7) * 9;
-    uint64_t t = state[1] << 17;
-    state[2] ^= state[0];
-    state[3] ^= state[1];
-    state[1] ^= state[2];
-    state[0] ^= state[3];
-    state[2] ^= t;
-    state[3] = rotl(state[3], 45);
-    return result;
+    const uint64_t *s = global.s;
+    if ((s[0] | s[1] | s[2] | s[3]) == 0) wk_rng_seed(seed_in_force);
+    return wk_rng_state_next(&global);
 }
 
 float wk_rng_uniform(void) { return (float)(wk_rng_next() >> 40) * (1.0f / 16777216.0f); }

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "../core/limits.h"
+#include "../core/rng.h"
 #include "../core/threads.h"
 
 #define TOPIC_BITS 16
@@ -56,39 +57,8 @@ struct wk_lda {
     double *ck;          /* (K) (n_dk + α) / (n_k + Vβ) */
     double *qk;          /* (K) q bucket terms, by position in the word list */
     double *inv;         /* (K) 1 / (n_k + Vβ), kept in step with nk */
-    uint64_t rng[4];     /* xoshiro256** */
+    wk_rng_state rng;    /* the sampler's own stream (rng.h) */
 };
-
-/* ---- random numbers ----------------------------------------------------------------- */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(uint64_t s[4], uint64_t seed)
-{
-    for (int i = 0; i < 4; i++) s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static inline uint64_t rng_next(uint64_t s[4])
-{
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
-
-static inline double rng_uniform(uint64_t s[4]) { return (rng_next(s) >> 11) * 0x1.0p-53; }
 
 /* ---- building and freeing ------------------------------------------------------------ */
 
@@ -207,9 +177,9 @@ int wk_lda_new(wk_lda **out, const int32_t *words, const int64_t *doc_start, int
         wk_lda_free(m);
         return wk_fail("lda: out of memory for the word lists");
     }
-    rng_seed(m->rng, o->seed);
+    wk_rng_state_seed(&m->rng, o->seed);
     for (int64_t i = 0; i < N; i++) {
-        int k = (int)((rng_next(m->rng) >> 32) * (uint64_t)K >> 32);
+        int k = (int)((wk_rng_state_next(&m->rng) >> 32) * (uint64_t)K >> 32);
         m->z[i] = (uint16_t)k;
         m->nk[k]++;
         word_inc(m, m->w[i], k);
@@ -290,7 +260,7 @@ static void sweep_once(wk_lda *m)
                 qk[j] = x;
                 q += x;
             }
-            double u = rng_uniform(m->rng) * (s + r + q);
+            double u = wk_rng_state_uniform(&m->rng) * (s + r + q);
             int nt;
             if (u < q) {
                 int32_t j = 0;
@@ -434,7 +404,7 @@ typedef struct infer_job {
 } infer_job;
 
 /* θ of one document's tokens tok[0..n) (known ids only) into out (K); work: scratch. */
-static void infer_doc(const infer_job *j, const int32_t *tok, int64_t n, uint64_t rng[4], double *out, char *scratch)
+static void infer_doc(const infer_job *j, const int32_t *tok, int64_t n, wk_rng_state *rng, double *out, char *scratch)
 {
     const int K = j->m->K;
     const double alpha = j->m->alpha;
@@ -450,7 +420,7 @@ static void infer_doc(const infer_job *j, const int32_t *tok, int64_t n, uint64_
         return;
     }
     for (int64_t i = 0; i < n; i++) {
-        int k = (int)((rng_next(rng) >> 32) * (uint64_t)K >> 32);
+        int k = (int)((wk_rng_state_next(rng) >> 32) * (uint64_t)K >> 32);
         z[i] = (uint16_t)k;
         ndk[k]++;
     }
@@ -464,7 +434,7 @@ static void infer_doc(const infer_job *j, const int32_t *tok, int64_t n, uint64_
                 c += (ndk[k] + alpha) * row[k];
                 p[k] = c;
             }
-            double u = rng_uniform(rng) * c;
+            double u = wk_rng_state_uniform(rng) * c;
             int k = 0;
             while (k < K - 1 && p[k] <= u) k++;
             z[i] = (uint16_t)k;
@@ -488,13 +458,13 @@ static void infer_range(void *ctx, int64_t begin, int64_t end, int worker)
     int32_t *known = (int32_t *)(scratch + j->stride - (size_t)j->max_len * sizeof(int32_t) - (size_t)K * sizeof(double));
     double *th = (double *)(scratch + j->stride - (size_t)K * sizeof(double));
     for (int64_t d = begin; d < end; d++) {
-        uint64_t rng[4];
-        rng_seed(rng, j->seed ^ ((uint64_t)(d + 1) * 0xd1342543de82ef95ull));
+        wk_rng_state rng;
+        wk_rng_state_seed(&rng, j->seed ^ ((uint64_t)(d + 1) * 0xd1342543de82ef95ull));
         int64_t n = 0;
         for (int64_t i = j->ds[d]; i < j->ds[d + 1]; i++)
             if (j->words[i] >= 0 && j->words[i] < V) known[n++] = j->words[i];
         if (!j->complete) {
-            infer_doc(j, known, n, rng, th, scratch);
+            infer_doc(j, known, n, &rng, th, scratch);
             for (int k = 0; k < K; k++) j->theta[d * K + k] = (float)th[k];
             continue;
         }
@@ -502,7 +472,7 @@ static void infer_range(void *ctx, int64_t begin, int64_t end, int worker)
         j->scored[d] = 0;
         if (n < 2) continue;
         int64_t half = n / 2;
-        infer_doc(j, known, half, rng, th, scratch);
+        infer_doc(j, known, half, &rng, th, scratch);
         double lp = 0;
         for (int64_t i = half; i < n; i++) {
             const float *row = j->phi + (int64_t)known[i] * K;
