@@ -211,13 +211,15 @@ TEST(lda_infer_and_completion)
            (long long)(s1.worker_chunks - s0.worker_chunks), (long long)(s1.jobs - s0.jobs),
            (long long)(s1.inline_jobs - s0.inline_jobs), (long long)(s1.throttled - s0.throttled),
            (long long)(s1.busy_machine - s0.busy_machine));
-    /* the equality below means something only if a helper thread ran some chunks */
+    /* the equality below means something only if the work was shared out; which thread
+     * then ran which chunk is a race (a caller may claim them all before a helper wakes,
+     * as it did once under the sanitizers), so the sharing is what is checked */
     if (two < 2)
         printf("  (one thread available: the 1-vs-2 thread comparison ran on one thread)\n");
     else if (s1.throttled > s0.throttled || s1.busy_machine > s0.busy_machine)
         printf("  (other programs had the CPUs: the pool held its helpers back, the comparison proves less)\n");
     else
-        CHECK(s1.worker_chunks > s0.worker_chunks);
+        CHECK(s1.jobs > s0.jobs);
     wk_threads_set(before);
     double ppl = exp(-lp1 / n1);
     printf("  held-out perplexity %.2f over %lld words (1 thread), %.2f (2 threads)\n", ppl, (long long)n1,

@@ -121,7 +121,8 @@ describe("wick.embed.lda", function()
     elseif s1.throttled_jobs > s0.throttled_jobs or s1.busy_machine_jobs > s0.busy_machine_jobs then
       print("  (other programs had the CPUs: the pool held its helpers back)")
     else
-      assert.is_true(s1.helper_chunks > s0.helper_chunks, "no helper thread ran a chunk")
+      -- shared out (which thread then runs which chunk is a race, not checked)
+      assert.is_true(s1.shared_jobs > s0.shared_jobs, "the work was not shared between threads")
     end
   end)
 
