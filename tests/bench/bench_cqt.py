@@ -21,6 +21,8 @@ import time
 
 import numpy as np
 
+from peer_safetensors import write_safetensors
+
 RATE, N_FFT, HOP, N_MELS = 22050, 2048, 512, 128
 FMIN, N_BINS, BPO = 32.70319566257483, 84, 12
 REPEATS = 5
@@ -38,16 +40,6 @@ def read_safetensors(path):
         a, b = v["data_offsets"]
         out[k] = np.frombuffer(data[a:b], dtype="<f4").reshape(v["shape"])
     return out
-
-
-def write_safetensors(path, name, arr):
-    arr = np.ascontiguousarray(arr, dtype="<f4")
-    header = json.dumps({name: {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [0, arr.nbytes]}}).encode()
-    header += b" " * (-len(header) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(header)))
-        f.write(header)
-        f.write(arr.tobytes())
 
 
 def make(d, seconds):

@@ -23,6 +23,8 @@ import time
 import cv2
 import numpy as np
 
+from peer_safetensors import write_safetensors
+
 PHOTO = os.environ.get("WICK_DATA", "/usr/local/share/wick") + "/images/opencv/aloeL.jpg"
 # wick.image.flow's defaults, which both sides run with. OpenCV's `levels` counts the
 # layers below the full-size one (its loop runs k = levels..0), wick's counts them all:
@@ -38,16 +40,6 @@ def field(x, y, size):
     dx = a * (0.6 * np.sin(1.3 * t * y + 0.4) + 0.3 * np.cos(0.9 * t * x)) + 0.25 * a
     dy = a * (0.5 * np.cos(1.1 * t * x + 1.0) - 0.3 * np.sin(0.8 * t * (x + y))) - 0.15 * a
     return dx, dy
-
-
-def write_safetensors(path, name, arr):
-    arr = np.ascontiguousarray(arr, dtype="<f4")
-    header = json.dumps({name: {"dtype": "F32", "shape": list(arr.shape), "data_offsets": [0, arr.nbytes]}}).encode()
-    header += b" " * (-len(header) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(header)))
-        f.write(header)
-        f.write(arr.tobytes())
 
 
 def read_safetensors(path):
