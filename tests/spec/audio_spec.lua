@@ -135,7 +135,9 @@ describe("audio.save and audio.load", function()
     refused("a damaged, truncated or unsupported WAV file", audio.load, dir .. "/head.wav")
     -- libsndfile 1.2.0 loops forever on a LIST entry whose size runs past the list
     -- (this 104-byte file, found by fuzz_audio): refused before libsndfile sees it
-    local hang = ("524946462602000057415645666d74201000000003000100803e000000fa0000040020006661637404000000640000004c49535446000000494e464f5045414b1000000001000000cf00126baed8323f380000009c9e8b9df8fffffffffffffffeffffffffffff62"):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+    local hang = ("524946462602000057415645666d74201000000003000100803e000000fa000004002000666163740400000064000000" ..
+      "4c49535446000000494e464f5045414b1000000001000000cf00126baed8323f380000009c9e8b9df8ffffffffffffff" ..
+      "feffffffffffff62"):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
     write_file(dir .. "/hang.wav", hang)
     refused("'" .. dir .. "/hang.wav' is damaged: an entry of its LIST chunk runs past", audio.load, dir .. "/hang.wav")
     -- a sound whose LIST entries fit still loads
