@@ -56,7 +56,8 @@ options:
 -- A word as the shell reads it: left bare when it holds nothing special.
 local function shq(s)
   s = tostring(s)
-  if s:match("^[%w%-_./=,:@+%%]+$") or s == "{}" then return s end
+  -- "{}" (GNU parallel's placeholder) is no brace expansion: it may stay bare too
+  if s:gsub("{}", "x"):match("^[%w%-_./=,:@+%%]+$") then return s end
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 sweep.shell_quote = shq
@@ -374,7 +375,9 @@ local function prepare(plan, dir, remote)
   for _, c in ipairs(plan.cells) do
     if cell_state(dir, c) ~= "ok" then
       fs.mkdir(dir .. "/cells/" .. c.name)
-      write_text(dir .. "/cells/" .. c.name .. "/job", c.cell .. "\n" .. table.concat(job_args(plan, c, remote), "\n") .. "\n")
+      local argv, job = job_args(plan, c, remote), { c.cell }
+      table.move(argv, 1, #argv, 2, job)
+      write_text(dir .. "/cells/" .. c.name .. "/job", table.concat(job, "\n") .. "\n")
       todo[#todo + 1] = c
       names[#names + 1] = c.name
     end
@@ -506,6 +509,7 @@ end
 -- ---- gathering: the sketchbook ------------------------------------------------------
 
 local IMAGE = { png = true, jpg = true, jpeg = true }
+local BOOK_APP_ID, BOOK_VERSION = 0x5769636b, 1   -- the sketchbook's identity (book.lua)
 
 local function columns(db, schema, tbl)
   local names = {}
@@ -538,9 +542,8 @@ local function merge_cell(db, plan, dir, c)
   local path = dir .. "/cells/" .. c.name .. "/book.db"
   if fs.kind(path) ~= "file" then return 0 end
   -- Opening it first gives the sketchbook's own errors (foreign, newer, corrupt) naming it.
-  wick._sql.open(path, { readonly = true, what = "sketchbook", app_id = wick._book.APP_ID,
-    version = wick._book.VERSION }):close()
-  db:attach(path, "cell")
+  wick._sql.open(path, { readonly = true, what = "sketchbook", app_id = BOOK_APP_ID, version = BOOK_VERSION }):close()
+  db:run("ATTACH DATABASE ?1 AS cell", path)
   local ok, added, image = pcall(function()
     local run_cols = shared_columns(db, "runs", { id = true })
     local out_cols = shared_columns(db, "outputs", { run = true })
@@ -579,8 +582,8 @@ local function merge_cell(db, plan, dir, c)
           for _, tbl in ipairs({ "metrics", "inputs" }) do
             local cols = table.concat(shared_columns(db, tbl, { run = true }), ", ")
             if cols ~= "" then
-              db:run(("INSERT INTO main.%s (run, %s) SELECT ?1, %s FROM cell.%s WHERE run = ?2"):format(tbl, cols, cols, tbl),
-                id, r.id)
+              local sql = "INSERT INTO main.%s (run, %s) SELECT ?1, %s FROM cell.%s WHERE run = ?2"
+              db:run(sql:format(tbl, cols, cols, tbl), id, r.id)
             end
           end
         end
@@ -716,7 +719,9 @@ local function sweep_command(args)
   local o = parse_args(args)
   if o.help then print(USAGE) return 0 end
   if o.gather then
-    if o.target or #o.param > 0 or o.rerun then raise("sweep: --gather DIR takes no sketch, --param or --rerun-failed") end
+    if o.target or #o.param > 0 or o.rerun then
+      raise("sweep: --gather DIR takes no sketch, --param or --rerun-failed")
+    end
     if fs.kind(o.gather) ~= "folder" then raise(("sweep: no sweep folder '%s'"):format(o.gather)) end
     return sweep.gather(absolute(o.gather), o)
   end
@@ -777,7 +782,8 @@ local function sweep_command(args)
     print("sweep: cell.sh runs each cell as (in the sweep folder; log in cells/NAME/log):")
     for _, c in ipairs(todo) do
       print(("  WICK_SWEEP=%s WICK_CELL=%s WICK_BOOK=%s %s %s"):format(plan.id, shq(c.cell),
-        shq("cells/" .. c.name .. "/book.db"), remote and "wick" or shq(plan.wick), shell_line(job_args(plan, c, remote))))
+        shq("cells/" .. c.name .. "/book.db"), remote and "wick" or shq(plan.wick),
+        shell_line(job_args(plan, c, remote))))
     end
   end
   if o.engine == "slurm" then
