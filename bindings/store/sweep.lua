@@ -45,6 +45,7 @@ options:
   --engine E           parallel (GNU parallel, the default) or slurm (a job array)
   --jobs N             cells at a time (parallel --jobs; Slurm --array=…%N)
   --sshlogin LOGIN     run on LOGIN over ssh (parallel --sshlogin; repeat; ':' is this machine)
+  --parallel OPTION    one more option for GNU parallel (repeat), e.g. --parallel=--ssh-delay=0.2
   --sbatch OPTION      a line #SBATCH OPTION in the job script (repeat), e.g. --sbatch=--time=10
   --out DIR            the sweep folder (default out/sweep-<id> beside the sketch)
   --thumb N            contact sheet cells of N pixels (default 128)
@@ -194,8 +195,12 @@ local function expand(params)
     end
     for k, p in ipairs(params) do parts[k] = p.name .. "=" .. values[k] end
     local text = table.concat(parts, ",")
-    -- folder names: the index first (unique and in grid order), the cell made safe
-    local safe = text:gsub("[^%w%-_.=,+]", "_"):sub(1, 120)
+    -- Folder names: the index first (unique, in grid order), then the cell in letters
+    -- that no shell, GNU parallel or rsync quotes ("3-seed-2_size-64"; parallel's quoted
+    -- names reach a recent rsync quoted twice, and --return then fails).
+    local safe = {}
+    for k, p in ipairs(params) do safe[k] = (p.name .. "-" .. values[k]):gsub("[^%w%-_.]", ".") end
+    safe = table.concat(safe, "_"):sub(1, 120)
     cells[#cells + 1] = { cell = text, values = values, name = ("%0" .. width .. "d-%s"):format(i + 1, safe) }
   end
   return cells
@@ -254,12 +259,12 @@ sweep.read_plan = read_plan
 
 local VALUED = { ["--param"] = "param", ["--engine"] = "engine", ["--jobs"] = "jobs", ["--sshlogin"] = "sshlogin",
   ["-S"] = "sshlogin", ["--sbatch"] = "sbatch", ["--out"] = "out", ["--gather"] = "gather", ["--thumb"] = "thumb",
-  ["--rerun-failed"] = "rerun" }
+  ["--rerun-failed"] = "rerun", ["--parallel"] = "parallel" }
 local FLAGS = { ["--dry-run"] = "dry_run", ["--no-wait"] = "no_wait" }
-local LISTS = { param = true, sshlogin = true, sbatch = true }
+local LISTS = { param = true, sshlogin = true, sbatch = true, parallel = true }
 
 local function parse_args(args)
-  local o = { param = {}, sshlogin = {}, sbatch = {}, extra = {} }
+  local o = { param = {}, sshlogin = {}, sbatch = {}, parallel = {}, extra = {} }
   local i = 1
   while args[i] ~= nil do
     local a = tostring(args[i])
@@ -397,10 +402,14 @@ local function parallel_argv(plan, dir, o, sketch_files)
   if o.jobs then table.move({ "--jobs", tostring(o.jobs) }, 1, 2, #argv + 1, argv) end
   if #o.sshlogin > 0 then
     for _, login in ipairs(o.sshlogin) do table.move({ "--sshlogin", login }, 1, 2, #argv + 1, argv) end
-    table.move({ "--workdir", "...", "--basefile", "cell.sh" }, 1, 4, #argv + 1, argv)
-    for _, f in ipairs(sketch_files) do table.move({ "--basefile", f }, 1, 2, #argv + 1, argv) end
+    -- Each job has a work dir of its own, so cell.sh and the sketch go with every job
+    -- (--basefile would reach only the first); an absolute path with /./ lands under the
+    -- work dir as the part after /./.
+    table.move({ "--workdir", "...", "--transferfile", dir .. "/./cell.sh" }, 1, 4, #argv + 1, argv)
+    for _, f in ipairs(sketch_files) do table.move({ "--transferfile", dir .. "/./" .. f }, 1, 2, #argv + 1, argv) end
     table.move({ "--transferfile", "cells/{}/job", "--return", "cells/{}", "--cleanup" }, 1, 5, #argv + 1, argv)
   end
+  table.move(o.parallel, 1, #o.parallel, #argv + 1, argv)
   table.move({ "sh", "cell.sh", "{}", "::::", "todo.txt" }, 1, 5, #argv + 1, argv)
   return argv
 end
@@ -414,7 +423,10 @@ local function run_parallel(plan, dir, o, sketch_files)
   end
   local p = fs.spawn(argv)
   for line in p:lines() do print("  " .. line) end   -- one line per finished cell (cell.sh)
-  p:close()   -- its exit status counts failed jobs; the status files say which
+  -- Its exit status counts failed jobs (up to 101; the status files say which); 255 is
+  -- parallel's own error (a bad option, an unreachable host), which it has printed.
+  local code = p:close()
+  if code > 101 then raise(("sweep: GNU parallel stopped (exit %d; its message is above)"):format(code)) end
 end
 
 local SBATCH = [[
@@ -610,8 +622,8 @@ end
 -- ---- gathering: the contact sheet ---------------------------------------------------
 
 -- Rows: the first parameter's values; columns: the combinations of the others. Each cell
--- shows its image fitted into a square, a failed cell a red square, one without a result
--- or a picture a grey one. Labels and title come from plot.heatmap, drawn underneath.
+-- shows its image fitted into a square, a failed cell a red cross, one without a result
+-- or a picture a grey square. Labels and title come from plot.heatmap, drawn underneath.
 local function contact_sheet(plan, dir, found, thumb)
   local rows = plan.params[1].values
   local ncols = #plan.cells // #rows
@@ -639,8 +651,11 @@ local function contact_sheet(plan, dir, found, thumb)
       local h, w = pic:size(2), pic:size(3)
       tile:fill_(0.94)
       tile:narrow(2, (side - h) // 2 + 1, h):narrow(3, (side - w) // 2 + 1, w):copy_(pic)
-    elseif cell_state(dir, c) == "failed" then
-      tile:copy_(T { 0.85, 0.25, 0.2 }:view(3, 1, 1))
+    elseif cell_state(dir, c) == "failed" then   -- a red cross on grey
+      local r, q = T.arange(side):view(side, 1), T.arange(side):view(1, side)
+      local width = math.max(1, side // 14)
+      local cross = ((r - q):abs():lt(width) + (r + q - (side + 1)):abs():lt(width)):gt(0):view(1, side, side)
+      tile:copy_(T.where(cross, T { 0.85, 0.15, 0.1 }:view(3, 1, 1), 0.88))
     else
       tile:fill_(0.8)
     end
@@ -748,7 +763,7 @@ local function sweep_command(args)
       if old.id ~= plan.id then
         raise(("sweep: '%s' holds another sweep (%s of %s); give another --out"):format(dir, old.id, old.sketch))
       end
-      for _, k in ipairs({ "engine", "jobs", "sshlogin", "sbatch" }) do plan[k] = old[k] end
+      for _, k in ipairs({ "engine", "jobs", "sshlogin", "sbatch", "parallel", "thumb" }) do plan[k] = old[k] end
     elseif fs.kind(dir) == "folder" and #fs.list(dir) > 0 then
       raise(("sweep: '%s' is not empty and not a sweep folder; give another --out"):format(dir))
     elseif fs.kind(dir) == "file" then
@@ -760,10 +775,12 @@ local function sweep_command(args)
   o.jobs = o.jobs or plan.jobs
   if #o.sshlogin == 0 and o.engine == plan.engine then o.sshlogin = plan.sshlogin or {} end
   if #o.sbatch == 0 and o.engine == plan.engine then o.sbatch = plan.sbatch or {} end
+  if #o.parallel == 0 and o.engine == plan.engine then o.parallel = plan.parallel or {} end
   if o.engine ~= "parallel" and #o.sshlogin > 0 then raise("sweep: --sshlogin is for --engine parallel") end
   if o.engine ~= "slurm" and #o.sbatch > 0 then raise("sweep: --sbatch is for --engine slurm") end
+  if o.engine ~= "parallel" and #o.parallel > 0 then raise("sweep: --parallel is for --engine parallel") end
   if o.engine ~= "slurm" and o.no_wait then raise("sweep: --no-wait is for --engine slurm") end
-  plan.engine, plan.jobs, plan.sshlogin, plan.sbatch = o.engine, o.jobs, o.sshlogin, o.sbatch
+  plan.engine, plan.jobs, plan.sshlogin, plan.sbatch, plan.parallel = o.engine, o.jobs, o.sshlogin, o.sbatch, o.parallel
   plan.thumb = o.thumb or plan.thumb
   plan.wick = wick_program()
 
