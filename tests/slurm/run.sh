@@ -103,7 +103,7 @@ export WICK_BOOK="$tmp/sketchbook.db"
 sweep="$tmp/sweep"
 run_sweep() {
     "$wick" sweep sketches/hello/hello.lua --param seed=1,2,3 --param size=24,32,40 --engine slurm --jobs 2 \
-        --out "$sweep" > "$tmp/sweep.out" 2>&1 || { cat "$tmp/sweep.out"; fail "wick sweep failed"; }
+        --out "$sweep" "$@" > "$tmp/sweep.out" 2>&1 || { cat "$tmp/sweep.out"; fail "wick sweep failed"; }
     cat "$tmp/sweep.out"
 }
 run_sweep
@@ -124,7 +124,7 @@ check_book() {   # $1: runs expected in all
       local r = db:row("SELECT * FROM runs WHERE cell = ?1", "seed=2,size=32")
       assert(r and r.sketch:match("sketches/hello/hello%.lua$"), "the cell seed=2,size=32 has no run of hello.lua")
       local o = db:rows("SELECT path FROM outputs WHERE run = ?1", r.id)
-      assert(#o >= 1 and o[1].path:match("cells/.*seed=2,size=32/out/ripples%-seed2%.png$"), "its picture is not recorded")
+      assert(#o >= 1 and o[1].path:match("/cells/5%-seed%-2_size%-32/out/ripples%-seed2%.png$"), "its picture is not recorded")
       assert(wick.fs.kind(o[1].path) == "file", "its picture is not at the recorded path " .. o[1].path)
       print(("slurm: the sketchbook has %d ok runs in 9 cells"):format(n))
 EOF
@@ -137,10 +137,21 @@ check_book 9
 EOF
 echo "slurm: contact sheet $sweep/contact.png"
 
-# A cell without a result (as if its node died): the same command runs only that cell.
+# A cell without a result (as if its node died): the same command runs only that cell;
+# this time it returns once the job is submitted (--no-wait) and --gather comes after.
 rm "$sweep"/cells/5-*/status
-run_sweep
+run_sweep --no-wait
 grep -q '8 cells are done already; running the other 1' "$tmp/sweep.out" || fail "the re-run did not run 1 cell"
 grep -q '^#SBATCH --array=0-0%2$' "$sweep/sweep.sbatch" || fail "the re-run's array is not 0-0"
+job=$(sed -n 's/^sweep: Slurm job \([0-9]*\), .*/\1/p' "$tmp/sweep.out")
+[ -n "$job" ] || fail "no job id in the output"
+i=0
+while [ -n "$(squeue -h -j "$job" -o %i 2>/dev/null)" ]; do
+    i=$((i + 1)); [ "$i" -le 120 ] || fail "job $job did not end"
+    sleep 0.5
+done
+"$wick" sweep --gather "$sweep" > "$tmp/sweep.out" 2>&1 || { cat "$tmp/sweep.out"; fail "wick sweep --gather failed"; }
+cat "$tmp/sweep.out"
+grep -q 'runs: 1 added' "$tmp/sweep.out" || fail "the gather did not add the re-run's run"
 check_book 10
 echo "slurm: 2 passed, 0 failed"
