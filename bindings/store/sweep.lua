@@ -4,8 +4,8 @@
 -- a contact sheet of the grid.
 --
 --   wick sweep SKETCH.lua --param seed=1,2,3 --param size=64,128 [--engine parallel|slurm]
---              [--jobs N] [--sshlogin LOGIN]… [--sbatch OPTION]… [--out DIR] [--thumb N]
---              [--dry-run] [--no-wait] [-- arguments for every cell]
+--              [--jobs N] [--sshlogin LOGIN]… [--parallel OPTION]… [--sbatch OPTION]…
+--              [--out DIR] [--thumb N] [--image GLOB] [--dry-run] [--no-wait] [-- arguments]
 --   wick sweep --rerun-failed DIR   (or wick sweep DIR) run again the cells that failed or
 --                                   have no result, with the engine of the last submission
 --   wick sweep --gather DIR         merge, contact sheet and report (after --no-wait)
@@ -49,6 +49,8 @@ options:
   --sbatch OPTION      a line #SBATCH OPTION in the job script (repeat), e.g. --sbatch=--time=10
   --out DIR            the sweep folder (default out/sweep-<id> beside the sketch)
   --thumb N            contact sheet cells of N pixels (default 128)
+  --image GLOB         the output each cell shows on the contact sheet, e.g. 'loss*.png'
+                       (default: the first PNG or JPEG the cell's run wrote)
   --dry-run            write the sweep folder and print the commands, run nothing
   --no-wait            slurm: submit and return; then wick sweep --gather DIR]]
 
@@ -259,7 +261,7 @@ sweep.read_plan = read_plan
 
 local VALUED = { ["--param"] = "param", ["--engine"] = "engine", ["--jobs"] = "jobs", ["--sshlogin"] = "sshlogin",
   ["-S"] = "sshlogin", ["--sbatch"] = "sbatch", ["--out"] = "out", ["--gather"] = "gather", ["--thumb"] = "thumb",
-  ["--rerun-failed"] = "rerun", ["--parallel"] = "parallel" }
+  ["--rerun-failed"] = "rerun", ["--parallel"] = "parallel", ["--image"] = "image" }
 local FLAGS = { ["--dry-run"] = "dry_run", ["--no-wait"] = "no_wait" }
 local LISTS = { param = true, sshlogin = true, sbatch = true, parallel = true }
 
@@ -382,7 +384,10 @@ local function prepare(plan, dir, remote)
       fs.mkdir(dir .. "/cells/" .. c.name)
       local argv, job = job_args(plan, c, remote), { c.cell }
       table.move(argv, 1, #argv, 2, job)
-      write_text(dir .. "/cells/" .. c.name .. "/job", table.concat(job, "\n") .. "\n")
+      local f = io.open(dir .. "/cells/" .. c.name .. "/job", "wb")
+      if not f then raise(("sweep: cannot write in '%s'"):format(dir .. "/cells/" .. c.name)) end
+      f:write(table.concat(job, "\n"), "\n")
+      f:close()
       todo[#todo + 1] = c
       names[#names + 1] = c.name
     end
@@ -435,15 +440,17 @@ local SBATCH = [[
 # Written by `wick sweep --engine slurm`: one array task per line of todo.txt (the cells
 # without a result when it was written); each runs `sh cell.sh NAME` in the sweep folder,
 # which every node must see (a shared filesystem). The cell's own output is in
-# cells/NAME/log, Slurm's in logs/. Submit again by hand with `sbatch sweep.sbatch`;
+# cells/NAME/log, Slurm's in logs/. Submit again by hand with `sbatch sweep.sbatch`
+# (beyond 1000 cells, wick submits it again with --array and WICK_SWEEP_OFFSET=1000, …);
 # when all tasks are done, `wick sweep --gather %s` merges the results.
 #SBATCH --job-name=wick-%s
 #SBATCH --array=0-%d%s
 #SBATCH --chdir=%s
 #SBATCH --output=%s/logs/slurm-%%A_%%a.out
 %sexport WICK="${WICK:-%s}"
-name=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" todo.txt)
-if [ -z "$name" ]; then echo "sweep.sbatch: todo.txt has no line $((SLURM_ARRAY_TASK_ID + 1))" >&2; exit 2; fi
+line=$((SLURM_ARRAY_TASK_ID + ${WICK_SWEEP_OFFSET:-0} + 1))
+name=$(sed -n "${line}p" todo.txt)
+if [ -z "$name" ]; then echo "sweep.sbatch: todo.txt has no line $line" >&2; exit 2; fi
 exec sh cell.sh "$name"
 ]]
 
@@ -477,17 +484,36 @@ local function slurm_active(job)
   return nil, out:gsub("%s+$", "")
 end
 
+-- Slurm's default MaxArraySize is 1001 (task ids 0 to 1000): more cells than this go in
+-- several submissions of the same script, each reading todo.txt from its own offset.
+sweep.array_chunk = 1000
+
 local function run_slurm(plan, dir, o, todo)
-  local script = write_sbatch(plan, dir, o, #todo)
-  print("sweep: sbatch --parsable " .. shq(script))
+  local ARRAY_CHUNK = sweep.array_chunk
+  local script = write_sbatch(plan, dir, o, math.min(#todo, ARRAY_CHUNK))
+  local submissions = {}
+  for first = 0, #todo - 1, ARRAY_CHUNK do
+    local argv = { "sbatch", "--parsable" }
+    if first > 0 then
+      argv[#argv + 1] = "--export=ALL,WICK_SWEEP_OFFSET=" .. first
+      argv[#argv + 1] = ("--array=0-%d%s"):format(math.min(ARRAY_CHUNK, #todo - first) - 1,
+        o.jobs and ("%" .. o.jobs) or "")
+    end
+    argv[#argv + 1] = script
+    submissions[#submissions + 1] = argv
+    print("sweep: " .. shell_line(argv))
+  end
   if o.dry_run then
-    io.write(read_text(script))
+    print((read_text(script):gsub("\n$", "")))
     return
   end
   if not which("sbatch") then raise("sweep: Slurm's sbatch is not installed here (Debian: slurm-client)") end
-  local job = command({ "sbatch", "--parsable", script }, "sbatch"):match("^(%d+)")
-  if not job then raise("sweep: sbatch printed no job id") end
-  print(("sweep: Slurm job %s, %d task%s"):format(job, #todo, #todo == 1 and "" or "s"))
+  local jobs = {}
+  for _, argv in ipairs(submissions) do
+    jobs[#jobs + 1] = command(argv, "sbatch"):match("^(%d+)") or raise("sweep: sbatch printed no job id")
+  end
+  local job = table.concat(jobs, ",")
+  print(("sweep: Slurm job%s %s, %d task%s"):format(#jobs > 1 and "s" or "", job, #todo, #todo == 1 and "" or "s"))
   if o.no_wait then return job end
   -- Wait, saying how many cells have ended whenever it changes.
   local shown, failures = -1, 0
@@ -521,6 +547,16 @@ end
 -- ---- gathering: the sketchbook ------------------------------------------------------
 
 local IMAGE = { png = true, jpg = true, jpeg = true }
+
+-- Whether path is a picture for the contact sheet: a PNG or JPEG, whose name matches the
+-- glob (--image, * and ? as in the shell) when one was given.
+local function is_picture(path, glob)
+  local name = path:match("[^/]*$")
+  if not IMAGE[(name:match("%.(%w+)$") or ""):lower()] then return false end
+  if not glob then return true end
+  local pattern = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".")
+  return name:match("^" .. pattern .. "$") ~= nil
+end
 local BOOK_APP_ID, BOOK_VERSION = 0x5769636b, 1   -- the sketchbook's identity (book.lua)
 
 local function columns(db, schema, tbl)
@@ -579,8 +615,7 @@ local function merge_cell(db, plan, dir, c)
         end
         for _, out in ipairs(db:rows("SELECT * FROM cell.outputs WHERE run = ?1 ORDER BY rowid", r.id)) do
           out.path = local_path(dir, c, out.path or "")
-          if r.status == "ok" and not picture and IMAGE[(out.path:match("%.(%w+)$") or ""):lower()]
-              and fs.kind(out.path) == "file" then
+          if r.status == "ok" and not picture and is_picture(out.path, plan.image) and fs.kind(out.path) == "file" then
             picture = out.path
           end
           if not seen then
@@ -609,10 +644,10 @@ local function merge_cell(db, plan, dir, c)
 end
 
 -- The first image in a folder (sorted by name), for cells whose runs were not logged.
-local function first_image(folder)
+local function first_image(folder, glob)
   if fs.kind(folder) ~= "folder" then return nil end
   for _, name in ipairs(fs.list(folder)) do
-    if IMAGE[(name:match("%.(%w+)$") or ""):lower()] and fs.kind(folder .. "/" .. name) == "file" then
+    if is_picture(name, glob) and fs.kind(folder .. "/" .. name) == "file" then
       return folder .. "/" .. name
     end
   end
@@ -633,10 +668,10 @@ local function contact_sheet(plan, dir, found, thumb)
     local c = plan.cells[j]
     col_labels[j] = #plan.params > 1 and c.cell:sub(#plan.params[1].name + #c.values[1] + 3) or ""
   end
-  -- at most about 4096 pixels a side
-  local side = math.max(16, math.min(thumb, 4096 // math.max(#rows, ncols)))
-  local pad = math.max(2, side // 16)
-  local cell = side + 2 * pad
+  -- cells of thumb pixels and a margin, fewer when the grid would pass 4096 pixels a side
+  local pad = math.max(2, thumb // 16)
+  local cell = math.max(12, math.min(thumb + 2 * pad, 4096 // math.max(#rows, ncols)))
+  local side = cell - 2 * pad
   local sheet, origin = wick.plot.heatmap(T.ones(#rows, ncols), { rows = row_labels, cols = col_labels, cell = cell,
     colormap = "grey", range = { 0, 1 }, title = "sweep " .. plan.id .. ": " .. plan.sketch:match("[^/]*$") })
   sheet = wick.image.rgb(sheet)
@@ -670,13 +705,16 @@ end
 function sweep.gather(dir, opts)
   opts = opts or {}
   local plan = read_plan(dir)
+  plan.image = opts.image or plan.image
   local db = wick._book and wick._book.db and wick._book.db()
   local added, images = 0, {}
   for _, c in ipairs(plan.cells) do
     local n, img = 0, nil
     if db then n, img = merge_cell(db, plan, dir, c) end
     added = added + n
-    if cell_state(dir, c) == "ok" then images[c.name] = img or first_image(dir .. "/cells/" .. c.name .. "/out") end
+    if cell_state(dir, c) == "ok" then
+      images[c.name] = img or first_image(dir .. "/cells/" .. c.name .. "/out", plan.image)
+    end
   end
   local ok, failed, missing = 0, {}, {}
   for _, c in ipairs(plan.cells) do
@@ -763,7 +801,9 @@ local function sweep_command(args)
       if old.id ~= plan.id then
         raise(("sweep: '%s' holds another sweep (%s of %s); give another --out"):format(dir, old.id, old.sketch))
       end
-      for _, k in ipairs({ "engine", "jobs", "sshlogin", "sbatch", "parallel", "thumb" }) do plan[k] = old[k] end
+      for _, k in ipairs({ "engine", "jobs", "sshlogin", "sbatch", "parallel", "thumb", "image" }) do
+        plan[k] = old[k]
+      end
     elseif fs.kind(dir) == "folder" and #fs.list(dir) > 0 then
       raise(("sweep: '%s' is not empty and not a sweep folder; give another --out"):format(dir))
     elseif fs.kind(dir) == "file" then
@@ -781,7 +821,7 @@ local function sweep_command(args)
   if o.engine ~= "parallel" and #o.parallel > 0 then raise("sweep: --parallel is for --engine parallel") end
   if o.engine ~= "slurm" and o.no_wait then raise("sweep: --no-wait is for --engine slurm") end
   plan.engine, plan.jobs, plan.sshlogin, plan.sbatch, plan.parallel = o.engine, o.jobs, o.sshlogin, o.sbatch, o.parallel
-  plan.thumb = o.thumb or plan.thumb
+  plan.thumb, plan.image = o.thumb or plan.thumb, o.image or plan.image
   plan.wick = wick_program()
 
   fs.mkdir(dir)

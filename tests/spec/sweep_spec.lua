@@ -11,8 +11,8 @@ local sweep = wick._sweep
 local q = helpers.quote
 local WICK = helpers.WICK
 
--- A sketch in dir: a square of side --size in colour --hue; logs a metric; raises for
--- size 24 in blue while broken.txt is beside it.
+-- A sketch in dir: a square of side --size in colour --hue, then a grey one; logs a
+-- metric; raises for size 24 in blue while broken.txt is beside it.
 local TINY = [[
 -- Tiny — a flat square for sweep_spec.
 local wick = require "wick"
@@ -25,6 +25,7 @@ local img = wick.tensor.ones(3, kit.size, kit.size) * wick.tensor(rgb):view(3, 1
 wick.log { side = kit.size, step = 1 }
 wick.log { side = kit.size * 2, step = 2 }
 wick.image.save(img, kit:path("square.png"))
+wick.image.save(wick.tensor.full({ 3, 8, 8 }, 0.5), kit:path("grey.png"))
 ]]
 
 describe("wick sweep's grid", function()
@@ -125,6 +126,7 @@ describe("wick sweep", function()
       "#SBATCH --output=" .. dir .. "/logs/slurm-%A_%a.out\n", 'exec sh cell.sh "$name"\n' }) do
       assert.truthy(script:find(line, 1, true), line)
     end
+    assert.is_nil(out:find("--export=ALL,WICK_SWEEP_OFFSET", 1, true), "one submission")
     -- the plan remembers the engine: re-running the folder uses Slurm again
     assert.equal("slurm", sweep.read_plan(dir).engine)
   end)
@@ -139,11 +141,30 @@ shift; [ "$1" = -- ] && shift
 cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "$*"
 ]=]
 
+  it("submits more cells than Slurm's MaxArraySize (1001 by default) in several arrays", function()
+    local dir, said = tmp .. "/dry-big", {}
+    local print0, chunk = _G.print, sweep.array_chunk
+    _G.print = function(...) said[#said + 1] = table.concat({ ... }, "\t") end
+    sweep.array_chunk = 2
+    local ok, rc = pcall(sweep.command, { tmp .. "/tiny.lua", "--param", "size=1..5", "--engine", "slurm", "--dry-run",
+      "--jobs", "2", "--out", dir })
+    _G.print, sweep.array_chunk = print0, chunk
+    assert(ok, rc)
+    local out = table.concat(said, "\n")
+    for _, line in ipairs({ "sbatch --parsable " .. dir .. "/sweep.sbatch\n",
+      "sbatch --parsable --export=ALL,WICK_SWEEP_OFFSET=2 --array=0-1%2 " .. dir .. "/sweep.sbatch\n",
+      "sbatch --parsable --export=ALL,WICK_SWEEP_OFFSET=4 --array=0-0%2 " .. dir .. "/sweep.sbatch\n" }) do
+      assert.truthy(out:find(line, 1, true), out)
+    end
+    assert.truthy(helpers.read_file(dir .. "/sweep.sbatch"):find("#SBATCH --array=0-1%2\n", 1, true))
+  end)
+
   it("runs cells on another machine with --sshlogin: the sketch and jobs sent, the cells brought back", function()
     if not (os.execute("command -v parallel >/dev/null 2>&1") and os.execute("command -v rsync >/dev/null 2>&1")) then
       pending("GNU parallel's transfers need rsync (Debian: rsync)")
       return
     end
+    if not wick.log then pending("this wick has no run log (bindings/store/book.lua)") return end
     local remote, bin, dir = tmp .. "/remote", tmp .. "/remote-bin", tmp .. "/ssh-sweep"
     wick.fs.mkdir(remote)
     wick.fs.mkdir(bin)
@@ -158,7 +179,7 @@ cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "
     assert.truthy(out:find("2 cells, 2 ok, 0 failed", 1, true), out)
     local db = wick._sql.open(tmp .. "/ssh-book.db", { readonly = true })
     local r = db:rows("SELECT runs.cell, runs.sketch, outputs.path FROM runs JOIN outputs ON outputs.run = runs.id "
-      .. "ORDER BY runs.cell")
+      .. "WHERE outputs.path LIKE '%square.png' ORDER BY runs.cell")
     db:close()
     -- the run ran in the other machine's work dir; the record names the sketch and the outputs as they are here
     assert.same({ cell = "size=16", sketch = tmp .. "/tiny.lua", path = dir .. "/cells/1-size-16/out/square.png" },
@@ -173,6 +194,7 @@ cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "
       pending("GNU parallel is not installed (Debian: parallel)")
       return
     end
+    if not wick.log then pending("this wick has no run log (bindings/store/book.lua)") return end
     helpers.write_file(tmp .. "/broken.txt", "")
     local dir = tmp .. "/sweep"
     local args = q(tmp .. "/tiny.lua") .. " --param size=16,24 --param hue=green,blue --jobs 2 --out " .. q(dir)
@@ -196,8 +218,9 @@ cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "
     assert.equal(tmp .. "/tiny.lua", r[1].sketch)
     local m = db:rows("SELECT step, value FROM metrics WHERE run = ?1 AND name = 'side' ORDER BY step", r[4].id)
     assert.same({ { step = 1, value = 24 }, { step = 2, value = 48 } }, m)
-    local o = db:rows("SELECT path FROM outputs WHERE run = ?1", r[2].id)
-    assert.same({ { path = dir .. "/cells/1-size-16_hue-green/out/square.png" } }, o)
+    local o = db:rows("SELECT path FROM outputs WHERE run = ?1 ORDER BY at", r[2].id)
+    assert.same({ { path = dir .. "/cells/1-size-16_hue-green/out/square.png" },
+      { path = dir .. "/cells/1-size-16_hue-green/out/grey.png" } }, o)
 
     -- the contact sheet: 2 x 2 cells, a red cross on the broken one
     local sheet = wick.image.load(dir .. "/contact.png")
@@ -227,5 +250,11 @@ cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "
     assert.truthy(out:find("runs: 0 added", 1, true), out)
     assert.equal(5, #runs())
     db:close()
+    -- --image picks another output for the sheet
+    out, rc = sweep_cmd("--gather " .. q(dir) .. " --image 'gr?y*'")
+    assert.equal(0, rc, out)
+    sheet = wick.image.load(dir .. "/contact.png")
+    green = sheet:select(1, 2):gt(0.7) * sheet:select(1, 1):lt(0.2)
+    assert.equal(0, green:sum():item(), "grey pictures only")
   end)
 end)
