@@ -44,7 +44,7 @@ options:
                        become the sketch's flags --NAME / --no-NAME
   --engine E           parallel (GNU parallel, the default) or slurm (a job array)
   --jobs N             cells at a time (parallel --jobs; Slurm --array=…%N)
-  --sshlogin LOGIN     run on LOGIN over ssh (parallel --sshlogin; repeat; ':' is this machine)
+  --sshlogin LOGIN     run on LOGIN over ssh (parallel --sshlogin; repeat); wick on its PATH
   --parallel OPTION    one more option for GNU parallel (repeat), e.g. --parallel=--ssh-delay=0.2
   --sbatch OPTION      a line #SBATCH OPTION in the job script (repeat), e.g. --sbatch=--time=10
   --out DIR            the sweep folder (default out/sweep-<id> beside the sketch)
@@ -817,6 +817,15 @@ local function sweep_command(args)
   if #o.sbatch == 0 and o.engine == plan.engine then o.sbatch = plan.sbatch or {} end
   if #o.parallel == 0 and o.engine == plan.engine then o.parallel = plan.parallel or {} end
   if o.engine ~= "parallel" and #o.sshlogin > 0 then raise("sweep: --sshlogin is for --engine parallel") end
+  -- ':' (this machine) runs jobs where no file is sent (parallel skips transfers for it),
+  -- so it cannot share a sweep with machines over ssh; alone it is a local sweep.
+  for _, login in ipairs(o.sshlogin) do
+    if login:match("^%d*/?:$") and #o.sshlogin > 1 then
+      raise("sweep: --sshlogin : (this machine) cannot join other machines, whose jobs run in a work dir "
+        .. "of their own; give this machine as localhost (over ssh) instead")
+    end
+  end
+  if #o.sshlogin == 1 and o.sshlogin[1]:match("^%d*/?:$") then o.sshlogin = {} end
   if o.engine ~= "slurm" and #o.sbatch > 0 then raise("sweep: --sbatch is for --engine slurm") end
   if o.engine ~= "parallel" and #o.parallel > 0 then raise("sweep: --parallel is for --engine parallel") end
   if o.engine ~= "slurm" and o.no_wait then raise("sweep: --no-wait is for --engine slurm") end

@@ -90,6 +90,8 @@ describe("wick sweep", function()
     assert.matches("sweep: give the grid: %-%-param", out)
     out = sweep_cmd(q(tmp .. "/tiny.lua") .. " --param a=1 --engine slurm --sshlogin h1")
     assert.matches("sweep: %-%-sshlogin is for %-%-engine parallel", out)
+    out = sweep_cmd(q(tmp .. "/tiny.lua") .. " --param a=1 --sshlogin h1 --sshlogin :")
+    assert.matches("sweep: %-%-sshlogin : %(this machine%) cannot join other machines", out)
     out = sweep_cmd("--gather " .. q(tmp))
     assert.matches("is not a sweep folder %(it has no plan%.lua%)", out)
     out, rc = sweep_cmd("--help")
@@ -100,10 +102,10 @@ describe("wick sweep", function()
   it("--dry-run shows GNU parallel's command over ssh and the commands of the cells, and runs nothing", function()
     local dir = tmp .. "/dry"
     local out, rc = sweep_cmd(q(tmp .. "/tiny.lua") .. " --param size=8,9 --param hue=true,false --sshlogin 2/alice@h1 "
-      .. "--sshlogin : --jobs 3 --dry-run --out " .. q(dir) .. " -- --seed 4")
+      .. "--sshlogin bob@h2 --jobs 3 --dry-run --out " .. q(dir) .. " -- --seed 4")
     assert.equal(0, rc, out)
-    assert.truthy(out:find("parallel --joblog +parallel.log --jobs 3 --sshlogin 2/alice@h1 --sshlogin : --workdir ... "
-      .. "--transferfile " .. dir .. "/./cell.sh --transferfile " .. dir .. "/./sketch/tiny.lua --transferfile "
+    assert.truthy(out:find("parallel --joblog +parallel.log --jobs 3 --sshlogin 2/alice@h1 --sshlogin bob@h2 "
+      .. "--workdir ... --transferfile " .. dir .. "/./cell.sh --transferfile " .. dir .. "/./sketch/tiny.lua --transferfile "
       .. "cells/{}/job --return cells/{} --cleanup sh cell.sh {} :::: todo.txt", 1, true), out)
     -- over ssh the sketch travels as sketch/tiny.lua; booleans are flags; extra arguments follow
     assert.truthy(out:find("WICK_CELL=size=9,hue=false WICK_BOOK=cells/4-size-9_hue-false/book.db wick sketch/tiny.lua "
