@@ -105,8 +105,8 @@ describe("wick sweep", function()
       .. "--sshlogin bob@h2 --jobs 3 --dry-run --out " .. q(dir) .. " -- --seed 4")
     assert.equal(0, rc, out)
     assert.truthy(out:find("parallel --joblog +parallel.log --jobs 3 --sshlogin 2/alice@h1 --sshlogin bob@h2 "
-      .. "--workdir ... --transferfile " .. dir .. "/./cell.sh --transferfile " .. dir .. "/./sketch/tiny.lua --transferfile "
-      .. "cells/{}/job --return cells/{} --cleanup sh cell.sh {} :::: todo.txt", 1, true), out)
+      .. "--workdir ... --transferfile " .. dir .. "/./cell.sh --transferfile " .. dir .. "/./sketch/tiny.lua "
+      .. "--transferfile cells/{}/job --return cells/{} --cleanup sh cell.sh {} :::: todo.txt", 1, true), out)
     -- over ssh the sketch travels as sketch/tiny.lua; booleans are flags; extra arguments follow
     assert.truthy(out:find("WICK_CELL=size=9,hue=false WICK_BOOK=cells/4-size-9_hue-false/book.db wick sketch/tiny.lua "
       .. "--size 9 --no-hue --seed 4 --out cells/4-size-9_hue-false/out", 1, true), out)
