@@ -95,7 +95,9 @@ end
 local function command(argv, what)
   local out, code = fs.read_command(argv)
   if code ~= 0 then
-    raise(("sweep: %s failed (exit %d): %s"):format(what or shell_line(argv), code, (out:gsub("%s+$", ""))))
+    out = out:gsub("%s+$", "")
+    raise(("sweep: %s failed (exit %d)%s"):format(what or shell_line(argv), code,
+      out ~= "" and (": " .. out) or " (its message is above)"))
   end
   return out
 end
@@ -583,55 +585,60 @@ local function local_path(dir, c, path)
   return path
 end
 
+-- INSERT INTO main.<tbl> the named columns of row (a table name -> value); returns the rowid.
+local function insert(db, tbl, cols, row)
+  local vals, marks = {}, {}
+  for k, name in ipairs(cols) do vals[k], marks[k] = row[name], "?" .. k end
+  local _, rowid = db:run(("INSERT INTO main.%s (%s) VALUES (%s)"):format(tbl, table.concat(cols, ", "),
+    table.concat(marks, ", ")), table.unpack(vals, 1, #cols))
+  return rowid
+end
+
 -- Merge one cell's book into the open sketchbook db. Runs already merged (same sweep,
--- cell, host, pid and start) are skipped, so gathering twice adds nothing. Returns the
--- number of runs added and the cell's main image (the first image the last good run wrote).
+-- cell, host, pid and start) are skipped, so gathering twice adds nothing. A run still
+-- 'running' waits while the cell's job has not ended (a later gather takes it); once it
+-- has, the run never finished its record (its process was killed) and is merged as
+-- 'killed'. Returns the number of runs added and the cell's picture: the first image
+-- the last good run wrote (matching --image).
 local function merge_cell(db, plan, dir, c)
   local path = dir .. "/cells/" .. c.name .. "/book.db"
   if fs.kind(path) ~= "file" then return 0 end
   -- Opening it first gives the sketchbook's own errors (foreign, newer, corrupt) naming it.
   wick._sql.open(path, { readonly = true, what = "sketchbook", app_id = BOOK_APP_ID, version = BOOK_VERSION }):close()
+  local ended = cell_state(dir, c) ~= "missing"
   db:run("ATTACH DATABASE ?1 AS cell", path)
   local ok, added, image = pcall(function()
     local run_cols = shared_columns(db, "runs", { id = true })
-    local out_cols = shared_columns(db, "outputs", { run = true })
+    local out_cols = shared_columns(db, "outputs", {})
     local n, picture = 0, nil
+    if #run_cols == 0 then return 0 end   -- a book without runs (nothing was logged)
     db:transaction(function()
       for _, r in ipairs(db:rows("SELECT * FROM cell.runs ORDER BY id")) do
+        if r.status == "running" and ended then r.status = "killed" end
         if r.status == "ok" then picture = nil end
         local seen = db:value("SELECT id FROM main.runs WHERE sweep = ?1 AND cell = ?2 AND host IS ?3 AND pid IS ?4 "
           .. "AND started IS ?5", plan.id, c.cell, r.host, r.pid, r.started)
-        local id = seen
-        if not seen then
+        local merge = not seen and r.status ~= "running"
+        local id
+        if merge then
           r.sketch, r.sweep, r.cell = plan.sketch, plan.id, c.cell
-          local vals = {}
-          for k, name in ipairs(run_cols) do vals[k] = r[name] end
-          local marks = {}
-          for k = 1, #run_cols do marks[k] = "?" .. k end
-          local _, rowid = db:run(("INSERT INTO main.runs (%s) VALUES (%s)"):format(table.concat(run_cols, ", "),
-            table.concat(marks, ", ")), table.unpack(vals, 1, #run_cols))
-          id = rowid
+          id = insert(db, "runs", run_cols, r)
           n = n + 1
         end
         for _, out in ipairs(db:rows("SELECT * FROM cell.outputs WHERE run = ?1 ORDER BY rowid", r.id)) do
-          out.path = local_path(dir, c, out.path or "")
-          if r.status == "ok" and not picture and is_picture(out.path, plan.image) and fs.kind(out.path) == "file" then
+          if out.path then out.path = local_path(dir, c, out.path) end
+          if r.status == "ok" and not picture and out.path and is_picture(out.path, plan.image)
+              and fs.kind(out.path) == "file" then
             picture = out.path
           end
-          if not seen then
-            local vals, marks = { id }, { "?1" }
-            for k, name in ipairs(out_cols) do vals[k + 1] = out[name]; marks[k + 1] = "?" .. (k + 1) end
-            db:run(("INSERT INTO main.outputs (run, %s) VALUES (%s)"):format(table.concat(out_cols, ", "),
-              table.concat(marks, ", ")), table.unpack(vals, 1, #out_cols + 1))
-          end
+          out.run = id
+          if merge then insert(db, "outputs", out_cols, out) end
         end
-        if not seen then
-          for _, tbl in ipairs({ "metrics", "inputs" }) do
-            local cols = table.concat(shared_columns(db, tbl, { run = true }), ", ")
-            if cols ~= "" then
-              local sql = "INSERT INTO main.%s (run, %s) SELECT ?1, %s FROM cell.%s WHERE run = ?2"
-              db:run(sql:format(tbl, cols, cols, tbl), id, r.id)
-            end
+        for _, tbl in ipairs(merge and { "metrics", "inputs" } or {}) do
+          local cols = table.concat(shared_columns(db, tbl, { run = true }), ", ")
+          if cols ~= "" then
+            local sql = "INSERT INTO main.%s (run, %s) SELECT ?1, %s FROM cell.%s WHERE run = ?2"
+            db:run(sql:format(tbl, cols, cols, tbl), id, r.id)
           end
         end
       end

@@ -251,7 +251,29 @@ cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "
     assert.equal(0, rc, out)
     assert.truthy(out:find("runs: 0 added", 1, true), out)
     assert.equal(5, #runs())
+    -- a run that never finished its record: left for later while its cell's job may still
+    -- run, merged as killed once the job has ended
+    local cell1 = dir .. "/cells/1-size-16_hue-green"
+    local book1 = wick._sql.open(cell1 .. "/book.db", {})
+    book1:run("INSERT INTO runs (sketch, host, pid, started, status) VALUES (?1, 'node7', 4242, 12.5, 'running')",
+      tmp .. "/tiny.lua")
+    book1:close()
+    os.rename(cell1 .. "/status", cell1 .. "/status.was")
+    out, rc = sweep_cmd("--gather " .. q(dir))
+    assert.equal(1, rc, out)
+    assert.truthy(out:find("3 ok, 0 failed, 1 without a result", 1, true), out)
+    assert.truthy(out:find("runs: 0 added", 1, true), out)
+    helpers.write_file(cell1 .. "/status", "137\n")
+    out, rc = sweep_cmd("--gather " .. q(dir))
+    assert.equal(1, rc, out)
+    assert.truthy(out:find("failed  size=16,hue=green (exit 137)", 1, true), out)
+    assert.truthy(out:find("runs: 1 added", 1, true), out)
+    assert.same({ host = "node7", status = "killed", cell = "size=16,hue=green" },
+      db:row("SELECT host, status, cell FROM runs WHERE pid = 4242"))
+    os.rename(cell1 .. "/status.was", cell1 .. "/status")
+    assert.equal(6, #runs())
     db:close()
+
     -- --image picks another output for the sheet
     out, rc = sweep_cmd("--gather " .. q(dir) .. " --image 'gr?y*'")
     assert.equal(0, rc, out)
