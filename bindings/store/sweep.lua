@@ -28,6 +28,13 @@
 --   contact.png         the contact sheet: rows the first parameter, columns the others
 -- Each job has WICK_SWEEP=<id> and WICK_CELL=<cell> in its environment; the run log
 -- records them, and the gather sets them on every run it merges.
+--
+-- With --sshlogin each job runs on the other machine in a work dir of GNU parallel's
+-- own (~/.parallel/tmp/…): cell.sh, the sketch's .lua files (copied to sketch/ here) and
+-- the cell's job are sent with rsync, the cell's folder comes back, the work dir goes.
+-- That machine needs wick on its PATH and the data the sketch reads (wick.data's
+-- packages); files beside the sketch other than .lua, and other sketches' out/, are not
+-- sent. With Slurm the sweep folder must be on a filesystem every node sees.
 local wick = ...
 local check, raise, fs = wick._check, wick._raise, wick.fs
 local T = wick.tensor
