@@ -133,6 +133,7 @@ int luaopen_wick_video(lua_State *L);
 int luaopen_wick_optim(lua_State *L);
 int luaopen_wick_autograd(lua_State *L);
 int luaopen_wick_store(lua_State *L);
+int luaopen_wick_cache(lua_State *L);   /* store/cache.c: wick._cache, filled in by cache.lua */
 int luaopen_wick_data(lua_State *L);
 int luaopen_wick_text(lua_State *L);
 int luaopen_wick_embed(lua_State *L);
