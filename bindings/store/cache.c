@@ -7,9 +7,14 @@
  * snapshot, written as 48 little-endian bytes (the four words of xoshiro256**, the seed
  * in force, the spare normal and whether it is there).
  *
+ * A step's code is Lua's own dump of its function without debug information, with the
+ * lines each function starts and ends on (which Lua writes even then) set to zero, so a
+ * step that only moved in its file keeps its key.
+ *
  * A stored value is a small description written by cache.lua with string.pack followed
  * by the tensors' elements; reading a tensor copies its elements straight out of the
  * stored string at an offset, so a large value is not cut into substrings first. */
+#include <stdint.h>
 #include <string.h>
 
 #include "../../lib/core/rng.h"
@@ -63,6 +68,124 @@ static int cache_rng_restore(lua_State *L)
     return 0;
 }
 
+// ---------------------------------------------------------------------------- code
+
+/* Lua 5.4's dump format (ldump.c): sizes are 7-bit groups, most significant first, the
+ * last group marked with 0x80. */
+struct dump {
+    const unsigned char *p;
+    size_t n, pos;
+    luaL_Buffer *out;   /* the dump so far, line numbers zeroed */
+    size_t copied;      /* p[0, copied) is in out */
+};
+
+static int dump_size(struct dump *d, size_t *out)
+{
+    size_t x = 0;
+    for (int i = 0; i < 10; i++) {
+        if (d->pos >= d->n) return -1;
+        unsigned char b = d->p[d->pos++];
+        x = (x << 7) | (b & 0x7f);
+        if (b & 0x80) {
+            *out = x;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int dump_skip(struct dump *d, size_t k)
+{
+    if (k > d->n - d->pos) return -1;
+    d->pos += k;
+    return 0;
+}
+
+static int dump_string(struct dump *d)
+{
+    size_t k;
+    return dump_size(d, &k) || (k > 0 && dump_skip(d, k - 1)) ? -1 : 0;
+}
+
+/* Walk one function (and its nested ones), noting where its line numbers are. */
+static int dump_function(struct dump *d, int depth)
+{
+    size_t k;
+    if (depth > 200 || dump_string(d)) return -1;   /* source: absent when stripped */
+    for (int i = 0; i < 2; i++) {   /* linedefined, lastlinedefined: written as zero */
+        luaL_addlstring(d->out, (const char *)d->p + d->copied, d->pos - d->copied);
+        luaL_addchar(d->out, (char)0x80);
+        if (dump_size(d, &k)) return -1;
+        d->copied = d->pos;
+    }
+    if (dump_skip(d, 3) || dump_size(d, &k) || k > SIZE_MAX / 4 || dump_skip(d, 4 * k)) return -1;   /* code */
+    if (dump_size(d, &k)) return -1;   /* constants */
+    for (size_t i = 0; i < k; i++) {
+        if (d->pos >= d->n) return -1;
+        unsigned char tag = d->p[d->pos++];
+        if (tag == 0x03 || tag == 0x13) {   /* integer, float */
+            if (dump_skip(d, 8)) return -1;
+        } else if (tag == 0x04 || tag == 0x14) {   /* short, long string */
+            if (dump_string(d)) return -1;
+        } else if (tag != 0x00 && tag != 0x01 && tag != 0x11) {   /* nil, false, true */
+            return -1;
+        }
+    }
+    if (dump_size(d, &k) || k > SIZE_MAX / 3 || dump_skip(d, 3 * k)) return -1;   /* upvalues */
+    if (dump_size(d, &k)) return -1;   /* nested functions */
+    for (size_t i = 0; i < k; i++)
+        if (dump_function(d, depth + 1)) return -1;
+    for (int i = 0; i < 4; i++)   /* debug information: all empty when stripped */
+        if (dump_size(d, &k) || k != 0) return -1;
+    return 0;
+}
+
+/* lua_dump's writer, as string.dump's (lstrlib.c): the buffer starts at the first write,
+ * once lua_dump has seen the function on top of the stack. */
+struct dump_writer {
+    luaL_Buffer b;
+    int started;
+};
+
+static int dump_writer(lua_State *L, const void *p, size_t size, void *ud)
+{
+    struct dump_writer *w = ud;
+    if (!w->started) {
+        w->started = 1;
+        luaL_buffinit(L, &w->b);
+    }
+    luaL_addlstring(&w->b, p, size);
+    return 0;
+}
+
+/* _cache.code(fn) -> its stripped dump with line numbers zeroed, or nil for a C function.
+ * A dump this walker does not follow is returned as it is (a key then also changes when
+ * the step moves: never a wrong hit). */
+static int cache_code(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    if (lua_iscfunction(L, 1)) return 0;
+    lua_settop(L, 1);
+    struct dump_writer w = {.started = 0};
+    if (lua_dump(L, dump_writer, &w, 1) != 0 || !w.started) return luaL_error(L, "cache: cannot dump a step's code");
+    luaL_pushresult(&w.b);
+    luaL_Buffer b;
+    size_t n;
+    const char *raw = lua_tolstring(L, -1, &n);
+    const size_t header = 31;   /* signature, version, format, data, sizes, check integer, check number */
+    if (n <= header) return 1;
+    luaL_buffinit(L, &b);
+    struct dump d = {.p = (const unsigned char *)raw, .n = n, .pos = header + 1, .out = &b};   /* + main's upvalue count */
+    if (dump_function(&d, 0) || d.pos != n) {
+        luaL_pushresult(&b);
+        lua_pop(L, 1);
+        return 1;   /* the raw dump, still on the stack */
+    }
+    luaL_addlstring(&b, raw + d.copied, n - d.copied);
+    luaL_pushresult(&b);
+    return 1;
+}
+
 // ---------------------------------------------------------------------------- tensors
 
 /* _cache.tensor_bytes(t) -> its elements as a string of little-endian float32, in order */
@@ -110,6 +233,7 @@ static int cache_tensor_read(lua_State *L)
 static const luaL_Reg cache_funcs[] = {
     {"rng_state", cache_rng_state},
     {"rng_restore", cache_rng_restore},
+    {"code", cache_code},
     {"tensor_bytes", cache_tensor_bytes},
     {"tensor_read", cache_tensor_read},
     {NULL, NULL}};

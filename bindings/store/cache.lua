@@ -7,7 +7,7 @@
 --   local net, acc = wick.cache("train", function(n) local net = make_net(); …; return net, acc end, 12000)
 --
 -- The key is a hash of the step's name, fn's own code (string.dump without debug
--- information, so moving lines does not matter), the values of fn's upvalues (_ENV
+-- information or line numbers, so moving lines does not matter), the values of fn's upvalues (_ENV
 -- skipped; functions by their code and upvalues, recursively; a table or function
 -- reachable from package.loaded by its name, plus the hash of its module's file when the
 -- module is one, or wick's version for wick's own), the arguments (tensors by shape and
@@ -210,7 +210,7 @@ local function new_hasher(names)
   local function function_value(f)
     local info = debug.getinfo(f, "Su")
     if info.what == "C" then put("c?"); return end
-    put(pack("<c1s4", "f", string.dump(f, true)))
+    put(pack("<c1s4", "f", C.code(f)))
     for i = 1, info.nups do
       local name, v = debug.getupvalue(f, i)
       if name == "_ENV" or is_env(v) then put("e") else value(v) end
@@ -369,8 +369,9 @@ local function decode(s)
       local ndim, leaf = take("<BB")
       local shape = {}
       for i = 1, ndim do shape[i] = take("<j") end
-      local t
-      t, pos = C.tensor_read(s, pos, shape)
+      local ok, t, after = pcall(C.tensor_read, s, pos, shape)
+      if not ok then error("a tensor's shape or elements are damaged", 0) end
+      pos = after
       if leaf == 1 then t:requires_grad() end
       return t
     elseif tag == "w" then return wick.nn._workspace()
@@ -461,6 +462,16 @@ local function sketch_path()
   return s
 end
 
+-- Wall-clock seconds with milliseconds (SQLite's clock), never the same twice in a
+-- session, so least-recently-used order holds even for steps a millisecond apart.
+local last_now = 0
+local function now(db)
+  local t = db:value("SELECT (julianday('now') - 2440587.5) * 86400.0")
+  if t <= last_now then t = last_now + 1e-3 end
+  last_now = t
+  return t
+end
+
 local function record_use(db, key, hit)
   local run = run_id()
   if db and run then db:run("INSERT INTO cache_uses(run, key, hit) VALUES (?1, ?2, ?3)", run, key, hit and 1 or 0) end
@@ -483,10 +494,10 @@ local function store(db, key, name, blob, rng)
       cache_limit()))
     return
   end
-  local now = os.time()
+  local t = now(db)
   db:transaction(function()
     db:run("INSERT OR REPLACE INTO cache(key, name, sketch, size, created, used, rng, value) "
-      .. "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)", key, name, sketch_path(), #blob, now,
+      .. "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)", key, name, sketch_path(), #blob, t,
       wick._sql.blob(rng), wick._sql.blob(blob))
     evict(db, key)
   end)
@@ -524,7 +535,7 @@ end
 local function hit(key, e, db)
   C.rng_restore(e.rng)
   if db then
-    db:run("UPDATE cache SET used = ?2 WHERE key = ?1", key, os.time())
+    db:run("UPDATE cache SET used = ?2 WHERE key = ?1", key, now(db))
     record_use(db, key, true)
   end
   return table.unpack(e.results, 1, e.results.n)
@@ -659,4 +670,6 @@ function C.clear_memory()
   memory, memory_bytes, files = {}, 0, {}
 end
 
-C.encode, C.decode = encode, decode
+-- For specs: a value as stored, and back.
+function C.encode(results, step) return encode(results, step, named_values()) end
+C.decode = decode
