@@ -167,7 +167,7 @@ end
 -- A hasher: h.value(v) adds v; h.hex() finishes. Small pieces are gathered and added in
 -- one string; tensors go straight to the C hash. `names` is shared by the hashers of one
 -- key (one pass over package.loaded).
-local function new_hasher(names)
+local function new_hasher(names, step)
   local h, buf, n = wick._hash.new(), {}, 0
   local seen, count = {}, 0
   local self = {}
@@ -182,7 +182,7 @@ local function new_hasher(names)
 
   local value
   local function sub_hash(v)
-    local s = new_hasher(names)
+    local s = new_hasher(names, step)
     s.value(v)
     return s.hex()
   end
@@ -225,6 +225,7 @@ local function new_hasher(names)
       if math.type(v) == "integer" then put(pack("<c1j", "i", v)) else put(pack("<c1d", "d", v)) end
     elseif tv == "string" then put(pack("<c1s4", "s", v))
     elseif T.is_tensor(v) then
+      if not pcall(v.dim, v) then raise(("cache: step '%s' depends on a freed tensor"):format(step)) end
       put("t")
       flush()
       h:add(v)
@@ -291,6 +292,7 @@ local function encode(results, step, names)
       parts[#parts + 1] = math.type(v) == "integer" and pack("<c1j", "i", v) or pack("<c1d", "d", v)
     elseif tv == "string" then parts[#parts + 1] = pack("<c1s4", "s", v)
     elseif T.is_tensor(v) then
+      if not pcall(v.dim, v) then fail("a freed tensor") end
       local shape = v:shape()
       local leaf = v:tracks_grad() and v:is_leaf()
       parts[#parts + 1] = pack("<c1BB", "t", #shape, leaf and 1 or 0)
@@ -507,7 +509,7 @@ end
 
 local function key_of(name, fn, rng, args)
   local names = named_values()
-  local h = new_hasher(names)
+  local h = new_hasher(names, name)
   h.value("wick.cache 1")
   h.value(name)
   h.value(rng)
@@ -516,19 +518,19 @@ local function key_of(name, fn, rng, args)
   return h.hex(), names
 end
 
-local function hash_results(results, names)
-  local h = new_hasher(names)
+local function hash_results(results, names, step)
+  local h = new_hasher(names, step)
   h.value(results)
   return h.hex()
 end
 
 -- A stored value decoded and checked against the hash stored with it; nil and a reason.
-local function open_value(blob, names)
+local function open_value(blob, names, step)
   if type(blob) ~= "string" or #blob < #MAGIC + 32 then return nil, "it is truncated" end
   local vhash = blob:sub(#MAGIC + 1, #MAGIC + 32)
   local ok, results = pcall(decode, MAGIC .. blob:sub(#MAGIC + 33))
   if not ok then return nil, tostring(results) end
-  if hash_results(results, names) ~= vhash then return nil, "its contents differ from what was stored" end
+  if hash_results(results, names, step) ~= vhash then return nil, "its contents differ from what was stored" end
   return results, vhash
 end
 
@@ -550,7 +552,7 @@ function wick.cache(name, fn, ...)
 
   local e = memory[key]
   if e then
-    if hash_results(e.results, names) == e.vhash then
+    if hash_results(e.results, names, name) == e.vhash then
       clock = clock + 1
       e.used = clock
       return hit(key, e, db)
@@ -559,7 +561,7 @@ function wick.cache(name, fn, ...)
   end
   local row = db and db:row("SELECT value, rng FROM cache WHERE key = ?1", key) or imported[key]
   if row then
-    local results, vhash = open_value(row.value, names)
+    local results, vhash = open_value(row.value, names, name)
     if results then
       e = { results = results, vhash = vhash, rng = row.rng, size = #row.value, name = name }
       remember(key, e)
@@ -572,7 +574,7 @@ function wick.cache(name, fn, ...)
 
   local results = table.pack(fn(...))
   local after = C.rng_state()
-  local vhash = hash_results(results, names)
+  local vhash = hash_results(results, names, name)
   local payload = encode(results, name, names)
   local blob = MAGIC .. vhash .. payload:sub(#MAGIC + 1)
   remember(key, { results = results, vhash = vhash, rng = after, size = #blob, name = name })

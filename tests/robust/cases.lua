@@ -43,6 +43,8 @@ return function(wick, tmp)
   add("wick.no_grad", wick.no_grad, pack(function(a) return a end, 1))
   add("wick.save", wick.save, pack(T.ones(2), tmp .. "/t.safetensors"), { skip = { [2] = true } })
   add("wick.load", wick.load, pack(tmp .. "/t.safetensors"), { skip = { [1] = true } })
+  add("wick.cache", wick.cache, pack("robust", function(a) return a end, 1))
+  add("wick.cache_limit", wick.cache_limit, pack(2 * 1024 ^ 3))
 
   -- ---- wick.tensor: module functions ------------------------------------------------
   add("wick.tensor", function(...) return T(...) end, pack({ { 1, 2 }, { 3, 4 } }), { aliases = { "tensor" } })

@@ -44,7 +44,7 @@ describe("wick.cache keys", function()
   it("runs a step once and then returns its results, restoring the generator", function()
     local function step(n) _G.ran = _G.ran + 1; return T.rand(n), { word = "x", list = { 1, 2.5, true } } end
     wick.seed(3)
-    local a, b = wick.cache("s", step, 4)
+    local a = wick.cache("s", step, 4)
     local next_ran = T.rand(2):table()
     wick.seed(3)
     local a2, b2 = wick.cache("s", step, 4)
@@ -244,7 +244,8 @@ describe("wick.cache in the sketchbook", function()
   it("exports a run's entries into a bundle and imports them into another book", function()
     wick.seed(5)
     local net = wick.cache("train", train)
-    local bundle = wick._sql.open(dir .. "/b.wick", { create = true, app_id = 0x5769636e, version = 1, what = "bundle" })
+    local bundle = wick._sql.open(dir .. "/b.wick",
+      { create = true, app_id = 0x5769636e, version = 1, what = "bundle" })
     assert.equal(1, C.export(bundle, 42))
     assert.equal(0, C.export(bundle, 7))
     drop_book()
@@ -331,7 +332,13 @@ describe("wick._cache.read", function()
     local path = dir .. "/d.txt"
     helpers.write_file(path, "one")
     local reads = 0
-    local function reader(p) reads = reads + 1; local f = io.open(p); local n = #f:read("a"); f:close(); return T { n } end
+    local function reader(p)
+      reads = reads + 1
+      local f = io.open(p)
+      local n = #f:read("a")
+      f:close()
+      return T { n }
+    end
     C.read(path, reader); C.read(path, reader)
     assert.equal(2, reads)
     C.watching = true
@@ -345,5 +352,105 @@ describe("wick._cache.read", function()
     C.watching = nil
     C.clear_memory()
     helpers.remove_tree(dir)
+  end)
+end)
+
+describe("wick --watch with cached steps and a module beside the sketch", function()
+  -- A sketch made with wick.sketch (so its folder is on package.path) that requires
+  -- helper.lua beside it and has two cached steps: `plain` uses nothing from the helper,
+  -- `scaled` calls helper.scale (the function alone is its upvalue: a step that used the
+  -- whole helper table would count its word too). Each step prints when its body runs; the run prints a
+  -- line with its count (keep), the helper's word and the colour. The sketchbook is off:
+  -- the session's memory alone must keep the steps warm.
+  local q = helpers.quote
+  local WICK = helpers.WICK
+  if not WICK:find("^/") then WICK = assert(os.getenv("PWD")) .. "/" .. WICK end
+  local dir, log, pid
+  local SKETCH = [[
+local wick = require "wick"
+local kit = wick.sketch { quiet = true }
+local helper = require "helper"
+local scale = helper.scale   -- the step depends on this function, not on all of helper
+keep.runs = (keep.runs or 0) + 1
+local a = wick.cache("plain", function(n) print("ran plain"); return wick.tensor.rand(n) end, 4)
+local b = wick.cache("scaled", function(x) print("ran scaled"); return scale(x) end, a)
+local f = assert(io.open(kit:path("picture.txt"), "w"))
+f:write(("%s %.6f"):format(COLOUR, b:sum():item()))
+f:close()
+print(("run %d %s %s"):format(keep.runs, helper.word, COLOUR))
+]]
+  local function sketch(colour) return (SKETCH:gsub("COLOUR", "'" .. colour .. "'")) end
+  local function helper(word, factor)
+    return ("return { word = %q, scale = function(x) return x * %s end }\n"):format(word, factor)
+  end
+  local function save(path, text)   -- as editors do: a new file renamed over the old
+    helpers.write_file(path .. ".tmp~", text)
+    assert(os.rename(path .. ".tmp~", path))
+  end
+  local function count(plain)
+    local text, n, from = helpers.read_file(log) or "", 0, 1
+    while true do
+      local _, e = text:find(plain, from, true)
+      if not e then return n end
+      n, from = n + 1, e + 1
+    end
+  end
+  -- Wait (at most 20 s) until `plain` shows in the log; returns the seconds waited.
+  local function wait_for(plain, times)
+    local t0 = wick.clock()
+    while count(plain) < (times or 1) do
+      assert(wick.clock() - t0 < 20, "timed out waiting for '" .. plain .. "':\n" .. (helpers.read_file(log) or ""))
+      os.execute("sleep 0.01")
+    end
+    return wick.clock() - t0
+  end
+
+  setup(function()
+    dir = helpers.tmpdir()
+    log = dir .. "/log"
+    helpers.write_file(dir .. "/helper.lua", helper("one", 2))
+    helpers.write_file(dir .. "/sketch.lua", sketch("red"))
+    local p = assert(io.popen("cd " .. q(dir) .. " && WICK_BOOK=off " .. q(WICK) .. " --watch sketch.lua > "
+      .. q(log) .. " 2>&1 & echo $!"))
+    pid = p:read("l")
+    p:close()
+    wait_for("run 1 one red")
+  end)
+  teardown(function()
+    if pid then os.execute("kill " .. pid) end
+    helpers.remove_tree(dir)
+  end)
+
+  it("re-runs on a save of the helper, reloads it, and runs no step the helper does not reach", function()
+    save(dir .. "/helper.lua", helper("two", 2))
+    wait_for("run 2 two red")
+    assert.equal(1, count("ran plain"))
+    assert.equal(1, count("ran scaled"))
+  end)
+
+  it("shows a cosmetic edit without running a step, quickly", function()
+    local took = wick.clock()
+    save(dir .. "/sketch.lua", sketch("blue"))
+    wait_for("run 3 two blue")
+    took = wick.clock() - took
+    assert.equal(1, count("ran plain"))
+    assert.equal(1, count("ran scaled"))
+    assert.matches("^blue ", helpers.read_file(dir .. "/out/picture.txt"))
+    print(("\n  (--watch: a cosmetic save shown after %.2f s, with a 0.1 s debounce)"):format(took))
+    assert.is_true(took < 5, ("took %.2f s"):format(took))
+  end)
+
+  it("re-runs the step that calls an edited helper function, and only it", function()
+    save(dir .. "/helper.lua", helper("two", 3))
+    wait_for("run 4 two blue")
+    assert.equal(1, count("ran plain"))
+    assert.equal(2, count("ran scaled"))
+  end)
+
+  it("re-runs an edited step and the step that uses its result", function()
+    save(dir .. "/sketch.lua", sketch("blue"):gsub("end, 4%)", "end, 5)"))
+    wait_for("run 5 two blue")
+    assert.equal(2, count("ran plain"))
+    assert.equal(3, count("ran scaled"))
   end)
 end)
