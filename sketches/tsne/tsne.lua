@@ -70,6 +70,11 @@ print(("grid: mean move %.4f of the map"):format(math.sqrt(cost / m)))
 print(plot.mosaic(images:narrow(1, 1, m), cells, { cols = side, rows = side,
   path = kit:path("mosaic-seed%d.png", seed) }))
 
--- Last, being the slowest to write: the map as a page to explore.
-print(wick.page(kit:path("page-seed%d", seed), map, { image = images, label = labels, classes = test.classes,
-  title = ("Fashion-MNIST: %d images by t-SNE (seed %d)"):format(n, seed) }))
+-- Last, the slowest to write (a sprite sheet of every image): the map as a page to
+-- explore. It is a cached step too, so it is written again only when what it shows
+-- changed, or when its folder is gone (the second argument).
+local page = kit:path("page-seed%d", seed)
+print(wick.cache("page", function(dir)
+  return wick.page(dir, map, { image = images, label = labels, classes = test.classes,
+    title = ("Fashion-MNIST: %d images by t-SNE (seed %d)"):format(n, seed) })
+end, page, wick.fs.kind(page .. "/index.html")))
