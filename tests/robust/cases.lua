@@ -43,8 +43,6 @@ return function(wick, tmp)
   add("wick.no_grad", wick.no_grad, pack(function(a) return a end, 1))
   add("wick.save", wick.save, pack(T.ones(2), tmp .. "/t.safetensors"), { skip = { [2] = true } })
   add("wick.load", wick.load, pack(tmp .. "/t.safetensors"), { skip = { [1] = true } })
-  add("wick.cache", wick.cache, pack("robust", function(a) return a end, 1))
-  add("wick.cache_limit", wick.cache_limit, pack(2 * 1024 ^ 3))
 
   -- ---- wick.tensor: module functions ------------------------------------------------
   add("wick.tensor", function(...) return T(...) end, pack({ { 1, 2 }, { 3, 4 } }), { aliases = { "tensor" } })
@@ -542,6 +540,10 @@ return function(wick, tmp)
   local svgtext = '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>'
   add("wick.svg.parses", svg.parses, pack(svgtext))
   add("wick.svg.render", svg.render, pack(svgtext, { size = 8 }))
+
+  -- ---- cached steps -------------------------------------------------------------------
+  add("wick.cache", wick.cache, pack("robust", function(a) return a end, 1))
+  add("wick.cache_limit", wick.cache_limit, pack(2 * 1024 ^ 3))
 
   -- ---- wrong values ---------------------------------------------------------------------
   local bad = {
