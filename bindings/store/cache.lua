@@ -7,15 +7,17 @@
 --   local net, acc = wick.cache("train", function(n) local net = make_net(); …; return net, acc end, 12000)
 --
 -- The key is a hash of the step's name, fn's own code (string.dump without debug
--- information or line numbers, so moving lines does not matter), the values of fn's upvalues (_ENV
--- skipped; functions by their code and upvalues, recursively; a table or function
--- reachable from package.loaded by its name, plus the hash of its module's file when the
--- module is one, or wick's version for wick's own), the arguments (tensors by shape and
--- contents, tables recursively, modules by their class, fields and state) and the state
--- of wick's random generator at the start. The generator's state after the step is
--- stored with the results and restored on a hit, so everything downstream draws the same
--- numbers whether the step ran or not. A step and its dependants therefore re-run when
--- its code, its inputs or the seed change: the dependants' inputs are its outputs.
+-- information or line numbers, so moving lines does not matter), the values of fn's
+-- upvalues (_ENV skipped; functions by their code and upvalues, recursively; wick's own
+-- tables and functions and Lua's libraries by their name and wick's version; a sketch's
+-- helper modules by their contents, so no path enters a key and a bundle unpacked
+-- elsewhere finds the same entries), the arguments (tensors by shape and contents, tables
+-- recursively, modules by their class, fields and parameters) and the state of wick's
+-- random generator at the start. The generator's state after the step is stored with the
+-- results and restored on a hit, so everything downstream draws the same numbers whether
+-- the step ran or not. A step and its dependants therefore re-run when its code, its
+-- inputs or the seed change: the dependants' inputs are its outputs. Globals are not
+-- part of a key (they are read through _ENV): pass them, or make them locals.
 --
 -- Results (any number) may be tensors, strings, numbers, booleans, nn modules (stored as
 -- their class, fields and tensors; a class defined in the sketch is found again by its

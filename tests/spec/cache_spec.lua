@@ -268,6 +268,34 @@ describe("wick.cache in the sketchbook", function()
   end)
 end)
 
+describe("wick.cache and a bad sketchbook or limit", function()
+  it("raises naming a sketchbook file that is not one, and runs nothing", function()
+    local dir = helpers.tmpdir()
+    helpers.write_file(dir .. "/book.db", ("not a database "):rep(100))
+    use_book(nil)
+    wick._book.db = function()
+      return wick._sql.open(dir .. "/book.db", { create = true, app_id = 0x5769636b, version = 1, what = "sketchbook" })
+    end
+    _G.ran = 0
+    C.clear_memory()
+    helpers.error_containing(dir .. "/book.db", wick.cache, "s", function() _G.ran = _G.ran + 1 end)
+    assert.equal(0, _G.ran)
+    drop_book()
+    _G.ran = nil
+    helpers.remove_tree(dir)
+  end)
+
+  it("reads WICK_CACHE_MAX, and refuses a value that is no size", function()
+    local q, WICK = helpers.quote, helpers.WICK
+    local out = helpers.run("WICK_BOOK=off WICK_CACHE_MAX=3M " .. q(WICK)
+      .. " -e 'print(require(\"wick\").cache_limit())'")
+    assert.equal(tostring(3 * 1024 * 1024), out:match("%d+"))
+    out = helpers.run("WICK_BOOK=off WICK_CACHE_MAX=lots " .. q(WICK)
+      .. " -e 'require(\"wick\").cache(\"s\", function() end)'")
+    assert.matches("WICK_CACHE_MAX must be a size in bytes", out, 1, true)
+  end)
+end)
+
 describe("wick.cache in a sketch: an edit re-runs exactly that step and its dependants", function()
   -- Three steps: a (random data), b (from a's output), c (independent of both). Each
   -- "save" loads the sketch from source again, as --watch does.
