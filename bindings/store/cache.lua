@@ -265,12 +265,12 @@ local function key_text(k)
   return "[" .. tostring(k) .. "]"
 end
 
--- The results of a step as one string: MAGIC, then a description written with string.pack
--- (tags below) with each tensor's elements inline. A table seen twice is written once and
+-- The results of a step as one string: a description written with string.pack (tags
+-- below) with each tensor's elements inline. A table seen twice is written once and
 -- referred to ("r"); a metatable is written by name ("n"), as a sketch's nn class by kind
 -- ("K"), or as a table.
 local function encode(results, step, names)
-  local parts, seen, count = { MAGIC }, {}, 0
+  local parts, seen, count = {}, {}, 0
   local path = {}
   local function fail(what)
     raise(("cache: step '%s' returned %s at %s, which cannot be stored (results may be tensors, strings, "
@@ -349,10 +349,10 @@ local function encode(results, step, names)
   return table.concat(parts)
 end
 
--- The results back from encode's string; raises (a plain message) when it is damaged.
-local function decode(s)
-  if s:sub(1, #MAGIC) ~= MAGIC then error("not a stored value", 0) end
-  local pos, refs = #MAGIC + 1, {}
+-- The results back from encode's string, read from s at pos; raises (a plain message)
+-- when it is damaged.
+local function decode(s, pos)
+  local refs = {}
   local value
   local function take(fmt)
     local ok, a, b, c = pcall(unpack, fmt, s, pos)
@@ -529,8 +529,9 @@ end
 -- A stored value decoded and checked against the hash stored with it; nil and a reason.
 local function open_value(blob, names, step)
   if type(blob) ~= "string" or #blob < #MAGIC + 32 then return nil, "it is truncated" end
+  if blob:sub(1, #MAGIC) ~= MAGIC then return nil, "it is not a stored value" end
   local vhash = blob:sub(#MAGIC + 1, #MAGIC + 32)
-  local ok, results = pcall(decode, MAGIC .. blob:sub(#MAGIC + 33))
+  local ok, results = pcall(decode, blob, #MAGIC + 33)
   if not ok then return nil, tostring(results) end
   if hash_results(results, names, step) ~= vhash then return nil, "its contents differ from what was stored" end
   return results, vhash
@@ -549,7 +550,8 @@ function wick.cache(name, fn, ...)
   check.type("cache", "name", name, "string")
   check.type("cache", "fn", fn, "function")
   local rng = C.rng_state()
-  local key, names = key_of(name, fn, rng, table.pack(...))
+  local args = table.pack(...)
+  local key, names = key_of(name, fn, rng, args)
   local db = book()
 
   local e = memory[key]
@@ -576,9 +578,14 @@ function wick.cache(name, fn, ...)
 
   local results = table.pack(fn(...))
   local after = C.rng_state()
+  -- A step that changed what it depends on (trained a net it was given, filled a table
+  -- of the sketch's) would not repeat that change on a hit: refuse it rather than store it.
+  if key_of(name, fn, rng, args) ~= key then
+    raise(("cache: step '%s' changed its own inputs while it ran (an argument, or a value its function uses); "
+      .. "a cached step must make and return its results, since a hit would not repeat the change"):format(name))
+  end
   local vhash = hash_results(results, names, name)
-  local payload = encode(results, name, names)
-  local blob = MAGIC .. vhash .. payload:sub(#MAGIC + 1)
+  local blob = MAGIC .. vhash .. encode(results, name, names)
   remember(key, { results = results, vhash = vhash, rng = after, size = #blob, name = name })
   if db then
     store(db, key, name, blob, after)
@@ -675,5 +682,8 @@ function C.clear_memory()
 end
 
 -- For specs: a value as stored, and back.
-function C.encode(results, step) return encode(results, step, named_values()) end
-C.decode = decode
+function C.encode(results, step) return MAGIC .. encode(results, step, named_values()) end
+function C.decode(s)
+  if s:sub(1, #MAGIC) ~= MAGIC then error("not a stored value", 0) end
+  return decode(s, #MAGIC + 1)
+end

@@ -119,6 +119,17 @@ describe("wick.cache keys", function()
     assert.same({ 1, 2, 3 }, y:table())
   end)
 
+  it("refuses a step that changes its own inputs (a hit would not repeat the change)", function()
+    local net = nn.linear(2, 2)
+    helpers.error_containing("step 'train in place' changed its own inputs",
+      wick.cache, "train in place", function(m) wick.no_grad(function() m.weight:add_(1) end) end, net)
+    local seen = {}
+    helpers.error_containing("step 'fill' changed its own inputs",
+      wick.cache, "fill", function() seen[#seen + 1] = 1 end)
+    wick.seed(1)
+    helpers.error_containing("step 'fill' changed", wick.cache, "fill", function() seen[#seen + 1] = 1 end)
+  end)
+
   it("refuses a result it cannot store, naming the step and where", function()
     helpers.error_containing("step 'fns' returned a function at result 2.f",
       wick.cache, "fns", function() return 1, { f = function() end } end)
