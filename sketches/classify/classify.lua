@@ -13,7 +13,7 @@
 --       classify_watch.lua re-draws the pictures in under a second.
 -- Writes out/binary-seed<seed>.png, out/tenclass-seed<seed>.png, out/tenclass.safetensors
 local wick = require "wick"
-local T, nn, optim, data, image = wick.tensor, wick.nn, wick.optim, wick.data, wick.image
+local nn, optim, data, image = wick.nn, wick.optim, wick.data, wick.image
 
 local kit = wick.sketch { seed = 7, positional = { "seed" } }   -- --full, --seed N, out/
 local W = require "classify_watch"   -- beside this file: the verdict rows and the accuracy
@@ -27,17 +27,15 @@ local cnn = require("classify_net").cnn   -- beside this file: the layers, share
 -- A fixed row of 16 test images, judged again after every slice of training.
 local row_x, row_y = test.x:narrow(1, 1, 16), test.y:narrow(1, 1, 16)
 
--- Train a new cnn(outputs) for one epoch; data.batches' on_step has it judge the row 12
--- times on the way (judge(net) -> right, confidence). Returns the net and the verdicts.
--- Training is the slow part, so it is a cached step (wick.cache, below): it runs again
--- only when its code, the data or the seed change. The verdicts are drawn outside it
--- (classify_watch.lua), so a new colour re-draws the rows without training again.
+-- Train a new cnn(outputs) for one epoch, judging the row 12 times on the way (judge(net)
+-- -> right, confidence); returns the net and the verdicts. A cached step (wick.cache,
+-- below): it runs again only when its code, the data or the seed change. The verdicts are
+-- drawn outside it (classify_watch.lua), so a new colour does not train again.
 local function train_and_judge(outputs, loss_fn, judge)
   local net = cnn(outputs)
   local opt = optim.adam(net:parameters(), { lr = 1e-3 })
-  local function verdict()
-    net:eval()
-    local right, confidence = judge(net)
+  local function verdict()   -- judged in eval mode, then back to training
+    local right, confidence = judge(net:eval())
     net:train()
     return { right = right, confidence = confidence }
   end
@@ -55,13 +53,6 @@ local function train_and_judge(outputs, loss_fn, judge)
   return net, verdicts
 end
 
--- The verdict rows stacked top to bottom: a network learning to see.
-local function picture(verdicts)
-  local rows = {}
-  for i, v in ipairs(verdicts) do rows[i] = W.verdict_row(row_x, v.right, v.confidence) end
-  return T.cat(rows, 2)
-end
-
 -- ---- sneaker or not ---------------------------------------------------------------------
 local function is_sneaker(y) return y:eq(8) end
 local binary, binary_verdicts = wick.cache("train sneaker or not", train_and_judge, 1,
@@ -70,7 +61,7 @@ local binary, binary_verdicts = wick.cache("train sneaker or not", train_and_jud
     local p = wick.no_grad(function() return net(row_x):view(-1):sigmoid() end)
     return p:gt(0.5):eq(is_sneaker(row_y)), (p - 0.5):abs() * 2
   end)
-image.save(picture(binary_verdicts), kit:path("binary-seed%d.png", kit.seed))
+image.save(W.picture(row_x, binary_verdicts), kit:path("binary-seed%d.png", kit.seed))
 local binary_acc = wick.cache("test sneaker or not", W.accuracy, test,
   function(x) return binary(x):view(-1):gt(0) end, is_sneaker)
 print(("sneaker or not: test accuracy %.2f%%"):format(100 * binary_acc))
@@ -80,7 +71,7 @@ local net, ten_verdicts = wick.cache("train ten classes", train_and_judge, 10, n
   local conf, said = wick.no_grad(function() return nn.F.softmax(m(row_x), 2) end):max(2)
   return said:eq(row_y), conf
 end)
-image.save(picture(ten_verdicts), kit:path("tenclass-seed%d.png", kit.seed))
+image.save(W.picture(row_x, ten_verdicts), kit:path("tenclass-seed%d.png", kit.seed))
 local ten_acc = wick.cache("test ten classes", W.accuracy, test,
   function(x) return net(x):argmax(2) end, function(y) return y end)
 print(("ten classes: test accuracy %.2f%%"):format(100 * ten_acc))
