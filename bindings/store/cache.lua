@@ -113,9 +113,10 @@ local function named_values()
     head = head + 1
     for _, k in ipairs(sorted_string_keys(t)) do
       local v = rawget(t, k)
-      if (type(v) == "table" or type(v) == "function") and not map[v] and v ~= _G and v ~= loaded then
+      local tv = type(v)
+      if (tv == "table" or tv == "function" or tv == "userdata") and not map[v] and v ~= _G and v ~= loaded then
         map[v] = { name = name .. "." .. k, module = mod }
-        if type(v) == "table" and depth > 0 then queue[#queue + 1] = { v, name .. "." .. k, mod, depth - 1 } end
+        if tv == "table" and depth > 0 then queue[#queue + 1] = { v, name .. "." .. k, mod, depth - 1 } end
       end
     end
   end
@@ -190,7 +191,7 @@ local function new_hasher(names, step)
   end
 
   local function table_value(t)
-    local nseq = #t
+    local nseq = rawlen(t)
     put(pack("<c1j", "{", nseq))
     for i = 1, nseq do value(rawget(t, i)) end
     local rest = {}
@@ -231,10 +232,18 @@ local function new_hasher(names, step)
       put("t")
       flush()
       h:add(v)
-    elseif tv == "userdata" then
+    elseif tv == "userdata" and not names[v] then
+      -- A layer's scratch space holds nothing a result depends on; any other object
+      -- (a word2vec model, a database) wick cannot see into, and hashing only its type
+      -- could give a wrong hit.
       local mt = getmetatable(v)
-      put(pack("<c1s4", "u", type(mt) == "table" and tostring(rawget(mt, "__name")) or "?"))
-    elseif tv == "table" or tv == "function" then
+      local kind = type(mt) == "table" and rawget(mt, "__name")
+      if kind ~= "wick.Workspace" then
+        raise(("cache: step '%s' depends on a %s, which cannot be hashed: pass the data it was made from, "
+          .. "or make it inside the step"):format(step, kind or "userdata"))
+      end
+      put("u")
+    elseif tv == "table" or tv == "function" or tv == "userdata" then
       if seen[v] then put(pack("<c1j", "r", seen[v])); return end
       count = count + 1
       seen[v] = count
