@@ -125,11 +125,13 @@ end
 
 local function module_identity(mod) return mod == "wick" and wick.version or "" end
 
--- A value found again from its name.
-local function resolve_name(name, mod)
-  if mod == "_G" then return rawget(_G, name) end
-  local v = package.loaded[mod]
-  for part in name:sub(#mod + 2):gmatch("[^.]+") do
+-- A value of wick's found again from its name (a stored value may refer to wick's layer
+-- classes and functions, and to nothing else: an entry from someone's bundle can name no
+-- function of Lua's, os.execute, say, for a sketch to call).
+local function resolve_name(name)
+  if name ~= "wick" and name:sub(1, 5) ~= "wick." then return nil end
+  local v = package.loaded.wick
+  for part in name:sub(6):gmatch("[^.]+") do
     if type(v) ~= "table" then return nil end
     v = rawget(v, part)
   end
@@ -276,8 +278,8 @@ end
 
 -- The results of a step as one string: a description written with string.pack (tags
 -- below) with each tensor's elements inline. A table seen twice is written once and
--- referred to ("r"); a metatable is written by name ("n"), as a sketch's nn class by kind
--- ("K"), or as a table.
+-- referred to ("r"); wick's own classes and functions are written by name ("n"), a
+-- sketch's nn class by kind ("K"), any other metatable as a table.
 local function encode(results, step, names)
   local parts, seen, count = {}, {}, 0
   local path = {}
@@ -288,7 +290,7 @@ local function encode(results, step, names)
   local value
   local function named(v)
     local nm = names[v]
-    if nm then parts[#parts + 1] = pack("<c1s4s4", "n", nm.name, nm.module); return true end
+    if nm and nm.module == "wick" then parts[#parts + 1] = pack("<c1s4", "n", nm.name); return true end
     if type(v) == "table" and type(rawget(v, "kind")) == "string" and classes[rawget(v, "kind")] == v then
       parts[#parts + 1] = pack("<c1s4", "K", v.kind)
       return true
@@ -393,9 +395,9 @@ local function decode(s, pos)
       if t == nil then error("a reference to nothing", 0) end
       return t
     elseif tag == "n" then
-      local name, mod = take("<s4s4")
-      local v = resolve_name(name, mod)
-      if v == nil then error(("'%s' is not defined here"):format(name), 0) end
+      local name = take("<s4")
+      local v = resolve_name(name)
+      if v == nil then error(("'%s' is not wick's"):format(name), 0) end
       return v
     elseif tag == "K" then
       local kind = take("<s4")

@@ -184,6 +184,13 @@ describe("wick.cache values", function()
     local s = C.encode(table.pack(T { 1, 2 }), "v")
     assert.is_false(pcall(C.decode, s:sub(1, #s - 3)))
     assert.is_false(pcall(C.decode, "XXXX" .. s:sub(5)))
+    -- a value may name wick's classes and functions, nothing else (an entry from a bundle
+    -- cannot hand a sketch os.execute)
+    local ok, err = pcall(C.decode, "WKC1" .. string.pack("<j", 1) .. string.pack("<c1s4", "n", "os.execute"))
+    assert.is_false(ok)
+    assert.matches("not wick's", err)
+    assert.equal(nn.linear, C.decode(C.encode(table.pack(nn.linear), "v"))[1])
+    helpers.error_containing("returned a function at result 1", wick.cache, "print", function() return print end)
   end)
 end)
 
