@@ -8,6 +8,7 @@
 # round and the worst. Usage: tests/bench/bench_watch.sh [tsne|classify]; ROUNDS=3.
 # The sketchbook is a temporary one (WICK_BOOK), so the first run starts cold.
 set -eu
+sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 WICK=$(realpath "${WICK:-./wick}")
 ROUNDS=${ROUNDS:-3}
