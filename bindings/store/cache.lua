@@ -459,13 +459,16 @@ end
 
 -- The sketchbook (helper A's wick._book), with the cache's tables; nil when off.
 local prepared = setmetatable({}, { __mode = "k" })
+-- A sketchbook that cannot be written (a read-only file) still serves the entries it
+-- has; one without the cache's tables serves none (the memory does).
 local function book()
   local db = wick._book and wick._book.db and wick._book.db()
-  if db and not prepared[db] then
-    db:exec(SCHEMA)
-    prepared[db] = true
+  if db and prepared[db] == nil then
+    local ok, err = pcall(db.exec, db, SCHEMA)
+    prepared[db] = ok or db:value("SELECT count(*) FROM sqlite_master WHERE name = 'cache'") > 0
+    if not prepared[db] then warn("cache: kept in memory only: " .. tostring(err)) end
   end
-  return db
+  return db and prepared[db] and db or nil
 end
 
 local function run_id() return wick._book and wick._book.run_id and wick._book.run_id() end
@@ -550,9 +553,11 @@ end
 
 local function hit(key, e, db)
   C.rng_restore(e.rng)
-  if db then
-    db:run("UPDATE cache SET used = ?2 WHERE key = ?1", key, now(db))
-    record_use(db, key, true)
+  if db then   -- bookkeeping only: a sketchbook that cannot take it does not stop the run
+    pcall(function()
+      db:run("UPDATE cache SET used = ?2 WHERE key = ?1", key, now(db))
+      record_use(db, key, true)
+    end)
   end
   return table.unpack(e.results, 1, e.results.n)
 end
@@ -599,8 +604,13 @@ function wick.cache(name, fn, ...)
   local blob = MAGIC .. vhash .. encode(results, name, names)
   remember(key, { results = results, vhash = vhash, rng = after, size = #blob, name = name })
   if db then
-    store(db, key, name, blob, after)
-    record_use(db, key, false)
+    -- The results are good whatever happens to the file: a full disk or a damaged
+    -- sketchbook costs the entry (said on stderr, naming the file), not the run.
+    local ok, err = pcall(function()
+      store(db, key, name, blob, after)
+      record_use(db, key, false)
+    end)
+    if not ok then warn(("cache: step '%s' was not stored: %s"):format(name, tostring(err))) end
   end
   return table.unpack(results, 1, results.n)
 end
