@@ -93,14 +93,14 @@ function book.db()
   local ok, db = pcall(function()
     wick.fs.mkdir(path:match("^(.*)/[^/]*$") or ".")
     local db = wick._sql.open(path, { create = true, app_id = APP_ID, version = VERSION, schema = SCHEMA,
-      what = "sketchbook" })
+      what = "sketchbook", wal = true })
     db:exec(SCHEMA)   -- a book made by an older wick, or by another part first, gets the tables
     mark_killed(db)
     book.attach(path)
     return db
   end)
   if not ok then
-    state.failed = tostring(db)
+    state.failed = tostring(db):gsub("^[^\n]-:%d+: ", "")   -- said again at each use: no sketch line
     raise(state.failed)
   end
   state.db = db
@@ -251,7 +251,7 @@ function book.begin(script, args)
     if not ok and not state.warned then
       state.warned = true
       io.stderr:write(("wick: not recording this run: %s (WICK_BOOK=off turns the log off)\n")
-        :format(tostring(db):gsub("^.-:%d+: ", "")))
+        :format((tostring(db):gsub("^[^\n]-:%d+: ", ""))))
     end
     return nil
   end
@@ -288,6 +288,7 @@ function book.finish(status, message)
   local run = state.run
   if not run then return end
   if message ~= nil then message = tostring(message) end
+  book.flush()   -- the metrics still in memory (book.c) go first
   update("UPDATE runs SET status = ?2, error = ?3, ended = ?4, seed = ?5, threads = ?6 WHERE id = ?1",
     status, message, book.now(), wick.seed(), (wick.threads()))
   book.start(nil)
@@ -306,6 +307,16 @@ function wick.seed(n)
 end
 
 wick.log = book.log
+
+-- The script's arguments: the global `arg` the host made (arg[1..n]).
+local function script_args()
+  local a = rawget(_G, "arg")
+  local out = {}
+  if type(a) == "table" then
+    for i = 1, #a do out[i] = tostring(a[i]) end
+  end
+  return out
+end
 
 -- ---- questions ------------------------------------------------------------------------
 
@@ -355,10 +366,12 @@ end
 
 -- The metric summary of a run: name -> {first, last, min, max, count, step (the last)}.
 local function metric_summary(db, id)
+  book.flush()   -- this process's own latest metrics too
   local out = {}
   for _, m in ipairs(db:rows([[SELECT name, count(*) AS count, min(value) AS min, max(value) AS max, max(step) AS step,
       (SELECT value FROM metrics b WHERE b.run = a.run AND b.name = a.name ORDER BY step, rowid LIMIT 1) AS first,
-      (SELECT value FROM metrics b WHERE b.run = a.run AND b.name = a.name ORDER BY step DESC, rowid DESC LIMIT 1) AS last
+      (SELECT value FROM metrics b WHERE b.run = a.run AND b.name = a.name
+        ORDER BY step DESC, rowid DESC LIMIT 1) AS last
     FROM metrics a WHERE run = ?1 GROUP BY name ORDER BY name]], id)) do
     local name = m.name
     m.name = nil
@@ -456,8 +469,20 @@ end
 local commands = wick._commands or {}
 wick._commands = commands
 
+-- A command's error is for a person at a shell: "wick: show: no run 42 …", without the
+-- traceback the host would add to a Lua error. Returns the exit status.
+local function command(fn)
+  return function(args)
+    local ok, status = pcall(fn, args)
+    if ok then return status end
+    io.stdout:flush()
+    io.stderr:write("wick: ", tostring(status):gsub("^[^\n]-:%d+: ", ""), "\n")
+    return 1
+  end
+end
+
 -- wick runs [sketch] [--limit N] [--status S]
-commands.runs = function(args)
+commands.runs = command(function(args)
   local usage = "usage: wick runs [sketch] [--limit N] [--status running|ok|error|interrupted|killed]"
   if args[1] == "--help" or args[1] == "-h" then print(usage) return 0 end
   local o, bare = parse("runs", args, { limit = true, status = true, _usage = usage })
@@ -491,12 +516,14 @@ commands.runs = function(args)
   end
   columns(rows, { true, false, true, false, false, true, true, false })
   return 0
-end
+end)
 
 -- wick show RUN (an id, or "last")
-commands.show = function(args)
+commands.show = command(function(args)
   local usage = "usage: wick show RUN (a run's id from `wick runs`, or last)"
-  if #args ~= 1 then raise(("show: %s"):format(#args == 0 and "which run? " .. usage or "one run at a time; " .. usage)) end
+  if #args ~= 1 then
+    raise(("show: %s"):format(#args == 0 and "which run? " .. usage or "one run at a time; " .. usage))
+  end
   if args[1] == "--help" or args[1] == "-h" then print(usage) return 0 end
   local db = need_db("show")
   local id = args[1] == "last" and db:value("SELECT max(id) FROM runs") or math.tointeger(tonumber(args[1]))
@@ -523,7 +550,7 @@ commands.show = function(args)
     { "blas", r.blas or "" }, { "cpu", r.cpu or "" },
   }
   if r.sweep then info[#info + 1] = { "sweep", ("%s (%s)"):format(r.sweep, r.cell or "") } end
-  if r.error then info[#info + 1] = { "error", r.error } end
+  if r.error then info[#info + 1] = { "error", (r.error:gsub("\n", "\n           ")) } end
   for _, kv in ipairs(info) do print(("  %-8s %s"):format(kv[1], kv[2])) end
   print(("outputs (%d):"):format(#r.outputs))
   local rows = {}
@@ -553,4 +580,20 @@ commands.show = function(args)
     columns(rows, { false, true, true, true, true, true, true })
   end
   return 0
+end)
+
+-- ---- the host's hooks (host/run.c) ----------------------------------------------------
+
+-- The host ends every run of a script through run_end, and begins through run_start the
+-- runs that find wick already loaded (--watch after the first, -l wick). The first run
+-- of a script begins here, as it requires wick: the registry's "wick.script" names it.
+-- -e code and the REPL have no script: no run.
+do
+  local reg = debug.getregistry()
+  reg["wick.host_hooks"] = {
+    run_start = function(path) book.begin(path, script_args()) end,
+    run_end = function(kind, message) book.finish(kind, message) end,
+  }
+  local script = reg["wick.script"]
+  if type(script) == "string" then book.begin(script, script_args()) end
 end
