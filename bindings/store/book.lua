@@ -259,7 +259,7 @@ function book.begin(script, args)
   local run = { script = real, dir = real and real:match("^(.*)/[^/]*$"), modules = {} }
   local threads = wick.threads()
   local row = {
-    real or script or "?", (script or "?"):match("([^/]*)$"):gsub("%.lua$", ""), nil,
+    real or script or "?", (script or "?"):match("([^/]*)$"):gsub("%.lua$", ""), real and code_hash(run),
     json_strings(args or {}), wick.seed(), wick.version, book.cpu(), book.blas(), threads, book.host(),
     book.pid(), book.now(), os.getenv("WICK_SWEEP"), os.getenv("WICK_CELL"),
   }
@@ -278,7 +278,6 @@ function book.begin(script, args)
   book.start(id)
   follow_modules()
   follow_exit()
-  if run.script then update("UPDATE runs SET code_hash = ?2 WHERE id = ?1", code_hash(run)) end
   return id
 end
 
