@@ -300,6 +300,9 @@ function book.run_id() return state.run and state.run.id end
 -- wick.seed(n) as before, and the run remembers the seed the sketch chose.
 local c_seed = wick.seed
 function wick.seed(n)
+  if n ~= nil and type(n) ~= "number" then   -- said as wick.c says it, not as 'c_seed'
+    raise(("seed: expected a non-negative integer, got %s"):format(wick._check.show(n)))
+  end
   local s = c_seed(n)
   if n ~= nil and state.run then update("UPDATE runs SET seed = ?2 WHERE id = ?1", s) end
   return s

@@ -28,7 +28,7 @@ end
 
 -- Rows of a query on book, read in a child (this process keeps its own sketchbook),
 -- each as a list of strings in the order of the SELECT's columns (plain names only; a
--- line break in a value reads " | "). try = true: nil instead of failing (the book may
+-- line break or a tab in a value reads " | "). try = true: nil instead of failing (the book may
 -- not be made yet).
 local function query(book, sql, try)
   local cols = {}
@@ -36,7 +36,7 @@ local function query(book, sql, try)
   local code = ([[local db = require("wick")._sql.open(%q, {readonly = true})
 for _, r in ipairs(db:rows(%q)) do
   local t = {}
-  for i, k in ipairs({%s}) do t[i] = tostring(r[k]):gsub("\n", " | ") end
+  for i, k in ipairs({%s}) do t[i] = tostring(r[k]):gsub("[\n\t]", " | ") end
   print(table.concat(t, "\t"))
 end]]):format(book, sql, table.concat(cols, ", "))
   local out, rc = run(("WICK_BOOK=off %s -e %s"):format(q(WICK), q(code)))
@@ -217,6 +217,43 @@ end
       assert.are.equal(1, #query(book, "SELECT path FROM outputs WHERE run = " .. id))
     end
     assert.truthy(out:find("killed", 1, true) and out:find("interrupted", 1, true), out)
+  end)
+
+  it("records each run under --watch: a reload interrupts the run it stops", function()
+    local book, dir = new_book(), tmp .. "/watch"
+    sketch(dir, "w.lua", 'local wick = require "wick"\nwick.log{v = 1}\nwhile true do end\n')
+    local p = io.popen(("cd %s && WICK_BOOK=%s %s --watch w.lua >%s/log 2>&1 & echo $!")
+      :format(q(dir), q(book), q(WICK), q(dir)))
+    local pid = p:read("l")
+    p:close()
+    local function wait_for(sql, want)
+      for _ = 1, 200 do
+        local r = query(book, sql, true)
+        if r and r[1] and r[1][1] == want then return true end
+        os.execute("sleep 0.05")
+      end
+      return false
+    end
+    assert.is_true(wait_for("SELECT n FROM (SELECT count(*) AS n FROM metrics)", "1"), "the first run did not log")
+    -- save as editors do (write beside, rename over): the looping run is stopped, v2 runs
+    write_file(dir .. "/w.tmp", 'local wick = require "wick"\nwick.log{v = 2}\n')
+    os.rename(dir .. "/w.tmp", dir .. "/w.lua")
+    assert.is_true(wait_for("SELECT status FROM runs WHERE id = 2", "ok"), "the second run did not end ok")
+    os.execute("kill -INT " .. pid)
+    for _ = 1, 200 do
+      if not os.execute("kill -0 " .. pid .. " 2>/dev/null") then break end
+      os.execute("sleep 0.05")
+    end
+    local r = query(book, "SELECT id, status, error, code_hash, pid FROM runs ORDER BY id")
+    assert.are.equal(2, #r, helpers.read_file(dir .. "/log"))
+    assert.are.equal("interrupted", r[1][2])
+    assert.truthy(r[1][3]:find("reloading", 1, true), r[1][3])
+    assert.are.equal("ok", r[2][2])
+    assert.are_not.equal(r[1][4], r[2][4])   -- the code changed
+    assert.are.equal(pid, r[1][5])
+    assert.are.equal(pid, r[2][5])   -- one process, two runs
+    local m = query(book, "SELECT run, value FROM metrics ORDER BY run")
+    assert.are.same({ { "1", "1.0" }, { "2", "2.0" } }, m)
   end)
 
   it("records nothing for wick -e, and nothing at all with WICK_BOOK=off", function()
