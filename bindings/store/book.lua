@@ -38,12 +38,20 @@ CREATE TABLE IF NOT EXISTS metrics(run INTEGER, step INTEGER, name TEXT, value R
 CREATE INDEX IF NOT EXISTS metrics_run ON metrics(run, name, step);
 ]]
 
-local state = {
+-- One state per process, kept in the registry: wick can be loaded again in the same
+-- process (busted clears package.loaded between spec files; a sketch may too), and a
+-- second load must find the open book and the current run, not begin another. (Opening
+-- the file a second time would also be unsafe: closing any descriptor of an SQLite file
+-- drops every POSIX lock the process holds on it, so another process could then delete
+-- the WAL index under the open connection.) book.c's side is process-wide already.
+local state = debug.getregistry()["wick.book.state"] or {
   db = nil,        -- the open sketchbook (wick._sql), once opened
   failed = nil,    -- why it could not be opened (not tried again)
   run = nil,       -- the current run: {id, script, dir, modules = {name -> file}}
   warned = false,  -- "not logging" said once
+  loaded = false,  -- a first run was begun (or not) as wick loaded: only once
 }
+debug.getregistry()["wick.book.state"] = state
 
 -- ---- the file -------------------------------------------------------------------------
 
@@ -215,7 +223,7 @@ local function follow_modules()
   state.following = true
   package.searchers[2] = function(name, ...)
     local run = state.run
-    if run and run.dir and type(name) == "string" and not run.modules[name] then
+    if run and run.dir and type(name) == "string" and not run.modules[name] and type(package.path) == "string" then
       local file = package.searchpath(name, package.path)
       local real = file and book.realpath(file)
       if real and real:sub(1, #run.dir + 1) == run.dir .. "/" then
@@ -597,5 +605,10 @@ do
     run_end = function(kind, message) book.finish(kind, message) end,
   }
   local script = reg["wick.script"]
-  if type(script) == "string" then book.begin(script, script_args()) end
+  if type(script) == "string" and not state.loaded then
+    state.loaded = true
+    -- the log must never keep wick from loading: a failure is said and the run goes on
+    local ok, err = pcall(book.begin, script, script_args())
+    if not ok then io.stderr:write(("wick: not recording this run: %s\n"):format(tostring(err))) end
+  end
 end
