@@ -18,15 +18,17 @@
  *
  * Why a flusher: a transaction of its own per wick.log call cost about 50 µs (locks and
  * WAL writes, and a checkpoint's fsync now and then), a tenth of a small training step;
- * appending to a buffer costs well under a microsecond. A run killed with SIGKILL loses
- * at most the last FLUSH_MS of metrics; every other end (error, Ctrl-C, os.exit, the
- * end of the process) flushes first.
+ * appending to a buffer costs about a microsecond. Inputs wait the same way. A run
+ * killed with SIGKILL loses at most the last FLUSH_MS of them; every other end (error,
+ * Ctrl-C, os.exit, the end of the process) flushes first. Outputs are written at once:
+ * they are few, and a picture must be listed even if the run dies the next moment.
  *
  * Also here: the few facts of the system book.lua needs and Lua lacks — a file's absolute
  * path, the host name, the pid, the CPU's name, the BLAS line, wall-clock time, and
  * whether a recorded pid still names the process that started a run. */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -47,13 +49,16 @@
 #define FLUSH_MS 100         /* how long metrics wait in memory, at most */
 #define MAX_PENDING 65536    /* rows; past this wick.log writes them itself */
 
-/* A metric logged and not yet written. */
-typedef struct metric_row {
+/* A row waiting for the flusher: a metric logged, or an input read (a loop over
+ * 10,000 image files would otherwise pay a transaction per file). */
+typedef struct pending_row {
     sqlite3_int64 run;
-    lua_Integer step;
-    char *name;   /* malloc'd */
-    double value, at;
-} metric_row;
+    int input;          /* 1: an input (name is its path, at its mtime); 0: a metric */
+    lua_Integer step;   /* metric */
+    char *name;         /* the metric's name or the input's path, malloc'd */
+    double value, at;   /* metric: value, time logged; input: -, mtime (NaN: unknown) */
+    int64_t size;       /* input: bytes, -1 unknown */
+} pending_row;
 
 /* A set of paths (open addressing), so a loop that reads the same file 10,000 times
  * costs one row and no transactions after the first. */
@@ -74,7 +79,7 @@ static struct {
     lua_Integer step;             /* the last step wick.log used */
     pathset inputs;               /* inputs recorded for the current run */
     int warned;                   /* a failed observer write was reported this run */
-    metric_row *pending;          /* metrics waiting for the flusher */
+    pending_row *pending;         /* rows waiting for the flusher */
     size_t n_pending, cap_pending;
     int flusher;                  /* the flusher thread is running */
     pthread_cond_t wake;          /* signalled when pending becomes non-empty */
@@ -152,19 +157,38 @@ static int step_reset(sqlite3_stmt *st)
     return rc == SQLITE_ROW ? SQLITE_DONE : rc;
 }
 
+/* Room for n more pending rows (book.mu held); 0 when memory ran out. */
+static int pending_reserve(size_t n)
+{
+    if (book.n_pending + n <= book.cap_pending) return 1;
+    size_t cap = book.cap_pending ? book.cap_pending * 2 : 256;
+    while (cap < book.n_pending + n) cap *= 2;
+    pending_row *grown = realloc(book.pending, cap * sizeof *grown);
+    if (!grown) return 0;
+    book.pending = grown, book.cap_pending = cap;
+    return 1;
+}
+
+static int start_flusher(void);
+static const char *flush_locked(void);
+
+/* An input, once per run: queued for the flusher (book.mu held). */
 static void record_input(const char *path)
 {
     struct stat sb;
     if (pathset_add(&book.inputs, path) != 1) return;
-    int have = stat(path, &sb) == 0;
-    sqlite3_bind_int64(book.input, 1, book.run);
-    sqlite3_bind_text(book.input, 2, path, -1, SQLITE_TRANSIENT);
-    if (have) {
-        sqlite3_bind_int64(book.input, 3, (sqlite3_int64)sb.st_size);
-        sqlite3_bind_double(book.input, 4, (double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec * 1e-9);
+    char *copy = strdup(path);
+    if (!copy || !pending_reserve(1)) {
+        free(copy);
+        if (!book.warned++) fprintf(stderr, "wick: the run log could not record the input '%s': out of memory\n", path);
+        return;
     }
-    if (step_reset(book.input) != SQLITE_DONE && !book.warned++)
-        fprintf(stderr, "wick: the run log could not record the input '%s': %s\n", path, sqlite3_errmsg(book.db));
+    int have = stat(path, &sb) == 0;
+    book.pending[book.n_pending++] = (pending_row){
+        .run = book.run, .input = 1, .name = copy, .size = have ? (int64_t)sb.st_size : -1,
+        .at = have ? (double)sb.st_mtim.tv_sec + (double)sb.st_mtim.tv_nsec * 1e-9 : NAN};
+    if (!start_flusher()) flush_locked();
+    else pthread_cond_signal(&book.wake);
 }
 
 static void record_output(const char *path)
@@ -209,13 +233,20 @@ static const char *flush_locked(void)
     if (book.db) {
         int rc = step_reset(book.begin);
         for (size_t i = 0; rc == SQLITE_DONE && i < book.n_pending; i++) {
-            metric_row *m = &book.pending[i];
-            sqlite3_bind_int64(book.metric, 1, m->run);
-            sqlite3_bind_int64(book.metric, 2, (sqlite3_int64)m->step);
-            sqlite3_bind_text(book.metric, 3, m->name, -1, SQLITE_STATIC);
-            sqlite3_bind_double(book.metric, 4, m->value);
-            sqlite3_bind_double(book.metric, 5, m->at);
-            rc = step_reset(book.metric);
+            pending_row *m = &book.pending[i];
+            sqlite3_stmt *st = m->input ? book.input : book.metric;
+            sqlite3_bind_int64(st, 1, m->run);
+            if (m->input) {
+                sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+                if (m->size >= 0) sqlite3_bind_int64(st, 3, (sqlite3_int64)m->size);
+                if (m->at == m->at) sqlite3_bind_double(st, 4, m->at);
+            } else {
+                sqlite3_bind_int64(st, 2, (sqlite3_int64)m->step);
+                sqlite3_bind_text(st, 3, m->name, -1, SQLITE_STATIC);
+                sqlite3_bind_double(st, 4, m->value);
+                sqlite3_bind_double(st, 5, m->at);
+            }
+            rc = step_reset(st);
         }
         if (rc == SQLITE_DONE) rc = step_reset(book.commit);
         if (rc != SQLITE_DONE) {
@@ -232,7 +263,8 @@ static const char *flush_locked(void)
 static void flush_and_warn(void)
 {
     const char *err = flush_locked();
-    if (err && !book.warned++) fprintf(stderr, "wick: the run log could not record metrics in '%s': %s\n", book.path, err);
+    if (err && !book.warned++)
+        fprintf(stderr, "wick: the run log could not record metrics and inputs in '%s': %s\n", book.path, err);
 }
 
 /* The flusher: sleeps until metrics arrive, lets FLUSH_MS of them gather, writes them.
@@ -421,15 +453,9 @@ static int book_log(lua_State *L)
     }
     double at = now_epoch();
     pthread_mutex_lock(&book.mu);
-    if (book.n_pending + (size_t)n > book.cap_pending) {
-        size_t cap = book.cap_pending ? book.cap_pending * 2 : 256;
-        while (cap < book.n_pending + (size_t)n) cap *= 2;
-        metric_row *grown = realloc(book.pending, cap * sizeof *grown);
-        if (!grown) {
-            pthread_mutex_unlock(&book.mu);
-            return luaL_error(L, "log: out of memory");
-        }
-        book.pending = grown, book.cap_pending = cap;
+    if (!pending_reserve((size_t)n)) {
+        pthread_mutex_unlock(&book.mu);
+        return luaL_error(L, "log: out of memory");
     }
     int nomem = 0;
     lua_pushnil(L);
@@ -439,7 +465,8 @@ static int book_log(lua_State *L)
             char *copy = strdup(name);
             if (!copy) nomem = 1;
             else   /* the value was checked above: metric_value cannot raise here */
-                book.pending[book.n_pending++] = (metric_row){book.run, step, copy, metric_value(L, -1, name), at};
+                book.pending[book.n_pending++] =
+                    (pending_row){.run = book.run, .step = step, .name = copy, .value = metric_value(L, -1, name), .at = at};
         }
         lua_pop(L, 1);
     }
