@@ -512,6 +512,20 @@ static int book_realpath(lua_State *L)
     return 1;
 }
 
+/* _book.place(tmp, path) -> true, or false when path exists already (tmp is removed
+ * either way): a new sketchbook made whole beside its place appears there at once, and
+ * never over one another process made meanwhile. */
+static int book_place(lua_State *L)
+{
+    const char *tmp = wk_lua_check_path(L, 1, "book.place");
+    const char *path = wk_lua_check_path(L, 2, "book.place");
+    int rc = link(tmp, path), e = errno;
+    unlink(tmp);
+    if (rc != 0 && e != EEXIST) return luaL_error(L, "sketchbook: cannot make '%s': %s", path, strerror(e));
+    lua_pushboolean(L, rc == 0);
+    return 1;
+}
+
 static int book_now(lua_State *L)
 {
     lua_pushnumber(L, now_epoch());
@@ -614,7 +628,7 @@ static const luaL_Reg book_funcs[] = {
     {"attach", book_attach}, {"detach", book_detach}, {"start", book_start}, {"log", book_log},
     {"input", book_input},   {"output", book_output}, {"realpath", book_realpath}, {"now", book_now},
     {"pid", book_pid},       {"host", book_host},     {"cpu", book_cpu},       {"blas", book_blas},
-    {"alive", book_alive},   {"flush", book_flush},   {NULL, NULL}};
+    {"alive", book_alive},   {"flush", book_flush},   {"place", book_place},   {NULL, NULL}};
 
 int luaopen_wick_book(lua_State *L)
 {

@@ -99,9 +99,16 @@ function book.db()
   if not path then return nil end
   if state.failed then raise(state.failed) end
   local ok, db = pcall(function()
-    wick.fs.mkdir(path:match("^(.*)/[^/]*$") or ".")
-    local db = wick._sql.open(path, { create = true, app_id = APP_ID, version = VERSION, schema = SCHEMA,
-      what = "sketchbook", wal = true })
+    local opts = { create = true, app_id = APP_ID, version = VERSION, schema = SCHEMA, what = "sketchbook", wal = true }
+    if not exists(path) then
+      -- Made whole under another name, then put in place: two sketches started at once
+      -- on a new machine (a sweep) must not see each other's half-written file.
+      wick.fs.mkdir(path:match("^(.*)/[^/]*$") or ".")
+      local tmp = ("%s.%d-%d.new"):format(path, book.pid(), math.floor(book.now() * 1e6) % 1000000)
+      wick._sql.open(tmp, opts):close()
+      book.place(tmp, path)
+    end
+    local db = wick._sql.open(path, opts)
     db:exec(SCHEMA)   -- a book made by an older wick, or by another part first, gets the tables
     mark_killed(db)
     book.attach(path)
