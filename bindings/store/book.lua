@@ -537,11 +537,13 @@ end)
 
 -- wick show RUN (an id, or "last")
 commands.show = command(function(args)
-  local usage = "usage: wick show RUN (a run's id from `wick runs`, or last)"
+  local usage = "usage: wick show RUN [--all] (RUN: a run's id from `wick runs`, or last; --all: every file)"
+  if args[1] == "--help" or args[1] == "-h" then print(usage) return 0 end
+  local all = false
+  if args[#args] == "--all" then all = true; args = { table.unpack(args, 1, #args - 1) } end
   if #args ~= 1 then
     raise(("show: %s"):format(#args == 0 and "which run? " .. usage or "one run at a time; " .. usage))
   end
-  if args[1] == "--help" or args[1] == "-h" then print(usage) return 0 end
   local db = need_db("show")
   local id = args[1] == "last" and db:value("SELECT max(id) FROM runs") or math.tointeger(tonumber(args[1]))
   if not id then
@@ -569,19 +571,29 @@ commands.show = command(function(args)
   if r.sweep then info[#info + 1] = { "sweep", ("%s (%s)"):format(r.sweep, r.cell or "") } end
   if r.error then info[#info + 1] = { "error", (r.error:gsub("\n", "\n           ")) } end
   for _, kv in ipairs(info) do print(("  %-8s %s"):format(kv[1], kv[2])) end
+  -- A run that wrote 2,000 frames or read 10,000 images lists the first of them (--all:
+  -- every one); wick.run(id) has them all.
+  local function listed(list, cap)
+    local n = all and #list or math.min(#list, cap)
+    local more = #list - n
+    return n, more > 0 and ("  … and %d more (wick show %d --all)"):format(more, r.id) or nil
+  end
   print(("outputs (%d):"):format(#r.outputs))
-  local rows = {}
-  for _, o in ipairs(r.outputs) do
-    local now_hash = exists(o.path) and wick._hash.file(o.path)
-    local st = not now_hash and "missing" or (now_hash == o.hash and "same" or "changed since")
+  local rows, n, more = {}, listed(r.outputs, 100)
+  for i = 1, n do
+    local o = r.outputs[i]
+    local ok_hash, now_hash = pcall(wick._hash.file, o.path)
+    local st = not (ok_hash and now_hash) and "missing" or (now_hash == o.hash and "same" or "changed since")
     rows[#rows + 1] = { "  " .. o.path, size_str(o.size), st }
   end
   columns(rows, { false, true, false })
+  if more then print(more) end
   if #r.inputs > 0 then
     print(("inputs (%d):"):format(#r.inputs))
-    rows = {}
-    for _, f in ipairs(r.inputs) do rows[#rows + 1] = { "  " .. f.path, size_str(f.size) } end
+    rows, n, more = {}, listed(r.inputs, 20)
+    for i = 1, n do rows[#rows + 1] = { "  " .. r.inputs[i].path, size_str(r.inputs[i].size) } end
     columns(rows, { false, true })
+    if more then print(more) end
   end
   local names = {}
   for name in pairs(r.metrics) do names[#names + 1] = name end
