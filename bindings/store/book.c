@@ -172,11 +172,12 @@ static int pending_reserve(size_t n)
 static int start_flusher(void);
 static const char *flush_locked(void);
 
-/* An input, once per run: queued for the flusher (book.mu held). */
+/* An input: queued for the flusher (book.mu held). observe() keeps it to once per run
+ * by the path as the loader named it (a file read again costs no realpath); two
+ * spellings of one file meet in the table's UNIQUE(run, path). */
 static void record_input(const char *path)
 {
     struct stat sb;
-    if (pathset_add(&book.inputs, path) != 1) return;
     char *copy = strdup(path);
     if (!copy || !pending_reserve(1)) {
         free(copy);
@@ -210,7 +211,11 @@ static void record_output(const char *path)
 static void observe(int kind, const char *path)
 {
     if (!book.run) return;   /* no run: the usual case outside a sketch, one test */
-    char *abs = absolute(path);
+    pthread_mutex_lock(&book.mu);
+    int fresh = kind != WK_FILE_READ || pathset_add(&book.inputs, path) == 1;
+    pthread_mutex_unlock(&book.mu);
+    if (!fresh) return;   /* read before in this run */
+    char *abs = absolute(path);   /* outside the lock: a few syscalls */
     if (!abs) return;
     pthread_mutex_lock(&book.mu);
     if (book.db && book.run) {
