@@ -203,6 +203,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "_sql");
     luaopen_wick_hash(L);
     lua_setfield(L, wick, "_hash");
+    luaopen_wick_book(L);
+    lua_setfield(L, wick, "_book");
     luaopen_wick_data(L);
     lua_setfield(L, wick, "data");
     luaopen_wick_text(L);
