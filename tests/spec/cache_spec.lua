@@ -298,6 +298,35 @@ describe("wick.cache in the sketchbook", function()
   end)
 end)
 
+describe("wick.cache across processes, through the run log's sketchbook", function()
+  it("a second run of a sketch reuses its step from the sketchbook, and the book says which run used it", function()
+    local dir = helpers.tmpdir()
+    helpers.write_file(dir .. "/s.lua", [[
+local wick = require "wick"
+wick.seed(4)
+local net = wick.cache("make", function(n) print("ran make"); return wick.nn.linear(n, 2) end, 3)
+print(("out %.6f"):format(net(wick.tensor.ones(1, 3)):sum():item()))
+]])
+    local WICK = helpers.WICK
+    if not WICK:find("^/") then WICK = assert(os.getenv("PWD")) .. "/" .. WICK end
+    local cmd = ("cd %s && WICK_BOOK=%s %s s.lua"):format(helpers.quote(dir), helpers.quote(dir .. "/book.db"),
+      helpers.quote(WICK))
+    local first = helpers.run(cmd)
+    local second = helpers.run(cmd)
+    assert.matches("ran make", first, 1, true)
+    assert.is_nil(second:find("ran make", 1, true), second)
+    assert.equal(first:match("out %S+"), second:match("out %S+"))
+    local db = wick._sql.open(dir .. "/book.db", { readonly = true, what = "sketchbook" })
+    local uses = db:rows("SELECT run, hit FROM cache_uses ORDER BY run")
+    assert.equal(2, #uses)
+    assert.same({ 0, 1 }, { uses[1].hit, uses[2].hit })
+    assert.is_true(uses[1].run ~= uses[2].run)
+    assert.equal(1, db:value("SELECT count(*) FROM cache"))
+    db:close()
+    helpers.remove_tree(dir)
+  end)
+end)
+
 describe("wick.cache and a bad sketchbook or limit", function()
   it("raises naming a sketchbook file that is not one, and runs nothing", function()
     local dir = helpers.tmpdir()
