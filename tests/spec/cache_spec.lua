@@ -245,7 +245,14 @@ describe("wick.cache in the sketchbook", function()
     db:run("UPDATE cache SET value = ?1", wick._sql.blob(bad))
     C.clear_memory()
     wick.seed(5)
-    local net2 = wick.cache("train", train)
+    local said, stderr = {}, io.stderr
+    local function write(_, ...) for _, s in ipairs({ ... }) do said[#said + 1] = s end end
+    io.stderr = { write = write }   -- luacheck: ignore 122 (the warning, caught)
+    local ok, net2 = pcall(wick.cache, "train", train)
+    io.stderr = stderr   -- luacheck: ignore 122
+    assert.is_true(ok, tostring(net2))
+    assert.matches("cache: step 'train': the stored result is damaged %(.*%); running the step again",
+      table.concat(said))
     assert.equal(2, _G.ran)
     local x = T.rand(1, 4)
     assert.same(net(x):table(), net2(x):table())
