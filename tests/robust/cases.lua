@@ -43,6 +43,10 @@ return function(wick, tmp)
   add("wick.no_grad", wick.no_grad, pack(function(a) return a end, 1))
   add("wick.save", wick.save, pack(T.ones(2), tmp .. "/t.safetensors"), { skip = { [2] = true } })
   add("wick.load", wick.load, pack(tmp .. "/t.safetensors"), { skip = { [1] = true } })
+  add("wick.log", wick.log, pack({ loss = 0.5, step = 1 }))
+  add("wick.runs", wick.runs, pack({ limit = 2 }))
+  add("wick.run", wick.run, pack(1))
+  add("wick.book", wick.book, pack())
 
   -- ---- wick.tensor: module functions ------------------------------------------------
   add("wick.tensor", function(...) return T(...) end, pack({ { 1, 2 }, { 3, 4 } }), { aliases = { "tensor" } })
@@ -541,6 +545,10 @@ return function(wick, tmp)
   add("wick.svg.parses", svg.parses, pack(svgtext))
   add("wick.svg.render", svg.render, pack(svgtext, { size = 8 }))
 
+  -- ---- cached steps -------------------------------------------------------------------
+  add("wick.cache", wick.cache, pack("robust", function(a) return a end, 1))
+  add("wick.cache_limit", wick.cache_limit, pack(2 * 1024 ^ 3))
+
   -- ---- wrong values ---------------------------------------------------------------------
   local bad = {
     { "nil", nil }, { "string", "x" }, { "empty table", {} }, { "true", true }, { "function", { function() end } },
@@ -751,6 +759,10 @@ return function(wick, tmp)
       { eps = 0 / 0 }), "NaN eps", "gradcheck")
   must("wick.seed", wick.seed, pack(0 / 0), "NaN seed", "seed")
   must("wick.seed", wick.seed, pack(1.5), "non-integer seed", "seed")
+  must("wick.log", wick.log, pack({ loss = "low" }), "a metric that is not a number", "log")
+  must("wick.log", wick.log, pack({ loss = 1, step = -1 }), "negative step", "log")
+  must("wick.runs", wick.runs, pack({ status = "fine" }), "unknown status", "runs")
+  must("wick.run", wick.run, pack(0), "run id 0", "run")
   must("wick.threads", wick.threads, pack(0 / 0), "NaN threads", "threads")
   must("wick.threads", wick.threads, pack(1.5), "non-integer threads", "threads")
   must("markov:generate", nil, pack(mk(), { length = 0 / 0 }), "NaN length", "generate")
