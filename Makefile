@@ -72,7 +72,7 @@ DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
            libkissfft-dev lua-busted lua-check lua-dkjson tmux \
            libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-           libsndfile1-dev libsamplerate0-dev libsqlite3-dev libxxhash-dev parallel chromium
+           libsndfile1-dev libsamplerate0-dev libsqlite3-dev libxxhash-dev parallel rsync chromium
 
 .PHONY: all deps data demo test browser-deps asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)
