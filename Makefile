@@ -23,7 +23,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-unused-parameter 
            -fno-trapping-math
 # lib/ is compiled without Lua's (or libedit's) include path: "lib never sees Lua" is
 # enforced by the build, not only by review.
-LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float sndfile samplerate
+LIB_PKGS = openblas libpng libjpeg zlib libcjson kissfft-float sndfile samplerate sqlite3 libxxhash
 PKGS     = lua5.4 libedit $(LIB_PKGS)
 LIB_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(LIB_PKGS) 2>/dev/null)
 LUA_CPPFLAGS = $(CPPFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -45,13 +45,15 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/nn/nn_functional.lua bindings/nn/nn_layers.lua bindings/nn/nn_rnn.lua bindings/nn/tfjs.lua \
            bindings/nn/style.lua bindings/nn/patch.lua \
            bindings/nn/optim.lua bindings/media/plot.lua bindings/media/image.lua bindings/audio/audio.lua \
-           bindings/media/page.lua bindings/store/store.lua \
+           bindings/media/page.lua bindings/store/store.lua bindings/store/book.lua bindings/store/cache.lua \
+           bindings/store/bundle.lua bindings/store/sweep.lua \
            bindings/tensor/tensor.lua bindings/text/text.lua bindings/text/text_charrnn.lua \
            bindings/text/tokenize.lua bindings/embed/word2vec.lua bindings/embed/lda.lua \
            bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
            bindings/core/doc_embed.lua bindings/core/doc_media.lua bindings/core/doc_audio.lua \
-           bindings/core/doc_spectral.lua
+           bindings/core/doc_spectral.lua bindings/core/doc_book.lua bindings/core/doc_cache.lua \
+           bindings/core/doc_bundle.lua bindings/core/doc_sweep.lua
 # Text files embedded beside the sugar (host/embed.lua files each as wick._assets[name]),
 # run before it: the page template that wick.page (bindings/media/page.lua) fills in.
 ASSETS   = bindings/media/page_template.html
@@ -70,7 +72,7 @@ DEB_PKGS = gcc make pkg-config lua5.4 liblua5.4-dev libopenblas-dev libpng-dev \
            libjpeg62-turbo-dev zlib1g-dev libedit-dev libcjson-dev libcairo2-dev librsvg2-dev \
            libkissfft-dev lua-busted lua-check lua-dkjson tmux \
            libgif-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev \
-           libsndfile1-dev libsamplerate0-dev chromium
+           libsndfile1-dev libsamplerate0-dev libsqlite3-dev libxxhash-dev parallel chromium
 
 .PHONY: all deps data demo test browser-deps asan lint bench clean install fuzz fuzz-deps fuzz-build fuzz-wick fuzz-regress
 all: $(WICK)

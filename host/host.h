@@ -17,6 +17,13 @@
  * image binding tags PNGs with the sketch's name). */
 #define WICK_SCRIPT_KEY "wick.script"
 
+/* Registry key of the sketchbook's hooks: a table {run_start = f(path), run_end =
+ * f(kind, message)} that bindings/store/book.lua puts there when wick loads. The host
+ * calls them around each run of a script (not -e, not the REPL), so the run log records
+ * how the run ended; kind is "ok", "error" or "interrupted" (Ctrl-C, or a save under
+ * --watch), message the error's text. */
+#define WICK_HOOKS_KEY "wick.host_hooks"
+
 // ---------------------------------------------------------------------------- run.c
 
 /* Set by the SIGINT handler that wk_call installs; watch.c reads it to leave. */
@@ -47,6 +54,12 @@ int wk_report(lua_State *L, int status, int prefix);
 /* Load status handling shared by -e, LUA_INIT and scripts: if loading went well,
  * call the chunk (with narg arguments already above it), then report. */
 int wk_docall_report(lua_State *L, int status, int narg);
+
+/* Call the sketchbook's hooks (WICK_HOOKS_KEY) when wick is loaded; nothing otherwise.
+ * run_end: status is the run's Lua status; when it is an error the message is on top of
+ * the stack (left there). kind NULL: "ok", "interrupted" after Ctrl-C, else "error". */
+void wk_hooks_run_start(lua_State *L, const char *path);
+void wk_hooks_run_end(lua_State *L, int status, const char *kind);
 
 // ---------------------------------------------------------------------------- repl.c
 

@@ -63,7 +63,12 @@ static void print_usage(const char *badopt, const char *why)
             "  --watch script  run 'script' again each time it is saved\n"
             "  --        stop handling options\n"
             "  -         run stdin as the script and stop handling options\n"
-            "  -h, --help  print this usage and exit\n",
+            "  -h, --help  print this usage and exit\n"
+            "Sketchbook commands (the first word):\n"
+            "  runs [sketch]        list recorded runs       show RUN        one run, its outputs\n"
+            "  pack DIR             bundle a sketch (.wick)  info F.wick     what a bundle holds\n"
+            "  unpack F.wick [DIR]  give the folder back     F.wick [args]   run a bundle (or: run F.wick)\n"
+            "  sweep sketch.lua --param k=a,b …              run a parameter grid (GNU parallel or Slurm)\n",
             WICK_PROGNAME);
     fflush(out);
 }
@@ -236,14 +241,64 @@ static int run_script(lua_State *L, char **argv, int argc, int script)
     lua_pushstring(L, from_stdin ? "stdin" : path);
     lua_setfield(L, LUA_REGISTRYINDEX, WICK_SCRIPT_KEY);
     int status = luaL_loadfile(L, from_stdin ? NULL : path);
-    int narg = 0;
     if (status == LUA_OK) {
-        narg = argc - script - 1;
+        int narg = argc - script - 1;
         luaL_checkstack(L, narg, "too many arguments to script");
         for (int i = script + 1; i < argc; i++)
             lua_pushstring(L, argv[i]);
+        wk_hooks_run_start(L, path);   /* only when -l wick loaded it already */
+        status = wk_call(L, narg, 0);
+        wk_hooks_run_end(L, status, NULL);
     }
-    return wk_docall_report(L, status, narg);
+    return wk_report(L, status, 1);
+}
+
+// ---------------------------------------------------------------------------- commands
+
+/* The sketchbook's commands: `wick runs`, `wick pack sketches/tsne`, … and `wick x.wick`
+ * (the same as `wick run x.wick`). A word only names a command in first position, so a
+ * script called "pack" still runs as `wick ./pack`. The commands are Lua functions
+ * (wick._commands, in the sketchbook sugar under bindings/store); the host only finds and calls them. */
+static const char *const commands[] = {"runs", "show", "pack", "unpack", "info", "run", "sweep", NULL};
+
+/* The command argv asks for, or NULL; *first is the index of its first argument. */
+static const char *command_of(int argc, char **argv, int *first)
+{
+    if (argc < 2) return NULL;
+    for (int i = 0; commands[i]; i++)
+        if (strcmp(argv[1], commands[i]) == 0) {
+            *first = 2;
+            return commands[i];
+        }
+    size_t n = strlen(argv[1]);
+    if (n > 5 && strcmp(argv[1] + n - 5, ".wick") == 0 && argv[1][0] != '-') {
+        *first = 1;
+        return "run";
+    }
+    return NULL;
+}
+
+/* Run wick._commands[name] with the words from argv[first] on as a list; the exit
+ * status is what it returns (nil: 0), or 1 after an error. */
+static int run_command(lua_State *L, const char *name, char **argv, int argc, int first)
+{
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "wick");
+    if (wk_report(L, wk_call(L, 1, 1), 1) != LUA_OK) return 1;
+    if (lua_getfield(L, -1, "_commands") != LUA_TTABLE || lua_getfield(L, -1, name) != LUA_TFUNCTION) {
+        fprintf(stderr, "%s: the command '%s' is not in this build\n", WICK_PROGNAME, name);
+        return 1;
+    }
+    lua_createtable(L, argc - first, 0);
+    for (int i = first; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i - first + 1);
+    }
+    int status = wk_call(L, 1, 1);
+    if (wk_report(L, status, 1) != LUA_OK) return 1;
+    int code = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : 0;
+    lua_pop(L, 1);
+    return code;
 }
 
 /* Everything after the state exists, run protected so even running out of memory
@@ -255,6 +310,18 @@ static int protected_main(lua_State *L)
     char **argv = (char **)lua_touserdata(L, 2);
     struct options o;
     lua_settop(L, 0);
+    int first = 0;
+    const char *command = command_of(argc, argv, &first);
+    if (command) {
+        luaL_openlibs(L);
+        luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+        lua_pushcfunction(L, luaopen_wick);
+        lua_setfield(L, -2, "wick");
+        lua_pop(L, 1);
+        make_arg_table(L, argv, argc, 0);
+        lua_pushinteger(L, run_command(L, command, argv, argc, first));
+        return 1;
+    }
     if (parse_args(argc, argv, &o) != 0) {
         lua_pushinteger(L, 1);
         return 1;

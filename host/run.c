@@ -219,3 +219,51 @@ int wk_docall_report(lua_State *L, int status, int narg)
         status = wk_call(L, narg, 0);
     return wk_report(L, status, 1);
 }
+
+// ---------------------------------------------------------------------------- sketchbook hooks
+
+/* Push hooks[name] when wick has put a hooks table in the registry and it has that
+ * function; returns 1 when pushed. The host never loads wick for this: a script that
+ * did not require it has no run to record. */
+static int push_hook(lua_State *L, const char *name)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, WICK_HOOKS_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int t = lua_getfield(L, -1, name);
+    lua_remove(L, -2);
+    if (t != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    return 1;
+}
+
+/* A hook's own failure is reported and otherwise ignored: the sketch's status stands. */
+static void call_hook(lua_State *L, int narg)
+{
+    if (lua_pcall(L, narg, 0, 0) != LUA_OK) {
+        lua_pushfstring(L, "sketchbook: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error object)");
+        wk_message(lua_tostring(L, -1), 1);
+        lua_pop(L, 2);
+    }
+}
+
+void wk_hooks_run_start(lua_State *L, const char *path)
+{
+    if (!push_hook(L, "run_start")) return;
+    lua_pushstring(L, path);
+    call_hook(L, 1);
+}
+
+void wk_hooks_run_end(lua_State *L, int status, const char *kind)
+{
+    int msg = lua_gettop(L);   /* the error message when status is not LUA_OK */
+    if (!push_hook(L, "run_end")) return;
+    if (!kind) kind = status == LUA_OK ? "ok" : wk_sigint_seen ? "interrupted" : "error";
+    lua_pushstring(L, kind);
+    if (status != LUA_OK) lua_pushvalue(L, msg);
+    else lua_pushnil(L);
+    call_hook(L, 2);
+}

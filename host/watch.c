@@ -310,9 +310,11 @@ static void run_once(lua_State *L, struct watch *w, char **argv, int argc, int s
         for (int i = script + 1; i < argc; i++)
             lua_pushstring(L, argv[i]);
         w->last_poll_ms = now_ms();
+        wk_hooks_run_start(L, w->path);   /* wick stays loaded: each run is recorded */
         wk_set_poller(poll_save, w);
         status = wk_call(L, narg, 0);
         wk_set_poller(NULL, NULL);
+        wk_hooks_run_end(L, status, status != LUA_OK && (w->saved || wk_sigint_seen) ? "interrupted" : NULL);
     }
     /* An interrupted run is no error to show: the loop says what happens next. */
     if (status != LUA_OK && w->saved)

@@ -3,7 +3,11 @@
 # then wick.page's browser test (tests/browser/run.sh), and ends with one line "N passed,
 # M failed" summing them (", K skipped" after it when a suite skipped some).
 wick=$1; shift
-passed=0; failed=0; skipped=0; log=$(mktemp); marker=$(mktemp); trap 'rm -f "$log" "$marker"' EXIT
+passed=0; failed=0; skipped=0; log=$(mktemp); marker=$(mktemp); book=$(mktemp -d)
+trap 'rm -f "$log" "$marker"; rm -rf "$book"' EXIT
+# Every run of a script is recorded in the sketchbook (bindings/store/book.lua): the
+# tests' runs go to a throw-away one, never to the user's.
+export WICK_BOOK="$book/sketchbook.db"
 tally() {  # add up every "<suite>: N passed, M failed[, K skipped]" line in $log
     while read -r p f s; do passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0})); done <<EOF2
 $(sed -n 's/^[a-z0-9_ -]*: \([0-9]*\) passed, \([0-9]*\) failed\(, \([0-9]*\) skipped\)\{0,1\}.*$/\1 \2 \4/p' "$log")

@@ -198,6 +198,10 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "nn");
     luaopen_wick_store(L);
     lua_setfield(L, wick, "_store");
+    luaopen_wick_sql(L);
+    lua_setfield(L, wick, "_sql");
+    luaopen_wick_hash(L);
+    lua_setfield(L, wick, "_hash");
     luaopen_wick_bundle(L);   /* store/bundle.c: wick._bundle, used by bundle.lua */
     lua_setfield(L, wick, "_bundle");
     luaopen_wick_data(L);
@@ -222,6 +226,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "_tokenize");
     lua_pushliteral(L, WK_VERSION);
     lua_setfield(L, wick, "version");
+    lua_newtable(L);   /* the sketchbook's commands (wick runs, pack, …): filled by the sugar */
+    lua_setfield(L, wick, "_commands");
     run_sugar(L, wick);
     return 1;
 }

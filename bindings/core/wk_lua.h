@@ -133,6 +133,8 @@ int luaopen_wick_video(lua_State *L);
 int luaopen_wick_optim(lua_State *L);
 int luaopen_wick_autograd(lua_State *L);
 int luaopen_wick_store(lua_State *L);
+int luaopen_wick_sql(lua_State *L);    /* store/sql.c: wick._sql */
+int luaopen_wick_hash(lua_State *L);   /* store/hash.c: wick._hash */
 int luaopen_wick_data(lua_State *L);
 int luaopen_wick_text(lua_State *L);
 int luaopen_wick_embed(lua_State *L);

@@ -15,12 +15,14 @@
  * writes into the temporary's descriptor, which is renamed over the target only once
  * complete, so an error leaves no half-written sound where a user's file was. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../core/file.h"
 #include "../core/limits.h"
@@ -144,6 +146,64 @@ static int check_truncated(SNDFILE *sf, const char *name)
     return WK_OK;
 }
 
+/* ---- a guard in front of libsndfile's WAV parser ------------------------------------ */
+
+/* libsndfile 1.2.0 (Debian 12) loops forever on a WAV whose LIST chunk holds an entry
+ * with a size that runs past the LIST (0xfffffff8 steps back 8 bytes from the entry's
+ * end: the parser revisits the same entry without reading anything). Fuzzing found a
+ * 104-byte file that hangs it; a file sent by a friend must not hang a sketch. So the
+ * chunk layout of RIFF/RF64 WAVE files is walked first — chunk headers only, at most
+ * GUARD_MAX_CHUNKS of them — and a LIST entry that does not fit inside its LIST, or a
+ * chunk other than the samples claiming 2 GiB or more, is refused as damaged. */
+#define GUARD_MAX_CHUNKS 4096
+
+/* Read n bytes at off from a file (fd >= 0) or from memory; 1 when all were there. */
+typedef struct guard_src {
+    int fd;
+    const unsigned char *mem;
+    int64_t size;
+} guard_src;
+
+static int guard_read(const guard_src *g, int64_t off, unsigned char *dst, int64_t n)
+{
+    if (off < 0 || n > g->size - off) return 0;
+    if (g->fd < 0) {
+        memcpy(dst, g->mem + off, (size_t)n);
+        return 1;
+    }
+    return pread(g->fd, dst, (size_t)n, (off_t)off) == (ssize_t)n;
+}
+
+static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+static int riff_guard(const guard_src *g, const char *name)
+{
+    unsigned char h[12];
+    if (!guard_read(g, 0, h, 12) || (memcmp(h, "RIFF", 4) && memcmp(h, "RF64", 4)) || memcmp(h + 8, "WAVE", 4))
+        return WK_OK;   /* not a little-endian WAVE: libsndfile's other parsers decide */
+    int64_t pos = 12;
+    for (int n = 0; n < GUARD_MAX_CHUNKS && guard_read(g, pos, h, 8); n++) {
+        uint32_t size = le32(h + 4);
+        int is_data = !memcmp(h, "data", 4);
+        if (!is_data && size >= 0x80000000u)
+            return wk_fail("'%s' is damaged: its '%.4s' chunk claims %u bytes", name, (const char *)h, (unsigned)size);
+        if (!memcmp(h, "LIST", 4)) {
+            int64_t end = pos + 8 + size, q = pos + 12;   /* after the list's type ("INFO", "adtl") */
+            if (end > g->size) end = g->size;
+            unsigned char e[8];
+            for (int k = 0; k < GUARD_MAX_CHUNKS && q + 8 <= end && guard_read(g, q, e, 8); k++) {
+                uint32_t esize = le32(e + 4);
+                if ((int64_t)esize > end - (q + 8))
+                    return wk_fail("'%s' is damaged: an entry of its LIST chunk runs past the list's end", name);
+                q += 8 + esize + (esize & 1);
+            }
+        }
+        if (is_data && size == 0xffffffffu) break;   /* a streaming writer's placeholder: nothing after */
+        pos += 8 + (int64_t)size + (size & 1);
+    }
+    return WK_OK;
+}
+
 /* Open path for reading: the file must exist, be a regular file and hold bytes. */
 static SNDFILE *open_path(const char *path, SF_INFO *sfi)
 {
@@ -154,8 +214,15 @@ static SNDFILE *open_path(const char *path, SF_INFO *sfi)
     /* a FIFO would block in sf_open and a device would be read forever: regular files only */
     if (!S_ISREG(st.st_mode)) return wk_fail("cannot read '%s': it is not a regular file (a pipe or device?)", path), NULL;
     if (S_ISREG(st.st_mode) && st.st_size == 0) return wk_fail("'%s' is empty (0 bytes), not a sound file", path), NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return wk_fail("cannot open '%s': %s", path, strerror(errno)), NULL;
+    guard_src g = {fd, NULL, (int64_t)st.st_size};
+    if (riff_guard(&g, path) != WK_OK) {
+        close(fd);
+        return NULL;
+    }
     memset(sfi, 0, sizeof *sfi);
-    SNDFILE *sf = sf_open(path, SFM_READ, sfi);
+    SNDFILE *sf = sf_open_fd(fd, SFM_READ, sfi, 1);   /* the file just checked; closes fd */
     if (!sf) {
         unsigned char head[12];
         size_t n = 0;
@@ -171,6 +238,8 @@ static SNDFILE *open_path(const char *path, SF_INFO *sfi)
 static SNDFILE *open_memory(mem_file *m, SF_VIRTUAL_IO *vio, SF_INFO *sfi, const char *name)
 {
     if (m->size == 0) return wk_fail("'%s' is empty (0 bytes), not a sound file", name), NULL;
+    guard_src g = {-1, m->data, (int64_t)m->size};
+    if (riff_guard(&g, name) != WK_OK) return NULL;
     *vio = (SF_VIRTUAL_IO){mem_len, mem_seek, mem_read, mem_write, mem_tell};
     memset(sfi, 0, sizeof *sfi);
     SNDFILE *sf = sf_open_virtual(vio, SFM_READ, sfi, m);

@@ -1,0 +1,2 @@
+-- book.lua — placeholder for issue 16 (owner fills it in).
+local wick = ...  -- luacheck: ignore
