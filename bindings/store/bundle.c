@@ -11,9 +11,13 @@
  *   n = b:unpack(dir, { kinds = "code,model", force = false })   -- files written
  *   b:close()          -- also __gc and __close; a closed bundle raises when used
  *   wick._bundle.schema, .app_id, .version; wick._bundle.check_path(p) -> true | nil, why
- *   wick._bundle.place(tmp, target, replace)  -- a finished new bundle into place */
+ *   wick._bundle.place(tmp, target, replace)  -- a finished new bundle into place
+ *   wick._bundle.realpath(p) -> absolute path | nil, why;  wick._bundle.lstat(p) -> {kind,
+ *   size, mode, mtime} | nil   (pack reads the sketch folder and the run's files with them) */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../lib/core/error.h"
 #include "../../lib/store/bundle.h"
@@ -192,6 +196,36 @@ static int bundle_place(lua_State *L)
     return 0;
 }
 
+/* realpath(p) -> the absolute path with links resolved, or nil, reason */
+static int bundle_realpath(lua_State *L)
+{
+    const char *p = wk_lua_check_path(L, 1, "bundle");
+    char *r = realpath(p, NULL);
+    if (!r) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "'%s': %s", p, strerror(errno));
+        return 2;
+    }
+    lua_pushstring(L, r);
+    free(r);
+    return 1;
+}
+
+/* lstat(p) -> {kind = "file" | "folder" | "link" | "other", size, mode, mtime} or nil */
+static int bundle_lstat(lua_State *L)
+{
+    const char *p = wk_lua_check_path(L, 1, "bundle");
+    struct stat st;
+    if (lstat(p, &st) != 0) return 0;
+    lua_createtable(L, 0, 4);
+    set_str(L, "kind", S_ISREG(st.st_mode) ? "file" : S_ISDIR(st.st_mode) ? "folder" : S_ISLNK(st.st_mode) ? "link" : "other");
+    set_int(L, "size", (lua_Integer)st.st_size);
+    set_int(L, "mode", (lua_Integer)(st.st_mode & 07777));
+    lua_pushnumber(L, (lua_Number)st.st_mtim.tv_sec + (lua_Number)st.st_mtim.tv_nsec * 1e-9);
+    lua_setfield(L, -2, "mtime");
+    return 1;
+}
+
 static const luaL_Reg bundle_methods[] = {
     {"info", bundle_info},
     {"read", bundle_read},
@@ -210,6 +244,8 @@ static const luaL_Reg bundle_funcs[] = {
     {"open_memory", bundle_open_memory},
     {"check_path", bundle_check_path},
     {"place", bundle_place},
+    {"realpath", bundle_realpath},
+    {"lstat", bundle_lstat},
     {NULL, NULL}};
 
 int luaopen_wick_bundle(lua_State *L)
