@@ -179,11 +179,10 @@ local function unpack_into(b, dir, opts)
   return n
 end
 
--- Where a data file of the manifest is here: its own path, or the same path inside one
--- of this machine's data folders (wick.data.dirs) when it came from a data folder.
+-- Where a data file of the manifest is here: the same path inside one of this machine's
+-- data folders (wick.data.dirs) when it came from a data folder, else its own path.
+-- The data folders come first, in wick.data's order, as the sketch itself will look.
 local function locate(input)
-  local st = B.lstat(input.path)
-  if st and st.kind ~= "folder" then return input.path end
   if input.data then
     for _, d in ipairs(wick.data.dirs()) do
       local p = d .. "/" .. input.data
@@ -191,6 +190,8 @@ local function locate(input)
       if s and s.kind ~= "folder" then return p end
     end
   end
+  local st = B.lstat(input.path)
+  if st and st.kind ~= "folder" then return input.path end
 end
 
 -- status of one manifest entry here: "ok" | "missing" | "differs", the path found, why
@@ -262,7 +263,7 @@ local function debian_packages(paths)
   local ok, out = pcall(wick.fs.read_command, argv, { quiet = true })
   if not ok or type(out) ~= "string" then return found end
   for line in out:gmatch("[^\n]+") do
-    local pkgs, path = line:match("^([^:]+): (/.*)$")
+    local pkgs, path = line:match("^(.-): (/.*)$")
     if pkgs and not line:match("^diversion") then
       found[path] = "Debian " .. pkgs:match("^[^,]+"):gsub("%s", "")
     end
