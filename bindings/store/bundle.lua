@@ -285,7 +285,9 @@ end
 
 local function table_columns(db, name)
   local cols = {}
-  for _, r in ipairs(db:rows("SELECT name FROM pragma_table_info(?1) ORDER BY cid", name)) do cols[#cols + 1] = r.name end
+  for _, r in ipairs(db:rows("SELECT name FROM pragma_table_info(?1) ORDER BY cid", name)) do
+    cols[#cols + 1] = r.name
+  end
   return cols
 end
 
@@ -427,7 +429,7 @@ local function pack(args)
     wick._hash.bytes(tostring({}) .. os.time() .. os.clock()):sub(1, 12))
   local out = wick._sql.open(tmp, { create = true, app_id = B.app_id, version = B.version, schema = B.schema,
     what = "bundle" })
-  local ok, cached = pcall(function()
+  local ok, cached, logged = pcall(function()
     out:transaction(function()
       local meta = { format = "wick bundle", wick_version = wick.version, name = name, entry = entry,
         args = run.args or "[]", seed = tostring(math.tointeger(run.seed) or run.seed or 0),
@@ -446,12 +448,12 @@ local function pack(args)
     local cached = wick._cache and wick._cache.export and wick._cache.export(out, run.id) or 0
     local logged
     out:transaction(function() logged = copy_log(db, out, run.id) end)
+    out:exec("VACUUM")
     out:close()
     local check = B.open(tmp)   -- what every reader will check, checked before it is final
     check:close()
     B.place(tmp, target, o.force)
-    say("pack: %d rows of the run log", logged)
-    return cached
+    return cached, logged
   end)
   if out.is_open then pcall(out.close, out) end
   if not ok then
@@ -462,8 +464,8 @@ local function pack(args)
   local count = { code = 0, output = 0, model = 0 }
   for _, f in ipairs(files) do count[f.kind] = count[f.kind] + 1 end
   say("pack: run %d of %s -> %s (%s)", run.id, run.sketch, target, size_str(B.lstat(target).size))
-  say("  %d code, %d output and %d model files; %d cached steps; %d data files listed (not included)",
-    count.code, count.output, count.model, cached, #manifest)
+  say("  %d code, %d output and %d model files; %d cached steps; %d rows of the run log; %d data files listed "
+    .. "(not included)", count.code, count.output, count.model, cached, logged, #manifest)
   return 0
 end
 
@@ -591,8 +593,8 @@ local function run(args)
     if not argv then fail("run: %s: its arguments are not a list of strings (%s)", file, printable(m.args)) end
   end
   local script = dir .. "/" .. m.entry
-  io.stderr:write(("wick: %s: %s %s (seed %s, %d cached steps) in %s\n"):format(basename(file), m.entry,
-    shell_words(argv), m.seed, imported, dir))
+  io.stderr:write(("wick: %s: %s%s (seed %s, %d cached steps) in %s\n"):format(basename(file), m.entry,
+    #argv > 0 and " " .. shell_words(argv) or "", m.seed, imported, dir))
   local chunk, err = loadfile(script)
   if not chunk then fail("run: %s", err) end
   local seed = math.tointeger(tonumber(m.seed))
