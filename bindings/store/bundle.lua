@@ -607,7 +607,10 @@ local function run(args)
   local book = wick._book
   if book and book.begin then book.begin(script, argv) end
   local ok, res = xpcall(chunk, debug.traceback, table.unpack(argv))
-  if book and book.finish then book.finish(ok and "ok" or "error", not ok and res or nil) end
+  if book and book.finish then
+    local status = ok and "ok" or tostring(res):find("interrupted!", 1, true) and "interrupted" or "error"
+    book.finish(status, not ok and res or nil)
+  end
   _G.arg = saved_arg
   if not ok then
     io.stderr:write("wick: ", tostring(res), "\n")   -- the sketch's error, with its traceback
