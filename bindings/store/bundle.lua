@@ -448,7 +448,6 @@ local function pack(args)
     local cached = wick._cache and wick._cache.export and wick._cache.export(out, run.id) or 0
     local logged
     out:transaction(function() logged = copy_log(db, out, run.id) end)
-    out:exec("VACUUM")
     out:close()
     local check = B.open(tmp)   -- what every reader will check, checked before it is final
     check:close()
