@@ -166,7 +166,9 @@ end
 
 -- The checked bundle (lib/store/bundle.c), or an error "cmd: <why>".
 local function open(cmd, path)
-  if type(path) ~= "string" or path == "" then fail("%s: which bundle? (usage: wick %s FILE.wick)", cmd, cmd) end
+  if type(path) ~= "string" or path == "" then
+    fail("%s: which bundle? (usage: wick %s FILE.wick%s)", cmd, cmd, cmd == "run" and " [args]" or "")
+  end
   local ok, b = pcall(B.open, path)
   if not ok then fail("%s: %s", cmd, tostring(b):gsub("^[^:]*:%d+: ", "")) end
   return b
@@ -194,16 +196,17 @@ local function locate(input)
   if st and st.kind ~= "folder" then return input.path end
 end
 
--- status of one manifest entry here: "ok" | "missing" | "differs", the path found, why
+-- status of one manifest entry here: "ok" | "missing" | "differs", the path found, why,
+-- and its hash here
 local function data_status(input)
   local p = locate(input)
   if not p then return "missing" end
   local ok, hex, size = pcall(wick._hash.file, p)
-  if not ok then return "missing", p, tostring(hex) end
+  if not ok then return "missing", p, tostring(hex):gsub("^[^:]*:%d+: ", "") end
   if hex ~= input.hash then
-    return "differs", p, ("%s here, %s when packed"):format(size_str(size), size_str(input.size))
+    return "differs", p, ("%s here, %s when packed"):format(size_str(size), size_str(input.size)), hex
   end
-  return "ok", p
+  return "ok", p, nil, hex
 end
 
 local function install_hint(input)
@@ -219,13 +222,13 @@ end
 local function check_data(cmd, name, info)
   local problems = {}
   for _, input in ipairs(info.inputs) do
-    local status, p = data_status(input)
+    local status, p, _, hex = data_status(input)
     if status == "missing" then
       problems[#problems + 1] = ("%s needs %s (%s), which is missing here; %s"):format(name, printable(input.path),
         size_str(input.size), install_hint(input))
     elseif status == "differs" then
       problems[#problems + 1] = ("%s differs from the file %s was made with (hash %s, expected %s); the results "
-        .. "would not be the bundle's"):format(printable(p), name, wick._hash.file(p), input.hash)
+        .. "would not be the bundle's"):format(printable(p), name, hex, input.hash)
     end
   end
   if #problems > 0 then fail("%s: %s", cmd, table.concat(problems, "\n  ")) end
@@ -569,6 +572,9 @@ local function run(args)
   if file == "-h" or file == "--help" then
     say("usage: wick FILE.wick [args]   (or wick run FILE.wick [args])")
     return 0
+  end
+  if type(file) == "string" and file:match("%.lua$") then
+    fail("run: runs a bundle (FILE.wick); a script runs as: wick %s", file)
   end
   local b <close> = open("run", file)
   local t = b:info()
