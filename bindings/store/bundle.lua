@@ -498,8 +498,9 @@ local function info(args)
   local t = b:info()
   local m, total = t.meta, 0
   for _, f in ipairs(t.files) do total = total + f.size end
-  say("%s: a wick bundle (format %d) of '%s', made %s by wick %s from run %s", printable(o[1]), t.version,
-    printable(m.name), printable(m.created), printable(m.wick_version), printable(m.source_run or "?"))
+  say("%s: a wick bundle (format %d) of '%s', made %s by wick %s from run %s%s", printable(o[1]), t.version,
+    printable(m.name), printable(m.created), printable(m.wick_version), printable(m.source_run or "?"),
+    m.source_host and " on " .. printable(m.source_host) or "")
   local argv = json_strings(m.args)
   say("runs:  %s with args %s, seed %s", printable(m.entry), argv and (#argv > 0 and printable(shell_words(argv))
     or "(none)") or printable(m.args), printable(m.seed))
