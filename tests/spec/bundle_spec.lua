@@ -406,6 +406,8 @@ describe("a bundle across two homes", function()
     local out = refused(bundle, "twohome/pixels.png differs from the file twohome.wick was made with",
       "WICK_DATA=" .. q(changed))
     assert.truthy(out:find(changed, 1, true), out)
+    out = run(env(h2, "WICK_DATA=" .. q(changed)) .. q(WICK) .. " info " .. q(bundle))   -- says so, runs nothing
+    assert.truthy(out:find("differs .*twohome/pixels%.png"), out)
     -- missing: not in home 2's data folders, and (on this one machine) home 1's copy moved away
     local original = h1 .. "/.local/share/wick/twohome/pixels.png"
     assert(os.rename(original, original .. ".away"))
