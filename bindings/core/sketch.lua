@@ -175,6 +175,7 @@ function Kit:write(name, s)
   if not f then raise("kit:write: " .. tostring(err)) end
   f:write(s)
   f:close()
+  wick._book.output(path)   -- the run log's outputs (book.lua)
   if not self._quiet then print(("%s: wrote %s"):format(self.name, path)) end
   return path
 end

@@ -202,6 +202,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "_sql");
     luaopen_wick_hash(L);
     lua_setfield(L, wick, "_hash");
+    luaopen_wick_book(L);
+    lua_setfield(L, wick, "_book");
     luaopen_wick_bundle(L);   /* store/bundle.c: wick._bundle, used by bundle.lua */
     lua_setfield(L, wick, "_bundle");
     luaopen_wick_data(L);

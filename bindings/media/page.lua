@@ -189,6 +189,7 @@ local function write_file(path, s)
   local ok, werr = f:write(s)
   f:close()
   if not ok then raise(("%s: cannot write '%s': %s"):format(FNAME, path, werr)) end
+  wick._book.output(path)   -- the run log's outputs (book.lua)
 end
 
 local function copy_file(from, to)

@@ -295,6 +295,7 @@ static int text_gunzip(lua_State *L)
     gzFile g = gzopen(path, "rb");
     if (!g) return luaL_error(L, "gunzip: cannot open %s", path);
     box->p = g;
+    wk_file_note_read(path);   /* the run log's inputs (lib/core/file.h) */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     int full = 0;

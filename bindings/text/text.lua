@@ -366,6 +366,7 @@ function corpus.wordnet_glosses(opts)
     local path = "/usr/share/wordnet/data." .. pos
     local f = io.open(path, "rb")
     if not f then missing("corpus.wordnet_glosses", "WordNet", "wordnet-base", path) end
+    wick._book.input(path)   -- the run log's inputs (book.lua)
     for line in f:lines() do
       if line:sub(1, 2) ~= "  " then
         local head, gloss = line:match("^(.-) | (.-)%s*$")

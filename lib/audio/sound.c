@@ -232,6 +232,7 @@ static SNDFILE *open_path(const char *path, SF_INFO *sfi)
         fclose(f);
         open_failed(path, head, n);
     }
+    if (sf) wk_file_note_read(path);   /* the run log's inputs (file.h) */
     return sf;
 }
 

@@ -14,6 +14,12 @@
 
 #include "error.h"
 
+static wk_file_observer observer;   /* see file.h: the run log, or nobody */
+
+void wk_file_observe(wk_file_observer fn) { observer = fn; }
+void wk_file_note_read(const char *path) { if (observer && path) observer(WK_FILE_READ, path); }
+void wk_file_note_written(const char *path) { if (observer && path) observer(WK_FILE_WRITTEN, path); }
+
 /* ---- folders ---------------------------------------------------------------------- */
 
 int wk_file_mkdirs(const char *dir)
@@ -176,6 +182,7 @@ static int commit(wk_file_out *o, int replace)
         if (dfd >= 0) fsync(dfd), close(dfd);
         free(dir);
     }
+    wk_file_note_written(o->target);
     free(o->tmp), o->tmp = NULL;
     free(o->target), o->target = NULL;
     return WK_OK;
@@ -256,5 +263,6 @@ int wk_file_read_all(const char *path, int64_t max_bytes, char **data, int64_t *
     }
     buf[n] = '\0';
     *data = buf, *len = (int64_t)n;
+    wk_file_note_read(path);
     return WK_OK;
 }

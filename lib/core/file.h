@@ -55,4 +55,15 @@ int wk_file_read_all(const char *path, int64_t max_bytes, char **data, int64_t *
 /* Size of an open file, or -1 (not a regular file). */
 int64_t wk_file_size(FILE *f);
 
+/* Who hears of the files wick reads and writes: the run log (bindings/store/book.c)
+ * records them as a run's inputs and outputs. Each loader calls wk_file_note_read once
+ * it has opened a file; commit calls the observer itself with the file it put in place.
+ * The observer runs on the caller's thread and must not fail; NULL (the default) means
+ * nobody listens, and a note costs one test. */
+enum { WK_FILE_READ = 1, WK_FILE_WRITTEN = 2 };
+typedef void (*wk_file_observer)(int kind, const char *path);
+void wk_file_observe(wk_file_observer fn);
+void wk_file_note_read(const char *path);
+void wk_file_note_written(const char *path);
+
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../core/file.h"
 #include "../core/limits.h"
 
 #define DEFLATE_MAX_RATIO 1032   /* deflate never expands output beyond 1032x its input */
@@ -176,6 +177,7 @@ int wk_idx_read(const char *path, wk_tensor *out)
         return wk_fail("cannot read IDX file '%s': it is a %s", path,
                        S_ISDIR(sb.st_mode) ? "directory" : "special file, not a regular file");
     }
+    wk_file_note_read(path);   /* the run log's inputs (file.h) */
     int64_t size = (int64_t)sb.st_size;
     unsigned char sig[2] = {0, 0};
     int compressed = pread(fd, sig, 2, 0) == 2 && sig[0] == 0x1f && sig[1] == 0x8b;

@@ -163,6 +163,7 @@ static int map_file(mapped *m, const char *path, const char *what)
         close(fd);
         return wk_fail("%s: '%s' is not a regular file", what, path);
     }
+    wk_file_note_read(path);   /* the run log's inputs (file.h) */
     m->len = (size_t)st.st_size;
     m->p = "";
     if (m->len) {

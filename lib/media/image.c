@@ -47,6 +47,7 @@ int wk_image_load(wk_tensor *dst, const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return wk_fail("cannot open '%s': %s", path, strerror(errno));
+    wk_file_note_read(path);   /* the run log's inputs (file.h) */
     unsigned char magic[12];
     size_t n = fread(magic, 1, sizeof magic, f);
     int rc;

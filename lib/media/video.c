@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "../core/file.h"
 #include "../core/limits.h"
 #include "codec.h"
 #include "video_codec.h"
@@ -221,7 +222,10 @@ int wk_video_open(wk_video_reader **out, const char *path)
         if (!r->src.f) rc = wk_fail("cannot open '%s': %s", path, strerror(errno));
         else if (fstat(fileno(r->src.f), &st) == 0 && S_ISDIR(st.st_mode))
             rc = wk_fail("cannot read '%s': it is a folder", path);
-        else rc = open_codec(r);
+        else {
+            wk_file_note_read(path);   /* the run log's inputs (file.h) */
+            rc = open_codec(r);
+        }
     }
     if (rc) {
         wk_video_close(r);

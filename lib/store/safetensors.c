@@ -576,6 +576,7 @@ int wk_safetensors_read(const char *path, wk_safetensors *out)
         close(fd);
         return bad(path, "it is a %s, not a regular file", S_ISDIR(sb.st_mode) ? "directory" : "special file");
     }
+    wk_file_note_read(path);   /* the run log's inputs (file.h) */
     uint64_t size = (uint64_t)sb.st_size;
     if (size < 8) {
         close(fd);
