@@ -65,7 +65,8 @@ static void print_usage(const char *badopt, const char *why)
             "  -         run stdin as the script and stop handling options\n"
             "  -h, --help  print this usage and exit\n"
             "Sketchbook commands (the first word):\n"
-            "  runs [sketch]        list recorded runs       show RUN        one run, its outputs\n"
+            "  runs [sketch] [--limit N] [--status S]        list recorded runs, newest first\n"
+            "  show RUN|last [--all]                         one run: outputs, inputs, metrics\n"
             "  pack DIR             bundle a sketch (.wick)  info F.wick     what a bundle holds\n"
             "  unpack F.wick [DIR]  give the folder back     F.wick [args]   run a bundle (or: run F.wick)\n"
             "  sweep sketch.lua --param k=a,b …              run a parameter grid (GNU parallel or Slurm)\n",
@@ -295,6 +296,14 @@ static int run_command(lua_State *L, const char *name, char **argv, int argc, in
         lua_rawseti(L, -2, i - first + 1);
     }
     int status = wk_call(L, 1, 1);
+    if (status != LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+        /* a command's error is about its arguments or files: the message, no traceback */
+        const char *msg = lua_tostring(L, -1), *tb = strstr(msg, "\nstack traceback:");
+        if (tb) {
+            lua_pushlstring(L, msg, (size_t)(tb - msg));
+            lua_replace(L, -2);
+        }
+    }
     if (wk_report(L, status, 1) != LUA_OK) return 1;
     int code = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : 0;
     lua_pop(L, 1);

@@ -20,6 +20,13 @@
  * cleared from package.loaded before every run, so the next `require` reads the file
  * again. A module from elsewhere (wick's own, an installed library) stays loaded.
  *
+ * The session is also what keeps cached steps warm (bindings/store/cache.lua): wick.cache
+ * holds the steps' results in the Lua state, and with wick._cache.watching set it also
+ * keeps the data files a sketch read. Each run starts from the seed in force, as the
+ * first did, so that a sketch that sets no seed of its own draws the same numbers on
+ * every save — its picture changes with its code, not with the save count — and its
+ * cached steps, whose keys include the generator's state, are found again.
+ *
  * A save while the sketch is still running interrupts it: run.c calls our poller from
  * a count hook, the poller reads the inotify descriptor without blocking, and a save
  * raises an error that unwinds the sketch; the new version then starts. Ctrl-C ends
@@ -44,6 +51,7 @@
 #define GONE_EVENTS (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED)
 #define RELOAD_MSG "reloading: the sketch was saved while it ran"
 #define MODULES_KEY "wick.watch.modules"   /* registry: module name -> its file's path */
+#define WICK_KEY "wick.watch.wick"         /* registry: the wick module, once required */
 
 /* A module of the sketch's: a file to watch for, and where. */
 struct module_file {
@@ -270,6 +278,36 @@ static void unload_modules(lua_State *L)
 
 // ---------------------------------------------------------------------------- running
 
+/* Require wick once for the session and tell its cache that runs will follow each other
+ * in this state. A failure here is left for the sketch's own `require` to report. */
+static void open_wick(lua_State *L)
+{
+    int top = lua_gettop(L);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "wick");
+    if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_istable(L, -1)) {
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, WICK_KEY);
+        if (lua_getfield(L, -1, "_cache") == LUA_TTABLE) {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -2, "watching");
+        }
+    }
+    lua_settop(L, top);
+}
+
+/* Before a run: seed wick's generator again with the seed in force (wick.seed(wick.seed())). */
+static void reseed(lua_State *L)
+{
+    int top = lua_gettop(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, WICK_KEY) == LUA_TTABLE && lua_getfield(L, -1, "seed") == LUA_TFUNCTION) {
+        lua_pushvalue(L, -1);
+        if (lua_pcall(L, 0, 1, 0) == LUA_OK)
+            lua_pcall(L, 1, 0, 0);
+    }
+    lua_settop(L, top);
+}
+
 /* The global `keep`, created once for the session. */
 static void ensure_keep(lua_State *L)
 {
@@ -300,6 +338,7 @@ static void run_once(lua_State *L, struct watch *w, char **argv, int argc, int s
     lua_pushstring(L, w->path);
     lua_setfield(L, LUA_REGISTRYINDEX, WICK_SCRIPT_KEY);
     unload_modules(L);
+    reseed(L);
     int status = luaL_loadfile(L, w->path);
     if (status == LUA_OK) {
         push_run_env(L);
@@ -377,6 +416,7 @@ int wk_watch(lua_State *L, char **argv, int argc, int script)
     if (watch_open(&w, argv[script]) != 0)
         return 1;
     ensure_keep(L);
+    open_wick(L);
     follow_modules(L, &w, 1);
     wk_catch_sigint(1);
     char msg[512];

@@ -198,6 +198,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "nn");
     luaopen_wick_store(L);
     lua_setfield(L, wick, "_store");
+    luaopen_wick_cache(L);
+    lua_setfield(L, wick, "_cache");
     luaopen_wick_sql(L);
     lua_setfield(L, wick, "_sql");
     luaopen_wick_hash(L);

@@ -133,6 +133,7 @@ int luaopen_wick_video(lua_State *L);
 int luaopen_wick_optim(lua_State *L);
 int luaopen_wick_autograd(lua_State *L);
 int luaopen_wick_store(lua_State *L);
+int luaopen_wick_cache(lua_State *L);   /* store/cache.c: wick._cache, filled in by cache.lua */
 int luaopen_wick_sql(lua_State *L);    /* store/sql.c: wick._sql */
 int luaopen_wick_hash(lua_State *L);   /* store/hash.c: wick._hash */
 int luaopen_wick_book(lua_State *L);   /* store/book.c: wick._book, the run log's C side */

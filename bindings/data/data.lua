@@ -139,8 +139,9 @@ local function load_idx_set(fname, dir, prefix, classes, hint)
   local function set(kind)
     local image_path = need(("%s-images-idx3-ubyte"):format(kind == "train" and "train" or prefix))
     local label_path = need(("%s-labels-idx1-ubyte"):format(kind == "train" and "train" or prefix))
-    local images = data._idx(image_path, fname)
-    local labels = data._idx(label_path, fname)
+    -- under --watch each file is decoded once for the session (bindings/store/cache.lua)
+    local images = wick._cache.read(image_path, data._idx, fname)
+    local labels = wick._cache.read(label_path, data._idx, fname)
     if images:dim() ~= 3 then
       raise(("%s: %s holds a %d-D array, not images (N, rows, columns)"):format(fname, image_path, images:dim()))
     end

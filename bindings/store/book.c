@@ -614,8 +614,21 @@ static double process_start(long pid)
     return btime < 0 || hz <= 0 ? -1 : btime + ticks / (double)hz;
 }
 
-/* _book.alive(pid, started) -> is pid a living process that was already there when a
- * run began at `started`? A later process given the same pid is not that run's. */
+/* Is process pid a wick? Its command name (/proc/pid/comm, the executable's file name)
+ * holds "wick" (wick, build/asan/wick, wick-0.2); unknown counts as yes. */
+static int is_wick(long pid)
+{
+    char path[64], comm[64] = "";
+    snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 1;
+    int got = fgets(comm, sizeof comm, f) != NULL;
+    fclose(f);
+    return !got || strstr(comm, "wick") != NULL;
+}
+
+/* _book.alive(pid, started) -> is pid a living wick that was already there when a run
+ * began at `started`? A later process given the same pid is not that run's. */
 static int book_alive(lua_State *L)
 {
     lua_Integer pid = luaL_checkinteger(L, 1);
@@ -623,7 +636,7 @@ static int book_alive(lua_State *L)
     int alive = pid > 0 && pid <= INT_MAX && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
     if (alive) {
         double t = process_start((long)pid);
-        if (t == -2 || (t > 0 && started > 0 && t > started + 1)) alive = 0;
+        if (t == -2 || (t > 0 && started > 0 && t > started + 1) || !is_wick((long)pid)) alive = 0;
     }
     lua_pushboolean(L, alive);
     return 1;

@@ -510,7 +510,8 @@ commands.runs = command(function(args)
   end
   local runs = wick.runs { sketch = bare[1] or false, status = o.status or false, limit = math.tointeger(limit) or 20 }
   if #runs == 0 then
-    print(bare[1] and ("no runs of %s in %s"):format(bare[1], book.path()) or ("no runs in %s"):format(book.path()))
+    local what = (bare[1] and " of " .. bare[1] or "") .. (o.status and (" that ended %s"):format(o.status) or "")
+    print(("no runs%s in %s"):format(what, book.path()))
     return 0
   end
   local db = book.db()
@@ -528,7 +529,8 @@ commands.runs = command(function(args)
     end
     if #names > 0 then last[#last + 1] = ("@%d"):format(math.tointeger(db:value(
       "SELECT max(step) FROM metrics WHERE run = ?1", r.id)) or 0) end
-    rows[#rows + 1] = { tostring(r.id), when(r.started), duration(r), r.status or "?", r.name or "?",
+    local sketch = (r.name or "?") .. (r.cell and (" [%s]"):format(r.cell) or "")   -- a sweep's cell
+    rows[#rows + 1] = { tostring(r.id), when(r.started), duration(r), r.status or "?", sketch,
       r.seed and tostring(math.tointeger(r.seed) or r.seed) or "", tostring(outs), table.concat(last, " ") }
   end
   columns(rows, { true, false, true, false, false, true, true, false })

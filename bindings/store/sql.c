@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/wk_lua.h"
 
@@ -398,19 +399,32 @@ static void configure(lua_State *L, sql_db *d, int untrusted, int wal, int creat
     if (!untrusted) sqlite3_exec(d->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 }
 
-/* The first bytes of path: 1 when it exists and is empty, 0 when it starts like an
- * SQLite file, -1 when missing; raises for anything else (a foreign file). */
-static int file_state(lua_State *L, const char *path, const char *what)
+/* Is path missing (-1) or there (0)? stat(2) only: opening and closing a descriptor of
+ * an SQLite file this process already has open would drop every POSIX lock the process
+ * holds on it (fcntl locks belong to the process, not the descriptor), and another
+ * process could then delete the WAL index under the open connection. */
+static int file_exists(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
+    struct stat st;
+    return stat(path, &st) == 0 ? 0 : -1;
+}
+
+/* The first bytes of the file SQLite just opened, read through SQLite's own descriptor
+ * (for the reason above): 1 when it is empty, 0 when it starts like an SQLite file;
+ * raises for anything else (a foreign or cut-short file). */
+static int file_state(lua_State *L, sql_db *d)
+{
+    sqlite3_file *f = NULL;
+    sqlite3_int64 size = 0;
+    if (sqlite3_file_control(d->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f || !f->pMethods)
+        return 1;   /* not opened yet: SQLite creates it */
+    if (f->pMethods->xFileSize(f, &size) != SQLITE_OK) size = 0;
+    if (size == 0) return 1;
     char head[16];
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    if (n == 0) return 1;
-    if (n < 16 || memcmp(head, SQLITE_HEADER, 16) != 0)
-        luaL_error(L, "'%s' is not a wick %s (%s)", path, what,
-                   n < 16 ? "too short to be an SQLite file: truncated?" : "not an SQLite file");
+    if (size < 16 || f->pMethods->xRead(f, head, 16, 0) != SQLITE_OK || memcmp(head, SQLITE_HEADER, 16) != 0) {
+        const char *why = size < 16 ? "too short to be an SQLite file: truncated?" : "not an SQLite file";
+        luaL_error(L, "'%s' is not a wick %s (%s)", d->path, d->what, why);
+    }
     return 0;
 }
 
@@ -440,8 +454,7 @@ static int sql_open(lua_State *L)
     const char *what = "database", *schema = NULL;
     if (wk_lua_get_option(L, 2, "what") == LUA_TSTRING) what = lua_tostring(L, -1);
     if (wk_lua_get_option(L, 2, "schema") == LUA_TSTRING) schema = lua_tostring(L, -1);
-    int state = file_state(L, path, what);
-    if (state < 0 && !create) return luaL_error(L, "cannot open the wick %s '%s': no such file", what, path);
+    if (file_exists(path) < 0 && !create) return luaL_error(L, "cannot open the wick %s '%s': no such file", what, path);
     sql_db *d = push_db(L, path, what);
     int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)) |
                 SQLITE_OPEN_EXRESCODE;
@@ -452,6 +465,7 @@ static int sql_open(lua_State *L)
         db_close(d);
         return luaL_error(L, "cannot open the wick %s '%s': %s", what, path, lua_tostring(L, -1));
     }
+    int state = file_state(L, d);   /* the db userdata closes the file if this raises */
     configure(L, d, untrusted, wal, create, state != 0, app_id, version, schema);
     return 1;
 }

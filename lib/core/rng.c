@@ -32,6 +32,19 @@ void wk_rng_seed(uint64_t seed)
 
 uint64_t wk_rng_get_seed(void) { return seed_in_force; }
 
+void wk_rng_snapshot_take(wk_rng_snapshot *out)
+{
+    *out = (wk_rng_snapshot){.state = global, .seed = seed_in_force, .has_spare = have_spare, .spare = spare_normal};
+}
+
+void wk_rng_snapshot_restore(const wk_rng_snapshot *in)
+{
+    global = in->state;
+    seed_in_force = in->seed;
+    have_spare = in->has_spare != 0;
+    spare_normal = in->spare;
+}
+
 uint64_t wk_rng_next(void)
 {
     const uint64_t *s = global.s;

@@ -41,4 +41,17 @@ static inline uint64_t wk_rng_state_next(wk_rng_state *r)
 /* [0, 1) with 53 bits */
 static inline double wk_rng_state_uniform(wk_rng_state *r) { return (double)(wk_rng_state_next(r) >> 11) * 0x1.0p-53; }
 
+/* The whole global stream as a value: its state, the seed in force and the spare normal.
+ * Cached steps (bindings/store/cache.c) take one after a step and restore it on a hit, so
+ * what runs downstream draws the same numbers whether the step ran or not. */
+typedef struct wk_rng_snapshot {
+    wk_rng_state state;
+    uint64_t seed;
+    int has_spare;
+    float spare;
+} wk_rng_snapshot;
+
+void wk_rng_snapshot_take(wk_rng_snapshot *out);
+void wk_rng_snapshot_restore(const wk_rng_snapshot *in);
+
 #endif

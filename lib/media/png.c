@@ -241,6 +241,11 @@ static int write_body(png_ctx *ctx, const wk_tensor *img, const wk_image_save_op
     png_infop info = ctx->info;
     int64_t c = img->shape[0], h = img->shape[1], w = img->shape[2];
     png_set_write_fn(png, ctx, on_write, on_flush);
+    /* One filter and a light zlib level: libpng's default (every filter tried on every
+     * row, level 6) made saving a 1400² picture take 4x longer for files only 2% smaller,
+     * and saving is what a re-run under --watch mostly does. */
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
+    png_set_compression_level(png, 3);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, o->bits, types[c], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     if (o->ntext > 0) {

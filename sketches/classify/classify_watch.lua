@@ -1,6 +1,6 @@
 -- classify_watch.lua — what the classify sketch shows of its nets: a row of test images
 -- on tiles tinted by the net's verdict (green when right, red when wrong, brighter when
--- more confident), and the accuracy on the whole test set.
+-- more confident), the rows of a run stacked, and the accuracy on the whole test set.
 local wick = require "wick"
 local T, image = wick.tensor, wick.image
 
@@ -17,6 +17,14 @@ function M.verdict_row(row_x, right, confidence)
     tiles[i]:narrow(2, 5, 28):narrow(3, 5, 28):copy_(row_x[i]:expand(3, 28, 28))
   end
   return image.grid(tiles, { cols = 16, pad = 1, pad_value = 0 })
+end
+
+-- The rows of a run's verdicts ({right = …, confidence = …} each) stacked top to bottom:
+-- a network learning to see.
+function M.picture(row_x, verdicts)
+  local rows = {}
+  for i, v in ipairs(verdicts) do rows[i] = M.verdict_row(row_x, v.right, v.confidence) end
+  return T.cat(rows, 2)
 end
 
 -- The share of test images where predict(x) equals target(y), in slices of 1,000.

@@ -545,6 +545,10 @@ return function(wick, tmp)
   add("wick.svg.parses", svg.parses, pack(svgtext))
   add("wick.svg.render", svg.render, pack(svgtext, { size = 8 }))
 
+  -- ---- cached steps -------------------------------------------------------------------
+  add("wick.cache", wick.cache, pack("robust", function(a) return a end, 1))
+  add("wick.cache_limit", wick.cache_limit, pack(2 * 1024 ^ 3))
+
   -- ---- wrong values ---------------------------------------------------------------------
   local bad = {
     { "nil", nil }, { "string", "x" }, { "empty table", {} }, { "true", true }, { "function", { function() end } },

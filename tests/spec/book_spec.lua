@@ -256,6 +256,31 @@ end
     assert.are.same({ { "1", "1.0" }, { "2", "2.0" } }, m)
   end)
 
+  it("tells a run's living wick from a dead pid, a later process and another program", function()
+    local b = wick._book
+    assert.is_true(b.alive(b.pid(), b.now()))
+    assert.is_false(b.alive(b.pid(), b.now() - 3600))   -- this process began after that run
+    local p = io.popen("sleep 5 >/dev/null 2>&1 & echo $!")
+    local sleeper = tonumber(p:read("l"))
+    p:close()
+    assert.is_false(b.alive(sleeper, b.now()))   -- alive, but not a wick
+    os.execute("kill " .. sleeper)
+    assert.is_false(b.alive(99999999, 0))
+  end)
+
+  it("takes a sweep's id and cell from WICK_SWEEP and WICK_CELL", function()
+    local book, dir = new_book(), tmp .. "/cell"
+    sketch(dir, "s.lua", 'require "wick"\n')
+    local out, rc = wick_in(book, "s.lua", dir)
+    assert.are.equal(0, rc, out)
+    out, rc = run(("cd %s && WICK_BOOK=%s WICK_SWEEP=grid1 WICK_CELL=%s %s s.lua"):format(q(dir), q(book),
+      q("style=a,content=x"), q(WICK)))
+    assert.are.equal(0, rc, out)
+    assert.are.same({ { "nil", "nil" }, { "grid1", "style=a,content=x" } },
+      query(book, "SELECT sweep, cell FROM runs ORDER BY id"))
+    assert.truthy(wick_in(book, "runs"):find("s [style=a,content=x]", 1, true))
+  end)
+
   it("records nothing for wick -e, and nothing at all with WICK_BOOK=off", function()
     local book = new_book()
     assert.are.equal(0, select(2, wick_in(book, "-e ''")))
