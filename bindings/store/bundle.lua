@@ -610,6 +610,10 @@ local function run(args)
   local new_arg = { [0] = script }
   for i, a in ipairs(argv) do new_arg[i] = a end
   _G.arg = new_arg
+  -- as the host does for a script: what image and audio writers record as "Sketch"
+  local registry = debug.getregistry()
+  local saved_script = registry["wick.script"]
+  registry["wick.script"] = script
   local book = wick._book
   if book and book.begin then book.begin(script, argv) end
   local ok, res = xpcall(chunk, debug.traceback, table.unpack(argv))
@@ -617,7 +621,7 @@ local function run(args)
     local status = ok and "ok" or tostring(res):find("interrupted!", 1, true) and "interrupted" or "error"
     book.finish(status, not ok and res or nil)
   end
-  _G.arg = saved_arg
+  _G.arg, registry["wick.script"] = saved_arg, saved_script
   if not ok then
     io.stderr:write("wick: ", tostring(res), "\n")   -- the sketch's error, with its traceback
     return 1

@@ -257,6 +257,7 @@ local parts = {}
 for i = 1, 4 do parts[#parts + 1] = ("%.9g"):format(w[i]) end
 for i = 1, 2 do parts[#parts + 1] = ("%.9g"):format(noise[i]) end
 kit:write("result.txt", table.concat(parts, " ") .. "\n")
+wick.image.save(img, kit:path("pixels.png"))   -- its metadata names the sketch and seed
 ]]
 
 -- A Debian-owned PNG the sketch also reads, so the manifest names a real package.
@@ -342,6 +343,7 @@ describe("a bundle across two homes", function()
     local made = assert(io.popen("ls -d " .. q(h2) .. "/bundles/*/out/result.txt")):read("l")
     assert.truthy(made, "no output under " .. h2 .. "/bundles")
     assert.equal(read_file(sketch_dir .. "/out/result.txt"), read_file(made))
+    assert.equal(read_file(sketch_dir .. "/out/pixels.png"), read_file(made:gsub("result%.txt$", "pixels.png")))
     -- the run is in home 2's run log
     out, rc = run(env(h2) .. q(WICK) .. " runs")
     assert.equal(0, rc, out)
