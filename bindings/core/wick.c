@@ -20,6 +20,7 @@ struct wk_sugar {
     size_t size;
 };
 extern const struct wk_sugar wk_sugar_files[];
+int luaopen_wick_bundle(lua_State *L);
 
 /* wick.seed(n) fixes the generator; wick.seed() returns the seed in force. */
 static int wick_seed(lua_State *L)
@@ -205,6 +206,8 @@ int luaopen_wick(lua_State *L)
     lua_setfield(L, wick, "_hash");
     luaopen_wick_book(L);
     lua_setfield(L, wick, "_book");
+    luaopen_wick_bundle(L);   /* store/bundle.c: wick._bundle, used by bundle.lua */
+    lua_setfield(L, wick, "_bundle");
     luaopen_wick_data(L);
     lua_setfield(L, wick, "data");
     luaopen_wick_text(L);

@@ -26,7 +26,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=tests/lsan.supp:print_suppressions=0}"
 
 max_len() {   # bigger files for formats whose seeds are bigger
-    case $1 in jpeg|png|safetensors|tfjs|gif|video) echo 16384 ;; *) echo 4096 ;; esac
+    case $1 in jpeg|png|safetensors|tfjs|gif|video|bundle) echo 16384 ;; *) echo 4096 ;; esac
 }
 
 # The finding in a libFuzzer log, as "<kind> <function>".
