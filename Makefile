@@ -52,8 +52,7 @@ SUGAR    = bindings/nn/autograd.lua bindings/core/check.lua bindings/data/data.l
            bindings/core/help.lua bindings/core/doc_core.lua \
            bindings/core/doc_tensor.lua bindings/core/doc_nn.lua bindings/core/doc_text.lua \
            bindings/core/doc_embed.lua bindings/core/doc_media.lua bindings/core/doc_audio.lua \
-           bindings/core/doc_spectral.lua bindings/core/doc_book.lua bindings/core/doc_cache.lua \
-           bindings/core/doc_bundle.lua bindings/core/doc_sweep.lua
+           bindings/core/doc_spectral.lua bindings/core/doc_book.lua bindings/core/doc_cache.lua
 # Text files embedded beside the sugar (host/embed.lua files each as wick._assets[name]),
 # run before it: the page template that wick.page (bindings/media/page.lua) fills in.
 ASSETS   = bindings/media/page_template.html

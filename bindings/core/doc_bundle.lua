@@ -1,2 +1,0 @@
--- doc_bundle.lua — placeholder for issue 16 (owner fills it in).
-local wick = ...  -- luacheck: ignore
