@@ -132,7 +132,9 @@ local function resolve_name(name)
   if name ~= "wick" and name:sub(1, 5) ~= "wick." then return nil end
   local v = package.loaded.wick
   for part in name:sub(6):gmatch("[^.]+") do
-    if type(v) ~= "table" then return nil end
+    -- wick's internals (wick._commands, wick._sql …) are never a stored value's: a
+    -- bundle's entry could otherwise hand a sketch a metatable whose __gc runs a command
+    if type(v) ~= "table" or part:sub(1, 1) == "_" then return nil end
     v = rawget(v, part)
   end
   return v
@@ -414,7 +416,15 @@ local function decode(s, pos)
         rawset(t, k, value())
       end
       if s:sub(pos, pos) == "-" then pos = pos + 1
-      else setmetatable(t, value()) end   -- after the fields: a class's __newindex must not see them
+      else
+        -- only a layer class may become a metatable (one with its kind), never a table
+        -- of functions that a stored value picked from wick (its __gc, __index …)
+        local mt = value()
+        if type(mt) ~= "table" or type(rawget(mt, "kind")) ~= "string" then
+          error("a metatable that is not a layer class", 0)
+        end
+        setmetatable(t, mt)   -- after the fields: a class's __newindex must not see them
+      end
       return t
     end
     error(("unknown tag %q at byte %d"):format(tag, pos - 1), 0)

@@ -108,6 +108,10 @@ static sqlite3_stmt *prepare(lua_State *L, sql_db *d, const char *sql)
     for (int i = 0; i < STMT_CACHE; i++) {
         if (d->cache[i].sql && strcmp(d->cache[i].sql, sql) == 0) {
             d->cache[i].used = ++d->tick;
+            /* a call that raised half-way may have left it stepped or with values bound
+             * (SQLITE_STATIC: strings the collector may since have freed) */
+            sqlite3_reset(d->cache[i].stmt);
+            sqlite3_clear_bindings(d->cache[i].stmt);
             return d->cache[i].stmt;
         }
         if (d->cache[i].used < d->cache[lru].used) lru = i;
@@ -139,6 +143,8 @@ static sqlite3_stmt *prepare(lua_State *L, sql_db *d, const char *sql)
 static void bind_args(lua_State *L, sql_db *d, sqlite3_stmt *st, int first)
 {
     int top = lua_gettop(L), n = top - first + 1;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
     if (n > sqlite3_bind_parameter_count(st))
         luaL_error(L, "sql: %d values for %d parameters", n, sqlite3_bind_parameter_count(st));
     for (int i = 0; i < n; i++) {
@@ -168,8 +174,10 @@ static void bind_args(lua_State *L, sql_db *d, sqlite3_stmt *st, int first)
             }
             wk_tensor *t = wk_lua_test_tensor(L, idx);
             if (t) {
-                if (!wk_tensor_is_contiguous(t))
+                if (!wk_tensor_is_contiguous(t)) {
+                    sqlite3_clear_bindings(st);
                     luaL_error(L, "sql: value %d is a tensor that is not contiguous (call :contiguous())", i + 1);
+                }
                 int64_t numel = wk_tensor_numel(t);
                 rc = numel ? sqlite3_bind_blob64(st, i + 1, wk_tensor_data(t), (sqlite3_uint64)numel * sizeof(float),
                                                  SQLITE_STATIC)
@@ -179,6 +187,7 @@ static void bind_args(lua_State *L, sql_db *d, sqlite3_stmt *st, int first)
         }
         /* fall through */
         default:
+            sqlite3_clear_bindings(st);   /* nothing bound so far may outlive this call */
             luaL_error(L, "sql: cannot store a %s (value %d)", luaL_typename(L, idx), i + 1);
         }
         if (rc != SQLITE_OK) {

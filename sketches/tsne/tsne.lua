@@ -77,4 +77,4 @@ local page = kit:path("page-seed%d", seed)
 print(wick.cache("page", function(dir)
   return wick.page(dir, map, { image = images, label = labels, classes = test.classes,
     title = ("Fashion-MNIST: %d images by t-SNE (seed %d)"):format(n, seed) })
-end, page, wick.fs.kind(page .. "/index.html")))
+end, page, wick.fs.kind(page .. "/index.html") == nil))   -- re-run when the page is gone

@@ -555,3 +555,18 @@ print(("run %d %s %s"):format(keep.runs, helper.word, COLOUR))
     assert.equal(3, count("ran scaled"))
   end)
 end)
+
+describe("wick.cache values from someone else's bundle", function()
+  -- one result: an empty table whose metatable is named by the entry
+  local function entry(name)
+    return "WKC1" .. string.pack("<j", 1) .. "{" .. string.pack("<j", 0) .. string.pack("<c1s4", "n", name)
+  end
+  it("never name wick's internals nor give a table a metatable that is not a layer class", function()
+    local ok, err = pcall(C.decode, entry("wick._commands"))
+    assert.is_false(ok)
+    assert.matches("'wick._commands' is not wick's", err, 1, true)
+    ok, err = pcall(C.decode, entry("wick.tensor"))
+    assert.is_false(ok)
+    assert.matches("a metatable that is not a layer class", err, 1, true)
+  end)
+end)
