@@ -412,7 +412,10 @@ end
 -- cell.sh, the sketch's .lua files and the cell's job sent before and the cell's folder
 -- brought back after (--return), then removed there (--cleanup).
 local function parallel_argv(plan, dir, o, sketch_files)
-  local argv = { "env", "-C", dir, "WICK=" .. plan.wick, "parallel", "--joblog", "+parallel.log" }
+  -- PARALLEL_SHELL: on the other machine parallel runs each job in that login's $SHELL,
+  -- which may be fish or csh there, or unset (a cron job); cell.sh wants a POSIX shell.
+  local argv = { "env", "-C", dir, "WICK=" .. plan.wick, "PARALLEL_SHELL=/bin/sh", "parallel", "--joblog",
+    "+parallel.log" }
   if o.jobs then table.move({ "--jobs", tostring(o.jobs) }, 1, 2, #argv + 1, argv) end
   if #o.sshlogin > 0 then
     for _, login in ipairs(o.sshlogin) do table.move({ "--sshlogin", login }, 1, 2, #argv + 1, argv) end

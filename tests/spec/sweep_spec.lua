@@ -174,7 +174,8 @@ cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "
     helpers.write_file(tmp .. "/fakessh", FAKE_SSH)
     local wick_path = WICK:find("^/") and WICK or (os.getenv("PWD") .. "/" .. WICK)
     assert(os.execute("chmod +x " .. q(tmp .. "/fakessh") .. " && ln -s " .. q(wick_path) .. " " .. q(bin .. "/wick")))
-    local out, rc = helpers.run("HOME=" .. q(tmp .. "/home") .. " REMOTE=" .. q(remote) .. " REMOTE_BIN=" .. q(bin)
+    -- without SHELL, as under cron or CI: the other side must not depend on it
+    local out, rc = helpers.run("env -u SHELL HOME=" .. q(tmp .. "/home") .. " REMOTE=" .. q(remote) .. " REMOTE_BIN=" .. q(bin)
       .. " WICK_BOOK=" .. q(tmp .. "/ssh-book.db") .. " " .. q(WICK) .. " sweep " .. q(tmp .. "/tiny.lua")
       .. " --param size=16,20 --sshlogin otherhost --parallel=--ssh=" .. q(tmp .. "/fakessh") .. " --out " .. q(dir))
     assert.equal(0, rc, out)
