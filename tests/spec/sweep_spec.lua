@@ -175,8 +175,9 @@ cd "$REMOTE" && HOME="$REMOTE" PATH="$REMOTE_BIN:$PATH" exec env -u WICK sh -c "
     local wick_path = WICK:find("^/") and WICK or (os.getenv("PWD") .. "/" .. WICK)
     assert(os.execute("chmod +x " .. q(tmp .. "/fakessh") .. " && ln -s " .. q(wick_path) .. " " .. q(bin .. "/wick")))
     -- without SHELL, as under cron or CI: the other side must not depend on it
-    local out, rc = helpers.run("env -u SHELL HOME=" .. q(tmp .. "/home") .. " REMOTE=" .. q(remote) .. " REMOTE_BIN=" .. q(bin)
-      .. " WICK_BOOK=" .. q(tmp .. "/ssh-book.db") .. " " .. q(WICK) .. " sweep " .. q(tmp .. "/tiny.lua")
+    local out, rc = helpers.run("env -u SHELL HOME=" .. q(tmp .. "/home") .. " REMOTE=" .. q(remote)
+      .. " REMOTE_BIN=" .. q(bin) .. " WICK_BOOK=" .. q(tmp .. "/ssh-book.db") .. " " .. q(WICK)
+      .. " sweep " .. q(tmp .. "/tiny.lua")
       .. " --param size=16,20 --sshlogin otherhost --parallel=--ssh=" .. q(tmp .. "/fakessh") .. " --out " .. q(dir))
     assert.equal(0, rc, out)
     assert.truthy(out:find("2 cells, 2 ok, 0 failed", 1, true), out)
