@@ -18,10 +18,12 @@
 -- when it was under one, and the package that provides it: `dpkg -S`, or `make data`).
 --
 -- Running a bundle checks it completely in C first, then every data file by hash (a
--- missing one is named with the package to install), imports its cached steps into the
--- sketchbook, unpacks its code into <sketchbook folder>/bundles/<id>/ (id: a hash of the
--- code and model files) and runs the entry script there with the stored arguments and
--- seed, as a run of the run log; the cached steps hit, so nothing is retrained.
+-- missing one is named with the package to install), hands its cached steps to
+-- wick.cache (copied into the sketchbook marked as this bundle's, and served to its runs
+-- only: a file someone sent must not change what the user's own sketches get from the
+-- cache), unpacks its code into <sketchbook folder>/bundles/<id>/ (id: a hash of the code and
+-- model files) and runs the entry script there with the stored arguments and seed, as a
+-- run of the run log; the cached steps hit, so nothing is retrained.
 local wick = ...
 local B = wick._bundle
 
@@ -565,7 +567,7 @@ local function run_folder(t)
   else   -- no sketchbook: a folder of our own under the temporary folder
     base = (os.getenv("TMPDIR") or "/tmp") .. "/wick-bundles-" .. (os.getenv("USER") or "user")
   end
-  return base .. "/" .. id
+  return base .. "/" .. id, id
 end
 
 local function run(args)
@@ -581,13 +583,13 @@ local function run(args)
   local t = b:info()
   local m = t.meta
   check_data("run", basename(file), t)
-  local dir = run_folder(t)
+  local dir, id = run_folder(t)
   unpack_into(b, dir, { kinds = "code,model", force = true })
   local imported = 0
   if t.cache > 0 and wick._cache and wick._cache.import then
     local src = wick._sql.open(file, { untrusted = true, app_id = B.app_id, version = B.version, what = "bundle" })
-    local ok, n = pcall(wick._cache.import, src)
-    src:close()
+    local ok, n, keep = pcall(wick._cache.import, src, id)
+    if not keep then src:close() end   -- kept open: the steps read from it
     if not ok then fail("run: %s", tostring(n)) end
     imported = n
   end

@@ -32,8 +32,9 @@
 -- warning on stderr and the step runs again: never a wrong result.
 --
 -- wick._cache.read(path, reader, ...) is the session's memo of data files under
--- --watch (keyed on the file's path and contents hash), and export/import copy the
--- entries a run used between the sketchbook and a bundle (bundle.lua).
+-- --watch (keyed on the file's path and contents hash). export copies the entries a run
+-- used into a bundle (bundle.lua); import lets a bundle's entries serve the runs of that
+-- bundle, and no other sketch.
 local wick = ...
 local T, check, raise = wick.tensor, wick._check, wick._raise
 local C = wick._cache   -- cache.c: rng_state, rng_restore, tensor_bytes, tensor_read
@@ -42,7 +43,7 @@ local pack, unpack = string.pack, string.unpack
 local MAGIC = "WKC1"
 local SCHEMA = [[
 CREATE TABLE IF NOT EXISTS cache(key TEXT PRIMARY KEY, name TEXT, sketch TEXT, size INTEGER, created REAL,
-  used REAL, rng BLOB, value BLOB);
+  used REAL, rng BLOB, value BLOB, origin TEXT);
 CREATE INDEX IF NOT EXISTS cache_used ON cache(used);
 CREATE TABLE IF NOT EXISTS cache_uses(run INTEGER, key TEXT, hit INTEGER);
 CREATE INDEX IF NOT EXISTS cache_uses_run ON cache_uses(run);
@@ -441,7 +442,21 @@ end
 local memory = {}     -- key -> {results, vhash, rng, size, used, name}
 local memory_bytes = 0
 local clock = 0       -- a counter for least-recently-used order in memory
-local imported = {}   -- key -> {value, rng}: rows from a bundle when there is no sketchbook
+-- A bundle's entries serve only runs of that bundle, so a file someone sent cannot change
+-- what the user's own sketches get from their cache: in the sketchbook they carry the
+-- bundle's id (column origin; NULL: made here) and a lookup sees them only while that
+-- bundle runs. With the sketchbook off they are read from the open bundles themselves.
+-- refused: keys whose entry in a bundle failed to decode.
+local origin = ""
+local bundles, refused = {}, {}
+
+local function bundle_row(key)
+  if refused[key] then return nil end
+  for _, src in ipairs(bundles) do
+    local row = src:row("SELECT value, rng FROM cache WHERE key = ?1", key)
+    if row then return row end
+  end
+end
 
 local function warn(msg) io.stderr:write("wick: ", msg, "\n") end
 
@@ -589,7 +604,10 @@ function wick.cache(name, fn, ...)
     end
     forget(key)   -- changed in place since: read it again, or run the step
   end
-  local row = db and db:row("SELECT value, rng FROM cache WHERE key = ?1", key) or imported[key]
+  local row = db and db:row("SELECT value, rng FROM cache WHERE key = ?1 AND (origin IS NULL OR origin = ?2)", key,
+    origin)
+  local from_bundle = not row
+  row = row or bundle_row(key)
   if row then
     local results, vhash = open_value(row.value, names, name)
     if results then
@@ -598,8 +616,8 @@ function wick.cache(name, fn, ...)
       return hit(key, e, db)
     end
     warn(("cache: step '%s': the stored result is damaged (%s); running the step again"):format(name, vhash))
-    if db then db:run("DELETE FROM cache WHERE key = ?1", key) end
-    imported[key] = nil
+    if from_bundle then refused[key] = true
+    elseif db then db:run("DELETE FROM cache WHERE key = ?1", key) end
   end
 
   local results = table.pack(fn(...))
@@ -687,29 +705,41 @@ function C.export(dst, run)
   return #rows
 end
 
--- wick._cache.import(src) -> n: make the entries of src (an open wick._sql database: a
--- bundle) available to wick.cache — copied into the sketchbook, or held for the session
--- when it is off. Entries already present are kept.
-function C.import(src)
+-- wick._cache.import(src, id) -> n, keep: make the entries of src (an open wick._sql
+-- database: the bundle with id `id`) available to wick.cache while this session runs that
+-- bundle. They are copied into the sketchbook marked with id (an entry already there is
+-- kept), or, with the sketchbook off, read from src as steps ask: keep is then true and
+-- src must stay open.
+function C.import(src, id)
+  check.type("cache.import", "id", id, "string")
   local has = src:value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'cache'")
-  if has == 0 then return 0 end
-  local rows = src:rows("SELECT " .. COLUMNS .. " FROM cache")
+  if has == 0 then return 0, false end
+  origin = id
   local db = book()
-  if db then
-    db:transaction(function()
-      for _, r in ipairs(rows) do
-        if not db:value("SELECT 1 FROM cache WHERE key = ?1", r.key) then copy_rows({ r }, db) end
-      end
-    end)
-  else
-    for _, r in ipairs(rows) do imported[r.key] = { value = r.value, rng = r.rng } end
+  if not db then
+    bundles[#bundles + 1] = src
+    return src:value("SELECT count(*) FROM cache"), true
   end
-  return #rows
+  local rows = src:rows("SELECT " .. COLUMNS .. " FROM cache")
+  db:transaction(function()
+    for _, r in ipairs(rows) do
+      if not db:value("SELECT 1 FROM cache WHERE key = ?1", r.key) then
+        db:run("INSERT INTO cache(" .. COLUMNS .. ", origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", r.key,
+          r.name, r.sketch, r.size, r.created, r.used, wick._sql.blob(r.rng), wick._sql.blob(r.value), id)
+      end
+    end
+  end)
+  return #rows, false
 end
 
 -- For specs: forget the session's memory (as a new process would start).
 function C.clear_memory()
   memory, memory_bytes, files = {}, 0, {}
+end
+
+-- For specs: forget the bundles imported this session (as a new process would start).
+function C.clear_bundles()
+  origin, bundles, refused = "", {}, {}
 end
 
 -- For specs: a value as stored, and back.

@@ -348,6 +348,19 @@ describe("a bundle across two homes", function()
     out, rc = run(env(h2) .. q(WICK) .. " runs")
     assert.equal(0, rc, out)
     assert.truthy(out:find("twohome", 1, true), out)
+    -- the same code run as home 2's own sketch does not get the bundle's step: it trains
+    local own = h2 .. "/own"
+    wick.fs.mkdir(own)
+    write_file(own .. "/twohome.lua", SKETCH)
+    out, rc = run(env(h2, "WICK_DATA=" .. q(h2 .. "/data")) .. q(WICK) .. " " .. q(own .. "/twohome.lua"))
+    assert.equal(0, rc, out)
+    assert.equal(1, count(h2), "home 2's own run was served the bundle's step")
+    assert.equal(read_file(sketch_dir .. "/out/result.txt"), read_file(own .. "/out/result.txt"))
+    -- and the bundle, run again, still does not train
+    out, rc = run(env(h2, "WICK_DATA=" .. q(h2 .. "/data")) .. q(WICK) .. " " .. q(bundle))
+    assert.equal(0, rc, out)
+    assert.equal(1, count(h2))
+    os.remove(h2 .. "/count")   -- the specs below count home 2's trainings from 0
   end)
 
   it("unpacks into home 2 as the folder it came from", function()
