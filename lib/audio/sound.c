@@ -154,7 +154,10 @@ static int check_truncated(SNDFILE *sf, const char *name)
  * 104-byte file that hangs it; a file sent by a friend must not hang a sketch. So the
  * chunk layout of RIFF/RF64 WAVE files is walked first — chunk headers only, at most
  * GUARD_MAX_CHUNKS of them — and a LIST entry that does not fit inside its LIST, or a
- * chunk other than the samples claiming 2 GiB or more, is refused as damaged. */
+ * chunk other than the samples claiming 2 GiB or more, is refused as damaged. Some
+ * writers (Modplug Tracker, in a Hydrogen drum kit Debian ships) leave out the pad byte
+ * after a chunk of odd size; when the byte in the pad's place is not 0 (a pad is) and
+ * starts a chunk name, the walk goes on from there, as libsndfile's reader does. */
 #define GUARD_MAX_CHUNKS 4096
 
 /* Read n bytes at off from a file (fd >= 0) or from memory; 1 when all were there. */
@@ -175,6 +178,26 @@ static int guard_read(const guard_src *g, int64_t off, unsigned char *dst, int64
 }
 
 static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* 1 when the 4 bytes at off are a chunk name: printable ASCII. */
+static int guard_is_name(const guard_src *g, int64_t off)
+{
+    unsigned char id[4];
+    if (!guard_read(g, off, id, 4)) return 0;
+    for (int i = 0; i < 4; i++)
+        if (id[i] < 0x20 || id[i] > 0x7e) return 0;
+    return 1;
+}
+
+/* Where the chunk after the one at pos (of size bytes) starts: after its pad byte, or
+ * right after it when the writer left the pad out (above). */
+static int64_t guard_next(const guard_src *g, int64_t pos, uint32_t size)
+{
+    int64_t end = pos + 8 + (int64_t)size;
+    unsigned char pad;
+    if ((size & 1) && guard_read(g, end, &pad, 1) && pad != 0 && guard_is_name(g, end)) return end;
+    return end + (size & 1);
+}
 
 static int riff_guard(const guard_src *g, const char *name)
 {
@@ -199,7 +222,7 @@ static int riff_guard(const guard_src *g, const char *name)
             }
         }
         if (is_data && size == 0xffffffffu) break;   /* a streaming writer's placeholder: nothing after */
-        pos += 8 + (int64_t)size + (size & 1);
+        pos = guard_next(g, pos, size);
     }
     return WK_OK;
 }

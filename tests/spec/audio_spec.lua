@@ -145,6 +145,18 @@ describe("audio.save and audio.load", function()
     local riff = "RIFF" .. string.pack("<I4", #wav - 8 + #list) .. wav:sub(9) .. list
     write_file(dir .. "/listed.wav", riff)
     assert.same(x:shape(), audio.load(dir .. "/listed.wav"):shape())
+    -- an odd-sized samples chunk without its pad byte, then the chunks that follow it in
+    -- a Hydrogen drum kit Debian ships (written by Modplug Tracker: smpl, LIST, xtra): loads
+    local tail = ("736d706c240000000000000000000000935800003c00000000000000000000000000000000000000000000004c495354" ..
+      "44000000494e464f494e414d200000000000000000000000000000000000000000000000000000000000000000000000" ..
+      "49534654100000004d6f64706c756720547261636b657200787472611000000020000000800000014000000000000000")
+      :gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+    local odd = "fmt " .. string.pack("<I4I2I2I4I4I2I2", 16, 1, 1, 22050, 22050, 1, 8) .. "data"
+      .. string.pack("<I4", 5) .. "\x80\xff\x80\x00\x80" .. tail
+    write_file(dir .. "/unpadded.wav", "RIFF" .. string.pack("<I4", 4 + #odd) .. "WAVE" .. odd)
+    local u = audio.load(dir .. "/unpadded.wav")
+    assert.same({ 1, 5 }, u:shape())
+    assert.near(1, u[1][2], 0.01)
     write_file(dir .. "/cut.flac", flac:sub(1, #flac // 2))
     refused("'" .. dir .. "/cut.flac' is truncated or damaged", audio.load, dir .. "/cut.flac")
     write_file(dir .. "/head.flac", flac:sub(1, 20))
