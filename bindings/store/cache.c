@@ -13,10 +13,19 @@
  *
  * A stored value is a small description written by cache.lua with string.pack followed
  * by the tensors' elements; reading a tensor copies its elements straight out of the
- * stored string at an offset, so a large value is not cut into substrings first. */
+ * stored string at an offset, so a large value is not cut into substrings first.
+ *
+ * The files a step reads are part of what it depends on: while a step runs, the files
+ * wick's loaders open (lib/core/file.h's observers) are noted here, and cache.lua stores
+ * them with the entry, so a hit checks that they are unchanged. */
+#include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../../lib/core/file.h"
 #include "../../lib/core/rng.h"
 #include "../core/wk_lua.h"
 
@@ -230,7 +239,99 @@ static int cache_tensor_read(lua_State *L)
     return 2;
 }
 
+// ---------------------------------------------------------------------------- files a step reads
+
+/* The paths loaders opened while a step ran, in order (with repeats). Steps nest:
+ * reads_begin gives a mark, reads_end(mark) the paths from it on; the list is emptied
+ * when the outermost step ends. Loaders may run on pool threads: hence the lock. */
+static struct {
+    pthread_mutex_t mu;
+    int depth;
+    char **paths;
+    size_t n, cap;
+} reads = {PTHREAD_MUTEX_INITIALIZER, 0, NULL, 0, 0};
+
+static void reads_observe(int kind, const char *path)
+{
+    if (kind != WK_FILE_READ) return;
+    pthread_mutex_lock(&reads.mu);
+    if (reads.depth > 0) {
+        if (reads.n == reads.cap) {
+            size_t cap = reads.cap ? reads.cap * 2 : 64;
+            char **grown = realloc(reads.paths, cap * sizeof *grown);
+            if (grown) reads.paths = grown, reads.cap = cap;
+        }
+        /* out of memory: the path is lost and the entry checks fewer files; the
+         * step's code and inputs are still in its key */
+        if (reads.n < reads.cap) {
+            char *abs = realpath(path, NULL);
+            char *copy = abs ? abs : strdup(path);
+            if (copy) reads.paths[reads.n++] = copy;
+        }
+    }
+    pthread_mutex_unlock(&reads.mu);
+}
+
+/* _cache.reads_begin() -> mark */
+static int cache_reads_begin(lua_State *L)
+{
+    pthread_mutex_lock(&reads.mu);
+    reads.depth++;
+    lua_Integer mark = (lua_Integer)reads.n;
+    pthread_mutex_unlock(&reads.mu);
+    lua_pushinteger(L, mark);
+    return 1;
+}
+
+/* _cache.reads_end(mark) -> {path, ...}: the files read since mark, each once. */
+static int cache_reads_end(lua_State *L)
+{
+    lua_Integer mark = luaL_checkinteger(L, 1);
+    lua_newtable(L);   /* the list */
+    lua_newtable(L);   /* seen */
+    pthread_mutex_lock(&reads.mu);
+    int k = 0;
+    for (size_t i = mark < 0 ? 0 : (size_t)mark; i < reads.n; i++) {
+        if (lua_getfield(L, -1, reads.paths[i]) == LUA_TNIL) {
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -3, reads.paths[i]);
+            lua_pushstring(L, reads.paths[i]);
+            lua_rawseti(L, -4, ++k);
+        }
+        lua_pop(L, 1);
+    }
+    if (reads.depth > 0 && --reads.depth == 0) {
+        for (size_t i = 0; i < reads.n; i++) free(reads.paths[i]);
+        reads.n = 0;
+    }
+    pthread_mutex_unlock(&reads.mu);
+    lua_pop(L, 1);
+    return 1;
+}
+
+/* _cache.note_read(path): tell the observers a file was read (a memo under --watch
+ * handed out its contents without opening it; a hit stands for its step's reads). */
+static int cache_note_read(lua_State *L)
+{
+    wk_file_note_read(luaL_checkstring(L, 1));
+    return 0;
+}
+
+/* _cache.stamp(path) -> size, mtime (seconds, with nanoseconds) | nil */
+static int cache_stamp(lua_State *L)
+{
+    struct stat st;
+    if (stat(luaL_checkstring(L, 1), &st) != 0 || !S_ISREG(st.st_mode)) return 0;
+    lua_pushinteger(L, (lua_Integer)st.st_size);
+    lua_pushnumber(L, (lua_Number)st.st_mtim.tv_sec + (lua_Number)st.st_mtim.tv_nsec * 1e-9);
+    return 2;
+}
+
 static const luaL_Reg cache_funcs[] = {
+    {"reads_begin", cache_reads_begin},
+    {"reads_end", cache_reads_end},
+    {"note_read", cache_note_read},
+    {"stamp", cache_stamp},
     {"rng_state", cache_rng_state},
     {"rng_restore", cache_rng_restore},
     {"code", cache_code},
@@ -241,6 +342,7 @@ static const luaL_Reg cache_funcs[] = {
 /* The table cache.lua fills in as wick._cache. */
 int luaopen_wick_cache(lua_State *L)
 {
+    wk_file_observe(reads_observe);
     luaL_newlib(L, cache_funcs);
     return 1;
 }

@@ -17,7 +17,10 @@
 -- results and restored on a hit, so everything downstream draws the same numbers whether
 -- the step ran or not. A step and its dependants therefore re-run when its code, its
 -- inputs or the seed change: the dependants' inputs are its outputs. Globals are not
--- part of a key (they are read through _ENV): pass them, or make them locals.
+-- part of a key (they are read through _ENV): pass them, or make them locals. The files
+-- the step read through wick's loaders (cache.c hears of them) are stored with the entry,
+-- and a hit needs each unchanged: the same size and modification time, or else the same
+-- contents; a hit inside another step passes its files on to that step's entry.
 --
 -- Results (any number) may be tensors, strings, numbers, booleans, nn modules (stored as
 -- their class, fields and tensors; a class defined in the sketch is found again by its
@@ -43,7 +46,7 @@ local pack, unpack = string.pack, string.unpack
 local MAGIC = "WKC1"
 local SCHEMA = [[
 CREATE TABLE IF NOT EXISTS cache(key TEXT PRIMARY KEY, name TEXT, sketch TEXT, size INTEGER, created REAL,
-  used REAL, rng BLOB, value BLOB, origin TEXT);
+  used REAL, rng BLOB, value BLOB, files BLOB, origin TEXT);
 CREATE INDEX IF NOT EXISTS cache_used ON cache(used);
 CREATE TABLE IF NOT EXISTS cache_uses(run INTEGER, key TEXT, hit INTEGER);
 CREATE INDEX IF NOT EXISTS cache_uses_run ON cache_uses(run);
@@ -485,13 +488,32 @@ end
 -- The sketchbook (helper A's wick._book), with the cache's tables; nil when off.
 local prepared = setmetatable({}, { __mode = "k" })
 -- A sketchbook that cannot be written (a read-only file) still serves the entries it
--- has; one without the cache's tables serves none (the memory does).
+-- has; one without the cache's tables serves none (the memory does). A cache table made
+-- before the files and origin columns existed gets them.
+local function columns(db)
+  local have = {}
+  for _, c in ipairs(db:rows("PRAGMA table_info(cache)")) do have[c.name] = true end
+  return have
+end
+
+local function prepare(db)
+  db:exec(SCHEMA)
+  local have = columns(db)
+  for _, col in ipairs({ "files BLOB", "origin TEXT" }) do
+    if not have[col:match("^%S+")] then db:exec("ALTER TABLE cache ADD COLUMN " .. col) end
+  end
+end
+
 local function book()
   local db = wick._book and wick._book.db and wick._book.db()
   if db and prepared[db] == nil then
-    local ok, err = pcall(db.exec, db, SCHEMA)
-    prepared[db] = ok or db:value("SELECT count(*) FROM sqlite_master WHERE name = 'cache'") > 0
-    if not prepared[db] then warn("cache: kept in memory only: " .. tostring(err)) end
+    local ok, err = pcall(prepare, db)
+    if not ok then   -- read only: usable when its table is whole
+      local fine, have = pcall(columns, db)
+      ok = fine and have.key and have.files and have.origin or false
+    end
+    prepared[db] = ok
+    if not ok then warn("cache: kept in memory only: " .. tostring(err)) end
   end
   return db and prepared[db] and db or nil
 end
@@ -531,7 +553,7 @@ local function evict(db, keep)
   end
 end
 
-local function store(db, key, name, blob, rng)
+local function store(db, key, name, blob, rng, files)
   if #blob > cache_limit() then
     warn(("cache: step '%s' made %d bytes, more than the cache's limit (%d): not stored"):format(name, #blob,
       cache_limit()))
@@ -539,11 +561,48 @@ local function store(db, key, name, blob, rng)
   end
   local t = now(db)
   db:transaction(function()
-    db:run("INSERT OR REPLACE INTO cache(key, name, sketch, size, created, used, rng, value) "
-      .. "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)", key, name, sketch_path(), #blob, t,
-      wick._sql.blob(rng), wick._sql.blob(blob))
+    db:run("INSERT OR REPLACE INTO cache(key, name, sketch, size, created, used, rng, value, files) "
+      .. "VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)", key, name, sketch_path(), #blob, t,
+      wick._sql.blob(rng), wick._sql.blob(blob), wick._sql.blob(files))
     evict(db, key)
   end)
+end
+
+-- ---- the files a step read -----------------------------------------------------------------------
+-- Stored with the entry as (path, size, mtime, hash) records (string.pack); a hit needs
+-- each file unchanged: the same size and time, or else the same contents.
+
+local function files_of(paths)
+  local parts = {}
+  for _, p in ipairs(paths) do
+    local size, mtime = C.stamp(p)
+    if size then   -- a file the step read and that is gone already is left out
+      parts[#parts + 1] = pack("<s4i8ds4", p, size, mtime, wick._hash.file(p))
+    end
+  end
+  return table.concat(parts)
+end
+
+-- nil when all are unchanged, else the first that is not (a path)
+local function changed_file(files)
+  local pos = 1
+  while pos <= #files do
+    local p, size, mtime, hex
+    p, size, mtime, hex, pos = unpack("<s4i8ds4", files, pos)
+    local now_size, now_mtime = C.stamp(p)
+    if now_size ~= size then return p end
+    if now_mtime ~= mtime and wick._hash.file(p) ~= hex then return p end
+  end
+end
+
+-- A hit stands for its step's reads: a step around it (or the run log) depends on them.
+local function note_files(files)
+  local pos = 1
+  while files and pos <= #files do
+    local p, size, mtime, hex
+    p, size, mtime, hex, pos = unpack("<s4i8ds4", files, pos)
+    if size and mtime and hex then C.note_read(p) end
+  end
 end
 
 -- ---- wick.cache --------------------------------------------------------------------------------
@@ -577,6 +636,7 @@ local function open_value(blob, names, step)
 end
 
 local function hit(key, e, db)
+  note_files(e.files)
   C.rng_restore(e.rng)
   if db then   -- bookkeeping only: a sketchbook that cannot take it does not stop the run
     pcall(function()
@@ -596,6 +656,7 @@ function wick.cache(name, fn, ...)
   local db = book()
 
   local e = memory[key]
+  if e and e.files and changed_file(e.files) then forget(key); e = nil end
   if e then
     if hash_results(e.results, names, name) == e.vhash then
       clock = clock + 1
@@ -604,14 +665,18 @@ function wick.cache(name, fn, ...)
     end
     forget(key)   -- changed in place since: read it again, or run the step
   end
-  local row = db and db:row("SELECT value, rng FROM cache WHERE key = ?1 AND (origin IS NULL OR origin = ?2)", key,
-    origin)
+  local row = db and db:row("SELECT value, rng, files, origin FROM cache WHERE key = ?1 AND (origin IS NULL OR "
+    .. "origin = ?2)", key, origin)
   local from_bundle = not row
   row = row or bundle_row(key)
+  -- a bundle's data was checked by hash before it ran (bundle.lua): its rows name
+  -- another machine's paths, so only entries made here check their files
+  if row and row.origin == nil and not from_bundle and row.files and changed_file(row.files) then row = nil end
   if row then
     local results, vhash = open_value(row.value, names, name)
     if results then
-      e = { results = results, vhash = vhash, rng = row.rng, size = #row.value, name = name }
+      e = { results = results, vhash = vhash, rng = row.rng, size = #row.value, name = name,
+        files = row.origin == nil and not from_bundle and row.files or nil }
       remember(key, e)
       return hit(key, e, db)
     end
@@ -620,7 +685,12 @@ function wick.cache(name, fn, ...)
     elseif db then db:run("DELETE FROM cache WHERE key = ?1", key) end
   end
 
+  -- the files the step reads (wick's loaders tell cache.c), ended also when it raises
+  local mark, ended = C.reads_begin(), false
+  local _ <close> = setmetatable({}, { __close = function() if not ended then C.reads_end(mark) end end })
   local results = table.pack(fn(...))
+  ended = true
+  local files = files_of(C.reads_end(mark))
   local after = C.rng_state()
   -- A step that changed what it depends on (trained a net it was given, filled a table
   -- of the sketch's) would not repeat that change on a hit: refuse it rather than store it.
@@ -630,12 +700,13 @@ function wick.cache(name, fn, ...)
   end
   local vhash = hash_results(results, names, name)
   local blob = MAGIC .. vhash .. encode(results, name, names)
-  remember(key, { results = results, vhash = vhash, rng = after, size = #blob, name = name })
+  remember(key, { results = results, vhash = vhash, rng = after, size = #blob, name = name,
+    files = #files > 0 and files or nil })
   if db then
     -- The results are good whatever happens to the file: a full disk or a damaged
     -- sketchbook costs the entry (said on stderr, naming the file), not the run.
     local ok, err = pcall(function()
-      store(db, key, name, blob, after)
+      store(db, key, name, blob, after, files)
       record_use(db, key, false)
     end)
     if not ok then warn(("cache: step '%s' was not stored: %s"):format(name, tostring(err))) end
@@ -672,18 +743,21 @@ function C.read(path, reader, ...)
     files[path] = nil
     f = { hash = hex, tensor = reader(path, ...) }
     files[path] = f
+  else
+    C.note_read(path)   -- read all the same, for a cached step around this and the run log
   end
   return f.tensor:clone()
 end
 
 -- ---- bundles ----------------------------------------------------------------------------------
 
-local COLUMNS = "key, name, sketch, size, created, used, rng, value"
+local COLUMNS = "key, name, sketch, size, created, used, rng, value, files"
 
 local function copy_rows(rows, dst)
   for _, r in ipairs(rows) do
-    dst:run("INSERT OR REPLACE INTO cache(" .. COLUMNS .. ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", r.key, r.name,
-      r.sketch, r.size, r.created, r.used, wick._sql.blob(r.rng), wick._sql.blob(r.value))
+    dst:run("INSERT OR REPLACE INTO cache(" .. COLUMNS .. ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", r.key,
+      r.name, r.sketch, r.size, r.created, r.used, wick._sql.blob(r.rng), wick._sql.blob(r.value),
+      r.files and wick._sql.blob(r.files))
   end
 end
 
@@ -724,8 +798,9 @@ function C.import(src, id)
   db:transaction(function()
     for _, r in ipairs(rows) do
       if not db:value("SELECT 1 FROM cache WHERE key = ?1", r.key) then
-        db:run("INSERT INTO cache(" .. COLUMNS .. ", origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", r.key,
-          r.name, r.sketch, r.size, r.created, r.used, wick._sql.blob(r.rng), wick._sql.blob(r.value), id)
+        db:run("INSERT INTO cache(" .. COLUMNS .. ", origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", r.key,
+          r.name, r.sketch, r.size, r.created, r.used, wick._sql.blob(r.rng), wick._sql.blob(r.value),
+          r.files and wick._sql.blob(r.files), id)
       end
     end
   end)

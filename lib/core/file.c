@@ -14,11 +14,25 @@
 
 #include "error.h"
 
-static wk_file_observer observer;   /* see file.h: the run log, or nobody */
+/* see file.h: the run log and the cache, or nobody; set before any loader runs */
+static wk_file_observer observers[WK_FILE_MAX_OBSERVERS];
+static int n_observers;
 
-void wk_file_observe(wk_file_observer fn) { observer = fn; }
-void wk_file_note_read(const char *path) { if (observer && path) observer(WK_FILE_READ, path); }
-void wk_file_note_written(const char *path) { if (observer && path) observer(WK_FILE_WRITTEN, path); }
+void wk_file_observe(wk_file_observer fn)
+{
+    for (int i = 0; i < n_observers; i++)
+        if (observers[i] == fn) return;
+    if (fn && n_observers < WK_FILE_MAX_OBSERVERS) observers[n_observers++] = fn;
+}
+
+static void note(int kind, const char *path)
+{
+    if (!path) return;
+    for (int i = 0; i < n_observers; i++) observers[i](kind, path);
+}
+
+void wk_file_note_read(const char *path) { note(WK_FILE_READ, path); }
+void wk_file_note_written(const char *path) { note(WK_FILE_WRITTEN, path); }
 
 /* ---- folders ---------------------------------------------------------------------- */
 

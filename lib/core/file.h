@@ -56,11 +56,13 @@ int wk_file_read_all(const char *path, int64_t max_bytes, char **data, int64_t *
 int64_t wk_file_size(FILE *f);
 
 /* Who hears of the files wick reads and writes: the run log (bindings/store/book.c)
- * records them as a run's inputs and outputs. Each loader calls wk_file_note_read once
- * it has opened a file; commit calls the observer itself with the file it put in place.
- * The observer runs on the caller's thread and must not fail; NULL (the default) means
- * nobody listens, and a note costs one test. */
-enum { WK_FILE_READ = 1, WK_FILE_WRITTEN = 2 };
+ * records them as a run's inputs and outputs, and the cache (bindings/store/cache.c) the
+ * files a cached step read. Each loader calls wk_file_note_read once it has opened a
+ * file; commit calls the observers itself with the file it put in place. Observers run
+ * on the caller's thread (a pool thread, too) and must not fail; wk_file_observe adds one
+ * (once; at most WK_FILE_MAX_OBSERVERS) and is called before any loader runs. With none,
+ * a note costs one test. */
+enum { WK_FILE_READ = 1, WK_FILE_WRITTEN = 2, WK_FILE_MAX_OBSERVERS = 4 };
 typedef void (*wk_file_observer)(int kind, const char *path);
 void wk_file_observe(wk_file_observer fn);
 void wk_file_note_read(const char *path);

@@ -278,6 +278,46 @@ describe("wick.cache in the sketchbook", function()
     helpers.error_containing("cache_limit: bytes must be an integer", wick.cache_limit, -1)
   end)
 
+  it("runs a step again when a file it read changed, and not when the file was only touched", function()
+    local png = dir .. "/in.png"
+    local function put(v)   -- a new file in place (as an editor saves), its time moved on
+      wick.image.save(T.full({ 1, 4, 4 }, v), dir .. "/new.png")
+      assert(os.rename(dir .. "/new.png", png))
+    end
+    put(0.25)
+    local function step(path) _G.ran = _G.ran + 1; return wick.image.load(path):mean() end
+    local function go() wick.seed(3); return wick.cache("read", step, png):item() end
+    assert.near(0.25, go(), 0.01)
+    go()                                   -- memory
+    C.clear_memory(); go()                 -- sketchbook
+    assert.equal(1, _G.ran)
+    assert(os.execute("touch -d 2001-01-01 " .. helpers.quote(png)))
+    go(); C.clear_memory(); go()           -- only touched: the contents are hashed again
+    assert.equal(1, _G.ran)
+    put(0.75)
+    assert.near(0.75, go(), 0.01)          -- changed: memory misses, the sketchbook's entry too
+    assert.equal(2, _G.ran)
+    C.clear_memory(); go()
+    assert.equal(2, _G.ran)
+    -- a step around a hit depends on the inner step's files
+    local function outer(path) _G.ran = _G.ran + 100; return wick.cache("read", step, path) * 2 end
+    local function go_outer() wick.seed(4); return wick.cache("outer", outer, png):item() end
+    assert.near(1.5, go_outer(), 0.02)
+    assert.equal(103, _G.ran)              -- both ran (the generator's state differs from go's)
+    db:run("DELETE FROM cache WHERE name = 'outer'")
+    C.clear_memory()
+    assert.near(1.5, go_outer(), 0.02)
+    assert.equal(203, _G.ran)              -- outer ran, inner hit: outer's entry names its file all the same
+    put(0.5)
+    C.clear_memory()
+    assert.near(1.0, go_outer(), 0.02)
+    assert.equal(304, _G.ran)              -- both ran again
+    -- a step that raises leaves no file list open behind it
+    assert.has_error(function() wick.cache("raises", function(p) wick.image.load(p); error("no") end, png) end)
+    assert.near(1.0, go_outer(), 0.02)
+    assert.equal(304, _G.ran)
+  end)
+
   it("exports a run's entries into a bundle; imported, they serve that bundle's runs and no other", function()
     wick.seed(5)
     local net = wick.cache("train", train)
