@@ -479,7 +479,11 @@ function wick.page(dir, points, opts)
     error(err, 0)   -- already names page and the caller's line
   end
   if state == "page" then clear_page(dir) else wick.fs.mkdir(dir) end
+  local book = wick._book
+  local from = book and book.realpath and book.realpath(tmp)
   move_page(tmp, dir)
+  -- the run log heard of the files in tmp: it names them where they are now
+  if from and book.moved then book.moved(from, book.realpath(dir)) end
   remove_tree(tmp)
   return dir .. "/index.html"
 end

@@ -209,7 +209,7 @@ local function code_hash(run)
   return h:hex()
 end
 
--- Every write to the runs row of the current run; a failure (disk full, the file gone)
+-- Every write about the current run (its runs row, its outputs); a failure (disk full, the file gone)
 -- is said once and the sketch goes on: the log must never stop a picture.
 local function update(sql, ...)
   local run = state.run
@@ -311,6 +311,16 @@ end
 
 -- The current run's id, or nil (no run, or the book is off).
 function book.run_id() return state.run and state.run.id end
+
+-- book.moved(from, to): the current run's outputs written under the folder `from` were
+-- moved into the folder `to` (wick.page writes a page beside its place and then moves it
+-- in): the log names them where they are now. Both are absolute paths, links resolved.
+function book.moved(from, to)
+  if not (state.run and from and to) then return end
+  from, to = from:gsub("/+$", "") .. "/", to:gsub("/+$", "") .. "/"
+  update("UPDATE OR REPLACE outputs SET path = ?3 || substr(path, ?4) WHERE run = ?1 AND substr(path, 1, ?4 - 1) = ?2",
+    from, to, #from + 1)
+end
 
 -- wick.seed(n) as before, and the run remembers the seed the sketch chose.
 local c_seed = wick.seed

@@ -117,6 +117,27 @@ kit:write("notes.txt", "hello")
     assert.are.equal(dir .. "/out/a.png", ins[1][1])
   end)
 
+  it("names a page's files where wick.page put them, not in the folder it wrote them in first", function()
+    local pdir = tmp .. "/pager"
+    local pbook = new_book()
+    sketch(pdir, "pager.lua", [[
+local wick = require "wick"
+local kit = wick.sketch { seed = 1, quiet = true }
+wick.page(kit:path("map"), wick.tensor.rand(5, 2), { image = wick.tensor.rand(5, 1, 8, 8) })
+]])
+    local pout, prc = wick_in(pbook, "pager.lua", pdir)
+    assert.are.equal(0, prc, pout)
+    local outs = query(pbook, "SELECT path, hash FROM outputs WHERE run = 1 ORDER BY path")
+    assert.truthy(#outs >= 3, pout)
+    local names = {}
+    for _, o in ipairs(outs) do
+      assert.truthy(o[1]:find("^" .. lit(pdir .. "/out/map/")), o[1])
+      assert.are.equal(wick._hash.file(o[1]), o[2])
+      names[#names + 1] = o[1]:sub(#pdir + 10)
+    end
+    assert.truthy(table.concat(names, " "):find("data.js index.html", 1, true), table.concat(names, " "))
+  end)
+
   it("keeps the metrics with their steps, counting up when no step is given", function()
     local m = query(book, "SELECT step, name, value FROM metrics WHERE run = 1 AND name = 'loss' ORDER BY step")
     assert.are.same({ "1", "2", "3", "100" }, { m[1][1], m[2][1], m[3][1], m[4][1] })
