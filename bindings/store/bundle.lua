@@ -3,7 +3,7 @@
 -- and lib/store/bundle.c, which open, check and unpack a bundle in C) and wick._sql.
 --
 --   wick pack sketches/tsne [-o tsne.wick] [--run ID] [--force]
---   wick info tsne.wick               files, the code it will run, args, seed, data it needs
+--   wick info tsne.wick [--code]      files, the code it will run (--code: all of it), args, seed, data
 --   wick unpack tsne.wick [DIR] [--force]          the folder back (default ./<name>/)
 --   wick tsne.wick [args]  (or wick run tsne.wick [args])     run it without retraining
 --
@@ -491,9 +491,26 @@ local function code_preview(b, entry)
   return lines
 end
 
+-- Every code file in full (wick info --code): what will run, to read before it does.
+local function show_code(b, t)
+  for _, f in ipairs(t.files) do
+    if f.kind == "code" then
+      local ok, src = pcall(b.read, b, f.path)
+      if not ok then fail("info: %s", tostring(src)) end
+      if src:sub(-1) ~= "\n" then src = src .. "\n" end
+      say("==> %s (%d lines, %s)", printable(f.path), select(2, src:gsub("\n", "")), size_str(f.size))
+      local i = 0
+      for line in src:gmatch("([^\n]*)\n") do
+        i = i + 1
+        say("%5d  %s", i, printable(line))
+      end
+    end
+  end
+end
+
 local function info(args)
-  local usage = "info FILE.wick"
-  local o = parse("info", args, {}, usage)
+  local usage = "info FILE.wick [--code]"
+  local o = parse("info", args, { code = "flag" }, usage)
   if o.help then return 0 end
   if #o ~= 1 then fail("info: which bundle? (usage: wick %s)", usage) end
   local b <close> = open("info", o[1])
@@ -506,7 +523,11 @@ local function info(args)
   local argv = json_strings(m.args)
   say("runs:  %s with args %s, seed %s", printable(m.entry), argv and (#argv > 0 and printable(shell_words(argv))
     or "(none)") or printable(m.args), printable(m.seed))
-  say("code it runs (%s):", printable(m.entry))
+  if o.code then
+    show_code(b, t)
+    return 0
+  end
+  say("code it runs (%s; wick info --code shows all of it):", printable(m.entry))
   for _, line in ipairs(code_preview(b, m.entry)) do say("  | %s", line) end
   say("files (%d, %s):", #t.files, size_str(total))
   for _, f in ipairs(t.files) do

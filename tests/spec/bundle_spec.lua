@@ -333,6 +333,13 @@ describe("a bundle across two homes", function()
     assert.truthy(out:find("cached steps: 1", 1, true), out)
     assert.truthy(out:find("ok .*twohome/pixels%.png.*make data"), out)
     if deb then assert.truthy(out:find("ok .*" .. deb:gsub("%p", "%%%0") .. ".*%[Debian "), out) end
+    -- --code: every line of the code, numbered
+    out, rc = run(env(h2) .. q(WICK) .. " info --code " .. q(bundle))
+    assert.equal(0, rc, out)
+    local lines = select(2, SKETCH:gsub("\n", "\n"))
+    assert.truthy(out:find("==> twohome.lua (" .. lines .. " lines", 1, true), out)
+    assert.truthy(out:find("\n%s+8  local w = wick%.cache%(\"train\""), out)
+    assert.truthy(out:find(("%5d  wick.image.save(img, kit:path(\"pixels.png\"))"):format(lines), 1, true), out)
     assert.equal(0, count(h2))
   end)
 
