@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../lib/core/error.h"
 #include "../../lib/store/bundle.h"
@@ -226,6 +227,26 @@ static int bundle_lstat(lua_State *L)
     return 1;
 }
 
+/* private_dir(prefix) -> prefix .. uid: a folder only this user can enter, made when
+ * missing (mode 0700).
+ * Where bundles run when there is no sketchbook: under the shared temporary folder,
+ * where another user could have made the name first to swap the code between unpacking
+ * and running. A folder that is a link, someone else's, or open to others is refused. */
+static int bundle_private_dir(lua_State *L)
+{
+    lua_pushfstring(L, "%s%d", wk_lua_check_path(L, 1, "bundle"), (int)geteuid());
+    const char *p = lua_tostring(L, -1);
+    if (mkdir(p, 0700) != 0 && errno != EEXIST)
+        return luaL_error(L, "run: cannot make the folder '%s': %s", p, strerror(errno));
+    struct stat st;
+    if (lstat(p, &st) != 0) return luaL_error(L, "run: cannot use the folder '%s': %s", p, strerror(errno));
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+        return luaL_error(L, "run: '%s' is not a private folder of yours (%s); remove it or set TMPDIR", p,
+                          !S_ISDIR(st.st_mode) ? "not a folder" : st.st_uid != geteuid() ? "another user's"
+                                                                                         : "others may enter it");
+    return 1;
+}
+
 static const luaL_Reg bundle_methods[] = {
     {"info", bundle_info},
     {"read", bundle_read},
@@ -246,6 +267,7 @@ static const luaL_Reg bundle_funcs[] = {
     {"place", bundle_place},
     {"realpath", bundle_realpath},
     {"lstat", bundle_lstat},
+    {"private_dir", bundle_private_dir},
     {NULL, NULL}};
 
 int luaopen_wick_bundle(lua_State *L)

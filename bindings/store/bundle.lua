@@ -585,8 +585,8 @@ local function run_folder(t)
   local base
   if book then
     base = dirname(book) .. "/bundles"
-  else   -- no sketchbook: a folder of our own under the temporary folder
-    base = (os.getenv("TMPDIR") or "/tmp") .. "/wick-bundles-" .. (os.getenv("USER") or "user")
+  else   -- no sketchbook: a private folder of our own under the temporary folder
+    base = B.private_dir((os.getenv("TMPDIR") or "/tmp") .. "/wick-bundles-")
   end
   return base .. "/" .. id, id
 end

@@ -370,6 +370,29 @@ describe("a bundle across two homes", function()
     os.remove(h2 .. "/count")   -- the specs below count home 2's trainings from 0
   end)
 
+  it("runs with the sketchbook off, from a private folder in the temporary folder", function()
+    local tmp2 = h2 .. "/tmp"
+    wick.fs.mkdir(tmp2)
+    local cmd = env(h2, "WICK_BOOK=off TMPDIR=" .. q(tmp2) .. " WICK_DATA=" .. q(h2 .. "/data")) .. q(WICK) .. " "
+      .. q(bundle)
+    local out, rc = run(cmd)
+    assert.equal(0, rc, out)
+    assert.equal(0, count(h2), "the step ran with the sketchbook off")
+    local uid = assert(io.popen("id -u")):read("l")
+    local private = tmp2 .. "/wick-bundles-" .. uid
+    local st = B.lstat(private)
+    assert.same({ "folder", 448 }, { st.kind, st.mode })   -- 0700
+    assert(os.execute("chmod 755 " .. q(private)))
+    out, rc = run(cmd)
+    assert.equal(1, rc, out)
+    assert.truthy(out:find("'" .. private .. "' is not a private folder of yours (others may enter it)", 1, true), out)
+    assert(os.execute("rm -rf " .. q(private) .. " && ln -s " .. q(h2) .. " " .. q(private)))
+    out, rc = run(cmd)
+    assert.equal(1, rc, out)
+    assert.truthy(out:find("is not a private folder of yours (not a folder)", 1, true), out)
+    assert.equal(0, count(h2))
+  end)
+
   it("unpacks into home 2 as the folder it came from", function()
     local out, rc = run(("cd %s && %s%s unpack %s"):format(q(h2), env(h2), q(WICK), q(bundle)))
     assert.equal(0, rc, out)
