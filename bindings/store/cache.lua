@@ -577,22 +577,31 @@ local function files_of(paths)
   for _, p in ipairs(paths) do
     local size, mtime = C.stamp(p)
     if size then   -- a file the step read and that is gone already is left out
-      parts[#parts + 1] = pack("<s4i8ds4", p, size, mtime, wick._hash.file(p))
+      local ok, hex = pcall(wick._hash.file, p)   -- unreadable now: a hit needs the same size and time
+      parts[#parts + 1] = pack("<s4i8ds4", p, size, mtime, ok and hex or "")
     end
   end
   return table.concat(parts)
 end
 
--- nil when all are unchanged, else the first that is not (a path)
+-- nil when all are unchanged, else the first that is not (a path); a list that does not
+-- decode (a damaged sketchbook) counts as changed: the step runs again
 local function changed_file(files)
-  local pos = 1
-  while pos <= #files do
-    local p, size, mtime, hex
-    p, size, mtime, hex, pos = unpack("<s4i8ds4", files, pos)
-    local now_size, now_mtime = C.stamp(p)
-    if now_size ~= size then return p end
-    if now_mtime ~= mtime and wick._hash.file(p) ~= hex then return p end
-  end
+  local ok, changed = pcall(function()
+    local pos = 1
+    while pos <= #files do
+      local p, size, mtime, hex
+      p, size, mtime, hex, pos = unpack("<s4i8ds4", files, pos)
+      local now_size, now_mtime = C.stamp(p)
+      if now_size ~= size then return p end
+      if now_mtime ~= mtime then
+        local read, now_hex = pcall(wick._hash.file, p)
+        if not (read and now_hex == hex) then return p end
+      end
+    end
+  end)
+  if not ok then return "(its list of files is damaged)" end
+  return changed
 end
 
 -- A hit stands for its step's reads: a step around it (or the run log) depends on them.

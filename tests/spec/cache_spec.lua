@@ -316,6 +316,11 @@ describe("wick.cache in the sketchbook", function()
     assert.has_error(function() wick.cache("raises", function(p) wick.image.load(p); error("no") end, png) end)
     assert.near(1.0, go_outer(), 0.02)
     assert.equal(304, _G.ran)
+    -- a list of files that does not decode (a damaged sketchbook): the step runs again
+    db:run("UPDATE cache SET files = ?1 WHERE name = 'read'", wick._sql.blob("\9\0\0"))
+    C.clear_memory()
+    assert.near(0.5, go(), 0.01)
+    assert.equal(305, _G.ran)
   end)
 
   it("exports a run's entries into a bundle; imported, they serve that bundle's runs and no other", function()
