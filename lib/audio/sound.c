@@ -210,14 +210,24 @@ static int riff_guard(const guard_src *g, const char *name)
         int is_data = !memcmp(h, "data", 4);
         if (!is_data && size >= 0x80000000u)
             return wk_fail("'%s' is damaged: its '%.4s' chunk claims %u bytes", name, (const char *)h, (unsigned)size);
-        if (!memcmp(h, "LIST", 4)) {
-            int64_t end = pos + 8 + size, q = pos + 12;   /* after the list's type ("INFO", "adtl") */
+        /* libsndfile reads a LIST chunk, and an INFO chunk outside one, as a list of
+         * entries: the markers "INFO" and "adtl" stand alone, four zero bytes or "data"
+         * end it, anything else has a size */
+        if (!memcmp(h, "LIST", 4) || !memcmp(h, "INFO", 4)) {
+            int64_t end = pos + 8 + size, q = pos + 8;
             if (end > g->size) end = g->size;
             unsigned char e[8];
-            for (int k = 0; k < GUARD_MAX_CHUNKS && q + 8 <= end && guard_read(g, q, e, 8); k++) {
+            for (int k = 0; k < GUARD_MAX_CHUNKS && q + 4 <= end && guard_read(g, q, e, 4); k++) {
+                if (!memcmp(e, "INFO", 4) || !memcmp(e, "adtl", 4)) {
+                    q += 4;
+                    continue;
+                }
+                if (!memcmp(e, "\0\0\0\0", 4) || !memcmp(e, "data", 4) || !memcmp(e, "exif", 4)) break;
+                if (q + 8 > end || !guard_read(g, q, e, 8)) break;
                 uint32_t esize = le32(e + 4);
                 if ((int64_t)esize > end - (q + 8))
-                    return wk_fail("'%s' is damaged: an entry of its LIST chunk runs past the list's end", name);
+                    return wk_fail("'%s' is damaged: an entry of its %.4s chunk runs past the chunk's end", name,
+                                   (const char *)h);
                 q += 8 + esize + (esize & 1);
             }
         }

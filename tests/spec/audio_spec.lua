@@ -140,6 +140,18 @@ describe("audio.save and audio.load", function()
       "feffffffffffff62"):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
     write_file(dir .. "/hang.wav", hang)
     refused("'" .. dir .. "/hang.wav' is damaged: an entry of its LIST chunk runs past", audio.load, dir .. "/hang.wav")
+    -- and on an INFO chunk outside a LIST whose entry's size wraps its count (this 259-byte
+    -- file, found by fuzz_audio in CI)
+    local hang2 = (
+      "524946460202000057415645666d74201000000001000100401f0000803e000002001000646174614600000000000000" ..
+      "00000000000000000000000000000000000000000000000000803e000000000200100064617435614600000000000000" ..
+      "000000000000000000000027000000000000494e464f4900005346ffffffffffffffffffffffffffffffffffffffffff" ..
+      "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" ..
+      "fffffffffffff7ffffffffffffffffffff54180000007769636b20286c6962736e6466697461d5d41500000000000000" ..
+      "b7e9494433662a2b553da659b4aac2d5d4b7e9"):gsub("%x%x", function(h) return string.char(tonumber(h, 16)) end)
+    write_file(dir .. "/hang2.wav", hang2)
+    refused("'" .. dir .. "/hang2.wav' is damaged: an entry of its INFO chunk runs past", audio.load,
+      dir .. "/hang2.wav")
     -- a sound whose LIST entries fit still loads
     local list = "LIST" .. string.pack("<I4", 4 + 8 + 6) .. "INFO" .. "INAM" .. string.pack("<I4", 5) .. "wick\0\0"
     local riff = "RIFF" .. string.pack("<I4", #wav - 8 + #list) .. wav:sub(9) .. list
