@@ -153,8 +153,9 @@ static int check_truncated(SNDFILE *sf, const char *name)
  * end: the parser revisits the same entry without reading anything). Fuzzing found a
  * 104-byte file that hangs it; a file sent by a friend must not hang a sketch. So the
  * chunk layout of RIFF/RF64 WAVE files is walked first — chunk headers only, at most
- * GUARD_MAX_CHUNKS of them — and a LIST entry that does not fit inside its LIST, or a
- * chunk other than the samples claiming 2 GiB or more, is refused as damaged. Some
+ * GUARD_MAX_CHUNKS of them — and an entry of a LIST (or of an INFO chunk outside one)
+ * that does not fit inside it, or a chunk other than the samples claiming 2 GiB or more,
+ * is refused as damaged. Some
  * writers (Modplug Tracker, in a Hydrogen drum kit Debian ships) leave out the pad byte
  * after a chunk of odd size; when the byte in the pad's place is not 0 (a pad is) and
  * starts a chunk name, the walk goes on from there, as libsndfile's reader does. */
