@@ -255,21 +255,22 @@ static void reads_observe(int kind, const char *path)
 {
     if (kind != WK_FILE_READ) return;
     pthread_mutex_lock(&reads.mu);
-    if (reads.depth > 0) {
-        if (reads.n == reads.cap) {
-            size_t cap = reads.cap ? reads.cap * 2 : 64;
-            char **grown = realloc(reads.paths, cap * sizeof *grown);
-            if (grown) reads.paths = grown, reads.cap = cap;
-        }
-        /* out of memory: the path is lost and the entry checks fewer files; the
-         * step's code and inputs are still in its key */
-        if (reads.n < reads.cap) {
-            char *abs = realpath(path, NULL);
-            char *copy = abs ? abs : strdup(path);
-            if (copy) reads.paths[reads.n++] = copy;
-        }
-    }
+    int on = reads.depth > 0;
     pthread_mutex_unlock(&reads.mu);
+    if (!on) return;   /* no step running: the usual case */
+    char *copy = realpath(path, NULL);   /* outside the lock: loaders on other threads go on */
+    if (!copy) copy = strdup(path);
+    pthread_mutex_lock(&reads.mu);
+    if (reads.depth > 0 && copy && reads.n == reads.cap) {
+        size_t cap = reads.cap ? reads.cap * 2 : 64;
+        char **grown = realloc(reads.paths, cap * sizeof *grown);
+        if (grown) reads.paths = grown, reads.cap = cap;
+    }
+    /* out of memory: the path is lost and the entry checks fewer files; the step's
+     * code and inputs are still in its key */
+    if (reads.depth > 0 && copy && reads.n < reads.cap) reads.paths[reads.n++] = copy, copy = NULL;
+    pthread_mutex_unlock(&reads.mu);
+    free(copy);
 }
 
 /* _cache.reads_begin() -> mark */

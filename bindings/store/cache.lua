@@ -572,26 +572,36 @@ end
 -- Stored with the entry as (path, size, mtime, hash) records (string.pack); a hit needs
 -- each file unchanged: the same size and time, or else the same contents.
 
+local RECORD = "<s4i8ds4"
+
 local function files_of(paths)
   local parts = {}
   for _, p in ipairs(paths) do
     local size, mtime = C.stamp(p)
     if size then   -- a file the step read and that is gone already is left out
       local ok, hex = pcall(wick._hash.file, p)   -- unreadable now: a hit needs the same size and time
-      parts[#parts + 1] = pack("<s4i8ds4", p, size, mtime, ok and hex or "")
+      parts[#parts + 1] = pack(RECORD, p, size, mtime, ok and hex or "")
     end
   end
   return table.concat(parts)
+end
+
+-- for path, size, mtime, hash in each_file(files)
+local function each_file(files)
+  local pos = 1
+  return function()
+    if pos > #files then return nil end
+    local p, size, mtime, hex
+    p, size, mtime, hex, pos = unpack(RECORD, files, pos)
+    return p, size, mtime, hex
+  end
 end
 
 -- nil when all are unchanged, else the first that is not (a path); a list that does not
 -- decode (a damaged sketchbook) counts as changed: the step runs again
 local function changed_file(files)
   local ok, changed = pcall(function()
-    local pos = 1
-    while pos <= #files do
-      local p, size, mtime, hex
-      p, size, mtime, hex, pos = unpack("<s4i8ds4", files, pos)
+    for p, size, mtime, hex in each_file(files) do
       local now_size, now_mtime = C.stamp(p)
       if now_size ~= size then return p end
       if now_mtime ~= mtime then
@@ -605,13 +615,10 @@ local function changed_file(files)
 end
 
 -- A hit stands for its step's reads: a step around it (or the run log) depends on them.
+-- (Only lists that changed_file has read, or made in this session, come here.)
 local function note_files(files)
-  local pos = 1
-  while files and pos <= #files do
-    local p, size, mtime, hex
-    p, size, mtime, hex, pos = unpack("<s4i8ds4", files, pos)
-    if size and mtime and hex then C.note_read(p) end
-  end
+  if not files then return end
+  for p in each_file(files) do C.note_read(p) end
 end
 
 -- ---- wick.cache --------------------------------------------------------------------------------
@@ -676,16 +683,17 @@ function wick.cache(name, fn, ...)
   end
   local row = db and db:row("SELECT value, rng, files, origin FROM cache WHERE key = ?1 AND (origin IS NULL OR "
     .. "origin = ?2)", key, origin)
+  -- only entries made here check their files: a bundle's data was checked by hash
+  -- before it ran (bundle.lua), and its rows name another machine's paths
+  local made_here = row ~= nil and row.origin == nil
   local from_bundle = not row
   row = row or bundle_row(key)
-  -- a bundle's data was checked by hash before it ran (bundle.lua): its rows name
-  -- another machine's paths, so only entries made here check their files
-  if row and row.origin == nil and not from_bundle and row.files and changed_file(row.files) then row = nil end
+  if made_here and row.files and changed_file(row.files) then row = nil end
   if row then
     local results, vhash = open_value(row.value, names, name)
     if results then
       e = { results = results, vhash = vhash, rng = row.rng, size = #row.value, name = name,
-        files = row.origin == nil and not from_bundle and row.files or nil }
+        files = made_here and row.files or nil }
       remember(key, e)
       return hit(key, e, db)
     end
