@@ -254,8 +254,9 @@ static int nn_act_backward(lua_State *L)
     float p = (float)(lua_isnoneornil(L, 4) ? 0 : wk_lua_check_finite(L, 4, kind, "parameter", -HUGE_VAL, HUGE_VAL));
     const wk_tensor *g = contiguous_arg(L, 2, kind, "gradient");
     const wk_tensor *x = contiguous_arg(L, 3, kind, "input");
-    wk_tensor *gx = push_zeros_like(L, x, kind);
-    int rc;
+    wk_tensor *gx = wk_lua_push_empty(L);   /* written whole by the kernel: no zeroing */
+    int rc = wk_tensor_new_like(gx, x);
+    if (rc) return wk_lua_fail(L, kind);
     if (strcmp(kind, "leaky_relu") == 0) rc = wk_leaky_relu_backward(gx, g, x, p);
     else if (strcmp(kind, "relu") == 0) rc = wk_relu_backward(gx, g, x);
     else if (strcmp(kind, "tanh") == 0) rc = wk_tanh_backward(gx, g, x);
@@ -428,7 +429,12 @@ static int nn_batchnorm_backward(lua_State *L)
     const wk_tensor *g = contiguous_arg(L, 1, fname, "gradient");
     const wk_tensor *x = contiguous_arg(L, 2, fname, "input");
     wk_tensor *gx = NULL, *ggamma = NULL, *gbeta = NULL;
-    if (want_x) gx = push_zeros_like(L, x, fname); else lua_pushnil(L);
+    if (want_x) {   /* written whole by the kernel: no zeroing */
+        gx = wk_lua_push_empty(L);
+        if (wk_tensor_new_like(gx, x)) return wk_lua_fail(L, fname);
+    } else {
+        lua_pushnil(L);
+    }
     if (want_gamma) ggamma = push_zeros_like(L, mean, fname); else lua_pushnil(L);
     if (want_beta) gbeta = push_zeros_like(L, mean, fname); else lua_pushnil(L);
     return results(L, wk_batchnorm_backward(gx, ggamma, gbeta, g, x, gamma, mean, invstd, training), fname, 3);

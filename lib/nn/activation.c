@@ -134,11 +134,11 @@ static void relu_chunk(void *ctx, int64_t begin, int64_t end, int worker)
     const float slope = j->slope;
     if (!j->leaky) {
         if (d)
-            for (int64_t i = begin; i < end; i++) o[i] += px[i] > 0.0f ? d[i] : 0.0f;
+            for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? d[i] : 0.0f;
         else
             for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? px[i] : 0.0f;
     } else if (d) {
-        for (int64_t i = begin; i < end; i++) o[i] += px[i] > 0.0f ? d[i] : slope * d[i];
+        for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? d[i] : slope * d[i];
     } else {
         for (int64_t i = begin; i < end; i++) o[i] = px[i] > 0.0f ? px[i] : slope * px[i];
     }
@@ -159,7 +159,7 @@ int wk_relu_forward(wk_tensor *y, const wk_tensor *x)
     return WK_OK;
 }
 
-/* dx += dy * (x > 0) */
+/* dx = dy * (x > 0) */
 int wk_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
 {
     if (need_three("relu_backward", dx, dy, "input", x)) return WK_ERR;
@@ -175,7 +175,7 @@ int wk_leaky_relu_forward(wk_tensor *y, const wk_tensor *x, float slope)
     return WK_OK;
 }
 
-/* dx += dy * (x > 0 ? 1 : slope) */
+/* dx = dy * (x > 0 ? 1 : slope) */
 int wk_leaky_relu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x, float slope)
 {
     if (need_three("leaky_relu_backward", dx, dy, "input", x)) return WK_ERR;
@@ -196,14 +196,14 @@ int wk_elu_forward(wk_tensor *y, const wk_tensor *x, float alpha)
     return WK_OK;
 }
 
-/* dx += dy * (x > 0 ? 1 : alpha * exp(x)) */
+/* dx = dy * (x > 0 ? 1 : alpha * exp(x)) */
 int wk_elu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x, float alpha)
 {
     if (need_three("elu_backward", dx, dy, "input", x)) return WK_ERR;
     float *g = wk_tensor_data(dx);
     const float *d = wk_tensor_data(dy), *px = wk_tensor_data(x);
     int64_t n = wk_tensor_numel(x);
-    for (int64_t i = 0; i < n; i++) g[i] += px[i] > 0.0f ? d[i] : d[i] * alpha * expf(px[i]);
+    for (int64_t i = 0; i < n; i++) g[i] = px[i] > 0.0f ? d[i] : d[i] * alpha * expf(px[i]);
     return WK_OK;
 }
 
@@ -223,7 +223,7 @@ int wk_gelu_forward(wk_tensor *y, const wk_tensor *x)
     return WK_OK;
 }
 
-/* dx += dy * (Phi(x) + x phi(x)),  Phi(x) = (1 + erf(x/sqrt 2)) / 2,  phi(x) = exp(-x^2/2)/sqrt(2 pi) */
+/* dx = dy * (Phi(x) + x phi(x)),  Phi(x) = (1 + erf(x/sqrt 2)) / 2,  phi(x) = exp(-x^2/2)/sqrt(2 pi) */
 int wk_gelu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
 {
     if (need_three("gelu_backward", dx, dy, "input", x)) return WK_ERR;
@@ -234,7 +234,7 @@ int wk_gelu_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *x)
         float v = px[i];
         float cdf = 0.5f * (1.0f + erff(v * WK_SQRT1_2));
         float pdf = WK_INV_SQRT_2PI * expf(-0.5f * v * v);
-        g[i] += d[i] * (cdf + v * pdf);
+        g[i] = d[i] * (cdf + v * pdf);
     }
     return WK_OK;
 }
@@ -249,14 +249,14 @@ int wk_tanh_forward(wk_tensor *y, const wk_tensor *x)
     return WK_OK;
 }
 
-/* dx += dy * (1 - y^2) */
+/* dx = dy * (1 - y^2) */
 int wk_tanh_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *y)
 {
     if (need_three("tanh_backward", dx, dy, "output", y)) return WK_ERR;
     float *g = wk_tensor_data(dx);
     const float *d = wk_tensor_data(dy), *py = wk_tensor_data(y);
     int64_t n = wk_tensor_numel(y);
-    for (int64_t i = 0; i < n; i++) g[i] += d[i] * (1.0f - py[i] * py[i]);
+    for (int64_t i = 0; i < n; i++) g[i] = d[i] * (1.0f - py[i] * py[i]);
     return WK_OK;
 }
 
@@ -268,13 +268,13 @@ int wk_sigmoid_forward(wk_tensor *y, const wk_tensor *x)
     return WK_OK;
 }
 
-/* dx += dy * y (1 - y) */
+/* dx = dy * y (1 - y) */
 int wk_sigmoid_backward(wk_tensor *dx, const wk_tensor *dy, const wk_tensor *y)
 {
     if (need_three("sigmoid_backward", dx, dy, "output", y)) return WK_ERR;
     float *g = wk_tensor_data(dx);
     const float *d = wk_tensor_data(dy), *py = wk_tensor_data(y);
     int64_t n = wk_tensor_numel(y);
-    for (int64_t i = 0; i < n; i++) g[i] += d[i] * py[i] * (1.0f - py[i]);
+    for (int64_t i = 0; i < n; i++) g[i] = d[i] * py[i] * (1.0f - py[i]);
     return WK_OK;
 }

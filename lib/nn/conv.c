@@ -218,15 +218,13 @@ static const float *chunk_grad(const geom *g, const io *x, int64_t grp, chunk c,
     return cbuf;
 }
 
-/* FWD for one chunk and output channels [m0, m1) of its group: D (m1-m0, P) = bias +
- * w (m1-m0, K) . B (K, P), straight into col_out when nb == 1 (always so when m0..m1 is
- * not the whole group). */
-static WK_NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0, int64_t m1,
-                                        float *cols, float *cbuf)
+/* FWD for one chunk and output channels [m0, m1) of its group from its columns B (K, P)
+ * (leading dimension ldb): D (m1-m0, P) = bias + w (m1-m0, K) . B, straight into
+ * col_out when nb == 1 (always so when m0..m1 is not the whole group). */
+static WK_NO_LIBC_LOOPS void chunk_forward_from(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0,
+                                             int64_t m1, const float *B, int64_t ldb, float *cbuf)
 {
     const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog, M = m1 - m0;
-    int64_t ldb;
-    const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
     float *D;
     int64_t ldd;
     float beta = x->col_accumulate ? 1.0f : 0.0f;
@@ -255,6 +253,15 @@ static WK_NO_LIBC_LOOPS void chunk_forward(const geom *g, const io *x, int64_t g
     }
 }
 
+/* FWD for one chunk: its columns, then the product. */
+static void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0, int64_t m1, float *cols,
+                          float *cbuf)
+{
+    int64_t ldb;
+    const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
+    chunk_forward_from(g, x, grp, c, m0, m1, B, ldb, cbuf);
+}
+
 /* DATA for one chunk: img += col2im(w^T (K, Cog) . Cm (Cog, P)). */
 static void chunk_data(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf)
 {
@@ -274,12 +281,15 @@ static void chunk_data(const geom *g, const io *x, int64_t grp, chunk c, float *
         wk_col2im(x->img_out + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, c.r0, c.r1);
 }
 
-/* WGRAD for one chunk: gw (Cog, K) = beta * gw + Cm (Cog, P) . B^T (P, K). */
+/* WGRAD for one chunk: gw (Cog, K) = beta * gw + Cm (Cog, P) . B^T (P, K). With
+ * `fwd`, FWD too, from the same columns (conv_transpose2d's backward wants both: one
+ * im2col instead of two); it runs first, as it may use cbuf for its product. */
 static void chunk_wgrad(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf, float *gw,
-                        float beta)
+                        float beta, int fwd)
 {
     int64_t ldb, ldm;
     const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
+    if (fwd) chunk_forward_from(g, x, grp, c, 0, g->Cog, B, ldb, cbuf);
     const float *Cm = chunk_grad(g, x, grp, c, cbuf, &ldm);
     const int64_t P = c.nb * (c.r1 - c.r0) * g->Wo;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Cog, (int)g->K, (int)P, 1.0f, Cm, (int)ldm, B,
@@ -293,6 +303,7 @@ typedef struct pass {
     const io *x;
     float *buf;     /* per-worker scratch, then the slots */
     int phase;      /* DATA over bands: -1 all chunks, else the bands of this parity */
+    int fused;      /* WGRAD runs FWD on each chunk's columns as well */
 } pass;
 
 static void pass_scratch(const pass *ps, int worker, float **cols, float **cbuf)
@@ -345,7 +356,7 @@ static void wgrad_tasks(void *ctx, int64_t b, int64_t e, int worker)
         for (int64_t ch = c0; ch < c1; ch++) {
             chunk c = chunk_at(g, pl, ch);
             if (c.r1 <= c.r0 || c.nb <= 0) continue;
-            chunk_wgrad(g, ps->x, grp, c, cols, cbuf, gw, beta);
+            chunk_wgrad(g, ps->x, grp, c, cols, cbuf, gw, beta, ps->fused);
             beta = 1.0f;
         }
         if (beta == 0.0f) memset(gw, 0, (size_t)(g->Cog * g->K) * sizeof(float));
@@ -397,9 +408,10 @@ static void engine_run(const geom *g, const io *x, int ops, float *buf)
     if (engine_empty(g)) return;
     plan pl;
     make_plan(&pl, g, ops);
-    pass ps = {g, &pl, x, buf, -1};
+    /* FWD and WGRAD of one conv share their columns (pointwise convs have none) */
+    pass ps = {g, &pl, x, buf, -1, (ops & OP_FWD) && (ops & OP_WGRAD) && !g->pointwise && pl.mblocks == 1};
     const int64_t items = g->G * pl.nchunks;
-    if (ops & OP_FWD) wk_parallel_for(items * pl.mblocks, 1, forward_items, &ps);
+    if ((ops & OP_FWD) && !ps.fused) wk_parallel_for(items * pl.mblocks, 1, forward_items, &ps);
     if (ops & OP_WGRAD) {
         wk_parallel_for(g->G * pl.slots, 1, wgrad_tasks, &ps);
         int64_t n = g->Co * g->K;
@@ -894,6 +906,14 @@ int wk_conv_transpose2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, 
     size_t nf = (ops & OP_FWD) ? path_floats(&g, OP_FWD) : 0, nw = (ops & OP_WGRAD) ? path_floats(&g, OP_WGRAD) : 0;
     float *buf = wk_workspace_get(ws, nf > nw ? nf : nw);
     if (!buf) return WK_ERR;
+    wk_wino_geom wg;
+    if (ops == (OP_FWD | OP_WGRAD) && !wino_geom(&wg, &g)) {   /* one pass: im2col once for both */
+        plan pl;
+        size_t n = engine_floats(&g, ops, &pl);
+        if (n > nf && n > nw && !(buf = wk_workspace_get(ws, n))) return WK_ERR;
+        engine_run(&g, &x, ops, buf);
+        return WK_OK;
+    }
     if (ops & OP_FWD) path_run(&g, &x, OP_FWD, buf);
     if (ops & OP_WGRAD) path_run(&g, &x, OP_WGRAD, buf);
     return WK_OK;

@@ -103,6 +103,7 @@ static void col2im_table(float *img, const float *cols, int64_t ld, const wk_con
  * rows live on the stack: bands whose rows need more than PHASE_FLOATS take the other
  * paths. */
 #define PHASE_FLOATS 8192
+#define PHASE_ZERO 1024   /* room for the zero row after them: Wo + 8 floats */
 
 typedef struct phases {
     int64_t ih0, rows;   /* input rows [ih0, ih0 + rows) */
@@ -110,6 +111,18 @@ typedef struct phases {
 } phases;
 
 static inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+/* Where each tap's rows start in the band's phase buffer: src[t * nr + i] is the offset
+ * of output row r0 + i of tap t = p * kW + q, or `zero_at` (a zero row past the phase
+ * rows) where the kernel hangs over the top or bottom edge. Worked out once per band,
+ * not once per channel. Bands with more than TAP_ROWS (tap, row) pairs take the
+ * other paths. */
+#define TAP_ROWS 2048
+
+static int phase_rows_fit(const wk_conv_geom *g, int64_t r0, int64_t r1)
+{
+    return g->kH * g->kW * (r1 - r0) <= TAP_ROWS;
+}
 
 static int phase_plan(phases *ph, const wk_conv_geom *g, int64_t r0, int64_t r1)
 {
@@ -122,7 +135,7 @@ static int phase_plan(phases *ph, const wk_conv_geom *g, int64_t r0, int64_t r1)
     ph->J0 = -floor_div(-g->pW, g->sW);
     int64_t a_max = floor_div((g->kW - 1) * g->dW - g->pW, g->sW);
     ph->Wp = a_max + ph->J0 + g->Wo + 8;   /* + 8: an 8-wide read never leaves the row */
-    return ph->rows * g->sW * ph->Wp <= PHASE_FLOATS;
+    return ph->rows * g->sW * ph->Wp <= PHASE_FLOATS && g->Wo + 8 <= PHASE_ZERO && phase_rows_fit(g, r0, r1);
 }
 
 /* The j of phase r whose input column s*(j - J0) + r lies in [0, W): [lo, hi). */
@@ -164,10 +177,53 @@ static inline void copy_short(float *restrict dst, const float *restrict src, in
     for (int64_t i = 0; i < n; i++) dst[i] = src[i];
 }
 
+static void phase_sources(int32_t *src, const wk_conv_geom *g, const phases *ph, int64_t r0, int64_t r1,
+                          int32_t zero_at)
+{
+    const int64_t s = g->sW, Wp = ph->Wp, nr = r1 - r0;
+    for (int64_t p = 0; p < g->kH; p++)
+        for (int64_t q = 0; q < g->kW; q++) {
+            int64_t r, j0 = phase_start(ph, g, q, &r);
+            int32_t *at = src + (p * g->kW + q) * nr;
+            for (int64_t i = 0; i < nr; i++) {
+                int64_t ih = (r0 + i) * g->sH - g->pH + p * g->dH;
+                at[i] = ih < 0 || ih >= g->H ? zero_at : (int32_t)(((ih - ph->ih0) * s + r) * Wp + j0);
+            }
+        }
+}
+
+#ifdef __AVX512F__
+/* The first n lanes (n clamped to [0, 16]). */
+static inline __mmask16 first_lanes(int64_t n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+#endif
+
 /* buf (rows, sW, Wp) <- the phase rows of plane (H, W); the padding is not touched. */
 static void phase_fill(float *buf, const float *plane, const wk_conv_geom *g, const phases *ph)
 {
     const int64_t s = g->sW, Wp = ph->Wp;
+#ifdef __AVX512F__
+    if (s == 2) {   /* each input row split into its even and odd values, 32 at a time */
+        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        /* values in phase 0 and 1, as phase_valid bounds them */
+        const int64_t n0 = (g->W + 1) / 2 < Wp - ph->J0 ? (g->W + 1) / 2 : Wp - ph->J0;
+        const int64_t n1 = g->W / 2 < Wp - ph->J0 ? g->W / 2 : Wp - ph->J0;
+        for (int64_t i = 0; i < ph->rows; i++) {
+            const float *row = plane + (ph->ih0 + i) * g->W;
+            float *d0 = buf + i * 2 * Wp + ph->J0, *d1 = d0 + Wp;
+            for (int64_t m = 0; 2 * m < g->W; m += 16) {
+                __m512 a = _mm512_maskz_loadu_ps(first_lanes(g->W - 2 * m), row + 2 * m);
+                __m512 b = _mm512_maskz_loadu_ps(first_lanes(g->W - 2 * m - 16), row + 2 * m + 16);
+                _mm512_mask_storeu_ps(d0 + m, first_lanes(n0 - m), _mm512_permutex2var_ps(a, even, b));
+                _mm512_mask_storeu_ps(d1 + m, first_lanes(n1 - m), _mm512_permutex2var_ps(a, odd, b));
+            }
+        }
+        return;
+    }
+#endif
     for (int64_t r = 0; r < s; r++) {
         int64_t lo, hi;
         phase_valid(ph, g, r, &lo, &hi);
@@ -182,71 +238,106 @@ static void phase_fill(float *buf, const float *plane, const wk_conv_geom *g, co
 static void im2col_phases(float *cols, int64_t ld, const float *img, const wk_conv_geom *g, const phases *ph,
                           int64_t r0, int64_t r1)
 {
-    float buf[PHASE_FLOATS];   /* (rows, sW, Wp) */
-    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp;
-    memset(buf, 0, (size_t)(ph->rows * s * Wp) * sizeof(float));   /* the padding, once */
+    float buf[PHASE_FLOATS + PHASE_ZERO];   /* (rows, sW, Wp), then a zero row */
+    int32_t src[TAP_ROWS];                  /* (taps, nr) */
+    const int64_t s = g->sW, Wo = g->Wo, nr = r1 - r0, taps = g->kH * g->kW;
+    const int32_t zero_at = (int32_t)(ph->rows * s * ph->Wp);
+    phase_sources(src, g, ph, r0, r1, zero_at);
+    memset(buf, 0, (size_t)(zero_at + Wo + 8) * sizeof(float));   /* the padding and the zero row, once */
+    /* rows before the last of a tap may spill an 8-wide store into the next row */
+    const int64_t spill_rows = Wo >= 8 ? nr : nr - (8 + Wo - 1) / Wo + 1;
     for (int64_t c = 0; c < g->Cig; c++) {
         phase_fill(buf, img + c * g->HW, g, ph);
-        for (int64_t p = 0; p < g->kH; p++)
-            for (int64_t q = 0; q < g->kW; q++) {
-                float *dst = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                int64_t r, j0 = phase_start(ph, g, q, &r);
-                for (int64_t oh = r0; oh < r1; oh++, dst += Wo) {
-                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
-                    if (ih < 0 || ih >= g->H) wk_row_zero(dst, Wo);
-                    else copy_short(dst, buf + ((ih - ph->ih0) * s + r) * Wp + j0, Wo, (r1 - oh) * Wo >= 8);
-                }
+        for (int64_t t = 0; t < taps; t++) {
+            float *dst = cols + (c * taps + t) * ld;
+            const int32_t *at = src + t * nr;
+            int64_t i = 0;
+            for (; i < spill_rows; i++, dst += Wo) copy_short(dst, buf + at[i], Wo, 1);
+            for (; i < nr; i++, dst += Wo) copy_short(dst, buf + at[i], Wo, 0);
+        }
+    }
+}
+
+/* plane (H, W) += the phase rows in buf (rows, sW, Wp): the inverse of phase_fill. */
+static void phase_scatter(float *plane, const float *buf, const wk_conv_geom *g, const phases *ph)
+{
+    const int64_t s = g->sW, Wp = ph->Wp;
+#ifdef __AVX512F__
+    if (s == 2) {   /* each image row's even and odd values interleaved from two phase rows */
+        const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        const int64_t n0 = (g->W + 1) / 2 < Wp - ph->J0 ? (g->W + 1) / 2 : Wp - ph->J0;
+        const int64_t n1 = g->W / 2 < Wp - ph->J0 ? g->W / 2 : Wp - ph->J0;
+        for (int64_t i = 0; i < ph->rows; i++) {
+            float *row = plane + (ph->ih0 + i) * g->W;
+            const float *e = buf + i * 2 * Wp + ph->J0, *o = e + Wp;
+            for (int64_t m = 0; 2 * m < g->W; m += 16) {
+                __m512 ev = _mm512_maskz_loadu_ps(first_lanes(n0 - m), e + m);
+                __m512 od = _mm512_maskz_loadu_ps(first_lanes(n1 - m), o + m);
+                __mmask16 ma = first_lanes(g->W - 2 * m), mb = first_lanes(g->W - 2 * m - 16);
+                __m512 x = _mm512_permutex2var_ps(ev, lo, od), y = _mm512_permutex2var_ps(ev, hi, od);
+                _mm512_mask_storeu_ps(row + 2 * m, ma, _mm512_add_ps(_mm512_maskz_loadu_ps(ma, row + 2 * m), x));
+                _mm512_mask_storeu_ps(row + 2 * m + 16, mb,
+                                      _mm512_add_ps(_mm512_maskz_loadu_ps(mb, row + 2 * m + 16), y));
             }
+        }
+        return;
+    }
+#endif
+    for (int64_t r = 0; r < s; r++) {
+        int64_t lo, hi;
+        phase_valid(ph, g, r, &lo, &hi);
+        for (int64_t i = 0; i < ph->rows; i++) {
+            const float *src = buf + (i * s + r) * Wp;
+            float *row = plane + (ph->ih0 + i) * g->W;
+            for (int64_t j = lo; j < hi; j++) row[s * (j - ph->J0) + r] += src[j];
+        }
     }
 }
 
 /* The adjoint: each channel's taps are summed into phase rows, then interleaved back
- * into the image. The order of the sums depends on the shape alone. (Summing each
- * phase row in registers from the taps landing on it, to spare the overlapping adds
- * their store forwarding, measured slower: it reads four rows of columns at once.) */
+ * into the image. The order of the sums depends on the shape alone. Taps go column by
+ * column (q outer): two taps whose unaligned 8-wide adds overlap by all but one value
+ * (q and q + sW) are then a whole column of taps apart, so the second one's load does
+ * not wait on the first one's store still in flight. (Summing each phase row in
+ * registers from the taps landing on it measured slower on Zen 3: it reads four rows
+ * of columns at once.) */
 static void col2im_phases(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, const phases *ph,
                           int64_t r0, int64_t r1)
 {
-    float buf[PHASE_FLOATS];   /* (rows, sW, Wp) */
-    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp;
+    float buf[PHASE_FLOATS + PHASE_ZERO];   /* (rows, sW, Wp), then a row that sinks edge taps */
+    int32_t src[TAP_ROWS];                  /* (taps, nr) */
+    const int64_t s = g->sW, Wo = g->Wo, Wp = ph->Wp, nr = r1 - r0, taps = g->kH * g->kW;
+    const int32_t sink = (int32_t)(ph->rows * s * Wp);
+    phase_sources(src, g, ph, r0, r1, sink);
 #ifdef __AVX2__
     int32_t lanes[8];
     for (int k = 0; k < 8; k++) lanes[k] = k < Wo % 8 ? -1 : 0;
     const __m256i tail = _mm256_loadu_si256((const __m256i *)lanes);
 #endif
     for (int64_t c = 0; c < g->Cig; c++) {
-        memset(buf, 0, (size_t)(ph->rows * s * Wp) * sizeof(float));
-        for (int64_t p = 0; p < g->kH; p++)
-            for (int64_t q = 0; q < g->kW; q++) {
-                const float *src = cols + ((c * g->kH + p) * g->kW + q) * ld;
-                int64_t r, j0 = phase_start(ph, g, q, &r);
-                for (int64_t oh = r0; oh < r1; oh++, src += Wo) {
-                    int64_t ih = oh * g->sH - g->pH + p * g->dH;
-                    if (ih < 0 || ih >= g->H) continue;
-                    float *dst = buf + ((ih - ph->ih0) * s + r) * Wp + j0;
+        memset(buf, 0, (size_t)(sink + Wo + 8) * sizeof(float));
+        for (int64_t q = 0; q < g->kW; q++)
+            for (int64_t p = 0; p < g->kH; p++) {
+                const int64_t t = p * g->kW + q;
+                const float *srow = cols + (c * taps + t) * ld;
+                const int32_t *at = src + t * nr;
+                for (int64_t i = 0; i < nr; i++, srow += Wo) {
+                    float *dst = buf + at[i];
                     int64_t k = 0;
 #ifdef __AVX2__   /* the row's tail through a masked load: the phase row has room past it */
                     for (; k + 8 <= Wo; k += 8)
-                        _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_loadu_ps(dst + k), _mm256_loadu_ps(src + k)));
+                        _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_loadu_ps(dst + k), _mm256_loadu_ps(srow + k)));
                     if (k < Wo) {
-                        __m256 v = _mm256_maskload_ps(src + k, tail);
+                        __m256 v = _mm256_maskload_ps(srow + k, tail);
                         _mm256_storeu_ps(dst + k, _mm256_add_ps(_mm256_loadu_ps(dst + k), v));
                         k = Wo;
                     }
 #endif
-                    for (; k < Wo; k++) dst[k] += src[k];
+                    for (; k < Wo; k++) dst[k] += srow[k];
                 }
             }
-        float *plane = img + c * g->HW;
-        for (int64_t r = 0; r < s; r++) {
-            int64_t lo, hi;
-            phase_valid(ph, g, r, &lo, &hi);
-            for (int64_t i = 0; i < ph->rows; i++) {
-                const float *src = buf + (i * s + r) * Wp;
-                float *row = plane + (ph->ih0 + i) * g->W;
-                for (int64_t j = lo; j < hi; j++) row[s * (j - ph->J0) + r] += src[j];
-            }
-        }
+        phase_scatter(img + c * g->HW, buf, g, ph);
     }
 }
 

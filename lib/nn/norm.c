@@ -230,8 +230,8 @@ int wk_batchnorm_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *sav
 
 /* Per channel, with xhat = (x - mean) invstd, sdy = sum dy, sdx = sum dy xhat:
  *   dbeta += sdy,   dgamma += sdx
- *   training: dx += gamma invstd (dy - sdy / M - xhat sdx / M)
- *   eval:     dx += gamma invstd dy */
+ *   training: dx = gamma invstd (dy - sdy / M - xhat sdx / M)
+ *   eval:     dx = gamma invstd dy */
 static void backward_block(void *ctx, int64_t c0, int64_t c1, int worker)
 {
     const bn_job *j = ctx;
@@ -265,7 +265,7 @@ static void backward_block(void *ctx, int64_t c0, int64_t c1, int worker)
         sdx[c] *= invstd;
         if (j->dbeta) j->dbeta[c0 + c] += (float)sdy[c];
         if (j->dgamma) j->dgamma[c0 + c] += (float)sdx[c];
-        /* dx += k1 (dy - mdy - xhat mdx) = k1 dy + k2 (x - mean) + k3, xhat = (x - mean) invstd
+        /* dx = k1 (dy - mdy - xhat mdx) = k1 dy + k2 (x - mean) + k3, xhat = (x - mean) invstd
          * (x - mean first: a channel far from 0 would otherwise cancel in k2 x + k3) */
         double g1 = (j->gamma ? j->gamma[c0 + c] : 1.0f) * invstd;
         double mdy = j->training ? sdy[c] / (double)M : 0, mdx = j->training ? sdx[c] / (double)M : 0;
@@ -279,12 +279,12 @@ static void backward_block(void *ctx, int64_t c0, int64_t c1, int worker)
         const float *xr = j->x + (n * d->C + c0) * S, *gr = j->dy + (n * d->C + c0) * S;
         float *out = j->y + (n * d->C + c0) * S;
         if (S == 1) {
-            for (int64_t c = 0; c < nc; c++) out[c] += k1[c] * gr[c] + k2[c] * (xr[c] - mu[c]) + k3[c];
+            for (int64_t c = 0; c < nc; c++) out[c] = k1[c] * gr[c] + k2[c] * (xr[c] - mu[c]) + k3[c];
             continue;
         }
         for (int64_t c = 0; c < nc; c++) {
             const float a = k1[c], b = k2[c], e = k3[c], m = mu[c];
-            for (int64_t k = 0; k < S; k++) out[c * S + k] += a * gr[c * S + k] + b * (xr[c * S + k] - m) + e;
+            for (int64_t k = 0; k < S; k++) out[c * S + k] = a * gr[c * S + k] + b * (xr[c * S + k] - m) + e;
         }
     }
 }

@@ -10,8 +10,9 @@
  * All tensors are contiguous float32 and allocated by the caller: y and dx have x's
  * shape; gamma, beta, running stats, save_mean, save_invstd and their gradients are (C).
  * gamma/beta may be NULL (affine=False: gamma 1, beta 0). Argument order: outputs, inputs,
- * weights, buffers (running stats), hyper-parameters. Backward ACCUMULATES into dx,
- * dgamma, dbeta (each may be NULL). Sums run in double. */
+ * weights, buffers (running stats), hyper-parameters. Backward WRITES dx (autograd hands
+ * it a fresh tensor: no zeroing pass) and ACCUMULATES into dgamma, dbeta (each may be
+ * NULL). Sums run in double. */
 #ifndef WK_NN_NORM_H
 #define WK_NN_NORM_H
 
@@ -33,8 +34,8 @@ int wk_batchnorm_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *sav
 
 /* Backward, with xhat = (x - save_mean) * save_invstd:
  *   dbeta_c  += sum dy                     dgamma_c += sum dy * xhat
- *   training:  dx += gamma invstd / M * (M dy - sum dy - xhat sum(dy xhat))
- *   eval:      dx += gamma invstd dy       (the statistics are constants) */
+ *   training:  dx = gamma invstd / M * (M dy - sum dy - xhat sum(dy xhat))
+ *   eval:      dx = gamma invstd dy        (the statistics are constants) */
 int wk_batchnorm_backward(wk_tensor *dx, wk_tensor *dgamma, wk_tensor *dbeta,
                           const wk_tensor *dy, const wk_tensor *x, const wk_tensor *gamma,
                           const wk_tensor *save_mean, const wk_tensor *save_invstd, int training);
