@@ -361,10 +361,10 @@ local function sketch_filter(s, where, binds)
   local real = book.realpath(s)
   binds[#binds + 1] = s
   binds[#binds + 1] = real
-  binds[#binds + 1] = real .. "/%"
+  binds[#binds + 1] = real .. "/"
   local a, b, c = #binds - 2, #binds - 1, #binds
-  where[#where + 1] = ("(name = ?%d OR sketch = ?%d OR sketch LIKE ?%d ESCAPE '\\')"):format(a, b, c)
-  binds[c] = real:gsub("[%%_\\]", "\\%0") .. "/%"
+  -- a folder's scripts by an exact prefix: LIKE would also match /Home/... for /home/...
+  where[#where + 1] = ("(name = ?%d OR sketch = ?%d OR substr(sketch, 1, length(?%d)) = ?%d)"):format(a, b, c, c)
 end
 
 -- wick.runs([filter]) -> runs, newest first. filter: a sketch (name, path or folder) or

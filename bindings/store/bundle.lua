@@ -337,8 +337,9 @@ local function find_run(db, o, dir, script)
   elseif script then
     run = db:row(RUN_SQL .. "WHERE sketch = ?1 AND status = 'ok' ORDER BY id DESC LIMIT 1", script)
   else
-    local pattern = dir:gsub("[\\%%_]", "\\%0") .. "/%"
-    run = db:row(RUN_SQL .. "WHERE sketch LIKE ?1 ESCAPE '\\' AND status = 'ok' ORDER BY id DESC LIMIT 1", pattern)
+    -- the folder's scripts by an exact prefix (LIKE ignores case: /Sk would pack /sk's run)
+    run = db:row(RUN_SQL .. "WHERE substr(sketch, 1, length(?1)) = ?1 AND status = 'ok' ORDER BY id DESC LIMIT 1",
+      dir .. "/")
   end
   if not run then
     fail("pack: the sketchbook (%s) has no successful run of %s; run it first, then pack", wick._book.path() or "?",

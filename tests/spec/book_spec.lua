@@ -160,6 +160,24 @@ print(#w.runs(]] .. ("%q"):format(dir) .. [[), #w.runs("nothing-of-that-name"))]
   end)
 end)
 
+describe("a folder's runs", function()
+  it("are its own scripts' runs, not those of a folder whose name differs only in case", function()
+    local book = new_book()
+    local up, low = tmp .. "/Cased_1", tmp .. "/cased_1"
+    sketch(up, "a.lua", 'require "wick"\n')
+    sketch(low, "b.lua", 'require "wick"\n')
+    sketch(tmp .. "/casedx1", "c.lua", 'require "wick"\n')   -- "_" is no wildcard either
+    for _, d in ipairs({ up, low, tmp .. "/casedx1" }) do
+      local text, status = wick_in(book, d == up and "a.lua" or d == low and "b.lua" or "c.lua", d)
+      assert.are.equal(0, status, text)
+    end
+    local code = ("local w = require 'wick'; print(#w.runs(%q), #w.runs(%q))"):format(up, low)
+    local text, status = wick_in(book, "-e " .. q(code))
+    assert.are.equal(0, status, text)
+    assert.are.equal("1\t1\n", text)
+  end)
+end)
+
 describe("how a run ends", function()
   it("records an error with its message and os.exit with its code", function()
     local book, dir = new_book(), tmp .. "/ends"
