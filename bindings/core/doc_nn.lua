@@ -60,7 +60,7 @@ layer("elu", "nn.elu([alpha]) → module", "x, or alpha·(e^x − 1) below 0 (al
 layer("gelu", "nn.gelu() → module", "x·Φ(x)", "local act = nn.gelu()")
 layer("softmax", "nn.softmax([dim]) → module", "softmax along dim (the last by default)", "local sm = nn.softmax(2)")
 layer("log_softmax", "nn.log_softmax([dim]) → module", "log-softmax along dim (the last by default)", "local lsm = nn.log_softmax(2)")
-layer("sequential", "nn.sequential{layer, …} → module", "runs layers in order; also net:upto(x, k) and net:activations(x [, wanted])",
+layer("sequential", "nn.sequential{layer, …} → module", "runs layers in order (a batchnorm followed by relu or leaky_relu as one pass, with the same values); also net:upto(x, k) and net:activations(x [, wanted])",
   "local net = nn.sequential{nn.linear(2, 8), nn.tanh(), nn.linear(8, 1)}")
 add("wick.nn.module", { "nn.module(kind [, base]) → class", "a class for a layer written in Lua: define :init(...) and :forward(x); register weights with self:param(name, t)",
   example = "local Block = nn.module(\"block\")\nfunction Block:init(c) self.conv = nn.conv2d(c, c, 3, {padding = 1}) end\nfunction Block:forward(x) return (self.conv(x) + x):relu() end" })

@@ -394,7 +394,18 @@ static int nn_upsample_backward(lua_State *L)
 
 /* ---- batchnorm ------------------------------------------------------------------------ */
 
-/* (x, gamma|nil, beta|nil, running_mean, running_var, training, momentum, eps)
+/* Argument idx: nil, or the slope of an activation fused after the normalisation (0:
+ * relu), as nn.sequential passes for batchnorm followed by relu or leaky_relu. */
+static wk_bn_act bn_act_arg(lua_State *L, int idx, const char *fname)
+{
+    wk_bn_act act = {0, 0.0f};
+    if (lua_isnoneornil(L, idx)) return act;
+    act.on = 1;
+    act.slope = (float)wk_lua_check_finite(L, idx, fname, "activation slope", -HUGE_VAL, HUGE_VAL);
+    return act;
+}
+
+/* (x, gamma|nil, beta|nil, running_mean, running_var, training, momentum, eps [, slope])
  * -> y, save_mean, save_invstd */
 static int nn_batchnorm(lua_State *L)
 {
@@ -405,6 +416,7 @@ static int nn_batchnorm(lua_State *L)
     int training = lua_toboolean(L, 6);
     float momentum = (float)wk_lua_check_finite(L, 7, fname, "momentum", 0, 1);
     float eps = check_positive(L, 8, fname, "eps");
+    wk_bn_act act = bn_act_arg(L, 9, fname);
     const wk_tensor *x = contiguous_arg(L, 1, fname, "input");
     int64_t c = x->ndim >= 2 ? x->shape[1] : 0;
     wk_tensor *y = wk_lua_push_empty(L);
@@ -412,13 +424,14 @@ static int nn_batchnorm(lua_State *L)
     wk_tensor *invstd = wk_lua_push_empty(L);
     int rc = wk_tensor_new_like(y, x) || wk_tensor_new(mean, 1, &c) || wk_tensor_new(invstd, 1, &c);
     if (!rc)
-        rc = training ? wk_batchnorm_forward_train(y, mean, invstd, x, gamma, beta, rmean, rvar, momentum, eps)
-                      : wk_batchnorm_forward_eval(y, mean, invstd, x, gamma, beta, rmean, rvar, eps);
+        rc = training ? wk_batchnorm_act_forward_train(y, mean, invstd, x, gamma, beta, rmean, rvar, momentum, eps, act)
+                      : wk_batchnorm_act_forward_eval(y, mean, invstd, x, gamma, beta, rmean, rvar, eps, act);
     return results(L, rc, fname, 3);
 }
 
-/* (g, x, gamma|nil, save_mean, save_invstd, training, want_x, want_gamma, want_beta)
- * -> gx, ggamma, gbeta */
+/* (g, x, gamma|nil, save_mean, save_invstd, training, want_x, want_gamma, want_beta
+ *  [, beta|nil, slope]) -> gx, ggamma, gbeta; with a slope, g is the gradient of the
+ * fused activation's output */
 static int nn_batchnorm_backward(lua_State *L)
 {
     const char *fname = "batchnorm";
@@ -426,6 +439,8 @@ static int nn_batchnorm_backward(lua_State *L)
     wk_tensor *mean = need_tensor(L, 4, fname, "saved mean"), *invstd = need_tensor(L, 5, fname, "saved invstd");
     int training = lua_toboolean(L, 6);
     int want_x = lua_toboolean(L, 7), want_gamma = lua_toboolean(L, 8), want_beta = lua_toboolean(L, 9);
+    wk_tensor *beta = optional_tensor(L, 10, fname, "bias");
+    wk_bn_act act = bn_act_arg(L, 11, fname);
     const wk_tensor *g = contiguous_arg(L, 1, fname, "gradient");
     const wk_tensor *x = contiguous_arg(L, 2, fname, "input");
     wk_tensor *gx = NULL, *ggamma = NULL, *gbeta = NULL;
@@ -437,7 +452,8 @@ static int nn_batchnorm_backward(lua_State *L)
     }
     if (want_gamma) ggamma = push_zeros_like(L, mean, fname); else lua_pushnil(L);
     if (want_beta) gbeta = push_zeros_like(L, mean, fname); else lua_pushnil(L);
-    return results(L, wk_batchnorm_backward(gx, ggamma, gbeta, g, x, gamma, mean, invstd, training), fname, 3);
+    return results(L, wk_batchnorm_act_backward(gx, ggamma, gbeta, g, x, gamma, beta, mean, invstd, training, act),
+                   fname, 3);
 }
 
 /* ---- softmax and losses ----------------------------------------------------------------- */

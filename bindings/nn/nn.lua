@@ -289,11 +289,27 @@ function Sequential:describe()
   return "sequential {\n" .. table.concat(parts, "\n") .. "\n}"
 end
 
+-- Whether layer and nxt run as one: a batchnorm and then a relu or leaky_relu, neither
+-- with a forward of its own (a subclass's, or one set on the instance).
+local function fused(layer, nxt)
+  return nxt ~= nil and layer.forward_with_activation ~= nil and nxt.fused_slope ~= nil
+    and layer.forward == layer.fusable_forward and nxt.forward == nxt.fusable_forward
+end
+
 -- Run layers from..to; an error names the layer ("layer 8 (linear 1600→128): …").
+-- Without `each` (which wants every layer's output), a batchnorm followed by a relu or
+-- leaky_relu runs as one pass (the same values and gradients, fewer sweeps over memory).
 local function run_layers(self, x, from, to, each)
-  for i = from, to do
-    local layer = self[i]
-    local ok, y = pcall(layer, x)
+  local i = from
+  while i <= to do
+    local layer, nxt = self[i], not each and i < to and self[i + 1] or nil
+    local ok, y
+    if fused(layer, nxt) then
+      ok, y = pcall(layer.forward_with_activation, layer, x, nxt:fused_slope())
+      if ok then i = i + 1 end
+    else
+      ok, y = pcall(layer, x)
+    end
     if not ok then
       local msg = strip_where(y)
       local desc = layer:describe()
@@ -303,6 +319,7 @@ local function run_layers(self, x, from, to, each)
     end
     x = y
     if each then each(i, x) end
+    i = i + 1
   end
   return x
 end

@@ -7,6 +7,7 @@ local wick = ...
 local T, nn = wick.tensor, wick.nn
 local F, raise, options, shape_str = nn.F, nn._raise, wick._options, nn._shape_str
 local check = wick._check
+local autograd_record, autograd_recording = wick.autograd.record, wick.autograd.recording
 local INT32 = 2147483647
 
 -- Make a layer's tensor with fn(...); a failure (a size that needs more memory than
@@ -181,7 +182,7 @@ local function batchnorm(kind, dims)
     self:buffer("running_var", make(kind, T.ones, channels))
   end
   function BN:describe() return ("%s %d"):format(kind, self.channels) end
-  function BN:forward(x)
+  local function check_input(self, x)
     check.tensor(kind, "input", x)
     local ok = false
     for _, d in ipairs(dims) do ok = ok or x:dim() == d end
@@ -191,9 +192,29 @@ local function batchnorm(kind, dims)
     if x:size(2) ~= self.channels then
       raise(("%s: input has %d channels, expected %d"):format(self:describe(), x:size(2), self.channels))
     end
+  end
+  function BN:forward(x)
+    check_input(self, x)
     return F.batchnorm(x, rawget(self, "weight"), rawget(self, "bias"), self.running_mean, self.running_var,
       self.training, self.momentum, self.eps)
   end
+  -- This layer and the relu (slope 0) or leaky_relu after it in one pass over memory;
+  -- nn.sequential calls it (see run_layers in nn.lua). The same values and gradients.
+  function BN:forward_with_activation(x, slope)
+    check_input(self, x)
+    local gamma, beta = rawget(self, "weight"), rawget(self, "bias")
+    local training = self.training
+    local y, mean, invstd = nn._batchnorm(x, gamma, beta, self.running_mean, self.running_var, training,
+      self.momentum, self.eps, slope)
+    if autograd_recording(x, gamma, beta) then
+      autograd_record(y, { x, gamma, beta }, function(g)
+        return nn._batchnorm_backward(g, x, gamma, mean, invstd, training, T._tracks(x), T._tracks(gamma),
+          T._tracks(beta), beta, slope)
+      end, "batchnorm")
+    end
+    return y
+  end
+  BN.fusable_forward = BN.forward
   return BN
 end
 nn.batchnorm1d = batchnorm("batchnorm1d", { 2, 3 })
@@ -238,12 +259,16 @@ local function activation_layer(name, fn, param_name, integer)
   end
   function A:describe() return self.p and ("%s %s=%g"):format(name, param_name, self.p) or name end
   function A:forward(x) return fn(x, self.p) end
+  A.fusable_forward = A.forward
   nn[name] = A
+  return A
 end
-activation_layer("relu", function(x) return check.tensor("relu", "input", x):relu() end)
+-- relu and leaky_relu right after a batchnorm run inside it (nn.sequential): their slope
+activation_layer("relu", function(x) return check.tensor("relu", "input", x):relu() end).fused_slope =
+  function() return 0 end
 activation_layer("tanh", function(x) return check.tensor("tanh", "input", x):tanh() end)
 activation_layer("sigmoid", function(x) return check.tensor("sigmoid", "input", x):sigmoid() end)
-activation_layer("leaky_relu", F.leaky_relu, "slope")
+activation_layer("leaky_relu", F.leaky_relu, "slope").fused_slope = function(self) return self.p or 0.01 end
 activation_layer("elu", F.elu, "alpha")
 activation_layer("gelu", function(x) return F.gelu(x) end)
 activation_layer("softmax", function(x, dim) return F.softmax(x, dim or -1) end, "dim", true)

@@ -60,8 +60,6 @@ static int need_like_x(const bn_dims *d, const char *name, const wk_tensor *t, c
     return WK_OK;
 }
 
-static float at_or(const wk_tensor *t, int64_t c, float dflt) { return t ? wk_tensor_data(t)[c] : dflt; }
-
 /* ---- forward -------------------------------------------------------------------------- */
 
 /* Sum of a run of S floats, and of (v - mean)^2, in double (4 lanes, then in order). */
@@ -101,24 +99,65 @@ typedef struct bn_job {
     float *mean, *invstd, *rm, *rv, *dgamma, *dbeta;
     double momentum, eps;
     int training;
+    wk_bn_act act;     /* an activation after the normalisation (forward and backward) */
 } bn_job;
 
-/* y[n, c] = x[n, c] * scale[c] + shift[c] for channels [c0, c1), sample by sample. */
-static void affine_block(float *y, const float *x, const bn_dims *d, int64_t c0, int64_t c1, const float *scale,
-                         const float *shift)
+/* The normalisation as one scale and shift per channel, from the statistics as float32
+ * keeps them (save_mean, save_invstd): the forward and a fused backward work out the
+ * same z = x scale + shift to the bit, so they agree on its sign. */
+static void bn_scale_shift(float mean, float invstd, const float *gamma, const float *beta, int64_t c, float *scale,
+                           float *shift)
 {
+    double sc = (double)invstd * (gamma ? gamma[c] : 1.0f);
+    *scale = (float)sc;
+    *shift = (float)((beta ? beta[c] : 0.0f) - (double)mean * sc);
+}
+
+/* y[n, c] = act(x[n, c] * scale[c] + shift[c]) for channels [c0, c1), sample by sample.
+ * relu writes z > 0 ? z : 0 (never -0, as relu_chunk), leaky_relu z > 0 ? z : slope z;
+ * both vectorise (-fno-trapping-math, see activation.c). */
+static void affine_block(float *y, const float *x, const bn_dims *d, int64_t c0, int64_t c1, const float *scale,
+                         const float *shift, wk_bn_act act)
+{
+    const int64_t S = d->S;
+    const float slope = act.slope;
     for (int64_t n = 0; n < d->N; n++) {
-        if (d->S == 1) {
-            const float *xs = x + n * d->C;
-            float *ys = y + n * d->C;
-            for (int64_t c = c0; c < c1; c++) ys[c] = xs[c] * scale[c - c0] + shift[c - c0];
+        if (S == 1) {   /* an (N, C) input: the channels of a row side by side */
+            const float *restrict xs = x + n * d->C + c0;
+            float *restrict ys = y + n * d->C + c0;
+            const int64_t nc = c1 - c0;
+            if (!act.on) {
+                for (int64_t c = 0; c < nc; c++) ys[c] = xs[c] * scale[c] + shift[c];
+            } else if (slope == 0.0f) {
+                for (int64_t c = 0; c < nc; c++) {
+                    float z = xs[c] * scale[c] + shift[c];
+                    ys[c] = z > 0.0f ? z : 0.0f;
+                }
+            } else {
+                for (int64_t c = 0; c < nc; c++) {
+                    float z = xs[c] * scale[c] + shift[c];
+                    ys[c] = z > 0.0f ? z : slope * z;
+                }
+            }
             continue;
         }
         for (int64_t c = c0; c < c1; c++) {
-            const float *xs = x + (n * d->C + c) * d->S;
-            float *ys = y + (n * d->C + c) * d->S;
+            const float *restrict xs = x + (n * d->C + c) * S;
+            float *restrict ys = y + (n * d->C + c) * S;
             const float a = scale[c - c0], b = shift[c - c0];
-            for (int64_t k = 0; k < d->S; k++) ys[k] = xs[k] * a + b;
+            if (!act.on) {
+                for (int64_t k = 0; k < S; k++) ys[k] = xs[k] * a + b;
+            } else if (slope == 0.0f) {
+                for (int64_t k = 0; k < S; k++) {
+                    float z = xs[k] * a + b;
+                    ys[k] = z > 0.0f ? z : 0.0f;
+                }
+            } else {
+                for (int64_t k = 0; k < S; k++) {
+                    float z = xs[k] * a + b;
+                    ys[k] = z > 0.0f ? z : slope * z;
+                }
+            }
         }
     }
 }
@@ -157,16 +196,15 @@ static void forward_train_block(void *ctx, int64_t c0, int64_t c1, int worker)
         if (j->rv)
             j->rv[c0 + c] =
                 (float)((1.0 - j->momentum) * j->rv[c0 + c] + j->momentum * var * (double)M / (double)(M - 1));
-        double sc = invstd * (j->gamma ? j->gamma[c0 + c] : 1.0f);
-        scale[c] = (float)sc;
-        shift[c] = (float)((j->beta ? j->beta[c0 + c] : 0.0f) - mean * sc);
+        bn_scale_shift(j->mean[c0 + c], j->invstd[c0 + c], j->gamma, j->beta, c0 + c, &scale[c], &shift[c]);
     }
-    affine_block(j->y, j->x, d, c0, c1, scale, shift);
+    affine_block(j->y, j->x, d, c0, c1, scale, shift, j->act);
 }
 
-int wk_batchnorm_forward_train(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
-                               const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
-                               wk_tensor *running_mean, wk_tensor *running_var, float momentum, float eps)
+int wk_batchnorm_act_forward_train(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
+                                   const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                                   wk_tensor *running_mean, wk_tensor *running_var, float momentum, float eps,
+                                   wk_bn_act act)
 {
     bn_dims d;
     char s[96];
@@ -186,15 +224,25 @@ int wk_batchnorm_forward_train(wk_tensor *y, wk_tensor *save_mean, wk_tensor *sa
                 .gamma = gamma ? wk_tensor_data(gamma) : NULL, .beta = beta ? wk_tensor_data(beta) : NULL,
                 .mean = wk_tensor_data(save_mean), .invstd = wk_tensor_data(save_invstd),
                 .rm = running_mean ? wk_tensor_data(running_mean) : NULL,
-                .rv = running_var ? wk_tensor_data(running_var) : NULL, .momentum = momentum, .eps = eps};
+                .rv = running_var ? wk_tensor_data(running_var) : NULL, .momentum = momentum, .eps = eps,
+                .act = act};
     wk_parallel_for(d.C, bn_grain(&d), forward_train_block, &j);
     return WK_OK;
 }
 
-/* y = (x - running_mean) / sqrt(running_var + eps) * gamma + beta */
-int wk_batchnorm_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
-                              const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
-                              const wk_tensor *running_mean, const wk_tensor *running_var, float eps)
+int wk_batchnorm_forward_train(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
+                               const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                               wk_tensor *running_mean, wk_tensor *running_var, float momentum, float eps)
+{
+    return wk_batchnorm_act_forward_train(y, save_mean, save_invstd, x, gamma, beta, running_mean, running_var,
+                                          momentum, eps, (wk_bn_act){0, 0.0f});
+}
+
+/* y = act((x - running_mean) / sqrt(running_var + eps) * gamma + beta) */
+int wk_batchnorm_act_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
+                                  const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                                  const wk_tensor *running_mean, const wk_tensor *running_var, float eps,
+                                  wk_bn_act act)
 {
     bn_dims d;
     if (bn_setup(&d, "batchnorm_forward_eval", x)) return WK_ERR;
@@ -214,19 +262,59 @@ int wk_batchnorm_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *sav
             if (!(rv[c] + eps > 0))
                 return wk_fail("batchnorm_forward_eval: running_var[%lld] = %g plus eps %g is not positive",
                                (long long)c, (double)rv[c], (double)eps);
-            double invstd = 1.0 / sqrt((double)rv[c] + (double)eps);
+            float invstd = (float)(1.0 / sqrt((double)rv[c] + (double)eps));
             if (save_mean) wk_tensor_data(save_mean)[c] = rm[c];
-            if (save_invstd) wk_tensor_data(save_invstd)[c] = (float)invstd;
-            double sc = invstd * at_or(gamma, c, 1.0f);
-            scale[c - c0] = (float)sc;
-            shift[c - c0] = (float)(at_or(beta, c, 0.0f) - rm[c] * sc);
+            if (save_invstd) wk_tensor_data(save_invstd)[c] = invstd;
+            bn_scale_shift(rm[c], invstd, gamma ? wk_tensor_data(gamma) : NULL, beta ? wk_tensor_data(beta) : NULL, c,
+                           &scale[c - c0], &shift[c - c0]);
         }
-        affine_block(py, px, &d, c0, c1, scale, shift);
+        affine_block(py, px, &d, c0, c1, scale, shift, act);
     }
     return WK_OK;
 }
 
+int wk_batchnorm_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
+                              const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                              const wk_tensor *running_mean, const wk_tensor *running_var, float eps)
+{
+    return wk_batchnorm_act_forward_eval(y, save_mean, save_invstd, x, gamma, beta, running_mean, running_var, eps,
+                                         (wk_bn_act){0, 0.0f});
+}
+
 /* ---- backward ------------------------------------------------------------------------- */
+
+/* dy * (z > 0 ? 1 : slope), z = x * a + b: the fused activation's gradient, the value
+ * relu_chunk's backward gives (relu, slope 0: +0 where z <= 0). */
+static inline float act_dz(float dy, float x, float a, float b, float slope)
+{
+    return x * a + b > 0.0f ? dy : slope == 0.0f ? 0.0f : slope * dy;
+}
+
+/* j->y = dz, the gradient of the fused activation's input, for channels [c0, c1). Its
+ * own vectorised pass: folded into the sums below, the select per value kept those
+ * double-precision loops scalar and the backward took 2x as long. */
+static void act_grad_block(void *ctx, int64_t c0, int64_t c1, int worker)
+{
+    const bn_job *j = ctx;
+    const bn_dims *d = j->d;
+    const int64_t nc = c1 - c0, S = d->S;
+    const float slope = j->act.slope;
+    float zs[BN_BLOCK], zb[BN_BLOCK];
+    for (int64_t c = 0; c < nc; c++) bn_scale_shift(j->mean[c0 + c], j->invstd[c0 + c], j->gamma, j->beta, c0 + c,
+                                                    &zs[c], &zb[c]);
+    for (int64_t n = 0; n < d->N; n++) {
+        const float *restrict xr = j->x + (n * d->C + c0) * S, *restrict gr = j->dy + (n * d->C + c0) * S;
+        float *restrict out = j->y + (n * d->C + c0) * S;
+        if (S == 1) {
+            for (int64_t c = 0; c < nc; c++) out[c] = act_dz(gr[c], xr[c], zs[c], zb[c], slope);
+            continue;
+        }
+        for (int64_t c = 0; c < nc; c++) {
+            const float a = zs[c], b = zb[c];
+            for (int64_t k = 0; k < S; k++) out[c * S + k] = act_dz(gr[c * S + k], xr[c * S + k], a, b, slope);
+        }
+    }
+}
 
 /* Per channel, with xhat = (x - mean) invstd, sdy = sum dy, sdx = sum dy xhat:
  *   dbeta += sdy,   dgamma += sdx
@@ -289,9 +377,9 @@ static void backward_block(void *ctx, int64_t c0, int64_t c1, int worker)
     }
 }
 
-int wk_batchnorm_backward(wk_tensor *dx, wk_tensor *dgamma, wk_tensor *dbeta,
-                          const wk_tensor *dy, const wk_tensor *x, const wk_tensor *gamma,
-                          const wk_tensor *save_mean, const wk_tensor *save_invstd, int training)
+int wk_batchnorm_act_backward(wk_tensor *dx, wk_tensor *dgamma, wk_tensor *dbeta, const wk_tensor *dy,
+                              const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                              const wk_tensor *save_mean, const wk_tensor *save_invstd, int training, wk_bn_act act)
 {
     bn_dims d;
     if (bn_setup(&d, "batchnorm_backward", x)) return WK_ERR;
@@ -299,12 +387,34 @@ int wk_batchnorm_backward(wk_tensor *dx, wk_tensor *dgamma, wk_tensor *dbeta,
         need_channels(&d, "save_invstd", save_invstd))
         return WK_ERR;
     if ((dx && need_like_x(&d, "grad input", dx, x)) || (gamma && need_channels(&d, "gamma", gamma)) ||
-        (dgamma && need_channels(&d, "dgamma", dgamma)) || (dbeta && need_channels(&d, "dbeta", dbeta)))
+        (dgamma && need_channels(&d, "dgamma", dgamma)) || (dbeta && need_channels(&d, "dbeta", dbeta)) ||
+        (beta && need_channels(&d, "beta", beta)))
         return WK_ERR;
     bn_job j = {.d = &d, .y = dx ? wk_tensor_data(dx) : NULL, .x = wk_tensor_data(x), .dy = wk_tensor_data(dy),
-                .gamma = gamma ? wk_tensor_data(gamma) : NULL, .mean = wk_tensor_data(save_mean),
-                .invstd = wk_tensor_data(save_invstd), .dgamma = dgamma ? wk_tensor_data(dgamma) : NULL,
-                .dbeta = dbeta ? wk_tensor_data(dbeta) : NULL, .training = training};
+                .gamma = gamma ? wk_tensor_data(gamma) : NULL, .beta = beta ? wk_tensor_data(beta) : NULL,
+                .mean = wk_tensor_data(save_mean), .invstd = wk_tensor_data(save_invstd),
+                .dgamma = dgamma ? wk_tensor_data(dgamma) : NULL, .dbeta = dbeta ? wk_tensor_data(dbeta) : NULL,
+                .training = training, .act = act};
+    if (!act.on) {
+        wk_parallel_for(d.C, bn_grain(&d), backward_block, &j);
+        return WK_OK;
+    }
+    /* dy through the activation first (a temporary from the tensor block cache) */
+    wk_tensor dz = {0};
+    if (wk_tensor_new_like(&dz, x)) return WK_ERR;
+    bn_job jz = j;
+    jz.y = wk_tensor_data(&dz);
+    wk_parallel_for(d.C, bn_grain(&d), act_grad_block, &jz);
+    j.dy = wk_tensor_data(&dz);
     wk_parallel_for(d.C, bn_grain(&d), backward_block, &j);
+    wk_tensor_release(&dz);
     return WK_OK;
+}
+
+int wk_batchnorm_backward(wk_tensor *dx, wk_tensor *dgamma, wk_tensor *dbeta, const wk_tensor *dy, const wk_tensor *x,
+                          const wk_tensor *gamma, const wk_tensor *save_mean, const wk_tensor *save_invstd,
+                          int training)
+{
+    return wk_batchnorm_act_backward(dx, dgamma, dbeta, dy, x, gamma, NULL, save_mean, save_invstd, training,
+                                     (wk_bn_act){0, 0.0f});
 }

@@ -18,6 +18,16 @@
 
 #include "../tensor/tensor.h"
 
+/* An activation applied to the normalised value z in the same pass (wick fuses
+ * nn.sequential's batchnorm followed by relu or leaky_relu, saving the passes over
+ * memory of a separate activation): y = z > 0 ? z : slope z, relu being slope 0 (it
+ * writes 0, never -0). on = 0: none. The _act_ functions below take one; the plain ones
+ * are them with none. */
+typedef struct wk_bn_act {
+    int on;
+    float slope;
+} wk_bn_act;
+
 /* Training forward: batch statistics. Writes y, save_mean (C) = mean_c and save_invstd
  * (C) = 1/sqrt(var_c + eps), which backward needs; updates running_mean/running_var when
  * given (NULL: track_running_stats=False). Fails for M = 1 (one value per channel), as
@@ -39,5 +49,20 @@ int wk_batchnorm_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *sav
 int wk_batchnorm_backward(wk_tensor *dx, wk_tensor *dgamma, wk_tensor *dbeta,
                           const wk_tensor *dy, const wk_tensor *x, const wk_tensor *gamma,
                           const wk_tensor *save_mean, const wk_tensor *save_invstd, int training);
+
+/* The same three with an activation after the normalisation. The backward takes dy as
+ * the gradient of the activation's output and works z out again from x, gamma and beta
+ * (so it needs beta too) exactly as the forward did. */
+int wk_batchnorm_act_forward_train(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
+                                   const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                                   wk_tensor *running_mean, wk_tensor *running_var, float momentum, float eps,
+                                   wk_bn_act act);
+int wk_batchnorm_act_forward_eval(wk_tensor *y, wk_tensor *save_mean, wk_tensor *save_invstd,
+                                  const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                                  const wk_tensor *running_mean, const wk_tensor *running_var, float eps,
+                                  wk_bn_act act);
+int wk_batchnorm_act_backward(wk_tensor *dx, wk_tensor *dgamma, wk_tensor *dbeta, const wk_tensor *dy,
+                              const wk_tensor *x, const wk_tensor *gamma, const wk_tensor *beta,
+                              const wk_tensor *save_mean, const wk_tensor *save_invstd, int training, wk_bn_act act);
 
 #endif

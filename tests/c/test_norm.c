@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/nn/activation.h"
 #include "../../lib/nn/norm.h"
 #include "check.h"
 #include "error_checks.h"
@@ -201,9 +202,78 @@ TEST(backward_eval_matches_finite_differences)
     check_backward(4, (int64_t[]){2, 2, 3, 2}, 0, 1);
 }
 
-TEST(backward_accumulates)
+TEST(backward_accumulates_parameter_grads)
 {
     check_backward(3, (int64_t[]){3, 2, 4}, 1, 3);
+}
+
+/* ---- a fused activation ------------------------------------------------------------------ */
+
+/* max |a - b| over a tensor */
+static double tensor_diff(const wk_tensor *a, const wk_tensor *b)
+{
+    double worst = 0;
+    for (int64_t i = 0; i < wk_tensor_numel(a); i++)
+        worst = fmax(worst, fabs((double)wk_tensor_data(a)[i] - wk_tensor_data(b)[i]));
+    return worst;
+}
+
+/* batchnorm + relu / leaky_relu in one pass: the same forward (train and eval, running
+ * stats too) and the same gradients as batchnorm followed by the activation's kernels,
+ * on a 4-D input whose planes (63 values) end in a tail of 3 and a 2-D (N, C) one. */
+static void check_fused(int ndim, const int64_t *shape, int training, float slope)
+{
+    uint64_t seed = 99 + (uint64_t)ndim * 7 + (uint64_t)training;
+    const int64_t C = shape[1];
+    int64_t n = 1;
+    for (int d = 0; d < ndim; d++) n *= shape[d];
+    double *x = malloc((size_t)n * sizeof(double)), *R = malloc((size_t)n * sizeof(double));
+    double g[8], b[8], rv[8];
+    for (int64_t i = 0; i < n; i++) x[i] = urand(&seed), R[i] = urand(&seed);   /* urand: [-1, 1) */
+    for (int64_t c = 0; c < C; c++) g[c] = 1 + 0.5 * urand(&seed), b[c] = 0.15 * urand(&seed), rv[c] = 0.5;
+    wk_tensor tx = vec(ndim, shape, x), tR = vec(ndim, shape, R), z = vec(ndim, shape, NULL),
+              y1 = vec(ndim, shape, NULL), y2 = vec(ndim, shape, NULL), dz = vec(ndim, shape, NULL),
+              dx1 = vec(ndim, shape, NULL), dx2 = vec(ndim, shape, NULL), tg = vec(1, &C, g), tb = vec(1, &C, b),
+              rm1 = vec(1, &C, NULL), rv1 = vec(1, &C, rv), rm2 = vec(1, &C, NULL), rv2 = vec(1, &C, rv),
+              sm1 = vec(1, &C, NULL), si1 = vec(1, &C, NULL), sm2 = vec(1, &C, NULL), si2 = vec(1, &C, NULL),
+              dg1 = vec(1, &C, NULL), db1 = vec(1, &C, NULL), dg2 = vec(1, &C, NULL), db2 = vec(1, &C, NULL);
+    wk_bn_act act = {1, slope};
+    if (training) {
+        CHECK(wk_batchnorm_forward_train(&z, &sm1, &si1, &tx, &tg, &tb, &rm1, &rv1, 0.1f, 1e-5f) == WK_OK);
+        CHECK(wk_batchnorm_act_forward_train(&y2, &sm2, &si2, &tx, &tg, &tb, &rm2, &rv2, 0.1f, 1e-5f, act) == WK_OK);
+    } else {
+        CHECK(wk_batchnorm_forward_eval(&z, &sm1, &si1, &tx, &tg, &tb, &rm1, &rv1, 1e-5f) == WK_OK);
+        CHECK(wk_batchnorm_act_forward_eval(&y2, &sm2, &si2, &tx, &tg, &tb, &rm2, &rv2, 1e-5f, act) == WK_OK);
+    }
+    CHECK((slope == 0 ? wk_relu_forward(&y1, &z) : wk_leaky_relu_forward(&y1, &z, slope)) == WK_OK);
+    CHECK((slope == 0 ? wk_relu_backward(&dz, &tR, &z) : wk_leaky_relu_backward(&dz, &tR, &z, slope)) == WK_OK);
+    CHECK(wk_batchnorm_backward(&dx1, &dg1, &db1, &dz, &tx, &tg, &sm1, &si1, training) == WK_OK);
+    CHECK(wk_batchnorm_act_backward(&dx2, &dg2, &db2, &tR, &tx, &tg, &tb, &sm2, &si2, training, act) == WK_OK);
+    int64_t negatives = 0;
+    for (int64_t i = 0; i < n; i++) negatives += wk_tensor_data(&z)[i] < 0;
+    printf("  fused %d-D train %d slope %g: %lld of %lld below 0; max diff y %.2g dx %.2g dgamma %.2g dbeta %.2g\n",
+           ndim, training, (double)slope, (long long)negatives, (long long)n, tensor_diff(&y1, &y2),
+           tensor_diff(&dx1, &dx2), tensor_diff(&dg1, &dg2), tensor_diff(&db1, &db2));
+    CHECK(negatives > n / 4 && negatives < 3 * n / 4);   /* both sides of the activation's knee */
+    CHECK_NEAR(tensor_diff(&y1, &y2), 0, 1e-6);
+    CHECK_NEAR(tensor_diff(&rm1, &rm2) + tensor_diff(&rv1, &rv2) + tensor_diff(&sm1, &sm2) + tensor_diff(&si1, &si2), 0, 1e-6);
+    CHECK_NEAR(tensor_diff(&dx1, &dx2), 0, 1e-5);
+    CHECK_NEAR(tensor_diff(&dg1, &dg2), 0, 1e-5);
+    CHECK_NEAR(tensor_diff(&db1, &db2), 0, 1e-5);
+    release_all((wk_tensor *[]){&tx, &tR, &z, &y1, &y2, &dz, &dx1, &dx2, &tg, &tb, &rm1, &rv1, &rm2, &rv2, &sm1, &si1,
+                                &sm2, &si2, &dg1, &db1, &dg2, &db2},
+                22);
+    free(x), free(R);
+}
+
+TEST(fused_activation_is_batchnorm_then_activation)
+{
+    for (int training = 0; training <= 1; training++)
+        for (int k = 0; k < 2; k++) {
+            float slope = k ? 0.2f : 0.0f;
+            check_fused(4, (int64_t[]){3, 5, 7, 9}, training, slope);
+            check_fused(2, (int64_t[]){40, 6}, training, slope);
+        }
 }
 
 /* ---- bad arguments ---------------------------------------------------------------------- */
@@ -236,7 +306,8 @@ int main(void)
     RUN(eval_forward_uses_running_stats);
     RUN(backward_training_matches_finite_differences);
     RUN(backward_eval_matches_finite_differences);
-    RUN(backward_accumulates);
+    RUN(backward_accumulates_parameter_grads);
+    RUN(fused_activation_is_batchnorm_then_activation);
     RUN(bad_shapes_are_named);
     return check_summary("norm");
 }

@@ -149,6 +149,44 @@ describe("nn modules", function()
     assert.same(h:table(), net:activations(x, { [2] = true })[2]:table())
   end)
 
+  it("runs batchnorm + relu / leaky_relu as one pass with the layers' own values and gradients", function()
+    wick.seed(21)
+    local function make()
+      wick.seed(22)
+      return nn.sequential { nn.conv2d(2, 6, 3, { padding = 1 }), nn.batchnorm2d(6), nn.leaky_relu(0.2),
+        nn.flatten(), nn.linear(6 * 5 * 5, 8), nn.batchnorm1d(8), nn.relu(), nn.linear(8, 1) }
+    end
+    local fused, plain = make(), make()
+    -- plain: the same layers called one by one (nn.sequential fuses only inside its own loop)
+    local function by_hand(x)
+      for i = 1, plain.n do x = plain[i](x) end
+      return x
+    end
+    for _, mode in ipairs({ "train", "eval" }) do
+      fused[mode](fused)
+      plain[mode](plain)
+      local x1 = T.randn(4, 2, 5, 5)
+      local x2 = x1:clone():requires_grad()
+      x1:requires_grad()
+      local y1, y2 = fused(x1), by_hand(x2)
+      assert.is_true((y1 - y2):abs():max():item() < 1e-5)
+      y1:sum():backward()
+      y2:sum():backward()
+      assert.is_true((x1.grad - x2.grad):abs():max():item() < 1e-5, mode)
+      local p1, p2 = fused:named_parameters(), plain:named_parameters()
+      for k, pair in ipairs(p1) do
+        local a, b = pair[2], p2[k][2]
+        assert.equal(pair[1], p2[k][1])
+        assert.is_true((a.grad - b.grad):abs():max():item() < 1e-5, pair[1])
+        a.grad, b.grad = nil, nil
+      end
+      assert.is_true((fused[2].running_mean - plain[2].running_mean):abs():max():item() < 1e-6)
+    end
+    -- upto a batchnorm stops before its activation: negative values remain
+    fused:train()
+    assert.is_true(fused:upto(T.randn(4, 2, 5, 5), 2):min():item() < 0)
+  end)
+
   it("switches dropout and batchnorm between train and eval", function()
     local net = nn.sequential { nn.dropout(0.5), nn.batchnorm1d(4) }
     local x = T.ones(8, 4)
