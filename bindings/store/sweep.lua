@@ -777,6 +777,13 @@ local function new_plan(o)
     params[#params + 1] = p
   end
   local sketch = absolute(o.target)
+  -- each cell's job file holds one argument a line, and cell.sh names the sketch in a
+  -- comment: a line break in the path would split it (or end the comment); parse_args
+  -- and parse_param refuse one in the other words already
+  if sketch:find("[\n\r%z]") then
+    raise(("sweep: the sketch's path %s holds a line break; a sweep keeps one argument a line"):format(("%q"):format(
+      sketch)))
+  end
   local key = { sketch }
   for _, p in ipairs(params) do key[#key + 1] = p.name .. "=" .. table.concat(p.values, "\1") end
   key[#key + 1] = table.concat(o.extra, "\1")

@@ -99,6 +99,23 @@ describe("wick sweep", function()
     assert.matches("usage: wick sweep SKETCH%.lua %-%-param", out)
   end)
 
+  it("refuses a line break in the sketch's path, a value or an argument (a job file holds one argument a line)",
+    function()
+      local odd = tmp .. "/two\nlines"
+      assert(os.execute("mkdir -p " .. q(odd)))
+      helpers.write_file(odd .. "/tiny.lua", TINY)
+      local out, rc = sweep_cmd(q(odd .. "/tiny.lua") .. " --param a=1 --dry-run")
+      assert.equal(1, rc, out)
+      assert.matches("sweep: the sketch's path .* holds a line break", out)
+      out, rc = sweep_cmd(q(tmp .. "/tiny.lua") .. " --param " .. q("a=1,x\ny") .. " --dry-run")
+      assert.equal(1, rc, out)
+      assert.matches("sweep: %-%-param a: a value holds a line break", out)
+      out, rc = sweep_cmd(q(tmp .. "/tiny.lua") .. " --param a=1 --dry-run -- " .. q("x\ry"))
+      assert.equal(1, rc, out)
+      assert.matches("sweep: a sketch argument holds a line break", out)
+      assert.is_false(os.rename(odd .. "/sweeps", odd .. "/sweeps") and true or false)   -- no sweep folder made
+    end)
+
   it("--dry-run shows GNU parallel's command over ssh and the commands of the cells, and runs nothing", function()
     local dir = tmp .. "/dry"
     local out, rc = sweep_cmd(q(tmp .. "/tiny.lua") .. " --param size=8,9 --param hue=true,false --sshlogin 2/alice@h1 "
