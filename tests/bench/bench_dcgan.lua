@@ -4,8 +4,8 @@
 -- (real, then G's output detached) and a G step (D run again on G's output).
 --   wick bench_dcgan.lua step28 STEPS WARM   -- steps/s on a few cycled real batches
 --   wick bench_dcgan.lua step64 STEPS WARM   -- the same for DCGAN-64 on random data
---   wick bench_dcgan.lua train EPOCHS PATH   -- EPOCHS shuffled epochs, then 10,000
---                                               samples of G saved to PATH (safetensors)
+--   wick bench_dcgan.lua train EPOCHS PATH [SEED]  -- EPOCHS shuffled epochs from seed SEED
+--                                   (1), then 10,000 samples of G saved to PATH (safetensors)
 local wick = require "wick"
 local T, nn, F = wick.tensor, wick.nn, wick.nn.F
 
@@ -117,6 +117,7 @@ elseif mode == "step64" then
   print(time_steps(trainer(G, D), batches, tonumber(a1) or 10, tonumber(a2) or 2))
 elseif mode == "train" then
   local epochs, path = tonumber(a1) or 1, assert(a2, "train needs an output path")
+  wick.seed(tonumber(arg[4]) or 1)
   local train = wick.data.fashion_mnist()
   local G, D = dcgan28()
   local step = trainer(G, D)
@@ -134,8 +135,8 @@ elseif mode == "train" then
     return T.cat(parts, 1)
   end)
   wick.save(samples, path)
-  print(("wick train epochs=%d steps=%d s=%.1f loss_d=%.3f loss_g=%.3f"):format(epochs, steps, dt, ld:item(),
-    lg:item()))
+  print(("wick train seed=%d epochs=%d steps=%d s=%.1f loss_d=%.3f loss_g=%.3f"):format(tonumber(arg[4]) or 1,
+    epochs, steps, dt, ld:item(), lg:item()))
 else
   error("usage: wick bench_dcgan.lua step28|step64|train …")
 end

@@ -8,7 +8,9 @@
 # (random 64×64×3 batches), and the quality figure: each side trains EPOCHS epochs (1 by
 # default), both at once on one thread each, and one classifier trained by the torch
 # script scores 10,000 samples of each generator (confidence, class spread, Fréchet
-# distance on its features; see bench_dcgan_torch.py). QUALITY=0 skips it.
+# distance on its features; see bench_dcgan_torch.py). QUALITY=0 skips it. SEEDS=n (1)
+# trains each side n times, from seeds 1..n, one after another, all scored by the same
+# classifier, then prints the means: one seed's Frechet distance moves by tens of percent.
 # Each step figure is ROUNDS (3) alternating runs of wick and torch, one line each, then
 # the median of the rounds' ratios: on a shared VM either side's speed drifts by tens of
 # percent between runs, and alternating gives both sides the same drift.
@@ -21,6 +23,7 @@ WARM=${WARM:-5}
 STEPS64=${STEPS64:-6}
 EPOCHS=${EPOCHS:-1}
 QUALITY=${QUALITY:-1}
+SEEDS=${SEEDS:-1}
 PY=/usr/bin/python3
 rate() { echo "$1" | sed 's/.*steps\/s=\([0-9.]*\).*/\1/'; }
 cpu() { echo "$1" | sed 's/.*cpu_s=\([0-9.]*\).*/\1/'; }
@@ -49,9 +52,16 @@ if [ "$QUALITY" != 0 ]; then
     # script waits for wick's samples before scoring them
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
-    WICK_THREADS=1 "$WICK" tests/bench/bench_dcgan.lua train "$EPOCHS" "$tmp/wick_samples.safetensors" \
-        > "$tmp/wick.txt" &
-    OMP_NUM_THREADS=1 $PY tests/bench/bench_dcgan_torch.py quality 1 "$EPOCHS" "$tmp/wick_samples.safetensors"
+    files=""
+    for s in $(seq "$SEEDS"); do files="$files $tmp/wick_samples_$s.safetensors"; done
+    (   # a sample file appears when its run is done: the torch script waits for it
+        for s in $(seq "$SEEDS"); do
+            WICK_THREADS=1 "$WICK" tests/bench/bench_dcgan.lua train "$EPOCHS" "$tmp/part_$s.safetensors" "$s" \
+                >> "$tmp/wick.txt" && mv "$tmp/part_$s.safetensors" "$tmp/wick_samples_$s.safetensors"
+        done
+    ) &
+    # shellcheck disable=SC2086
+    OMP_NUM_THREADS=1 $PY tests/bench/bench_dcgan_torch.py quality 1 "$EPOCHS" $files
     wait
     cat "$tmp/wick.txt"
 fi

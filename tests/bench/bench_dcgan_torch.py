@@ -5,13 +5,16 @@ N(0, 0.02), batchnorm gamma N(1, 0.02)), one step = D step (real, then G's outpu
 detached) + G step (D run again on G's output).
   bench_dcgan_torch.py step28 THREADS STEPS WARM
   bench_dcgan_torch.py step64 THREADS STEPS WARM
-  bench_dcgan_torch.py quality THREADS EPOCHS WICK_SAMPLES
-The quality mode trains torch's generator for EPOCHS epochs, then a small Fashion-MNIST
+  bench_dcgan_torch.py quality THREADS EPOCHS WICK_SAMPLES [WICK_SAMPLES ...]
+The quality mode trains torch's generator for EPOCHS epochs (once per WICK_SAMPLES file,
+from seeds 1, 2, …, as wick's side), then a small Fashion-MNIST
 CNN classifier (2 epochs, real images in [-1, 1]), and scores 10,000 samples of each
 generator with it: mean max-softmax confidence, class spread (entropy of the mean
 predicted class distribution; ln 10 = 2.30 is every class equally often) and a Frechet
 distance on the classifier's 128 penultimate features against the real test set.
-WICK_SAMPLES is wick's safetensors file of 10,000 samples (N x 1 x 28 x 28 in [-1, 1])."""
+WICK_SAMPLES is wick's safetensors file of 10,000 samples (N x 1 x 28 x 28 in [-1, 1]); with
+several (seeds 1, 2, …) every generator is scored by the same classifier and the means
+printed last: one seed's Frechet distance moves by tens of percent."""
 import json
 import os
 import struct
@@ -177,7 +180,8 @@ def score(net, x, real_feats):
     conf = p.max(1).values.mean().item()
     mean_p = p.mean(0)
     spread = -(mean_p * mean_p.clamp_min(1e-12).log()).sum().item()
-    return f"confidence={conf:.3f} spread={spread:.3f} frechet={frechet(features(net, x), real_feats):.2f}"
+    fd = frechet(features(net, x), real_feats)
+    return f"confidence={conf:.3f} spread={spread:.3f} frechet={fd:.2f}", np.array([conf, spread, fd])
 
 
 def main():
@@ -195,32 +199,46 @@ def main():
             batches = [torch.rand(64, 3, 64, 64) * 2 - 1 for _ in range(4)]
         print(time_steps(trainer(g, d), batches, steps, warm))
         return
-    epochs, wick_path = int(sys.argv[3]), sys.argv[4]
+    epochs, wick_paths = int(sys.argv[3]), sys.argv[4:]
     train = images("train-images-idx3-ubyte")
     train_y = torch.from_numpy(idx("train-labels-idx1-ubyte").astype(np.int64))
     test = images("t10k-images-idx3-ubyte")
     test_y = torch.from_numpy(idx("t10k-labels-idx1-ubyte").astype(np.int64))
-    g, d = dcgan28()
-    step = trainer(g, d)
-    t0, steps = time.perf_counter(), 0
-    for _ in range(epochs):
-        order = torch.randperm(train.shape[0])
-        for i in range(0, train.shape[0] - 63, 64):   # drop_last, as wick's side
-            ld, lg = step(train[order[i:i + 64]])
-            steps += 1
-    dt = time.perf_counter() - t0
-    print(f"torch train epochs={epochs} steps={steps} s={dt:.1f} loss_d={ld.item():.3f} loss_g={lg.item():.3f}")
-    with torch.no_grad():   # training-mode batchnorm over 1,000 at a time, as wick's side
-        torch_samples = torch.cat([g(torch.randn(1000, 100)) for _ in range(10)])
+    torch_samples = []
+    for seed in range(1, len(wick_paths) + 1):
+        torch.manual_seed(seed)
+        g, d = dcgan28()
+        step = trainer(g, d)
+        t0, steps = time.perf_counter(), 0
+        for _ in range(epochs):
+            order = torch.randperm(train.shape[0])
+            for i in range(0, train.shape[0] - 63, 64):   # drop_last, as wick's side
+                ld, lg = step(train[order[i:i + 64]])
+                steps += 1
+        dt = time.perf_counter() - t0
+        print(f"torch train seed={seed} epochs={epochs} steps={steps} s={dt:.1f} loss_d={ld.item():.3f} "
+              f"loss_g={lg.item():.3f}")
+        with torch.no_grad():   # training-mode batchnorm over 1,000 at a time, as wick's side
+            torch_samples.append(torch.cat([g(torch.randn(1000, 100)) for _ in range(10)]))
+    torch.manual_seed(1)
     net, acc = train_classifier(train, train_y, test, test_y)
     real_feats = features(net, test)
-    print(f"classifier test_accuracy={acc:.3f} (2 epochs); real test set: {score(net, test, real_feats)}")
-    print(f"quality torch: {score(net, torch_samples, real_feats)}")
-    waited = 0
-    while not os.path.exists(wick_path) and waited < 3600:   # wick trains beside this script
-        time.sleep(1)
-        waited += 1
-    print(f"quality wick:  {score(net, read_safetensors(wick_path), real_feats)}")
-
+    print(f"classifier test_accuracy={acc:.3f} (2 epochs); real test set: {score(net, test, real_feats)[0]}")
+    sums = {"torch": np.zeros(3), "wick": np.zeros(3)}
+    for seed, (samples, wick_path) in enumerate(zip(torch_samples, wick_paths), 1):
+        text, figures = score(net, samples, real_feats)
+        sums["torch"] += figures
+        print(f"quality torch seed {seed}: {text}")
+        waited = 0
+        while not os.path.exists(wick_path) and waited < 3600:   # wick trains beside this script
+            time.sleep(1)
+            waited += 1
+        text, figures = score(net, read_safetensors(wick_path), real_feats)
+        sums["wick"] += figures
+        print(f"quality wick  seed {seed}: {text}")
+    if len(wick_paths) > 1:
+        for side in ("torch", "wick"):
+            c, s, f = sums[side] / len(wick_paths)
+            print(f"quality {side:5} mean of {len(wick_paths)} seeds: confidence={c:.3f} spread={s:.3f} frechet={f:.2f}")
 
 main()
