@@ -198,6 +198,14 @@ static inline __mmask16 first_lanes(int64_t n)
 {
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
+
+/* Stride 2: the values in phase 0 and in phase 1 of a row, as phase_valid bounds them. */
+static inline void phase_counts(const phases *ph, const wk_conv_geom *g, int64_t *n0, int64_t *n1)
+{
+    const int64_t room = ph->Wp - ph->J0;
+    *n0 = (g->W + 1) / 2 < room ? (g->W + 1) / 2 : room;
+    *n1 = g->W / 2 < room ? g->W / 2 : room;
+}
 #endif
 
 /* buf (rows, sW, Wp) <- the phase rows of plane (H, W); the padding is not touched. */
@@ -208,9 +216,8 @@ static void phase_fill(float *buf, const float *plane, const wk_conv_geom *g, co
     if (s == 2) {   /* each input row split into its even and odd values, 32 at a time */
         const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-        /* values in phase 0 and 1, as phase_valid bounds them */
-        const int64_t n0 = (g->W + 1) / 2 < Wp - ph->J0 ? (g->W + 1) / 2 : Wp - ph->J0;
-        const int64_t n1 = g->W / 2 < Wp - ph->J0 ? g->W / 2 : Wp - ph->J0;
+        int64_t n0, n1;
+        phase_counts(ph, g, &n0, &n1);
         for (int64_t i = 0; i < ph->rows; i++) {
             const float *row = plane + (ph->ih0 + i) * g->W;
             float *d0 = buf + i * 2 * Wp + ph->J0, *d1 = d0 + Wp;
@@ -266,8 +273,8 @@ static void phase_scatter(float *plane, const float *buf, const wk_conv_geom *g,
     if (s == 2) {   /* each image row's even and odd values interleaved from two phase rows */
         const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-        const int64_t n0 = (g->W + 1) / 2 < Wp - ph->J0 ? (g->W + 1) / 2 : Wp - ph->J0;
-        const int64_t n1 = g->W / 2 < Wp - ph->J0 ? g->W / 2 : Wp - ph->J0;
+        int64_t n0, n1;
+        phase_counts(ph, g, &n0, &n1);
         for (int64_t i = 0; i < ph->rows; i++) {
             float *row = plane + (ph->ih0 + i) * g->W;
             const float *e = buf + i * 2 * Wp + ph->J0, *o = e + Wp;
