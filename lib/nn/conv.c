@@ -87,6 +87,12 @@ typedef struct plan {
 #ifndef MIN_CHUNK_COLS
 #define MIN_CHUNK_COLS 256
 #endif
+/* Whole images of at least this many column-side pixels get a product each, straight
+ * into (or out of) their own NCHW planes: gathering several into one wide matrix, for
+ * one product over all, copied every value once more (a 64x64x3 -> 32x32x32 layer spent
+ * 20% of its time in those copies). Smaller images are still gathered: a product per
+ * 7x7 plane would be too narrow. */
+#define PER_IMAGE_COLS 256
 /* A forward pass with at least this many output channels per group may split them. */
 #define SPLIT_MIN_COG 64
 /* Weight-gradient partial sums: at most this many, and at most this many floats. */
@@ -202,6 +208,15 @@ static const float *chunk_columns(const geom *g, const io *x, int64_t grp, chunk
     return cols;
 }
 
+/* Whether chunk c's images are multiplied one by one (see PER_IMAGE_COLS). */
+static int per_image(const geom *g, chunk c) { return c.nb > 1 && (c.r1 - c.r0) * g->Wo >= PER_IMAGE_COLS; }
+
+/* Image i of chunk c's column-side gradient, (Cog, seg) with leading dimension HWo. */
+static const float *image_grad(const geom *g, const io *x, int64_t grp, chunk c, int64_t i)
+{
+    return x->col_in + ((c.n0 + i) * g->Co + grp * g->Cog) * g->HWo;
+}
+
 /* The chunk's column-side gradient (Cog, P) with leading dimension *ldm: in place for
  * one image, gathered into cbuf for several. */
 static const float *chunk_grad(const geom *g, const io *x, int64_t grp, chunk c, float *cbuf, int64_t *ldm)
@@ -225,24 +240,19 @@ static WK_NO_LIBC_LOOPS void chunk_forward_from(const geom *g, const io *x, int6
                                              int64_t m1, const float *B, int64_t ldb, float *cbuf)
 {
     const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog, M = m1 - m0;
-    float *D;
-    int64_t ldd;
-    float beta = x->col_accumulate ? 1.0f : 0.0f;
-    if (c.nb == 1) {
-        D = x->col_out + (c.n0 * g->Co + grp * Cog + m0) * g->HWo + c.r0 * g->Wo;
-        ldd = g->HWo;
-    } else {
-        D = cbuf;
-        ldd = P;
-        beta = 0.0f;
+    const int whole = c.nb > 1 && !per_image(g, c);   /* several images as one matrix, in cbuf */
+    for (int64_t i = 0; i < (whole ? 1 : c.nb); i++) {
+        float *D = whole ? cbuf : x->col_out + ((c.n0 + i) * g->Co + grp * Cog + m0) * g->HWo + c.r0 * g->Wo;
+        const int64_t ldd = whole ? P : g->HWo, N = whole ? P : seg;
+        float beta = x->col_accumulate && !whole ? 1.0f : 0.0f;
+        if (x->bias && beta == 0.0f) {
+            for (int64_t o = 0; o < M; o++) wk_row_fill(D + o * ldd, x->bias[grp * Cog + m0 + o], N);
+            beta = 1.0f;
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)N, (int)K, 1.0f,
+                    x->w + (grp * Cog + m0) * K, (int)K, B + i * seg, (int)ldb, beta, D, (int)ldd);
     }
-    if (x->bias && beta == 0.0f) {
-        for (int64_t o = 0; o < M; o++) wk_row_fill(D + o * ldd, x->bias[grp * Cog + m0 + o], P);
-        beta = 1.0f;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)P, (int)K, 1.0f,
-                x->w + (grp * Cog + m0) * K, (int)K, B, (int)ldb, beta, D, (int)ldd);
-    if (c.nb > 1) {
+    if (whole) {
         for (int64_t i = 0; i < c.nb; i++)
             for (int64_t o = 0; o < Cog; o++) {
                 float *dst = x->col_out + ((c.n0 + i) * g->Co + grp * Cog + o) * g->HWo;
@@ -267,6 +277,14 @@ static void chunk_data(const geom *g, const io *x, int64_t grp, chunk c, float *
 {
     const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog;
     const float *wg = x->w + grp * Cog * K;
+    if (per_image(g, c)) {   /* each image's columns from its own plane of the gradient */
+        for (int64_t i = 0; i < c.nb; i++) {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)seg, (int)Cog, 1.0f, wg, (int)K,
+                        image_grad(g, x, grp, c, i), (int)g->HWo, 0.0f, cols + i * seg, (int)P);
+            wk_col2im(x->img_out + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, c.r0, c.r1);
+        }
+        return;
+    }
     int64_t ldm;
     const float *Cm = chunk_grad(g, x, grp, c, cbuf, &ldm);
     if (g->pointwise) {   /* img (Cig, P) += w^T (Cig, Cog) . Cm (Cog, P) */
@@ -290,6 +308,13 @@ static void chunk_wgrad(const geom *g, const io *x, int64_t grp, chunk c, float 
     int64_t ldb, ldm;
     const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
     if (fwd) chunk_forward_from(g, x, grp, c, 0, g->Cog, B, ldb, cbuf);
+    if (per_image(g, c)) {   /* image by image from the gradient's own planes, summed in order */
+        const int64_t seg = (c.r1 - c.r0) * g->Wo;
+        for (int64_t i = 0; i < c.nb; i++, beta = 1.0f)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Cog, (int)g->K, (int)seg, 1.0f,
+                        image_grad(g, x, grp, c, i), (int)g->HWo, B + i * seg, (int)ldb, beta, gw, (int)g->K);
+        return;
+    }
     const float *Cm = chunk_grad(g, x, grp, c, cbuf, &ldm);
     const int64_t P = c.nb * (c.r1 - c.r0) * g->Wo;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Cog, (int)g->K, (int)P, 1.0f, Cm, (int)ldm, B,

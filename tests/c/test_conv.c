@@ -159,6 +159,7 @@ static const cfg CASES[] = {
     {1, 4, 7, 7, 8, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1},      /* 1x1 pointwise (no im2col) */
     {2, 4, 6, 5, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1, 1, 4, 1},      /* 1x1 strided, depthwise groups */
     {5, 2, 10, 10, 3, 5, 5, 1, 1, 2, 2, 1, 1, 0, 0, 1, 1},    /* 5x5, batch of 5 (one GEMM) */
+    {8, 2, 36, 36, 4, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1},    /* 18x18 / 36x36 maps, 2 a chunk: a GEMM per image */
     {1, 16, 96, 96, 8, 3, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1},   /* big: row bands of one image */
     {1, 2, 40, 300, 3, 7, 3, 3, 2, 3, 1, 2, 3, 2, 1, 1, 1},   /* wide, big dilation */
     {1, 32, 120, 120, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1}, /* big, strided: col2im in bands */
