@@ -3,7 +3,7 @@
  * Sections: argument checks; vectorised exp / sigmoid / tanh on arrays (AVX2 + FMA
  * when the compiler targets it, the libm functions otherwise); the tensor kernels, one
  * forward/backward pair per nonlinearity with its formula on top. Backward kernels
- * accumulate into dx. */
+ * write dx. */
 #include "activation.h"
 
 #include <math.h>

@@ -12,7 +12,8 @@
  *   DATA   img += col2im(w^T . col)        conv2d grad input, conv_transpose2d forward
  *   WGRAD  gw  += col . im2col(img)^T      the weight gradient of both
  * The engine walks "chunks" of the column side: several whole images when their
- * columns are small (one big GEMM across the batch, the small-CNN case), or a band of
+ * columns are small (one GEMM across them when each image's plane is small, a DCGAN's
+ * 7x7; a GEMM per image from PER_IMAGE_COLS pixels up, the small CNN's 26x26), or a band of
  * output rows of one image when they are large (a 224x224 64-channel image would need
  * 115 MB of columns; a band keeps them near 1 MB, in cache). A 1x1 stride-1 unpadded
  * conv skips im2col: the image already is its column matrix. With stride 1, DATA is
