@@ -170,6 +170,7 @@ int luaopen_wick(lua_State *L)
 {
     static int seeded;
     wk_threads_init();   /* wick's pool owns the threads; OpenBLAS runs single-threaded */
+    wk_cpu_flush_subnormals();   /* a sketch's training keeps its speed (cpu.h says why) */
     if (!seeded) {   /* an unseeded run still gets a seed it can print and repeat */
         seeded = 1;
         wk_rng_seed((uint64_t)time(NULL) % 1000000);

@@ -315,3 +315,14 @@ char *wk_cpu_kernels_describe(char *buf, size_t size)
     snprintf(buf, size, "%.*s, kernels %s (%s)", name_len, config, kernels, why);
     return buf;
 }
+
+/* Subnormals (cpu.h says why they are flushed). */
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#define MXCSR_FLUSH (0x8000u | 0x0040u)   /* FTZ: results to zero; DAZ: inputs read as zero */
+void wk_cpu_flush_subnormals(void) { _mm_setcsr(_mm_getcsr() | MXCSR_FLUSH); }
+bool wk_cpu_flushes_subnormals(void) { return (_mm_getcsr() & MXCSR_FLUSH) == MXCSR_FLUSH; }
+#else
+void wk_cpu_flush_subnormals(void) {}
+bool wk_cpu_flushes_subnormals(void) { return false; }
+#endif

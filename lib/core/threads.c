@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu.h"
+
 #define MAX_THREADS 64
 /* Idle workers spin this long for the next job before sleeping (a training step's jobs
  * come tens of microseconds apart; a futex wake costs a few microseconds more). */
@@ -224,6 +226,7 @@ static void *worker_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);   /* signals (Ctrl-C) belong to the main thread */
     in_pool = 1;
+    wk_cpu_flush_subnormals();   /* as the thread that started the pool does */
     uint32_t seen = atomic_load(&pool.gen);
     for (;;) {
         /* wait for a new job: spin a little, then sleep */

@@ -2,7 +2,9 @@
 """PyTorch side of bench_autoencoder.sh: the same bottleneck autoencoder as
 bench_autoencoder.lua (784-256-64-2-64-256-784, ReLU, BCE on logits, Adam 1e-3, batch
 128, shuffled, pixels/255) trained EPOCHS epochs on MNIST, then the test BCE per pixel.
-Usage: bench_autoencoder_torch.py THREADS EPOCHS"""
+With "flush", torch.set_flush_denormal(True) first: subnormal numbers read and written
+as zero, as wick always does (PyTorch's default keeps them, and they slow its later
+epochs by up to half). Usage: bench_autoencoder_torch.py THREADS EPOCHS [flush]"""
 import sys
 import time
 
@@ -21,7 +23,9 @@ def idx(name):
 
 def main():
     threads, epochs = int(sys.argv[1]), int(sys.argv[2])
+    flush = len(sys.argv) > 3 and sys.argv[3] == "flush"
     torch.set_num_threads(threads)
+    torch.set_flush_denormal(flush)
     torch.manual_seed(1)
     train = torch.from_numpy(idx("train-images-idx3-ubyte").astype(np.float32) / 255).view(-1, 784)
     test = torch.from_numpy(idx("t10k-images-idx3-ubyte").astype(np.float32) / 255).view(-1, 784)
@@ -43,7 +47,8 @@ def main():
     dt = time.perf_counter() - t0
     with torch.no_grad():
         bce = F.binary_cross_entropy_with_logits(net(test), test).item()
-    print(f"torch epochs={epochs} s={dt:.2f} images/s={images / dt:.0f} test_bce={bce:.4f}")
+    name = "torch+flush" if flush else "torch"
+    print(f"{name} epochs={epochs} s={dt:.2f} images/s={images / dt:.0f} test_bce={bce:.4f}")
 
 
 main()
