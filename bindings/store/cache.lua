@@ -18,9 +18,10 @@
 -- the step ran or not. A step and its dependants therefore re-run when its code, its
 -- inputs or the seed change: the dependants' inputs are its outputs. Globals are not
 -- part of a key (they are read through _ENV): pass them, or make them locals. The files
--- the step read through wick's loaders (cache.c hears of them) are stored with the entry,
--- and a hit needs each unchanged: the same size and modification time, or else the same
--- contents; a hit inside another step passes its files on to that step's entry.
+-- the step read, through wick's loaders (cache.c hears of them) or Lua's io.open,
+-- io.lines and io.input, are stored with the entry, and a hit needs each unchanged: the
+-- same size and modification time, or else the same contents; a hit inside another step
+-- passes its files on to that step's entry.
 --
 -- Results (any number) may be tensors, strings, numbers, booleans, nn modules (stored as
 -- their class, fields and tensors; a class defined in the sketch is found again by its
@@ -620,6 +621,36 @@ local function note_files(files)
   if not files then return end
   for p in each_file(files) do C.note_read(p) end
 end
+
+-- ---- plain Lua reads ---------------------------------------------------------------------------
+
+-- A step may read a file with Lua's own io.open, io.lines or io.input instead of a wick
+-- loader; those tell the observers too (this step's list of files, the run log's inputs)
+-- once the file is open. wick's own modules (chunks named "=[wick …]") read their
+-- bookkeeping files the same way and are left out.
+local function sketch_read(mode)
+  if mode ~= nil and not (type(mode) == "string" and mode:sub(1, 1) == "r") then return false end
+  local caller = debug.getinfo(3, "S")   -- 1 this function, 2 the wrapper, 3 its caller
+  return not (caller and caller.source:sub(1, 7) == "=[wick ")
+end
+local lua_io = { open = io.open, lines = io.lines, input = io.input }   -- called as fields: errors say 'open'
+-- luacheck: push ignore 122 (wick's io functions replace Lua's, deliberately)
+function io.open(path, mode, ...)
+  local f, err, code = lua_io.open(path, mode, ...)
+  if f and sketch_read(mode) then C.note_read(path) end
+  return f, err, code
+end
+function io.lines(path, ...)
+  local r = table.pack(lua_io.lines(path, ...))
+  if path ~= nil and sketch_read() then C.note_read(path) end
+  return table.unpack(r, 1, r.n)
+end
+function io.input(file)
+  local f = lua_io.input(file)
+  if type(file) == "string" and sketch_read() then C.note_read(file) end
+  return f
+end
+-- luacheck: pop
 
 -- ---- wick.cache --------------------------------------------------------------------------------
 

@@ -323,6 +323,61 @@ describe("wick.cache in the sketchbook", function()
     assert.equal(305, _G.ran)
   end)
 
+  it("runs a step again when a file it read with io.open, io.lines or io.input changed", function()
+    local txt = dir .. "/words.txt"
+    local function put(s)   -- a new file in place, as an editor saves
+      local f = assert(io.open(dir .. "/new.txt", "w"))
+      f:write(s)
+      f:close()
+      assert(os.rename(dir .. "/new.txt", txt))
+    end
+    local readers = {
+      open = function(path)
+        local f = assert(io.open(path, "rb"))
+        local s = f:read("a")
+        f:close()
+        return s
+      end,
+      lines = function(path)
+        local t = {}
+        for line in io.lines(path) do t[#t + 1] = line end
+        return table.concat(t, "\n")
+      end,
+      input = function(path)
+        io.input(path)
+        local s = io.read("a")
+        io.input():close()
+        io.input(io.stdin)
+        return s
+      end,
+    }
+    for how, read in pairs(readers) do
+      put("one")
+      local function step(path) _G.ran = _G.ran + 1; return read(path) end
+      local function go() wick.seed(5); return wick.cache("plain " .. how, step, txt) end
+      _G.ran = 0
+      assert.equal("one", go())
+      C.clear_memory()
+      assert.equal("one", go())
+      assert.equal(1, _G.ran, how)
+      put("two words")
+      assert.equal("two words", go(), how)   -- a stale "one" before io's reads were noted
+      assert.equal(2, _G.ran, how)
+      C.clear_memory()
+      assert.equal("two words", go(), how)
+      assert.equal(2, _G.ran, how)
+    end
+    -- a file opened for writing is no input; a failed open neither (and says why, as Lua's does)
+    local out = dir .. "/out.txt"
+    local function writer(path) _G.ran = _G.ran + 1; assert(io.open(path, "w")):close(); return 1 end
+    wick.seed(6); _G.ran = 0
+    wick.cache("writes", writer, out)
+    assert.equal("", db:value("SELECT files FROM cache WHERE name = 'writes'") or "")
+    local f, err = io.open(dir .. "/missing.txt")
+    assert.is_nil(f)
+    assert.matches("missing.txt: No such file or directory", err)
+  end)
+
   it("exports a run's entries into a bundle; imported, they serve that bundle's runs and no other", function()
     wick.seed(5)
     local net = wick.cache("train", train)
