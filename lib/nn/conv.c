@@ -2,8 +2,10 @@
  * choice of path, and the im2col + SGEMM engine.
  *
  * 3x3 stride-1 convolutions with 16 or more channels each way go to Winograd's
- * F(4x4, 3x3) (winograd.c): forward, input gradient (its adjoint) and weight gradient.
- * Everything else runs here, on column matrices built by im2col.c. Both convolutions
+ * F(4x4, 3x3) (winograd.c): forward, input gradient (its adjoint) and weight gradient;
+ * 4x4 stride-2 ones (a DCGAN's), and conv_transpose2d's of that shape, to F(2x2, 2x2)
+ * over the input's four phases (winograd_s2.c), when their outputs are big and even
+ * enough. Everything else runs here, on column matrices built by im2col.c. Both convolutions
  * are three GEMM-shaped operations on one geometry (im2col.h). Call the big NCHW side of
  * a conv2d the "image" (N, Ci, H, W) and its output the "column side" (N, Co, Ho, Wo);
  * with the weight w (Co, Ci/G, kH, kW) seen per group as a (Co/G, K) matrix,
@@ -45,6 +47,7 @@
 #include "../core/threads.h"
 #include "im2col.h"
 #include "winograd.h"
+#include "winograd_s2.h"
 
 /* Columns per chunk are kept near this many floats (1 MiB: measured best of 2^17..2^20). */
 #ifndef WK_CONV_CHUNK_FLOATS
@@ -452,18 +455,6 @@ static void engine_run(const geom *g, const io *x, int ops, float *buf)
     }
 }
 
-/* engine_run with the workspace it needs. */
-static int engine(const geom *g, const io *x, int ops, wk_workspace *ws)
-{
-    if (engine_empty(g)) return WK_OK;
-    plan pl;
-    size_t n = engine_floats(g, ops, &pl);
-    float *buf = n ? wk_workspace_get(ws, n) : NULL;
-    if (n && !buf) return WK_ERR;
-    engine_run(g, x, ops, buf);
-    return WK_OK;
-}
-
 /* ---- the input gradient as a forward conv (stride 1) ---------------------------
 
    With stride 1, DATA (img += col2im(w^T . col)) is itself a conv2d of the column side
@@ -507,22 +498,42 @@ static int wino_geom(wk_wino_geom *wg, const geom *g)
     return wk_winograd_applies(wg);
 }
 
-/* Floats of workspace for one pass of g, OP_FWD (col_out = conv(img_in)) or OP_WGRAD, by
- * whichever path path_run takes. */
+/* The F(2x2, 2x2) geometry of g, when that path (4x4 stride 2, winograd_s2.c) applies. */
+static int wino_s2_geom(wk_wino_geom *wg, const geom *g)
+{
+#ifdef WK_CONV_NO_WINOGRAD
+    return 0;
+#endif
+    if (g->kH != 4 || g->kW != 4 || g->sH != 2 || g->sW != 2 || g->dH != 1 || g->dW != 1 || g->G != 1) return 0;
+    *wg = (wk_wino_geom){g->N, g->Ci, g->H, g->W, g->Co, g->Ho, g->Wo, g->pH, g->pW};
+    return wk_wino_s2_applies(wg);
+}
+
+/* Floats of workspace for one pass of g, OP_FWD (col_out = conv(img_in)), OP_WGRAD or
+ * OP_DATA (img_out += the adjoint), by whichever path path_run takes. */
 static size_t path_floats(const geom *g, int op)
 {
     wk_wino_geom wg;
     plan pl;
-    return wino_geom(&wg, g) ? wk_winograd_floats(&wg, op == OP_WGRAD) : engine_floats(g, op, &pl);
+    if (op != OP_DATA && wino_geom(&wg, g)) return wk_winograd_floats(&wg, op == OP_WGRAD);
+    if (wino_s2_geom(&wg, g)) return wk_wino_s2_floats(&wg, op == OP_WGRAD);
+    return engine_floats(g, op, &pl);
 }
 
 static void path_run(const geom *g, const io *x, int op, float *buf)
 {
     wk_wino_geom wg;
     if (engine_empty(g)) return;
-    if (!wino_geom(&wg, g)) engine_run(g, x, op, buf);
-    else if (op == OP_FWD) wk_winograd_forward(x->col_out, x->img_in, x->w, x->bias, x->col_accumulate, &wg, buf);
-    else wk_winograd_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
+    if (op != OP_DATA && wino_geom(&wg, g)) {
+        if (op == OP_FWD) wk_winograd_forward(x->col_out, x->img_in, x->w, x->bias, x->col_accumulate, &wg, buf);
+        else wk_winograd_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
+    } else if (wino_s2_geom(&wg, g)) {
+        if (op == OP_FWD) wk_wino_s2_forward(x->col_out, x->img_in, x->w, x->bias, x->col_accumulate, &wg, buf);
+        else if (op == OP_WGRAD) wk_wino_s2_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
+        else wk_wino_s2_data(x->img_out, x->col_in, x->w, &wg, buf);
+    } else {
+        engine_run(g, x, op, buf);
+    }
 }
 
 /* wf (Ci, Cog, kH, kW) from w (Co, Cig, kH, kW) as above. */
@@ -844,8 +855,7 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
     size_t nflip = flipped ? round16(g.Co * g.K) : 0;
     size_t nd = flipped ? path_floats(&f, OP_FWD) : wino ? wk_winograd_floats(&wg, 0) : 0;
     size_t nw = grad_weight ? path_floats(&g, OP_WGRAD) : 0;
-    plan pl;
-    size_t ne = grad_input && !flipped && !wino ? engine_floats(&g, OP_DATA, &pl) : 0;
+    size_t ne = grad_input && !flipped && !wino ? path_floats(&g, OP_DATA) : 0;
     size_t most = nd > nw ? nd : nw;
     if (ne > most) most = ne;
     float *buf = wk_workspace_get(ws, nflip + most);
@@ -862,7 +872,7 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
         xf.col_accumulate = 1;
         path_run(&f, &xf, OP_FWD, buf + nflip);
     } else if (grad_input) {
-        engine_run(&g, &x, OP_DATA, buf + nflip);
+        path_run(&g, &x, OP_DATA, buf + nflip);
     }
     return WK_OK;
 }
@@ -900,7 +910,10 @@ int wk_conv_transpose2d_forward(wk_tensor *output, const wk_tensor *input, const
     x.col_in = wk_tensor_data(input);
     x.img_out = y;
     x.w = wk_tensor_data(weight);
-    if (engine(&g, &x, OP_DATA, ws)) return WK_ERR;
+    size_t n = path_floats(&g, OP_DATA);
+    float *buf = n ? wk_workspace_get(ws, n) : NULL;
+    if (n && !buf) return WK_ERR;
+    path_run(&g, &x, OP_DATA, buf);
     if (bias) add_bias(y, wk_tensor_data(bias), g.N, g.Ci, g.HW);
     return WK_OK;
 }
@@ -933,7 +946,7 @@ int wk_conv_transpose2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, 
     float *buf = wk_workspace_get(ws, nf > nw ? nf : nw);
     if (!buf) return WK_ERR;
     wk_wino_geom wg;
-    if (ops == (OP_FWD | OP_WGRAD) && !wino_geom(&wg, &g)) {   /* one pass: im2col once for both */
+    if (ops == (OP_FWD | OP_WGRAD) && !wino_geom(&wg, &g) && !wino_s2_geom(&wg, &g)) {   /* im2col once for both */
         plan pl;
         size_t n = engine_floats(&g, ops, &pl);
         if (n > nf && n > nw && !(buf = wk_workspace_get(ws, n))) return WK_ERR;

@@ -1,0 +1,565 @@
+/* winograd_s2.c — 4x4 stride-2 convolution by space-to-depth and Winograd's minimal
+ * filtering F(2x2, 2x2): forward, input gradient and weight gradient (winograd_s2.h).
+ *
+ * A 4x4 kernel at stride 2 is a 2x2 kernel at stride 1 over the input's four phases.
+ * With kh = 2a + ph and kw = 2b + pw,
+ *     y[o][i][j] = sum over c, ph, pw, a, b of w[o][c][2a+ph][2b+pw] x'[c,ph,pw][i+a][j+b]
+ *     x'[c,ph,pw][u][v] = x[c][2u + ph - pH][2v + pw - pW]   (zero outside the image)
+ * so a conv of Cq = 4 Ci "phase channels". F(2x2, 2x2) makes each 2x2 tile of output
+ * from a 3x3 tile d of x' and the 2x2 kernel g of one phase channel:
+ *     V = B^T d B,   U = G g G^T,   M = sum over phase channels of U . V,   y = A^T M A
+ *     B^T = [1 -1 0; 0 1 0; 0 -1 1]    G = [1 0; 1 1; 0 1]    A^T = [1 1 0; 0 1 1]
+ * Every entry is 0 or ±1, so the transforms only add and the result rounds about as a
+ * direct convolution does. Over a block of tiles that is 9 SGEMMs, one per transformed
+ * position xi, of U[xi] (Co, Cq) . V[xi] (Cq, T): 9 multiply-adds per 4 outputs and phase
+ * channel, where im2col + SGEMM does 16 (K = 16 Ci a pixel); an odd Ho or Wo pays for
+ * a half-empty last tile. The columns V are 9/16 the size of im2col's. The input
+ * gradient and the weight gradient are the adjoints, as in winograd.c:
+ *     dM = A dy A^T,   dV[xi] = U[xi]^T dM[xi],   dx += B dV B^T (back where d was read)
+ *     dU[xi] = sum over tiles of dM[xi] V[xi]^T,   dw = G^T dU G
+ *
+ * Blocks of whole tile rows, weight-gradient slots added in order, and even then odd
+ * blocks for the input gradient (neighbouring tile rows read two input rows in common)
+ * follow winograd.c, so results do not depend on the thread count. The transforms run
+ * along a tile row at a time: each input row split by column mod 4, then every
+ * transformed value of the row's tiles computed as a vector along the row. */
+#include "winograd_s2.h"
+
+#include <cblas.h>
+#include <string.h>
+
+#include "../core/threads.h"
+
+#define NXI 9   /* transformed positions of a 3x3 tile */
+
+#if defined(__clang__)
+#define NO_ALIAS _Pragma("clang loop vectorize(assume_safety)")
+#elif defined(__GNUC__)
+#define NO_ALIAS _Pragma("GCC ivdep")
+#else
+#define NO_ALIAS
+#endif
+
+/* A block's V and M together are kept near this many floats (as winograd.c). */
+#define BLOCK_FLOATS (1 << 20)
+#define MIN_BLOCK_TILES 256
+#define MIN_BLOCKS 4
+#define MIN_SHARED_TILES 64
+#define WGRAD_SLOTS 8
+#define WGRAD_SLOT_FLOATS (8 << 20)
+
+typedef struct splan {
+    int64_t Cq;           /* 4 Ci phase channels */
+    int64_t tH, tW;       /* tiles per image, down and across */
+    int64_t rows;         /* tile rows of the whole batch: N * tH */
+    int64_t rb;           /* tile rows per block */
+    int64_t nblocks;
+    int64_t T;            /* tiles in a full block: rb * tW (the leading dimension of V, M) */
+    int64_t Wq;           /* tW + 1: one column phase of an input row */
+    int64_t slots;        /* weight-gradient partial sums */
+    size_t vs, ms;        /* from one xi to the next in V (Cq, T) and M (Co, T) */
+    size_t u, v, m, scratch, per_worker;   /* floats */
+    int workers;
+} splan;
+
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static size_t round16(int64_t n) { return ((size_t)n + 15) & ~(size_t)15; }
+
+static void make_plan(splan *p, const wk_wino_geom *g, int with_wgrad)
+{
+    p->Cq = 4 * g->Ci;
+    p->tH = cdiv(g->Ho, 2);
+    p->tW = cdiv(g->Wo, 2);
+    p->rows = g->N * p->tH;
+    int64_t T = BLOCK_FLOATS / (NXI * (p->Cq + g->Co));
+    if (T < MIN_BLOCK_TILES) T = MIN_BLOCK_TILES;
+    int64_t rb = T / p->tW;
+    if (rb < 1) rb = 1;
+    /* enough blocks to share between threads: MIN_BLOCKS of MIN_BLOCK_TILES tiles, or
+     * fewer (at least two, of MIN_SHARED_TILES) when there are not that many tiles */
+    for (int64_t want = MIN_BLOCKS; want > 1; want /= 2) {   /* even counts share evenly */
+        int64_t most = cdiv(p->rows, want);
+        if (most * p->tW < (want == MIN_BLOCKS ? MIN_BLOCK_TILES : MIN_SHARED_TILES)) continue;
+        if (rb > most) rb = most;
+        break;
+    }
+    if (rb > p->rows) rb = p->rows;
+    p->rb = rb;
+    p->nblocks = cdiv(p->rows, rb);
+    p->T = rb * p->tW;
+    p->Wq = p->tW + 1;
+    p->slots = 0;
+    if (with_wgrad) {
+        int64_t s = WGRAD_SLOT_FLOATS / (NXI * g->Co * p->Cq);
+        if (s > WGRAD_SLOTS) s = WGRAD_SLOTS;
+        if (s > p->nblocks) s = p->nblocks;
+        p->slots = s < 1 ? 1 : s;
+    }
+    p->u = round16(NXI * g->Co * p->Cq);
+    /* The 9 matrices of V (and of M) lie a cache line apart modulo 4 KiB: Cq T floats
+     * is often a multiple of 4 KiB, and the transforms' 9 streams then all fought over
+     * one L1 set (a 32 -> 64 channel layer's input transform took 4x as long). */
+    p->vs = round16(p->Cq * p->T) + 16;
+    p->ms = round16(g->Co * p->T) + 16;
+    p->v = NXI * p->vs;
+    p->m = NXI * p->ms;
+    /* transforms: 6 input rows in 6 column phases, (36, T); 4 output half-rows, (4, T);
+     * the adjoint's columns (36, T), a row's 4 phases and the row, 8 Wq */
+    int64_t in = 36 * p->T, out = 4 * p->T, back = 36 * p->T + 8 * p->Wq;
+    int64_t most_scr = in > out ? in : out;
+    if (back > most_scr) most_scr = back;
+    p->scratch = round16(most_scr + 64);
+    p->per_worker = p->v + p->m + p->scratch;
+    p->workers = wk_threads_count();
+}
+
+int wk_wino_s2_applies(const wk_wino_geom *g)
+{
+    /* A 3-channel first layer makes 12 phase channels: 9 thin GEMMs lose to im2col's one
+     * with K = 48. With few tiles in all, the 9 GEMMs mostly stream U (2.25x the weights).
+     * Odd sizes leave the last tiles half empty: a DCGAN-28's 7x7 maps need 16 tiles, 144
+     * products a phase channel where im2col does 196, and that 1.36x measured no faster
+     * than im2col (forward 7.9 vs 8.1 ms, backward 17.2 vs 16.7); so at least 1.5x. */
+    int64_t tH = cdiv(g->Ho, 2), tW = cdiv(g->Wo, 2), tiles = g->N * tH * tW;
+    return g->Ci >= 8 && g->Co >= 16 && tiles >= 64 && 8 * g->Ho * g->Wo >= 27 * tH * tW && g->pH >= 0 &&
+           g->pW >= 0 && g->pH <= 3 && g->pW <= 3 &&
+           g->Ho >= 1 && g->Wo >= 1 && g->Ho == (g->H + 2 * g->pH - 4) / 2 + 1 &&
+           g->Wo == (g->W + 2 * g->pW - 4) / 2 + 1;
+}
+
+size_t wk_wino_s2_floats(const wk_wino_geom *g, int with_wgrad)
+{
+    splan p;
+    make_plan(&p, g, with_wgrad);
+    return p.u * (1 + (size_t)p.slots) + p.per_worker * (size_t)p.workers;
+}
+
+/* ---- the kernel transform ------------------------------------------------------------ */
+
+typedef struct kernel_args {
+    const wk_wino_geom *g;
+    const float *w;   /* (Co, Ci, 4, 4) */
+    float *u;         /* (9, Co, Cq) */
+    float *gw;        /* (Co, Ci, 4, 4) += for the adjoint */
+} kernel_args;
+
+/* U[xi][o][4c + 2ph + pw] = (G g G^T)[xi], g[a][b] = w[o][c][2a+ph][2b+pw], for output
+ * channels [o0, o1). A run of phase channels goes to a local block first, then out one
+ * xi row at a time (U's rows lie Co*Cq floats apart: see winograd.c's kernel_transform). */
+#define KT_RUN 64
+static void kernel_transform(void *ctx, int64_t o0, int64_t o1, int worker)
+{
+    const kernel_args *a = ctx;
+    const int64_t Ci = a->g->Ci, Co = a->g->Co, Cq = 4 * Ci;
+    float block[NXI][KT_RUN];
+    for (int64_t o = o0; o < o1; o++)
+        for (int64_t q0 = 0; q0 < Cq; q0 += KT_RUN) {
+            const int64_t n = Cq - q0 < KT_RUN ? Cq - q0 : KT_RUN;
+            for (int64_t q = 0; q < n; q++) {
+                const int64_t c = (q0 + q) / 4, ph = (q0 + q) / 2 % 2, pw = (q0 + q) % 2;
+                const float *k = a->w + (o * Ci + c) * 16;
+                float g[2][2], t[3][2];
+                for (int i = 0; i < 2; i++)
+                    for (int j = 0; j < 2; j++) g[i][j] = k[(2 * i + ph) * 4 + 2 * j + pw];
+                for (int j = 0; j < 2; j++) t[0][j] = g[0][j], t[1][j] = g[0][j] + g[1][j], t[2][j] = g[1][j];
+                for (int r = 0; r < 3; r++) {
+                    block[3 * r + 0][q] = t[r][0];
+                    block[3 * r + 1][q] = t[r][0] + t[r][1];
+                    block[3 * r + 2][q] = t[r][1];
+                }
+            }
+            for (int xi = 0; xi < NXI; xi++) memcpy(a->u + (xi * Co + o) * Cq + q0, block[xi], (size_t)n * sizeof(float));
+        }
+}
+
+/* gw[o][c][2a+ph][2b+pw] += (G^T dU G)[a][b] of phase channel 4c + 2ph + pw, for output
+ * channels [o0, o1); dU in a->u. */
+static void kernel_adjoint(void *ctx, int64_t o0, int64_t o1, int worker)
+{
+    const kernel_args *a = ctx;
+    const int64_t Ci = a->g->Ci, Co = a->g->Co, Cq = 4 * Ci;
+    for (int64_t o = o0; o < o1; o++)
+        for (int64_t q = 0; q < Cq; q++) {
+            const int64_t c = q / 4, ph = q / 2 % 2, pw = q % 2;
+            float d[3][3], t[2][3];
+            for (int xi = 0; xi < NXI; xi++) d[xi / 3][xi % 3] = a->u[(xi * Co + o) * Cq + q];
+            for (int s = 0; s < 3; s++) t[0][s] = d[0][s] + d[1][s], t[1][s] = d[1][s] + d[2][s];
+            float *k = a->gw + (o * Ci + c) * 16;
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2; j++) k[(2 * i + ph) * 4 + 2 * j + pw] += t[i][j] + t[i][j + 1];
+        }
+}
+
+static void transform_kernel(float *u, const float *w, const wk_wino_geom *g)
+{
+    kernel_args a = {g, w, u, NULL};
+    wk_parallel_for(g->Co, wk_parallel_grain(g->Co, (double)g->Ci * 200, 200000.0, 16), kernel_transform, &a);
+}
+
+/* ---- the tile transforms --------------------------------------------------------------
+ * Each works on all the tiles of a block at once, t = (tile row - R0) * tW + j, so its
+ * arithmetic runs as long vectors even where a tile row is 2 tiles wide (a 4x4 output).
+ * Only the gathers from and scatters to the image go row by row. */
+
+/* dst[f * T + j] = row[4j + f - pW] for f in [0, 6) and j in [0, n), zero where that is
+ * outside the row (row NULL: all zero). The six are a row's four column phases and the
+ * first two again one tile on. Only the ends check bounds, so the middle vectorises. */
+static void split_row(float *dst, size_t T, const float *row, int64_t W, int64_t pW, int64_t n)
+{
+    if (!row) {
+        for (int f = 0; f < 6; f++) memset(dst + f * T, 0, (size_t)n * sizeof(float));
+        return;
+    }
+    /* j is inside when 4j - pW >= 0 and 4j + 5 - pW <= W - 1 */
+    int64_t lo = (pW + 3) / 4, hi = W + pW - 6 >= 0 ? (W + pW - 6) / 4 + 1 : 0;
+    if (hi > n) hi = n;
+    if (lo > hi) lo = hi;
+    for (int64_t j = 0; j < n; j++) {
+        if (j == lo) j = hi;
+        if (j >= n) break;
+        for (int f = 0; f < 6; f++) {
+            int64_t iw = 4 * j + f - pW;
+            dst[f * T + j] = iw >= 0 && iw < W ? row[iw] : 0.0f;
+        }
+    }
+    const float *r = row - pW;
+    float *d0 = dst, *d1 = dst + T, *d2 = dst + 2 * T, *d3 = dst + 3 * T, *d4 = dst + 4 * T, *d5 = dst + 5 * T;
+    NO_ALIAS
+    for (int64_t j = lo; j < hi; j++) {
+        d0[j] = r[4 * j], d1[j] = r[4 * j + 1], d2[j] = r[4 * j + 2];
+        d3[j] = r[4 * j + 3], d4[j] = r[4 * j + 4], d5[j] = r[4 * j + 5];
+    }
+}
+
+/* V (9, Cq, T) <- B^T d B for every tile of tile rows [R0, R1). */
+static void transform_input(float *V, const float *x, const wk_wino_geom *g, const splan *p, int64_t R0, int64_t R1,
+                            float *scr)
+{
+    const int64_t H = g->H, W = g->W, Ci = g->Ci, T = p->T, tW = p->tW, nt = (R1 - R0) * tW;
+    /* (6 rows k, 6 f, T): input row 4tr - pH + k at columns 4j + f - pW: for f = 0..3 x'
+     * columns 2j and 2j+1 of phases pw = 0, 1; f = 4, 5 are f = 0, 1 a tile on (2j + 2) */
+    float *ph = scr;
+    const size_t xs = p->vs;   /* from one xi to the next in V */
+    for (int64_t c = 0; c < Ci; c++) {
+        for (int64_t R = R0; R < R1; R++) {
+            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+            const float *plane = x + (n * Ci + c) * H * W;
+            for (int k = 0; k < 6; k++) {
+                int64_t ih = 4 * tr + k - g->pH;
+                split_row(ph + k * 6 * T + t0, (size_t)T, ih >= 0 && ih < H ? plane + ih * W : NULL, W, g->pW, tW);
+            }
+        }
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++) {
+                /* x' row r of a tile is input row k = 2r + a; its columns 2j, 2j+1, 2j+2
+                 * are phases b, b + 2, and b of the next tile (f = 4 + b) */
+                const float *e0 = ph + (a * 6 + b) * T, *m0 = e0 + 2 * T, *n0 = e0 + 4 * T;
+                const float *e1 = ph + ((2 + a) * 6 + b) * T, *m1 = e1 + 2 * T, *n1 = e1 + 4 * T;
+                const float *e2 = ph + ((4 + a) * 6 + b) * T, *m2 = e2 + 2 * T, *n2 = e2 + 4 * T;
+                float *v = V + (4 * c + 2 * a + b) * T;
+                NO_ALIAS
+                for (int64_t t = 0; t < nt; t++) {
+                    /* B^T across each row, then down */
+                    float c00 = e0[t] - m0[t], c01 = m0[t], c02 = n0[t] - m0[t];
+                    float c10 = e1[t] - m1[t], c11 = m1[t], c12 = n1[t] - m1[t];
+                    float c20 = e2[t] - m2[t], c21 = m2[t], c22 = n2[t] - m2[t];
+                    v[0 * xs + t] = c00 - c10, v[1 * xs + t] = c01 - c11, v[2 * xs + t] = c02 - c12;
+                    v[3 * xs + t] = c10, v[4 * xs + t] = c11, v[5 * xs + t] = c12;
+                    v[6 * xs + t] = c20 - c10, v[7 * xs + t] = c21 - c11, v[8 * xs + t] = c22 - c12;
+                }
+            }
+    }
+}
+
+/* y (+)= A^T M A (+ bias) for every tile of tile rows [R0, R1); M (9, Co, T). */
+static void transform_output(float *y, const float *M, const float *bias, int accumulate, const wk_wino_geom *g,
+                             const splan *p, int64_t R0, int64_t R1, float *scr)
+{
+    const int64_t Ho = g->Ho, Wo = g->Wo, Co = g->Co, tW = p->tW, T = p->T, full = Wo / 2, nt = (R1 - R0) * tW;
+    float *out = scr;   /* (4, T): output rows 2tr + i, columns 2j + k, as 2i + k */
+    const size_t xs = p->ms;
+    for (int64_t o = 0; o < Co; o++) {
+        const float bo = bias ? bias[o] : 0.0f;
+        const float *m = M + o * T;
+        NO_ALIAS
+        for (int64_t t = 0; t < nt; t++) {
+            /* A^T down, then across */
+            float q00 = m[0 * xs + t] + m[3 * xs + t], q01 = m[1 * xs + t] + m[4 * xs + t],
+                  q02 = m[2 * xs + t] + m[5 * xs + t];
+            float q10 = m[3 * xs + t] + m[6 * xs + t], q11 = m[4 * xs + t] + m[7 * xs + t],
+                  q12 = m[5 * xs + t] + m[8 * xs + t];
+            out[0 * T + t] = q00 + q01 + bo, out[1 * T + t] = q01 + q02 + bo;
+            out[2 * T + t] = q10 + q11 + bo, out[3 * T + t] = q11 + q12 + bo;
+        }
+        for (int64_t R = R0; R < R1; R++) {
+            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+            for (int i = 0; i < 2; i++) {
+                const int64_t oh = 2 * tr + i;
+                if (oh >= Ho) break;
+                float *row = y + ((n * Co + o) * Ho + oh) * Wo;
+                const float *ev = out + 2 * i * T + t0, *od = ev + T;
+                if (accumulate) {
+                    for (int64_t j = 0; j < full; j++) row[2 * j] += ev[j], row[2 * j + 1] += od[j];
+                    if (Wo & 1) row[Wo - 1] += ev[full];
+                } else {
+                    for (int64_t j = 0; j < full; j++) row[2 * j] = ev[j], row[2 * j + 1] = od[j];
+                    if (Wo & 1) row[Wo - 1] = ev[full];
+                }
+            }
+        }
+    }
+}
+
+/* dM (9, Co, T) <- A dy A^T for every output-gradient tile of tile rows [R0, R1). */
+static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, const splan *p, int64_t R0, int64_t R1,
+                           float *scr)
+{
+    const int64_t Ho = g->Ho, Wo = g->Wo, Co = g->Co, tW = p->tW, T = p->T, full = Wo / 2, nt = (R1 - R0) * tW;
+    float *half = scr;   /* (4, T): dy rows 2tr + i, columns 2j + k, as 2i + k; zero past the image */
+    const size_t xs = p->ms;
+    for (int64_t o = 0; o < Co; o++) {
+        for (int64_t R = R0; R < R1; R++) {
+            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+            for (int i = 0; i < 2; i++) {
+                float *ev = half + 2 * i * T + t0, *od = ev + T;
+                const int64_t oh = 2 * tr + i;
+                if (oh >= Ho) {
+                    memset(ev, 0, (size_t)tW * sizeof(float));
+                    memset(od, 0, (size_t)tW * sizeof(float));
+                    continue;
+                }
+                const float *row = dy + ((n * Co + o) * Ho + oh) * Wo;
+                for (int64_t j = 0; j < full; j++) ev[j] = row[2 * j], od[j] = row[2 * j + 1];
+                if (Wo & 1) ev[full] = row[Wo - 1], od[full] = 0.0f;
+            }
+        }
+        const float *d00 = half, *d01 = half + T, *d10 = half + 2 * T, *d11 = half + 3 * T;
+        float *m = dM + o * T;
+        NO_ALIAS
+        for (int64_t t = 0; t < nt; t++) {
+            /* A down (rows 0, 0+1, 1), then across */
+            float z00 = d00[t], z01 = d01[t], z10 = d00[t] + d10[t], z11 = d01[t] + d11[t], z20 = d10[t],
+                  z21 = d11[t];
+            m[0 * xs + t] = z00, m[1 * xs + t] = z00 + z01, m[2 * xs + t] = z01;
+            m[3 * xs + t] = z10, m[4 * xs + t] = z10 + z11, m[5 * xs + t] = z11;
+            m[6 * xs + t] = z20, m[7 * xs + t] = z20 + z21, m[8 * xs + t] = z21;
+        }
+    }
+}
+
+/* dx += B dV B^T for every tile of tile rows [R0, R1): the adjoint of transform_input,
+ * each 3x3 tile of x' added back where it was read. dV (9, Cq, T). */
+static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_geom *g, const splan *p, int64_t R0,
+                                    int64_t R1, float *scr)
+{
+    const int64_t H = g->H, W = g->W, Ci = g->Ci, tW = p->tW, T = p->T, Wq = p->Wq, Ws = 4 * Wq;
+    const int64_t nt = (R1 - R0) * tW;
+    float *cols = scr;               /* (2, 2, 3 rows, 3, T): B done, per phase (a, b), row r, column s */
+    float *phase = cols + 36 * T;    /* (4, Wq): one input row's gradient by column mod 4 */
+    float *strip = phase + 4 * Wq;   /* (Ws): the row, at columns iw + pW */
+    const size_t xs = p->vs;
+    const int64_t lo = g->pW, hi = g->pW + W < Ws ? g->pW + W : Ws;
+    for (int64_t c = 0; c < Ci; c++) {
+        for (int ab = 0; ab < 4; ab++) {
+            const float *v = dV + (4 * c + ab) * T;
+            float *q = cols + ab * 9 * T;
+            NO_ALIAS
+            for (int64_t t = 0; t < nt; t++) {
+                /* B down: rows 0, -0 + 1 - 2, 2 */
+                float r00 = v[0 * xs + t], r01 = v[1 * xs + t], r02 = v[2 * xs + t];
+                float r20 = v[6 * xs + t], r21 = v[7 * xs + t], r22 = v[8 * xs + t];
+                float r10 = v[3 * xs + t] - r00 - r20, r11 = v[4 * xs + t] - r01 - r21, r12 = v[5 * xs + t] - r02 - r22;
+                /* B across: x' columns 2j, 2j+1, 2j+2 get c0, c1 - c0 - c2, c2 */
+                q[0 * T + t] = r00, q[1 * T + t] = r01 - r00 - r02, q[2 * T + t] = r02;
+                q[3 * T + t] = r10, q[4 * T + t] = r11 - r10 - r12, q[5 * T + t] = r12;
+                q[6 * T + t] = r20, q[7 * T + t] = r21 - r20 - r22, q[8 * T + t] = r22;
+            }
+        }
+        for (int64_t R = R0; R < R1; R++) {
+            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+            float *plane = dx + (n * Ci + c) * H * W;
+            for (int k = 0; k < 6; k++) {   /* input row k = 2r + a of the tile row */
+                int64_t ih = 4 * tr + k - g->pH;
+                if (ih < 0 || ih >= H) continue;
+                const int r = k / 2, a = k % 2;
+                /* strip column 4j + f: for f = b, x' column 2j (this tile's s = 0 and the
+                 * previous one's s = 2); for f = b + 2, x' column 2j + 1 */
+                for (int b = 0; b < 2; b++) {
+                    const float *q = cols + ((2 * a + b) * 9 + 3 * r) * T + t0;
+                    float *even = phase + b * Wq, *odd = phase + (b + 2) * Wq;
+                    even[0] = q[0];
+                    NO_ALIAS
+                    for (int64_t j = 1; j < tW; j++) even[j] = q[j] + q[2 * T + j - 1];
+                    even[tW] = q[2 * T + tW - 1];
+                    NO_ALIAS
+                    for (int64_t j = 0; j < tW; j++) odd[j] = q[T + j];
+                    odd[tW] = 0.0f;
+                }
+                const float *p0 = phase, *p1 = phase + Wq, *p2 = phase + 2 * Wq, *p3 = phase + 3 * Wq;
+                NO_ALIAS
+                for (int64_t j = 0; j < Wq; j++)
+                    strip[4 * j] = p0[j], strip[4 * j + 1] = p1[j], strip[4 * j + 2] = p2[j], strip[4 * j + 3] = p3[j];
+                float *dst = plane + ih * W - lo;
+                NO_ALIAS
+                for (int64_t col = lo; col < hi; col++) dst[col] += strip[col];
+            }
+        }
+    }
+}
+
+/* ---- the passes -------------------------------------------------------------------------- */
+
+typedef struct run {
+    const wk_wino_geom *g;
+    const splan *p;
+    float *y;
+    const float *x, *dy, *bias;
+    int accumulate;
+    const float *u;    /* (9, Co, Cq) */
+    float *slots;      /* (slots, 9, Co, Cq) weight-gradient partial sums */
+    float *scratch;    /* per worker: V, M, transform scratch */
+    float *dx;         /* the input gradient */
+    int parity;        /* its blocks of this parity (-1: all) */
+} run;
+
+static void worker_buffers(const run *r, int worker, float **V, float **M, float **scr)
+{
+    *V = r->scratch + r->p->per_worker * (size_t)worker;
+    *M = *V + r->p->v;
+    *scr = *M + r->p->m;
+}
+
+static void block_rows(const splan *p, int64_t b, int64_t *R0, int64_t *R1)
+{
+    *R0 = b * p->rb;
+    *R1 = *R0 + p->rb < p->rows ? *R0 + p->rb : p->rows;
+}
+
+static void forward_blocks(void *ctx, int64_t b0, int64_t b1, int worker)
+{
+    const run *r = ctx;
+    const wk_wino_geom *g = r->g;
+    const splan *p = r->p;
+    float *V, *M, *scr;
+    worker_buffers(r, worker, &V, &M, &scr);
+    for (int64_t b = b0; b < b1; b++) {
+        int64_t R0, R1;
+        block_rows(p, b, &R0, &R1);
+        int tiles = (int)((R1 - R0) * p->tW);
+        transform_input(V, r->x, g, p, R0, R1, scr);
+        for (int xi = 0; xi < NXI; xi++)   /* M[xi] (Co, tiles) = U[xi] (Co, Cq) . V[xi] (Cq, tiles) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->Co, tiles, (int)p->Cq, 1.0f,
+                        r->u + (size_t)xi * g->Co * p->Cq, (int)p->Cq, V + xi * p->vs, (int)p->T,
+                        0.0f, M + xi * p->ms, (int)p->T);
+        transform_output(r->y, M, r->bias, r->accumulate, g, p, R0, R1, scr);
+    }
+}
+
+void wk_wino_s2_forward(float *y, const float *x, const float *w, const float *bias, int accumulate,
+                        const wk_wino_geom *g, float *buf)
+{
+    splan p;
+    make_plan(&p, g, 0);
+    run r = {g, &p, y, x, NULL, accumulate ? NULL : bias, accumulate, buf, NULL, buf + p.u, NULL, 0};
+    transform_kernel(buf, w, g);
+    wk_parallel_for(p.nblocks, 1, forward_blocks, &r);
+}
+
+/* Task s: slot s's run of blocks, summed in block order into its partial dU. */
+static void wgrad_slots(void *ctx, int64_t s0, int64_t s1, int worker)
+{
+    const run *r = ctx;
+    const wk_wino_geom *g = r->g;
+    const splan *p = r->p;
+    float *V, *M, *scr;
+    worker_buffers(r, worker, &V, &M, &scr);
+    for (int64_t s = s0; s < s1; s++) {
+        float *du = r->slots + p->u * (size_t)s;   /* (9, Co, Cq) */
+        int64_t b0 = p->nblocks * s / p->slots, b1 = p->nblocks * (s + 1) / p->slots;
+        float beta = 0.0f;
+        for (int64_t b = b0; b < b1; b++) {
+            int64_t R0, R1;
+            block_rows(p, b, &R0, &R1);
+            int tiles = (int)((R1 - R0) * p->tW);
+            transform_input(V, r->x, g, p, R0, R1, scr);
+            transform_grad(M, r->dy, g, p, R0, R1, scr);
+            for (int xi = 0; xi < NXI; xi++)   /* dU[xi] (Co, Cq) += dM[xi] (Co, tiles) . V[xi]^T */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Co, (int)p->Cq, tiles, 1.0f,
+                            M + xi * p->ms, (int)p->T, V + xi * p->vs, (int)p->T,
+                            beta, du + (size_t)xi * g->Co * p->Cq, (int)p->Cq);
+            beta = 1.0f;
+        }
+        if (beta == 0.0f) memset(du, 0, p->u * sizeof(float));
+    }
+}
+
+typedef struct sum_args {
+    float *dst;
+    const float *src;
+    int64_t nsrc;
+    size_t stride;
+} sum_args;
+
+/* dst[i] = sum over s of src[s][i], in slot order, for i in [i0, i1). */
+static void sum_slots(void *ctx, int64_t i0, int64_t i1, int worker)
+{
+    const sum_args *a = ctx;
+    for (int64_t i = i0; i < i1; i++) {
+        float s = 0.0f;
+        for (int64_t k = 0; k < a->nsrc; k++) s += a->src[(size_t)k * a->stride + i];
+        a->dst[i] = s;
+    }
+}
+
+/* Blocks 2h + parity: dV = U^T dM, then added back into dx. */
+static void data_blocks(void *ctx, int64_t h0, int64_t h1, int worker)
+{
+    const run *r = ctx;
+    const wk_wino_geom *g = r->g;
+    const splan *p = r->p;
+    float *V, *M, *scr;
+    worker_buffers(r, worker, &V, &M, &scr);
+    for (int64_t h = h0; h < h1; h++) {
+        int64_t b = r->parity < 0 ? h : 2 * h + r->parity, R0, R1;
+        if (b >= p->nblocks) break;
+        block_rows(p, b, &R0, &R1);
+        int tiles = (int)((R1 - R0) * p->tW);
+        transform_grad(M, r->dy, g, p, R0, R1, scr);
+        for (int xi = 0; xi < NXI; xi++)   /* dV[xi] (Cq, tiles) = U[xi]^T (Cq, Co) . dM[xi] (Co, tiles) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p->Cq, tiles, (int)g->Co, 1.0f,
+                        r->u + (size_t)xi * g->Co * p->Cq, (int)p->Cq, M + xi * p->ms, (int)p->T,
+                        0.0f, V + xi * p->vs, (int)p->T);
+        transform_input_adjoint(r->dx, V, g, p, R0, R1, scr);
+    }
+}
+
+void wk_wino_s2_data(float *gx, const float *dy, const float *w, const wk_wino_geom *g, float *buf)
+{
+    splan p;
+    make_plan(&p, g, 0);
+    run r = {g, &p, NULL, NULL, dy, NULL, 0, buf, NULL, buf + p.u, gx, 0};
+    transform_kernel(buf, w, g);
+    /* Neighbouring blocks of one image share two input rows: even blocks first, then odd
+     * ones, so no two threads add to one row and the order of the sums is fixed. Blocks
+     * of whole images share none. */
+    if (p.rb % p.tH == 0) {
+        r.parity = -1;
+        wk_parallel_for(p.nblocks, 1, data_blocks, &r);
+        return;
+    }
+    for (r.parity = 0; r.parity < 2; r.parity++) wk_parallel_for((p.nblocks + 1 - r.parity) / 2, 1, data_blocks, &r);
+}
+
+void wk_wino_s2_wgrad(float *gw, const float *dy, const float *x, const wk_wino_geom *g, float *buf)
+{
+    splan p;
+    make_plan(&p, g, 1);
+    float *du = buf, *slots = buf + p.u;
+    run r = {g, &p, NULL, x, dy, NULL, 0, NULL, slots, slots + p.u * (size_t)p.slots, NULL, 0};
+    wk_parallel_for(p.slots, 1, wgrad_slots, &r);
+    int64_t n = NXI * g->Co * p.Cq;
+    sum_args s = {du, slots, p.slots, p.u};
+    wk_parallel_for(n, wk_parallel_grain(n, (double)p.slots, 65536.0, 8), sum_slots, &s);
+    kernel_args a = {g, NULL, du, gw};
+    wk_parallel_for(g->Co, wk_parallel_grain(g->Co, (double)g->Ci * 100, 200000.0, 16), kernel_adjoint, &a);
+}
