@@ -58,6 +58,9 @@ typedef struct splan {
     int64_t Wq;           /* tW + 1: one column phase of an input row */
     int64_t slots;        /* weight-gradient partial sums */
     size_t vs, ms;        /* from one xi to the next in V (Cq, T) and M (Co, T) */
+    int64_t E;            /* tiles of one image: tH * tW */
+    int64_t Hp, Wp;       /* an input plane with its padding, as the gather table reads it */
+    size_t tab;           /* floats the gather table takes (int32s) */
     size_t u, v, m, scratch, per_worker;   /* floats */
     int workers;
 } splan;
@@ -103,9 +106,13 @@ static void make_plan(splan *p, const wk_wino_geom *g, int with_wgrad)
     p->ms = round16(g->Co * p->T) + 16;
     p->v = NXI * p->vs;
     p->m = NXI * p->ms;
-    /* transforms: 6 input rows in 6 column phases, (36, T); 4 output half-rows, (4, T);
-     * the adjoint's columns (36, T), a row's 4 phases and the row, 8 Wq */
-    int64_t in = 36 * p->T, out = 4 * p->T, back = 36 * p->T + 8 * p->Wq;
+    p->E = p->tH * p->tW;
+    p->Hp = 4 * p->tH + 2;
+    p->Wp = 4 * p->tW + 2;
+    p->tab = round16(36 * p->E);
+    /* transforms: 6 input rows in 6 column phases, (36, T), and a padded plane; 4 output
+     * half-rows, (4, T); the adjoint's columns (36, T), a row's 4 phases and the row, 8 Wq */
+    int64_t in = 36 * p->T + p->Hp * p->Wp, out = 4 * p->T, back = 36 * p->T + 8 * p->Wq;
     int64_t most_scr = in > out ? in : out;
     if (back > most_scr) most_scr = back;
     p->scratch = round16(most_scr + 64);
@@ -121,6 +128,7 @@ int wk_wino_s2_applies(const wk_wino_geom *g)
      * products a phase channel where im2col does 196, and that 1.36x measured no faster
      * than im2col (forward 7.9 vs 8.1 ms, backward 17.2 vs 16.7); so at least 1.5x. */
     int64_t tH = cdiv(g->Ho, 2), tW = cdiv(g->Wo, 2), tiles = g->N * tH * tW;
+    if ((double)(4 * tH + 2) * (double)(4 * tW + 2) >= 2147483647.0) return 0;   /* gather_table's int32s */
     return g->Ci >= 8 && g->Co >= 16 && tiles >= 64 && 8 * g->Ho * g->Wo >= 27 * tH * tW && g->pH >= 0 &&
            g->pW >= 0 && g->pH <= 3 && g->pW <= 3 &&
            g->Ho >= 1 && g->Wo >= 1 && g->Ho == (g->H + 2 * g->pH - 4) / 2 + 1 &&
@@ -131,7 +139,7 @@ size_t wk_wino_s2_floats(const wk_wino_geom *g, int with_wgrad)
 {
     splan p;
     make_plan(&p, g, with_wgrad);
-    return p.u * (1 + (size_t)p.slots) + p.per_worker * (size_t)p.workers;
+    return p.u * (1 + (size_t)p.slots) + p.tab + p.per_worker * (size_t)p.workers;
 }
 
 /* ---- the kernel transform ------------------------------------------------------------ */
@@ -201,53 +209,43 @@ static void transform_kernel(float *u, const float *w, const wk_wino_geom *g)
  * arithmetic runs as long vectors even where a tile row is 2 tiles wide (a 4x4 output).
  * Only the gathers from and scatters to the image go row by row. */
 
-/* dst[f * T + j] = row[4j + f - pW] for f in [0, 6) and j in [0, n), zero where that is
- * outside the row (row NULL: all zero). The six are a row's four column phases and the
- * first two again one tile on. Only the ends check bounds, so the middle vectorises. */
-static void split_row(float *dst, size_t T, const float *row, int64_t W, int64_t pW, int64_t n)
+/* tab (36, E): where in a padded input plane (Hp, Wp) transform_input finds input row
+ * 4tr + k - pH, column 4j + f - pW, for f in [0, 6) (the four column phases, then the
+ * first two a tile on) at [6k + f][tr tW + j]. */
+static void gather_table(int32_t *tab, const splan *p)
 {
-    if (!row) {
-        for (int f = 0; f < 6; f++) memset(dst + f * T, 0, (size_t)n * sizeof(float));
-        return;
-    }
-    /* j is inside when 4j - pW >= 0 and 4j + 5 - pW <= W - 1 */
-    int64_t lo = (pW + 3) / 4, hi = W + pW - 6 >= 0 ? (W + pW - 6) / 4 + 1 : 0;
-    if (hi > n) hi = n;
-    if (lo > hi) lo = hi;
-    for (int64_t j = 0; j < n; j++) {
-        if (j == lo) j = hi;
-        if (j >= n) break;
-        for (int f = 0; f < 6; f++) {
-            int64_t iw = 4 * j + f - pW;
-            dst[f * T + j] = iw >= 0 && iw < W ? row[iw] : 0.0f;
-        }
-    }
-    const float *r = row - pW;
-    float *d0 = dst, *d1 = dst + T, *d2 = dst + 2 * T, *d3 = dst + 3 * T, *d4 = dst + 4 * T, *d5 = dst + 5 * T;
-    NO_ALIAS
-    for (int64_t j = lo; j < hi; j++) {
-        d0[j] = r[4 * j], d1[j] = r[4 * j + 1], d2[j] = r[4 * j + 2];
-        d3[j] = r[4 * j + 3], d4[j] = r[4 * j + 4], d5[j] = r[4 * j + 5];
-    }
+    for (int k = 0; k < 6; k++)
+        for (int f = 0; f < 6; f++)
+            for (int64_t tr = 0; tr < p->tH; tr++)
+                for (int64_t j = 0; j < p->tW; j++)
+                    tab[(6 * k + f) * p->E + tr * p->tW + j] = (int32_t)((4 * tr + k) * p->Wp + 4 * j + f);
 }
 
 /* V (9, Cq, T) <- B^T d B for every tile of tile rows [R0, R1). */
-static void transform_input(float *V, const float *x, const wk_wino_geom *g, const splan *p, int64_t R0, int64_t R1,
-                            float *scr)
+static void transform_input(float *V, const float *x, const int32_t *tab, const wk_wino_geom *g, const splan *p,
+                            int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t H = g->H, W = g->W, Ci = g->Ci, T = p->T, tW = p->tW, nt = (R1 - R0) * tW;
+    const int64_t H = g->H, W = g->W, Ci = g->Ci, T = p->T, tW = p->tW, nt = (R1 - R0) * tW, Wp = p->Wp;
     /* (6 rows k, 6 f, T): input row 4tr - pH + k at columns 4j + f - pW: for f = 0..3 x'
      * columns 2j and 2j+1 of phases pw = 0, 1; f = 4, 5 are f = 0, 1 a tile on (2j + 2) */
     float *ph = scr;
+    float *pp = ph + 36 * T;   /* (Hp, Wp): one input plane inside its zero padding */
+    const int64_t rows = H + g->pH < p->Hp ? H : p->Hp - g->pH, cols = W + g->pW < Wp ? W : Wp - g->pW;
     const size_t xs = p->vs;   /* from one xi to the next in V */
     for (int64_t c = 0; c < Ci; c++) {
-        for (int64_t R = R0; R < R1; R++) {
-            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+        for (int64_t R = R0; R < R1;) {   /* the block's tile rows of one image at a time */
+            const int64_t n = R / p->tH, tr0 = R % p->tH, tr1 = tr0 + (R1 - R) < p->tH ? tr0 + (R1 - R) : p->tH;
             const float *plane = x + (n * Ci + c) * H * W;
-            for (int k = 0; k < 6; k++) {
-                int64_t ih = 4 * tr + k - g->pH;
-                split_row(ph + k * 6 * T + t0, (size_t)T, ih >= 0 && ih < H ? plane + ih * W : NULL, W, g->pW, tW);
+            memset(pp, 0, (size_t)(p->Hp * Wp) * sizeof(float));
+            for (int64_t ih = 0; ih < rows; ih++)
+                memcpy(pp + (ih + g->pH) * Wp + g->pW, plane + ih * W, (size_t)cols * sizeof(float));
+            const int64_t e0 = tr0 * tW, ne = (tr1 - tr0) * tW, t0 = (R - R0) * tW;
+            for (int kf = 0; kf < 36; kf++) {
+                const int32_t *ix = tab + kf * p->E + e0;
+                float *d = ph + kf * T + t0;
+                for (int64_t e = 0; e < ne; e++) d[e] = pp[ix[e]];
             }
+            R += tr1 - tr0;
         }
         for (int a = 0; a < 2; a++)
             for (int b = 0; b < 2; b++) {
@@ -416,6 +414,7 @@ typedef struct run {
     const float *x, *dy, *bias;
     int accumulate;
     const float *u;    /* (9, Co, Cq) */
+    const int32_t *tab;   /* the gather table */
     float *slots;      /* (slots, 9, Co, Cq) weight-gradient partial sums */
     float *scratch;    /* per worker: V, M, transform scratch */
     float *dx;         /* the input gradient */
@@ -446,7 +445,7 @@ static void forward_blocks(void *ctx, int64_t b0, int64_t b1, int worker)
         int64_t R0, R1;
         block_rows(p, b, &R0, &R1);
         int tiles = (int)((R1 - R0) * p->tW);
-        transform_input(V, r->x, g, p, R0, R1, scr);
+        transform_input(V, r->x, r->tab, g, p, R0, R1, scr);
         for (int xi = 0; xi < NXI; xi++)   /* M[xi] (Co, tiles) = U[xi] (Co, Cq) . V[xi] (Cq, tiles) */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->Co, tiles, (int)p->Cq, 1.0f,
                         r->u + (size_t)xi * g->Co * p->Cq, (int)p->Cq, V + xi * p->vs, (int)p->T,
@@ -460,7 +459,9 @@ void wk_wino_s2_forward(float *y, const float *x, const float *w, const float *b
 {
     splan p;
     make_plan(&p, g, 0);
-    run r = {g, &p, y, x, NULL, accumulate ? NULL : bias, accumulate, buf, NULL, buf + p.u, NULL, 0};
+    int32_t *tab = (int32_t *)(buf + p.u);
+    run r = {g, &p, y, x, NULL, accumulate ? NULL : bias, accumulate, buf, tab, NULL, buf + p.u + p.tab, NULL, 0};
+    gather_table(tab, &p);
     transform_kernel(buf, w, g);
     wk_parallel_for(p.nblocks, 1, forward_blocks, &r);
 }
@@ -481,7 +482,7 @@ static void wgrad_slots(void *ctx, int64_t s0, int64_t s1, int worker)
             int64_t R0, R1;
             block_rows(p, b, &R0, &R1);
             int tiles = (int)((R1 - R0) * p->tW);
-            transform_input(V, r->x, g, p, R0, R1, scr);
+            transform_input(V, r->x, r->tab, g, p, R0, R1, scr);
             transform_grad(M, r->dy, g, p, R0, R1, scr);
             for (int xi = 0; xi < NXI; xi++)   /* dU[xi] (Co, Cq) += dM[xi] (Co, tiles) . V[xi]^T */
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Co, (int)p->Cq, tiles, 1.0f,
@@ -537,7 +538,7 @@ void wk_wino_s2_data(float *gx, const float *dy, const float *w, const wk_wino_g
 {
     splan p;
     make_plan(&p, g, 0);
-    run r = {g, &p, NULL, NULL, dy, NULL, 0, buf, NULL, buf + p.u, gx, 0};
+    run r = {g, &p, NULL, NULL, dy, NULL, 0, buf, NULL, NULL, buf + p.u + p.tab, gx, 0};
     transform_kernel(buf, w, g);
     /* Neighbouring blocks of one image share two input rows: even blocks first, then odd
      * ones, so no two threads add to one row and the order of the sums is fixed. Blocks
@@ -554,8 +555,10 @@ void wk_wino_s2_wgrad(float *gw, const float *dy, const float *x, const wk_wino_
 {
     splan p;
     make_plan(&p, g, 1);
-    float *du = buf, *slots = buf + p.u;
-    run r = {g, &p, NULL, x, dy, NULL, 0, NULL, slots, slots + p.u * (size_t)p.slots, NULL, 0};
+    float *du = buf, *slots = buf + p.u + p.tab;
+    int32_t *tab = (int32_t *)(buf + p.u);
+    run r = {g, &p, NULL, x, dy, NULL, 0, NULL, tab, slots, slots + p.u * (size_t)p.slots, NULL, 0};
+    gather_table(tab, &p);
     wk_parallel_for(p.slots, 1, wgrad_slots, &r);
     int64_t n = NXI * g->Co * p.Cq;
     sum_args s = {du, slots, p.slots, p.u};
