@@ -5,6 +5,9 @@
  *   vgg3    1x3x224x224  -> 64, 3x3 pad 1; grad weight and bias only (a first layer)
  *   cnn1    64x1x28x28   -> 32, 3x3;       grad weight and bias (the small CNN's conv 1)
  *   cnn2    64x32x13x13  -> 64, 3x3;       grad input, weight and bias (its conv 2)
+ *   dcgan16 64x64x16x16  -> 128, 4x4 stride 2 pad 1; grad input, weight and bias (DCGAN-64's
+ *           discriminator conv 3: F(2x2, 2x2))
+ *   dcgan14 64x64x14x14  -> 128, the same at 14x14 (DCGAN-28's conv 2: 7x7 out, im2col)
  *
  * Usage: bench_conv THREADS SECONDS [case...]: the kernels run on wick's thread pool
  * with THREADS threads (OpenBLAS pinned to one thread inside each chunk), as in wick. */
@@ -23,13 +26,16 @@ typedef struct bcase {
     const char *name;
     int64_t N, Ci, H, W, Co;
     int pad, grad_input;
+    int k, stride;
 } bcase;
 
 static const bcase CASES[] = {
-    {"vgg64", 1, 64, 224, 224, 64, 1, 1},
-    {"vgg3", 1, 3, 224, 224, 64, 1, 0},
-    {"cnn1", 64, 1, 28, 28, 32, 0, 0},
-    {"cnn2", 64, 32, 13, 13, 64, 0, 1},
+    {"vgg64", 1, 64, 224, 224, 64, 1, 1, 3, 1},
+    {"vgg3", 1, 3, 224, 224, 64, 1, 0, 3, 1},
+    {"cnn1", 64, 1, 28, 28, 32, 0, 0, 3, 1},
+    {"cnn2", 64, 32, 13, 13, 64, 0, 1, 3, 1},
+    {"dcgan16", 64, 64, 16, 16, 128, 1, 1, 4, 2},
+    {"dcgan14", 64, 64, 14, 14, 128, 1, 1, 4, 2},
 };
 
 static double now(void)
@@ -56,10 +62,11 @@ static int run(const bcase *c, double seconds)
 {
     wk_conv_opts o = wk_conv_opts_default();
     o.padding[0] = o.padding[1] = c->pad;
+    o.stride[0] = o.stride[1] = c->stride;
     wk_tensor x, w, b, y = {0}, gy, gx, gw, gb;
     wk_workspace ws = {0};
     randn(&x, 4, (int64_t[]){c->N, c->Ci, c->H, c->W});
-    randn(&w, 4, (int64_t[]){c->Co, c->Ci, 3, 3});
+    randn(&w, 4, (int64_t[]){c->Co, c->Ci, c->k, c->k});
     randn(&b, 1, (int64_t[]){c->Co});
     int64_t os[4];
     if (wk_conv2d_output_shape(os, x.shape, w.shape, &o)) return fprintf(stderr, "%s\n", wk_errmsg()), 1;

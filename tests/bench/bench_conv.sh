@@ -12,6 +12,9 @@
 #   vgg3   1x3x224x224  -> 64, 3x3 pad 1, grads weight+bias         (im2col: 3 channels)
 #   cnn1   64x1x28x28   -> 32, 3x3,       grads weight+bias         (the small CNN's conv 1)
 #   cnn2   64x32x13x13  -> 64, 3x3,       grads input+weight+bias   (its conv 2: Winograd)
+#   dcgan16 64x64x16x16 -> 128, 4x4 stride 2 pad 1, grads input+weight+bias (DCGAN-64's
+#          discriminator conv 3: Winograd F(2x2, 2x2) over the input's phases)
+#   dcgan14 64x64x14x14 -> 128, the same at 14x14 (DCGAN-28's conv 2; 7x7 out: im2col)
 #
 # "wick im2col" is wick built without the Winograd path (WK_CONV_NO_WINOGRAD), for
 # context: what im2col + SGEMM alone does on the same shapes.
@@ -21,12 +24,12 @@ sh "$(dirname "$0")/machine.sh"
 cd "$(dirname "$0")/../.."
 SECONDS_PER=${1:-3}
 [ $# -gt 0 ] && shift
-CASES=${*:-vgg64 vgg3 cnn1 cnn2}
+CASES=${*:-vgg64 vgg3 cnn1 cnn2 dcgan16 dcgan14}
 PY=/usr/bin/python3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-SRC="lib/nn/conv.c lib/nn/im2col.c lib/nn/winograd.c lib/core/cpu.c lib/core/error.c lib/core/rng.c lib/core/workspace.c
-     lib/core/threads.c lib/tensor/tensor.c tests/bench/bench_conv.c"
+SRC="lib/nn/conv.c lib/nn/im2col.c lib/nn/winograd.c lib/nn/winograd_s2.c lib/core/cpu.c lib/core/error.c lib/core/rng.c lib/core/workspace.c
+     lib/core/threads.c lib/core/limits.c lib/tensor/tensor.c tests/bench/bench_conv.c"
 FLAGS="-std=c11 -D_GNU_SOURCE -O3 -march=native"
 LIBS="$(pkg-config --cflags --libs openblas) -lm -lpthread -ldl"
 # shellcheck disable=SC2086
@@ -48,20 +51,22 @@ grep -qw avx512f /proc/cpuinfo && flops_cycle=64
 peak=$(awk -v m="$mhz" -v f="$flops_cycle" 'BEGIN {printf "%.1f", m * f / 1000}')
 echo "peak estimate: ${mhz} MHz x $flops_cycle FLOP/cycle = $peak GFLOP/s per core"
 
-# direct-convolution FLOPs of one fwd+bwd call: 2 * N*Co*Ci*9*Ho*Wo per pass, passes =
+# direct-convolution FLOPs of one fwd+bwd call: 2 * N*Co*Ci*k*k*Ho*Wo per pass, passes =
 # forward + weight gradient (+ input gradient)
 gflop() {
     case $1 in
-        vgg64) echo "1 64 64 224 224 3" ;;
-        vgg3) echo "1 64 3 224 224 2" ;;
-        cnn1) echo "64 32 1 26 26 2" ;;
-        cnn2) echo "64 64 32 11 11 3" ;;
-    esac | awk '{printf "%.4f", 2 * $1 * $2 * $3 * 9 * $4 * $5 * $6 / 1e9}'
+        vgg64) echo "1 64 64 224 224 3 9" ;;
+        vgg3) echo "1 64 3 224 224 2 9" ;;
+        cnn1) echo "64 32 1 26 26 2 9" ;;
+        cnn2) echo "64 64 32 11 11 3 9" ;;
+        dcgan16) echo "64 128 64 8 8 3 16" ;;
+        dcgan14) echo "64 128 64 7 7 3 16" ;;
+    esac | awk '{printf "%.4f", 2 * $1 * $2 * $3 * $7 * $4 * $5 * $6 / 1e9}'
 }
 
 ms() { awk '{print $6}'; }   # "case NAME ms MEDIAN min MIN ..." -> MIN
 
-printf '%-6s %-3s %9s %9s %9s %7s | %8s %5s | %8s %5s\n' case thr torch_ms wick_ms im2col_ms ratio \
+printf '%-7s %-3s %9s %9s %9s %7s | %8s %5s | %8s %5s\n' case thr torch_ms wick_ms im2col_ms ratio \
     "torch GF" "%pk" "wick GF" "%pk"
 for t in 1 2; do
     for c in $CASES; do
@@ -72,7 +77,7 @@ for t in 1 2; do
         awk -v c="$c" -v t="$t" -v a="$tt" -v b="$w" -v i="$i" -v g="$(gflop "$c")" -v pk="$peak" 'BEGIN {
             ra = (a == "nan") ? "-" : sprintf("%.2f", a / b);
             tg = (a == "nan") ? "-" : sprintf("%.1f", g / a * 1e3); tp = (a == "nan") ? "-" : sprintf("%.0f", 100 * g / a * 1e3 / (pk * t));
-            printf "%-6s %-3s %9s %9.1f %9.1f %7s | %8s %5s | %8.1f %5.0f\n", c, t, a, b, i, ra, tg, tp, g / b * 1e3, 100 * g / b * 1e3 / (pk * t) }'
+            printf "%-7s %-3s %9s %9.1f %9.1f %7s | %8s %5s | %8.1f %5.0f\n", c, t, a, b, i, ra, tg, tp, g / b * 1e3, 100 * g / b * 1e3 / (pk * t) }'
     done
 done
 echo "ratio = torch ms / wick ms (target >= 1.0 on every case at 1 and 2 threads); GF = direct-conv GFLOP/s; %pk = of the threads' cores' peak"

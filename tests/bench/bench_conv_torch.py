@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""bench_conv_torch.py — the PyTorch side of bench_conv.sh: the same four conv2d
+"""bench_conv_torch.py — the PyTorch side of bench_conv.sh: the same conv2d
 forward+backward cases as bench_conv.c, timed the same way (median ms per call over
 >= SECONDS after 3 warm-up calls), printing "case <name> ms <median> min <min>".
 
@@ -15,27 +15,29 @@ import time
 import torch
 import torch.nn.functional as F
 
-CASES = [  # name, N, Cin, H, W, Cout, pad, grad_input
-    ("vgg64", 1, 64, 224, 224, 64, 1, True),
-    ("vgg3", 1, 3, 224, 224, 64, 1, False),
-    ("cnn1", 64, 1, 28, 28, 32, 0, False),
-    ("cnn2", 64, 32, 13, 13, 64, 0, True),
+CASES = [  # name, N, Cin, H, W, Cout, pad, grad_input, kernel, stride
+    ("vgg64", 1, 64, 224, 224, 64, 1, True, 3, 1),
+    ("vgg3", 1, 3, 224, 224, 64, 1, False, 3, 1),
+    ("cnn1", 64, 1, 28, 28, 32, 0, False, 3, 1),
+    ("cnn2", 64, 32, 13, 13, 64, 0, True, 3, 1),
+    ("dcgan16", 64, 64, 16, 16, 128, 1, True, 4, 2),
+    ("dcgan14", 64, 64, 14, 14, 128, 1, True, 4, 2),
 ]
 
 
-def run(name, n, cin, h, w_, cout, pad, grad_input, seconds):
+def run(name, n, cin, h, w_, cout, pad, grad_input, k, stride, seconds):
     torch.manual_seed(0)
     x = (torch.randn(n, cin, h, w_) * 0.1).requires_grad_(grad_input)
-    w = (torch.randn(cout, cin, 3, 3) * 0.1).requires_grad_()
+    w = (torch.randn(cout, cin, k, k) * 0.1).requires_grad_()
     b = torch.zeros(cout, requires_grad=True)
-    ho, wo = h + 2 * pad - 2, w_ + 2 * pad - 2
+    ho, wo = (h + 2 * pad - k) // stride + 1, (w_ + 2 * pad - k) // stride + 1
     g = torch.randn(n, cout, ho, wo) * 0.1
 
     def step():
         x.grad = None
         w.grad = None
         b.grad = None
-        y = F.conv2d(x, w, b, padding=pad)
+        y = F.conv2d(x, w, b, stride=stride, padding=pad)
         y.backward(g)
 
     for _ in range(3):
