@@ -19,10 +19,17 @@
  *     dU[xi] = sum over tiles of dM[xi] V[xi]^T,   dw = G^T dU G
  *
  * Blocks of whole tile rows, weight-gradient slots added in order, and even then odd
- * blocks for the input gradient (neighbouring tile rows read two input rows in common)
- * follow winograd.c, so results do not depend on the thread count. The transforms run
- * along a tile row at a time: each input row split by column mod 4, then every
- * transformed value of the row's tiles computed as a vector along the row. */
+ * blocks for the input gradient (neighbouring tile rows read two input rows in common;
+ * blocks of whole images need not wait) follow winograd.c, so results do not depend on
+ * the thread count. The transforms compute each transformed value for all the tiles of
+ * a block as one vector: the input is gathered into that layout through a table of
+ * offsets into a zero-padded plane, and the gradient scattered back row by row from its
+ * four column phases.
+ *
+ * Measured on a 2-core Xeon (AVX-512, OpenBLAS SkylakeX kernels, 1 thread), forward +
+ * backward of a DCGAN-64's discriminator conv 64x64x16x16 -> 128: 23.2 ms against 29.5
+ * by im2col and 22.8 in PyTorch 1.13 (oneDNN); its whole training step went from 1.06x
+ * to 1.23x PyTorch's (tests/bench/bench_dcgan.sh, bench_conv.sh). */
 #include "winograd_s2.h"
 
 #include <cblas.h>
@@ -99,9 +106,9 @@ static void make_plan(splan *p, const wk_wino_geom *g, int with_wgrad)
         p->slots = s < 1 ? 1 : s;
     }
     p->u = round16(NXI * g->Co * p->Cq);
-    /* The 9 matrices of V (and of M) lie a cache line apart modulo 4 KiB: Cq T floats
-     * is often a multiple of 4 KiB, and the transforms' 9 streams then all fought over
-     * one L1 set (a 32 -> 64 channel layer's input transform took 4x as long). */
+    /* The 9 matrices of V (and of M) lie a cache line apart modulo 4 KiB, so the
+     * transforms' 9 write streams never map to one L1 set (Cq T floats is often a
+     * multiple of 4 KiB). */
     p->vs = round16(p->Cq * p->T) + 16;
     p->ms = round16(g->Co * p->T) + 16;
     p->v = NXI * p->vs;
