@@ -133,7 +133,7 @@ int wk_wino_s2_applies(const wk_wino_geom *g)
      * with K = 48. With few tiles in all, the 9 GEMMs mostly stream U (2.25x the weights).
      * Odd sizes leave the last tiles half empty: a DCGAN-28's 7x7 maps need 16 tiles, 144
      * products a phase channel where im2col does 196, and that 1.36x measured no faster
-     * than im2col (forward 7.9 vs 8.1 ms, backward 17.2 vs 16.7); so at least 1.5x. */
+     * than im2col (forward+backward 22.9-24.0 ms against 22.2, 1 thread); so at least 1.5x. */
     int64_t tH = cdiv(g->Ho, 2), tW = cdiv(g->Wo, 2), tiles = g->N * tH * tW;
     if ((double)(4 * tH + 2) * (double)(4 * tW + 2) >= 2147483647.0) return 0;   /* gather_table's int32s */
     return g->Ci >= 8 && g->Co >= 16 && tiles >= 64 && 8 * g->Ho * g->Wo >= 27 * tH * tW && g->pH >= 0 &&
@@ -214,7 +214,8 @@ static void transform_kernel(float *u, const float *w, const wk_wino_geom *g)
 /* ---- the tile transforms --------------------------------------------------------------
  * Each works on all the tiles of a block at once, t = (tile row - R0) * tW + j, so its
  * arithmetic runs as long vectors even where a tile row is 2 tiles wide (a 4x4 output).
- * Only the gathers from and scatters to the image go row by row. */
+ * Only the gather from the image (a plane at a time, through a table) and the scatter
+ * back into it (a row at a time) follow the image's layout. */
 
 /* tab (36, E): where in a padded input plane (Hp, Wp) transform_input finds input row
  * 4tr + k - pH, column 4j + f - pW, for f in [0, 6) (the four column phases, then the
