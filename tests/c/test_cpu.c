@@ -10,10 +10,12 @@
  * sums of 129 products of unit normals). Then setup end to end, each case in a child
  * process: OpenBLAS made to choose Prescott first is upgraded; a user's
  * OPENBLAS_CORETYPE is left alone; a process wick started again never restarts, and
- * clears the variables. */
+ * clears the variables. Last, the subnormal flush: on in this thread and in one it
+ * starts, and the smallest normal floats kept. */
 #include <cblas.h>
 #include <ctype.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -314,6 +316,36 @@ TEST(setup_upgrades_a_generic_choice) { in_child(setup_upgrades); }
 TEST(setup_leaves_a_user_choice) { in_child(setup_leaves_the_users_choice); }
 TEST(a_restarted_process_never_restarts) { in_child(setup_after_a_restart); }
 
+/* wk_cpu_flush_subnormals: this thread then reads and writes subnormal floats as zero,
+ * and a thread it starts inherits the mode (x86; elsewhere the call does nothing). */
+static void *flushed_in_thread(void *arg)
+{
+    volatile float tiny = 1e-30f, scale = 1e-10f;
+    *(float *)arg = tiny * scale;   /* 1e-40 would be subnormal */
+    return NULL;
+}
+
+TEST(subnormals_flush_to_zero_here_and_in_new_threads)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    volatile float tiny = 1e-30f, scale = 1e-10f, normal = 1e-7f;
+    wk_cpu_flush_subnormals();
+    CHECK(wk_cpu_flushes_subnormals());
+    float product = tiny * scale, kept = tiny * normal;   /* 1e-40 subnormal; 1e-37 normal */
+    printf("  1e-30 * 1e-10 = %g, 1e-30 * 1e-7 = %g\n", product, kept);
+    CHECK(product == 0.0f);
+    CHECK(kept > 9e-38f && kept < 1.1e-37f);
+    float in_thread = -1.0f;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, flushed_in_thread, &in_thread) == 0);
+    pthread_join(t, NULL);
+    CHECK(in_thread == 0.0f);
+#else
+    wk_cpu_flush_subnormals();
+    CHECK(!wk_cpu_flushes_subnormals());
+#endif
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -331,5 +363,6 @@ int main(int argc, char **argv)
     RUN(setup_upgrades_a_generic_choice);
     RUN(setup_leaves_a_user_choice);
     RUN(a_restarted_process_never_restarts);
+    RUN(subnormals_flush_to_zero_here_and_in_new_threads);
     return check_summary("cpu");
 }
