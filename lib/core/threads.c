@@ -1,5 +1,5 @@
-/* threads.c — the thread pool, the thread count, and the block-splitting SGEMM (see
- * threads.h for the contract).
+/* threads.c — the thread pool, the thread count, in-order sums of partial results, and
+ * the block-splitting SGEMM (see threads.h for the contract).
  *
  * Why a pool of our own rather than OpenMP: libgomp's fork-join waits at the end of
  * every parallel region for every thread of the team, including one the machine has
@@ -379,6 +379,29 @@ int64_t wk_parallel_grain(int64_t n, double cost, double min_cost, int64_t max_c
     if (chunks > n) chunks = n;
     if (chunks < 1) chunks = 1;
     return (n + chunks - 1) / chunks;
+}
+
+typedef struct sum_args {
+    float *dst;
+    const float *src;
+    int64_t nsrc;
+    size_t stride;
+} sum_args;
+
+static void sum_range(void *ctx, int64_t i0, int64_t i1, int worker)
+{
+    const sum_args *a = ctx;
+    for (int64_t i = i0; i < i1; i++) {
+        float s = 0.0f;
+        for (int64_t k = 0; k < a->nsrc; k++) s += a->src[(size_t)k * a->stride + i];
+        a->dst[i] = s;
+    }
+}
+
+void wk_sum_in_order(float *dst, const float *src, int64_t nsrc, size_t stride, int64_t n)
+{
+    sum_args a = {dst, src, nsrc, stride};
+    wk_parallel_for(n, wk_parallel_grain(n, (double)nsrc, 65536.0, 8), sum_range, &a);
 }
 
 void wk_threads_stats(wk_pool_stats *out)

@@ -56,6 +56,11 @@ void wk_parallel_for(int64_t n, int64_t grain, wk_range_fn fn, void *ctx);
  * `max_chunks` pieces. Depends on the problem only (see the rule above). */
 int64_t wk_parallel_grain(int64_t n, double cost, double min_cost, int64_t max_chunks);
 
+/* dst[i] = src[0][i] + src[1][i] + ... + src[nsrc-1][i], the rows `stride` floats apart,
+ * added in row order, for i in [0, n), threaded over i: partial sums of a fixed split
+ * (weight-gradient slots) put together the same way on any thread count. */
+void wk_sum_in_order(float *dst, const float *src, int64_t nsrc, size_t stride, int64_t n);
+
 /* Statistics of the pool since start (for benchmarks and tests). */
 typedef struct wk_pool_stats {
     int64_t jobs;          /* wk_parallel_for calls that used the pool */

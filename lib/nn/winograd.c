@@ -565,24 +565,6 @@ static void wgrad_slots(void *ctx, int64_t s0, int64_t s1, int worker)
     }
 }
 
-typedef struct sum_args {
-    float *dst;
-    const float *src;
-    int64_t nsrc;
-    size_t stride;
-} sum_args;
-
-/* dst[i] = sum over s of src[s][i], in slot order, for i in [i0, i1). */
-static void sum_slots(void *ctx, int64_t i0, int64_t i1, int worker)
-{
-    const sum_args *a = ctx;
-    for (int64_t i = i0; i < i1; i++) {
-        float s = 0.0f;
-        for (int64_t k = 0; k < a->nsrc; k++) s += a->src[(size_t)k * a->stride + i];
-        a->dst[i] = s;
-    }
-}
-
 /* Blocks of one parity: dV = U^T dM, then added back into dx. */
 typedef struct data_run {
     run r;
@@ -630,9 +612,7 @@ void wk_winograd_wgrad(float *gw, const float *dy, const float *x, const wk_wino
     float *du = buf, *slots = buf + p.u;
     run r = {g, &p, NULL, x, dy, NULL, 0, NULL, slots, slots + p.u * (size_t)p.slots};
     wk_parallel_for(p.slots, 1, wgrad_slots, &r);
-    int64_t n = NXI * g->Co * g->Ci;
-    sum_args s = {du, slots, p.slots, p.u};
-    wk_parallel_for(n, wk_parallel_grain(n, (double)p.slots, 65536.0, 8), sum_slots, &s);
+    wk_sum_in_order(du, slots, p.slots, p.u, NXI * g->Co * g->Ci);
     kernel_args a = {g, NULL, du, gw};
     wk_parallel_for(g->Co, wk_parallel_grain(g->Co, (double)g->Ci * 400, 200000.0, 16), kernel_adjoint, &a);
 }
