@@ -1,35 +1,24 @@
-/* conv.c — conv2d and conv_transpose2d, forward and backward: the shape checks, the
- * choice of path, and the im2col + SGEMM engine.
+/* conv.c — conv2d and conv_transpose2d, forward and backward: the shape checks and the
+ * choice of path.
  *
  * 3x3 stride-1 convolutions with 16 or more channels each way go to Winograd's
  * F(4x4, 3x3) (winograd.c): forward, input gradient (its adjoint) and weight gradient;
  * 4x4 stride-2 ones (a DCGAN's), and conv_transpose2d's of that shape, to F(2x2, 2x2)
  * over the input's four phases (winograd_s2.c), when their outputs are big and even
- * enough. Everything else runs here, on column matrices built by im2col.c. Both convolutions
- * are three GEMM-shaped operations on one geometry (im2col.h). Call the big NCHW side of
- * a conv2d the "image" (N, Ci, H, W) and its output the "column side" (N, Co, Ho, Wo);
- * with the weight w (Co, Ci/G, kH, kW) seen per group as a (Co/G, K) matrix,
- * K = Ci/G*kH*kW:
+ * enough. Everything else runs on the im2col + GEMM engine (conv_engine.c). Both
+ * convolutions are three GEMM-shaped operations on one geometry (im2col.h). Call the big
+ * NCHW side of a conv2d the "image" (N, Ci, H, W) and its output the "column side"
+ * (N, Co, Ho, Wo); with the weight w (Co, Ci/G, kH, kW) seen per group as a (Co/G, K)
+ * matrix, K = Ci/G*kH*kW:
  *   FWD    col  = w . im2col(img)          conv2d forward,   conv_transpose2d grad input
  *   DATA   img += col2im(w^T . col)        conv2d grad input, conv_transpose2d forward
  *   WGRAD  gw  += col . im2col(img)^T      the weight gradient of both
- * The engine walks "chunks" of the column side: several whole images when their
- * columns are small (one GEMM across them when each image's plane is small, a DCGAN's
- * 7x7; a GEMM per image from PER_IMAGE_COLS pixels up, the small CNN's 26x26), or a band of
- * output rows of one image when they are large (a 224x224 64-channel image would need
- * 115 MB of columns; a band keeps them near 1 MB, in cache). A 1x1 stride-1 unpadded
- * conv skips im2col: the image already is its column matrix. With stride 1, DATA is
- * usually run as FWD of a conv with the kernel flipped (see "the input gradient as a
- * forward conv"), a gather instead of a scatter; not for small unpadded images, nor
- * when there are many more output than input channels (flip_geom says why).
- *
- * Threads: chunks run on wick's pool (lib/core/threads.h), each GEMM on one thread.
- * Chunks are cut from the shape alone; weight gradients are summed per slot (a run of
- * consecutive chunks) and the slots added in order; col2im bands of one image run in two
- * phases, even then odd, so neighbours never write the same rows. So the results are the
- * same bits on any thread count. Measured on the project VM (2 Zen 3 cores, OpenBLAS
- * 0.3.21 Zen kernels, PyTorch 1.13 oneDNN in the same run, load about 1;
- * tests/bench/bench_conv.sh, fastest call of 3 s; fwd+bwd ms per call):
+ * With stride 1, DATA is usually run as FWD of a conv with the kernel flipped (see "the
+ * input gradient as a forward conv"), a gather instead of a scatter; not for small
+ * unpadded images, nor when there are many more output than input channels (flip_geom
+ * says why). Every path gives the same bits on any thread count. Measured on the project
+ * VM (2 Zen 3 cores, OpenBLAS 0.3.21 Zen kernels, PyTorch 1.13 oneDNN in the same run,
+ * load about 1; tests/bench/bench_conv.sh, fastest call of 3 s; fwd+bwd ms per call):
  *
  *                              1 thread                    2 threads
  *                       torch  wick  (im2col only)  torch  wick  (im2col only)
@@ -39,421 +28,21 @@
  *   cnn2  64x32x13² 32->64 14.9  10.9    (20.2)       10.0    7.4   (11.2) */
 #include "conv.h"
 
-#include <cblas.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "../core/limits.h"
 #include "../core/threads.h"
+#include "conv_engine.h"
 #include "im2col.h"
 #include "winograd.h"
 #include "winograd_s2.h"
 
-/* Columns per chunk are kept near this many floats (1 MiB: measured best of 2^17..2^20). */
-#ifndef WK_CONV_CHUNK_FLOATS
-#define WK_CONV_CHUNK_FLOATS (1 << 18)
-#endif
+typedef wk_conv_geom geom;   /* the short names inside this file (im2col.h, conv_engine.h) */
+typedef wk_conv_io io;
+enum { OP_FWD = WK_CONV_FWD, OP_DATA = WK_CONV_DATA, OP_WGRAD = WK_CONV_WGRAD };
 
-typedef wk_conv_geom geom;   /* the short name inside this file (im2col.h) */
-
-/* ---- the engine ---------------------------------------------------------------- */
-
-enum { OP_FWD = 1, OP_DATA = 2, OP_WGRAD = 4 };
-
-typedef struct io {
-    const float *img_in;   /* (N, Ci, H, W)   read by im2col (FWD, WGRAD) */
-    float *img_out;        /* (N, Ci, H, W)   += by DATA */
-    const float *col_in;   /* (N, Co, Ho, Wo) read by DATA and WGRAD */
-    float *col_out;        /* (N, Co, Ho, Wo) written by FWD */
-    const float *w;        /* (Co, K) */
-    float *gw;             /* (Co, K)         += by WGRAD */
-    const float *bias;     /* (Co) or NULL    added by FWD */
-    int col_accumulate;    /* FWD: 1 adds into col_out, 0 overwrites it */
-} io;
-
-/* How the column side is cut — from the problem alone, never the thread count, so
- * every GEMM and every sum is the same on 1 thread or 8 (lib/core/threads.h): nb whole
- * images per chunk (rows == Ho), or one image per chunk cut into `tiles` bands of `rows`
- * output rows. The weight gradient is summed in `slots` partial sums, each over a run
- * of consecutive chunks, then added in slot order. */
-typedef struct plan {
-    int64_t nb, rows, tiles, nchunks;   /* chunks per group */
-    int64_t P;                          /* most columns in a chunk */
-    int64_t slots;                      /* WGRAD partial sums per group */
-    int64_t mblocks, mrows;             /* FWD: output channels cut in blocks of mrows */
-    size_t cols, cbuf, per_worker;      /* floats of scratch: columns (K, P), gather (Cog, P) */
-    int workers;
-} plan;
-
-/* At least this many chunks, so 2-4 threads have work to share (a chunk stays ~1 MiB). */
-#define MIN_CHUNKS 4
-/* Bands of at least this many columns (the weights are packed once per band). */
-#ifndef MIN_CHUNK_COLS
-#define MIN_CHUNK_COLS 256
-#endif
-/* Whole images of at least this many column-side pixels get a product each, straight
- * into (or out of) their own NCHW planes: gathering several into one wide matrix, for
- * one product over all, copied every value once more (a 64x64x3 -> 32x32x32 layer spent
- * 20% of its time in those copies). Smaller images are still gathered: a product per
- * 7x7 plane would be too narrow. */
-#define PER_IMAGE_COLS 256
-/* A forward pass with at least this many output channels per group may split them. */
-#define SPLIT_MIN_COG 64
-/* Weight-gradient partial sums: at most this many, and at most this many floats. */
-#define WGRAD_SLOTS 8
-#define WGRAD_SLOT_FLOATS (8 << 20)
-
-static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static size_t round16(int64_t n) { return ((size_t)n + 15) & ~(size_t)15; }
-
-static void make_plan(plan *pl, const geom *g, int ops)
-{
-    int64_t budget = WK_CONV_CHUNK_FLOATS;
-    int64_t K = g->K > 0 ? g->K : 1;
-    int64_t per_image = K * g->HWo;
-    if (!g->pointwise && per_image <= budget) {
-        int64_t nb = budget / per_image;
-        if (nb > g->N) nb = g->N;
-        if (nb < 1) nb = 1;
-        int64_t nchunks = cdiv(g->N, nb);
-        if (nchunks * g->G < MIN_CHUNKS) nchunks = cdiv(MIN_CHUNKS, g->G);
-        if (nchunks > g->N) nchunks = g->N;
-        pl->nb = cdiv(g->N, nchunks);
-        pl->nchunks = cdiv(g->N, pl->nb);
-        pl->rows = g->Ho;
-        pl->tiles = 1;
-    } else {
-        int64_t rows = budget / (K * (g->Wo > 0 ? g->Wo : 1));
-        /* but not so few columns that packing the weights for each band costs more than
-         * the band's product (a 288->384 3x3 layer at 17x17: 85-column bands) */
-        if (rows * g->Wo < MIN_CHUNK_COLS) rows = cdiv(MIN_CHUNK_COLS, g->Wo > 0 ? g->Wo : 1);
-        if (rows < 1) rows = 1;
-        int64_t tiles = cdiv(g->Ho, rows);
-        /* a forward pass with many output channels shares them out instead (below) */
-        if (tiles * g->N * g->G < MIN_CHUNKS && !(ops == OP_FWD && g->Cog >= SPLIT_MIN_COG))
-            tiles = cdiv(MIN_CHUNKS, g->N * g->G);
-        if (tiles > 1 && (ops & OP_DATA)) tiles = cdiv(tiles, 2) * 2;   /* two even phases */
-        if (tiles > g->Ho) tiles = g->Ho;
-        if (tiles < 1) tiles = 1;
-        rows = cdiv(g->Ho, tiles);
-        /* two bands apart never share input rows when rows >= (kH-1)*dH */
-        int64_t halo = (g->kH - 1) * g->dH;
-        if ((ops & OP_DATA) && !g->pointwise && rows < halo) rows = halo;
-        pl->rows = rows;
-        pl->tiles = cdiv(g->Ho, rows);
-        pl->nb = 1;
-        pl->nchunks = g->N * pl->tiles;
-    }
-    pl->P = pl->nb * pl->rows * g->Wo;
-    /* Few chunks of a forward pass with many output channels (one small image: a late
-     * InceptionV3 layer's 8x8 or 17x17 map) are shared out by blocks of output channels:
-     * thin bands of columns instead would pack the whole weight matrix once per band. */
-    pl->mblocks = 1;
-    pl->mrows = g->Cog;
-    int64_t chunks = pl->nchunks * g->G;
-    if (ops == OP_FWD && pl->nb == 1 && g->Cog >= SPLIT_MIN_COG && chunks < MIN_CHUNKS) {
-        int64_t mb = cdiv(MIN_CHUNKS, chunks);
-        pl->mrows = cdiv(cdiv(g->Cog, mb), 16) * 16;
-        pl->mblocks = cdiv(g->Cog, pl->mrows);
-    }
-    pl->slots = 0;
-    if (ops & OP_WGRAD) {
-        int64_t s = WGRAD_SLOT_FLOATS / (g->Co * K > 0 ? g->Co * K : 1);
-        if (s > WGRAD_SLOTS) s = WGRAD_SLOTS;
-        if (s > pl->nchunks) s = pl->nchunks;
-        pl->slots = s < 1 ? 1 : s;
-    }
-    pl->cols = g->pointwise ? 0 : round16(K * pl->P);
-    pl->cbuf = pl->nb > 1 ? round16(g->Cog * pl->P) : 0;
-    pl->per_worker = pl->cols + pl->cbuf;
-    pl->workers = wk_threads_count();
-}
-
-/* Floats of workspace a run needs: every worker's scratch, then the slots. */
-static size_t plan_floats(const plan *pl, const geom *g)
-{
-    return pl->per_worker * (size_t)pl->workers + (size_t)pl->slots * round16(g->Co * g->K);
-}
-
-/* Chunk ch of a group: images [n0, n0+nb), column-side rows [r0, r1). */
-typedef struct chunk {
-    int64_t n0, nb, r0, r1;
-} chunk;
-
-static chunk chunk_at(const geom *g, const plan *pl, int64_t ch)
-{
-    chunk c;
-    if (pl->tiles == 1) {
-        c.n0 = ch * pl->nb;
-        c.nb = g->N - c.n0 < pl->nb ? g->N - c.n0 : pl->nb;
-        c.r0 = 0;
-        c.r1 = g->Ho;
-    } else {
-        c.n0 = ch / pl->tiles;
-        c.nb = 1;
-        c.r0 = (ch % pl->tiles) * pl->rows;
-        c.r1 = c.r0 + pl->rows < g->Ho ? c.r0 + pl->rows : g->Ho;
-    }
-    return c;
-}
-
-/* The chunk's columns (K, P) with leading dimension *ldb: im2col into cols, or the
- * image itself for a pointwise conv. */
-static const float *chunk_columns(const geom *g, const io *x, int64_t grp, chunk c, float *cols, int64_t *ldb)
-{
-    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg;
-    if (g->pointwise) {
-        *ldb = g->HW;
-        return x->img_in + (c.n0 * g->Ci + grp * g->Cig) * g->HW + c.r0 * g->W;
-    }
-    for (int64_t i = 0; i < c.nb; i++)
-        wk_im2col(cols + i * seg, P, x->img_in + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, g, c.r0, c.r1);
-    *ldb = P;
-    return cols;
-}
-
-/* Whether chunk c's images are multiplied one by one (see PER_IMAGE_COLS). */
-static int per_image(const geom *g, chunk c) { return c.nb > 1 && (c.r1 - c.r0) * g->Wo >= PER_IMAGE_COLS; }
-
-/* Image i of chunk c's column-side gradient, (Cog, seg) with leading dimension HWo. */
-static const float *image_grad(const geom *g, const io *x, int64_t grp, chunk c, int64_t i)
-{
-    return x->col_in + ((c.n0 + i) * g->Co + grp * g->Cog) * g->HWo;
-}
-
-/* The chunk's column-side gradient (Cog, P) with leading dimension *ldm: in place for
- * one image, gathered into cbuf for several. */
-static const float *chunk_grad(const geom *g, const io *x, int64_t grp, chunk c, float *cbuf, int64_t *ldm)
-{
-    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg;
-    if (c.nb == 1) {
-        *ldm = g->HWo;
-        return x->col_in + (c.n0 * g->Co + grp * g->Cog) * g->HWo + c.r0 * g->Wo;
-    }
-    for (int64_t i = 0; i < c.nb; i++)
-        for (int64_t o = 0; o < g->Cog; o++)
-            wk_row_copy(cbuf + o * P + i * seg, x->col_in + ((c.n0 + i) * g->Co + grp * g->Cog + o) * g->HWo, seg);
-    *ldm = P;
-    return cbuf;
-}
-
-/* FWD for one chunk and output channels [m0, m1) of its group from its columns B (K, P)
- * (leading dimension ldb): D (m1-m0, P) = bias + w (m1-m0, K) . B, straight into
- * col_out when nb == 1 (always so when m0..m1 is not the whole group). */
-static WK_NO_LIBC_LOOPS void chunk_forward_from(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0,
-                                             int64_t m1, const float *B, int64_t ldb, float *cbuf)
-{
-    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog, M = m1 - m0;
-    const int whole = c.nb > 1 && !per_image(g, c);   /* several images as one matrix, in cbuf */
-    for (int64_t i = 0; i < (whole ? 1 : c.nb); i++) {
-        float *D = whole ? cbuf : x->col_out + ((c.n0 + i) * g->Co + grp * Cog + m0) * g->HWo + c.r0 * g->Wo;
-        const int64_t ldd = whole ? P : g->HWo, N = whole ? P : seg;
-        float beta = x->col_accumulate && !whole ? 1.0f : 0.0f;
-        if (x->bias && beta == 0.0f) {
-            for (int64_t o = 0; o < M; o++) wk_row_fill(D + o * ldd, x->bias[grp * Cog + m0 + o], N);
-            beta = 1.0f;
-        }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)N, (int)K, 1.0f,
-                    x->w + (grp * Cog + m0) * K, (int)K, B + i * seg, (int)ldb, beta, D, (int)ldd);
-    }
-    if (whole) {
-        for (int64_t i = 0; i < c.nb; i++)
-            for (int64_t o = 0; o < Cog; o++) {
-                float *dst = x->col_out + ((c.n0 + i) * g->Co + grp * Cog + o) * g->HWo;
-                const float *src = cbuf + o * P + i * seg;
-                if (x->col_accumulate) wk_row_add(dst, src, seg);
-                else wk_row_copy(dst, src, seg);
-            }
-    }
-}
-
-/* FWD for one chunk: its columns, then the product. */
-static void chunk_forward(const geom *g, const io *x, int64_t grp, chunk c, int64_t m0, int64_t m1, float *cols,
-                          float *cbuf)
-{
-    int64_t ldb;
-    const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
-    chunk_forward_from(g, x, grp, c, m0, m1, B, ldb, cbuf);
-}
-
-/* DATA for one chunk: img += col2im(w^T (K, Cog) . Cm (Cog, P)). */
-static void chunk_data(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf)
-{
-    const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog;
-    const float *wg = x->w + grp * Cog * K;
-    if (per_image(g, c)) {   /* each image's columns from its own plane of the gradient */
-        for (int64_t i = 0; i < c.nb; i++) {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)seg, (int)Cog, 1.0f, wg, (int)K,
-                        image_grad(g, x, grp, c, i), (int)g->HWo, 0.0f, cols + i * seg, (int)P);
-            wk_col2im(x->img_out + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, c.r0, c.r1);
-        }
-        return;
-    }
-    int64_t ldm;
-    const float *Cm = chunk_grad(g, x, grp, c, cbuf, &ldm);
-    if (g->pointwise) {   /* img (Cig, P) += w^T (Cig, Cog) . Cm (Cog, P) */
-        float *dst = x->img_out + (c.n0 * g->Ci + grp * g->Cig) * g->HW + c.r0 * g->W;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Cog, 1.0f, wg, (int)K, Cm,
-                    (int)ldm, 1.0f, dst, (int)g->HW);
-        return;
-    }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Cog, 1.0f, wg, (int)K, Cm, (int)ldm,
-                0.0f, cols, (int)P);
-    for (int64_t i = 0; i < c.nb; i++)
-        wk_col2im(x->img_out + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, cols + i * seg, P, g, c.r0, c.r1);
-}
-
-/* WGRAD for one chunk: gw (Cog, K) = beta * gw + Cm (Cog, P) . B^T (P, K). With
- * `fwd`, FWD too, from the same columns (conv_transpose2d's backward wants both: one
- * im2col instead of two); it runs first, as it may use cbuf for its product. */
-static void chunk_wgrad(const geom *g, const io *x, int64_t grp, chunk c, float *cols, float *cbuf, float *gw,
-                        float beta, int fwd)
-{
-    int64_t ldb, ldm;
-    const float *B = chunk_columns(g, x, grp, c, cols, &ldb);
-    if (fwd) chunk_forward_from(g, x, grp, c, 0, g->Cog, B, ldb, cbuf);
-    if (per_image(g, c)) {   /* image by image from the gradient's own planes, summed in order */
-        const int64_t seg = (c.r1 - c.r0) * g->Wo;
-        for (int64_t i = 0; i < c.nb; i++, beta = 1.0f)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Cog, (int)g->K, (int)seg, 1.0f,
-                        image_grad(g, x, grp, c, i), (int)g->HWo, B + i * seg, (int)ldb, beta, gw, (int)g->K);
-        return;
-    }
-    const float *Cm = chunk_grad(g, x, grp, c, cbuf, &ldm);
-    const int64_t P = c.nb * (c.r1 - c.r0) * g->Wo;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Cog, (int)g->K, (int)P, 1.0f, Cm, (int)ldm, B,
-                (int)ldb, beta, gw, (int)g->K);
-}
-
-/* One pass of the engine over the pool. */
-typedef struct pass {
-    const geom *g;
-    const plan *pl;
-    const io *x;
-    float *buf;     /* per-worker scratch, then the slots */
-    int phase;      /* DATA over bands: -1 all chunks, else the bands of this parity */
-    int fused;      /* WGRAD runs FWD on each chunk's columns as well */
-} pass;
-
-static void pass_scratch(const pass *ps, int worker, float **cols, float **cbuf)
-{
-    *cols = ps->buf + ps->pl->per_worker * (size_t)worker;
-    *cbuf = *cols + ps->pl->cols;
-}
-
-static void forward_items(void *ctx, int64_t b, int64_t e, int worker)
-{
-    const pass *ps = ctx;
-    float *cols, *cbuf;
-    pass_scratch(ps, worker, &cols, &cbuf);
-    const plan *pl = ps->pl;
-    for (int64_t it = b; it < e; it++) {   /* it = (group, chunk, block of output channels) */
-        int64_t mb = it % pl->mblocks, ch = it / pl->mblocks % pl->nchunks, grp = it / pl->mblocks / pl->nchunks;
-        int64_t m0 = mb * pl->mrows, m1 = m0 + pl->mrows < ps->g->Cog ? m0 + pl->mrows : ps->g->Cog;
-        chunk c = chunk_at(ps->g, pl, ch);
-        if (c.r1 > c.r0 && c.nb > 0) chunk_forward(ps->g, ps->x, grp, c, m0, m1, cols, cbuf);
-    }
-}
-
-static void data_items(void *ctx, int64_t b, int64_t e, int worker)
-{
-    const pass *ps = ctx;
-    float *cols, *cbuf;
-    pass_scratch(ps, worker, &cols, &cbuf);
-    for (int64_t it = b; it < e; it++) {
-        int64_t ch = it % ps->pl->nchunks;
-        if (ps->phase >= 0 && (ch % ps->pl->tiles) % 2 != ps->phase) continue;
-        chunk c = chunk_at(ps->g, ps->pl, ch);
-        if (c.r1 > c.r0 && c.nb > 0) chunk_data(ps->g, ps->x, it / ps->pl->nchunks, c, cols, cbuf);
-    }
-}
-
-/* Task t = group * slots + slot: that slot's run of chunks, summed in order. */
-static void wgrad_tasks(void *ctx, int64_t b, int64_t e, int worker)
-{
-    const pass *ps = ctx;
-    const geom *g = ps->g;
-    const plan *pl = ps->pl;
-    float *cols, *cbuf;
-    pass_scratch(ps, worker, &cols, &cbuf);
-    float *slots = ps->buf + pl->per_worker * (size_t)pl->workers;
-    for (int64_t t = b; t < e; t++) {
-        int64_t grp = t / pl->slots, s = t % pl->slots;
-        float *gw = slots + (size_t)s * round16(g->Co * g->K) + grp * g->Cog * g->K;
-        int64_t c0 = pl->nchunks * s / pl->slots, c1 = pl->nchunks * (s + 1) / pl->slots;
-        float beta = 0.0f;
-        for (int64_t ch = c0; ch < c1; ch++) {
-            chunk c = chunk_at(g, pl, ch);
-            if (c.r1 <= c.r0 || c.nb <= 0) continue;
-            chunk_wgrad(g, ps->x, grp, c, cols, cbuf, gw, beta, ps->fused);
-            beta = 1.0f;
-        }
-        if (beta == 0.0f) memset(gw, 0, (size_t)(g->Cog * g->K) * sizeof(float));
-    }
-}
-
-/* gw += the slots, in slot order: each value of gw summed in a register across the
- * slots (the same additions in the same order as adding one slot at a time, in one pass
- * over gw instead of one per slot), 8 values at a time. */
-static void wgrad_reduce(void *ctx, int64_t b, int64_t e, int worker)
-{
-    const pass *ps = ctx;
-    const plan *pl = ps->pl;
-    const float *slots = ps->buf + pl->per_worker * (size_t)pl->workers;
-    const size_t stride = round16(ps->g->Co * ps->g->K);
-    const int64_t ns = pl->slots;
-    float *gw = ps->x->gw;
-    int64_t i = b;
-    for (; i + 8 <= e; i += 8) {
-        float acc[8];
-        memcpy(acc, gw + i, sizeof acc);
-        for (int64_t s = 0; s < ns; s++) {
-            float v[8];
-            memcpy(v, slots + (size_t)s * stride + i, sizeof v);
-            for (int k = 0; k < 8; k++) acc[k] += v[k];
-        }
-        memcpy(gw + i, acc, sizeof acc);
-    }
-    for (; i < e; i++) {
-        float acc = gw[i];
-        for (int64_t s = 0; s < ns; s++) acc += slots[(size_t)s * stride + i];
-        gw[i] = acc;
-    }
-}
-
-/* The plan for a run and the floats of workspace it needs. */
-static size_t engine_floats(const geom *g, int ops, plan *pl)
-{
-    make_plan(pl, g, ops);
-    return plan_floats(pl, g);
-}
-
-static int64_t engine_empty(const geom *g) { return g->N == 0 || g->Co == 0 || g->Ci == 0 || g->HWo == 0; }
-
-/* Runs ops (FWD, then WGRAD, then DATA, each a pass over the chunks) with buf holding
- * engine_floats() floats. */
-static void engine_run(const geom *g, const io *x, int ops, float *buf)
-{
-    if (engine_empty(g)) return;
-    plan pl;
-    make_plan(&pl, g, ops);
-    /* FWD and WGRAD of one conv share their columns (pointwise convs have none) */
-    pass ps = {g, &pl, x, buf, -1, (ops & OP_FWD) && (ops & OP_WGRAD) && !g->pointwise && pl.mblocks == 1};
-    const int64_t items = g->G * pl.nchunks;
-    if ((ops & OP_FWD) && !ps.fused) wk_parallel_for(items * pl.mblocks, 1, forward_items, &ps);
-    if (ops & OP_WGRAD) {
-        wk_parallel_for(g->G * pl.slots, 1, wgrad_tasks, &ps);
-        int64_t n = g->Co * g->K;
-        wk_parallel_for(n, wk_parallel_grain(n, (double)pl.slots, 65536.0, 8), wgrad_reduce, &ps);
-    }
-    if (ops & OP_DATA) {
-        if (pl.tiles > 1 && !g->pointwise) {   /* neighbouring bands share input rows */
-            for (ps.phase = 0; ps.phase < 2; ps.phase++) wk_parallel_for(items, 1, data_items, &ps);
-        } else {
-            wk_parallel_for(items, 1, data_items, &ps);
-        }
-    }
-}
 
 /* ---- the input gradient as a forward conv (stride 1) ---------------------------
 
@@ -514,16 +103,15 @@ static int wino_s2_geom(wk_wino_geom *wg, const geom *g)
 static size_t path_floats(const geom *g, int op)
 {
     wk_wino_geom wg;
-    plan pl;
     if (op != OP_DATA && wino_geom(&wg, g)) return wk_winograd_floats(&wg, op == OP_WGRAD);
     if (wino_s2_geom(&wg, g)) return wk_wino_s2_floats(&wg, op == OP_WGRAD);
-    return engine_floats(g, op, &pl);
+    return wk_conv_engine_floats(g, op);
 }
 
 static void path_run(const geom *g, const io *x, int op, float *buf)
 {
     wk_wino_geom wg;
-    if (engine_empty(g)) return;
+    if (wk_conv_engine_empty(g)) return;
     if (op != OP_DATA && wino_geom(&wg, g)) {
         if (op == OP_FWD) wk_winograd_forward(x->col_out, x->img_in, x->w, x->bias, x->col_accumulate, &wg, buf);
         else wk_winograd_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
@@ -532,7 +120,7 @@ static void path_run(const geom *g, const io *x, int op, float *buf)
         else if (op == OP_WGRAD) wk_wino_s2_wgrad(x->gw, x->col_in, x->img_in, &wg, buf);
         else wk_wino_s2_data(x->img_out, x->col_in, x->w, &wg, buf);
     } else {
-        engine_run(g, x, op, buf);
+        wk_conv_engine_run(g, x, op, buf);
     }
 }
 
@@ -845,7 +433,7 @@ int wk_conv2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, wk_tensor 
     if (grad_bias) channel_sums(wk_tensor_data(grad_bias), x.col_in, g.N, g.Co, g.HWo);
     if (grad_weight) x.gw = wk_tensor_data(grad_weight);
     if (grad_input) x.img_out = wk_tensor_data(grad_input);
-    if (engine_empty(&g) || (!grad_input && !grad_weight)) return WK_OK;
+    if (wk_conv_engine_empty(&g) || (!grad_input && !grad_weight)) return WK_OK;
     /* grad_input: for 3x3 convs on the Winograd path, its adjoint; else with stride 1
      * conv2d(grad_output, flipped w); else the engine's GEMM + col2im */
     geom f;
@@ -892,7 +480,7 @@ int wk_conv_transpose2d_forward(wk_tensor *output, const wk_tensor *input, const
     if (check_forward(&g, "conv_transpose2d", 1, output, input, weight, bias, o)) return WK_ERR;
     float *y = wk_tensor_data(output);
     geom f;
-    if (flip_geom(&f, &g) && !engine_empty(&g)) {   /* stride 1: a conv2d with flipped w */
+    if (flip_geom(&f, &g) && !wk_conv_engine_empty(&g)) {   /* stride 1: a conv2d with flipped w */
         size_t nflip = round16(g.Co * g.K);
         float *buf = wk_workspace_get(ws, nflip + path_floats(&f, OP_FWD));
         if (!buf) return WK_ERR;
@@ -941,16 +529,15 @@ int wk_conv_transpose2d_backward(wk_tensor *grad_input, wk_tensor *grad_weight, 
         x.gw = wk_tensor_data(grad_weight);
     }
     if (grad_bias) channel_sums(wk_tensor_data(grad_bias), x.img_in, g.N, g.Ci, g.HW);
-    if (!ops || engine_empty(&g)) return WK_OK;
+    if (!ops || wk_conv_engine_empty(&g)) return WK_OK;
     size_t nf = (ops & OP_FWD) ? path_floats(&g, OP_FWD) : 0, nw = (ops & OP_WGRAD) ? path_floats(&g, OP_WGRAD) : 0;
     float *buf = wk_workspace_get(ws, nf > nw ? nf : nw);
     if (!buf) return WK_ERR;
     wk_wino_geom wg;
     if (ops == (OP_FWD | OP_WGRAD) && !wino_geom(&wg, &g) && !wino_s2_geom(&wg, &g)) {   /* im2col once for both */
-        plan pl;
-        size_t n = engine_floats(&g, ops, &pl);
+        size_t n = wk_conv_engine_floats(&g, ops);
         if (n > nf && n > nw && !(buf = wk_workspace_get(ws, n))) return WK_ERR;
-        engine_run(&g, &x, ops, buf);
+        wk_conv_engine_run(&g, &x, ops, buf);
         return WK_OK;
     }
     if (ops & OP_FWD) path_run(&g, &x, OP_FWD, buf);

@@ -5,6 +5,7 @@
  * and plain row copies for the rest. Any of them gives the same bits on any thread
  * count: the engine in conv.c cuts the work by shape only. */
 #include "im2col.h"
+#include "panel_gemm.h"
 
 #ifdef __AVX2__
 #include <immintrin.h>
@@ -264,6 +265,59 @@ static void im2col_phases(float *cols, int64_t ld, const float *img, const wk_co
         }
     }
 }
+
+#ifdef __AVX512F__
+/* dst[0, n) = src[0, n) for n <= 32, through masks: nothing read or written past n. */
+static inline void copy_masked(float *dst, const float *src, int64_t n)
+{
+    const __mmask16 a = first_lanes(n), b = first_lanes(n - 16);
+    _mm512_mask_storeu_ps(dst, a, _mm512_maskz_loadu_ps(a, src));
+    if (b) _mm512_mask_storeu_ps(dst + 16, b, _mm512_maskz_loadu_ps(b, src + 16));
+}
+
+/* The phase rows' copies, each output row sent to its place in the panels: output row
+ * i of the image is chunk columns [p0 + i Wo, p0 + (i+1) Wo), which may straddle two
+ * panels (Wo <= WK_PANEL_NP). */
+#define PANEL_IMAGE_ROWS 256
+
+int wk_im2col_panels(float *panels, int64_t p0, const float *img, const wk_conv_geom *g)
+{
+    phases ph;
+    const int64_t Wo = g->Wo, nr = g->Ho, K = g->K, taps = g->kH * g->kW, NP = WK_PANEL_NP;
+    if (Wo > NP || nr > PANEL_IMAGE_ROWS || !phase_plan(&ph, g, 0, nr)) return 0;
+    int64_t first[PANEL_IMAGE_ROWS], second[PANEL_IMAGE_ROWS], n1[PANEL_IMAGE_ROWS];
+    for (int64_t i = 0; i < nr; i++) {
+        const int64_t p = p0 + i * Wo, lane = p % NP;
+        first[i] = p / NP * K * NP + lane;
+        second[i] = (p / NP + 1) * K * NP;
+        n1[i] = NP - lane < Wo ? NP - lane : Wo;
+    }
+    float buf[PHASE_FLOATS + PHASE_ZERO];
+    int32_t src[TAP_ROWS];
+    const int32_t zero_at = (int32_t)(ph.rows * g->sW * ph.Wp);
+    phase_sources(src, g, &ph, 0, nr, zero_at);
+    memset(buf, 0, (size_t)(zero_at + Wo + 8) * sizeof(float));
+    for (int64_t c = 0; c < g->Cig; c++) {
+        phase_fill(buf, img + c * g->HW, g, &ph);
+        for (int64_t t = 0; t < taps; t++) {
+            float *row = panels + (c * taps + t) * NP;   /* row k of panel 0; panel j is j K NP further */
+            const int32_t *at = src + t * nr;
+            for (int64_t i = 0; i < nr; i++) {
+                const float *v = buf + at[i];
+                copy_masked(row + first[i], v, n1[i]);
+                if (n1[i] < Wo) copy_masked(row + second[i], v + n1[i], Wo - n1[i]);
+            }
+        }
+    }
+    return 1;
+}
+#else
+int wk_im2col_panels(float *panels, int64_t p0, const float *img, const wk_conv_geom *g)
+{
+    (void)panels, (void)p0, (void)img, (void)g;
+    return 0;
+}
+#endif
 
 /* plane (H, W) += the phase rows in buf (rows, sW, Wp): the inverse of phase_fill. */
 static void phase_scatter(float *plane, const float *buf, const wk_conv_geom *g, const phases *ph)

@@ -100,4 +100,10 @@ void wk_im2col(float *cols, int64_t ld, const float *img, const wk_conv_geom *g,
  * of wk_im2col. */
 void wk_col2im(float *img, const float *cols, int64_t ld, const wk_conv_geom *g, int64_t r0, int64_t r1);
 
+/* Image img's (Cig, H, W) columns as chunk columns [p0, p0 + Ho*Wo) of a (K, P) matrix
+ * laid out in panel_gemm.h's panels of WK_PANEL_NP columns: im2col without the copy into
+ * panels after it. Returns 0, writing nothing, where it does not apply (no AVX-512,
+ * stride 1, rows wider than a panel): the caller uses wk_im2col then. */
+int wk_im2col_panels(float *panels, int64_t p0, const float *img, const wk_conv_geom *g);
+
 #endif
