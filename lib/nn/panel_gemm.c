@@ -51,15 +51,9 @@ void wk_panel_pack_a(float *Ap, const float *a, int64_t M, int64_t R, int64_t sm
     for (int64_t t = 0; t * MR < M; t++) {
         float *dst = Ap + t * R * MR;
         const int64_t rows = M - t * MR < MR ? M - t * MR : MR;
-        if (sr == 1) {   /* rows of A contiguous: walk each row once */
-            for (int64_t i = 0; i < rows; i++) {
-                const float *src = a + (t * MR + i) * sm;
-                for (int64_t r = 0; r < R; r++) dst[r * MR + i] = src[r];
-            }
-        } else {         /* columns contiguous (sm == 1): 8 values of a column at a time */
-            for (int64_t r = 0; r < R; r++)
-                for (int64_t i = 0; i < rows; i++) dst[r * MR + i] = a[(t * MR + i) * sm + r * sr];
-        }
+        /* dst is written in order; the 8 rows (or one column's 8 values) are read side by side */
+        for (int64_t r = 0; r < R; r++)
+            for (int64_t i = 0; i < rows; i++) dst[r * MR + i] = a[(t * MR + i) * sm + r * sr];
         for (int64_t i = rows; i < MR; i++)
             for (int64_t r = 0; r < R; r++) dst[r * MR + i] = 0.0f;
     }
@@ -92,10 +86,12 @@ static inline __mmask16 lanes(int64_t n)
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
-/* C[0, rows) x [0, nv) of one micro-tile = a (R, 8) . b (R, 32) + beta C. The
- * accumulators are named one by one: as an array GCC kept them in memory. */
+/* C[0, rows) x [0, nv) of one micro-tile = a (R, 8) . b (R, 32) + beta C, where
+ * columns from `split` on live `jump` floats further on (the next image's plane: see
+ * wk_panel_gemm_images). The accumulators are named one by one: as an array GCC kept
+ * them in memory. */
 static void tile(float *C, int64_t ldc, const float *restrict a, const float *restrict b, int64_t R, int64_t rows,
-                 int64_t nv, float beta)
+                 int64_t nv, float beta, int64_t split, int64_t jump)
 {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
            c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
@@ -112,45 +108,57 @@ static void tile(float *C, int64_t ldc, const float *restrict a, const float *re
         x = _mm512_set1_ps(a[7]); c70 = _mm512_fmadd_ps(x, b0, c70); c71 = _mm512_fmadd_ps(x, b1, c71);
     }
     const __m512 acc[2 * MR] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71};
-    const __mmask16 k0 = lanes(nv), k1 = lanes(nv - 16);
+    const int64_t na = split < nv ? split : nv;   /* lanes [0, na) at C, [na, nv) at C + jump */
+    const __mmask16 a0 = lanes(na), a1 = lanes(na - 16);
+    const __mmask16 b0 = (__mmask16)(lanes(nv) & ~a0), b1 = (__mmask16)(lanes(nv - 16) & ~a1);
     const __m512 vb = _mm512_set1_ps(beta);
     for (int64_t i = 0; i < rows; i++) {
-        float *ci = C + i * ldc;
+        float *ci = C + i * ldc, *cj = ci + jump;
         __m512 v0 = acc[2 * i], v1 = acc[2 * i + 1];
         if (beta != 0.0f) {
-            v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, ci), v0);
-            v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, ci + 16), v1);
+            __m512 o0 = _mm512_maskz_loadu_ps(a0, ci), o1 = _mm512_maskz_loadu_ps(a1, ci + 16);
+            if (na < nv) {
+                o0 = _mm512_mask_loadu_ps(o0, b0, cj);
+                o1 = _mm512_mask_loadu_ps(o1, b1, cj + 16);
+            }
+            v0 = _mm512_fmadd_ps(vb, o0, v0);
+            v1 = _mm512_fmadd_ps(vb, o1, v1);
         }
-        _mm512_mask_storeu_ps(ci, k0, v0);
-        _mm512_mask_storeu_ps(ci + 16, k1, v1);
+        _mm512_mask_storeu_ps(ci, a0, v0);
+        _mm512_mask_storeu_ps(ci + 16, a1, v1);
+        if (na < nv) {
+            _mm512_mask_storeu_ps(cj, b0, v0);
+            _mm512_mask_storeu_ps(cj + 16, b1, v1);
+        }
     }
 }
 #else
 static void tile(float *C, int64_t ldc, const float *restrict a, const float *restrict b, int64_t R, int64_t rows,
-                 int64_t nv, float beta)
+                 int64_t nv, float beta, int64_t split, int64_t jump)
 {
     for (int64_t i = 0; i < rows; i++)
         for (int64_t j = 0; j < nv; j++) {
-            float s = 0.0f;
+            float s = 0.0f, *c = C + i * ldc + j + (j >= split ? jump : 0);
             for (int64_t r = 0; r < R; r++) s += a[r * MR + i] * b[r * NP + j];
-            C[i * ldc + j] = beta != 0.0f ? s + beta * C[i * ldc + j] : s;
+            *c = beta != 0.0f ? s + beta * *c : s;
         }
 }
 #endif
 
 /* One panel of B against every tile of A: the panel stays in L1 while A streams. */
 static void panel_times_a(float *C, int64_t ldc, const float *Ap, const float *panel, int64_t M, int64_t R, int64_t nv,
-                          float beta)
+                          float beta, int64_t split, int64_t jump)
 {
     for (int64_t t = 0; t * MR < M; t++)
-        tile(C + t * MR * ldc, ldc, Ap + t * R * MR, panel, R, M - t * MR < MR ? M - t * MR : MR, nv, beta);
+        tile(C + t * MR * ldc, ldc, Ap + t * R * MR, panel, R, M - t * MR < MR ? M - t * MR : MR, nv, beta, split,
+             jump);
 }
 
 void wk_panel_gemm(float *C, int64_t ldc, const float *Ap, const float *Bp, int64_t M, int64_t R, int64_t P,
                    float beta)
 {
     for (int64_t j = 0; j < P; j += NP)
-        panel_times_a(C + j, ldc, Ap, Bp + (j / NP) * R * NP, M, R, P - j < NP ? P - j : NP, beta);
+        panel_times_a(C + j, ldc, Ap, Bp + (j / NP) * R * NP, M, R, P - j < NP ? P - j : NP, beta, NP, 0);
 }
 
 void wk_panel_gemm_rows(float *C, int64_t ldc, const float *Ap, const float *B, int64_t ldb, int64_t M, int64_t R,
@@ -162,6 +170,16 @@ void wk_panel_gemm_rows(float *C, int64_t ldc, const float *Ap, const float *B, 
             memcpy(scratch + r * NP, B + r * ldb + j, (size_t)nv * sizeof(float));
             if (nv < NP) memset(scratch + r * NP + nv, 0, (size_t)(NP - nv) * sizeof(float));
         }
-        panel_times_a(C + j, ldc, Ap, scratch, M, R, nv, beta);
+        panel_times_a(C + j, ldc, Ap, scratch, M, R, nv, beta, NP, 0);
+    }
+}
+
+void wk_panel_gemm_images(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *Bp,
+                          int64_t M, int64_t R, int64_t P, float beta)
+{
+    for (int64_t j = 0; j < P; j += NP) {   /* column j is pixel j % seg of image j / seg */
+        const int64_t s0 = j % seg;
+        panel_times_a(C + j / seg * image_stride + s0, ldc, Ap, Bp + (j / NP) * R * NP, M, R, P - j < NP ? P - j : NP,
+                      beta, seg - s0, image_stride - seg);
     }
 }

@@ -45,6 +45,13 @@ void wk_panel_b_pad(float *Bp, int64_t R, int64_t P);
 void wk_panel_gemm(float *C, int64_t ldc, const float *Ap, const float *Bp, int64_t M, int64_t R, int64_t P,
                    float beta);
 
+/* The same, C being whole images' planes: column p of the product is pixel p % seg of
+ * image p / seg, at C + (p / seg) image_stride + p % seg in row 0 (rows ldc apart).
+ * Needs seg >= WK_PANEL_NP (a micro-tile then spans at most two images). A forward
+ * writes its NCHW output so, with no gathered copy in between. */
+void wk_panel_gemm_images(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *Bp,
+                          int64_t M, int64_t R, int64_t P, float beta);
+
 /* The same with B row-major (R, P) with leading dimension ldb, copied a panel at a
  * time into scratch (R * WK_PANEL_NP floats). */
 void wk_panel_gemm_rows(float *C, int64_t ldc, const float *Ap, const float *B, int64_t ldb, int64_t M, int64_t R,

@@ -164,6 +164,7 @@ static const cfg CASES[] = {
     {1, 2, 40, 300, 3, 7, 3, 3, 2, 3, 1, 2, 3, 2, 1, 1, 1},   /* wide, big dilation */
     {1, 32, 120, 120, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1}, /* big, strided: col2im in bands */
     {6, 8, 14, 14, 16, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 0},   /* a DCGAN layer: k4 s2 p1, phase rows */
+    {6, 3, 28, 28, 8, 4, 4, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1},    /* with bias, 14x14: panels straight into the planes */
     {2, 3, 20, 64, 5, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1},    /* phase rows of 32 values */
     {2, 4, 17, 23, 4, 5, 5, 3, 3, 2, 2, 1, 1, 2, 0, 2, 1},    /* stride 3: three phases */
     {1, 2, 9, 40, 3, 2, 3, 1, 2, 0, 4, 1, 2, 0, 1, 1, 0},     /* dilated taps, pad past a phase */

@@ -4,7 +4,8 @@
  * of 8, P not a multiple of 32, a single column, a single row), A packed from a row-major
  * matrix and from its transpose, B gathered into panels and B copied from a row-major
  * matrix, beta 0 (C only written: NaN already in C must not leak in), 1 and 0.5; that
- * nothing past M rows or P columns of C is touched; and that the im2col into panels puts
+ * nothing past M rows or P columns of C is touched; products written into per-image
+ * planes (wk_panel_gemm_images, micro-tiles straddling two images); and that the im2col into panels puts
  * each value where wk_im2col puts it, images straddling panels included. Runs on any CPU
  * (the plain loop where AVX-512 is missing). */
 #include <math.h>
@@ -97,6 +98,51 @@ TEST(products_match_float64)
     }
 }
 
+/* wk_panel_gemm_images: the product's columns land in per-image planes (NCHW), tiles
+ * that straddle two images included, and nothing between the planes is touched. */
+TEST(products_into_image_planes)
+{
+    static const int64_t SIZES[][4] = {
+        /* M   R  seg images */
+        {13, 20, 45, 3},   /* tiles straddle images */
+        {16, 9, 32, 4},    /* one tile an image */
+        {5, 33, 49, 5},    /* a DCGAN-28's 7x7, five images */
+    };
+    for (size_t k = 0; k < sizeof SIZES / sizeof SIZES[0]; k++)
+        for (int with_beta = 0; with_beta < 2; with_beta++) {
+            const int64_t M = SIZES[k][0], R = SIZES[k][1], seg = SIZES[k][2], n = SIZES[k][3], P = n * seg;
+            const int64_t Mtot = M + 3, stride = Mtot * seg;   /* planes of Mtot channels: rows past M untouched */
+            float *A = randn_floats(M * R), *B = randn_floats(R * P), *C0 = randn_floats(n * stride);
+            float *C = malloc(sizeof(float) * (size_t)(n * stride));
+            memcpy(C, C0, sizeof(float) * (size_t)(n * stride));
+            float *Ap = malloc(sizeof(float) * wk_panel_a_floats(M, R)), *Bp = malloc(sizeof(float) * wk_panel_b_floats(R, P));
+            wk_panel_pack_a(Ap, A, M, R, R, 1);
+            for (int64_t r = 0; r < R; r++) wk_panel_b_put(Bp, R, r, 0, B + r * P, P);
+            wk_panel_b_pad(Bp, R, P);
+            const float beta = with_beta ? 1.0f : 0.0f;
+            wk_panel_gemm_images(C, seg, seg, stride, Ap, Bp, M, R, P, beta);
+            double worst = 0;
+            int untouched = 1;
+            for (int64_t im = 0; im < n; im++)
+                for (int64_t o = 0; o < Mtot; o++)
+                    for (int64_t q = 0; q < seg; q++) {
+                        const int64_t at = im * stride + o * seg + q;
+                        if (o >= M) {
+                            untouched &= memcmp(&C[at], &C0[at], sizeof(float)) == 0;
+                            continue;
+                        }
+                        double want = beta * (double)C0[at];
+                        for (int64_t r = 0; r < R; r++) want += (double)A[o * R + r] * B[r * P + im * seg + q];
+                        if (fabs(want - C[at]) > worst) worst = fabs(want - C[at]);
+                    }
+            printf("    M=%lld R=%lld %lld images of %lld, beta %g: max diff %.3g\n", (long long)M, (long long)R,
+                   (long long)n, (long long)seg, (double)beta, worst);
+            CHECK(worst < 1e-4);
+            CHECK(untouched);
+            free(A), free(B), free(C0), free(C), free(Ap), free(Bp);
+        }
+}
+
 /* wk_im2col_panels against wk_im2col, on a DCGAN-like 4x4 stride-2 conv (7x7 outputs,
  * images starting mid-panel) and a 3x3 stride-2 one with 13-wide rows. */
 TEST(im2col_into_panels_matches_im2col)
@@ -144,6 +190,7 @@ int main(void)
 {
     wk_rng_seed(7);
     RUN(products_match_float64);
+    RUN(products_into_image_planes);
     RUN(im2col_into_panels_matches_im2col);
     return check_summary("panel_gemm");
 }
