@@ -257,7 +257,7 @@ static WK_NO_LIBC_LOOPS void chunk_forward_from(const geom *g, const io *x, int6
                                   : NULL;
     const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog, M = m1 - m0;
     const int whole = c.nb > 1 && !per_image(g, c);   /* several images as one matrix, in cbuf */
-    if (panels && whole && seg == g->HWo && seg >= WK_PANEL_NP && !(x->col_accumulate && x->bias)) {
+    if (pa && whole && seg == g->HWo && seg >= WK_PANEL_NP && !(x->col_accumulate && x->bias)) {
         /* straight into the images' planes, without the gathered copy in cbuf */
         float *D = x->col_out + (c.n0 * g->Co + grp * Cog + m0) * g->HWo;
         float beta = x->col_accumulate ? 1.0f : 0.0f;
@@ -267,7 +267,7 @@ static WK_NO_LIBC_LOOPS void chunk_forward_from(const geom *g, const io *x, int6
                     wk_row_fill(D + (i * g->Co + o) * g->HWo, x->bias[grp * Cog + m0 + o], seg);
             beta = 1.0f;
         }
-        wk_panel_gemm_images(D, g->HWo, seg, g->Co * g->HWo, pa, B, M, K, P, beta);
+        wk_panel_gemm_images(D, g->HWo, seg, g->Co * g->HWo, pa, B, panels ? 0 : ldb, M, K, P, beta, s->panel);
         return;
     }
     for (int64_t i = 0; i < (whole ? 1 : c.nb); i++) {

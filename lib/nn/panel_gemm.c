@@ -61,11 +61,32 @@ void wk_panel_pack_a(float *Ap, const float *a, int64_t M, int64_t R, int64_t sm
 
 size_t wk_panel_b_floats(int64_t R, int64_t P) { return (size_t)(round_up(P, NP) * R); }
 
+#ifdef __AVX512F__
+static inline __mmask16 lanes(int64_t n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
+#endif
+
+/* dst[0, n) = src[0, n), n <= 32: two masked moves where libc's memcpy, called for
+ * each short run, cost more than the copy (a 7x7 image's row of 49 floats is 2 or 3
+ * runs). */
+static inline void copy_run(float *restrict dst, const float *restrict src, int64_t n)
+{
+#ifdef __AVX512F__
+    const __mmask16 a = lanes(n), b = lanes(n - 16);
+    _mm512_mask_storeu_ps(dst, a, _mm512_maskz_loadu_ps(a, src));
+    _mm512_mask_storeu_ps(dst + 16, b, _mm512_maskz_loadu_ps(b, src + 16));
+#else
+    memcpy(dst, src, (size_t)n * sizeof(float));
+#endif
+}
+
 void wk_panel_b_put(float *Bp, int64_t R, int64_t r, int64_t p, const float *src, int64_t n)
 {
     while (n > 0) {   /* a run crosses at most n / 32 + 1 panels */
         const int64_t lane = p % NP, take = NP - lane < n ? NP - lane : n;
-        memcpy(Bp + (p / NP) * R * NP + r * NP + lane, src, (size_t)take * sizeof(float));
+        copy_run(Bp + (p / NP) * R * NP + r * NP + lane, src, take);
         p += take;
         src += take;
         n -= take;
@@ -81,11 +102,6 @@ void wk_panel_b_pad(float *Bp, int64_t R, int64_t P)
 }
 
 #ifdef __AVX512F__
-static inline __mmask16 lanes(int64_t n)
-{
-    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
-}
-
 /* C[0, rows) x [0, nv) of one micro-tile = a (R, 8) . b (R, 32) + beta C, where
  * columns from `split` on live `jump` floats further on (the next image's plane: see
  * wk_panel_gemm_images). The accumulators are named one by one: as an array GCC kept
@@ -154,32 +170,44 @@ static void panel_times_a(float *C, int64_t ldc, const float *Ap, const float *p
              jump);
 }
 
+/* Every product here: B in panels (ldb 0) or row-major (copied a panel at a time into
+ * scratch), C plain (seg 0) or in image planes. */
+static void gemm(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *B, int64_t ldb,
+                 int64_t M, int64_t R, int64_t P, float beta, float *scratch)
+{
+    for (int64_t j = 0; j < P; j += NP) {
+        const int64_t nv = P - j < NP ? P - j : NP;
+        const float *panel = B + (j / NP) * R * NP;
+        if (ldb) {
+            for (int64_t r = 0; r < R; r++) {
+                copy_run(scratch + r * NP, B + r * ldb + j, nv);
+                if (nv < NP) memset(scratch + r * NP + nv, 0, (size_t)(NP - nv) * sizeof(float));
+            }
+            panel = scratch;
+        }
+        if (seg) {   /* column j is pixel j % seg of image j / seg */
+            const int64_t s0 = j % seg;
+            panel_times_a(C + j / seg * image_stride + s0, ldc, Ap, panel, M, R, nv, beta, seg - s0, image_stride - seg);
+        } else {
+            panel_times_a(C + j, ldc, Ap, panel, M, R, nv, beta, NP, 0);
+        }
+    }
+}
+
 void wk_panel_gemm(float *C, int64_t ldc, const float *Ap, const float *Bp, int64_t M, int64_t R, int64_t P,
                    float beta)
 {
-    for (int64_t j = 0; j < P; j += NP)
-        panel_times_a(C + j, ldc, Ap, Bp + (j / NP) * R * NP, M, R, P - j < NP ? P - j : NP, beta, NP, 0);
+    gemm(C, ldc, 0, 0, Ap, Bp, 0, M, R, P, beta, NULL);
 }
 
 void wk_panel_gemm_rows(float *C, int64_t ldc, const float *Ap, const float *B, int64_t ldb, int64_t M, int64_t R,
                         int64_t P, float beta, float *scratch)
 {
-    for (int64_t j = 0; j < P; j += NP) {
-        const int64_t nv = P - j < NP ? P - j : NP;
-        for (int64_t r = 0; r < R; r++) {
-            memcpy(scratch + r * NP, B + r * ldb + j, (size_t)nv * sizeof(float));
-            if (nv < NP) memset(scratch + r * NP + nv, 0, (size_t)(NP - nv) * sizeof(float));
-        }
-        panel_times_a(C + j, ldc, Ap, scratch, M, R, nv, beta, NP, 0);
-    }
+    gemm(C, ldc, 0, 0, Ap, B, ldb, M, R, P, beta, scratch);
 }
 
-void wk_panel_gemm_images(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *Bp,
-                          int64_t M, int64_t R, int64_t P, float beta)
+void wk_panel_gemm_images(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *B,
+                          int64_t ldb, int64_t M, int64_t R, int64_t P, float beta, float *scratch)
 {
-    for (int64_t j = 0; j < P; j += NP) {   /* column j is pixel j % seg of image j / seg */
-        const int64_t s0 = j % seg;
-        panel_times_a(C + j / seg * image_stride + s0, ldc, Ap, Bp + (j / NP) * R * NP, M, R, P - j < NP ? P - j : NP,
-                      beta, seg - s0, image_stride - seg);
-    }
+    gemm(C, ldc, seg, image_stride, Ap, B, ldb, M, R, P, beta, scratch);
 }

@@ -120,7 +120,13 @@ TEST(products_into_image_planes)
             for (int64_t r = 0; r < R; r++) wk_panel_b_put(Bp, R, r, 0, B + r * P, P);
             wk_panel_b_pad(Bp, R, P);
             const float beta = with_beta ? 1.0f : 0.0f;
-            wk_panel_gemm_images(C, seg, seg, stride, Ap, Bp, M, R, P, beta);
+            if (k % 2) {   /* B row-major, copied a panel at a time */
+                float *scratch = malloc(sizeof(float) * wk_panel_b_floats(R, WK_PANEL_NP));
+                wk_panel_gemm_images(C, seg, seg, stride, Ap, B, P, M, R, P, beta, scratch);
+                free(scratch);
+            } else {
+                wk_panel_gemm_images(C, seg, seg, stride, Ap, Bp, 0, M, R, P, beta, NULL);
+            }
             double worst = 0;
             int untouched = 1;
             for (int64_t im = 0; im < n; im++)
