@@ -73,6 +73,8 @@ typedef struct plan {
 #define WGRAD_SLOTS 8
 #endif
 #define WGRAD_SLOT_FLOATS (8 << 20)
+/* ... and above MIN_CHUNKS of them, at least this many chunks a slot. */
+#define WGRAD_SLOT_CHUNKS 3
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static size_t round16(int64_t n) { return ((size_t)n + 15) & ~(size_t)15; }
@@ -131,6 +133,11 @@ static void make_plan(plan *pl, const geom *g, int ops)
     if (ops & OP_WGRAD) {
         int64_t s = WGRAD_SLOT_FLOATS / (g->Co * K > 0 ? g->Co * K : 1);
         if (s > WGRAD_SLOTS) s = WGRAD_SLOTS;
+        /* every slot is zeroed (OpenBLAS's beta 0) and read again by the sum: with few
+         * chunks, fewer slots of more chunks (8 slots of DCGAN-28's 13 chunks zeroed and
+         * summed 4 MB a pass for 2 threads' sake) */
+        const int64_t cap = pl->nchunks / WGRAD_SLOT_CHUNKS > MIN_CHUNKS ? pl->nchunks / WGRAD_SLOT_CHUNKS : MIN_CHUNKS;
+        if (s > cap) s = cap;
         if (s > pl->nchunks) s = pl->nchunks;
         pl->slots = s < 1 ? 1 : s;
     }
@@ -257,17 +264,11 @@ static WK_NO_LIBC_LOOPS void chunk_forward_from(const geom *g, const io *x, int6
                                   : NULL;
     const int64_t seg = (c.r1 - c.r0) * g->Wo, P = c.nb * seg, K = g->K, Cog = g->Cog, M = m1 - m0;
     const int whole = c.nb > 1 && !per_image(g, c);   /* several images as one matrix, in cbuf */
-    if (pa && whole && seg == g->HWo && seg >= WK_PANEL_NP && !(x->col_accumulate && x->bias)) {
-        /* straight into the images' planes, without the gathered copy in cbuf */
-        float *D = x->col_out + (c.n0 * g->Co + grp * Cog + m0) * g->HWo;
-        float beta = x->col_accumulate ? 1.0f : 0.0f;
-        if (x->bias) {
-            for (int64_t i = 0; i < c.nb; i++)
-                for (int64_t o = 0; o < M; o++)
-                    wk_row_fill(D + (i * g->Co + o) * g->HWo, x->bias[grp * Cog + m0 + o], seg);
-            beta = 1.0f;
-        }
-        wk_panel_gemm_images(D, g->HWo, seg, g->Co * g->HWo, pa, B, panels ? 0 : ldb, M, K, P, beta, s->panel);
+    if (pa && whole && seg == g->HWo && seg >= WK_PANEL_NP) {
+        /* straight into the images' planes, bias and all, without the gathered copy in cbuf */
+        wk_panel_gemm_images(x->col_out + (c.n0 * g->Co + grp * Cog + m0) * g->HWo, g->HWo, seg, g->Co * g->HWo, pa, B,
+                             panels ? 0 : ldb, M, K, P, x->col_accumulate ? 1.0f : 0.0f,
+                             x->bias ? x->bias + grp * Cog + m0 : NULL, s->panel);
         return;
     }
     for (int64_t i = 0; i < (whole ? 1 : c.nb); i++) {

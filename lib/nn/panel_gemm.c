@@ -102,12 +102,13 @@ void wk_panel_b_pad(float *Bp, int64_t R, int64_t P)
 }
 
 #ifdef __AVX512F__
-/* C[0, rows) x [0, nv) of one micro-tile = a (R, 8) . b (R, 32) + beta C, where
+/* C[0, rows) x [0, nv) of one micro-tile = a (R, 8) . b (R, 32) + beta C (+ bias[i]
+ * along row i when bias is given), where
  * columns from `split` on live `jump` floats further on (the next image's plane: see
  * wk_panel_gemm_images). The accumulators are named one by one: as an array GCC kept
  * them in memory. */
 static void tile(float *C, int64_t ldc, const float *restrict a, const float *restrict b, int64_t R, int64_t rows,
-                 int64_t nv, float beta, int64_t split, int64_t jump)
+                 int64_t nv, float beta, int64_t split, int64_t jump, const float *bias)
 {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
            c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
@@ -131,6 +132,11 @@ static void tile(float *C, int64_t ldc, const float *restrict a, const float *re
     for (int64_t i = 0; i < rows; i++) {
         float *ci = C + i * ldc, *cj = ci + jump;
         __m512 v0 = acc[2 * i], v1 = acc[2 * i + 1];
+        if (bias) {
+            const __m512 vbias = _mm512_set1_ps(bias[i]);
+            v0 = _mm512_add_ps(v0, vbias);
+            v1 = _mm512_add_ps(v1, vbias);
+        }
         if (beta != 0.0f) {
             __m512 o0 = _mm512_maskz_loadu_ps(a0, ci), o1 = _mm512_maskz_loadu_ps(a1, ci + 16);
             if (na < nv) {
@@ -150,12 +156,13 @@ static void tile(float *C, int64_t ldc, const float *restrict a, const float *re
 }
 #else
 static void tile(float *C, int64_t ldc, const float *restrict a, const float *restrict b, int64_t R, int64_t rows,
-                 int64_t nv, float beta, int64_t split, int64_t jump)
+                 int64_t nv, float beta, int64_t split, int64_t jump, const float *bias)
 {
     for (int64_t i = 0; i < rows; i++)
         for (int64_t j = 0; j < nv; j++) {
             float s = 0.0f, *c = C + i * ldc + j + (j >= split ? jump : 0);
             for (int64_t r = 0; r < R; r++) s += a[r * MR + i] * b[r * NP + j];
+            if (bias) s += bias[i];
             *c = beta != 0.0f ? s + beta * *c : s;
         }
 }
@@ -163,17 +170,17 @@ static void tile(float *C, int64_t ldc, const float *restrict a, const float *re
 
 /* One panel of B against every tile of A: the panel stays in L1 while A streams. */
 static void panel_times_a(float *C, int64_t ldc, const float *Ap, const float *panel, int64_t M, int64_t R, int64_t nv,
-                          float beta, int64_t split, int64_t jump)
+                          float beta, int64_t split, int64_t jump, const float *bias)
 {
     for (int64_t t = 0; t * MR < M; t++)
         tile(C + t * MR * ldc, ldc, Ap + t * R * MR, panel, R, M - t * MR < MR ? M - t * MR : MR, nv, beta, split,
-             jump);
+             jump, bias ? bias + t * MR : NULL);
 }
 
 /* Every product here: B in panels (ldb 0) or row-major (copied a panel at a time into
  * scratch), C plain (seg 0) or in image planes. */
 static void gemm(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *B, int64_t ldb,
-                 int64_t M, int64_t R, int64_t P, float beta, float *scratch)
+                 int64_t M, int64_t R, int64_t P, float beta, const float *bias, float *scratch)
 {
     for (int64_t j = 0; j < P; j += NP) {
         const int64_t nv = P - j < NP ? P - j : NP;
@@ -187,9 +194,10 @@ static void gemm(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const
         }
         if (seg) {   /* column j is pixel j % seg of image j / seg */
             const int64_t s0 = j % seg;
-            panel_times_a(C + j / seg * image_stride + s0, ldc, Ap, panel, M, R, nv, beta, seg - s0, image_stride - seg);
+            panel_times_a(C + j / seg * image_stride + s0, ldc, Ap, panel, M, R, nv, beta, seg - s0, image_stride - seg,
+                          bias);
         } else {
-            panel_times_a(C + j, ldc, Ap, panel, M, R, nv, beta, NP, 0);
+            panel_times_a(C + j, ldc, Ap, panel, M, R, nv, beta, NP, 0, bias);
         }
     }
 }
@@ -197,17 +205,17 @@ static void gemm(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const
 void wk_panel_gemm(float *C, int64_t ldc, const float *Ap, const float *Bp, int64_t M, int64_t R, int64_t P,
                    float beta)
 {
-    gemm(C, ldc, 0, 0, Ap, Bp, 0, M, R, P, beta, NULL);
+    gemm(C, ldc, 0, 0, Ap, Bp, 0, M, R, P, beta, NULL, NULL);
 }
 
 void wk_panel_gemm_rows(float *C, int64_t ldc, const float *Ap, const float *B, int64_t ldb, int64_t M, int64_t R,
                         int64_t P, float beta, float *scratch)
 {
-    gemm(C, ldc, 0, 0, Ap, B, ldb, M, R, P, beta, scratch);
+    gemm(C, ldc, 0, 0, Ap, B, ldb, M, R, P, beta, NULL, scratch);
 }
 
 void wk_panel_gemm_images(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *B,
-                          int64_t ldb, int64_t M, int64_t R, int64_t P, float beta, float *scratch)
+                          int64_t ldb, int64_t M, int64_t R, int64_t P, float beta, const float *bias, float *scratch)
 {
-    gemm(C, ldc, seg, image_stride, Ap, B, ldb, M, R, P, beta, scratch);
+    gemm(C, ldc, seg, image_stride, Ap, B, ldb, M, R, P, beta, bias, scratch);
 }

@@ -48,10 +48,11 @@ void wk_panel_gemm(float *C, int64_t ldc, const float *Ap, const float *Bp, int6
 /* The same, C being whole images' planes: column p of the product is pixel p % seg of
  * image p / seg, at C + (p / seg) image_stride + p % seg in row 0 (rows ldc apart).
  * Needs seg >= WK_PANEL_NP (a micro-tile then spans at most two images). B is in panels
- * when ldb is 0, else row-major as for wk_panel_gemm_rows (scratch then as there). A
- * forward writes its NCHW output so, with no gathered copy in between. */
+ * when ldb is 0, else row-major as for wk_panel_gemm_rows (scratch then as there); bias
+ * (M values) or NULL is added along the rows. A forward writes its NCHW output so, with
+ * no gathered copy and no bias fill in between. */
 void wk_panel_gemm_images(float *C, int64_t ldc, int64_t seg, int64_t image_stride, const float *Ap, const float *B,
-                          int64_t ldb, int64_t M, int64_t R, int64_t P, float beta, float *scratch);
+                          int64_t ldb, int64_t M, int64_t R, int64_t P, float beta, const float *bias, float *scratch);
 
 /* The same with B row-major (R, P) with leading dimension ldb, copied a panel at a
  * time into scratch (R * WK_PANEL_NP floats). */

@@ -120,12 +120,13 @@ TEST(products_into_image_planes)
             for (int64_t r = 0; r < R; r++) wk_panel_b_put(Bp, R, r, 0, B + r * P, P);
             wk_panel_b_pad(Bp, R, P);
             const float beta = with_beta ? 1.0f : 0.0f;
+            float *bias = k == 1 ? NULL : randn_floats(M);   /* a bias along the rows, or none */
             if (k % 2) {   /* B row-major, copied a panel at a time */
                 float *scratch = malloc(sizeof(float) * wk_panel_b_floats(R, WK_PANEL_NP));
-                wk_panel_gemm_images(C, seg, seg, stride, Ap, B, P, M, R, P, beta, scratch);
+                wk_panel_gemm_images(C, seg, seg, stride, Ap, B, P, M, R, P, beta, bias, scratch);
                 free(scratch);
             } else {
-                wk_panel_gemm_images(C, seg, seg, stride, Ap, Bp, 0, M, R, P, beta, NULL);
+                wk_panel_gemm_images(C, seg, seg, stride, Ap, Bp, 0, M, R, P, beta, bias, NULL);
             }
             double worst = 0;
             int untouched = 1;
@@ -137,15 +138,15 @@ TEST(products_into_image_planes)
                             untouched &= memcmp(&C[at], &C0[at], sizeof(float)) == 0;
                             continue;
                         }
-                        double want = beta * (double)C0[at];
+                        double want = beta * (double)C0[at] + (bias ? bias[o] : 0.0);
                         for (int64_t r = 0; r < R; r++) want += (double)A[o * R + r] * B[r * P + im * seg + q];
                         if (fabs(want - C[at]) > worst) worst = fabs(want - C[at]);
                     }
-            printf("    M=%lld R=%lld %lld images of %lld, beta %g: max diff %.3g\n", (long long)M, (long long)R,
-                   (long long)n, (long long)seg, (double)beta, worst);
+            printf("    M=%lld R=%lld %lld images of %lld, beta %g%s: max diff %.3g\n", (long long)M, (long long)R,
+                   (long long)n, (long long)seg, (double)beta, bias ? ", bias" : "", worst);
             CHECK(worst < 1e-4);
             CHECK(untouched);
-            free(A), free(B), free(C0), free(C), free(Ap), free(Bp);
+            free(A), free(B), free(C0), free(C), free(Ap), free(Bp), free(bias);
         }
 }
 
