@@ -49,7 +49,7 @@ typedef struct plan {
     int64_t mblocks, mrows;             /* FWD: output channels cut in blocks of mrows */
     size_t cols, cbuf, per_worker;      /* floats of scratch: columns (K, P), gather (Cog, P) */
     int workers;
-    int panel;                          /* FWD and DATA multiply through panel_gemm.c */
+    int panel;                          /* FWD, DATA and WGRAD multiply through panel_gemm.c */
     size_t panel_scratch;               /* floats per worker: one panel of the columns (K, 32) */
     size_t pack_fwd, pack_data;         /* floats of w packed for FWD, w^T for DATA (all groups) */
 } plan;
@@ -146,7 +146,7 @@ static void make_plan(plan *pl, const geom *g, int ops)
     /* Several small images a chunk (a DCGAN's 7x7 maps): FWD and DATA on panel_gemm.c,
      * whose packed weights are made once a pass, not once a product (see there). */
     pl->panel = wk_panel_gemm_fast() && !g->pointwise && pl->tiles == 1 && pl->nb > 1 && pl->mblocks == 1 &&
-                g->HWo < PER_IMAGE_COLS && (ops & (OP_FWD | OP_DATA));
+                g->HWo < PER_IMAGE_COLS;
     pl->panel_scratch = pl->pack_fwd = pl->pack_data = 0;
     if (pl->panel) {
         if (ops & OP_FWD) {   /* the columns im2col'd straight into panels, or copied a panel at a time */
@@ -159,6 +159,11 @@ static void make_plan(plan *pl, const geom *g, int ops)
             size_t panels = round16((int64_t)wk_panel_b_floats(g->Cog, pl->P));   /* dY gathered into panels */
             if (panels > pl->cbuf) pl->cbuf = panels;
             pl->pack_data = round16((int64_t)wk_panel_a_floats(K, g->Cog)) * (size_t)g->G;
+        }
+        if (ops & OP_WGRAD) {   /* the columns transposed into panels, dY packed as the left side */
+            size_t panels = round16((int64_t)wk_panel_b_floats(pl->P, K)), left = round16((int64_t)wk_panel_a_floats(g->Cog, pl->P));
+            if (panels > pl->cols) pl->cols = panels;
+            if (left > pl->cbuf) pl->cbuf = left;
         }
     }
     pl->per_worker = pl->cols + pl->cbuf + pl->panel_scratch;
@@ -175,6 +180,7 @@ static size_t plan_floats(const plan *pl, const geom *g)
 /* A worker's scratch, and the weights packed for panel_gemm.c (NULL off that path). */
 typedef struct scratch {
     float *cols, *cbuf, *panel;
+    int wgrad_panels;                    /* WGRAD on panel_gemm.c */
     const float *pack_fwd, *pack_data;   /* group 0's; group grp's follow at a fixed stride */
 } scratch;
 
@@ -352,9 +358,46 @@ static void chunk_data(const geom *g, const io *x, int64_t grp, chunk c, const s
 /* WGRAD for one chunk: gw (Cog, K) = beta * gw + Cm (Cog, P) . B^T (P, K). With
  * `fwd`, FWD too, from the same columns (conv_transpose2d's backward wants both: one
  * im2col instead of two); it runs first, as it may use cbuf for its product. */
+/* WGRAD for one chunk of whole images on panel_gemm.c: gw (Cog, K) = beta gw + dY (Cog,
+ * P) . cols^T (P, K), the columns transposed straight into panels (wk_im2col_tpanels)
+ * and dY packed as the left side; beta 0 writes gw without reading it, so no slot is
+ * zeroed first. Returns 0, having written nothing, where the transposed im2col does not
+ * apply. */
+static int chunk_wgrad_panels(const geom *g, const io *x, int64_t grp, chunk c, const scratch *s, float *gw,
+                              float beta)
+{
+    const int64_t seg = g->HWo, P = c.nb * seg, K = g->K, Cog = g->Cog, MR = WK_PANEL_MR;
+    float *panels = s->cols, *left = s->cbuf;
+    if (c.r0 != 0 || c.r1 != g->Ho) return 0;
+    for (int64_t i = 0; i < c.nb; i++)
+        if (!wk_im2col_tpanels(panels, P, i * seg, x->img_in + ((c.n0 + i) * g->Ci + grp * g->Cig) * g->HW, g))
+            return 0;
+    if (K % WK_PANEL_NP) {   /* the last panel's lanes past K: read by the kernel, never stored */
+        float *last = panels + K / WK_PANEL_NP * P * WK_PANEL_NP;
+        for (int64_t p = 0; p < P; p++) memset(last + p * WK_PANEL_NP + K % WK_PANEL_NP, 0,
+                                              (size_t)(WK_PANEL_NP - K % WK_PANEL_NP) * sizeof(float));
+    }
+    /* left (Cog, P) in tiles of MR rows: left[(t P + p) MR + r] = dY[co = t MR + r] at pixel p */
+    for (int64_t t = 0; t * MR < Cog; t++)
+        for (int64_t r = 0; r < MR; r++) {
+            float *dst = left + t * P * MR + r;
+            if (t * MR + r >= Cog) {
+                for (int64_t p = 0; p < P; p++) dst[p * MR] = 0.0f;
+                continue;
+            }
+            for (int64_t i = 0; i < c.nb; i++) {
+                const float *src = image_grad(g, x, grp, c, i) + (t * MR + r) * g->HWo;
+                for (int64_t q = 0; q < seg; q++) dst[(i * seg + q) * MR] = src[q];
+            }
+        }
+    wk_panel_gemm(gw, K, left, panels, Cog, P, K, beta);
+    return 1;
+}
+
 static void chunk_wgrad(const geom *g, const io *x, int64_t grp, chunk c, const scratch *s, float *gw, float beta,
                         int fwd)
 {
+    if (s->wgrad_panels && !fwd && chunk_wgrad_panels(g, x, grp, c, s, gw, beta)) return;
     int64_t ldb, ldm;
     float *cbuf = s->cbuf;
     const float *B = chunk_columns(g, x, grp, c, s->cols, &ldb);
@@ -393,6 +436,7 @@ static scratch pass_scratch(const pass *ps, int worker)
     float *packed = ps->buf + pl->per_worker * (size_t)pl->workers + (size_t)pl->slots * round16(ps->g->Co * ps->g->K);
     s.pack_fwd = pl->pack_fwd ? packed : NULL;
     s.pack_data = pl->pack_data ? packed + pl->pack_fwd : NULL;
+    s.wgrad_panels = pl->panel;
     return s;
 }
 
@@ -487,8 +531,8 @@ void wk_conv_engine_run(const geom *g, const io *x, int ops, float *buf)
     if (wk_conv_engine_empty(g)) return;
     plan pl;
     make_plan(&pl, g, ops);
-    /* FWD and WGRAD of one conv share their columns (pointwise convs have none) */
-    pass ps = {g, &pl, x, buf, -1, (ops & OP_FWD) && (ops & OP_WGRAD) && !g->pointwise && pl.mblocks == 1};
+    /* FWD and WGRAD share their im2col unless both run on panels (laid out differently) */
+    pass ps = {g, &pl, x, buf, -1, (ops & OP_FWD) && (ops & OP_WGRAD) && !g->pointwise && pl.mblocks == 1 && !pl.panel};
     if (pl.panel) {   /* each group's w (Cog, K) for FWD, w^T (K, Cog) for DATA, packed once */
         const scratch s = pass_scratch(&ps, 0);
         const size_t fwd = round16((int64_t)wk_panel_a_floats(g->Cog, g->K)),

@@ -106,4 +106,11 @@ void wk_col2im(float *img, const float *cols, int64_t ld, const wk_conv_geom *g,
  * stride 1, rows wider than a panel): the caller uses wk_im2col then. */
 int wk_im2col_panels(float *panels, int64_t p0, const float *img, const wk_conv_geom *g);
 
+/* The same columns transposed, for the weight gradient: entry (k, p) of the (K, P)
+ * column matrix at row p, lane k % WK_PANEL_NP of panel k / WK_PANEL_NP (panels of P
+ * rows), for the image's pixels p in [p0, p0 + Ho*Wo). Returns 0, writing nothing,
+ * where it does not apply (no AVX-512, dilation, a big padded plane). Lanes past K in
+ * the last panel are not written. */
+int wk_im2col_tpanels(float *panels, int64_t P, int64_t p0, const float *img, const wk_conv_geom *g);
+
 #endif

@@ -1,13 +1,13 @@
 /* test_panel_gemm.c — lib/nn/panel_gemm.c, the SGEMM with B in panels of 32 columns
- * behind conv.c's products on small maps, and im2col.c's wk_im2col_panels that feeds it:
- * every product against a float64 reference, on sizes with ragged edges (M not a multiple
- * of 8, P not a multiple of 32, a single column, a single row), A packed from a row-major
- * matrix and from its transpose, B gathered into panels and B copied from a row-major
- * matrix, beta 0 (C only written: NaN already in C must not leak in), 1 and 0.5; that
- * nothing past M rows or P columns of C is touched; products written into per-image
- * planes (wk_panel_gemm_images, micro-tiles straddling two images); and that the im2col into panels puts
- * each value where wk_im2col puts it, images straddling panels included. Runs on any CPU
- * (the plain loop where AVX-512 is missing). */
+ * behind conv.c's products on small maps, and im2col.c's wk_im2col_panels and
+ * wk_im2col_tpanels that feed it: every product against a float64 reference, on sizes
+ * with ragged edges (M not a multiple of 8, P not a multiple of 32, a single column, a
+ * single row), A packed from a row-major matrix and from its transpose, B gathered into
+ * panels and B copied from a row-major matrix, beta 0 (C only written: NaN already in C
+ * must not leak in), 1 and 0.5; that nothing past M rows or P columns of C is touched;
+ * products written into per-image planes (wk_panel_gemm_images, micro-tiles straddling
+ * two images, with and without a bias); and that both im2cols into panels put each value
+ * where wk_im2col puts it. Runs on any CPU (the plain loop where AVX-512 is missing). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,8 +150,10 @@ TEST(products_into_image_planes)
         }
 }
 
-/* wk_im2col_panels against wk_im2col, on a DCGAN-like 4x4 stride-2 conv (7x7 outputs,
- * images starting mid-panel) and a 3x3 stride-2 one with 13-wide rows. */
+/* wk_im2col_panels and wk_im2col_tpanels (the transposed panels of the weight gradient)
+ * against wk_im2col, on a DCGAN-like 4x4 stride-2 conv (7x7 outputs, images starting
+ * mid-panel, an odd channel count: a last panel of one channel) and a 3x3 stride-2 one
+ * with 13-wide rows (9 taps a channel: tap rows straddle panels). */
 TEST(im2col_into_panels_matches_im2col)
 {
     static const int64_t GEOMS[][7] = {
@@ -169,27 +171,33 @@ TEST(im2col_into_panels_matches_im2col)
         const int64_t seg = g.HWo, P = g.N * seg;
         float *img = randn_floats(g.N * g.Ci * g.HW), *cols = malloc(sizeof(float) * (size_t)(g.K * P));
         float *panels = malloc(sizeof(float) * wk_panel_b_floats(g.K, P));
+        float *tpanels = malloc(sizeof(float) * wk_panel_b_floats(P, g.K));   /* (P, K) in panels */
         for (int64_t i = 0; i < g.N; i++) wk_im2col(cols + i * seg, P, img + i * g.Ci * g.HW, &g, 0, g.Ho);
-        int applied = 1;
+        int applied = 1, tapplied = 1;
         for (int64_t i = 0; i < g.N; i++) applied &= wk_im2col_panels(panels, i * seg, img + i * g.Ci * g.HW, &g);
+        for (int64_t i = 0; i < g.N; i++)
+            tapplied &= wk_im2col_tpanels(tpanels, P, i * seg, img + i * g.Ci * g.HW, &g);
         if (!wk_panel_gemm_fast()) {   /* only compiled in with AVX-512 */
-            printf("    no AVX-512: wk_im2col_panels declines (%d)\n", applied);
-            CHECK(!applied);
+            printf("    no AVX-512: wk_im2col_panels and _tpanels decline (%d, %d)\n", applied, tapplied);
+            CHECK(!applied && !tapplied);
         } else {
-            CHECK(applied);
-            int64_t wrong = 0;
+            CHECK(applied && tapplied);
+            int64_t wrong = 0, twrong = 0;
             for (int64_t r = 0; r < g.K; r++)
                 for (int64_t p = 0; p < P; p++) {
                     const float a = cols[r * P + p], b = panels[(p / WK_PANEL_NP) * g.K * WK_PANEL_NP +
                                                                 r * WK_PANEL_NP + p % WK_PANEL_NP];
+                    const float t = tpanels[(r / WK_PANEL_NP) * P * WK_PANEL_NP + p * WK_PANEL_NP + r % WK_PANEL_NP];
                     wrong += memcmp(&a, &b, sizeof a) != 0;
+                    twrong += memcmp(&a, &t, sizeof a) != 0;
                 }
-            printf("    %lldx%lld k%lld s%lld -> %lldx%lld, %lld images: %lld values differ\n", (long long)g.H,
-                   (long long)g.W, (long long)g.kH, (long long)g.sH, (long long)g.Ho, (long long)g.Wo,
-                   (long long)g.N, (long long)wrong);
+            printf("    %lldx%lld k%lld s%lld -> %lldx%lld, %lld images: %lld values differ, %lld transposed\n",
+                   (long long)g.H, (long long)g.W, (long long)g.kH, (long long)g.sH, (long long)g.Ho, (long long)g.Wo,
+                   (long long)g.N, (long long)wrong, (long long)twrong);
             CHECK(wrong == 0);
+            CHECK(twrong == 0);
         }
-        free(img), free(cols), free(panels);
+        free(img), free(cols), free(panels), free(tpanels);
     }
 }
 
