@@ -1,27 +1,32 @@
-/* panel_gemm.c — C (M, P) = A (M, R) . B (R, P) + beta C for conv.c's products on small
- * maps, where OpenBLAS's per-call work costs as much as its kernel saves (panel_gemm.h).
+/* panel_gemm.c — C (M, P) = A (M, R) . B (R, P) + beta C for conv_engine.c's products on
+ * small maps, where OpenBLAS's per-call work cost as much as its kernel saved
+ * (panel_gemm.h).
  *
- * A DCGAN-28's 64 -> 128 conv on 14x14 -> 7x7 multiplies in chunks of 5 images: the
- * input gradient's product is W^T (1024, 128) . dY (128, 245) for each chunk. OpenBLAS
- * packs both sides again for every call (the weights 13 times a pass), zeroes C for
- * beta = 0 and then adds into it, and ran that product at about 150 GFLOP/s on 1 thread
- * of a Xeon whose kernel runs large products at 185. Here:
+ * A DCGAN-28's 64 -> 128 conv on 14x14 -> 7x7 multiplies in chunks of 5 images, each
+ * product as narrow as (128, 1024) . (1024, 245). OpenBLAS packs both sides again for
+ * every call (the weights 13 times a pass), zeroes C for beta = 0 and then adds into it,
+ * and ran those products at about 150 GFLOP/s on 1 thread of a Xeon whose kernel runs
+ * large ones at 185; on top of that, im2col wrote columns that OpenBLAS then copied
+ * again into its own layout. Here:
  *   - A is packed once per pass, by the caller: tiles of WK_PANEL_MR rows, each a
  *     column of 8 values per step of the inner dimension.
- *   - B lives in panels of 32 columns (R rows of 32 contiguous floats): conv.c gathers
- *     dY straight into them, where it gathered into a row-major matrix before, so B is
- *     written once and read from L1 (a 128-row panel is 16 KiB).
+ *   - B lives in panels of 32 columns (R rows of 32 contiguous floats), written there by
+ *     its producer: im2col straight into panels (the forward), dY gathered into them
+ *     (the input gradient), the columns transposed into them (the weight gradient).
  *   - The micro-tile is 8 rows x 32 columns: 16 AVX-512 accumulators, per step of the
  *     inner dimension 2 loads of B, 8 broadcasts of A and 16 FMAs. The tile is stored
- *     with masks, so P and M need no padding in C, and beta = 0 never reads C.
- * That product ran at about 210 GFLOP/s (panels in cache) against OpenBLAS's 150 on the
- * same shape (/tmp prototype, 1 thread, Xeon family 6 model 167). A row-major B (the
- * forward's im2col columns) is copied a panel at a time into scratch first: 160
- * against 147 for (128, 1024) . (1024, 245). Each C value is one sum over the inner
- * dimension in order, so the result is the same on any thread count.
+ *     with masks, so P and M need no padding in C, and beta = 0 never reads C. It can
+ *     store into whole images' NCHW planes (a tile straddling two images at two bases)
+ *     and add a bias as it stores.
+ * A prototype ran the input gradient's product at about 210 GFLOP/s (panels in cache)
+ * against OpenBLAS's 150, 1 thread of a Xeon family 6 model 167. A row-major B is copied
+ * a panel at a time into scratch first (160 against 147 for the forward's shape). Each C
+ * value is one sum over the inner dimension in order, so the result is the same on any
+ * thread count.
  *
- * Without AVX-512 the same functions run a plain loop (correct, slow): conv.c asks
- * wk_panel_gemm_fast() and keeps OpenBLAS there; the tests run the functions anyway. */
+ * Without AVX-512 the same functions run a plain loop (correct, slow): conv_engine.c
+ * asks wk_panel_gemm_fast() and keeps OpenBLAS there; the tests run the functions
+ * anyway. */
 #include "panel_gemm.h"
 
 #include <string.h>
