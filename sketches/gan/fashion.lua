@@ -8,8 +8,8 @@
 -- Data: `make data` (Debian's dataset-fashion-mnist; mnist for --data mnist).
 -- Run:  wick sketches/gan/fashion.lua [--data fashion|mnist] [--epochs 2] [--every 100]
 --       [--limit 0 (steps per epoch, 0 = all 937)] [--lr 2e-4] [--collapse warn|stop|off]
---       default 2 epochs (1874 steps of 64): 7.5 minutes on 2 idle cores (~260 images/s);
---       12 minutes measured beside other jobs (170 images/s).
+--       default 2 epochs (1874 steps of 64): 116 s on 2 idle cores of an AVX-512 Xeon
+--       (1030 images/s); slower without AVX-512, or beside other jobs.
 -- Writes out/<data>-epoch-NN.png (the grid after each epoch), out/<data>-learning.gif (every
 -- snapshot), out/<data>-generator.safetensors (loaded by arithmetic.lua and walk.lua).
 local wick = require "wick"

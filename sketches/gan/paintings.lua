@@ -8,8 +8,8 @@
 -- Data: `make data` (images/paintings).
 -- Run:  wick sketches/gan/paintings.lua [--patches 4096] [--epochs 8] [--every 32]
 --       [--limit 0 (steps per epoch, 0 = all)] [--lr 2e-4] [--collapse warn|stop|off]
---       default 4096 patches, 8 epochs (512 steps of 64): 8 minutes on 2 idle cores (~67
---       images/s); 14 minutes measured beside other jobs (38 images/s).
+--       default 4096 patches, 8 epochs (512 steps of 64): about 2 minutes on 2 idle cores
+--       of an AVX-512 Xeon (268 images/s); slower without AVX-512, or beside other jobs.
 -- Writes out/paintings-patches.png (64 of the real patches), out/paintings-epoch-NN.png,
 -- out/paintings-learning.gif, out/paintings-generator.safetensors (walk.lua walks it).
 local wick = require "wick"

@@ -14,10 +14,13 @@
 #   cnn2   64x32x13x13  -> 64, 3x3,       grads input+weight+bias   (its conv 2: Winograd)
 #   dcgan16 64x64x16x16 -> 128, 4x4 stride 2 pad 1, grads input+weight+bias (DCGAN-64's
 #          discriminator conv 3: Winograd F(2x2, 2x2) over the input's phases)
-#   dcgan14 64x64x14x14 -> 128, the same at 14x14 (DCGAN-28's conv 2; 7x7 out: im2col)
+#   dcgan14 64x64x14x14 -> 128, the same at 14x14 (DCGAN-28's conv 2; 7x7 out: im2col
+#          columns straight into panels for wick's own AVX-512 kernel, lib/nn/panel_gemm.c)
 #
 # "wick im2col" is wick built without the Winograd path (WK_CONV_NO_WINOGRAD), for
-# context: what im2col + SGEMM alone does on the same shapes.
+# context: what im2col + SGEMM alone does on the same shapes (on small maps with AVX-512,
+# im2col + panel_gemm.c: dcgan16's 8x8 outputs measured 18.4 ms that way against 20.4 by
+# Winograd in one run, but per layer in a DCGAN-64 the two were within noise).
 # Usage: tests/bench/bench_conv.sh [SECONDS] [case...]
 set -eu
 sh "$(dirname "$0")/machine.sh"
