@@ -90,25 +90,9 @@ static inline v8f act_dz8(v8f dy, v8f x, float a, float b, float slope)
 
 static inline float sum8(v8f v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
 
-/* Sum of a run of S floats, and of (v - mean)^2. */
-static double run_sum(const float *v, int64_t S)
+/* Sum over a run of S floats of v (square 0) or of (v - mean)^2 (square 1). */
+static inline __attribute__((always_inline)) double run_moment(const float *v, int64_t S, float mean, int square)
 {
-    double t = 0;
-    for (int64_t k0 = 0; k0 < S; k0 += SUM_BLOCK) {
-        const int64_t k1 = S - k0 < SUM_BLOCK ? S : k0 + SUM_BLOCK;
-        v8f a = {0};
-        float r = 0;
-        int64_t k = k0;
-        for (; k + 8 <= k1; k += 8) a += load8(v + k);
-        for (; k < k1; k++) r += v[k];
-        t += (double)(r + sum8(a));
-    }
-    return t;
-}
-
-static double run_sq(const float *v, int64_t S, double mean)
-{
-    const float m = (float)mean;
     double t = 0;
     for (int64_t k0 = 0; k0 < S; k0 += SUM_BLOCK) {
         const int64_t k1 = S - k0 < SUM_BLOCK ? S : k0 + SUM_BLOCK;
@@ -116,14 +100,17 @@ static double run_sq(const float *v, int64_t S, double mean)
         float r = 0;
         int64_t k = k0;
         for (; k + 8 <= k1; k += 8) {
-            const v8f d = load8(v + k) - m;
-            a += d * d;
+            const v8f d = load8(v + k) - mean;
+            a += square ? d * d : d;
         }
-        for (; k < k1; k++) r += (v[k] - m) * (v[k] - m);
+        for (; k < k1; k++) r += square ? (v[k] - mean) * (v[k] - mean) : v[k] - mean;
         t += (double)(r + sum8(a));
     }
     return t;
 }
+
+static double run_sum(const float *v, int64_t S) { return run_moment(v, S, 0.0f, 0); }
+static double run_sq(const float *v, int64_t S, double mean) { return run_moment(v, S, (float)mean, 1); }
 
 /* Channels per block: at most BN_BLOCK (the per-channel scratch lives on the stack). */
 #define BN_BLOCK 256
