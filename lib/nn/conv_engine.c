@@ -39,7 +39,6 @@ enum { OP_FWD = WK_CONV_FWD, OP_DATA = WK_CONV_DATA, OP_WGRAD = WK_CONV_WGRAD };
 
 /* ---- the engine ---------------------------------------------------------------- */
 
-
 /* How the column side is cut — from the problem alone, never the thread count, so
  * every GEMM and every sum is the same on 1 thread or 8 (lib/core/threads.h): nb whole
  * images per chunk (rows == Ho), or one image per chunk cut into `tiles` bands of `rows`
@@ -146,8 +145,8 @@ static void make_plan(plan *pl, const geom *g, int ops)
     }
     pl->cols = g->pointwise ? 0 : round16(K * pl->P);
     pl->cbuf = pl->nb > 1 ? round16(g->Cog * pl->P) : 0;
-    /* Several small images a chunk (a DCGAN's 7x7 maps): FWD and DATA on panel_gemm.c,
-     * whose packed weights are made once a pass, not once a product (see there). */
+    /* Several small images a chunk (a DCGAN's 7x7 maps): FWD, DATA and WGRAD on
+     * panel_gemm.c, with their own layouts of the columns and dY (see the top comment). */
     pl->panel = wk_panel_gemm_fast() && !g->pointwise && pl->tiles == 1 && pl->nb > 1 && pl->mblocks == 1 &&
                 g->HWo < PER_IMAGE_COLS;
     pl->panel_scratch = pl->pack_fwd = pl->pack_data = 0;
@@ -164,7 +163,8 @@ static void make_plan(plan *pl, const geom *g, int ops)
             pl->pack_data = round16((int64_t)wk_panel_a_floats(K, g->Cog)) * (size_t)g->G;
         }
         if (ops & OP_WGRAD) {   /* the columns transposed into panels, dY packed as the left side */
-            size_t panels = round16((int64_t)wk_panel_b_floats(pl->P, K)), left = round16((int64_t)wk_panel_a_floats(g->Cog, pl->P));
+            size_t panels = round16((int64_t)wk_panel_b_floats(pl->P, K));
+            size_t left = round16((int64_t)wk_panel_a_floats(g->Cog, pl->P));
             if (panels > pl->cols) pl->cols = panels;
             if (left > pl->cbuf) pl->cbuf = left;
         }

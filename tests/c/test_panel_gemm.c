@@ -115,7 +115,8 @@ TEST(products_into_image_planes)
             float *A = randn_floats(M * R), *B = randn_floats(R * P), *C0 = randn_floats(n * stride);
             float *C = malloc(sizeof(float) * (size_t)(n * stride));
             memcpy(C, C0, sizeof(float) * (size_t)(n * stride));
-            float *Ap = malloc(sizeof(float) * wk_panel_a_floats(M, R)), *Bp = malloc(sizeof(float) * wk_panel_b_floats(R, P));
+            float *Ap = malloc(sizeof(float) * wk_panel_a_floats(M, R));
+            float *Bp = malloc(sizeof(float) * wk_panel_b_floats(R, P));
             wk_panel_pack_a(Ap, A, M, R, R, 1);
             for (int64_t r = 0; r < R; r++) wk_panel_b_put(Bp, R, r, 0, B + r * P, P);
             wk_panel_b_pad(Bp, R, P);
