@@ -16,9 +16,10 @@
 #define WK_PANEL_MR 8    /* rows of C a micro-tile makes */
 #define WK_PANEL_NP 32   /* columns of a panel of B, and of a micro-tile */
 
-/* 1 when the fast kernel is compiled in (AVX-512); conv.c uses these products only
- * then. The functions below work on any CPU (a plain loop elsewhere), so tests run
- * everywhere. */
+/* 1 when the fast kernel is compiled in (AVX-512, and not built with
+ * -DWK_NO_PANEL_GEMM, which benchmarks use to compare); conv_engine.c uses these
+ * products only then. The functions below work on any CPU (a plain loop elsewhere), so
+ * tests run everywhere. */
 int wk_panel_gemm_fast(void);
 
 /* Floats of A (M, R) packed: M rounded up to WK_PANEL_MR, times R. */
