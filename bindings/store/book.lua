@@ -149,16 +149,18 @@ end
 
 local UNESC = { n = "\n", r = "\r", t = "\t", b = "\b", f = "\f", ["/"] = "/", ['"'] = '"', ["\\"] = "\\" }
 
--- The list json_strings wrote (only strings: the args of a script); nil for anything else.
+-- The list json_strings wrote (only strings: the args of a script); nil for anything else,
+-- a bad escape included. bundle.lua reads the run log's args with it too.
 local function json_list(s)
-  if type(s) ~= "string" or s:sub(1, 1) ~= "[" then return nil end
-  local list, i = {}, 2
+  if type(s) ~= "string" or not s:match("^%s*%[") then return nil end
+  local list, i = {}, s:find("%[") + 1
   while true do
     i = s:find("%S", i)
     if not i then return nil end
     local c = s:sub(i, i)
     if c == "]" then return list end
-    if c == "," then i = i + 1
+    if c == "," then
+      i = i + 1
     elseif c == '"' then
       local parts, j = {}, i + 1
       while true do
@@ -168,11 +170,15 @@ local function json_list(s)
         if s:sub(k, k) == '"' then j = k + 1 break end
         local e = s:sub(k + 1, k + 1)
         if e == "u" then
-          parts[#parts + 1] = utf8.char(tonumber(s:sub(k + 2, k + 5), 16) or 63)
+          local cp = tonumber(s:sub(k + 2, k + 5), 16)
+          if not cp then return nil end
+          parts[#parts + 1] = utf8.char(cp)
           j = k + 6
-        else
-          parts[#parts + 1] = UNESC[e] or e
+        elseif UNESC[e] then
+          parts[#parts + 1] = UNESC[e]
           j = k + 2
+        else
+          return nil
         end
       end
       list[#list + 1] = table.concat(parts)
@@ -182,6 +188,7 @@ local function json_list(s)
     end
   end
 end
+wick._json_string_list = json_list
 
 -- ---- a run: begin, follow, end -------------------------------------------------------
 

@@ -115,45 +115,9 @@ local function parse(cmd, args, spec, usage)
   return out
 end
 
--- The argument list of a run as the run log stores it: a JSON array of strings.
-local UNESC = { n = "\n", r = "\r", t = "\t", b = "\b", f = "\f", ["/"] = "/", ['"'] = '"', ["\\"] = "\\" }
-local function json_strings(s)
-  if type(s) ~= "string" or not s:match("^%s*%[") then return nil end
-  local list, i = {}, s:find("%[") + 1
-  while true do
-    i = s:find("%S", i)
-    if not i then return nil end
-    local c = s:sub(i, i)
-    if c == "]" then return list end
-    if c == "," then
-      i = i + 1
-    elseif c == '"' then
-      local parts, j = {}, i + 1
-      while true do
-        local k = s:find('["\\]', j)
-        if not k then return nil end
-        parts[#parts + 1] = s:sub(j, k - 1)
-        if s:sub(k, k) == '"' then j = k + 1 break end
-        local e = s:sub(k + 1, k + 1)
-        if e == "u" then
-          local cp = tonumber(s:sub(k + 2, k + 5), 16)
-          if not cp then return nil end
-          parts[#parts + 1] = utf8.char(cp)
-          j = k + 6
-        elseif UNESC[e] then
-          parts[#parts + 1] = UNESC[e]
-          j = k + 2
-        else
-          return nil
-        end
-      end
-      list[#list + 1] = table.concat(parts)
-      i = j
-    else
-      return nil
-    end
-  end
-end
+-- The argument list of a run as the run log stores it: a JSON array of strings (book.lua's
+-- reader; book.lua runs first).
+local json_strings = wick._json_string_list
 
 -- Words as a shell would need them typed.
 local function shell_words(list)

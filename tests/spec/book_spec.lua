@@ -440,3 +440,18 @@ describe("wick.log", function()
     assert.truthy(per_call < 200e-6, ("%.1f us per call"):format(per_call * 1e6))
   end)
 end)
+
+describe("the run log's args", function()
+  it("are read back as the JSON list of strings they were written as, and nothing else", function()
+    local read = wick._json_string_list
+    local got = read('["--name", "a\\"b", "\\u00e9t\\u00e9", "x\\ny\\\\z", ""]')
+    assert.same({ "--name", 'a"b', "été", "x\ny\\z", "" }, got)
+    assert.same({}, read("  [ ]"))
+    assert.is_nil(read('["a", 3]'))            -- only strings
+    assert.is_nil(read('["\\q"]'))             -- an unknown escape
+    assert.is_nil(read('["\\uzz"]'))           -- a bad \u
+    assert.is_nil(read('["open'))              -- unterminated
+    assert.is_nil(read("--seed 3"))            -- not a list
+    assert.is_nil(read(nil))
+  end)
+end)
