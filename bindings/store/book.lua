@@ -446,13 +446,15 @@ local function when(t, seconds)
   return os.date(seconds and "%Y-%m-%d %H:%M:%S" or "%Y-%m-%d %H:%M", math.floor(t))
 end
 
+-- A file's size as `wick show` and `wick pack` print it (binary units, named as such).
 local function size_str(n)
   if not n then return "?" end
   if n < 1024 then return ("%d B"):format(n) end
-  if n < 1024 ^ 2 then return ("%.1f KB"):format(n / 1024) end
-  if n < 1024 ^ 3 then return ("%.1f MB"):format(n / 1024 ^ 2) end
-  return ("%.2f GB"):format(n / 1024 ^ 3)
+  if n < 1024 ^ 2 then return ("%.1f KiB"):format(n / 1024) end
+  if n < 1024 ^ 3 then return ("%.1f MiB"):format(n / 1024 ^ 2) end
+  return ("%.2f GiB"):format(n / 1024 ^ 3)
 end
+wick._size_str = size_str
 
 local function num(v)
   if v == nil then return "nan" end

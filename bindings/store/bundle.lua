@@ -27,8 +27,6 @@
 local wick = ...
 local B = wick._bundle
 
-local KIB, MIB = 1024, 1024 * 1024
-
 -- Command errors carry no position: they are about the command line, not a line of Lua.
 -- They are raised as a Failure so the command can print them plainly ("wick: pack: …",
 -- status 1) rather than with the traceback of an error in Lua; anything else is a bug
@@ -54,11 +52,7 @@ end
 local function say(fmt, ...) io.stdout:write(fmt:format(...), "\n") end
 local function warn(fmt, ...) io.stderr:write("wick: ", fmt:format(...), "\n") end
 
-local function size_str(n)
-  if n >= MIB then return ("%.1f MiB"):format(n / MIB) end
-  if n >= KIB then return ("%.1f KiB"):format(n / KIB) end
-  return ("%d B"):format(n)
-end
+local size_str = wick._size_str   -- book.lua's, which runs first
 
 -- Text from a bundle, made safe to print: control characters (a terminal escape in
 -- someone else's file) shown as '?'.
