@@ -113,12 +113,20 @@ end
 -- reader; book.lua runs first).
 local json_strings = wick._json_string_list
 
+-- A word as the shell reads it: left bare when it holds nothing special. sweep.lua quotes
+-- its command lines with it too.
+local function shell_quote(s)
+  s = tostring(s)
+  -- "{}" (GNU parallel's placeholder) is no brace expansion: it may stay bare too
+  if s:gsub("{}", "x"):match("^[%w%-_./=,:@+%%]+$") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+wick._shell_quote = shell_quote
+
 -- Words as a shell would need them typed.
 local function shell_words(list)
   local out = {}
-  for i, w in ipairs(list) do
-    out[i] = w:match("^[%w%-_./=,:+@]+$") and w or "'" .. w:gsub("'", "'\\''") .. "'"
-  end
+  for i, w in ipairs(list) do out[i] = shell_quote(w) end
   return table.concat(out, " ")
 end
 

@@ -63,13 +63,8 @@ options:
 
 -- ---- small tools ------------------------------------------------------------------
 
--- A word as the shell reads it: left bare when it holds nothing special.
-local function shq(s)
-  s = tostring(s)
-  -- "{}" (GNU parallel's placeholder) is no brace expansion: it may stay bare too
-  if s:gsub("{}", "x"):match("^[%w%-_./=,:@+%%]+$") then return s end
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
+-- A word as the shell reads it (bundle.lua's, which runs first).
+local shq = wick._shell_quote
 sweep.shell_quote = shq
 
 local function shell_line(argv)
