@@ -3,7 +3,7 @@
  * their sums scattered back into the image. Three ways, chosen from the shape alone:
  * phase rows for strided convolutions, a per-tap offset table for short stride-1 rows,
  * and plain row copies for the rest. Any of them gives the same bits on any thread
- * count: the engine in conv.c cuts the work by shape only. */
+ * count: the engine in conv_engine.c cuts the work by shape only. */
 #include "im2col.h"
 #include "panel_gemm.h"
 

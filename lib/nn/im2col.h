@@ -1,5 +1,5 @@
 /* im2col.h — the geometry of one convolution and the column matrix moves between its
- * image and column sides (im2col and its adjoint col2im), shared by conv.c's engine and
+ * image and column sides (im2col and its adjoint col2im), shared by conv_engine.c and
  * im2col.c; plus the short-row helpers both use. Internal to lib/nn.
  *
  * Call the big NCHW side of a conv2d the "image" (N, Ci, H, W) and its output the

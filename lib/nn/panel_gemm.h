@@ -1,4 +1,4 @@
-/* panel_gemm.h — a single-threaded SGEMM for conv.c's narrow column products, whose
+/* panel_gemm.h — a single-threaded SGEMM for conv_engine.c's narrow column products, whose
  * right-hand matrix is laid out in panels of 32 columns (see panel_gemm.c for why and
  * what it measured). Internal to lib/nn.
  *

@@ -51,7 +51,7 @@
 #define ROWS_DONT_OVERLAP
 #endif
 
-/* A block's V and M together are kept near this many floats (measured: see conv.c). */
+/* A block's V and M together are kept near this many floats (measured: see conv.c's table). */
 #define BLOCK_FLOATS (1 << 20)
 #define MIN_BLOCK_TILES 32
 #define MIN_BLOCKS 8

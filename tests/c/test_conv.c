@@ -1,7 +1,8 @@
-/* test_conv.c — unit tests of lib/nn/conv.c: conv2d and conv_transpose2d, forward and
- * backward, against naive float64 loops written straight from the formulas in conv.h,
- * a finite-difference check of those loops' gradients, the adjoint identity between
- * the two convolutions, accumulation into gradients, and the error messages.
+/* test_conv.c — unit tests of lib/nn/conv.c and conv_engine.c: conv2d and
+ * conv_transpose2d, forward and backward, against naive float64 loops written straight
+ * from the formulas in conv.h, a finite-difference check of those loops' gradients, the
+ * adjoint identity between the two convolutions, accumulation into gradients, and the
+ * error messages.
  *
  * Tolerances: float32 against float64 references, relative to the size of the sums:
  * max |wick - ref| <= 3e-5 * (1 + max |ref|). Each comparison prints its max diff. */

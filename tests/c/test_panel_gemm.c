@@ -1,5 +1,5 @@
 /* test_panel_gemm.c — lib/nn/panel_gemm.c, the SGEMM with B in panels of 32 columns
- * behind conv.c's products on small maps, and im2col.c's wk_im2col_panels and
+ * behind conv_engine.c's products on small maps, and im2col.c's wk_im2col_panels and
  * wk_im2col_tpanels that feed it: every product against a float64 reference, on sizes
  * with ragged edges (M not a multiple of 8, P not a multiple of 32, a single column, a
  * single row), A packed from a row-major matrix and from its transpose, B gathered into
