@@ -12,6 +12,7 @@
 #include "../../lib/nn/conv.h"
 #include "../../lib/nn/winograd.h"
 #include "check.h"
+#include "conv_reference.h"
 #include "tensor_fixtures.h"
 
 typedef struct wcase {
@@ -28,47 +29,6 @@ static const wcase CASES[] = {
     {64, 32, 13, 13, 64, 0, 1},    /* the small CNN's second conv */
     {32, 16, 4, 4, 16, 1, 0},      /* one tile per image */
 };
-
-static void fill(float *p, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) p[i] = wk_rng_normal();
-}
-
-/* y = conv2d(x, w, b) and the gradients of sum(y * gy), in double, directly. */
-static void reference(const wcase *c, int64_t Ho, int64_t Wo, const float *x, const float *w, const float *b,
-                      const float *gy, double *y, double *gx, double *gw)
-{
-    memset(gx, 0, sizeof(double) * (size_t)(c->N * c->Ci * c->H * c->W));
-    memset(gw, 0, sizeof(double) * (size_t)(c->Co * c->Ci * 9));
-    for (int64_t n = 0; n < c->N; n++)
-        for (int64_t o = 0; o < c->Co; o++)
-            for (int64_t i = 0; i < Ho; i++)
-                for (int64_t j = 0; j < Wo; j++) {
-                    double s = b ? b[o] : 0.0, d = gy[((n * c->Co + o) * Ho + i) * Wo + j];
-                    for (int64_t ci = 0; ci < c->Ci; ci++)
-                        for (int p = 0; p < 3; p++)
-                            for (int q = 0; q < 3; q++) {
-                                int64_t ih = i - c->pad + p, iw = j - c->pad + q;
-                                if (ih < 0 || ih >= c->H || iw < 0 || iw >= c->W) continue;
-                                int64_t xi = ((n * c->Ci + ci) * c->H + ih) * c->W + iw, wi = (o * c->Ci + ci) * 9 + p * 3 + q;
-                                s += (double)w[wi] * x[xi];
-                                gx[xi] += d * w[wi];
-                                gw[wi] += d * x[xi];
-                            }
-                    y[((n * c->Co + o) * Ho + i) * Wo + j] = s;
-                }
-}
-
-/* max |t - ref| against a tolerance relative to the reference's scale. */
-static void compare(const char *what, const wk_tensor *t, const double *ref)
-{
-    double md = max_diff(t, ref), mr = 0;
-    for (int64_t i = 0; i < wk_tensor_numel(t); i++)
-        if (fabs(ref[i]) > mr) mr = fabs(ref[i]);
-    double tol = 2e-5 * (1 + mr);
-    printf("    %-12s max diff %.3g (scale %.3g, tol %.3g)\n", what, md, mr, tol);
-    CHECK_NEAR(md, 0.0, tol);
-}
 
 typedef struct results {
     wk_tensor y, gx, gw, gb;
@@ -95,11 +55,6 @@ static void release(results *r)
     wk_tensor_release(&r->y), wk_tensor_release(&r->gx), wk_tensor_release(&r->gw), wk_tensor_release(&r->gb);
 }
 
-static int same_bits(const wk_tensor *a, const wk_tensor *b)
-{
-    return memcmp(wk_tensor_data(a), wk_tensor_data(b), sizeof(float) * (size_t)wk_tensor_numel(a)) == 0;
-}
-
 TEST(winograd_matches_direct_float64_and_ignores_the_thread_count)
 {
     wk_rng_seed(11);
@@ -115,25 +70,26 @@ TEST(winograd_matches_direct_float64_and_ignores_the_thread_count)
         wk_tensor_new(&w, 4, (int64_t[]){c->Co, c->Ci, 3, 3});
         wk_tensor_new(&b, 1, (int64_t[]){c->Co});
         wk_tensor_new(&gy, 4, (int64_t[]){c->N, c->Co, Ho, Wo});
-        fill(wk_tensor_data(&x), wk_tensor_numel(&x));
-        fill(wk_tensor_data(&w), wk_tensor_numel(&w));
-        fill(wk_tensor_data(&b), wk_tensor_numel(&b));
-        fill(wk_tensor_data(&gy), wk_tensor_numel(&gy));
+        fill_normal(&x);
+        fill_normal(&w);
+        fill_normal(&b);
+        fill_normal(&gy);
         double *y = malloc(sizeof(double) * (size_t)wk_tensor_numel(&gy));
         double *gx = malloc(sizeof(double) * (size_t)wk_tensor_numel(&x));
         double *gw = malloc(sizeof(double) * (size_t)wk_tensor_numel(&w));
-        reference(c, Ho, Wo, wk_tensor_data(&x), wk_tensor_data(&w), c->bias ? wk_tensor_data(&b) : NULL,
-                  wk_tensor_data(&gy), y, gx, gw);
+        const conv_ref_shape rs = {c->N, c->Ci, c->H, c->W, c->Co, 3, 1, c->pad, Ho, Wo};
+        conv_reference(&rs, wk_tensor_data(&x), wk_tensor_data(&w), c->bias ? wk_tensor_data(&b) : NULL,
+                       wk_tensor_data(&gy), y, gx, gw);
         results r1, r2;
         wk_threads_set(1);
         run_case(c, &x, &w, &b, &gy, &r1);
         wk_threads_set(2);
         run_case(c, &x, &w, &b, &gy, &r2);
-        compare("forward", &r2.y, y);
-        compare("grad input", &r2.gx, gx);
-        compare("grad weight", &r2.gw, gw);
-        int same = same_bits(&r1.y, &r2.y) && same_bits(&r1.gx, &r2.gx) && same_bits(&r1.gw, &r2.gw) &&
-                   same_bits(&r1.gb, &r2.gb);
+        conv_ref_compare("forward", &r2.y, y);
+        conv_ref_compare("grad input", &r2.gx, gx);
+        conv_ref_compare("grad weight", &r2.gw, gw);
+        int same = conv_ref_same_bits(&r1.y, &r2.y) && conv_ref_same_bits(&r1.gx, &r2.gx) && conv_ref_same_bits(&r1.gw, &r2.gw) &&
+                   conv_ref_same_bits(&r1.gb, &r2.gb);
         printf("    same bits on 1 and 2 threads: %s\n", same ? "yes" : "NO");
         CHECK(same);
         release(&r1), release(&r2);
@@ -154,9 +110,9 @@ TEST(conv_transpose2d_stride1_is_the_adjoint)
     wk_tensor_new(&x, 4, (int64_t[]){2, 24, 10, 9});
     wk_tensor_new(&w, 4, (int64_t[]){20, 24, 3, 3});   /* conv2d: 24 -> 20 */
     wk_tensor_new(&y, 4, (int64_t[]){2, 20, 10, 9});
-    fill(wk_tensor_data(&x), wk_tensor_numel(&x));
-    fill(wk_tensor_data(&w), wk_tensor_numel(&w));
-    fill(wk_tensor_data(&y), wk_tensor_numel(&y));
+    fill_normal(&x);
+    fill_normal(&w);
+    fill_normal(&y);
     wk_workspace ws = {0};
     /* the same w read as conv_transpose2d's (C_in = 20, C_out = 24) weight */
     wk_tensor wt;

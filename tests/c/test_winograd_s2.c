@@ -14,6 +14,7 @@
 #include "../../lib/nn/conv.h"
 #include "../../lib/nn/winograd_s2.h"
 #include "check.h"
+#include "conv_reference.h"
 #include "tensor_fixtures.h"
 
 typedef struct scase {
@@ -31,48 +32,6 @@ static const scase CASES[] = {
     {2, 32, 64, 64, 24, 1, 1},     /* 32x32: a block an image */
     {1, 16, 128, 128, 16, 1, 0},   /* 64x64: blocks of part of an image (even, then odd) */
 };
-
-static void fill(float *p, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++) p[i] = wk_rng_normal();
-}
-
-/* y = conv2d(x, w, b) (4x4, stride 2) and the gradients of sum(y * gy), in double. */
-static void reference(const scase *c, int64_t Ho, int64_t Wo, const float *x, const float *w, const float *b,
-                      const float *gy, double *y, double *gx, double *gw)
-{
-    memset(gx, 0, sizeof(double) * (size_t)(c->N * c->Ci * c->H * c->W));
-    memset(gw, 0, sizeof(double) * (size_t)(c->Co * c->Ci * 16));
-    for (int64_t n = 0; n < c->N; n++)
-        for (int64_t o = 0; o < c->Co; o++)
-            for (int64_t i = 0; i < Ho; i++)
-                for (int64_t j = 0; j < Wo; j++) {
-                    double s = b ? b[o] : 0.0, d = gy[((n * c->Co + o) * Ho + i) * Wo + j];
-                    for (int64_t ci = 0; ci < c->Ci; ci++)
-                        for (int p = 0; p < 4; p++)
-                            for (int q = 0; q < 4; q++) {
-                                int64_t ih = 2 * i - c->pad + p, iw = 2 * j - c->pad + q;
-                                if (ih < 0 || ih >= c->H || iw < 0 || iw >= c->W) continue;
-                                int64_t xi = ((n * c->Ci + ci) * c->H + ih) * c->W + iw;
-                                int64_t wi = (o * c->Ci + ci) * 16 + p * 4 + q;
-                                s += (double)w[wi] * x[xi];
-                                gx[xi] += d * w[wi];
-                                gw[wi] += d * x[xi];
-                            }
-                    y[((n * c->Co + o) * Ho + i) * Wo + j] = s;
-                }
-}
-
-/* max |t - ref| against a tolerance relative to the reference's scale. */
-static void compare(const char *what, const wk_tensor *t, const double *ref)
-{
-    double md = max_diff(t, ref), mr = 0;
-    for (int64_t i = 0; i < wk_tensor_numel(t); i++)
-        if (fabs(ref[i]) > mr) mr = fabs(ref[i]);
-    double tol = 2e-5 * (1 + mr);
-    printf("    %-22s max diff %.3g (scale %.3g, tol %.3g)\n", what, md, mr, tol);
-    CHECK_NEAR(md, 0.0, tol);
-}
 
 typedef struct results {
     wk_tensor y, gx, gw, gb;      /* conv2d */
@@ -111,11 +70,6 @@ static void release(results *r)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) wk_tensor_release(all[i]);
 }
 
-static int same_bits(const wk_tensor *a, const wk_tensor *b)
-{
-    return memcmp(wk_tensor_data(a), wk_tensor_data(b), sizeof(float) * (size_t)wk_tensor_numel(a)) == 0;
-}
-
 TEST(stride2_winograd_matches_direct_float64_and_ignores_the_thread_count)
 {
     wk_rng_seed(13);
@@ -132,18 +86,19 @@ TEST(stride2_winograd_matches_direct_float64_and_ignores_the_thread_count)
         wk_tensor_new(&w, 4, (int64_t[]){c->Co, c->Ci, 4, 4});
         wk_tensor_new(&b, 1, (int64_t[]){c->Co});
         wk_tensor_new(&gy, 4, (int64_t[]){c->N, c->Co, Ho, Wo});
-        fill(wk_tensor_data(&x), wk_tensor_numel(&x));
-        fill(wk_tensor_data(&w), wk_tensor_numel(&w));
-        fill(wk_tensor_data(&b), wk_tensor_numel(&b));
-        fill(wk_tensor_data(&gy), wk_tensor_numel(&gy));
+        fill_normal(&x);
+        fill_normal(&w);
+        fill_normal(&b);
+        fill_normal(&gy);
         double *y = malloc(sizeof(double) * (size_t)wk_tensor_numel(&gy));
         double *gx = malloc(sizeof(double) * (size_t)wk_tensor_numel(&x));
         double *gw = malloc(sizeof(double) * (size_t)wk_tensor_numel(&w));
         double *ty = malloc(sizeof(double) * (size_t)wk_tensor_numel(&x));
         double *tgx = malloc(sizeof(double) * (size_t)wk_tensor_numel(&gy));
         double *tgw = malloc(sizeof(double) * (size_t)wk_tensor_numel(&w));
-        reference(c, Ho, Wo, wk_tensor_data(&x), wk_tensor_data(&w), c->bias ? wk_tensor_data(&b) : NULL,
-                  wk_tensor_data(&gy), y, gx, gw);
+        const conv_ref_shape rs = {c->N, c->Ci, c->H, c->W, c->Co, 4, 2, c->pad, Ho, Wo};
+        conv_reference(&rs, wk_tensor_data(&x), wk_tensor_data(&w), c->bias ? wk_tensor_data(&b) : NULL,
+                       wk_tensor_data(&gy), y, gx, gw);
         /* conv_transpose2d(gy) is the input gradient above; its backward with x as the
          * gradient: input gradient conv2d(x) without bias, weight gradient as gw */
         memcpy(ty, gx, sizeof(double) * (size_t)wk_tensor_numel(&x));
@@ -155,14 +110,14 @@ TEST(stride2_winograd_matches_direct_float64_and_ignores_the_thread_count)
         run_case(c, &x, &w, &b, &gy, &r1);
         wk_threads_set(2);
         run_case(c, &x, &w, &b, &gy, &r2);
-        compare("forward", &r2.y, y);
-        compare("grad input", &r2.gx, gx);
-        compare("grad weight", &r2.gw, gw);
-        compare("transposed forward", &r2.ty, ty);
-        compare("transposed grad input", &r2.tgx, tgx);
-        compare("transposed grad weight", &r2.tgw, tgw);
-        int same = same_bits(&r1.y, &r2.y) && same_bits(&r1.gx, &r2.gx) && same_bits(&r1.gw, &r2.gw) &&
-                   same_bits(&r1.ty, &r2.ty) && same_bits(&r1.tgx, &r2.tgx) && same_bits(&r1.tgw, &r2.tgw);
+        conv_ref_compare("forward", &r2.y, y);
+        conv_ref_compare("grad input", &r2.gx, gx);
+        conv_ref_compare("grad weight", &r2.gw, gw);
+        conv_ref_compare("transposed forward", &r2.ty, ty);
+        conv_ref_compare("transposed grad input", &r2.tgx, tgx);
+        conv_ref_compare("transposed grad weight", &r2.tgw, tgw);
+        int same = conv_ref_same_bits(&r1.y, &r2.y) && conv_ref_same_bits(&r1.gx, &r2.gx) && conv_ref_same_bits(&r1.gw, &r2.gw) &&
+                   conv_ref_same_bits(&r1.ty, &r2.ty) && conv_ref_same_bits(&r1.tgx, &r2.tgx) && conv_ref_same_bits(&r1.tgw, &r2.tgw);
         printf("    same bits on 1 and 2 threads: %s\n", same ? "yes" : "NO");
         CHECK(same);
         release(&r1), release(&r2);
