@@ -3,9 +3,10 @@
  * Reading gives 1 channel for greyscale files and 3 (RGB) for colour ones; CMYK and
  * YCCK files (Photoshop's print JPEGs) are converted to RGB here, undoing the
  * inverted storage Adobe writes. libjpeg's error_exit is replaced by a longjmp that
- * keeps its message; of its warnings, "Premature end of JPEG file" is made an error
- * (a truncated file would otherwise decode silently with grey bottom rows) and the
- * rest are ignored, as image viewers do. Nothing is printed. Before decoding, the
+ * keeps its message; of its warnings, "Premature end of JPEG file" and "premature end
+ * of data segment" (a scan's data stops at a marker) are made errors, since either
+ * would decode silently with grey rows where the data is missing, and the rest are
+ * ignored, as image viewers do. Nothing is printed. Before decoding, the
  * picture's size is checked against wick's limits and the machine's memory, libjpeg's
  * own allocations are held to what such a picture needs, and a file with endless scans
  * is stopped. Writing produces a
@@ -27,7 +28,7 @@ typedef struct jpeg_err {
     struct jpeg_error_mgr pub;    /* first: libjpeg sees only this */
     jmp_buf jump;
     char msg[JMSG_LENGTH_MAX];
-    int truncated;
+    int truncated;        /* 1: the file ends early, 2: a scan's data does */
 } jpeg_err;
 
 static void on_error_exit(j_common_ptr cinfo)
@@ -41,8 +42,8 @@ static void on_emit_message(j_common_ptr cinfo, int level)
 {
     jpeg_err *err = (jpeg_err *)cinfo->err;
     if (level < 0) cinfo->err->num_warnings++;
-    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) {
-        err->truncated = 1;
+    if (level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF || cinfo->err->msg_code == JWRN_HIT_MARKER)) {
+        err->truncated = cinfo->err->msg_code == JWRN_JPEG_EOF ? 1 : 2;
         on_error_exit(cinfo);
     }
 }
@@ -185,8 +186,10 @@ int wk_jpeg_read(wk_tensor *dst, FILE *f, const char *path)
     if (rc == WK_OK) return WK_OK;
     wk_tensor_release(dst);
     if (ctx.dims_refused) return WK_ERR;
-    if (ctx.err.truncated)
+    if (ctx.err.truncated == 1)
         return wk_fail("'%s' is a truncated JPEG: the file ends before the picture is complete", path);
+    if (ctx.err.truncated == 2)
+        return wk_fail("'%s' is a corrupt JPEG: its image data stops before the picture is complete", path);
     return wk_fail("'%s' is a corrupt JPEG: %s", path, ctx.err.msg);
 }
 

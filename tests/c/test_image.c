@@ -15,6 +15,7 @@
 #include <jpeglib.h>
 #include <zlib.h>
 
+#include "../../lib/core/limits.h"
 #include "../../lib/media/image.h"
 #include "check.h"
 #include "file_fixtures.h"
@@ -605,6 +606,37 @@ TEST(jpeg_absurd_size_is_refused)
     CHECK(wk_tensor_live_bytes() == live);
 }
 
+/* A 16×16 JPEG whose header is changed to claim 16000×16000 (within wick's limits):
+ * on this machine the picture is allocated, its data found to stop after the first
+ * blocks, and freed (libjpeg would fill the rest grey; before this was an error, that
+ * took 9 s and 3 GB); on a machine whose memory cannot hold it (WICK_MEMORY_LIMIT) it
+ * is refused from the header. The CI fuzzer found such a file; it runs as on a 256M
+ * machine (tests/fuzz/fuzz.h). */
+TEST(jpeg_huge_claim_in_a_small_file)
+{
+    const unsigned char rgb[4][4] = {{10, 20, 30}, {40, 50, 60}, {70, 80, 90}, {100, 110, 120}};
+    CHECK(write_test_jpeg(tmp_path("claim.jpg"), 3, rgb) == 0);
+    size_t n = 0;
+    unsigned char *b = read_bytes(tmp_path("claim.jpg"), &n);
+    if (!b) return;
+    for (size_t i = 0; i + 9 < n; i++)
+        if (b[i] == 0xFF && b[i + 1] == 0xC0) {   /* 16000 = 0x3E80 */
+            b[i + 5] = 0x3E, b[i + 6] = 0x80, b[i + 7] = 0x3E, b[i + 8] = 0x80;
+            break;
+        }
+    write_bytes(tmp_path("claim.jpg"), b, n);
+    free(b);
+    int64_t live = wk_tensor_live_bytes();
+    if (wk_memory_total() > ((int64_t)4 << 30)) {
+        expect_load_error(tmp_path("claim.jpg"), "is a corrupt JPEG: its image data stops before");
+        CHECK(wk_tensor_live_bytes() == live);
+    }
+    setenv("WICK_MEMORY_LIMIT", "256M", 1);
+    expect_load_error(tmp_path("claim.jpg"), "(16000x16000 JPEG) needs");
+    unsetenv("WICK_MEMORY_LIMIT");
+    CHECK(wk_tensor_live_bytes() == live);
+}
+
 /* Every byte of a small JPEG and PNG flipped in turn: each load succeeds or fails with
  * a message naming the file — no crash, and (under ASan) nothing leaked. */
 TEST(corrupt_bytes_fail_cleanly)
@@ -633,8 +665,10 @@ TEST(corrupt_bytes_fail_cleanly)
     CHECK(wk_tensor_live_bytes() == live);
 }
 
-/* A progressive JPEG whose last scan is repeated 600 times: refused, not decoded for
- * ever (each repeat is a pass over the whole picture). */
+/* A progressive JPEG whose first scan (DC, decoded the same whatever came before) is
+ * repeated 600 times: refused, not decoded for ever (each repeat is a pass over the
+ * whole picture). A repeated refinement scan would be refused sooner, its data
+ * stopping short. */
 TEST(jpeg_endless_scans_are_refused)
 {
     const char *path = tmp_path("prog.jpg");
@@ -665,14 +699,16 @@ TEST(jpeg_endless_scans_are_refused)
     size_t n = 0;
     unsigned char *b = read_bytes(path, &n);
     if (!b) return;
-    size_t last = 0;
-    for (size_t i = 0; i + 1 < n; i++)
-        if (b[i] == 0xFF && b[i + 1] == 0xDA) last = i;
-    CHECK(last > 0 && n > last + 2 && b[n - 2] == 0xFF && b[n - 1] == 0xD9);
-    size_t scan = n - 2 - last, m = last + 600 * scan + 2;
+    size_t first = 0, end = 0;
+    for (size_t i = 0; i + 1 < n && !first; i++)
+        if (b[i] == 0xFF && b[i + 1] == 0xDA) first = i;
+    for (size_t i = first + 2; i + 1 < n && !end; i++)   /* the next marker: not a stuffed 0, not RSTn */
+        if (b[i] == 0xFF && b[i + 1] != 0 && b[i + 1] != 0xFF && (b[i + 1] < 0xD0 || b[i + 1] > 0xD7)) end = i;
+    CHECK(first > 0 && end > first);
+    size_t scan = end - first, m = first + 600 * scan + 2;
     unsigned char *evil = malloc(m);
-    memcpy(evil, b, last);
-    for (int k = 0; k < 600; k++) memcpy(evil + last + k * scan, b + last, scan);
+    memcpy(evil, b, first);
+    for (int k = 0; k < 600; k++) memcpy(evil + first + k * scan, b + first, scan);
     memcpy(evil + m - 2, "\xFF\xD9", 2);
     write_bytes(path, evil, m);
     expect_load_error(path, "more than 500 scans");
@@ -707,6 +743,7 @@ int main(void)
     RUN(png_chunk_claiming_2gb_costs_nothing);
     RUN(pictures_bigger_than_memory_are_refused);
     RUN(jpeg_absurd_size_is_refused);
+    RUN(jpeg_huge_claim_in_a_small_file);
     RUN(corrupt_bytes_fail_cleanly);
     RUN(jpeg_endless_scans_are_refused);
     RUN(no_leaks);

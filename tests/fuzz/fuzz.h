@@ -1,7 +1,15 @@
 /* fuzz.h — what the libFuzzer targets share: lib's loaders read from a path, so each
  * input is written to a memfd and handed over as /proc/self/fd/N (a regular file to
  * fstat and mmap, with no disk traffic). A loader failing with WK_ERR is a normal
- * outcome; sanitizer reports, leaks, timeouts and big allocations are the findings. */
+ * outcome; sanitizer reports, leaks, timeouts and big allocations are the findings.
+ *
+ * Loaders check a header's claimed size against the machine's memory before they
+ * allocate (wk_memory_check), and a header may honestly claim a 16000x16000 picture in
+ * a few hundred bytes (a truncated file, or a progressive JPEG whose scans are all
+ * end-of-band runs). On a 24 GiB machine that allocation is allowed, but libFuzzer's
+ * malloc limit (1 GiB, tests/fuzz/run.sh) would report it. So every target runs as on
+ * a machine of WK_FUZZ_MEMORY_LIMIT (WICK_MEMORY_LIMIT): a checked claim is refused
+ * with wick's error, and any allocation past the limit is one no check covered. */
 #ifndef WK_FUZZ_H
 #define WK_FUZZ_H
 
@@ -14,6 +22,17 @@
 
 #include "../../lib/core/error.h"
 #include "../../lib/tensor/tensor.h"
+
+#ifndef WK_FUZZ_MEMORY_LIMIT
+#define WK_FUZZ_MEMORY_LIMIT "256M"
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    setenv("WICK_MEMORY_LIMIT", WK_FUZZ_MEMORY_LIMIT, 1);
+    return 0;
+}
 
 /* The memfd is made once and rewritten for each input; its path stays valid. */
 static const char *wk_fuzz_file(const uint8_t *data, size_t size)
