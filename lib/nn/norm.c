@@ -68,6 +68,9 @@ static int need_like_x(const bn_dims *d, const char *name, const wk_tensor *t, c
  * speed; the backward's loops left to GCC vectorised for some variants only.) */
 #define SUM_BLOCK 512
 
+/* Built without AVX (a portable -O2), compilers warn that passing these by value changes
+ * the ABI; every function taking them here is static, so no ABI is at stake. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
