@@ -23,9 +23,9 @@
  *
  * Tiles are processed in blocks of whole tile rows (possibly spanning images), sized so a
  * block's V and M stay a few MB and there are enough blocks to share between threads.
- * Blocks are cut from the shape alone; the weight gradient is summed per slot (a run of
- * consecutive blocks) and the slots are added in order, so results do not depend on the
- * thread count (lib/core/threads.h). The transforms run on whole rows: B^T (or A) down
+ * The passes over those blocks, their SGEMMs and the order of their sums are shared with
+ * winograd_s2.c (winograd_passes.c), so results do not depend on the thread count.
+ * The transforms run on whole rows: B^T (or A) down
  * the 6 (or 4) rows of a tile row, vectorised along the row, then across after splitting
  * the row into its four phases (column 4j + q), again vectorised along j.
  *
@@ -34,10 +34,10 @@
  * scale, checked against a float64 direct convolution in tests/c/test_winograd.c. */
 #include "winograd.h"
 
-#include <cblas.h>
 #include <string.h>
 
 #include "../core/threads.h"
+#include "winograd_passes.h"
 
 #define NXI 36   /* transformed positions of a 6x6 tile */
 
@@ -55,19 +55,11 @@
 #define BLOCK_FLOATS (1 << 20)
 #define MIN_BLOCK_TILES 32
 #define MIN_BLOCKS 8
-#define WGRAD_SLOTS 8
-#define WGRAD_SLOT_FLOATS (8 << 20)
 
 typedef struct wplan {
-    int64_t tH, tW;       /* tiles per image, down and across */
-    int64_t rows;         /* tile rows of the whole batch: N * tH */
-    int64_t rb;           /* tile rows per block */
-    int64_t nblocks;
-    int64_t T;            /* tiles in a full block: rb * tW (the leading dimension of V, M) */
+    wk_wino_blocks b;     /* first: the passes see only this (nxi 36, K = Ci) */
     int64_t Wp;           /* input strip width: 4 * tW + 2 */
-    int64_t slots;        /* weight-gradient partial sums */
-    size_t u, v, m, scratch, per_worker;   /* floats */
-    int workers;
+    size_t scratch;       /* floats of a worker's transform scratch */
 } wplan;
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -75,38 +67,31 @@ static size_t round16(int64_t n) { return ((size_t)n + 15) & ~(size_t)15; }
 
 static void make_plan(wplan *p, const wk_wino_geom *g, int with_wgrad)
 {
-    p->tH = cdiv(g->Ho, 4);
-    p->tW = cdiv(g->Wo, 4);
-    p->rows = g->N * p->tH;
+    wk_wino_blocks *b = &p->b;
+    b->nxi = NXI;
+    b->K = g->Ci;
+    b->tH = cdiv(g->Ho, 4);
+    b->tW = cdiv(g->Wo, 4);
+    b->rows = g->N * b->tH;
     int64_t T = BLOCK_FLOATS / (NXI * (g->Ci + g->Co));
     if (T < MIN_BLOCK_TILES) T = MIN_BLOCK_TILES;
-    int64_t rb = T / p->tW;
+    int64_t rb = T / b->tW;
     if (rb < 1) rb = 1;
-    int64_t most = cdiv(p->rows, MIN_BLOCKS);   /* enough blocks to share */
-    if (rb > most && most * p->tW >= MIN_BLOCK_TILES) rb = most;
-    if (rb > p->rows) rb = p->rows;
-    p->rb = rb;
-    p->nblocks = cdiv(p->rows, rb);
-    p->T = rb * p->tW;
-    p->Wp = 4 * p->tW + 2;
-    p->slots = 0;
-    if (with_wgrad) {
-        int64_t s = WGRAD_SLOT_FLOATS / (NXI * g->Co * g->Ci);
-        if (s > WGRAD_SLOTS) s = WGRAD_SLOTS;
-        if (s > p->nblocks) s = p->nblocks;
-        p->slots = s < 1 ? 1 : s;
-    }
-    p->u = round16(NXI * g->Co * g->Ci);
-    p->v = round16(NXI * g->Ci * p->T);
-    p->m = round16(NXI * g->Co * p->T);
+    int64_t most = cdiv(b->rows, MIN_BLOCKS);   /* enough blocks to share */
+    if (rb > most && most * b->tW >= MIN_BLOCK_TILES) rb = most;
+    wk_wino_blocks_cut(b, g, rb, with_wgrad);
+    b->vs = (size_t)g->Ci * b->T;
+    b->ms = (size_t)g->Co * b->T;
+    b->v = round16(NXI * g->Ci * b->T);
+    b->m = round16(NXI * g->Co * b->T);
+    p->Wp = 4 * b->tW + 2;
     /* transforms: 6 transformed rows (Wp each), phases (36, T) and a zero row of the
      * input or output width; the output's (6, 4, T) + (4, 4, T) */
-    int64_t zw = g->W > g->Wo ? g->W : g->Wo, in = 6 * p->Wp + 36 * p->T + zw, out = 40 * p->T;
-    int64_t back = 6 * p->Wp + 72 * p->T;   /* the input transform's adjoint */
+    int64_t zw = g->W > g->Wo ? g->W : g->Wo, in = 6 * p->Wp + 36 * b->T + zw, out = 40 * b->T;
+    int64_t back = 6 * p->Wp + 72 * b->T;   /* the input transform's adjoint */
     if (out < back) out = back;
     p->scratch = round16((in > out ? in : out) + 64);
-    p->per_worker = p->v + p->m + p->scratch;
-    p->workers = wk_threads_count();
+    b->per_worker = b->v + b->m + p->scratch;
 }
 
 int wk_winograd_applies(const wk_wino_geom *g)
@@ -124,7 +109,7 @@ size_t wk_winograd_floats(const wk_wino_geom *g, int with_wgrad)
 {
     wplan p;
     make_plan(&p, g, with_wgrad);
-    return p.u * (1 + (size_t)p.slots) + p.per_worker * (size_t)p.workers;
+    return p.b.u * (1 + (size_t)p.b.slots) + p.b.per_worker * (size_t)p.b.workers;
 }
 
 /* ---- the kernel transform ------------------------------------------------------------ */
@@ -298,10 +283,12 @@ static inline void rows_a(float *const out[6], const float *const in[4], int64_t
  * transform across runs over t. */
 
 /* V (36, Ci, T) <- B^T d B for every tile of tile rows [R0, R1) and every input channel. */
-static void transform_input(float *V, const float *x, const wk_wino_geom *g, const wplan *p, int64_t R0,
-                            int64_t R1, float *scr)
+static void transform_input(const wk_wino_run *r, float *V, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->tW, T = p->T, Ci = g->Ci, nt = (R1 - R0) * tW;
+    const wk_wino_geom *g = r->g;
+    const wplan *p = (const wplan *)r->b;
+    const float *x = r->x;
+    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->b.tW, T = p->b.T, Ci = g->Ci, nt = (R1 - R0) * tW;
     float *tr6 = scr;                /* (6, Wp) B^T applied down one tile row, zero-padded */
     float *ph = tr6 + 6 * Wp;        /* (6, 6, T) phase j of transformed row k, per tile */
     float *zero = ph + 36 * T;       /* (W) a row above or below the image */
@@ -315,7 +302,7 @@ static void transform_input(float *V, const float *x, const wk_wino_geom *g, con
     }
     for (int64_t c = 0; c < Ci; c++) {
         for (int64_t R = R0; R < R1; R++) {
-            int64_t n = R / p->tH, tr = R % p->tH;
+            int64_t n = R / p->b.tH, tr = R % p->b.tH;
             const float *plane = x + (n * Ci + c) * H * W, *d[6];
             for (int r = 0; r < 6; r++) {
                 int64_t ih = 4 * tr - g->pH + r;
@@ -345,10 +332,14 @@ static void transform_input(float *V, const float *x, const wk_wino_geom *g, con
 }
 
 /* y tiles of tile rows [R0, R1) <- A^T M A (+ bias, or += y). */
-static void transform_output(float *y, const float *M, const float *bias, int accumulate, const wk_wino_geom *g,
-                             const wplan *p, int64_t R0, int64_t R1, float *scr)
+static void transform_output(const wk_wino_run *r, float *M, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co, nt = (R1 - R0) * tW;
+    const wk_wino_geom *g = r->g;
+    const wplan *p = (const wplan *)r->b;
+    float *y = r->y;
+    const float *bias = r->bias;
+    const int accumulate = r->accumulate;
+    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->b.tW, T = p->b.T, Co = g->Co, nt = (R1 - R0) * tW;
     float *q = scr;          /* (6, 4, T) A^T across: row k, output column c, per tile */
     float *z = q + 24 * T;   /* (4, 4, T) then A^T down: output row r, column c */
     for (int64_t o = 0; o < Co; o++) {
@@ -368,7 +359,7 @@ static void transform_output(float *y, const float *M, const float *bias, int ac
             rows_at(zc, k6, b, nt);
         }
         for (int64_t R = R0; R < R1; R++) {
-            int64_t n = R / p->tH, tr = R % p->tH;
+            int64_t n = R / p->b.tH, tr = R % p->b.tH;
             const int64_t t0 = (R - R0) * tW, full = Wo / 4;   /* tiles wholly inside the row */
             for (int r = 0; r < 4; r++) {
                 int64_t oh = 4 * tr + r;
@@ -390,10 +381,12 @@ static void transform_output(float *y, const float *M, const float *bias, int ac
 }
 
 /* dM (36, Co, T) <- A dy A^T for every output-gradient tile of tile rows [R0, R1). */
-static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, const wplan *p, int64_t R0, int64_t R1,
-                           float *scr)
+static void transform_grad(const wk_wino_run *r, float *dM, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->tW, T = p->T, Co = g->Co, Wq = 4 * tW, nt = (R1 - R0) * tW;
+    const wk_wino_geom *g = r->g;
+    const wplan *p = (const wplan *)r->b;
+    const float *dy = r->dy;
+    const int64_t Ho = g->Ho, Wo = g->Wo, tW = p->b.tW, T = p->b.T, Co = g->Co, Wq = 4 * tW, nt = (R1 - R0) * tW;
     float *tr6 = scr;            /* (6, Wq) A down one tile row; zero past the image */
     float *ph = tr6 + 6 * Wq;    /* (6, 4, T) phase j of row k, per tile */
     float *zero = ph + 24 * T;   /* (Wo) a row below the image */
@@ -401,7 +394,7 @@ static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, co
     for (int k = 0; k < 6; k++) memset(tr6 + k * Wq + Wo, 0, (size_t)(Wq - Wo) * sizeof(float));
     for (int64_t o = 0; o < Co; o++) {
         for (int64_t R = R0; R < R1; R++) {
-            int64_t n = R / p->tH, tr = R % p->tH;
+            int64_t n = R / p->b.tH, tr = R % p->b.tH;
             const float *d[4];
             for (int r = 0; r < 4; r++) {
                 int64_t oh = 4 * tr + r;
@@ -431,10 +424,12 @@ static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, co
 /* dx += B dV B^T for every tile of tile rows [R0, R1): the adjoint of transform_input,
  * each 6x6 tile added back where it was read (neighbouring tiles overlap by two rows and
  * two columns; rows outside the image, the padding, are dropped). dV (36, Ci, T). */
-static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_geom *g, const wplan *p, int64_t R0,
-                                    int64_t R1, float *scr)
+static void transform_input_adjoint(const wk_wino_run *r, float *dV, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->tW, T = p->T, Ci = g->Ci, nt = (R1 - R0) * tW;
+    const wk_wino_geom *g = r->g;
+    const wplan *p = (const wplan *)r->b;
+    float *dx = r->dx;
+    const int64_t H = g->H, W = g->W, Wp = p->Wp, tW = p->b.tW, T = p->b.T, Ci = g->Ci, nt = (R1 - R0) * tW;
     float *h = scr;             /* (6, 6, T) B^T across: row k, column c, per tile */
     float *gg = h + 36 * T;     /* (6, 6, T) then down: row r, column c */
     float *strip = gg + 36 * T; /* (6, Wp) one tile row, back in image columns */
@@ -459,7 +454,7 @@ static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_ge
             rows_b(out, v, nt);
         }
         for (int64_t R = R0; R < R1; R++) {
-            int64_t n = R / p->tH, tr = R % p->tH;
+            int64_t n = R / p->b.tH, tr = R % p->b.tH;
             const int64_t t0 = (R - R0) * tW;
             float *plane = dx + (n * Ci + c) * H * W;
             memset(strip, 0, (size_t)(6 * Wp) * sizeof(float));
@@ -481,50 +476,13 @@ static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_ge
     }
 }
 
-/* ---- the passes -------------------------------------------------------------------------- */
+/* ---- the passes (winograd_passes.c) ------------------------------------------------------ */
 
-typedef struct run {
-    const wk_wino_geom *g;
-    const wplan *p;
-    float *y;
-    const float *x, *dy, *bias;
-    int accumulate;
-    const float *u;    /* (36, Co, Ci) */
-    float *slots;      /* (slots, 36, Co, Ci) weight-gradient partial sums */
-    float *scratch;    /* per worker: V, M, transform scratch */
-} run;
-
-static void worker_buffers(const run *r, int worker, float **V, float **M, float **scr)
+static wk_wino_run engine_run(const wplan *p, const wk_wino_geom *g, float *u, float *slots, float *scratch)
 {
-    *V = r->scratch + r->p->per_worker * (size_t)worker;
-    *M = *V + r->p->v;
-    *scr = *M + r->p->m;
-}
-
-static void block_rows(const wplan *p, int64_t b, int64_t *R0, int64_t *R1)
-{
-    *R0 = b * p->rb;
-    *R1 = *R0 + p->rb < p->rows ? *R0 + p->rb : p->rows;
-}
-
-static void forward_blocks(void *ctx, int64_t b0, int64_t b1, int worker)
-{
-    const run *r = ctx;
-    const wk_wino_geom *g = r->g;
-    const wplan *p = r->p;
-    float *V, *M, *scr;
-    worker_buffers(r, worker, &V, &M, &scr);
-    for (int64_t b = b0; b < b1; b++) {
-        int64_t R0, R1;
-        block_rows(p, b, &R0, &R1);
-        int tiles = (int)((R1 - R0) * p->tW);
-        transform_input(V, r->x, g, p, R0, R1, scr);
-        for (int xi = 0; xi < NXI; xi++)   /* M[xi] (Co, tiles) = U[xi] (Co, Ci) . V[xi] (Ci, tiles) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->Co, tiles, (int)g->Ci, 1.0f,
-                        r->u + (size_t)xi * g->Co * g->Ci, (int)g->Ci, V + (size_t)xi * g->Ci * p->T, (int)p->T,
-                        0.0f, M + (size_t)xi * g->Co * p->T, (int)p->T);
-        transform_output(r->y, M, r->bias, r->accumulate, g, p, R0, R1, scr);
-    }
+    return (wk_wino_run){.g = g, .b = &p->b, .input = transform_input, .grad = transform_grad,
+                         .output = transform_output, .input_adjoint = transform_input_adjoint,
+                         .u = u, .slots = slots, .scratch = scratch};
 }
 
 void wk_winograd_forward(float *y, const float *x, const float *w, const float *bias, int accumulate,
@@ -532,87 +490,30 @@ void wk_winograd_forward(float *y, const float *x, const float *w, const float *
 {
     wplan p;
     make_plan(&p, g, 0);
-    run r = {g, &p, y, x, NULL, accumulate ? NULL : bias, accumulate, buf, NULL, buf + p.u};
     transform_kernel(buf, w, g);
-    wk_parallel_for(p.nblocks, 1, forward_blocks, &r);
-}
-
-/* Task s: slot s's run of blocks, summed in block order into its partial dU. */
-static void wgrad_slots(void *ctx, int64_t s0, int64_t s1, int worker)
-{
-    const run *r = ctx;
-    const wk_wino_geom *g = r->g;
-    const wplan *p = r->p;
-    float *V, *M, *scr;
-    worker_buffers(r, worker, &V, &M, &scr);
-    for (int64_t s = s0; s < s1; s++) {
-        float *du = r->slots + p->u * (size_t)s;   /* (36, Co, Ci) */
-        int64_t b0 = p->nblocks * s / p->slots, b1 = p->nblocks * (s + 1) / p->slots;
-        float beta = 0.0f;
-        for (int64_t b = b0; b < b1; b++) {
-            int64_t R0, R1;
-            block_rows(p, b, &R0, &R1);
-            int tiles = (int)((R1 - R0) * p->tW);
-            transform_input(V, r->x, g, p, R0, R1, scr);
-            transform_grad(M, r->dy, g, p, R0, R1, scr);
-            for (int xi = 0; xi < NXI; xi++)   /* dU[xi] (Co, Ci) += dM[xi] (Co, tiles) . V[xi]^T */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Co, (int)g->Ci, tiles, 1.0f,
-                            M + (size_t)xi * g->Co * p->T, (int)p->T, V + (size_t)xi * g->Ci * p->T, (int)p->T,
-                            beta, du + (size_t)xi * g->Co * g->Ci, (int)g->Ci);
-            beta = 1.0f;
-        }
-        if (beta == 0.0f) memset(du, 0, p->u * sizeof(float));
-    }
-}
-
-/* Blocks of one parity: dV = U^T dM, then added back into dx. */
-typedef struct data_run {
-    run r;
-    float *dx;
-    int parity;
-} data_run;
-
-static void data_blocks(void *ctx, int64_t h0, int64_t h1, int worker)
-{
-    const data_run *d = ctx;
-    const run *r = &d->r;
-    const wk_wino_geom *g = r->g;
-    const wplan *p = r->p;
-    float *V, *M, *scr;
-    worker_buffers(r, worker, &V, &M, &scr);
-    for (int64_t h = h0; h < h1; h++) {
-        int64_t b = 2 * h + d->parity, R0, R1;
-        if (b >= p->nblocks) break;
-        block_rows(p, b, &R0, &R1);
-        int tiles = (int)((R1 - R0) * p->tW);
-        transform_grad(M, r->dy, g, p, R0, R1, scr);
-        for (int xi = 0; xi < NXI; xi++)   /* dV[xi] (Ci, tiles) = U[xi]^T (Ci, Co) . dM[xi] (Co, tiles) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)g->Ci, tiles, (int)g->Co, 1.0f,
-                        r->u + (size_t)xi * g->Co * g->Ci, (int)g->Ci, M + (size_t)xi * g->Co * p->T, (int)p->T,
-                        0.0f, V + (size_t)xi * g->Ci * p->T, (int)p->T);
-        transform_input_adjoint(d->dx, V, g, p, R0, R1, scr);
-    }
+    wk_wino_run r = engine_run(&p, g, buf, NULL, buf + p.b.u);
+    r.y = y, r.x = x, r.bias = accumulate ? NULL : bias, r.accumulate = accumulate;
+    wk_wino_forward_pass(&r);
 }
 
 void wk_winograd_data(float *gx, const float *dy, const float *w, const wk_wino_geom *g, float *buf)
 {
     wplan p;
     make_plan(&p, g, 0);
-    data_run d = {{g, &p, NULL, NULL, dy, NULL, 0, buf, NULL, buf + p.u}, gx, 0};
     transform_kernel(buf, w, g);
-    /* Neighbouring blocks of one image share two input rows: even blocks first, then odd
-     * ones, so no two threads add to one row and the order of the sums is fixed. */
-    for (d.parity = 0; d.parity < 2; d.parity++) wk_parallel_for((p.nblocks + 1 - d.parity) / 2, 1, data_blocks, &d);
+    wk_wino_run r = engine_run(&p, g, buf, NULL, buf + p.b.u);
+    r.dx = gx, r.dy = dy;
+    wk_wino_data_pass(&r);
 }
 
 void wk_winograd_wgrad(float *gw, const float *dy, const float *x, const wk_wino_geom *g, float *buf)
 {
     wplan p;
     make_plan(&p, g, 1);
-    float *du = buf, *slots = buf + p.u;
-    run r = {g, &p, NULL, x, dy, NULL, 0, NULL, slots, slots + p.u * (size_t)p.slots};
-    wk_parallel_for(p.slots, 1, wgrad_slots, &r);
-    wk_sum_in_order(du, slots, p.slots, p.u, NXI * g->Co * g->Ci);
+    float *du = buf, *slots = buf + p.b.u;
+    wk_wino_run r = engine_run(&p, g, NULL, slots, slots + p.b.u * (size_t)p.b.slots);
+    r.x = x, r.dy = dy;
+    wk_wino_wgrad_pass(&r, du);
     kernel_args a = {g, NULL, du, gw};
     wk_parallel_for(g->Co, wk_parallel_grain(g->Co, (double)g->Ci * 400, 200000.0, 16), kernel_adjoint, &a);
 }

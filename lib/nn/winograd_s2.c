@@ -18,13 +18,12 @@
  *     dM = A dy A^T,   dV[xi] = U[xi]^T dM[xi],   dx += B dV B^T (back where d was read)
  *     dU[xi] = sum over tiles of dM[xi] V[xi]^T,   dw = G^T dU G
  *
- * Blocks of whole tile rows, weight-gradient slots added in order, and even then odd
- * blocks for the input gradient (neighbouring tile rows read two input rows in common;
- * blocks of whole images need not wait) follow winograd.c, so results do not depend on
- * the thread count. The transforms compute each transformed value for all the tiles of
- * a block as one vector: the input is gathered into that layout through a table of
- * offsets into a zero-padded plane, and the gradient scattered back row by row from its
- * four column phases.
+ * The passes (blocks of whole tile rows, weight-gradient slots added in order, even then
+ * odd blocks for the input gradient) are winograd_passes.c's, shared with winograd.c, so
+ * results do not depend on the thread count. The transforms compute each transformed
+ * value for all the tiles of a block as one vector: the input is gathered into that
+ * layout through a table of offsets into a zero-padded plane, and the gradient
+ * scattered back row by row from its four column phases.
  *
  * Measured on a 2-core Xeon (AVX-512, OpenBLAS SkylakeX kernels, 1 thread), forward +
  * backward of a DCGAN-64's discriminator conv 64x64x16x16 -> 128: 23.2 ms against 29.5
@@ -32,10 +31,10 @@
  * to 1.23x PyTorch's (tests/bench/bench_dcgan.sh, bench_conv.sh). */
 #include "winograd_s2.h"
 
-#include <cblas.h>
 #include <string.h>
 
 #include "../core/threads.h"
+#include "winograd_passes.h"
 
 #define NXI 9   /* transformed positions of a 3x3 tile */
 
@@ -52,24 +51,15 @@
 #define MIN_BLOCK_TILES 256
 #define MIN_BLOCKS 4
 #define MIN_SHARED_TILES 64
-#define WGRAD_SLOTS 8
-#define WGRAD_SLOT_FLOATS (8 << 20)
 
 typedef struct splan {
-    int64_t Cq;           /* 4 Ci phase channels */
-    int64_t tH, tW;       /* tiles per image, down and across */
-    int64_t rows;         /* tile rows of the whole batch: N * tH */
-    int64_t rb;           /* tile rows per block */
-    int64_t nblocks;
-    int64_t T;            /* tiles in a full block: rb * tW (the leading dimension of V, M) */
+    wk_wino_blocks b;     /* first: the passes see only this (nxi 9, K = Cq = 4 Ci) */
     int64_t Wq;           /* tW + 1: one column phase of an input row */
-    int64_t slots;        /* weight-gradient partial sums */
-    size_t vs, ms;        /* from one xi to the next in V (Cq, T) and M (Co, T) */
     int64_t E;            /* tiles of one image: tH * tW */
     int64_t Hp, Wp;       /* an input plane with its padding, as the gather table reads it */
     size_t tab;           /* floats the gather table takes (int32s) */
-    size_t u, v, m, scratch, per_worker;   /* floats */
-    int workers;
+    const int32_t *table; /* the gather table itself, once written */
+    size_t scratch;       /* floats of a worker's transform scratch */
 } splan;
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -77,54 +67,45 @@ static size_t round16(int64_t n) { return ((size_t)n + 15) & ~(size_t)15; }
 
 static void make_plan(splan *p, const wk_wino_geom *g, int with_wgrad)
 {
-    p->Cq = 4 * g->Ci;
-    p->tH = cdiv(g->Ho, 2);
-    p->tW = cdiv(g->Wo, 2);
-    p->rows = g->N * p->tH;
-    int64_t T = BLOCK_FLOATS / (NXI * (p->Cq + g->Co));
+    wk_wino_blocks *b = &p->b;
+    b->nxi = NXI;
+    b->K = 4 * g->Ci;
+    b->tH = cdiv(g->Ho, 2);
+    b->tW = cdiv(g->Wo, 2);
+    b->rows = g->N * b->tH;
+    int64_t T = BLOCK_FLOATS / (NXI * (b->K + g->Co));
     if (T < MIN_BLOCK_TILES) T = MIN_BLOCK_TILES;
-    int64_t rb = T / p->tW;
+    int64_t rb = T / b->tW;
     if (rb < 1) rb = 1;
     /* enough blocks to share between threads: MIN_BLOCKS of MIN_BLOCK_TILES tiles, or
      * fewer (at least two, of MIN_SHARED_TILES) when there are not that many tiles */
     for (int64_t want = MIN_BLOCKS; want > 1; want /= 2) {   /* even counts share evenly */
-        int64_t most = cdiv(p->rows, want);
-        if (most * p->tW < (want == MIN_BLOCKS ? MIN_BLOCK_TILES : MIN_SHARED_TILES)) continue;
+        int64_t most = cdiv(b->rows, want);
+        if (most * b->tW < (want == MIN_BLOCKS ? MIN_BLOCK_TILES : MIN_SHARED_TILES)) continue;
         if (rb > most) rb = most;
         break;
     }
-    if (rb > p->rows) rb = p->rows;
-    p->rb = rb;
-    p->nblocks = cdiv(p->rows, rb);
-    p->T = rb * p->tW;
-    p->Wq = p->tW + 1;
-    p->slots = 0;
-    if (with_wgrad) {
-        int64_t s = WGRAD_SLOT_FLOATS / (NXI * g->Co * p->Cq);
-        if (s > WGRAD_SLOTS) s = WGRAD_SLOTS;
-        if (s > p->nblocks) s = p->nblocks;
-        p->slots = s < 1 ? 1 : s;
-    }
-    p->u = round16(NXI * g->Co * p->Cq);
+    wk_wino_blocks_cut(b, g, rb, with_wgrad);
     /* The 9 matrices of V (and of M) lie a cache line apart modulo 4 KiB, so the
      * transforms' 9 write streams never map to one L1 set (Cq T floats is often a
      * multiple of 4 KiB). */
-    p->vs = round16(p->Cq * p->T) + 16;
-    p->ms = round16(g->Co * p->T) + 16;
-    p->v = NXI * p->vs;
-    p->m = NXI * p->ms;
-    p->E = p->tH * p->tW;
-    p->Hp = 4 * p->tH + 2;
-    p->Wp = 4 * p->tW + 2;
+    b->vs = round16(b->K * b->T) + 16;
+    b->ms = round16(g->Co * b->T) + 16;
+    b->v = NXI * b->vs;
+    b->m = NXI * b->ms;
+    p->Wq = b->tW + 1;
+    p->E = b->tH * b->tW;
+    p->Hp = 4 * b->tH + 2;
+    p->Wp = 4 * b->tW + 2;
     p->tab = round16(36 * p->E);
+    p->table = NULL;
     /* transforms: 6 input rows in 6 column phases, (36, T), and a padded plane; 4 output
      * half-rows, (4, T); the adjoint's columns (36, T), a row's 4 phases and the row, 8 Wq */
-    int64_t in = 36 * p->T + p->Hp * p->Wp, out = 4 * p->T, back = 36 * p->T + 8 * p->Wq;
+    int64_t in = 36 * b->T + p->Hp * p->Wp, out = 4 * b->T, back = 36 * b->T + 8 * p->Wq;
     int64_t most_scr = in > out ? in : out;
     if (back > most_scr) most_scr = back;
     p->scratch = round16(most_scr + 64);
-    p->per_worker = p->v + p->m + p->scratch;
-    p->workers = wk_threads_count();
+    b->per_worker = b->v + b->m + p->scratch;
 }
 
 int wk_wino_s2_applies(const wk_wino_geom *g)
@@ -146,7 +127,7 @@ size_t wk_wino_s2_floats(const wk_wino_geom *g, int with_wgrad)
 {
     splan p;
     make_plan(&p, g, with_wgrad);
-    return p.u * (1 + (size_t)p.slots) + p.tab + p.per_worker * (size_t)p.workers;
+    return p.b.u * (1 + (size_t)p.b.slots) + p.tab + p.b.per_worker * (size_t)p.b.workers;
 }
 
 /* ---- the kernel transform ------------------------------------------------------------ */
@@ -224,25 +205,28 @@ static void gather_table(int32_t *tab, const splan *p)
 {
     for (int k = 0; k < 6; k++)
         for (int f = 0; f < 6; f++)
-            for (int64_t tr = 0; tr < p->tH; tr++)
-                for (int64_t j = 0; j < p->tW; j++)
-                    tab[(6 * k + f) * p->E + tr * p->tW + j] = (int32_t)((4 * tr + k) * p->Wp + 4 * j + f);
+            for (int64_t tr = 0; tr < p->b.tH; tr++)
+                for (int64_t j = 0; j < p->b.tW; j++)
+                    tab[(6 * k + f) * p->E + tr * p->b.tW + j] = (int32_t)((4 * tr + k) * p->Wp + 4 * j + f);
 }
 
 /* V (9, Cq, T) <- B^T d B for every tile of tile rows [R0, R1). */
-static void transform_input(float *V, const float *x, const int32_t *tab, const wk_wino_geom *g, const splan *p,
-                            int64_t R0, int64_t R1, float *scr)
+static void transform_input(const wk_wino_run *r, float *V, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t H = g->H, W = g->W, Ci = g->Ci, T = p->T, tW = p->tW, nt = (R1 - R0) * tW, Wp = p->Wp;
+    const wk_wino_geom *g = r->g;
+    const splan *p = (const splan *)r->b;
+    const float *x = r->x;
+    const int32_t *tab = p->table;
+    const int64_t H = g->H, W = g->W, Ci = g->Ci, T = p->b.T, tW = p->b.tW, nt = (R1 - R0) * tW, Wp = p->Wp;
     /* (6 rows k, 6 f, T): input row 4tr - pH + k at columns 4j + f - pW: for f = 0..3 x'
      * columns 2j and 2j+1 of phases pw = 0, 1; f = 4, 5 are f = 0, 1 a tile on (2j + 2) */
     float *ph = scr;
     float *pp = ph + 36 * T;   /* (Hp, Wp): one input plane inside its zero padding */
     const int64_t rows = H + g->pH < p->Hp ? H : p->Hp - g->pH, cols = W + g->pW < Wp ? W : Wp - g->pW;
-    const size_t xs = p->vs;   /* from one xi to the next in V */
+    const size_t xs = p->b.vs;   /* from one xi to the next in V */
     for (int64_t c = 0; c < Ci; c++) {
         for (int64_t R = R0; R < R1;) {   /* the block's tile rows of one image at a time */
-            const int64_t n = R / p->tH, tr0 = R % p->tH, tr1 = tr0 + (R1 - R) < p->tH ? tr0 + (R1 - R) : p->tH;
+            const int64_t n = R / p->b.tH, tr0 = R % p->b.tH, tr1 = tr0 + (R1 - R) < p->b.tH ? tr0 + (R1 - R) : p->b.tH;
             const float *plane = x + (n * Ci + c) * H * W;
             memset(pp, 0, (size_t)(p->Hp * Wp) * sizeof(float));
             for (int64_t ih = 0; ih < rows; ih++)
@@ -278,12 +262,16 @@ static void transform_input(float *V, const float *x, const int32_t *tab, const 
 }
 
 /* y (+)= A^T M A (+ bias) for every tile of tile rows [R0, R1); M (9, Co, T). */
-static void transform_output(float *y, const float *M, const float *bias, int accumulate, const wk_wino_geom *g,
-                             const splan *p, int64_t R0, int64_t R1, float *scr)
+static void transform_output(const wk_wino_run *r, float *M, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t Ho = g->Ho, Wo = g->Wo, Co = g->Co, tW = p->tW, T = p->T, full = Wo / 2, nt = (R1 - R0) * tW;
+    const wk_wino_geom *g = r->g;
+    const splan *p = (const splan *)r->b;
+    float *y = r->y;
+    const float *bias = r->bias;
+    const int accumulate = r->accumulate;
+    const int64_t Ho = g->Ho, Wo = g->Wo, Co = g->Co, tW = p->b.tW, T = p->b.T, full = Wo / 2, nt = (R1 - R0) * tW;
     float *out = scr;   /* (4, T): output rows 2tr + i, columns 2j + k, as 2i + k */
-    const size_t xs = p->ms;
+    const size_t xs = p->b.ms;
     for (int64_t o = 0; o < Co; o++) {
         const float bo = bias ? bias[o] : 0.0f;
         const float *m = M + o * T;
@@ -298,7 +286,7 @@ static void transform_output(float *y, const float *M, const float *bias, int ac
             out[2 * T + t] = q10 + q11 + bo, out[3 * T + t] = q11 + q12 + bo;
         }
         for (int64_t R = R0; R < R1; R++) {
-            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+            const int64_t n = R / p->b.tH, tr = R % p->b.tH, t0 = (R - R0) * tW;
             for (int i = 0; i < 2; i++) {
                 const int64_t oh = 2 * tr + i;
                 if (oh >= Ho) break;
@@ -317,15 +305,17 @@ static void transform_output(float *y, const float *M, const float *bias, int ac
 }
 
 /* dM (9, Co, T) <- A dy A^T for every output-gradient tile of tile rows [R0, R1). */
-static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, const splan *p, int64_t R0, int64_t R1,
-                           float *scr)
+static void transform_grad(const wk_wino_run *r, float *dM, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t Ho = g->Ho, Wo = g->Wo, Co = g->Co, tW = p->tW, T = p->T, full = Wo / 2, nt = (R1 - R0) * tW;
+    const wk_wino_geom *g = r->g;
+    const splan *p = (const splan *)r->b;
+    const float *dy = r->dy;
+    const int64_t Ho = g->Ho, Wo = g->Wo, Co = g->Co, tW = p->b.tW, T = p->b.T, full = Wo / 2, nt = (R1 - R0) * tW;
     float *half = scr;   /* (4, T): dy rows 2tr + i, columns 2j + k, as 2i + k; zero past the image */
-    const size_t xs = p->ms;
+    const size_t xs = p->b.ms;
     for (int64_t o = 0; o < Co; o++) {
         for (int64_t R = R0; R < R1; R++) {
-            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+            const int64_t n = R / p->b.tH, tr = R % p->b.tH, t0 = (R - R0) * tW;
             for (int i = 0; i < 2; i++) {
                 float *ev = half + 2 * i * T + t0, *od = ev + T;
                 const int64_t oh = 2 * tr + i;
@@ -355,15 +345,17 @@ static void transform_grad(float *dM, const float *dy, const wk_wino_geom *g, co
 
 /* dx += B dV B^T for every tile of tile rows [R0, R1): the adjoint of transform_input,
  * each 3x3 tile of x' added back where it was read. dV (9, Cq, T). */
-static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_geom *g, const splan *p, int64_t R0,
-                                    int64_t R1, float *scr)
+static void transform_input_adjoint(const wk_wino_run *r, float *dV, int64_t R0, int64_t R1, float *scr)
 {
-    const int64_t H = g->H, W = g->W, Ci = g->Ci, tW = p->tW, T = p->T, Wq = p->Wq, Ws = 4 * Wq;
+    const wk_wino_geom *g = r->g;
+    const splan *p = (const splan *)r->b;
+    float *dx = r->dx;
+    const int64_t H = g->H, W = g->W, Ci = g->Ci, tW = p->b.tW, T = p->b.T, Wq = p->Wq, Ws = 4 * Wq;
     const int64_t nt = (R1 - R0) * tW;
     float *cols = scr;               /* (2, 2, 3 rows, 3, T): B done, per phase (a, b), row r, column s */
     float *phase = cols + 36 * T;    /* (4, Wq): one input row's gradient by column mod 4 */
     float *strip = phase + 4 * Wq;   /* (Ws): the row, at columns iw + pW */
-    const size_t xs = p->vs;
+    const size_t xs = p->b.vs;
     const int64_t lo = g->pW, hi = g->pW + W < Ws ? g->pW + W : Ws;
     for (int64_t c = 0; c < Ci; c++) {
         for (int ab = 0; ab < 4; ab++) {
@@ -382,7 +374,7 @@ static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_ge
             }
         }
         for (int64_t R = R0; R < R1; R++) {
-            const int64_t n = R / p->tH, tr = R % p->tH, t0 = (R - R0) * tW;
+            const int64_t n = R / p->b.tH, tr = R % p->b.tH, t0 = (R - R0) * tW;
             float *plane = dx + (n * Ci + c) * H * W;
             for (int k = 0; k < 6; k++) {   /* input row k = 2r + a of the tile row */
                 int64_t ih = 4 * tr + k - g->pH;
@@ -413,144 +405,51 @@ static void transform_input_adjoint(float *dx, const float *dV, const wk_wino_ge
     }
 }
 
-/* ---- the passes -------------------------------------------------------------------------- */
+/* ---- the passes (winograd_passes.c) ------------------------------------------------------ */
 
-typedef struct run {
-    const wk_wino_geom *g;
-    const splan *p;
-    float *y;
-    const float *x, *dy, *bias;
-    int accumulate;
-    const float *u;    /* (9, Co, Cq) */
-    const int32_t *tab;   /* the gather table */
-    float *slots;      /* (slots, 9, Co, Cq) weight-gradient partial sums */
-    float *scratch;    /* per worker: V, M, transform scratch */
-    float *dx;         /* the input gradient */
-    int parity;        /* its blocks of this parity (-1: all) */
-} run;
-
-static void worker_buffers(const run *r, int worker, float **V, float **M, float **scr)
+static wk_wino_run engine_run(const splan *p, const wk_wino_geom *g, float *u, float *slots, float *scratch)
 {
-    *V = r->scratch + r->p->per_worker * (size_t)worker;
-    *M = *V + r->p->v;
-    *scr = *M + r->p->m;
+    return (wk_wino_run){.g = g, .b = &p->b, .input = transform_input, .grad = transform_grad,
+                         .output = transform_output, .input_adjoint = transform_input_adjoint,
+                         .u = u, .slots = slots, .scratch = scratch};
 }
 
-static void block_rows(const splan *p, int64_t b, int64_t *R0, int64_t *R1)
-{
-    *R0 = b * p->rb;
-    *R1 = *R0 + p->rb < p->rows ? *R0 + p->rb : p->rows;
-}
-
-static void forward_blocks(void *ctx, int64_t b0, int64_t b1, int worker)
-{
-    const run *r = ctx;
-    const wk_wino_geom *g = r->g;
-    const splan *p = r->p;
-    float *V, *M, *scr;
-    worker_buffers(r, worker, &V, &M, &scr);
-    for (int64_t b = b0; b < b1; b++) {
-        int64_t R0, R1;
-        block_rows(p, b, &R0, &R1);
-        int tiles = (int)((R1 - R0) * p->tW);
-        transform_input(V, r->x, r->tab, g, p, R0, R1, scr);
-        for (int xi = 0; xi < NXI; xi++)   /* M[xi] (Co, tiles) = U[xi] (Co, Cq) . V[xi] (Cq, tiles) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)g->Co, tiles, (int)p->Cq, 1.0f,
-                        r->u + (size_t)xi * g->Co * p->Cq, (int)p->Cq, V + xi * p->vs, (int)p->T,
-                        0.0f, M + xi * p->ms, (int)p->T);
-        transform_output(r->y, M, r->bias, r->accumulate, g, p, R0, R1, scr);
-    }
-}
-
+/* buf: U (u), the gather table (tab), then the passes' slots and scratch. */
 void wk_wino_s2_forward(float *y, const float *x, const float *w, const float *bias, int accumulate,
                         const wk_wino_geom *g, float *buf)
 {
     splan p;
     make_plan(&p, g, 0);
-    int32_t *tab = (int32_t *)(buf + p.u);
-    run r = {g, &p, y, x, NULL, accumulate ? NULL : bias, accumulate, buf, tab, NULL, buf + p.u + p.tab, NULL, 0};
+    int32_t *tab = (int32_t *)(buf + p.b.u);
     gather_table(tab, &p);
+    p.table = tab;
     transform_kernel(buf, w, g);
-    wk_parallel_for(p.nblocks, 1, forward_blocks, &r);
-}
-
-/* Task s: slot s's run of blocks, summed in block order into its partial dU. */
-static void wgrad_slots(void *ctx, int64_t s0, int64_t s1, int worker)
-{
-    const run *r = ctx;
-    const wk_wino_geom *g = r->g;
-    const splan *p = r->p;
-    float *V, *M, *scr;
-    worker_buffers(r, worker, &V, &M, &scr);
-    for (int64_t s = s0; s < s1; s++) {
-        float *du = r->slots + p->u * (size_t)s;   /* (9, Co, Cq) */
-        int64_t b0 = p->nblocks * s / p->slots, b1 = p->nblocks * (s + 1) / p->slots;
-        float beta = 0.0f;
-        for (int64_t b = b0; b < b1; b++) {
-            int64_t R0, R1;
-            block_rows(p, b, &R0, &R1);
-            int tiles = (int)((R1 - R0) * p->tW);
-            transform_input(V, r->x, r->tab, g, p, R0, R1, scr);
-            transform_grad(M, r->dy, g, p, R0, R1, scr);
-            for (int xi = 0; xi < NXI; xi++)   /* dU[xi] (Co, Cq) += dM[xi] (Co, tiles) . V[xi]^T */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->Co, (int)p->Cq, tiles, 1.0f,
-                            M + xi * p->ms, (int)p->T, V + xi * p->vs, (int)p->T,
-                            beta, du + (size_t)xi * g->Co * p->Cq, (int)p->Cq);
-            beta = 1.0f;
-        }
-        if (beta == 0.0f) memset(du, 0, p->u * sizeof(float));
-    }
-}
-
-/* Blocks 2h + parity: dV = U^T dM, then added back into dx. */
-static void data_blocks(void *ctx, int64_t h0, int64_t h1, int worker)
-{
-    const run *r = ctx;
-    const wk_wino_geom *g = r->g;
-    const splan *p = r->p;
-    float *V, *M, *scr;
-    worker_buffers(r, worker, &V, &M, &scr);
-    for (int64_t h = h0; h < h1; h++) {
-        int64_t b = r->parity < 0 ? h : 2 * h + r->parity, R0, R1;
-        if (b >= p->nblocks) break;
-        block_rows(p, b, &R0, &R1);
-        int tiles = (int)((R1 - R0) * p->tW);
-        transform_grad(M, r->dy, g, p, R0, R1, scr);
-        for (int xi = 0; xi < NXI; xi++)   /* dV[xi] (Cq, tiles) = U[xi]^T (Cq, Co) . dM[xi] (Co, tiles) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p->Cq, tiles, (int)g->Co, 1.0f,
-                        r->u + (size_t)xi * g->Co * p->Cq, (int)p->Cq, M + xi * p->ms, (int)p->T,
-                        0.0f, V + xi * p->vs, (int)p->T);
-        transform_input_adjoint(r->dx, V, g, p, R0, R1, scr);
-    }
+    wk_wino_run r = engine_run(&p, g, buf, NULL, buf + p.b.u + p.tab);
+    r.y = y, r.x = x, r.bias = accumulate ? NULL : bias, r.accumulate = accumulate;
+    wk_wino_forward_pass(&r);
 }
 
 void wk_wino_s2_data(float *gx, const float *dy, const float *w, const wk_wino_geom *g, float *buf)
 {
     splan p;
     make_plan(&p, g, 0);
-    run r = {g, &p, NULL, NULL, dy, NULL, 0, buf, NULL, NULL, buf + p.u + p.tab, gx, 0};
     transform_kernel(buf, w, g);
-    /* Neighbouring blocks of one image share two input rows: even blocks first, then odd
-     * ones, so no two threads add to one row and the order of the sums is fixed. Blocks
-     * of whole images share none. */
-    if (p.rb % p.tH == 0) {
-        r.parity = -1;
-        wk_parallel_for(p.nblocks, 1, data_blocks, &r);
-        return;
-    }
-    for (r.parity = 0; r.parity < 2; r.parity++) wk_parallel_for((p.nblocks + 1 - r.parity) / 2, 1, data_blocks, &r);
+    wk_wino_run r = engine_run(&p, g, buf, NULL, buf + p.b.u + p.tab);
+    r.dx = gx, r.dy = dy;
+    wk_wino_data_pass(&r);
 }
 
 void wk_wino_s2_wgrad(float *gw, const float *dy, const float *x, const wk_wino_geom *g, float *buf)
 {
     splan p;
     make_plan(&p, g, 1);
-    float *du = buf, *slots = buf + p.u + p.tab;
-    int32_t *tab = (int32_t *)(buf + p.u);
-    run r = {g, &p, NULL, x, dy, NULL, 0, NULL, tab, slots, slots + p.u * (size_t)p.slots, NULL, 0};
+    float *du = buf, *slots = buf + p.b.u + p.tab;
+    int32_t *tab = (int32_t *)(buf + p.b.u);
     gather_table(tab, &p);
-    wk_parallel_for(p.slots, 1, wgrad_slots, &r);
-    wk_sum_in_order(du, slots, p.slots, p.u, NXI * g->Co * p.Cq);
+    p.table = tab;
+    wk_wino_run r = engine_run(&p, g, NULL, slots, slots + p.b.u * (size_t)p.b.slots);
+    r.x = x, r.dy = dy;
+    wk_wino_wgrad_pass(&r, du);
     kernel_args a = {g, NULL, du, gw};
     wk_parallel_for(g->Co, wk_parallel_grain(g->Co, (double)g->Ci * 100, 200000.0, 16), kernel_adjoint, &a);
 }

@@ -31,7 +31,8 @@ CASES=${*:-vgg64 vgg3 cnn1 cnn2 dcgan16 dcgan14}
 PY=/usr/bin/python3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-SRC="lib/nn/conv.c lib/nn/conv_engine.c lib/nn/panel_gemm.c lib/nn/im2col.c lib/nn/winograd.c lib/nn/winograd_s2.c lib/core/cpu.c lib/core/error.c lib/core/rng.c lib/core/workspace.c
+SRC="lib/nn/conv.c lib/nn/conv_engine.c lib/nn/panel_gemm.c lib/nn/im2col.c lib/nn/winograd.c lib/nn/winograd_s2.c
+     lib/nn/winograd_passes.c lib/core/cpu.c lib/core/error.c lib/core/rng.c lib/core/workspace.c
      lib/core/threads.c lib/core/limits.c lib/tensor/tensor.c tests/bench/bench_conv.c"
 FLAGS="-std=c11 -D_GNU_SOURCE -O3 -march=native"
 LIBS="$(pkg-config --cflags --libs openblas) -lm -lpthread -ldl"
