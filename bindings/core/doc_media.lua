@@ -85,7 +85,7 @@ module("wick.plot", "pictures in image coordinates (x right, y down): with path 
 add("wick.plot.scatter", { "plot.scatter(points [, opts]) → image or path, to_pixel", "N×2 points coloured by colors (N×3) or labels (class ids); text labels; lines join pairs; to_pixel(x, y) maps data to pixels",
   opts = { { "path", false, "PNG to write; false: return the image" }, { "size", 1024, "pixels, or {w, h}" }, { "radius", 2, "disc radius" },
     { "alpha", 0.8, "disc opacity" }, { "colors", false, "N×3 RGB tensor (see plot.rgb)" }, { "labels", false, "N class ids" },
-    { "color", { 0.12, 0.47, 0.71 }, "one colour for all" }, { "text", false, "{\"word\", …} beside the points" },
+    { "color", { 0.12, 0.47, 0.71 }, "one colour for all" }, { "text", false, "{\"word\", …} beside the points (moved near where another already is)" },
     { "font_size", 12, "" }, { "text_color", { 0.1, 0.1, 0.1 }, "or \"point\"" }, { "lines", false, "{{i, j}, …}" },
     { "line_color", { 0.6, 0.6, 0.6 }, "" }, { "line_width", 1, "" }, { "background", { 1, 1, 1 }, "{r, g, b[, a]}" },
     { "title", false, "" }, { "bounds", false, "{x0, y0, x1, y1}; false: the points' extent" },

@@ -43,7 +43,8 @@ local scatter_defaults = {
   colors = false,         -- N×3 tensor of RGB in [0,1] (see plot.rgb), or
   labels = false,         -- N class ids (1-based) in plot.palette's colours, or
   color = { 0.12, 0.47, 0.71 },   -- one colour for all
-  text = false,           -- {"word", …}: text beside point i (holes allowed)
+  text = false,           -- {"word", …}: text beside point i (holes allowed), moved to a
+                          -- free spot near it where another text already is
   font_size = 12,
   text_color = { 0.1, 0.1, 0.1 },  -- or "point": each text in its point's colour
   lines = false,          -- {{i, j}, …}: segments joining points i and j (drawn below)

@@ -27,7 +27,7 @@
     X(status_to_string) X(set_source_rgba) X(set_operator) X(paint) X(arc) X(fill) X(stroke)     \
     X(move_to) X(line_to) X(rectangle) X(new_path) X(set_line_width) X(set_line_cap) X(set_line_join)             \
     X(set_antialias) X(save) X(restore) X(translate) X(rotate) X(select_font_face)               \
-    X(set_font_size) X(text_extents) X(font_extents) X(show_text)
+    X(set_font_size) X(text_extents) X(font_extents) X(show_text) X(text_path)
 
 static struct {
 #define X(name) __typeof__(cairo_##name) *name;
@@ -227,6 +227,22 @@ static void show_text(cairo_t *c, double x, double y, const char *s, double ax, 
     cr.restore(c);
 }
 
+/* The outline of s, placed as show_text places it (ay 0), stroked in the background's
+ * colour: a halo that keeps a text readable over the points and lines under it. */
+static void text_halo(cairo_t *c, double x, double y, const char *s, double ax, const float *bg, double width)
+{
+    cairo_font_extents_t f;
+    cr.font_extents(c, &f);
+    cr.save(c);
+    cr.move_to(c, x - ax * text_width(c, s), y + f.ascent);
+    cr.text_path(c, s);
+    cr.set_source_rgba(c, bg[0], bg[1], bg[2], 0.8 * bg[3]);
+    cr.set_line_width(c, width);
+    cr.set_line_join(c, CAIRO_LINE_JOIN_ROUND);
+    cr.stroke(c);
+    cr.restore(c);
+}
+
 static int check_rgb(const float *rgb, const char *what)
 {
     for (int c = 0; c < 3; c++)
@@ -390,6 +406,72 @@ static void point_color(float *rgb, const wk_scatter_opts *o, int64_t i)
     }
 }
 
+/* Where the texts go. Each sits right of its point, as long as its box overlaps no text
+ * placed before it; otherwise at the first free one of a few spots around the point
+ * (left, a little above or below on either side, centred above or below, then a line
+ * further up or down), so a text never strays more than about two lines from its point
+ * and needs no leader line. When every spot is taken, or would leave the picture, it
+ * keeps the right-hand spot. Checking every pair costs n^2: past LABEL_AVOID_MAX texts
+ * (a map of thousands of words) all keep the right-hand spot. */
+#define LABEL_AVOID_MAX 4000
+
+typedef struct label_box {
+    double x0, y0, x1, y1;
+} label_box;
+
+static int boxes_meet(const label_box *a, const label_box *b)
+{
+    return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+/* at (n, 3): x, y, ax of each text's anchor for show_text (ay is 0: the box's top). */
+static int place_labels(cairo_t *c, const wk_scatter_opts *o, const double *xy, const xform *t, int64_t n,
+                        double *at)
+{
+    cairo_font_extents_t f;
+    cr.font_extents(c, &f);
+    const double h = f.ascent + f.descent, g = o->radius + 2;
+    /* candidate spots: offset of the anchor from the point in g and h, and ax */
+    static const double spots[][5] = {
+        {1, 0, -0.5, 0, 0},   {-1, 0, -0.5, 0, 1},  {1, 0, -1.25, 0, 0}, {1, 0, 0.25, 0, 0},
+        {-1, 0, -1.25, 0, 1}, {-1, 0, 0.25, 0, 1},  {0, -1, -1, 0, 0.5}, {0, 1, 0, 0, 0.5},
+        {1, 0, -2, 0, 0},     {1, 0, 1, 0, 0},      {-1, 0, -2, 0, 1},   {-1, 0, 1, 0, 1},
+    };
+    const int nspots = (int)(sizeof spots / sizeof spots[0]);
+    int64_t count = 0;
+    for (int64_t i = 0; i < n; i++) count += o->text[i] && *o->text[i];
+    label_box *placed = count <= LABEL_AVOID_MAX ? malloc(sizeof *placed * (size_t)(count ? count : 1)) : NULL;
+    if (count <= LABEL_AVOID_MAX && !placed) return wk_fail("out of memory placing %lld texts", (long long)count);
+    int64_t np = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (!o->text[i] || !*o->text[i]) continue;
+        const double px = t->ox + t->sx * xy[2 * i], py = t->oy + t->sy * xy[2 * i + 1], w = text_width(c, o->text[i]);
+        int pick = 0;
+        label_box b = {0};
+        for (int k = 0; placed && k < nspots; k++) {
+            const double *s = spots[k];
+            const double x = px + s[0] * g - s[4] * w, y = py + s[1] * g + s[2] * h;
+            const label_box cand = {x, y, x + w, y + h};
+            if (k > 0 && (cand.x0 < 0 || cand.y0 < 0 || cand.x1 > o->width || cand.y1 > o->height)) continue;
+            int64_t j = 0;
+            while (j < np && !boxes_meet(&cand, placed + j)) j++;
+            if (j == np) {
+                pick = k;
+                b = cand;
+                break;
+            }
+            if (k == 0) b = cand;
+        }
+        if (placed) placed[np++] = b.x1 > b.x0 ? b : (label_box){px + g, py - h / 2, px + g + w, py + h / 2};
+        const double *s = spots[pick];
+        at[3 * i] = px + s[0] * g;
+        at[3 * i + 1] = py + s[1] * g + s[2] * h;
+        at[3 * i + 2] = s[4];
+    }
+    free(placed);
+    return WK_OK;
+}
+
 int wk_draw_scatter(wk_tensor *dst, const wk_tensor *points, const wk_scatter_opts *o)
 {
     double *xy;
@@ -425,6 +507,17 @@ int wk_draw_scatter(wk_tensor *dst, const wk_tensor *points, const wk_scatter_op
     cr.surface_mark_dirty(cv.surface);
     if (o->text) {
         set_font(c, o->font_size, 0);
+        double *at = malloc(sizeof *at * 3 * (size_t)n);
+        if (!at || place_labels(c, o, xy, &t, n, at)) {
+            if (!at) wk_fail("out of memory placing %lld texts", (long long)n);
+            free(at);
+            free(xy);
+            canvas_close(&cv);
+            return WK_ERR;
+        }
+        for (int64_t i = 0; i < n; i++)   /* every halo first, so none covers a text */
+            if (o->text[i] && *o->text[i])
+                text_halo(c, at[3 * i], at[3 * i + 1], o->text[i], at[3 * i + 2], o->background, o->font_size / 5);
         cr.set_source_rgba(c, o->text_color[0], o->text_color[1], o->text_color[2], 1);
         for (int64_t i = 0; i < n; i++)
             if (o->text[i] && *o->text[i]) {
@@ -433,8 +526,9 @@ int wk_draw_scatter(wk_tensor *dst, const wk_tensor *points, const wk_scatter_op
                     point_color(rgb, o, i);
                     cr.set_source_rgba(c, rgb[0], rgb[1], rgb[2], 1);
                 }
-                show_text(c, t.ox + t.sx * xy[2 * i] + o->radius + 2, t.oy + t.sy * xy[2 * i + 1], o->text[i], 0, 0.5, 0);
+                show_text(c, at[3 * i], at[3 * i + 1], o->text[i], at[3 * i + 2], 0, 0);
             }
+        free(at);
     }
     if (o->title) {
         set_font(c, title_size(o), 1);

@@ -50,7 +50,8 @@ typedef struct wk_scatter_opts {
     const wk_tensor *colors;      /* (N, 3) RGB in [0,1] (clamped), or NULL */
     const int64_t *labels;        /* (N) 1-based class ids coloured by wk_palette, or NULL */
     float color[3];               /* every point's colour when neither is given */
-    const char *const *text;      /* (N) label beside each point (NULL entries skipped), or NULL */
+    const char *const *text;      /* (N) label beside each point (NULL entries skipped), or NULL;
+                                     one that would overlap an earlier one moves near its point */
     double font_size;             /* text size in pixels */
     float text_color[3];
     int text_point_color;         /* 1: each text in its point's colour, not text_color */

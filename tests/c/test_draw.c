@@ -202,6 +202,39 @@ TEST(text_and_title_ink_their_area)
     wk_tensor_release(&p);
 }
 
+/* Dark pixels (every channel below 0.5) in [x0,x1)×[y0,y1): text ink, not points or halos. */
+static int dark(const wk_tensor *img, int x0, int y0, int x1, int y1)
+{
+    int n = 0;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++) n += px(img, 0, x, y) < 0.5f && px(img, 1, x, y) < 0.5f && px(img, 2, x, y) < 0.5f;
+    return n;
+}
+
+/* Two texts on one point: the second moves to a free spot near it instead of printing
+ * over the first, so their ink adds up, and it stays within two lines of the point. */
+TEST(texts_on_one_point_do_not_overlap)
+{
+    float pts[6] = {0, 0, 0, 0, 1, 1};
+    wk_tensor p = from(3, 2, pts), img = {0};
+    wk_scatter_opts o = base_opts();
+    o.width = o.height = 200, o.margin = 50;
+    const char *only_a[3] = {"AAAA", NULL, NULL}, *only_b[3] = {NULL, "BBBB", NULL}, *both[3] = {"AAAA", "BBBB", NULL};
+    int ink[3];
+    const char **sets[3] = {only_a, only_b, both};
+    for (int k = 0; k < 3; k++) {
+        o.text = sets[k];
+        CHECK(wk_draw_scatter(&img, &p, &o) == WK_OK);
+        ink[k] = dark(&img, 0, 0, 200, 200);
+        if (k == 2) CHECK(dark(&img, 0, 0, 200, 50 - 3 * 12) == 0 && dark(&img, 0, 50 + 3 * 12, 200, 200) == 0);
+        wk_tensor_release(&img);
+    }
+    printf("  dark pixels: AAAA %d, BBBB %d, both %d\n", ink[0], ink[1], ink[2]);
+    CHECK(ink[0] > 20 && ink[1] > 20);
+    CHECK(ink[2] >= 0.95 * (ink[0] + ink[1]));
+    wk_tensor_release(&p);
+}
+
 TEST(fit_equal_stretch_and_bounds)
 {
     float pts[4] = {0, 0, 2, 1};
@@ -405,6 +438,7 @@ int main(void)
     RUN(labels_use_the_palette);
     RUN(a_line_joins_two_points);
     RUN(text_and_title_ink_their_area);
+    RUN(texts_on_one_point_do_not_overlap);
     RUN(fit_equal_stretch_and_bounds);
     RUN(scatter_bad_input);
     RUN(heatmap_cells_have_the_colormap_colour);
