@@ -113,11 +113,20 @@ int wk_wino_s2_applies(const wk_wino_geom *g)
     /* A 3-channel first layer makes 12 phase channels: 9 thin GEMMs lose to im2col's one
      * with K = 48. With few tiles in all, the 9 GEMMs mostly stream U (2.25x the weights).
      * Odd sizes leave the last tiles half empty: a DCGAN-28's 7x7 maps need 16 tiles, 144
-     * products a phase channel where im2col does 196, and that 1.36x measured no faster
-     * than im2col (forward+backward 22.9-24.0 ms against 22.2, 1 thread); so at least 1.5x. */
+     * products a phase channel where im2col does 196 (36 a tile against 16 an output
+     * pixel: 1.36x). With AVX-512 matrix kernels behind im2col that measured no faster
+     * (forward+backward 22.9-24.0 ms against 22.2 on OpenBLAS's SkylakeX kernels; 15.1
+     * now on wick's panel kernel), so there Winograd needs 1.5x. On AVX2 (Zen 3: OpenBLAS's
+     * Haswell kernels) it was 12% faster at 7x7 (bench_conv dcgan14 built for x86-64-v3:
+     * 23.6-23.9 ms against 26.7-27.3, 1 thread), so there 1.3x. */
+#if defined(__AVX512F__)
+    const double need = 1.5;
+#else
+    const double need = 1.3;
+#endif
     int64_t tH = cdiv(g->Ho, 2), tW = cdiv(g->Wo, 2), tiles = g->N * tH * tW;
     if ((double)(4 * tH + 2) * (double)(4 * tW + 2) >= 2147483647.0) return 0;   /* gather_table's int32s */
-    return g->Ci >= 8 && g->Co >= 16 && tiles >= 64 && 8 * g->Ho * g->Wo >= 27 * tH * tW && g->pH >= 0 &&
+    return g->Ci >= 8 && g->Co >= 16 && tiles >= 64 && 16.0 * g->Ho * g->Wo >= need * 36.0 * tH * tW && g->pH >= 0 &&
            g->pW >= 0 && g->pH <= 3 && g->pW <= 3 &&
            g->Ho >= 1 && g->Wo >= 1 && g->Ho == (g->H + 2 * g->pH - 4) / 2 + 1 &&
            g->Wo == (g->W + 2 * g->pW - 4) / 2 + 1;

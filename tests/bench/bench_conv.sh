@@ -15,7 +15,8 @@
 #   dcgan16 64x64x16x16 -> 128, 4x4 stride 2 pad 1, grads input+weight+bias (DCGAN-64's
 #          discriminator conv 3: Winograd F(2x2, 2x2) over the input's phases)
 #   dcgan14 64x64x14x14 -> 128, the same at 14x14 (DCGAN-28's conv 2; 7x7 out: im2col
-#          columns straight into panels for wick's own AVX-512 kernel, lib/nn/panel_gemm.c)
+#          columns straight into panels for wick's own AVX-512 kernel, lib/nn/panel_gemm.c;
+#          without AVX-512, Winograd F(2x2, 2x2) as dcgan16)
 #
 # "wick im2col" is wick built without the Winograd path (WK_CONV_NO_WINOGRAD), for
 # context: what im2col + SGEMM alone does on the same shapes (on small maps with AVX-512,
