@@ -410,8 +410,8 @@ static void point_color(float *rgb, const wk_scatter_opts *o, int64_t i)
  * placed before it; otherwise at the first free one of a few spots around the point
  * (left, a little above or below on either side, centred above or below, then a line
  * further up or down), so a text never strays more than about two lines from its point
- * and needs no leader line. When every spot is taken, or would leave the picture, it
- * keeps the right-hand spot. Checking every pair costs n^2: past LABEL_AVOID_MAX texts
+ * and needs no leader line; spots that would leave the picture are passed over. When
+ * every spot is taken it keeps the right-hand one. Checking every pair costs n^2: past LABEL_AVOID_MAX texts
  * (a map of thousands of words) all keep the right-hand spot. */
 #define LABEL_AVOID_MAX 4000
 
@@ -424,49 +424,54 @@ static int boxes_meet(const label_box *a, const label_box *b)
     return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
 }
 
-/* at (n, 3): x, y, ax of each text's anchor for show_text (ay is 0: the box's top). */
+/* The spots a text may take: its anchor's offset from the point in units of the gap g
+ * (radius + 2 pixels) across and down and of the text's height h down, and the share of
+ * its width left of the anchor (show_text's ax). The first is the usual one. */
+static const double label_spots[][4] = {
+    {1, 0, -0.5, 0}, {-1, 0, -0.5, 1}, {1, 0, -1.25, 0}, {1, 0, 0.25, 0}, {-1, 0, -1.25, 1}, {-1, 0, 0.25, 1},
+    {0, -1, -1, 0.5}, {0, 1, 0, 0.5},   {1, 0, -2, 0},    {1, 0, 1, 0},    {-1, 0, -2, 1},    {-1, 0, 1, 1},
+};
+#define LABEL_SPOTS ((int)(sizeof label_spots / sizeof label_spots[0]))
+
+/* The box of a w-wide, h-high text at spot k of point (px, py). */
+static label_box spot_box(int k, double px, double py, double g, double h, double w)
+{
+    const double *s = label_spots[k];
+    const double x = px + s[0] * g - s[3] * w, y = py + s[1] * g + s[2] * h;
+    return (label_box){x, y, x + w, y + h};
+}
+
+/* at (n, 3): x, y, ax of each text's anchor for show_text (ay 0: the box's top). */
 static int place_labels(cairo_t *c, const wk_scatter_opts *o, const double *xy, const xform *t, int64_t n,
                         double *at)
 {
     cairo_font_extents_t f;
     cr.font_extents(c, &f);
     const double h = f.ascent + f.descent, g = o->radius + 2;
-    /* candidate spots: offset of the anchor from the point in g and h, and ax */
-    static const double spots[][5] = {
-        {1, 0, -0.5, 0, 0},   {-1, 0, -0.5, 0, 1},  {1, 0, -1.25, 0, 0}, {1, 0, 0.25, 0, 0},
-        {-1, 0, -1.25, 0, 1}, {-1, 0, 0.25, 0, 1},  {0, -1, -1, 0, 0.5}, {0, 1, 0, 0, 0.5},
-        {1, 0, -2, 0, 0},     {1, 0, 1, 0, 0},      {-1, 0, -2, 0, 1},   {-1, 0, 1, 0, 1},
-    };
-    const int nspots = (int)(sizeof spots / sizeof spots[0]);
-    int64_t count = 0;
+    int64_t count = 0, np = 0;
     for (int64_t i = 0; i < n; i++) count += o->text[i] && *o->text[i];
-    label_box *placed = count <= LABEL_AVOID_MAX ? malloc(sizeof *placed * (size_t)(count ? count : 1)) : NULL;
-    if (count <= LABEL_AVOID_MAX && !placed) return wk_fail("out of memory placing %lld texts", (long long)count);
-    int64_t np = 0;
+    label_box *placed = NULL;   /* (np) the boxes taken so far */
+    if (count <= LABEL_AVOID_MAX && !(placed = malloc(sizeof *placed * (size_t)(count ? count : 1))))
+        return wk_fail("out of memory placing %lld texts", (long long)count);
     for (int64_t i = 0; i < n; i++) {
         if (!o->text[i] || !*o->text[i]) continue;
         const double px = t->ox + t->sx * xy[2 * i], py = t->oy + t->sy * xy[2 * i + 1], w = text_width(c, o->text[i]);
         int pick = 0;
-        label_box b = {0};
-        for (int k = 0; placed && k < nspots; k++) {
-            const double *s = spots[k];
-            const double x = px + s[0] * g - s[4] * w, y = py + s[1] * g + s[2] * h;
-            const label_box cand = {x, y, x + w, y + h};
-            if (k > 0 && (cand.x0 < 0 || cand.y0 < 0 || cand.x1 > o->width || cand.y1 > o->height)) continue;
+        for (int k = 0; placed && k < LABEL_SPOTS; k++) {
+            const label_box b = spot_box(k, px, py, g, h, w);
+            if (k > 0 && (b.x0 < 0 || b.y0 < 0 || b.x1 > o->width || b.y1 > o->height)) continue;
             int64_t j = 0;
-            while (j < np && !boxes_meet(&cand, placed + j)) j++;
+            while (j < np && !boxes_meet(&b, placed + j)) j++;
             if (j == np) {
                 pick = k;
-                b = cand;
                 break;
             }
-            if (k == 0) b = cand;
         }
-        if (placed) placed[np++] = b.x1 > b.x0 ? b : (label_box){px + g, py - h / 2, px + g + w, py + h / 2};
-        const double *s = spots[pick];
+        if (placed) placed[np++] = spot_box(pick, px, py, g, h, w);
+        const double *s = label_spots[pick];
         at[3 * i] = px + s[0] * g;
         at[3 * i + 1] = py + s[1] * g + s[2] * h;
-        at[3 * i + 2] = s[4];
+        at[3 * i + 2] = s[3];
     }
     free(placed);
     return WK_OK;
@@ -507,7 +512,7 @@ int wk_draw_scatter(wk_tensor *dst, const wk_tensor *points, const wk_scatter_op
     cr.surface_mark_dirty(cv.surface);
     if (o->text) {
         set_font(c, o->font_size, 0);
-        double *at = malloc(sizeof *at * 3 * (size_t)n);
+        double *at = malloc(sizeof *at * 3 * (size_t)(n ? n : 1));   /* (n, 3) where each text goes */
         if (!at || place_labels(c, o, xy, &t, n, at)) {
             if (!at) wk_fail("out of memory placing %lld texts", (long long)n);
             free(at);
