@@ -118,7 +118,7 @@ int wk_wino_s2_applies(const wk_wino_geom *g)
      * (forward+backward 22.9-24.0 ms against 22.2 on OpenBLAS's SkylakeX kernels; 15.1
      * now on wick's panel kernel), so there Winograd needs 1.5x. On AVX2 (Zen 3: OpenBLAS's
      * Haswell kernels) it was 12% faster at 7x7 (bench_conv dcgan14 built for x86-64-v3:
-     * 23.6-23.9 ms against 26.7-27.3, 1 thread), so there 1.3x. */
+     * 23.5-23.9 ms against 26.7-27.3, 1 thread), so there 1.3x. */
 #if defined(__AVX512F__)
     const double need = 1.5;
 #else
